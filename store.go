@@ -1,0 +1,126 @@
+package jedenlogin
+
+import (
+	"context"
+	"time"
+)
+
+// Store is the persistence of jedenlogin. Every backend (SQLite, PostgreSQL)
+// implements it and passes store/conformance. Implementations hold no state
+// that a second process using the same database would need.
+//
+// Methods return ErrNotFound when a requested row does not exist; other
+// errors are EINTERNAL unless stated.
+type Store interface {
+	Close() error
+
+	// ImportSnapshot returns what an import must know of the database: every
+	// login name, every person key, every entity, and the version the
+	// matching ApplyImport call checks.
+	ImportSnapshot(ctx context.Context) (*ImportSnapshot, error)
+	// ApplyImport writes a batch in one transaction. It returns
+	// ErrImportConflict, writing nothing, when the database changed since
+	// the snapshot (batch.SnapshotVersion).
+	ApplyImport(ctx context.Context, batch *ImportBatch) error
+
+	// Person returns a person with all their logins and grants.
+	Person(ctx context.Context, id int64) (*PersonRecord, error)
+	// ForEachPerson calls fn for every person in id order, with their logins
+	// and grants, streaming (not loading everything at once). An error from
+	// fn stops the walk and is returned.
+	ForEachPerson(ctx context.Context, fn func(*PersonRecord) error) error
+	// PlanSummary counts persons per case and state and per grouping.
+	PlanSummary(ctx context.Context) (*PlanSummary, error)
+	// UpdatePerson loads the person's record under a lock (row lock or
+	// write transaction) so concurrent updates of one person serialise,
+	// calls fn, and writes back the person, every login and every grant of
+	// the record (grants with ID 0 are inserted), and the audit events fn
+	// returns, in one transaction. An error from fn rolls back and is
+	// returned unchanged. A new login name (ID 0 logins) that equals an
+	// existing one ignoring case gives ErrLoginTaken.
+	UpdatePerson(ctx context.Context, id int64, fn func(rec *PersonRecord) ([]AuditEvent, error)) error
+	// ReserveLogin atomically inserts a login for the person with the
+	// smallest name prefix+N (N ≥ 1) not equal, ignoring case, to any login
+	// that ever existed, and returns it. Concurrent callers never get the
+	// same name. l.Name is ignored.
+	ReserveLogin(ctx context.Context, prefix string, l Login) (*Login, error)
+
+	// LoginByName returns the login with exactly this name (case-sensitive).
+	LoginByName(ctx context.Context, name string) (*Login, error)
+	// LoginsByFoldedName returns the logins whose names equal name ignoring case.
+	LoginsByFoldedName(ctx context.Context, name string) ([]Login, error)
+	// SetPasswordHash replaces a login's hash if it still is oldHash
+	// (compare-and-swap, so a rehash never overwrites a concurrent change);
+	// it reports whether it did.
+	SetPasswordHash(ctx context.Context, loginID int64, oldHash, newHash string, changedAt time.Time) (bool, error)
+	// TouchLogin records a successful sign-in.
+	TouchLogin(ctx context.Context, loginID int64, at time.Time) error
+
+	// Entities returns the entities with the given ids that exist.
+	Entities(ctx context.Context, ids []string) ([]Entity, error)
+
+	// RecordFailure counts one failure for key at time now, atomically: a
+	// counter whose window began more than window ago restarts at 1. When
+	// the count reaches limit the key is blocked until now+block and
+	// blocked is true for this call only (the call that caused the block).
+	RecordFailure(ctx context.Context, key string, now time.Time, window time.Duration, limit int, block time.Duration) (t Throttle, blocked bool, err error)
+	// ThrottleState returns the key's counter (zero Throttle when none).
+	ThrottleState(ctx context.Context, key string) (Throttle, error)
+	// ClearThrottle removes the key's counter and block (success, operator unblock).
+	ClearThrottle(ctx context.Context, key string) error
+
+	// CreateSession stores a new session.
+	CreateSession(ctx context.Context, s *Session) error
+	// Session returns the session with this id hash.
+	Session(ctx context.Context, idHash string) (*Session, error)
+	// TouchSession sets LastSeenAt (and EntityID when entityID is non-nil).
+	TouchSession(ctx context.Context, idHash string, at time.Time, entityID *string) error
+	// DeleteSession removes one session; removing a missing one is not an error.
+	DeleteSession(ctx context.Context, idHash string) error
+	// DeleteSessionsOfPerson removes every session of the person except
+	// exceptIDHash (may be "") and returns how many it removed.
+	DeleteSessionsOfPerson(ctx context.Context, personID int64, exceptIDHash string) (int, error)
+	// DeleteExpiredSessions removes sessions idle since before idleBefore or
+	// past their absolute expiry at now.
+	DeleteExpiredSessions(ctx context.Context, now, idleBefore time.Time) (int, error)
+
+	// AppendAudit appends events to the audit log.
+	AppendAudit(ctx context.Context, events ...AuditEvent) error
+	// Audit returns events matching f, newest first.
+	Audit(ctx context.Context, f AuditFilter) ([]AuditEvent, error)
+}
+
+// ImportSnapshot is what an import reads before it writes.
+type ImportSnapshot struct {
+	Version string // opaque; ApplyImport refuses a batch made from an older one
+
+	// Logins maps every existing login name (exact) to its person id.
+	Logins map[string]int64
+	// Persons maps every person key to the existing person (without logins).
+	Persons map[string]Person
+	// Entities maps every entity id to the entity.
+	Entities map[string]Entity
+	// NextPersonID, NextLoginID and NextGrantID are the ids the batch may
+	// assign from (the store keeps its sequences past them after writing).
+	NextPersonID, NextLoginID, NextGrantID int64
+}
+
+// ImportBatch is what one import writes, ids assigned by the importer from
+// the snapshot's Next… values.
+type ImportBatch struct {
+	SnapshotVersion string
+	Entities        []Entity // new entities, and existing ones whose name/parent changed
+	NewPersons      []Person
+	UpdatedPersons  []Person // existing persons whose case, state or account changed
+	Logins          []Login  // new logins only (legacy and reserved generated ones)
+	Grants          []Grant  // new grants only
+	Audit           []AuditEvent
+}
+
+// PlanSummary counts persons for `jedenlogin plan` and the operator console.
+type PlanSummary struct {
+	Persons     int
+	Logins      int
+	ByCaseState map[Case]map[PersonState]int
+	ByGrouping  map[Grouping]int
+}
