@@ -1,0 +1,21 @@
+// Package legacy imports the accounts of the old system (SPEC §4, §5): a
+// UTF-8 CSV file with a header row and one row per legacy login.
+//
+// Parse reads and validates a whole file and reports every problem with its
+// line number and column; it never stops at the first one. Importer.Import
+// validates the same way and, only when there is no error, groups the logins
+// into persons (by PESEL, else by e-mail with first and last name, else the
+// login stands alone), classifies every new or changed person (SPEC §6),
+// completes the `unchanged` ones at once, reserves a generated login for the
+// `generate` ones, and writes everything with one Store.ApplyImport call, so
+// an import either happens whole or not at all. Importing the same file
+// again changes nothing: logins already in the database (same name, exact
+// case) are skipped and counted.
+//
+// The import is built for a million rows on a small machine: rows are
+// checked with hand-written byte loops, repeated strings (names, hashes,
+// entity names, scopes) are shared through a bounded intern table, the rest
+// is copied into large byte arenas, and rows are turned into the batch's
+// logins and grants while the file is read, so no second copy of the file's
+// content is kept.
+package legacy

@@ -1,0 +1,611 @@
+package legacy
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"io"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"jedenlogin"
+	"jedenlogin/loginname"
+	"jedenlogin/password"
+)
+
+// Row is one valid row of a legacy file: one legacy login, the application
+// data behind it and the grant it gave.
+type Row struct {
+	Line         int // line of the file the row starts on (the header is line 1)
+	Login        string
+	PasswordHash string                // "" = the login cannot sign in with a password
+	Status       jedenlogin.LoginState // LoginActive or LoginInactive
+	FirstName    string
+	SecondName   string
+	LastName     string
+	PESEL        string // "" when absent or invalid (a warning names the line)
+	Email        string // "" when absent or invalid (a warning names the line)
+	Phone        string
+
+	EntityID       string
+	EntityName     string
+	EntityParentID string // "" when none
+	Function       jedenlogin.Function
+	Scopes         []string  // sorted, unique; shared between rows, do not modify
+	ValidTo        time.Time // UTC midnight; zero when absent
+	AcceptedAt     time.Time // zero when absent
+	LastLoginAt    time.Time // zero when absent
+
+	// PersonKey is the key of the person the login belongs to (SPEC §5):
+	// "pesel:<pesel>", "email:<e-mail>|<first> <last>" or "login:<login>".
+	PersonKey string
+}
+
+// File is a parsed legacy file. Rows holds only rows without errors; a file
+// with any error must not be imported.
+type File struct {
+	Rows     []Row
+	Errors   []Issue
+	Warnings []Issue
+	// ErrorsLeftOut and WarningsLeftOut count the issues beyond the first
+	// MaxIssues of each kind, which are counted but not kept.
+	ErrorsLeftOut, WarningsLeftOut int
+}
+
+// Parse reads and validates the whole file; it never stops at the first
+// problem. The returned error is only for a failure to read r; validation
+// problems are in File.Errors (the file must not be imported) and
+// File.Warnings (rows imported, the bad value treated as absent).
+func Parse(r io.Reader) (*File, error) {
+	f := &File{}
+	s := newScanner(time.Now())
+	err := s.scan(r, func(row *Row) {
+		f.Rows = append(f.Rows, *row)
+	})
+	f.Errors, f.ErrorsLeftOut = s.errs.list, s.errs.leftOut
+	f.Warnings, f.WarningsLeftOut = s.warns.list, s.warns.leftOut
+	if err != nil {
+		return f, err
+	}
+	return f, nil
+}
+
+// column identifies a column of the legacy file.
+type column int
+
+const (
+	colLogin column = iota
+	colPasswordHash
+	colStatus
+	colFirstName
+	colSecondName
+	colLastName
+	colPESEL
+	colEmail
+	colPhone
+	colEntityID
+	colEntityName
+	colEntityParentID
+	colFunction
+	colScopes
+	colValidTo
+	colAcceptedAt
+	colLastLoginAt
+	numColumns
+)
+
+// columns names the columns as the header spells them (SPEC §4).
+var columns = [numColumns]struct {
+	name     string
+	required bool
+}{
+	colLogin:          {"login", true},
+	colPasswordHash:   {"password_hash", false},
+	colStatus:         {"status", true},
+	colFirstName:      {"first_name", true},
+	colSecondName:     {"second_name", false},
+	colLastName:       {"last_name", true},
+	colPESEL:          {"pesel", false},
+	colEmail:          {"email", false},
+	colPhone:          {"phone", false},
+	colEntityID:       {"entity_id", true},
+	colEntityName:     {"entity_name", true},
+	colEntityParentID: {"entity_parent_id", false},
+	colFunction:       {"function", true},
+	colScopes:         {"scopes", false},
+	colValidTo:        {"valid_to", false},
+	colAcceptedAt:     {"accepted_at", false},
+	colLastLoginAt:    {"last_login_at", false},
+}
+
+// Header lists the column names in the order of SPEC §4; files may order
+// them freely.
+func Header() []string {
+	h := make([]string, numColumns)
+	for i := range columns {
+		h[i] = columns[i].name
+	}
+	return h
+}
+
+// loginSeen is the first row that used a login name (folded).
+type loginSeen struct {
+	name string
+	line int32
+}
+
+// entityInfo is an entity as the file describes it.
+type entityInfo struct {
+	entity   jedenlogin.Entity
+	line     int // first line naming the entity
+	headLine int // first line with an active, current head; 0 when none
+}
+
+// groupInfo is a person as the file groups logins (SPEC §5).
+type groupInfo struct {
+	key  string
+	line int
+	// For PESEL groups: the names on the first row, as written and
+	// normalised, to warn when another row gives other names.
+	first, last, norm string
+}
+
+// scanner holds the state of one pass over a file: the checks that span
+// rows (duplicate logins, case twins, heads of an entity, one PESEL under two
+// names) and the grouping of logins into persons.
+type scanner struct {
+	now   time.Time
+	errs  issueList
+	warns issueList
+
+	arena *arena
+	in    *interner
+
+	idx     [numColumns]int // field index of each column, -1 when absent
+	header  []string        // column names by field index
+	nfields int
+
+	logins   map[string]loginSeen   // folded login → first row with it
+	twins    map[string][]loginSeen // folded login → further rows (case twins)
+	entities map[string]*entityInfo
+	groups   map[string]int32
+	group    []groupInfo
+	scopes   map[string][]string
+
+	row      Row
+	rowGroup int32
+	rows     int // rows read (valid or not), header excluded
+	offset   int64
+	buf      []byte
+	nbuf     []byte
+	goodHash [4096]string
+}
+
+func newScanner(now time.Time) *scanner {
+	a := &arena{}
+	return &scanner{
+		now:      now,
+		arena:    a,
+		in:       newInterner(a),
+		logins:   make(map[string]loginSeen),
+		twins:    make(map[string][]loginSeen),
+		entities: make(map[string]*entityInfo),
+		groups:   make(map[string]int32),
+		scopes:   make(map[string][]string),
+	}
+}
+
+// scan reads the file and calls fn for every row without errors, with a
+// Row that is reused for the next call (its strings stay valid). It returns
+// an error only when reading fails.
+func (s *scanner) scan(r io.Reader, fn func(*Row)) error {
+	cr := csv.NewReader(r)
+	cr.ReuseRecord = true
+	cr.FieldsPerRecord = -1
+	if !s.readHeader(cr) {
+		return nil
+	}
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		s.offset = cr.InputOffset()
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			s.rows++
+			col := ""
+			if len(rec) < len(s.header) {
+				col = s.header[len(rec)]
+			}
+			s.errs.add(Issue{Line: pe.Line, Column: col, Message: quoteMessage(pe)})
+			continue
+		} else if err != nil {
+			return fmt.Errorf("legacy: reading the file after line %d: %w", s.lastLine(cr), err)
+		}
+		s.rows++
+		if s.checkRow(cr, rec) {
+			s.row.PersonKey = s.group[s.rowGroup].key
+			fn(&s.row)
+		}
+	}
+	return nil
+}
+
+func (s *scanner) lastLine(cr *csv.Reader) int {
+	line, _ := cr.FieldPos(0)
+	return line
+}
+
+// quoteMessage explains a CSV syntax error in Polish.
+func quoteMessage(pe *csv.ParseError) string {
+	switch {
+	case errors.Is(pe.Err, csv.ErrBareQuote):
+		return fmt.Sprintf("cudzysłów wewnątrz pola bez cudzysłowów (znak %d); pole zawierające \" musi być całe ujęte w cudzysłów, a \" w środku podwojone", pe.Column)
+	case errors.Is(pe.Err, csv.ErrQuote):
+		return fmt.Sprintf("niedomknięty lub zbędny cudzysłów (znak %d); pole w cudzysłowie musi kończyć się \" przed przecinkiem lub końcem wiersza", pe.Column)
+	}
+	return fmt.Sprintf("błąd składni CSV (znak %d): %v", pe.Column, pe.Err)
+}
+
+// readHeader reads and checks the header row; it reports whether rows can
+// be read against it.
+func (s *scanner) readHeader(cr *csv.Reader) bool {
+	rec, err := cr.Read()
+	if err == io.EOF {
+		s.errs.add(Issue{Line: 1, Message: "plik jest pusty: brak wiersza nagłówka"})
+		return false
+	}
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		s.errs.add(Issue{Line: pe.Line, Message: "nagłówek: " + quoteMessage(pe)})
+		return false
+	} else if err != nil {
+		s.errs.add(Issue{Line: 1, Message: "nie można odczytać nagłówka: " + err.Error()})
+		return false
+	}
+	for i := range s.idx {
+		s.idx[i] = -1
+	}
+	s.nfields = len(rec)
+	s.header = make([]string, len(rec))
+	ok := true
+	for i, name := range rec {
+		if i == 0 {
+			name = strings.TrimPrefix(name, "\uFEFF") // a byte order mark from spreadsheet exports
+		}
+		name = strings.ToLower(strings.TrimSpace(name))
+		s.header[i] = name
+		if !utf8.ValidString(name) {
+			s.errs.add(Issue{Line: 1, Column: strings.ToValidUTF8(name, "?"), Message: "niepoprawne kodowanie UTF-8 w nazwie kolumny"})
+			ok = false
+			continue
+		}
+		c := columnByName(name)
+		switch {
+		case c < 0:
+			s.errs.add(Issue{Line: 1, Column: name, Message: fmt.Sprintf("nieznana kolumna %q; dozwolone: %s", name, strings.Join(Header(), ", "))})
+			ok = false
+		case s.idx[c] >= 0:
+			s.errs.add(Issue{Line: 1, Column: name, Message: "kolumna występuje w nagłówku więcej niż raz"})
+			ok = false
+		default:
+			s.idx[c] = i
+		}
+	}
+	for c := range numColumns {
+		if columns[c].required && s.idx[c] < 0 {
+			s.errs.add(Issue{Line: 1, Column: columns[c].name, Message: "brak wymaganej kolumny"})
+			ok = false
+		}
+	}
+	return ok
+}
+
+func columnByName(name string) column {
+	for c := range numColumns {
+		if columns[c].name == name {
+			return c
+		}
+	}
+	return -1
+}
+
+// field returns the trimmed value of column c in rec ("" when the column is
+// absent) and whether it is valid UTF-8 (an error is recorded if not).
+func (s *scanner) field(cr *csv.Reader, rec []string, c column) (string, bool) {
+	i := s.idx[c]
+	if i < 0 {
+		return "", true
+	}
+	v := strings.TrimSpace(rec[i])
+	if !utf8.ValidString(v) {
+		s.errs.add(Issue{Line: s.fieldLine(cr, i), Column: columns[c].name, Message: "niepoprawne kodowanie UTF-8 (plik musi być zapisany w UTF-8)"})
+		return "", false
+	}
+	return v, true
+}
+
+func (s *scanner) fieldLine(cr *csv.Reader, field int) int {
+	line, _ := cr.FieldPos(field)
+	return line
+}
+
+// issue records an error (warn false) or a warning about column c of the
+// current record.
+func (s *scanner) issue(cr *csv.Reader, c column, warn bool, format string, args ...any) {
+	is := Issue{Line: s.fieldLine(cr, s.idx[c]), Column: columns[c].name, Message: fmt.Sprintf(format, args...)}
+	if warn {
+		s.warns.add(is)
+	} else {
+		s.errs.add(is)
+	}
+}
+
+// checkRow validates one record into s.row and reports whether it is
+// valid. Every problem of the row is recorded, not just the first.
+func (s *scanner) checkRow(cr *csv.Reader, rec []string) bool {
+	line := s.fieldLine(cr, 0)
+	if len(rec) != s.nfields {
+		col := ""
+		if len(rec) < s.nfields {
+			col = s.header[len(rec)]
+		}
+		s.errs.add(Issue{Line: line, Column: col, Message: fmt.Sprintf("wiersz ma %d pól, a nagłówek %d", len(rec), s.nfields)})
+		return false
+	}
+	var v [numColumns]string
+	ok := true
+	for c := range numColumns {
+		val, valid := s.field(cr, rec, c)
+		if !valid {
+			ok = false
+			continue
+		}
+		if val == "" && columns[c].required {
+			s.issue(cr, c, false, "brak wymaganej wartości")
+			ok = false
+		}
+		v[c] = val
+	}
+	row := &s.row
+	*row = Row{Line: line}
+
+	// Login: syntax, then duplicates and case twins across the file.
+	if v[colLogin] != "" {
+		if !loginname.ValidLegacy(v[colLogin]) {
+			s.issue(cr, colLogin, false, "niepoprawny login %q: dozwolone są litery A–Z i a–z, cyfry oraz znaki . _ -, najwyżej %d znaki", v[colLogin], loginname.MaxLegacy)
+			ok = false
+		} else if !s.checkLoginUnique(cr, v[colLogin], line) {
+			ok = false
+		}
+	}
+
+	switch {
+	case v[colStatus] == "":
+	case strings.EqualFold(v[colStatus], "active"):
+		row.Status = jedenlogin.LoginActive
+	case strings.EqualFold(v[colStatus], "inactive"):
+		row.Status = jedenlogin.LoginInactive
+	default:
+		s.issue(cr, colStatus, false, "niepoprawny status %q: dozwolone są active i inactive", v[colStatus])
+		ok = false
+	}
+
+	if v[colFunction] != "" {
+		row.Function = jedenlogin.Function(strings.ToLower(v[colFunction]))
+		switch row.Function {
+		case jedenlogin.FunctionHead, jedenlogin.FunctionActingHead, jedenlogin.FunctionEmployee:
+		default:
+			s.issue(cr, colFunction, false, "niepoprawna funkcja %q: dozwolone są kierownik, po_kierownika i pracownik", v[colFunction])
+			ok = false
+		}
+	}
+
+	if h := v[colPasswordHash]; h != "" {
+		hash := s.in.intern(h)
+		if err := s.supported(hash); err != nil {
+			s.issue(cr, colPasswordHash, false, "nieobsługiwany lub uszkodzony skrót hasła (%v); obsługiwane: argon2id, argon2i, bcrypt, PBKDF2, SSHA/SSHA256/SSHA512", err)
+			ok = false
+		}
+		row.PasswordHash = hash
+	}
+
+	if d := v[colValidTo]; d != "" {
+		t, good := parseDate(d)
+		if !good {
+			s.issue(cr, colValidTo, false, "niepoprawna data %q: oczekiwano RRRR-MM-DD, np. 2027-08-31", d)
+			ok = false
+		}
+		row.ValidTo = t
+	}
+	for _, c := range [...]column{colAcceptedAt, colLastLoginAt} {
+		if d := v[c]; d != "" {
+			t, good := parseTimestamp(d)
+			if !good {
+				s.issue(cr, c, false, "niepoprawny czas %q: oczekiwano RFC 3339, np. 2024-05-17T10:30:00+02:00", d)
+				ok = false
+			}
+			if c == colAcceptedAt {
+				row.AcceptedAt = t
+			} else {
+				row.LastLoginAt = t
+			}
+		}
+	}
+	if !ok {
+		return false
+	}
+
+	// Warnings: the row is imported, a bad value is treated as absent.
+	if p := v[colPESEL]; p != "" {
+		if validPESEL(p) {
+			row.PESEL = s.arena.copyString(p)
+		} else {
+			s.issue(cr, colPESEL, true, "niepoprawny PESEL (wymagane 11 cyfr z poprawną cyfrą kontrolną); pominięto go")
+		}
+	}
+	if e := v[colEmail]; e != "" {
+		if validEmail(e) {
+			row.Email = s.arena.copyString(e)
+		} else {
+			s.issue(cr, colEmail, true, "niepoprawny adres e-mail %q; pominięto go", e)
+		}
+	}
+
+	row.Login = s.arena.copyString(v[colLogin])
+	row.FirstName = s.in.intern(v[colFirstName])
+	row.SecondName = s.in.intern(v[colSecondName])
+	row.LastName = s.in.intern(v[colLastName])
+	row.Phone = s.arena.copyString(v[colPhone])
+	row.Scopes = s.parseScopes(v[colScopes])
+	s.checkEntity(cr, row, v[colEntityID], v[colEntityName], v[colEntityParentID])
+	s.groupRow(cr, row)
+	return true
+}
+
+// supported checks a hash with password.Supported, remembering hashes
+// found good in a small table: files repeat hashes, and a check decodes
+// base64.
+func (s *scanner) supported(hash string) error {
+	i := maphash.String(s.in.seed, hash) % uint64(len(s.goodHash))
+	if s.goodHash[i] == hash {
+		return nil
+	}
+	if err := password.Supported(hash); err != nil {
+		return err
+	}
+	s.goodHash[i] = hash
+	return nil
+}
+
+// checkLoginUnique records the login and reports it unless it repeats an
+// earlier login exactly (an error naming both lines); a login equal to an
+// earlier one only ignoring case is a warning.
+func (s *scanner) checkLoginUnique(cr *csv.Reader, name string, line int) bool {
+	s.buf = appendFold(s.buf[:0], name)
+	first, seen := s.logins[string(s.buf)]
+	if !seen {
+		folded := name
+		if string(s.buf) != name {
+			folded = s.arena.copy(s.buf)
+		}
+		s.logins[folded] = loginSeen{name: s.arena.copyString(name), line: int32(line)}
+		return true
+	}
+	others := append([]loginSeen{first}, s.twins[string(s.buf)]...)
+	for _, o := range others {
+		if o.name == name {
+			s.issue(cr, colLogin, false, "login %s powtarza się: występuje już w wierszu %d", name, o.line)
+			return false
+		}
+	}
+	s.issue(cr, colLogin, true, "login %s różni się od loginu %s z wiersza %d tylko wielkością liter", name, first.name, first.line)
+	key := s.arena.copy(s.buf)
+	s.twins[key] = append(s.twins[key], loginSeen{name: s.arena.copyString(name), line: int32(line)})
+	return true
+}
+
+// appendFold appends name with ASCII letters upper-cased (loginname.Fold).
+func appendFold(dst []byte, name string) []byte {
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if 'a' <= c && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
+
+// parseScopes splits raw at '|' and normalises the result; equal raw
+// values share one slice.
+func (s *scanner) parseScopes(raw string) []string {
+	if raw == "" {
+		return nil
+	}
+	if sc, ok := s.scopes[raw]; ok {
+		return sc
+	}
+	parts := strings.Split(raw, "|")
+	for i, p := range parts {
+		parts[i] = s.in.intern(strings.TrimSpace(p))
+	}
+	sc := jedenlogin.NormalizeScopes(parts)
+	if len(sc) == 0 {
+		sc = nil
+	}
+	if len(s.scopes) < 100_000 {
+		s.scopes[s.arena.copyString(raw)] = sc
+	}
+	return sc
+}
+
+// checkEntity records the row's entity and warns about a second active head
+// and about rows that describe an entity differently from its first row.
+func (s *scanner) checkEntity(cr *csv.Reader, row *Row, id, name, parent string) {
+	e, ok := s.entities[id]
+	if !ok {
+		e = &entityInfo{
+			entity: jedenlogin.Entity{ID: s.arena.copyString(id), Name: s.in.intern(name), ParentID: s.in.intern(parent)},
+			line:   row.Line,
+		}
+		s.entities[e.entity.ID] = e
+	} else {
+		if name != e.entity.Name {
+			s.issue(cr, colEntityName, true, "podmiot %s ma w wierszu %d inną nazwę (%q); zachowano tamtą", id, e.line, e.entity.Name)
+		}
+		if parent != e.entity.ParentID {
+			s.issue(cr, colEntityParentID, true, "podmiot %s ma w wierszu %d inny podmiot nadrzędny (%q); zachowano tamten", id, e.line, e.entity.ParentID)
+		}
+	}
+	row.EntityID, row.EntityName, row.EntityParentID = e.entity.ID, e.entity.Name, e.entity.ParentID
+	if row.Function == jedenlogin.FunctionHead && row.Status == jedenlogin.LoginActive &&
+		(row.ValidTo.IsZero() || !s.now.After(row.ValidTo.AddDate(0, 0, 1))) {
+		if e.headLine != 0 {
+			s.issue(cr, colFunction, true, "podmiot %s ma już aktywnego kierownika (wiersz %d); w podmiocie może być tylko jeden", id, e.headLine)
+		} else {
+			e.headLine = row.Line
+		}
+	}
+}
+
+// groupRow finds the person of the row's login (SPEC §5) and warns when one
+// PESEL comes with different names.
+func (s *scanner) groupRow(cr *csv.Reader, row *Row) {
+	b := s.buf[:0]
+	s.nbuf = appendNormName(s.nbuf[:0], row.FirstName)
+	s.nbuf = append(s.nbuf, ' ')
+	s.nbuf = appendNormName(s.nbuf, row.LastName)
+	switch {
+	case row.PESEL != "":
+		b = append(b, "pesel:"...)
+		b = append(b, row.PESEL...)
+	case row.Email != "":
+		b = append(b, "email:"...)
+		b = appendLower(b, row.Email)
+		b = append(b, '|')
+		b = append(b, s.nbuf...)
+	default:
+		b = append(b, "login:"...)
+		b = append(b, row.Login...)
+	}
+	s.buf = b
+	g, ok := s.groups[string(b)]
+	if !ok {
+		g = int32(len(s.group))
+		gi := groupInfo{key: s.arena.copy(b), line: row.Line}
+		if row.PESEL != "" {
+			gi.first, gi.last, gi.norm = row.FirstName, row.LastName, s.arena.copy(s.nbuf)
+		}
+		s.group = append(s.group, gi)
+		s.groups[gi.key] = g
+	} else if row.PESEL != "" && string(s.nbuf) != s.group[g].norm {
+		gi := &s.group[g]
+		s.issue(cr, colPESEL, true, "ten sam PESEL co w wierszu %d, ale inne imię lub nazwisko (%s %s wobec %s %s); loginy potraktowano jako jedną osobę",
+			gi.line, row.FirstName, row.LastName, gi.first, gi.last)
+	}
+	s.rowGroup = g
+}
