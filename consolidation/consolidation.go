@@ -1,73 +1,401 @@
 package consolidation
 
-// STUB: owned by the loginname/consolidation helper; replace entirely (keep the signatures).
-
 import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
 	"time"
 
 	"jedenlogin"
+	"jedenlogin/loginname"
 )
 
-// Classify returns the case of a person with these logins (SPEC §6); only
-// active logins count.
-func Classify(logins []jedenlogin.Login) jedenlogin.Case { panic("not implemented") }
+// Errors returned by Confirm besides jedenlogin.ErrAlreadyConsolidated. They
+// are *jedenlogin.Error values, wrapped with context: test with errors.Is,
+// read the code with jedenlogin.ErrorCode.
+var (
+	// ErrNotEligible: the named login may not become the person's one
+	// login (not a candidate, not the reserved login). The web layer
+	// answers 403 login_not_eligible with the candidates.
+	ErrNotEligible = &jedenlogin.Error{Code: jedenlogin.EFORBIDDEN, Message: "Tego loginu nie można wybrać jako jedynego loginu."}
+	// ErrNoActiveLogin: the person has no active login (case
+	// no_active_login), so there is nothing to consolidate.
+	ErrNoActiveLogin = &jedenlogin.Error{Code: jedenlogin.EFORBIDDEN, Message: "Osoba nie ma aktywnego loginu; przejście na jeden login nie jest możliwe."}
+	// ErrNoGeneratedLogin: the person is in case generate but no login is
+	// reserved for them yet; reserve one (Store.ReserveLogin) and retry.
+	ErrNoGeneratedLogin = &jedenlogin.Error{Code: jedenlogin.ECONFLICT, Message: "Nowy login nie został jeszcze zarezerwowany. Spróbuj ponownie za chwilę."}
+	// ErrPasswordRequired: the generated login needs a password hash.
+	ErrPasswordRequired = &jedenlogin.Error{Code: jedenlogin.EINVALID, Message: "Należy podać hasło."}
+)
+
+// Classify returns the case of a person with these logins (SPEC §6). Only
+// active logins count; inactive, reserved and merged ones are ignored.
+// "Uppercase" means loginname.IsUnified.
+func Classify(logins []jedenlogin.Login) jedenlogin.Case {
+	var upper, other int
+	for i := range logins {
+		if logins[i].State != jedenlogin.LoginActive {
+			continue
+		}
+		if loginname.IsUnified(logins[i].Name) {
+			upper++
+		} else {
+			other++
+		}
+	}
+	switch {
+	case upper == 0 && other == 0:
+		return jedenlogin.CaseNoActiveLogin
+	case upper == 0:
+		return jedenlogin.CaseGenerate
+	case other > 0:
+		return jedenlogin.CaseChooseUppercase
+	case upper == 1:
+		return jedenlogin.CaseUnchanged
+	default:
+		return jedenlogin.CaseChoose
+	}
+}
 
 // Candidates returns the names of the active unified logins the person may
-// choose, sorted; empty unless the case is choose or choose_uppercase.
-func Candidates(rec *jedenlogin.PersonRecord) []string { panic("not implemented") }
+// choose, sorted; empty (never nil) unless the person is pending and their
+// logins classify as choose or choose_uppercase.
+func Candidates(rec *jedenlogin.PersonRecord) []string {
+	out := []string{}
+	if rec.Person.State == jedenlogin.StateDone {
+		return out
+	}
+	if c := Classify(rec.Logins); c != jedenlogin.CaseChoose && c != jedenlogin.CaseChooseUppercase {
+		return out
+	}
+	for i := range rec.Logins {
+		l := &rec.Logins[i]
+		if l.State == jedenlogin.LoginActive && loginname.IsUnified(l.Name) {
+			out = append(out, l.Name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
 
 // AccountSource returns the active login whose application data become the
-// account data: latest AcceptedAt, ties won by preferID.
+// account data: the latest AcceptedAt (a nil AcceptedAt counts as older than
+// any date); ties are won by the login with ID preferID, remaining ties by
+// the lowest ID. It returns nil when the person has no active login.
 func AccountSource(rec *jedenlogin.PersonRecord, preferID int64) *jedenlogin.Login {
-	panic("not implemented")
+	var best *jedenlogin.Login
+	for i := range rec.Logins {
+		l := &rec.Logins[i]
+		if l.State != jedenlogin.LoginActive {
+			continue
+		}
+		if best == nil || newerSource(l, best, preferID) {
+			best = l
+		}
+	}
+	return best
+}
+
+// newerSource reports whether a beats b as the account source.
+func newerSource(a, b *jedenlogin.Login, preferID int64) bool {
+	switch {
+	case a.AcceptedAt != nil && b.AcceptedAt == nil:
+		return true
+	case a.AcceptedAt == nil && b.AcceptedAt != nil:
+		return false
+	case a.AcceptedAt != nil && !a.AcceptedAt.Equal(*b.AcceptedAt):
+		return a.AcceptedAt.After(*b.AcceptedAt)
+	case a.ID == preferID || b.ID == preferID:
+		return a.ID == preferID
+	default:
+		return a.ID < b.ID
+	}
+}
+
+// accountFrom copies a login's application data into account data.
+func accountFrom(l *jedenlogin.Login) *jedenlogin.AccountData {
+	return &jedenlogin.AccountData{
+		FirstName:  l.FirstName,
+		SecondName: l.SecondName,
+		LastName:   l.LastName,
+		PESEL:      l.PESEL,
+		Email:      l.Email,
+		Phone:      l.Phone,
+	}
 }
 
 // CompleteUnchanged marks an unchanged person done at import: account data
-// from their one login, UnifiedLoginID set, State done.
-func CompleteUnchanged(rec *jedenlogin.PersonRecord, now time.Time) error { panic("not implemented") }
+// from their one active login (kept when the person already has account
+// data), UnifiedLoginID set, State done, ConsolidatedAt now. The login, its
+// password and its grants stay as they are, and so do the person's inactive
+// logins. It returns jedenlogin.ErrAlreadyConsolidated when the person is
+// done, and an internal error when their logins are not in case unchanged
+// or the login has no id yet (assign ids before calling).
+func CompleteUnchanged(rec *jedenlogin.PersonRecord, now time.Time) error {
+	p := &rec.Person
+	if p.State == jedenlogin.StateDone {
+		return fmt.Errorf("consolidation: person %s: %w", p.Key, jedenlogin.ErrAlreadyConsolidated)
+	}
+	if c := Classify(rec.Logins); c != jedenlogin.CaseUnchanged {
+		return fmt.Errorf("consolidation: person %s: case is %s, not %s", p.Key, c, jedenlogin.CaseUnchanged)
+	}
+	l := AccountSource(rec, 0) // the one active login
+	if l.ID == 0 {
+		return fmt.Errorf("consolidation: person %s: login %s has no id yet", p.Key, l.Name)
+	}
+	p.Case = jedenlogin.CaseUnchanged
+	p.State = jedenlogin.StateDone
+	p.UnifiedLoginID = ptr(l.ID)
+	if p.Account == nil {
+		p.Account = accountFrom(l)
+	}
+	p.ConsolidatedAt = ptr(now)
+	return nil
+}
 
-// Confirm performs the consolidation on rec in memory (the caller persists
-// it in one transaction via Store.UpdatePerson): unifiedName must be a
-// candidate (choose cases) or the reserved generated login (generate; it
-// becomes active with passwordHash). Returns ErrAlreadyConsolidated when the
-// person is done, *jedenlogin.Error{Code: EFORBIDDEN} (see ErrNotEligible) for
-// a login that may not be chosen.
+// auditDetails is the Details JSON of an AuditConsolidated event.
+type auditDetails struct {
+	Case         jedenlogin.Case `json:"case"`
+	MergedLogins []string        `json:"merged_logins"`
+	MovedGrants  int             `json:"moved_grants"`
+	MergedGrants int             `json:"merged_grants"`
+	AccountFrom  string          `json:"account_from,omitempty"`
+}
+
+// Confirm performs the consolidation of SPEC §6 on rec in memory; the caller
+// persists it in one transaction via Store.UpdatePerson, which serialises
+// concurrent confirmations of one person. The case is classified from the
+// record's logins as they are now.
+//
+//   - choose, choose_uppercase: unifiedName must be one of Candidates. A
+//     non-empty passwordHash replaces the chosen login's hash (a fresh
+//     rehash of the password the user just entered); "" keeps it.
+//   - generate: unifiedName must be the login reserved for the person
+//     (Person.GeneratedLoginID); it becomes active with passwordHash, which
+//     is required, and PasswordChangedAt now.
+//   - unchanged: unifiedName must be the one active login; completes the
+//     person like CompleteUnchanged.
+//
+// Then the account data are created from AccountSource (ties won by the
+// chosen login; in generate, among the legacy logins); existing account data
+// are kept. Every grant held by another active login moves to the unified
+// login; open (not revoked, not merged) grants of the unified login with the
+// same entity and function are merged into one — the one already on the
+// unified login, else the lowest id — which gets the union of the scopes and
+// the widest validity, the others get MergedInto. Grants of inactive logins
+// stay. Every other login of the person becomes merged into the unified one,
+// with StateBeforeMerge. The person becomes done. Confirm returns the audit
+// event to append; the caller fills Actor and Address.
+//
+// Errors: jedenlogin.ErrAlreadyConsolidated when the person is done;
+// ErrNotEligible for any other unifiedName; ErrNoActiveLogin in case
+// no_active_login; ErrNoGeneratedLogin in generate without a reserved login;
+// ErrPasswordRequired in generate with passwordHash "". All are wrapped with
+// the person's key. On error rec is unchanged.
 func Confirm(rec *jedenlogin.PersonRecord, unifiedName, passwordHash string, now time.Time) (*jedenlogin.AuditEvent, error) {
-	panic("not implemented")
+	p := &rec.Person
+	if p.State == jedenlogin.StateDone {
+		return nil, fmt.Errorf("consolidation: person %s: %w", p.Key, jedenlogin.ErrAlreadyConsolidated)
+	}
+	c := Classify(rec.Logins)
+	var unified, source *jedenlogin.Login
+	switch c {
+	case jedenlogin.CaseNoActiveLogin:
+		return nil, fmt.Errorf("consolidation: person %s: %w", p.Key, ErrNoActiveLogin)
+
+	case jedenlogin.CaseUnchanged:
+		if l := AccountSource(rec, 0); l.Name != unifiedName {
+			return nil, fmt.Errorf("consolidation: person %s: login %q: %w", p.Key, unifiedName, ErrNotEligible)
+		}
+		if err := CompleteUnchanged(rec, now); err != nil {
+			return nil, err
+		}
+		return consolidatedEvent(rec, unifiedName, auditDetails{Case: c, MergedLogins: []string{}, AccountFrom: unifiedName}, now)
+
+	case jedenlogin.CaseChoose, jedenlogin.CaseChooseUppercase:
+		if !slices.Contains(Candidates(rec), unifiedName) {
+			return nil, fmt.Errorf("consolidation: person %s: login %q: %w", p.Key, unifiedName, ErrNotEligible)
+		}
+		unified = rec.LoginByName(unifiedName)
+		source = AccountSource(rec, unified.ID)
+
+	case jedenlogin.CaseGenerate:
+		if p.GeneratedLoginID == nil {
+			return nil, fmt.Errorf("consolidation: person %s: %w", p.Key, ErrNoGeneratedLogin)
+		}
+		unified = rec.Login(*p.GeneratedLoginID)
+		if unified == nil || unified.State != jedenlogin.LoginReserved {
+			return nil, fmt.Errorf("consolidation: person %s: generated login %d missing or not reserved: %w", p.Key, *p.GeneratedLoginID, ErrNoGeneratedLogin)
+		}
+		if unified.Name != unifiedName {
+			return nil, fmt.Errorf("consolidation: person %s: login %q: %w", p.Key, unifiedName, ErrNotEligible)
+		}
+		if passwordHash == "" {
+			return nil, fmt.Errorf("consolidation: person %s: %w", p.Key, ErrPasswordRequired)
+		}
+		// Before the reserved login turns active: it has no application data.
+		source = AccountSource(rec, 0)
+
+	default:
+		return nil, fmt.Errorf("consolidation: person %s: unknown case %q", p.Key, c)
+	}
+	if unified.ID == 0 {
+		return nil, fmt.Errorf("consolidation: person %s: login %s has no id", p.Key, unified.Name)
+	}
+
+	activeBefore := make(map[int64]bool)
+	for i := range rec.Logins {
+		if l := &rec.Logins[i]; l.State == jedenlogin.LoginActive && l.ID != unified.ID {
+			activeBefore[l.ID] = true
+		}
+	}
+	// Work on a copy of the grants so an error leaves rec unchanged.
+	grants := cloneGrants(rec.Grants)
+	moved, merged, err := moveGrants(grants, unified.ID, activeBefore)
+	if err != nil {
+		return nil, fmt.Errorf("consolidation: person %s: %w", p.Key, err)
+	}
+
+	// No error is possible from here on.
+	rec.Grants = grants
+	if c == jedenlogin.CaseGenerate {
+		unified.State = jedenlogin.LoginActive
+		unified.PasswordHash = passwordHash
+		unified.PasswordChangedAt = ptr(now)
+	} else if passwordHash != "" {
+		unified.PasswordHash = passwordHash
+	}
+	details := auditDetails{Case: c, MergedLogins: []string{}, MovedGrants: moved, MergedGrants: merged}
+	for i := range rec.Logins {
+		l := &rec.Logins[i]
+		if l.ID == unified.ID || l.State == jedenlogin.LoginMerged {
+			continue
+		}
+		l.StateBeforeMerge = l.State
+		l.State = jedenlogin.LoginMerged
+		l.MergedInto = ptr(unified.ID)
+		l.MergedAt = ptr(now)
+		details.MergedLogins = append(details.MergedLogins, l.Name)
+	}
+	slices.Sort(details.MergedLogins)
+
+	p.Case = c
+	p.State = jedenlogin.StateDone
+	p.UnifiedLoginID = ptr(unified.ID)
+	if p.Account == nil && source != nil {
+		p.Account = accountFrom(source)
+	}
+	if source != nil {
+		details.AccountFrom = source.Name
+	}
+	p.ConsolidatedAt = ptr(now)
+	return consolidatedEvent(rec, unified.Name, details, now)
 }
 
-// PlanRow is one line of `jedenlogin plan --format json`.
-type PlanRow struct {
-	PersonID       int64    `json:"person_id"`
-	PersonKey      string   `json:"person_key"`
-	Case           string   `json:"case"`
-	State          string   `json:"state"`
-	Logins         []string `json:"logins"`
-	ActiveLogins   []string `json:"active_logins"`
-	Candidates     []string `json:"candidates"`
-	GeneratedLogin string   `json:"generated_login,omitempty"`
-	UnifiedLogin   string   `json:"unified_login,omitempty"`
-	Entities       []string `json:"entities"`
+// consolidatedEvent builds the audit event of a confirmation.
+func consolidatedEvent(rec *jedenlogin.PersonRecord, unifiedName string, d auditDetails, now time.Time) (*jedenlogin.AuditEvent, error) {
+	js, err := json.Marshal(d)
+	if err != nil {
+		return nil, fmt.Errorf("consolidation: audit details: %w", err)
+	}
+	return &jedenlogin.AuditEvent{
+		At:       now,
+		Action:   jedenlogin.AuditConsolidated,
+		PersonID: ptr(rec.Person.ID),
+		Subject:  unifiedName,
+		Outcome:  "ok",
+		Details:  string(js),
+	}, nil
 }
 
-// Row returns the plan row of a person.
-func Row(rec *jedenlogin.PersonRecord) PlanRow { panic("not implemented") }
-
-// Violation is one broken invariant found by Verifier.
-type Violation struct {
-	PersonID int64
-	Message  string
+// cloneGrants copies grants deeply enough that changing the copy's scopes
+// and validity leaves the original alone.
+func cloneGrants(gs []jedenlogin.Grant) []jedenlogin.Grant {
+	out := slices.Clone(gs)
+	for i := range out {
+		out[i].Scopes = slices.Clone(out[i].Scopes)
+	}
+	return out
 }
 
-// Verifier checks the invariants of SPEC §11 over all persons, fed one
-// record at a time.
-type Verifier struct{}
+// moveGrants moves every grant held by a login in from to the unified login
+// and merges the open duplicates (same entity and function) now held by it.
+// It returns how many grants moved and how many were merged away.
+func moveGrants(grants []jedenlogin.Grant, unifiedID int64, from map[int64]bool) (moved, merged int, err error) {
+	onUnified := make(map[int]bool) // indexes of grants the unified login held before
+	for i := range grants {
+		g := &grants[i]
+		switch {
+		case g.LoginID == unifiedID:
+			onUnified[i] = true
+		case from[g.LoginID]:
+			g.LoginID = unifiedID
+			moved++
+		}
+	}
 
-// NewVerifier returns an empty verifier.
-func NewVerifier() *Verifier { panic("not implemented") }
+	type key struct {
+		entity   string
+		function jedenlogin.Function
+	}
+	groups := make(map[key][]int)
+	var keys []key
+	for i := range grants {
+		g := &grants[i]
+		if g.LoginID != unifiedID || g.RevokedAt != nil || g.MergedInto != nil {
+			continue
+		}
+		k := key{g.EntityID, g.Function}
+		if groups[k] == nil {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], i)
+	}
+	for _, k := range keys {
+		idx := groups[k]
+		if len(idx) < 2 {
+			continue
+		}
+		// The keeper: already on the unified login, then a saved grant
+		// (id > 0), then the lowest id.
+		sort.Slice(idx, func(a, b int) bool {
+			ga, gb := &grants[idx[a]], &grants[idx[b]]
+			if onUnified[idx[a]] != onUnified[idx[b]] {
+				return onUnified[idx[a]]
+			}
+			if (ga.ID == 0) != (gb.ID == 0) {
+				return gb.ID == 0
+			}
+			return ga.ID < gb.ID
+		})
+		keep := &grants[idx[0]]
+		if keep.ID == 0 {
+			return 0, 0, fmt.Errorf("grants of entity %s (%s) to merge have no id yet", k.entity, k.function)
+		}
+		for _, i := range idx[1:] {
+			g := &grants[i]
+			keep.Scopes = jedenlogin.NormalizeScopes(append(keep.Scopes, g.Scopes...))
+			if keep.ValidFrom != nil && (g.ValidFrom == nil || g.ValidFrom.Before(*keep.ValidFrom)) {
+				keep.ValidFrom = clonePtr(g.ValidFrom)
+			}
+			if keep.ValidTo != nil && (g.ValidTo == nil || g.ValidTo.After(*keep.ValidTo)) {
+				keep.ValidTo = clonePtr(g.ValidTo)
+			}
+			g.MergedInto = ptr(keep.ID)
+			merged++
+		}
+	}
+	return moved, merged, nil
+}
 
-// Add checks one person and remembers what cross-person checks need.
-func (v *Verifier) Add(rec *jedenlogin.PersonRecord) { panic("not implemented") }
+// ptr returns a pointer to a copy of v.
+func ptr[T any](v T) *T { return &v }
 
-// Finish runs the cross-person checks and returns every violation found.
-func (v *Verifier) Finish() []Violation { panic("not implemented") }
+// clonePtr returns a pointer to a copy of *v, or nil.
+func clonePtr[T any](v *T) *T {
+	if v == nil {
+		return nil
+	}
+	return ptr(*v)
+}
