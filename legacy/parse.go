@@ -201,6 +201,12 @@ func newScanner(now time.Time) *scanner {
 // Row that is reused for the next call (its strings stay valid). It returns
 // an error only when reading fails.
 func (s *scanner) scan(r io.Reader, fn func(*Row)) error {
+	return s.scanTick(r, fn, func() error { return nil })
+}
+
+// scanTick is scan calling tick every few thousand rows (progress,
+// cancellation); an error from tick stops the scan and is returned.
+func (s *scanner) scanTick(r io.Reader, fn func(*Row), tick func() error) error {
 	cr := csv.NewReader(r)
 	cr.ReuseRecord = true
 	cr.FieldsPerRecord = -1
@@ -212,7 +218,12 @@ func (s *scanner) scan(r io.Reader, fn func(*Row)) error {
 		if err == io.EOF {
 			break
 		}
-		s.offset = cr.InputOffset()
+		if s.rows&4095 == 0 {
+			s.offset = cr.InputOffset()
+			if err := tick(); err != nil {
+				return err
+			}
+		}
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
 			s.rows++
@@ -231,6 +242,7 @@ func (s *scanner) scan(r io.Reader, fn func(*Row)) error {
 			fn(&s.row)
 		}
 	}
+	s.offset = cr.InputOffset()
 	return nil
 }
 

@@ -1,0 +1,651 @@
+package legacy
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+
+	"jedenlogin"
+	"jedenlogin/consolidation"
+	"jedenlogin/loginname"
+)
+
+// Importer imports legacy files into a store.
+type Importer struct {
+	Store jedenlogin.Store
+	// Progress receives progress lines (rows/s, ETA) while the file is
+	// read, only when it is a terminal; nil means quiet.
+	Progress io.Writer
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+}
+
+// Summary tells what an import did.
+type Summary struct {
+	RowsRead        int // data rows of the file
+	LoginsNew       int // legacy logins written
+	LoginsPresent   int // legacy logins skipped because a login of that exact name exists
+	PersonsNew      int
+	PersonsUpdated  int // existing persons that received new logins
+	EntitiesNew     int
+	EntitiesUpdated int // existing entities whose name or parent changed
+	Grants          int // grants written (one per new login)
+	// Completed counts the persons in case unchanged made done at import.
+	Completed int
+	// GeneratedLogins counts the logins reserved for persons in case generate.
+	GeneratedLogins int
+	// MergedAtOnce counts new logins of already consolidated persons,
+	// merged at once into their unified login.
+	MergedAtOnce int
+	// Grouping counts the new persons by how their logins were grouped.
+	Grouping map[jedenlogin.Grouping]int
+	// Cases counts the new and updated persons by consolidation case.
+	Cases    map[jedenlogin.Case]int
+	Warnings []Issue
+	// WarningsLeftOut counts the warnings beyond MaxIssues.
+	WarningsLeftOut int
+	Duration        time.Duration
+}
+
+// ImportConflictAttempts is how many times Import builds and writes its
+// batch when the database keeps changing under it.
+const ImportConflictAttempts = 3
+
+// Import reads and validates the whole file and, when it has no error,
+// writes its logins, persons, entities and grants with one
+// Store.ApplyImport call, together with one audit event (AuditImport, actor
+// "cli"). size is the file's length in bytes for the progress estimate (0
+// when unknown).
+//
+// When the file has errors Import writes nothing and returns the summary
+// of what was read and a *ValidationError listing them. When the database
+// changes between the snapshot and the write (jedenlogin.ErrImportConflict)
+// the batch is rebuilt from a new snapshot, up to ImportConflictAttempts
+// times in all. Other errors are from reading r or from the store, wrapped
+// with context.
+//
+// Logins whose exact name already exists are skipped and counted, so
+// importing a file again writes nothing but the audit event. A new login of
+// an existing person joins that person, who is classified anew: an
+// unchanged person is completed at once, a generate person gets a reserved
+// login if they have none. A new login of a person already consolidated is
+// merged at once into the person's unified login (state merged, like the
+// person's other legacy logins) and, when active, its grant moves to the
+// unified login — unless the unified login already holds an open grant of
+// the same entity and function that covers its scopes and validity, in
+// which case the new grant is recorded as merged into that one. Nothing is
+// lost, and the person keeps one login.
+func (im *Importer) Import(ctx context.Context, r io.Reader, size int64) (*Summary, error) {
+	now := time.Now
+	if im.Now != nil {
+		now = im.Now
+	}
+	start := now()
+	sum := &Summary{Grouping: map[jedenlogin.Grouping]int{}, Cases: map[jedenlogin.Case]int{}}
+
+	hint, err := countLines(r)
+	if err != nil {
+		return nil, err
+	}
+	prog := newProgress(im.Progress, size, hint)
+	f, err := readFile(ctx, r, start, hint, prog)
+	if err != nil {
+		prog.clear()
+		return nil, err
+	}
+	sum.RowsRead = f.rows
+	if f.errs.count() > 0 {
+		prog.clear()
+		return sum, &ValidationError{
+			Errors: f.errs.list, ErrorsLeftOut: f.errs.leftOut,
+			Warnings: f.warns.list, WarningsLeftOut: f.warns.leftOut,
+		}
+	}
+
+	for attempt := 1; ; attempt++ {
+		prog.phase("Przygotowanie zapisu…")
+		snap, err := im.Store.ImportSnapshot(ctx)
+		if err != nil {
+			prog.clear()
+			return nil, fmt.Errorf("import: read the database: %w", err)
+		}
+		s := *sum
+		s.Grouping = map[jedenlogin.Grouping]int{}
+		s.Cases = map[jedenlogin.Case]int{}
+		batch, err := f.plan(ctx, im.Store, snap, &s, start)
+		if err != nil {
+			prog.clear()
+			return nil, err
+		}
+		prog.phase(fmt.Sprintf("Zapis do bazy: %d loginów, %d osób…", len(batch.Logins), len(batch.NewPersons)+len(batch.UpdatedPersons)))
+		err = im.Store.ApplyImport(ctx, batch)
+		if errors.Is(err, jedenlogin.ErrImportConflict) && attempt < ImportConflictAttempts {
+			continue
+		}
+		prog.clear()
+		if err != nil {
+			return nil, fmt.Errorf("import: write to the database: %w", err)
+		}
+		s.Duration = now().Sub(start)
+		return &s, nil
+	}
+}
+
+// countLines counts the newlines of r when r can seek back, as the
+// capacity of the row arrays (so a million logins are never copied to grow
+// a slice); 0 when r cannot seek.
+func countLines(r io.Reader) (int, error) {
+	rs, ok := r.(io.ReadSeeker)
+	if !ok {
+		return 0, nil
+	}
+	pos, err := rs.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return 0, nil // e.g. a pipe: read it once, without the hint
+	}
+	buf := make([]byte, 1<<20)
+	n := 0
+	for {
+		k, err := rs.Read(buf)
+		n += bytes.Count(buf[:k], []byte{'\n'})
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return 0, fmt.Errorf("import: read the file: %w", err)
+		}
+	}
+	if _, err := rs.Seek(pos, io.SeekStart); err != nil {
+		return 0, fmt.Errorf("import: rewind the file: %w", err)
+	}
+	return n + 1, nil
+}
+
+// importFile is a validated file turned into logins and grants: logins[i]
+// and grants[i] come from the same row, group[i] is its person in the file
+// and active[i] its status. Ids and persons are assigned by plan, for one
+// snapshot.
+type importFile struct {
+	now    time.Time
+	rows   int
+	errs   issueList
+	warns  issueList
+	group  []groupInfo
+	ents   map[string]*entityInfo
+	logins []jedenlogin.Login
+	grants []jedenlogin.Grant
+	rowGrp []int32
+	active []bool
+	lines  []int32
+	n      int // legacy logins in logins (the rest are reserved ones of the last plan)
+}
+
+// readFile validates r and, while no error is found, turns its rows into
+// logins and grants.
+func readFile(ctx context.Context, r io.Reader, now time.Time, hint int, prog *progress) (*importFile, error) {
+	s := newScanner(now)
+	f := &importFile{now: now}
+	if hint > 0 {
+		f.logins = make([]jedenlogin.Login, 0, hint+hint/8)
+		f.grants = make([]jedenlogin.Grant, 0, hint)
+		f.rowGrp = make([]int32, 0, hint)
+		f.active = make([]bool, 0, hint)
+		f.lines = make([]int32, 0, hint)
+	}
+	times := &timeSlab{}
+	dates := map[time.Time]*time.Time{}
+	var ctxErr error
+	err := s.scanTick(r, func(row *Row) {
+		if s.errs.count() > 0 {
+			if f.logins != nil { // the file will not be imported: stop holding rows
+				f.logins, f.grants, f.rowGrp, f.active, f.lines = nil, nil, nil, nil, nil
+			}
+			return
+		}
+		f.logins = append(f.logins, jedenlogin.Login{
+			Name:         row.Login,
+			PasswordHash: row.PasswordHash,
+			State:        row.Status,
+			Origin:       jedenlogin.OriginLegacy,
+			FirstName:    row.FirstName,
+			SecondName:   row.SecondName,
+			LastName:     row.LastName,
+			PESEL:        row.PESEL,
+			Email:        row.Email,
+			Phone:        row.Phone,
+			AcceptedAt:   times.ptr(row.AcceptedAt),
+			LastLoginAt:  times.ptr(row.LastLoginAt),
+			CreatedAt:    now,
+		})
+		var validTo *time.Time
+		if !row.ValidTo.IsZero() {
+			if validTo = dates[row.ValidTo]; validTo == nil {
+				validTo = times.ptr(row.ValidTo)
+				dates[row.ValidTo] = validTo
+			}
+		}
+		f.grants = append(f.grants, jedenlogin.Grant{
+			EntityID:  row.EntityID,
+			Function:  row.Function,
+			Scopes:    row.Scopes,
+			ValidTo:   validTo,
+			CreatedAt: now,
+		})
+		f.rowGrp = append(f.rowGrp, s.rowGroup)
+		f.active = append(f.active, row.Status == jedenlogin.LoginActive)
+		f.lines = append(f.lines, int32(row.Line))
+	}, func() error {
+		prog.update(s.rows, s.offset)
+		if err := ctx.Err(); err != nil {
+			ctxErr = err
+			return err
+		}
+		return nil
+	})
+	if ctxErr != nil {
+		return nil, fmt.Errorf("import: %w", ctxErr)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("import: %w", err)
+	}
+	prog.update(s.rows, s.offset)
+	f.rows, f.errs, f.warns = s.rows, s.errs, s.warns
+	f.group, f.ents = s.group, s.entities
+	f.n = len(f.logins)
+	return f, nil
+}
+
+// timeSlab hands out pointers to times stored in shared blocks, one
+// allocation per 4096 times instead of one per time.
+type timeSlab struct{ block []time.Time }
+
+// ptr returns a pointer to a copy of t, or nil for the zero time.
+func (s *timeSlab) ptr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	if len(s.block) == cap(s.block) {
+		s.block = make([]time.Time, 0, 4096)
+	}
+	s.block = append(s.block, t)
+	return &s.block[len(s.block)-1]
+}
+
+// existingPerson is a person of the database that receives new logins.
+type existingPerson struct {
+	rec    *jedenlogin.PersonRecord
+	logins []int32 // indexes into f.logins of the new logins
+}
+
+// plan builds the batch for snapshot snap: it drops the logins the database
+// has, assigns ids, groups the rest into new and existing persons,
+// classifies them, completes the unchanged ones and reserves logins for the
+// generate ones. It may be called again with a newer snapshot.
+func (f *importFile) plan(ctx context.Context, st jedenlogin.Store, snap *jedenlogin.ImportSnapshot, sum *Summary, now time.Time) (*jedenlogin.ImportBatch, error) {
+	warns := f.warns
+	warns.list = slices.Clip(warns.list) // this plan's warnings must not land in f.warns
+	batch := &jedenlogin.ImportBatch{SnapshotVersion: snap.Version}
+
+	// Forget the reserved logins and ids of an earlier plan, then drop the
+	// logins the database has. The database only ever gains logins, so a
+	// login dropped for an older snapshot is rightly dropped for this one.
+	f.logins = f.logins[:f.n]
+	kept := 0
+	for i := range f.n {
+		l, g := &f.logins[i], &f.grants[i]
+		if _, ok := snap.Logins[l.Name]; ok {
+			sum.LoginsPresent++
+			continue
+		}
+		l.ID, l.PersonID, l.MergedInto, l.StateBeforeMerge, l.MergedAt = 0, 0, nil, "", nil
+		l.State = jedenlogin.LoginInactive
+		if f.active[i] {
+			l.State = jedenlogin.LoginActive
+		}
+		g.ID, g.LoginID, g.OriginLoginID, g.MergedInto = 0, 0, 0, nil
+		if kept != i {
+			f.logins[kept], f.grants[kept] = *l, *g
+			f.rowGrp[kept], f.active[kept], f.lines[kept] = f.rowGrp[i], f.active[i], f.lines[i]
+		}
+		kept++
+	}
+	f.n = kept
+	f.logins, f.grants = f.logins[:kept], f.grants[:kept]
+	f.rowGrp, f.active, f.lines = f.rowGrp[:kept], f.active[:kept], f.lines[:kept]
+	sum.LoginsNew = kept
+	sum.Grants = kept
+
+	nextLogin, nextGrant, nextPerson := snap.NextLoginID, snap.NextGrantID, snap.NextPersonID
+	for i := range f.logins {
+		f.logins[i].ID = nextLogin
+		f.grants[i].ID, f.grants[i].LoginID, f.grants[i].OriginLoginID = nextGrant, nextLogin, nextLogin
+		nextLogin++
+		nextGrant++
+	}
+	if kept > 0 && len(snap.Logins) > 0 {
+		f.warnCaseTwinsInDB(snap, &warns)
+	}
+	f.planEntities(snap, batch, sum, &warns)
+
+	// Logins by person: counting sort of the row indexes by group.
+	ng := len(f.group)
+	start := make([]int32, ng+1)
+	for _, g := range f.rowGrp {
+		start[g+1]++
+	}
+	for g := range ng {
+		start[g+1] += start[g]
+	}
+	order := make([]int32, len(f.rowGrp))
+	fill := make([]int32, ng)
+	copy(fill, start[:ng])
+	for i, g := range f.rowGrp {
+		order[fill[g]] = int32(i)
+		fill[g]++
+	}
+	fill = nil
+
+	// Persons: new ones get ids in the order the file first names them;
+	// existing ones are read from the store with their logins and grants.
+	newCount := 0
+	var existing []*existingPerson
+	isExisting := make([]bool, ng)
+	for g := range ng {
+		if start[g] == start[g+1] {
+			continue
+		}
+		if p, ok := snap.Persons[f.group[g].key]; ok {
+			rec, err := st.Person(ctx, p.ID)
+			if err != nil {
+				return nil, fmt.Errorf("import: read person %s: %w", p.Key, err)
+			}
+			existing = append(existing, &existingPerson{rec: rec, logins: order[start[g]:start[g+1]]})
+			isExisting[g] = true
+			continue
+		}
+		newCount++
+	}
+	batch.NewPersons = make([]jedenlogin.Person, 0, newCount)
+	newPrefix := map[int]string{} // index into NewPersons → prefix of the login to reserve
+	var scratch []jedenlogin.Login
+	for g := range ng {
+		idx := order[start[g]:start[g+1]]
+		if len(idx) == 0 || isExisting[g] {
+			continue
+		}
+		p := jedenlogin.Person{ID: nextPerson, Key: f.group[g].key, State: jedenlogin.StatePending, CreatedAt: now}
+		nextPerson++
+		scratch = scratch[:0]
+		for _, i := range idx {
+			f.logins[i].PersonID = p.ID
+			scratch = append(scratch, f.logins[i])
+		}
+		rec := jedenlogin.PersonRecord{Person: p, Logins: scratch}
+		rec.Person.Case = consolidation.Classify(scratch)
+		switch rec.Person.Case {
+		case jedenlogin.CaseUnchanged:
+			if err := consolidation.CompleteUnchanged(&rec, now); err != nil {
+				return nil, fmt.Errorf("import: %w", err)
+			}
+			sum.Completed++
+		case jedenlogin.CaseGenerate:
+			src := consolidation.AccountSource(&rec, 0)
+			newPrefix[len(batch.NewPersons)] = loginname.Prefix(src.FirstName, src.LastName)
+		}
+		sum.Cases[rec.Person.Case]++
+		sum.Grouping[rec.Person.Grouping()]++
+		batch.NewPersons = append(batch.NewPersons, rec.Person)
+	}
+	sum.PersonsNew = len(batch.NewPersons)
+
+	updPrefix := map[int]string{} // index into UpdatedPersons → prefix
+	for _, ep := range existing {
+		prefix, err := f.planExisting(ep, sum, now)
+		if err != nil {
+			return nil, err
+		}
+		if prefix != "" {
+			updPrefix[len(batch.UpdatedPersons)] = prefix
+		}
+		batch.UpdatedPersons = append(batch.UpdatedPersons, ep.rec.Person)
+		sum.PersonsUpdated++
+		sum.Cases[ep.rec.Person.Case]++
+	}
+
+	// Reserve the generated logins, against every login name that exists.
+	if len(newPrefix)+len(updPrefix) > 0 {
+		alloc := f.allocator(snap, newPrefix, updPrefix)
+		reserve := func(p *jedenlogin.Person, prefix string) {
+			l := jedenlogin.Login{
+				ID: nextLogin, PersonID: p.ID, Name: alloc.Next(prefix),
+				State: jedenlogin.LoginReserved, Origin: jedenlogin.OriginGenerated, CreatedAt: now,
+			}
+			nextLogin++
+			p.GeneratedLoginID = &l.ID
+			f.logins = append(f.logins, l)
+			sum.GeneratedLogins++
+		}
+		for i := range batch.NewPersons {
+			if prefix, ok := newPrefix[i]; ok {
+				reserve(&batch.NewPersons[i], prefix)
+			}
+		}
+		for i := range batch.UpdatedPersons {
+			if prefix, ok := updPrefix[i]; ok {
+				reserve(&batch.UpdatedPersons[i], prefix)
+			}
+		}
+	}
+
+	batch.Logins = f.logins
+	batch.Grants = f.grants
+	sum.Warnings, sum.WarningsLeftOut = warns.list, warns.leftOut
+
+	details, err := json.Marshal(map[string]any{
+		"rows":             sum.RowsRead,
+		"logins_new":       sum.LoginsNew,
+		"logins_present":   sum.LoginsPresent,
+		"persons_new":      sum.PersonsNew,
+		"persons_updated":  sum.PersonsUpdated,
+		"entities_new":     sum.EntitiesNew,
+		"entities_updated": sum.EntitiesUpdated,
+		"grants":           sum.Grants,
+		"completed":        sum.Completed,
+		"generated_logins": sum.GeneratedLogins,
+		"merged_at_once":   sum.MergedAtOnce,
+		"warnings":         warns.count(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("import: audit details: %w", err)
+	}
+	batch.Audit = []jedenlogin.AuditEvent{{
+		At: now, Action: jedenlogin.AuditImport, Actor: "cli", Subject: "import", Outcome: "ok", Details: string(details),
+	}}
+	return batch, nil
+}
+
+// planExisting adds new logins to a person of the database. A pending
+// person is classified anew (completed when unchanged; the returned prefix
+// asks for a reserved login when generate and none is reserved). A done
+// person's new logins are merged into the unified login at once.
+func (f *importFile) planExisting(ep *existingPerson, sum *Summary, now time.Time) (prefix string, err error) {
+	rec := ep.rec
+	p := &rec.Person
+	for _, i := range ep.logins {
+		f.logins[i].PersonID = p.ID
+	}
+	if p.State == jedenlogin.StateDone {
+		if p.UnifiedLoginID == nil {
+			return "", fmt.Errorf("import: person %s is consolidated but has no unified login", p.Key)
+		}
+		unified := *p.UnifiedLoginID
+		for _, i := range ep.logins {
+			l, g := &f.logins[i], &f.grants[i]
+			l.StateBeforeMerge = l.State
+			l.State = jedenlogin.LoginMerged
+			l.MergedInto = &unified
+			l.MergedAt = &now
+			sum.MergedAtOnce++
+			if l.StateBeforeMerge != jedenlogin.LoginActive {
+				continue
+			}
+			g.LoginID = unified
+			for k := range rec.Grants {
+				if covers(&rec.Grants[k], g, unified) {
+					id := rec.Grants[k].ID
+					g.MergedInto = &id
+					break
+				}
+			}
+		}
+		return "", nil
+	}
+	for _, i := range ep.logins {
+		rec.Logins = append(rec.Logins, f.logins[i])
+	}
+	p.Case = consolidation.Classify(rec.Logins)
+	switch p.Case {
+	case jedenlogin.CaseUnchanged:
+		if err := consolidation.CompleteUnchanged(rec, now); err != nil {
+			return "", fmt.Errorf("import: %w", err)
+		}
+		sum.Completed++
+	case jedenlogin.CaseGenerate:
+		if p.GeneratedLoginID == nil {
+			src := consolidation.AccountSource(rec, 0)
+			return loginname.Prefix(src.FirstName, src.LastName), nil
+		}
+	}
+	return "", nil
+}
+
+// covers reports whether grant have, held by the unified login, is open
+// and gives at least what grant g gives: same entity and function, every
+// scope of g, and validity at least as long.
+func covers(have, g *jedenlogin.Grant, unified int64) bool {
+	if have.LoginID != unified || have.RevokedAt != nil || have.MergedInto != nil ||
+		have.EntityID != g.EntityID || have.Function != g.Function {
+		return false
+	}
+	if have.ValidFrom != nil && (g.ValidFrom == nil || g.ValidFrom.Before(*have.ValidFrom)) {
+		return false
+	}
+	if have.ValidTo != nil && (g.ValidTo == nil || g.ValidTo.After(*have.ValidTo)) {
+		return false
+	}
+	for _, s := range g.Scopes {
+		found := false
+		for _, h := range have.Scopes {
+			if h == s {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// allocator returns a loginname.Allocator that knows every login name of
+// the database and of the file that could collide with a name to hand out.
+// Only names of the form LETTERS+DIGITS whose letters, folded, are one of
+// the prefixes in use can equal a generated PREFIX+N ignoring case; the
+// allocator is seeded with those alone, which hands out exactly the names
+// seeding it with every name would, at a fraction of the memory.
+func (f *importFile) allocator(snap *jedenlogin.ImportSnapshot, a, b map[int]string) *loginname.Allocator {
+	prefixes := map[string]bool{}
+	for _, p := range a {
+		prefixes[loginname.Fold(p)] = true
+	}
+	for _, p := range b {
+		prefixes[loginname.Fold(p)] = true
+	}
+	alloc := loginname.NewAllocator()
+	var buf []byte
+	take := func(name string) {
+		j := len(name)
+		for j > 0 && name[j-1] >= '0' && name[j-1] <= '9' {
+			j--
+		}
+		if j == len(name) {
+			return
+		}
+		buf = appendFold(buf[:0], name[:j])
+		if prefixes[string(buf)] {
+			alloc.Take(name)
+		}
+	}
+	for name := range snap.Logins {
+		take(name)
+	}
+	for i := range f.logins {
+		take(f.logins[i].Name)
+	}
+	return alloc
+}
+
+// warnCaseTwinsInDB warns about new logins equal ignoring case to a login
+// of the database.
+func (f *importFile) warnCaseTwinsInDB(snap *jedenlogin.ImportSnapshot, warns *issueList) {
+	folded := make(map[string]string, len(snap.Logins))
+	for name := range snap.Logins {
+		folded[loginname.Fold(name)] = name
+	}
+	var buf []byte
+	for i := range f.logins {
+		name := f.logins[i].Name
+		buf = appendFold(buf[:0], name)
+		if other, ok := folded[string(buf)]; ok {
+			warns.add(Issue{Line: int(f.lines[i]), Column: "login", Message: fmt.Sprintf("login %s różni się od istniejącego w bazie loginu %s tylko wielkością liter", name, other)})
+		}
+	}
+}
+
+// planEntities puts new entities and those whose name or parent changed
+// into the batch, parents before children, and warns about parents that
+// are neither in the file nor in the database.
+func (f *importFile) planEntities(snap *jedenlogin.ImportSnapshot, batch *jedenlogin.ImportBatch, sum *Summary, warns *issueList) {
+	done := map[string]bool{}
+	var visit func(e *entityInfo, depth int)
+	visit = func(e *entityInfo, depth int) {
+		id := e.entity.ID
+		if done[id] {
+			return
+		}
+		done[id] = true
+		if parent := f.ents[e.entity.ParentID]; parent != nil && depth < 64 {
+			visit(parent, depth+1)
+		} else if pid := e.entity.ParentID; pid != "" && parent == nil {
+			if _, ok := snap.Entities[pid]; !ok {
+				warns.add(Issue{Line: e.line, Column: "entity_parent_id", Message: fmt.Sprintf("podmiot nadrzędny %s nie występuje ani w pliku, ani w bazie; kierownika podmiotu %s zatwierdzi operator, dopóki go nie zaimportujesz", pid, id)})
+			}
+		}
+		old, ok := snap.Entities[id]
+		switch {
+		case !ok:
+			batch.Entities = append(batch.Entities, e.entity)
+			sum.EntitiesNew++
+		case old.Name != e.entity.Name || old.ParentID != e.entity.ParentID:
+			ne := e.entity
+			ne.Kind = old.Kind
+			batch.Entities = append(batch.Entities, ne)
+			sum.EntitiesUpdated++
+		}
+	}
+	// Walk in the order of first appearance so the batch is deterministic.
+	list := make([]*entityInfo, 0, len(f.ents))
+	for _, e := range f.ents {
+		list = append(list, e)
+	}
+	slices.SortFunc(list, func(a, b *entityInfo) int { return a.line - b.line })
+	for _, e := range list {
+		visit(e, 0)
+	}
+}
