@@ -305,7 +305,6 @@ func TestImportIntoExistingPersons(t *testing.T) {
 	})
 }
 
-
 // racingStore runs another import just before the first ApplyImport, so the
 // batch was planned on a snapshot that is no longer current.
 type racingStore struct {
