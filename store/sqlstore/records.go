@@ -1,0 +1,157 @@
+package sqlstore
+
+import (
+	"database/sql"
+	"strings"
+
+	"jedenlogin"
+)
+
+// Column lists, in the order the scan and argument helpers below use.
+var (
+	personCols = []string{"id", "person_key", "consolidation_case", "state", "unified_login_id", "generated_login_id",
+		"has_account", "acc_first_name", "acc_second_name", "acc_last_name", "acc_pesel", "acc_email", "acc_phone",
+		"operator", "consolidated_at", "created_at"}
+	loginCols = []string{"id", "person_id", "name", "name_folded", "password_hash", "state", "origin",
+		"first_name", "second_name", "last_name", "pesel", "email", "phone",
+		"accepted_at", "last_login_at", "password_changed_at", "merged_into", "state_before_merge", "merged_at", "created_at"}
+	grantCols = []string{"id", "login_id", "entity_id", "grant_function", "scopes", "valid_from", "valid_to",
+		"revoked_at", "revoke_reason", "origin_login_id", "merged_into", "created_at"}
+	entityCols = []string{"id", "name", "kind", "parent_id"}
+	auditCols  = []string{"at", "action", "actor", "person_id", "subject", "address", "outcome", "details"}
+)
+
+// colList returns the columns joined by commas, each prefixed with alias+"." when alias is set.
+func colList(cols []string, alias string) string {
+	if alias == "" {
+		return strings.Join(cols, ", ")
+	}
+	var b strings.Builder
+	for i, c := range cols {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(alias)
+		b.WriteByte('.')
+		b.WriteString(c)
+	}
+	return b.String()
+}
+
+var (
+	personSelect = colList(personCols, "")
+	loginSelect  = colList(loginCols, "")
+	grantSelectG = colList(grantCols, "g")
+)
+
+type scanner interface{ Scan(dest ...any) error }
+
+// fold is the case-folded form of a login name used for comparisons ignoring case.
+func fold(name string) string { return strings.ToUpper(name) }
+
+func scanPerson(r scanner, extra ...any) (jedenlogin.Person, error) {
+	var (
+		p                   jedenlogin.Person
+		unified, generated  sql.NullInt64
+		hasAccount          bool
+		a                   jedenlogin.AccountData
+		consolidated, creat timeCol
+		cs, st              string
+	)
+	dest := []any{&p.ID, &p.Key, &cs, &st, &unified, &generated, &hasAccount,
+		&a.FirstName, &a.SecondName, &a.LastName, &a.PESEL, &a.Email, &a.Phone,
+		&p.Operator, &consolidated, &creat}
+	if err := r.Scan(append(dest, extra...)...); err != nil {
+		return p, err
+	}
+	p.Case, p.State = jedenlogin.Case(cs), jedenlogin.PersonState(st)
+	p.UnifiedLoginID, p.GeneratedLoginID = nullInt(unified), nullInt(generated)
+	if hasAccount {
+		p.Account = &a
+	}
+	p.ConsolidatedAt = consolidated.ptr()
+	p.CreatedAt = creat.t
+	return p, nil
+}
+
+// personArgs returns the column values of p in personCols order.
+func (s *Store) personArgs(p *jedenlogin.Person) []any {
+	var a jedenlogin.AccountData
+	if p.Account != nil {
+		a = *p.Account
+	}
+	return []any{p.ID, p.Key, string(p.Case), string(p.State), i64p(p.UnifiedLoginID), i64p(p.GeneratedLoginID),
+		p.Account != nil, a.FirstName, a.SecondName, a.LastName, a.PESEL, a.Email, a.Phone,
+		p.Operator, s.tsp(p.ConsolidatedAt), s.ts(p.CreatedAt)}
+}
+
+func scanLogin(r scanner, extra ...any) (jedenlogin.Login, error) {
+	var (
+		l                                      jedenlogin.Login
+		folded, st, origin, sbm                string
+		accepted, last, pwChanged, merged, cre timeCol
+		mergedInto                             sql.NullInt64
+	)
+	dest := []any{&l.ID, &l.PersonID, &l.Name, &folded, &l.PasswordHash, &st, &origin,
+		&l.FirstName, &l.SecondName, &l.LastName, &l.PESEL, &l.Email, &l.Phone,
+		&accepted, &last, &pwChanged, &mergedInto, &sbm, &merged, &cre}
+	if err := r.Scan(append(dest, extra...)...); err != nil {
+		return l, err
+	}
+	l.State, l.Origin, l.StateBeforeMerge = jedenlogin.LoginState(st), jedenlogin.LoginOrigin(origin), jedenlogin.LoginState(sbm)
+	l.AcceptedAt, l.LastLoginAt, l.PasswordChangedAt, l.MergedAt = accepted.ptr(), last.ptr(), pwChanged.ptr(), merged.ptr()
+	l.MergedInto = nullInt(mergedInto)
+	l.CreatedAt = cre.t
+	return l, nil
+}
+
+// loginArgs returns the column values of l in loginCols order.
+func (s *Store) loginArgs(l *jedenlogin.Login) []any {
+	return []any{l.ID, l.PersonID, l.Name, fold(l.Name), l.PasswordHash, string(l.State), string(l.Origin),
+		l.FirstName, l.SecondName, l.LastName, l.PESEL, l.Email, l.Phone,
+		s.tsp(l.AcceptedAt), s.tsp(l.LastLoginAt), s.tsp(l.PasswordChangedAt), i64p(l.MergedInto),
+		string(l.StateBeforeMerge), s.tsp(l.MergedAt), s.ts(l.CreatedAt)}
+}
+
+func scanGrant(r scanner, extra ...any) (jedenlogin.Grant, error) {
+	var (
+		g                        jedenlogin.Grant
+		fn, scopes               string
+		from, to, revoked, creat timeCol
+		mergedInto               sql.NullInt64
+	)
+	dest := []any{&g.ID, &g.LoginID, &g.EntityID, &fn, &scopes, &from, &to, &revoked, &g.RevokeReason,
+		&g.OriginLoginID, &mergedInto, &creat}
+	if err := r.Scan(append(dest, extra...)...); err != nil {
+		return g, err
+	}
+	g.Function = jedenlogin.Function(fn)
+	g.Scopes = splitScopes(scopes)
+	g.ValidFrom, g.ValidTo, g.RevokedAt = from.ptr(), to.ptr(), revoked.ptr()
+	g.MergedInto = nullInt(mergedInto)
+	g.CreatedAt = creat.t
+	return g, nil
+}
+
+// grantArgs returns the column values of g in grantCols order.
+func (s *Store) grantArgs(g *jedenlogin.Grant) []any {
+	return []any{g.ID, g.LoginID, g.EntityID, string(g.Function), joinScopes(g.Scopes),
+		s.tsp(g.ValidFrom), s.tsp(g.ValidTo), s.tsp(g.RevokedAt), g.RevokeReason,
+		g.OriginLoginID, i64p(g.MergedInto), s.ts(g.CreatedAt)}
+}
+
+// auditArgs returns the column values of e in auditCols order.
+func (s *Store) auditArgs(e *jedenlogin.AuditEvent) []any {
+	return []any{s.ts(e.At), e.Action, e.Actor, i64p(e.PersonID), e.Subject, e.Address, e.Outcome, e.Details}
+}
+
+func joinScopes(scopes []string) string {
+	return strings.Join(jedenlogin.NormalizeScopes(scopes), "|")
+}
+
+func splitScopes(s string) []string {
+	if s == "" {
+		return []string{}
+	}
+	return strings.Split(s, "|")
+}

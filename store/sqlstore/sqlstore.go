@@ -1,0 +1,495 @@
+package sqlstore
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers driver "pgx"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"jedenlogin"
+)
+
+//go:embed schema
+var schemaFS embed.FS
+
+// Backend names returned by (*Store).Backend.
+const (
+	BackendSQLite   = "sqlite"
+	BackendPostgres = "postgres"
+)
+
+// Options tunes Open.
+type Options struct {
+	// Migrate applies pending schema migrations at open. Without it Open
+	// refuses a database whose schema is missing or older than this binary.
+	Migrate bool
+}
+
+// Store is a jedenlogin.Store on SQLite or PostgreSQL. It is safe for
+// concurrent use, also by several processes sharing one database.
+type Store struct {
+	db      *sql.DB
+	backend string
+	// wmu serialises this process's SQLite write transactions so they queue
+	// in Go instead of spinning in SQLite's busy handler; other processes
+	// are still kept out by the database lock and busy_timeout.
+	wmu sync.Mutex
+
+	qmu    sync.Mutex
+	qcache map[string]string
+}
+
+var _ jedenlogin.Store = (*Store)(nil)
+
+// Open connects to the database named by dsn: a postgres:// or
+// postgresql:// URL selects PostgreSQL, anything else is a SQLite file path
+// (":memory:" gives a private in-memory database). It returns an error
+// wrapping jedenlogin.ErrSchemaOutdated when the schema is not current and
+// opts.Migrate is false.
+func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
+	s := &Store{qcache: map[string]string{}}
+	var err error
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		s.backend = BackendPostgres
+		s.db, err = sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		s.db.SetMaxOpenConns(20)
+		s.db.SetMaxIdleConns(10)
+		s.db.SetConnMaxIdleTime(5 * time.Minute)
+	} else {
+		s.backend = BackendSQLite
+		s.db, err = sql.Open("sqlite", sqliteDSN(dsn))
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite %s: %w", dsn, err)
+		}
+		if dsn == ":memory:" || dsn == "" {
+			// Every connection to ":memory:" is a database of its own: keep
+			// exactly one, forever.
+			s.db.SetMaxOpenConns(1)
+			s.db.SetMaxIdleConns(1)
+			s.db.SetConnMaxLifetime(0)
+			s.db.SetConnMaxIdleTime(0)
+		} else {
+			s.db.SetMaxOpenConns(8)
+			s.db.SetMaxIdleConns(8)
+		}
+	}
+	if err := s.db.PingContext(ctx); err != nil {
+		s.db.Close()
+		return nil, fmt.Errorf("open %s database: %w", s.backend, err)
+	}
+	if opts.Migrate {
+		if _, err := s.Migrate(ctx); err != nil {
+			s.db.Close()
+			return nil, err
+		}
+	}
+	cur, latest, err := s.SchemaStatus(ctx)
+	if err != nil {
+		s.db.Close()
+		return nil, err
+	}
+	if cur < latest {
+		s.db.Close()
+		return nil, fmt.Errorf("schema version %d, this binary needs %d: %w", cur, latest, jedenlogin.ErrSchemaOutdated)
+	}
+	if cur > latest {
+		s.db.Close()
+		return nil, fmt.Errorf("schema version %d is newer than this binary knows (%d); use a newer jedenlogin", cur, latest)
+	}
+	return s, nil
+}
+
+// sqliteDSN adds the connection settings every SQLite connection needs.
+func sqliteDSN(p string) string {
+	if p == "" {
+		p = ":memory:"
+	}
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	if p != ":memory:" {
+		q.Add("_pragma", "journal_mode(WAL)")
+	}
+	q.Set("_txlock", "immediate")
+	sep := "?"
+	if strings.Contains(p, "?") {
+		sep = "&"
+	}
+	return p + sep + q.Encode()
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Backend returns "sqlite" or "postgres".
+func (s *Store) Backend() string { return s.backend }
+
+// DB returns the underlying database, for tests and tools.
+func (s *Store) DB() *sql.DB { return s.db }
+
+func (s *Store) pg() bool { return s.backend == BackendPostgres }
+
+// q returns query in the store's dialect: '?' placeholders become $1, $2, …
+// on PostgreSQL. Queries must not contain '?' elsewhere.
+func (s *Store) q(query string) string {
+	if !s.pg() {
+		return query
+	}
+	s.qmu.Lock()
+	defer s.qmu.Unlock()
+	if r, ok := s.qcache[query]; ok {
+		return r
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(query[i])
+	}
+	r := b.String()
+	if len(s.qcache) < 1000 {
+		s.qcache[query] = r
+	}
+	return r
+}
+
+// ts converts a time to its column value.
+func (s *Store) ts(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	if s.pg() {
+		return t.UTC()
+	}
+	return t.UnixNano()
+}
+
+// tsp converts an optional time to its column value.
+func (s *Store) tsp(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return s.ts(*t)
+}
+
+func i64p(p *int64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+// timeCol scans a time column of either dialect.
+type timeCol struct {
+	t     time.Time
+	valid bool
+}
+
+func (c *timeCol) Scan(v any) error {
+	switch v := v.(type) {
+	case nil:
+		c.t, c.valid = time.Time{}, false
+	case int64:
+		c.t, c.valid = time.Unix(0, v).UTC(), true
+	case time.Time:
+		c.t, c.valid = v.UTC(), true
+	default:
+		return fmt.Errorf("time column: unexpected %T", v)
+	}
+	return nil
+}
+
+func (c *timeCol) ptr() *time.Time {
+	if !c.valid {
+		return nil
+	}
+	t := c.t
+	return &t
+}
+
+func nullInt(n sql.NullInt64) *int64 {
+	if !n.Valid {
+		return nil
+	}
+	v := n.Int64
+	return &v
+}
+
+// Error classification.
+
+func isUniqueViolation(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "23505"
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	return false
+}
+
+// isRetryable reports errors after which the whole transaction may simply
+// run again: serialization failures and deadlocks on PostgreSQL, a busy or
+// locked database on SQLite.
+func isRetryable(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "40001" || pe.Code == "40P01"
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		c := se.Code() & 0xff
+		return c == sqlite3.SQLITE_BUSY || c == sqlite3.SQLITE_LOCKED
+	}
+	return false
+}
+
+const maxAttempts = 5
+
+// writeTx runs fn in a write transaction, retrying on retryable errors. On
+// SQLite the transaction is BEGIN IMMEDIATE (taken at once, so it never
+// fails on a lock upgrade) and queued behind this process's other writers.
+func (s *Store) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	var err error
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		err = s.writeTxOnce(ctx, fn)
+		if err == nil || !isRetryable(err) || ctx.Err() != nil {
+			return err
+		}
+		time.Sleep(time.Duration(attempt+1) * 10 * time.Millisecond)
+	}
+	return err
+}
+
+func (s *Store) writeTxOnce(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if !s.pg() {
+		s.wmu.Lock()
+		defer s.wmu.Unlock()
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// exec runs one write statement outside a transaction.
+func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if !s.pg() {
+		s.wmu.Lock()
+		defer s.wmu.Unlock()
+	}
+	var (
+		res sql.Result
+		err error
+	)
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		res, err = s.db.ExecContext(ctx, s.q(query), args...)
+		if err == nil || !isRetryable(err) || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(time.Duration(attempt+1) * 10 * time.Millisecond)
+	}
+	return res, err
+}
+
+// readTx runs fn in a read-only transaction that sees one consistent
+// snapshot of the database.
+func (s *Store) readTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	opts := &sql.TxOptions{ReadOnly: true}
+	if s.pg() {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	tx, err := s.db.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// bumpChanges advances the change counter that ImportSnapshot.Version
+// includes; every write that an import's decisions depend on calls it.
+func (s *Store) bumpChanges(ctx context.Context, tx *sql.Tx) error {
+	if _, err := tx.ExecContext(ctx, "UPDATE store_meta SET change_count = change_count + 1 WHERE id = 1"); err != nil {
+		return fmt.Errorf("bump change counter: %w", err)
+	}
+	return nil
+}
+
+// Migrations.
+
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+func (s *Store) migrations() ([]migration, error) {
+	dir := path.Join("schema", s.backend)
+	entries, err := fs.ReadDir(schemaFS, dir)
+	if err != nil {
+		return nil, fmt.Errorf("read embedded schema: %w", err)
+	}
+	var ms []migration
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasSuffix(name, ".sql") {
+			continue
+		}
+		num, _, ok := strings.Cut(name, "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("schema file %s: name must start with a number and '_'", name)
+		}
+		b, err := fs.ReadFile(schemaFS, path.Join(dir, name))
+		if err != nil {
+			return nil, fmt.Errorf("read schema file %s: %w", name, err)
+		}
+		ms = append(ms, migration{version: v, name: strings.TrimSuffix(name, ".sql"), sql: string(b)})
+	}
+	slices.SortFunc(ms, func(a, b migration) int { return a.version - b.version })
+	for i, m := range ms {
+		if m.version != i+1 {
+			return nil, fmt.Errorf("schema files: expected version %d, found %s", i+1, m.name)
+		}
+	}
+	return ms, nil
+}
+
+// SchemaStatus returns the schema version of the database (0 when it has
+// none) and the latest version this binary knows.
+func (s *Store) SchemaStatus(ctx context.Context) (current, latest int, err error) {
+	ms, err := s.migrations()
+	if err != nil {
+		return 0, 0, err
+	}
+	current, err = s.schemaVersion(ctx, s.db)
+	return current, len(ms), err
+}
+
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func (s *Store) schemaVersion(ctx context.Context, q querier) (int, error) {
+	var exists bool
+	var err error
+	if s.pg() {
+		err = q.QueryRowContext(ctx, "SELECT to_regclass('schema_migrations') IS NOT NULL").Scan(&exists)
+	} else {
+		err = q.QueryRowContext(ctx, "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").Scan(&exists)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read schema version: %w", err)
+	}
+	if !exists {
+		return 0, nil
+	}
+	var v sql.NullInt64
+	if err := q.QueryRowContext(ctx, "SELECT max(version) FROM schema_migrations").Scan(&v); err != nil {
+		return 0, fmt.Errorf("read schema version: %w", err)
+	}
+	return int(v.Int64), nil
+}
+
+// Migrate applies the pending schema migrations in order, each in its own
+// transaction, and returns the names of those it applied. Concurrent calls
+// (several processes) apply each migration once.
+func (s *Store) Migrate(ctx context.Context) ([]string, error) {
+	ms, err := s.migrations()
+	if err != nil {
+		return nil, err
+	}
+	var applied []string
+	for _, m := range ms {
+		done := false
+		err := s.writeTx(ctx, func(tx *sql.Tx) error {
+			if s.pg() {
+				// Serialise migrators; the lock ends with the transaction.
+				if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(7244918315)"); err != nil {
+					return fmt.Errorf("lock for migration: %w", err)
+				}
+			}
+			if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+				version INTEGER PRIMARY KEY,
+				applied_at `+s.timeType()+` NOT NULL)`); err != nil {
+				return fmt.Errorf("create schema_migrations: %w", err)
+			}
+			cur, err := s.schemaVersion(ctx, tx)
+			if err != nil {
+				return err
+			}
+			if cur >= m.version {
+				done = true
+				return nil
+			}
+			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+				return fmt.Errorf("migration %s: %w", m.name, err)
+			}
+			if _, err := tx.ExecContext(ctx, s.q("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)"),
+				m.version, s.ts(time.Now())); err != nil {
+				return fmt.Errorf("record migration %s: %w", m.name, err)
+			}
+			return nil
+		})
+		if err != nil {
+			return applied, err
+		}
+		if !done {
+			applied = append(applied, m.name)
+		}
+	}
+	return applied, nil
+}
+
+func (s *Store) timeType() string {
+	if s.pg() {
+		return "TIMESTAMPTZ"
+	}
+	return "INTEGER"
+}
+
+// randomSuffix returns n random bytes in hex.
+func randomSuffix(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
