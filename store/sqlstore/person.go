@@ -1,0 +1,498 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"jedenlogin"
+)
+
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Person returns the person with all their logins and grants, or
+// jedenlogin.ErrNotFound.
+func (s *Store) Person(ctx context.Context, id int64) (*jedenlogin.PersonRecord, error) {
+	rec, err := s.loadRecord(ctx, s.db, id, false)
+	if err != nil {
+		return nil, err
+	}
+	return rec, nil
+}
+
+// loadRecord reads one person's record; forUpdate locks the person row on
+// PostgreSQL (SQLite's write transaction already excludes other writers).
+func (s *Store) loadRecord(ctx context.Context, q queryer, id int64, forUpdate bool) (*jedenlogin.PersonRecord, error) {
+	query := "SELECT " + personSelect + " FROM persons WHERE id = ?"
+	if forUpdate && s.pg() {
+		query += " FOR UPDATE"
+	}
+	p, err := scanPerson(q.QueryRowContext(ctx, s.q(query), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("person %d: %w", id, jedenlogin.ErrNotFound)
+	} else if err != nil {
+		return nil, fmt.Errorf("load person %d: %w", id, err)
+	}
+	rec := &jedenlogin.PersonRecord{Person: p, Logins: []jedenlogin.Login{}, Grants: []jedenlogin.Grant{}}
+	rows, err := q.QueryContext(ctx, s.q("SELECT "+loginSelect+" FROM logins WHERE person_id = ? ORDER BY id"), id)
+	if err != nil {
+		return nil, fmt.Errorf("load logins of person %d: %w", id, err)
+	}
+	for rows.Next() {
+		l, err := scanLogin(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("load logins of person %d: %w", id, err)
+		}
+		rec.Logins = append(rec.Logins, l)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, fmt.Errorf("load logins of person %d: %w", id, err)
+	}
+	rows, err = q.QueryContext(ctx, s.q("SELECT "+grantSelectG+" FROM grants g WHERE g.login_id IN (SELECT id FROM logins WHERE person_id = ?)"+
+		" OR g.origin_login_id IN (SELECT id FROM logins WHERE person_id = ?) ORDER BY g.id"), id, id)
+	if err != nil {
+		return nil, fmt.Errorf("load grants of person %d: %w", id, err)
+	}
+	for rows.Next() {
+		g, err := scanGrant(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("load grants of person %d: %w", id, err)
+		}
+		rec.Grants = append(rec.Grants, g)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, fmt.Errorf("load grants of person %d: %w", id, err)
+	}
+	return rec, nil
+}
+
+// forEachChunk is how many persons ForEachPerson reads per round trip.
+const forEachChunk = 1000
+
+// ForEachPerson calls fn for every person in id order with their logins and
+// grants, reading a thousand persons at a time inside one read-only
+// transaction, so the walk sees one consistent state of the database. fn
+// must not write through the store on a ":memory:" database (it has one
+// connection, held by the walk). An error from fn stops the walk and is
+// returned unchanged.
+func (s *Store) ForEachPerson(ctx context.Context, fn func(*jedenlogin.PersonRecord) error) error {
+	var fnErr error
+	err := s.readTx(ctx, func(tx *sql.Tx) error {
+		personQ := s.q("SELECT " + personSelect + " FROM persons WHERE id > ? ORDER BY id LIMIT " + strconv.Itoa(forEachChunk))
+		loginQ := s.q("SELECT " + loginSelect + " FROM logins WHERE person_id BETWEEN ? AND ? ORDER BY person_id, id")
+		// Grants by holder, plus (rarely) grants originating from the
+		// person's logins but held by another person's login.
+		grantQ := s.q("SELECT " + grantSelectG + ", l.person_id FROM grants g JOIN logins l ON l.id = g.login_id" +
+			" WHERE l.person_id BETWEEN ? AND ?" +
+			" UNION ALL SELECT " + grantSelectG + ", o.person_id FROM grants g JOIN logins o ON o.id = g.origin_login_id" +
+			" JOIN logins h ON h.id = g.login_id WHERE o.person_id BETWEEN ? AND ? AND h.person_id <> o.person_id" +
+			" ORDER BY 13, 1")
+		after := int64(0)
+		recs := make([]*jedenlogin.PersonRecord, 0, forEachChunk)
+		for {
+			recs = recs[:0]
+			rows, err := tx.QueryContext(ctx, personQ, after)
+			if err != nil {
+				return fmt.Errorf("read persons: %w", err)
+			}
+			for rows.Next() {
+				p, err := scanPerson(rows)
+				if err != nil {
+					rows.Close()
+					return fmt.Errorf("read persons: %w", err)
+				}
+				recs = append(recs, &jedenlogin.PersonRecord{Person: p, Logins: []jedenlogin.Login{}, Grants: []jedenlogin.Grant{}})
+			}
+			if err := rows.Close(); err != nil {
+				return fmt.Errorf("read persons: %w", err)
+			}
+			if len(recs) == 0 {
+				return nil
+			}
+			lo, hi := recs[0].Person.ID, recs[len(recs)-1].Person.ID
+			after = hi
+
+			// Records are sorted by id; walk them along the sorted rows.
+			rows, err = tx.QueryContext(ctx, loginQ, lo, hi)
+			if err != nil {
+				return fmt.Errorf("read logins: %w", err)
+			}
+			i := 0
+			for rows.Next() {
+				l, err := scanLogin(rows)
+				if err != nil {
+					rows.Close()
+					return fmt.Errorf("read logins: %w", err)
+				}
+				for i < len(recs) && recs[i].Person.ID < l.PersonID {
+					i++
+				}
+				if i < len(recs) && recs[i].Person.ID == l.PersonID {
+					recs[i].Logins = append(recs[i].Logins, l)
+				}
+			}
+			if err := rows.Close(); err != nil {
+				return fmt.Errorf("read logins: %w", err)
+			}
+
+			rows, err = tx.QueryContext(ctx, grantQ, lo, hi, lo, hi)
+			if err != nil {
+				return fmt.Errorf("read grants: %w", err)
+			}
+			i = 0
+			for rows.Next() {
+				var pid int64
+				g, err := scanGrant(rows, &pid)
+				if err != nil {
+					rows.Close()
+					return fmt.Errorf("read grants: %w", err)
+				}
+				for i < len(recs) && recs[i].Person.ID < pid {
+					i++
+				}
+				if i < len(recs) && recs[i].Person.ID == pid {
+					recs[i].Grants = append(recs[i].Grants, g)
+				}
+			}
+			if err := rows.Close(); err != nil {
+				return fmt.Errorf("read grants: %w", err)
+			}
+
+			for _, rec := range recs {
+				if err := fn(rec); err != nil {
+					fnErr = err
+					return err
+				}
+			}
+			if len(recs) < forEachChunk {
+				return nil
+			}
+		}
+	})
+	if fnErr != nil {
+		return fnErr
+	}
+	return err
+}
+
+// PlanSummary counts persons per case and state and per grouping.
+func (s *Store) PlanSummary(ctx context.Context) (*jedenlogin.PlanSummary, error) {
+	sum := &jedenlogin.PlanSummary{
+		ByCaseState: map[jedenlogin.Case]map[jedenlogin.PersonState]int{},
+		ByGrouping:  map[jedenlogin.Grouping]int{},
+	}
+	err := s.readTx(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM persons").Scan(&sum.Persons); err != nil {
+			return fmt.Errorf("count persons: %w", err)
+		}
+		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM logins").Scan(&sum.Logins); err != nil {
+			return fmt.Errorf("count logins: %w", err)
+		}
+		rows, err := tx.QueryContext(ctx, "SELECT consolidation_case, state, count(*) FROM persons GROUP BY consolidation_case, state")
+		if err != nil {
+			return fmt.Errorf("count persons per case: %w", err)
+		}
+		for rows.Next() {
+			var c, st string
+			var n int
+			if err := rows.Scan(&c, &st, &n); err != nil {
+				rows.Close()
+				return fmt.Errorf("count persons per case: %w", err)
+			}
+			m := sum.ByCaseState[jedenlogin.Case(c)]
+			if m == nil {
+				m = map[jedenlogin.PersonState]int{}
+				sum.ByCaseState[jedenlogin.Case(c)] = m
+			}
+			m[jedenlogin.PersonState(st)] = n
+		}
+		if err := rows.Close(); err != nil {
+			return fmt.Errorf("count persons per case: %w", err)
+		}
+		prefix := "substr(person_key, 1, instr(person_key, ':') - 1)"
+		if s.pg() {
+			prefix = "split_part(person_key, ':', 1)"
+		}
+		rows, err = tx.QueryContext(ctx, "SELECT "+prefix+" AS g, count(*) FROM persons GROUP BY g")
+		if err != nil {
+			return fmt.Errorf("count persons per grouping: %w", err)
+		}
+		for rows.Next() {
+			var g string
+			var n int
+			if err := rows.Scan(&g, &n); err != nil {
+				rows.Close()
+				return fmt.Errorf("count persons per grouping: %w", err)
+			}
+			sum.ByGrouping[jedenlogin.Grouping(g)] = n
+		}
+		return rows.Close()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return sum, nil
+}
+
+// UpdatePerson loads the person's record under a lock (PostgreSQL: SELECT …
+// FOR UPDATE; SQLite: the immediate write transaction), calls fn, and
+// writes back the person, every login of the record (ID 0: inserted, its new
+// id set in rec), every grant (likewise) and fn's audit events (PersonID
+// defaults to the person), all in one transaction. Logins and grants that
+// fn removes from the record are left as they are: nothing is ever deleted.
+// A new grant's OriginLoginID defaults to its LoginID. An error from fn
+// rolls back and is returned unchanged; fn may run more than once when the
+// transaction must be retried, and must not call the store itself.
+// ErrNotFound: no such person. ErrLoginTaken: a new or renamed login
+// equals an existing one ignoring case.
+func (s *Store) UpdatePerson(ctx context.Context, id int64, fn func(rec *jedenlogin.PersonRecord) ([]jedenlogin.AuditEvent, error)) error {
+	var fnErr error
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		fnErr = nil
+		rec, err := s.loadRecord(ctx, tx, id, true)
+		if err != nil {
+			return err
+		}
+		events, err := fn(rec)
+		if err != nil {
+			fnErr = err
+			return err
+		}
+		if err := s.savePerson(ctx, tx, &rec.Person); err != nil {
+			return err
+		}
+		for i := range rec.Logins {
+			if err := s.saveLogin(ctx, tx, &rec.Logins[i]); err != nil {
+				return err
+			}
+		}
+		for i := range rec.Grants {
+			if err := s.saveGrant(ctx, tx, &rec.Grants[i]); err != nil {
+				return err
+			}
+		}
+		for i := range events {
+			if events[i].PersonID == nil {
+				pid := id
+				events[i].PersonID = &pid
+			}
+		}
+		if err := s.appendAudit(ctx, tx, events); err != nil {
+			return err
+		}
+		return s.bumpChanges(ctx, tx)
+	})
+	if fnErr != nil {
+		return fnErr
+	}
+	return err
+}
+
+func (s *Store) savePerson(ctx context.Context, tx *sql.Tx, p *jedenlogin.Person) error {
+	args := s.personArgs(p)
+	// SET every column but id and created_at.
+	var b strings.Builder
+	b.WriteString("UPDATE persons SET ")
+	for i, c := range personCols[1 : len(personCols)-1] {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(c + " = ?")
+	}
+	b.WriteString(" WHERE id = ?")
+	upd := append(args[1:len(args)-1:len(args)-1], p.ID)
+	if _, err := tx.ExecContext(ctx, s.q(b.String()), upd...); err != nil {
+		if isUniqueViolation(err) {
+			return jedenlogin.Errorf(jedenlogin.ECONFLICT, "Osoba o kluczu %s już istnieje.", p.Key)
+		}
+		return fmt.Errorf("save person %d: %w", p.ID, err)
+	}
+	return nil
+}
+
+// saveLogin inserts (ID 0) or updates one login.
+func (s *Store) saveLogin(ctx context.Context, tx *sql.Tx, l *jedenlogin.Login) error {
+	if l.ID == 0 {
+		var taken int
+		err := tx.QueryRowContext(ctx, s.q("SELECT count(*) FROM logins WHERE name_folded = ?"), fold(l.Name)).Scan(&taken)
+		if err != nil {
+			return fmt.Errorf("check login %s: %w", l.Name, err)
+		}
+		if taken > 0 {
+			return fmt.Errorf("login %s: %w", l.Name, jedenlogin.ErrLoginTaken)
+		}
+		if l.CreatedAt.IsZero() {
+			l.CreatedAt = time.Now().UTC()
+		}
+		id, err := s.insertReturningID(ctx, tx, "logins", loginCols, s.loginArgs(l))
+		if err != nil {
+			if isUniqueViolation(err) {
+				return fmt.Errorf("login %s: %w", l.Name, jedenlogin.ErrLoginTaken)
+			}
+			return fmt.Errorf("insert login %s: %w", l.Name, err)
+		}
+		l.ID = id
+		return nil
+	}
+	args := s.loginArgs(l)
+	res, err := tx.ExecContext(ctx, s.q(updateSQL("logins", loginCols)), append(args[1:len(args)-1:len(args)-1], l.ID)...)
+	if err != nil {
+		if isUniqueViolation(err) {
+			return fmt.Errorf("login %s: %w", l.Name, jedenlogin.ErrLoginTaken)
+		}
+		return fmt.Errorf("save login %s: %w", l.Name, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("save login %d: %w", l.ID, jedenlogin.ErrNotFound)
+	}
+	return nil
+}
+
+// saveGrant inserts (ID 0) or updates one grant.
+func (s *Store) saveGrant(ctx context.Context, tx *sql.Tx, g *jedenlogin.Grant) error {
+	g.Scopes = jedenlogin.NormalizeScopes(g.Scopes)
+	if g.ID == 0 {
+		if g.OriginLoginID == 0 {
+			g.OriginLoginID = g.LoginID
+		}
+		if g.CreatedAt.IsZero() {
+			g.CreatedAt = time.Now().UTC()
+		}
+		id, err := s.insertReturningID(ctx, tx, "grants", grantCols, s.grantArgs(g))
+		if err != nil {
+			return fmt.Errorf("insert grant of login %d at %s: %w", g.LoginID, g.EntityID, err)
+		}
+		g.ID = id
+		return nil
+	}
+	args := s.grantArgs(g)
+	res, err := tx.ExecContext(ctx, s.q(updateSQL("grants", grantCols)), append(args[1:len(args)-1:len(args)-1], g.ID)...)
+	if err != nil {
+		return fmt.Errorf("save grant %d: %w", g.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("save grant %d: %w", g.ID, jedenlogin.ErrNotFound)
+	}
+	return nil
+}
+
+// updateSQL returns "UPDATE table SET c2 = ?, … WHERE id = ?" for every
+// column but the first (id) and the last (created_at).
+func updateSQL(table string, cols []string) string {
+	var b strings.Builder
+	b.WriteString("UPDATE " + table + " SET ")
+	for i, c := range cols[1 : len(cols)-1] {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(c + " = ?")
+	}
+	b.WriteString(" WHERE id = ?")
+	return b.String()
+}
+
+// insertReturningID inserts one row letting the database assign the id
+// (cols[0] must be "id"; args[0] is ignored).
+func (s *Store) insertReturningID(ctx context.Context, tx *sql.Tx, table string, cols []string, args []any) (int64, error) {
+	query := "INSERT INTO " + table + " (" + strings.Join(cols[1:], ", ") + ") VALUES (" +
+		strings.TrimSuffix(strings.Repeat("?, ", len(cols)-1), ", ") + ") RETURNING id"
+	var id int64
+	err := tx.QueryRowContext(ctx, s.q(query), args[1:]...).Scan(&id)
+	return id, err
+}
+
+// ReserveLogin inserts a login for l.PersonID named prefix+N with the
+// smallest N ≥ 1 whose name is not equal, ignoring case, to any existing
+// login, and returns it. Concurrent callers, also in other processes, are
+// serialised per prefix (PostgreSQL: an advisory lock; SQLite: the write
+// transaction), and a unique index on generated names is the backstop.
+// l.Name is ignored; Origin defaults to generated, State to reserved.
+func (s *Store) ReserveLogin(ctx context.Context, prefix string, l jedenlogin.Login) (*jedenlogin.Login, error) {
+	if l.Origin == "" {
+		l.Origin = jedenlogin.OriginGenerated
+	}
+	if l.State == "" {
+		l.State = jedenlogin.LoginReserved
+	}
+	if l.CreatedAt.IsZero() {
+		l.CreatedAt = time.Now().UTC()
+	}
+	folded := fold(prefix)
+	var out jedenlogin.Login
+	var err error
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		err = s.writeTx(ctx, func(tx *sql.Tx) error {
+			if s.pg() {
+				if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtext($1))", "reserve:"+folded); err != nil {
+					return fmt.Errorf("lock prefix %s: %w", prefix, err)
+				}
+			}
+			n, err := s.smallestFree(ctx, tx, folded)
+			if err != nil {
+				return err
+			}
+			out = l
+			out.ID = 0
+			out.Name = prefix + strconv.FormatInt(n, 10)
+			if err := s.saveLogin(ctx, tx, &out); err != nil {
+				return err
+			}
+			return s.bumpChanges(ctx, tx)
+		})
+		// A concurrent writer that does not take the prefix lock (an
+		// import, a renaming) may win the name: try the next one.
+		if !errors.Is(err, jedenlogin.ErrLoginTaken) {
+			break
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reserve login %s…: %w", prefix, err)
+	}
+	return &out, nil
+}
+
+// smallestFree returns the smallest N ≥ 1 such that foldedPrefix+N is not a
+// folded login name. Only exact equality counts: JANKOW01 does not take 1.
+func (s *Store) smallestFree(ctx context.Context, tx *sql.Tx, foldedPrefix string) (int64, error) {
+	// Folded names are ASCII upper case, so every name starting with the
+	// prefix sorts in [prefix, prefix+"\x7f").
+	rows, err := tx.QueryContext(ctx, s.q("SELECT name_folded FROM logins WHERE name_folded >= ? AND name_folded < ?"),
+		foldedPrefix, foldedPrefix+"\x7f")
+	if err != nil {
+		return 0, fmt.Errorf("read logins named %s…: %w", foldedPrefix, err)
+	}
+	defer rows.Close()
+	taken := map[int64]bool{}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return 0, fmt.Errorf("read logins named %s…: %w", foldedPrefix, err)
+		}
+		rest, ok := strings.CutPrefix(name, foldedPrefix)
+		if !ok || rest == "" || rest[0] == '0' || len(rest) > 18 || strings.Trim(rest, "0123456789") != "" {
+			continue
+		}
+		n, err := strconv.ParseInt(rest, 10, 64)
+		if err != nil {
+			continue
+		}
+		taken[n] = true
+	}
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("read logins named %s…: %w", foldedPrefix, err)
+	}
+	n := int64(1)
+	for taken[n] {
+		n++
+	}
+	return n, nil
+}
