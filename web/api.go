@@ -1,0 +1,114 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"maps"
+	"mime"
+	"net/http"
+	"strings"
+)
+
+// maxBodyBytes bounds every JSON request body.
+const maxBodyBytes = 64 << 10
+
+// api adapts an error-returning handler to the JSON API: an error becomes
+// {"error","message",…} with the status of its code.
+func (s *Server) api(h func(http.ResponseWriter, *http.Request) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.writeAPIError(w, r, s.toHTTPError(err))
+		}
+	}
+}
+
+// writeAPIError writes an error answer; internal causes are logged only.
+func (s *Server) writeAPIError(w http.ResponseWriter, r *http.Request, he *httpError) {
+	s.logError(r, he)
+	body := map[string]any{}
+	maps.Copy(body, he.Extra)
+	body["error"] = he.Code
+	body["message"] = he.Message
+	setRetryAfter(w, he.RetryAfter)
+	writeJSON(w, he.Status(), body)
+}
+
+// writeJSON writes v as JSON with the status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true)
+	_ = enc.Encode(v) // the client went away; nothing to do
+}
+
+// decodeJSON reads the request body into v. Errors are 400 bad_request
+// naming what is wrong: the content type, the syntax (with the offset), a
+// field of the wrong type, an unknown field, trailing data or a body too
+// large.
+func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/json" {
+		return s.errf(codeBadRequest, "request.content_type")
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	dec.DisallowUnknownFields()
+	err = dec.Decode(v)
+	if err == nil {
+		if dec.More() {
+			return s.errf(codeBadRequest, "request.trailing")
+		} else if _, err := dec.Token(); err != io.EOF {
+			return s.errf(codeBadRequest, "request.trailing")
+		}
+		return nil
+	}
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.Is(err, io.EOF):
+		return s.errf(codeBadRequest, "request.empty")
+	case errors.As(err, &syn):
+		return s.errf(codeBadRequest, "request.syntax", syn.Offset)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return s.errf(codeBadRequest, "request.truncated")
+	case errors.As(err, &typ):
+		if typ.Field == "" {
+			return s.errf(codeBadRequest, "request.not_object")
+		}
+		return s.errf(codeBadRequest, "request.field_type", typ.Field)
+	case errors.As(err, &tooBig):
+		return s.errf(codeBadRequest, "request.too_large", maxBodyBytes/1024)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return s.errf(codeBadRequest, "request.unknown_field", strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`))
+	default:
+		return s.errf(codeBadRequest, "request.invalid")
+	}
+}
+
+// requireField answers 400 bad_request naming a missing or empty field.
+func (s *Server) requireField(name string, v *string) error {
+	if v == nil || *v == "" {
+		return s.errf(codeBadRequest, "request.missing_field", name)
+	}
+	return nil
+}
+
+// Limits of credentials accepted at all: no legitimate login is longer
+// than 64 characters, and argon2 need not hash megabytes.
+const (
+	maxLoginLen    = 256
+	maxPasswordLen = 1024
+)
+
+// checkCredentials validates the sizes of a login and password pair.
+func (s *Server) checkCredentials(login, pw string) error {
+	if len(login) > maxLoginLen {
+		return s.errf(codeBadRequest, "request.login_too_long")
+	}
+	if len(pw) > maxPasswordLen {
+		return s.errf(codeBadRequest, "request.password_too_long")
+	}
+	return nil
+}

@@ -1,0 +1,142 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"jedenlogin"
+)
+
+// credentials is the body of POST /api/v1/session and
+// POST /api/v1/consolidation/confirm.
+type credentials struct {
+	Login    *string `json:"login"`
+	Password *string `json:"password"`
+}
+
+// sessionJSON is the answer of POST and GET /api/v1/session.
+type sessionJSON struct {
+	Login                 string             `json:"login"`
+	ConsolidationRequired bool               `json:"consolidation_required"`
+	Consolidation         *consolidationInfo `json:"consolidation,omitempty"`
+	EntityID              *string            `json:"entity_id,omitempty"`
+	IdleExpiresAt         *time.Time         `json:"idle_expires_at,omitempty"`
+	ExpiresAt             *time.Time         `json:"expires_at,omitempty"`
+	// IdleSecondsLeft is what remains of the idle timeout, so the
+	// countdown does not depend on the client's clock.
+	IdleSecondsLeft *int `json:"idle_seconds_left,omitempty"`
+}
+
+func sessionBody(rec *jedenlogin.PersonRecord, l *jedenlogin.Login) sessionJSON {
+	b := sessionJSON{Login: l.Name, ConsolidationRequired: rec.Person.State != jedenlogin.StateDone}
+	if b.ConsolidationRequired {
+		b.Consolidation = consolidationOf(rec, l)
+	}
+	return b
+}
+
+// apiSignIn is POST /api/v1/session: sign in with {"login","password"}.
+func (s *Server) apiSignIn(w http.ResponseWriter, r *http.Request) error {
+	var req credentials
+	if err := s.decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	if err := s.requireField("login", req.Login); err != nil {
+		return err
+	}
+	if err := s.requireField("password", req.Password); err != nil {
+		return err
+	}
+	if err := s.checkCredentials(*req.Login, *req.Password); err != nil {
+		return err
+	}
+	res, err := s.signIn(w, r, *req.Login, *req.Password)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, sessionBody(res.rec, res.login))
+	return nil
+}
+
+// apiSignOut is DELETE /api/v1/session: ends the session, if any; always 204.
+func (s *Server) apiSignOut(w http.ResponseWriter, r *http.Request) error {
+	if err := s.signOut(w, r); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// signOut deletes the request's session (when there is one), audits it
+// and clears the cookie.
+func (s *Server) signOut(w http.ResponseWriter, r *http.Request) error {
+	id := s.sessionCookie(r)
+	s.setCookie(w, cookieSession, "", -1)
+	if id == "" {
+		return nil
+	}
+	ctx := r.Context()
+	idHash := hashID(id)
+	sess, err := s.st.Session(ctx, idHash)
+	if errors.Is(err, jedenlogin.ErrNotFound) {
+		return nil
+	} else if err != nil {
+		return s.internal(fmt.Errorf("sign-out: %w", err))
+	}
+	if err := s.st.DeleteSession(ctx, idHash); err != nil {
+		return s.internal(fmt.Errorf("sign-out: %w", err))
+	}
+	actor := "system"
+	if rec, err := s.st.Person(ctx, sess.PersonID); err == nil {
+		if l := rec.Login(sess.LoginID); l != nil {
+			actor = l.Name
+		}
+	}
+	ev := jedenlogin.AuditEvent{
+		At: s.now(), Action: jedenlogin.AuditSignOut, Actor: actor, PersonID: &sess.PersonID,
+		Subject: actor, Address: s.clientAddr(r), Outcome: "ok",
+	}
+	if err := s.st.AppendAudit(ctx, ev); err != nil {
+		return s.internal(fmt.Errorf("sign-out: audit: %w", err))
+	}
+	return nil
+}
+
+// fullSessionBody adds the session's entity and deadlines.
+func (s *Server) fullSessionBody(a *authState) sessionJSON {
+	b := sessionBody(a.rec, a.login)
+	if a.sess.EntityID != "" {
+		b.EntityID = &a.sess.EntityID
+	}
+	idle, abs := a.idleAt.UTC(), a.sess.ExpiresAt.UTC()
+	b.IdleExpiresAt, b.ExpiresAt = &idle, &abs
+	left := int((a.idleAt.Sub(s.now()) + time.Second - 1) / time.Second)
+	b.IdleSecondsLeft = &left
+	return b
+}
+
+// apiSessionInfo is GET /api/v1/session: the session's state without
+// counting as activity (the countdown dialog asks it).
+func (s *Server) apiSessionInfo(w http.ResponseWriter, r *http.Request, a *authState) error {
+	writeJSON(w, http.StatusOK, s.fullSessionBody(a))
+	return nil
+}
+
+// apiSessionRefresh is POST /api/v1/session/refresh: extends the idle
+// timeout ("Przedłuż sesję").
+func (s *Server) apiSessionRefresh(w http.ResponseWriter, r *http.Request, a *authState) error {
+	writeJSON(w, http.StatusOK, s.fullSessionBody(a))
+	return nil
+}
+
+// apiConsolidationInfo is GET /api/v1/consolidation: what the transition
+// screen shows; 409 already_consolidated after the transition.
+func (s *Server) apiConsolidationInfo(w http.ResponseWriter, r *http.Request, a *authState) error {
+	if !a.pending() {
+		return s.toHTTPError(jedenlogin.ErrAlreadyConsolidated)
+	}
+	writeJSON(w, http.StatusOK, consolidationOf(a.rec, a.login))
+	return nil
+}

@@ -1,0 +1,156 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+
+	"jedenlogin"
+	"jedenlogin/consolidation"
+)
+
+// confirmed is the result of a successful transition.
+type confirmed struct {
+	sess    *jedenlogin.Session
+	rec     *jedenlogin.PersonRecord // after the transition, reloaded
+	unified *jedenlogin.Login
+}
+
+// confirm performs the one-login transition of the session's person with
+// the chosen login name (choose cases; in generate the reserved login,
+// "" meaning it) and the password (SPEC §6): in the choose cases it must
+// be the chosen login's own password, in generate the password of the
+// login the session is bound to, which the new login then gets.
+//
+// The password is verified outside the person's lock (argon2 is slow);
+// inside Store.UpdatePerson the hash is checked to be unchanged before
+// consolidation.Confirm runs. On success the session is renewed, bound to
+// the unified login. Errors (*httpError): 409 already_consolidated; 403
+// login_not_eligible with "candidates"; 401 invalid_credentials (counted as
+// a failure of that login name) or 429 too_many_attempts; 409 conflict when
+// the password changed meanwhile; 500 internal.
+func (s *Server) confirm(w http.ResponseWriter, r *http.Request, a *authState, name, pw string) (*confirmed, error) {
+	ctx := r.Context()
+	now := s.now()
+	rec := a.rec
+	if !a.pending() {
+		return nil, s.toHTTPError(jedenlogin.ErrAlreadyConsolidated)
+	}
+
+	c := consolidation.Classify(rec.Logins)
+	unifiedName := name
+	var verifyAs *jedenlogin.Login
+	switch c {
+	case jedenlogin.CaseChoose, jedenlogin.CaseChooseUppercase:
+		cands := consolidation.Candidates(rec)
+		if !slices.Contains(cands, name) {
+			return nil, s.notEligible(cands)
+		}
+		verifyAs = rec.LoginByName(name)
+	case jedenlogin.CaseGenerate:
+		g := generatedLogin(rec)
+		if g == nil {
+			return nil, s.toHTTPError(consolidation.ErrNoGeneratedLogin)
+		}
+		if name == "" {
+			unifiedName = g.Name
+		} else if name != g.Name {
+			return nil, s.notEligible([]string{g.Name})
+		}
+		verifyAs = a.login
+	case jedenlogin.CaseUnchanged:
+		// Normally completed at import; confirming the one login finishes it.
+		if name == "" {
+			unifiedName = a.login.Name
+		} else if name != a.login.Name {
+			return nil, s.notEligible([]string{a.login.Name})
+		}
+		verifyAs = a.login
+	default:
+		return nil, s.notEligible([]string{})
+	}
+
+	att, err := s.beginAttempt(ctx, verifyAs.Name, a.addr, now, false)
+	if err != nil {
+		var he *httpError
+		if errors.As(err, &he) {
+			return nil, s.refuseBlocked(ctx, verifyAs.Name, a.addr, &rec.Person.ID, "consolidation", he, now)
+		}
+		return nil, err
+	}
+	ok, err := s.hasher.Verify(verifyAs.PasswordHash, pw)
+	if err != nil {
+		s.log.ErrorContext(ctx, "confirm: unusable password hash", "login_id", verifyAs.ID, "err", err)
+		ok = false
+	}
+	if !ok {
+		return nil, s.failAttempt(ctx, att, &rec.Person.ID, "wrong_password", "consolidation", now)
+	}
+	if err := s.succeedAttempt(ctx, att); err != nil {
+		return nil, s.internal(err)
+	}
+
+	// generate: the new login gets the password just verified. choose:
+	// the chosen login keeps its password, rehashed when its hash is old.
+	newHash := ""
+	if c == jedenlogin.CaseGenerate || s.hasher.NeedsRehash(verifyAs.PasswordHash) {
+		if newHash, err = s.hasher.Hash(pw); err != nil {
+			return nil, s.internal(fmt.Errorf("confirm: hash: %w", err))
+		}
+	}
+
+	var unifiedID int64
+	var ev jedenlogin.AuditEvent
+	err = s.st.UpdatePerson(ctx, rec.Person.ID, func(cur *jedenlogin.PersonRecord) ([]jedenlogin.AuditEvent, error) {
+		if cur.Person.State == jedenlogin.StateDone {
+			return nil, jedenlogin.ErrAlreadyConsolidated
+		}
+		v := cur.Login(verifyAs.ID)
+		if v == nil || v.State != verifyAs.State || v.PasswordHash != verifyAs.PasswordHash {
+			return nil, s.errf(codeConflict, "consolidation.credentials_changed")
+		}
+		e, err := consolidation.Confirm(cur, unifiedName, newHash, now)
+		if err != nil {
+			return nil, err
+		}
+		e.Actor = a.login.Name
+		e.Address = a.addr
+		ev = *e
+		unifiedID = *cur.Person.UnifiedLoginID
+		return []jedenlogin.AuditEvent{*e}, nil
+	})
+	if err != nil {
+		he := s.toHTTPError(err)
+		if he.Code == codeLoginNotEligible {
+			he.Extra = map[string]any{"candidates": nonNil(consolidation.Candidates(rec))}
+		}
+		return nil, he
+	}
+	s.metrics.consolidations.WithLabelValues(string(c)).Inc()
+	s.log.InfoContext(ctx, "consolidated", "person_id", rec.Person.ID, "case", c, "audit_subject", ev.Subject)
+
+	after, err := s.st.Person(ctx, rec.Person.ID)
+	if err != nil {
+		return nil, s.internal(fmt.Errorf("confirm: reload person: %w", err))
+	}
+	sess, err := s.startSession(ctx, w, r, unifiedID, rec.Person.ID, now)
+	if err != nil {
+		return nil, s.internal(fmt.Errorf("confirm: renew session: %w", err))
+	}
+	return &confirmed{sess: sess, rec: after, unified: after.Login(unifiedID)}, nil
+}
+
+// notEligible is the 403 login_not_eligible answer listing the candidates.
+func (s *Server) notEligible(cands []string) *httpError {
+	he := s.errf(codeLoginNotEligible, "consolidation.not_eligible")
+	he.Extra = map[string]any{"candidates": nonNil(cands)}
+	return he
+}
+
+func nonNil(ss []string) []string {
+	if ss == nil {
+		return []string{}
+	}
+	return ss
+}

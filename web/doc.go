@@ -1,0 +1,23 @@
+// Package web is the HTTP face of jedenlogin: the sign-in page and JSON API,
+// server-side sessions, the one-login transition screens ("Potwierdź wybór
+// loginu"), the entity list, health and Prometheus metrics.
+//
+// Layout (miniflux style): one file per action (page_*.go for HTML pages,
+// api_*.go for the JSON API), templates and static files embedded and
+// parsed once by New, every user-facing text in the embedded catalogue
+// locale/pl.json. Errors follow wtf: handlers return errors, one table
+// (errors.go) maps error codes to HTTP statuses, internal errors are logged
+// and shown only as "internal error".
+//
+// Security rules that every handler relies on live in the middleware:
+// cross-origin state-changing requests are refused (http.CrossOriginProtection),
+// HTML forms carry a CSRF token, every response carries the security headers,
+// and every request with a session cookie has its session checked against
+// the idle and absolute timeouts before any handler runs.
+//
+// Sign-in throttling (SPEC §8): a login name's failure counter is
+// incremented atomically BEFORE the password is checked, so parallel
+// attempts cannot test more passwords than the limit allows; a correct
+// password clears the counter again. The per-address counter is incremented
+// after a failure.
+package web

@@ -1,0 +1,57 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// metrics are the Prometheus metrics of one Server, in a registry of its
+// own so several servers (tests) never collide.
+type metrics struct {
+	reg            *prometheus.Registry
+	signIns        *prometheus.CounterVec
+	consolidations *prometheus.CounterVec
+	latency        *prometheus.HistogramVec
+}
+
+// Sign-in outcomes, the values of the "outcome" label.
+const (
+	outcomeSuccess        = "success"
+	outcomeInvalid        = "invalid_credentials"
+	outcomeBlocked        = "blocked"
+	outcomeAddressBlocked = "address_blocked"
+	outcomeMerged         = "login_merged"
+)
+
+func newMetrics() *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		signIns: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "jedenlogin_sign_ins_total",
+			Help: "Sign-in attempts by outcome.",
+		}, []string{"outcome"}),
+		consolidations: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "jedenlogin_consolidations_total",
+			Help: "Completed one-login transitions by consolidation case.",
+		}, []string{"case"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "jedenlogin_http_request_duration_seconds",
+			Help:    "HTTP request latency by route.",
+			Buckets: prometheus.DefBuckets,
+		}, []string{"route", "method"}),
+	}
+	m.reg.MustRegister(m.signIns, m.consolidations, m.latency,
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	for _, o := range []string{outcomeSuccess, outcomeInvalid, outcomeBlocked, outcomeAddressBlocked, outcomeMerged} {
+		m.signIns.WithLabelValues(o)
+	}
+	return m
+}
+
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}

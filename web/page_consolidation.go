@@ -1,0 +1,111 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+
+	"jedenlogin"
+)
+
+// consolidationPage is the data of the transition screen
+// ("Potwierdź wybór loginu").
+type consolidationPage struct {
+	Case         jedenlogin.Case
+	Current      string   // the login the session is bound to
+	Candidates   []string // choose cases
+	Selected     string   // the candidate checked
+	Generated    string   // generate: the new login
+	CurrentFits  bool     // the current login is a candidate
+	Confirmed    bool     // POTWIERDZAM was ticked (kept after an error)
+	Unavailable  bool     // no transition possible (no candidates, no reserved login)
+	MixedCurrent bool     // choose_uppercase signed in with a login with lowercase letters
+}
+
+func (s *Server) consolidationData(a *authState) consolidationPage {
+	info := consolidationOf(a.rec, a.login)
+	p := consolidationPage{
+		Case: info.Case, Current: a.login.Name, Candidates: info.Candidates,
+		CurrentFits: info.CurrentLoginEligible,
+	}
+	if info.CurrentLoginEligible {
+		p.Selected = a.login.Name
+	}
+	p.MixedCurrent = info.Case == jedenlogin.CaseChooseUppercase && !info.CurrentLoginEligible
+	switch info.Case {
+	case jedenlogin.CaseGenerate:
+		if info.GeneratedLogin != nil {
+			p.Generated = *info.GeneratedLogin
+		} else {
+			p.Unavailable = true
+		}
+	case jedenlogin.CaseChoose, jedenlogin.CaseChooseUppercase:
+		p.Unavailable = len(p.Candidates) == 0
+	case jedenlogin.CaseUnchanged:
+		p.Generated = a.login.Name
+	default:
+		p.Unavailable = true
+	}
+	return p
+}
+
+// pageConsolidation is GET /potwierdz-login: the transition screen; after
+// the transition it sends the user on to the entity list.
+func (s *Server) pageConsolidation(w http.ResponseWriter, r *http.Request, a *authState) error {
+	if !a.pending() {
+		http.Redirect(w, r, "/podmioty", http.StatusSeeOther)
+		return nil
+	}
+	s.render(w, r, http.StatusOK, "consolidation", &pageData{
+		Title: s.msg("consolidation.title"), User: s.user(r, a, ""), CSRF: a.sess.CSRFToken,
+		Data: s.consolidationData(a),
+	})
+	return nil
+}
+
+// pageConsolidationPost is POST /potwierdz-login ("POTWIERDŹ"): performs
+// the transition and shows the account data; on failure shows the screen
+// again with the same answer the API gives.
+func (s *Server) pageConsolidationPost(w http.ResponseWriter, r *http.Request, a *authState) error {
+	if !a.pending() {
+		return s.toHTTPError(jedenlogin.ErrAlreadyConsolidated)
+	}
+	p := s.consolidationData(a)
+	login, pw := r.PostFormValue("login"), r.PostFormValue("password")
+	p.Confirmed = r.PostFormValue("potwierdzam") == "tak"
+	if login != "" {
+		p.Selected = login
+	}
+	d := &pageData{Title: s.msg("consolidation.title"), User: s.user(r, a, ""), CSRF: a.sess.CSRFToken, Fields: map[string]string{}, Data: &p}
+	if login == "" && p.Generated == "" {
+		d.Fields["login"] = s.msg("consolidation.login_required")
+	}
+	if pw == "" {
+		d.Fields["password"] = s.msg("consolidation.password_required")
+	}
+	if !p.Confirmed {
+		d.Fields["potwierdzam"] = s.msg("consolidation.confirm_required")
+	}
+	if err := s.checkCredentials(login, pw); err != nil {
+		d.Fields["password"] = s.toHTTPError(err).Message
+	}
+	if len(d.Fields) > 0 {
+		d.Error = s.msg("form.has_errors")
+		s.render(w, r, http.StatusBadRequest, "consolidation", d)
+		return nil
+	}
+	if _, err := s.confirm(w, r, a, login, pw); err != nil {
+		var he *httpError
+		if !errors.As(err, &he) || he.Code == codeInternal || he.Code == codeAlreadyConsolidated {
+			return err
+		}
+		d.Error, d.Notice = he.Message, he.Notice
+		if he.Code == codeInvalidCredentials {
+			d.Fields["password"] = he.Message
+		}
+		setRetryAfter(w, he.RetryAfter)
+		s.render(w, r, he.Status(), "consolidation", d)
+		return nil
+	}
+	http.Redirect(w, r, "/dane-konta?potwierdzono", http.StatusSeeOther)
+	return nil
+}

@@ -1,0 +1,21 @@
+package web
+
+import "net/http"
+
+// pageHome is GET /: the entity list when signed in, the transition screen
+// while it is pending, the sign-in page otherwise.
+func (s *Server) pageHome(w http.ResponseWriter, r *http.Request) error {
+	a, _, err := s.loadSession(w, r, true)
+	if err != nil {
+		return s.internal(err)
+	}
+	switch {
+	case a == nil:
+		http.Redirect(w, r, "/logowanie", http.StatusSeeOther)
+	case a.pending():
+		http.Redirect(w, r, "/potwierdz-login", http.StatusSeeOther)
+	default:
+		http.Redirect(w, r, "/podmioty", http.StatusSeeOther)
+	}
+	return nil
+}

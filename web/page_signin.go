@@ -1,0 +1,81 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+
+	"jedenlogin"
+)
+
+// signInPage is the data of the sign-in page.
+type signInPage struct {
+	Login string
+}
+
+// pageSignIn is GET /logowanie: the sign-in form ("Logowanie"). A signed-in
+// user goes on to the home page.
+func (s *Server) pageSignIn(w http.ResponseWriter, r *http.Request) error {
+	a, _, err := s.loadSession(w, r, false)
+	if err != nil {
+		return s.internal(err)
+	}
+	if a != nil {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return nil
+	}
+	d := &pageData{Title: s.msg("signin.title"), CSRF: s.preSessionToken(w, r), Data: signInPage{}}
+	switch {
+	case r.URL.Query().Get("sesja") == "wygasla":
+		d.Notice = s.msg("session.expired")
+	case r.URL.Query().Has("wylogowano"):
+		d.Info = s.msg("signout.done")
+	}
+	s.render(w, r, http.StatusOK, "signin", d)
+	return nil
+}
+
+// pageSignInPost is POST /logowanie: signs in and goes on to the
+// transition screen or the entity list; on failure shows the form again
+// with the same answer the API gives.
+func (s *Server) pageSignInPost(w http.ResponseWriter, r *http.Request) error {
+	login, pw := r.PostFormValue("login"), r.PostFormValue("password")
+	d := &pageData{Title: s.msg("signin.title"), Data: signInPage{Login: login}, Fields: map[string]string{}}
+	if !s.checkPreSessionToken(r) {
+		d.CSRF = s.preSessionToken(w, r)
+		d.Error = s.msg("error.form_expired")
+		s.render(w, r, http.StatusForbidden, "signin", d)
+		return nil
+	}
+	d.CSRF = s.preSessionToken(w, r)
+	if login == "" {
+		d.Fields["login"] = s.msg("signin.login_required")
+	}
+	if pw == "" {
+		d.Fields["password"] = s.msg("signin.password_required")
+	}
+	if err := s.checkCredentials(login, pw); err != nil {
+		d.Fields["login"] = s.toHTTPError(err).Message
+	}
+	if len(d.Fields) > 0 {
+		d.Error = s.msg("form.has_errors")
+		s.render(w, r, http.StatusBadRequest, "signin", d)
+		return nil
+	}
+	res, err := s.signIn(w, r, login, pw)
+	if err != nil {
+		var he *httpError
+		if !errors.As(err, &he) || he.Code == codeInternal {
+			return err
+		}
+		d.Error, d.Notice = he.Message, he.Notice
+		setRetryAfter(w, he.RetryAfter)
+		s.render(w, r, he.Status(), "signin", d)
+		return nil
+	}
+	target := "/podmioty"
+	if res.rec.Person.State != jedenlogin.StateDone {
+		target = "/potwierdz-login"
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+	return nil
+}

@@ -1,0 +1,206 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"time"
+
+	"jedenlogin"
+	"jedenlogin/password"
+)
+
+// Config is what the web server needs. Store, Hasher and Logger are
+// required; zero durations and limits take the defaults named below.
+type Config struct {
+	Store  jedenlogin.Store
+	Hasher *password.Hasher
+	Logger *slog.Logger
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+
+	// TrustedProxies: the client address is the TCP peer unless the peer is
+	// in one of these prefixes; then it is the last X-Forwarded-For hop
+	// that is not itself a trusted proxy.
+	TrustedProxies []netip.Prefix
+	// SecureCookies is true when the server is reached over TLS (public
+	// URL https): the session cookie is then named "__Host-jedenlogin" and
+	// carries Secure.
+	SecureCookies bool
+
+	// IdleTimeout (default 10m) ends a session without requests;
+	// AbsoluteTimeout (default 12h) ends every session after sign-in.
+	IdleTimeout, AbsoluteTimeout time.Duration
+
+	// LoginFailureLimit failures (default 5) on one login name within
+	// LoginFailureWindow (default 15m) block the name for LoginBlock
+	// (default 15m).
+	LoginFailureLimit  int
+	LoginFailureWindow time.Duration
+	LoginBlock         time.Duration
+
+	// More than AddressFailureLimit failures (default 100) from one client
+	// address within AddressFailureWindow (default 15m) block the address
+	// for AddressFailureWindow.
+	AddressFailureLimit  int
+	AddressFailureWindow time.Duration
+}
+
+// Defaults of Config.
+const (
+	DefaultIdleTimeout          = 10 * time.Minute
+	DefaultAbsoluteTimeout      = 12 * time.Hour
+	DefaultLoginFailureLimit    = 5
+	DefaultLoginFailureWindow   = 15 * time.Minute
+	DefaultLoginBlock           = 15 * time.Minute
+	DefaultAddressFailureLimit  = 100
+	DefaultAddressFailureWindow = 15 * time.Minute
+)
+
+// Server serves the pages and the JSON API. It keeps no state that another
+// instance would need: sessions and throttles live in the Store.
+type Server struct {
+	cfg     Config
+	st      jedenlogin.Store
+	hasher  *password.Hasher
+	log     *slog.Logger
+	now     func() time.Time
+	views   *views
+	cat     catalogue
+	metrics *metrics
+	handler http.Handler
+}
+
+// New checks cfg, fills in defaults, parses the templates and the message
+// catalogue once, and returns the server. It fails when a required field is
+// missing, a duration or limit is negative, or a template does not parse.
+func New(cfg Config) (*Server, error) {
+	if cfg.Store == nil || cfg.Hasher == nil || cfg.Logger == nil {
+		return nil, errors.New("web: Config.Store, Config.Hasher and Config.Logger are required")
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	for _, d := range []struct {
+		p   *time.Duration
+		def time.Duration
+	}{
+		{&cfg.IdleTimeout, DefaultIdleTimeout},
+		{&cfg.AbsoluteTimeout, DefaultAbsoluteTimeout},
+		{&cfg.LoginFailureWindow, DefaultLoginFailureWindow},
+		{&cfg.LoginBlock, DefaultLoginBlock},
+		{&cfg.AddressFailureWindow, DefaultAddressFailureWindow},
+	} {
+		if *d.p < 0 {
+			return nil, fmt.Errorf("web: negative duration %v in Config", *d.p)
+		} else if *d.p == 0 {
+			*d.p = d.def
+		}
+	}
+	for _, l := range []struct {
+		p   *int
+		def int
+	}{
+		{&cfg.LoginFailureLimit, DefaultLoginFailureLimit},
+		{&cfg.AddressFailureLimit, DefaultAddressFailureLimit},
+	} {
+		if *l.p < 0 {
+			return nil, fmt.Errorf("web: negative limit %d in Config", *l.p)
+		} else if *l.p == 0 {
+			*l.p = l.def
+		}
+	}
+	cat, err := loadCatalogue()
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	s := &Server{
+		cfg:     cfg,
+		st:      cfg.Store,
+		hasher:  cfg.Hasher,
+		log:     cfg.Logger,
+		now:     cfg.Now,
+		cat:     cat,
+		metrics: newMetrics(),
+	}
+	s.views, err = parseViews(s.templateFuncs())
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	s.handler = s.routes()
+	return s, nil
+}
+
+// Handler returns the root handler: every route behind the logging,
+// metrics, security-header and cross-origin middleware.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// routes wires every route. Page paths are Polish (users read them), API
+// paths English (SPEC §13).
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+
+	mux.HandleFunc("GET /healthz", s.handleHealth)
+	mux.Handle("GET /metrics", s.metrics.handler())
+	mux.Handle("GET /static/", staticHandler())
+
+	// JSON API v1.
+	mux.HandleFunc("POST /api/v1/session", s.api(s.apiSignIn))
+	mux.HandleFunc("GET /api/v1/session", s.api(s.authed(sessionRoute|noTouch, s.apiSessionInfo)))
+	mux.HandleFunc("DELETE /api/v1/session", s.api(s.apiSignOut))
+	mux.HandleFunc("POST /api/v1/session/refresh", s.api(s.authed(sessionRoute, s.apiSessionRefresh)))
+	mux.HandleFunc("GET /api/v1/consolidation", s.api(s.authed(sessionRoute, s.apiConsolidationInfo)))
+	mux.HandleFunc("POST /api/v1/consolidation/confirm", s.api(s.authed(sessionRoute, s.apiConfirm)))
+	mux.HandleFunc("GET /api/v1/me", s.api(s.authed(0, s.apiMe)))
+	mux.HandleFunc("PUT /api/v1/me/entity", s.api(s.authed(0, s.apiSelectEntity)))
+	mux.HandleFunc("GET /api/v1/admin/consolidation", s.api(s.authed(0, s.apiAdminConsolidation)))
+	mux.HandleFunc("/api/", s.api(func(http.ResponseWriter, *http.Request) error {
+		return s.errf(codeNotFound, "error.not_found")
+	}))
+
+	// Pages.
+	mux.HandleFunc("GET /{$}", s.page(s.pageHome))
+	mux.HandleFunc("GET /logowanie", s.page(s.pageSignIn))
+	mux.HandleFunc("POST /logowanie", s.page(s.pageSignInPost))
+	mux.HandleFunc("POST /wyloguj", s.page(s.pageSignOut))
+	mux.HandleFunc("POST /sesja/przedluz", s.page(s.authedPage(sessionRoute, s.pageSessionExtend)))
+	mux.HandleFunc("GET /potwierdz-login", s.page(s.authedPage(sessionRoute, s.pageConsolidation)))
+	mux.HandleFunc("POST /potwierdz-login", s.page(s.authedPage(sessionRoute, s.pageConsolidationPost)))
+	mux.HandleFunc("GET /dane-konta", s.page(s.authedPage(0, s.pageAccount)))
+	mux.HandleFunc("GET /podmioty", s.page(s.authedPage(0, s.pageEntities)))
+	mux.HandleFunc("POST /podmioty/wybierz", s.page(s.authedPage(0, s.pageSelectEntity)))
+	mux.HandleFunc("GET /przedluz", s.page(s.authedPage(0, s.pageExtend)))
+	mux.HandleFunc("/", s.page(func(http.ResponseWriter, *http.Request) error {
+		return s.errf(codeNotFound, "error.not_found")
+	}))
+
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(s.denyCrossOrigin))
+	return s.observe(securityHeaders(cop.Handler(mux)))
+}
+
+// handleHealth answers 200 "ok" when the database answers, 503 otherwise.
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if err := s.ping(r); err != nil {
+		s.log.ErrorContext(r.Context(), "health check failed", "err", err)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, "database unavailable")
+		return
+	}
+	fmt.Fprintln(w, "ok")
+}
+
+// ping asks the database for an answer: through Ping(ctx) when the store
+// has one, else through a cheap read.
+func (s *Server) ping(r *http.Request) error {
+	if p, ok := s.st.(interface{ Ping(context.Context) error }); ok {
+		return p.Ping(r.Context())
+	}
+	_, err := s.st.ThrottleState(r.Context(), "health:ping")
+	return err
+}

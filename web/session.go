@@ -1,0 +1,273 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"jedenlogin"
+)
+
+// Cookie names. With SecureCookies the "__Host-" prefix makes browsers
+// refuse the cookie unless it is Secure, host-only and Path=/, so a sibling
+// subdomain cannot plant one.
+const (
+	cookieSession    = "jedenlogin"
+	cookiePreSession = "jedenlogin-pre"
+	hostPrefix       = "__Host-"
+	// preSessionMaxAge bounds the life of the pre-session cookie that binds
+	// the CSRF token of the sign-in form.
+	preSessionMaxAge = time.Hour
+)
+
+// randomToken returns 32 random bytes, base64url-encoded (256 bits).
+func randomToken() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("web: crypto/rand failed: %v", err)) // never returns an error on supported platforms
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// hashID is how the store keeps a session id: hex SHA-256, so a database
+// leak does not leak usable cookies.
+func hashID(id string) string {
+	sum := sha256.Sum256([]byte(id))
+	return hex.EncodeToString(sum[:])
+}
+
+// validToken reports whether v looks like a randomToken (43 base64url chars).
+func validToken(v string) bool {
+	if len(v) != 43 {
+		return false
+	}
+	_, err := base64.RawURLEncoding.DecodeString(v)
+	return err == nil
+}
+
+func (s *Server) cookieName(base string) string {
+	if s.cfg.SecureCookies {
+		return hostPrefix + base
+	}
+	return base
+}
+
+func (s *Server) setCookie(w http.ResponseWriter, base, value string, maxAge time.Duration) {
+	c := &http.Cookie{
+		Name:     s.cookieName(base),
+		Value:    value,
+		Path:     "/",
+		HttpOnly: true,
+		Secure:   s.cfg.SecureCookies,
+		SameSite: http.SameSiteLaxMode,
+	}
+	switch {
+	case maxAge > 0:
+		c.MaxAge = int(maxAge / time.Second)
+	case maxAge < 0:
+		c.MaxAge = -1
+	}
+	http.SetCookie(w, c)
+}
+
+// sessionCookie returns the session id the request carries, "" for none.
+func (s *Server) sessionCookie(r *http.Request) string {
+	c, err := r.Cookie(s.cookieName(cookieSession))
+	if err != nil || !validToken(c.Value) {
+		return ""
+	}
+	return c.Value
+}
+
+// authState is a request's valid session with its person and login,
+// loaded fresh from the store.
+type authState struct {
+	sess   *jedenlogin.Session
+	rec    *jedenlogin.PersonRecord
+	login  *jedenlogin.Login // the login the session is bound to
+	addr   string
+	idleAt time.Time // when the session expires without further requests
+}
+
+// pending reports whether the person still has to go through the transition.
+func (a *authState) pending() bool { return a.rec.Person.State != jedenlogin.StateDone }
+
+// authFlags tune what a route needs of a session.
+type authFlags int
+
+const (
+	// sessionRoute marks routes reachable while consolidation is pending:
+	// the transition screens and the session endpoints.
+	sessionRoute authFlags = 1 << iota
+	// noTouch marks status probes that must not count as activity.
+	noTouch
+)
+
+// loadSession returns the request's valid session, or nil when there is
+// none; expired is true when there was one and it timed out (the cookie is
+// then cleared and the session deleted). A session is valid while it is
+// within the idle and absolute timeouts and its login can still sign in —
+// for a consolidated person, only through the unified login. Unless touch is
+// false the request counts as activity.
+func (s *Server) loadSession(w http.ResponseWriter, r *http.Request, touch bool) (a *authState, expired bool, err error) {
+	id := s.sessionCookie(r)
+	if id == "" {
+		return nil, false, nil
+	}
+	ctx := r.Context()
+	idHash := hashID(id)
+	sess, err := s.st.Session(ctx, idHash)
+	if errors.Is(err, jedenlogin.ErrNotFound) {
+		s.setCookie(w, cookieSession, "", -1)
+		return nil, false, nil
+	} else if err != nil {
+		return nil, false, fmt.Errorf("load session: %w", err)
+	}
+	now := s.now()
+	if !now.Before(sess.ExpiresAt) || !now.Before(sess.LastSeenAt.Add(s.cfg.IdleTimeout)) {
+		s.endSession(ctx, w, idHash)
+		return nil, true, nil
+	}
+	rec, err := s.st.Person(ctx, sess.PersonID)
+	if errors.Is(err, jedenlogin.ErrNotFound) {
+		s.endSession(ctx, w, idHash)
+		return nil, false, nil
+	} else if err != nil {
+		return nil, false, fmt.Errorf("load session: person %d: %w", sess.PersonID, err)
+	}
+	l := rec.Login(sess.LoginID)
+	if l == nil || l.State != jedenlogin.LoginActive ||
+		(rec.Person.State == jedenlogin.StateDone && (rec.Person.UnifiedLoginID == nil || *rec.Person.UnifiedLoginID != l.ID)) {
+		// The login was merged, retired or replaced since sign-in (e.g. the
+		// person consolidated in another browser): this session is over.
+		s.endSession(ctx, w, idHash)
+		return nil, true, nil
+	}
+	idleFrom := sess.LastSeenAt
+	if touch {
+		if err := s.st.TouchSession(ctx, idHash, now, nil); err != nil {
+			return nil, false, fmt.Errorf("touch session: %w", err)
+		}
+		sess.LastSeenAt = now
+		idleFrom = now
+	}
+	return &authState{sess: sess, rec: rec, login: l, addr: s.clientAddr(r), idleAt: idleFrom.Add(s.cfg.IdleTimeout)}, false, nil
+}
+
+// endSession deletes a session and clears the cookie. A failure to delete
+// is logged: the session has timed out anyway and the store's cleanup will
+// remove it.
+func (s *Server) endSession(ctx context.Context, w http.ResponseWriter, idHash string) {
+	if err := s.st.DeleteSession(ctx, idHash); err != nil {
+		s.log.ErrorContext(ctx, "delete session", "err", err)
+	}
+	s.setCookie(w, cookieSession, "", -1)
+}
+
+// startSession creates a fresh session for the login, always under a new
+// id (renewal: the session the request came with, if any, is deleted), and
+// sets the cookie.
+func (s *Server) startSession(ctx context.Context, w http.ResponseWriter, r *http.Request, loginID, personID int64, now time.Time) (*jedenlogin.Session, error) {
+	if old := s.sessionCookie(r); old != "" {
+		if err := s.st.DeleteSession(ctx, hashID(old)); err != nil {
+			return nil, fmt.Errorf("delete previous session: %w", err)
+		}
+	}
+	id := randomToken()
+	sess := &jedenlogin.Session{
+		IDHash:     hashID(id),
+		LoginID:    loginID,
+		PersonID:   personID,
+		CSRFToken:  randomToken(),
+		CreatedAt:  now,
+		LastSeenAt: now,
+		ExpiresAt:  now.Add(s.cfg.AbsoluteTimeout),
+	}
+	if err := s.st.CreateSession(ctx, sess); err != nil {
+		return nil, fmt.Errorf("create session: %w", err)
+	}
+	s.setCookie(w, cookieSession, id, 0)
+	return sess, nil
+}
+
+// authed wraps an API handler that needs a session. Without one it answers
+// 401 unauthenticated; for a person still pending consolidation it answers
+// 403 consolidation_required unless the route is a sessionRoute.
+func (s *Server) authed(flags authFlags, h func(http.ResponseWriter, *http.Request, *authState) error) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		a, expired, err := s.loadSession(w, r, flags&noTouch == 0)
+		if err != nil {
+			return s.internal(err)
+		}
+		if a == nil {
+			if expired {
+				return s.errf(codeUnauthenticated, "session.expired")
+			}
+			return s.errf(codeUnauthenticated, "error.unauthenticated")
+		}
+		if a.pending() && flags&sessionRoute == 0 {
+			return s.errf(codeConsolidationRequired, "consolidation.required")
+		}
+		return h(w, r, a)
+	}
+}
+
+// authedPage wraps a page handler that needs a session. Without one it
+// redirects to the sign-in page (with a notice when the session expired);
+// a person still pending consolidation is sent to the transition screen
+// unless the route is a sessionRoute. State-changing pages also check the
+// form's CSRF token against the session's.
+func (s *Server) authedPage(flags authFlags, h func(http.ResponseWriter, *http.Request, *authState) error) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		a, expired, err := s.loadSession(w, r, flags&noTouch == 0)
+		if err != nil {
+			return s.internal(err)
+		}
+		if a == nil {
+			target := "/logowanie"
+			if expired {
+				target += "?sesja=wygasla"
+			}
+			http.Redirect(w, r, target, http.StatusSeeOther)
+			return nil
+		}
+		if a.pending() && flags&sessionRoute == 0 {
+			http.Redirect(w, r, "/potwierdz-login", http.StatusSeeOther)
+			return nil
+		}
+		if r.Method == http.MethodPost && !sameToken(r.PostFormValue("csrf"), a.sess.CSRFToken) {
+			return s.errf(codeForbidden, "error.csrf")
+		}
+		return h(w, r, a)
+	}
+}
+
+// sameToken compares a submitted token with the expected one in constant time.
+func sameToken(got, want string) bool {
+	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+// preSessionToken returns the CSRF token for forms shown before sign-in:
+// the value of the short-lived pre-session cookie, set here when missing.
+func (s *Server) preSessionToken(w http.ResponseWriter, r *http.Request) string {
+	if c, err := r.Cookie(s.cookieName(cookiePreSession)); err == nil && validToken(c.Value) {
+		return c.Value
+	}
+	tok := randomToken()
+	s.setCookie(w, cookiePreSession, tok, preSessionMaxAge)
+	return tok
+}
+
+// checkPreSessionToken reports whether the form's token matches the
+// pre-session cookie.
+func (s *Server) checkPreSessionToken(r *http.Request) bool {
+	c, err := r.Cookie(s.cookieName(cookiePreSession))
+	return err == nil && validToken(c.Value) && sameToken(r.PostFormValue("csrf"), c.Value)
+}

@@ -1,0 +1,201 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+
+	"jedenlogin"
+	"jedenlogin/consolidation"
+)
+
+// signedIn is the result of a successful sign-in.
+type signedIn struct {
+	sess  *jedenlogin.Session
+	login *jedenlogin.Login
+	rec   *jedenlogin.PersonRecord
+}
+
+// signIn checks a login name and password exactly as SPEC §8 says and, on
+// success, starts a new session (cookie set on w). Its errors are
+// *httpError answers: 429 too_many_attempts (address or name blocked,
+// also for the correct password and for unknown names), 409 login_merged
+// (a merged login with its correct password; "unified_login" names the
+// replacement), 401 invalid_credentials (anything else, alike for unknown,
+// inactive and known names), 500 internal.
+func (s *Server) signIn(w http.ResponseWriter, r *http.Request, name, pw string) (*signedIn, error) {
+	ctx := r.Context()
+	now := s.now()
+	addr := s.clientAddr(r)
+
+	att, err := s.beginAttempt(ctx, name, addr, now, true)
+	if err != nil {
+		var he *httpError
+		if errors.As(err, &he) {
+			return nil, s.refuseBlocked(ctx, name, addr, nil, "sign_in", he, now)
+		}
+		return nil, err
+	}
+
+	l, err := s.st.LoginByName(ctx, name)
+	if errors.Is(err, jedenlogin.ErrNotFound) {
+		l = nil
+	} else if err != nil {
+		return nil, s.internal(fmt.Errorf("sign-in: look up login: %w", err))
+	}
+	ok, reason := false, "wrong_password"
+	switch {
+	case l == nil:
+		s.hasher.DummyVerify(pw)
+		reason = "unknown_login"
+	case l.PasswordHash == "":
+		s.hasher.DummyVerify(pw)
+		reason = "no_password"
+	case l.State == jedenlogin.LoginActive || l.State == jedenlogin.LoginMerged:
+		ok, err = s.hasher.Verify(l.PasswordHash, pw)
+		if err != nil {
+			// A hash the import should have refused; the user sees the
+			// ordinary failure, operators see the log.
+			s.log.ErrorContext(ctx, "sign-in: unusable password hash", "login_id", l.ID, "err", err)
+			ok, reason = false, "unusable_hash"
+		}
+	default:
+		s.hasher.DummyVerify(pw)
+		reason = "login_" + string(l.State)
+	}
+	if !ok {
+		var pid *int64
+		if l != nil {
+			pid = &l.PersonID
+		}
+		return nil, s.failAttempt(ctx, att, pid, reason, "sign_in", now)
+	}
+	if err := s.succeedAttempt(ctx, att); err != nil {
+		return nil, s.internal(err)
+	}
+	if l.State == jedenlogin.LoginMerged {
+		return nil, s.mergedAnswer(ctx, l, addr, now)
+	}
+
+	s.rehash(ctx, l, pw, addr, now)
+	if err := s.st.TouchLogin(ctx, l.ID, now); err != nil {
+		return nil, s.internal(fmt.Errorf("sign-in: touch login: %w", err))
+	}
+	rec, err := s.st.Person(ctx, l.PersonID)
+	if err != nil {
+		return nil, s.internal(fmt.Errorf("sign-in: load person %d: %w", l.PersonID, err))
+	}
+	sess, err := s.startSession(ctx, w, r, l.ID, l.PersonID, now)
+	if err != nil {
+		return nil, s.internal(fmt.Errorf("sign-in: %w", err))
+	}
+	ev := jedenlogin.AuditEvent{
+		At: now, Action: jedenlogin.AuditSignIn, Actor: l.Name, PersonID: &l.PersonID,
+		Subject: l.Name, Address: addr, Outcome: "ok",
+		Details: details(map[string]any{"consolidation_required": rec.Person.State != jedenlogin.StateDone}),
+	}
+	if err := s.st.AppendAudit(ctx, ev); err != nil {
+		return nil, s.internal(fmt.Errorf("sign-in: audit: %w", err))
+	}
+	s.metrics.signIns.WithLabelValues(outcomeSuccess).Inc()
+	return &signedIn{sess: sess, login: rec.Login(l.ID), rec: rec}, nil
+}
+
+// mergedAnswer is the 409 login_merged answer for a merged login whose
+// correct password was given: it names the login that replaced it.
+func (s *Server) mergedAnswer(ctx context.Context, l *jedenlogin.Login, addr string, now time.Time) error {
+	rec, err := s.st.Person(ctx, l.PersonID)
+	if err != nil {
+		return s.internal(fmt.Errorf("sign-in: load person of merged login: %w", err))
+	}
+	var unified *jedenlogin.Login
+	if l.MergedInto != nil {
+		unified = rec.Login(*l.MergedInto)
+	}
+	if unified == nil {
+		return s.internal(fmt.Errorf("sign-in: merged login %d points to no login of its person", l.ID))
+	}
+	ev := jedenlogin.AuditEvent{
+		At: now, Action: jedenlogin.AuditSignInFailed, Actor: l.Name, PersonID: &l.PersonID,
+		Subject: l.Name, Address: addr, Outcome: "merged",
+		Details: details(map[string]any{"reason": "login_merged", "unified_login": unified.Name}),
+	}
+	if err := s.st.AppendAudit(ctx, ev); err != nil {
+		return s.internal(fmt.Errorf("sign-in: audit: %w", err))
+	}
+	s.metrics.signIns.WithLabelValues(outcomeMerged).Inc()
+	he := s.errf(codeLoginMerged, "signin.merged", l.Name, unified.Name)
+	he.Extra = map[string]any{"unified_login": unified.Name}
+	return he
+}
+
+// rehash replaces a hash in an older format or with older parameters by a
+// fresh argon2id hash of the password just verified. It never fails the
+// sign-in: a lost race (the hash changed meanwhile) or an error is logged.
+func (s *Server) rehash(ctx context.Context, l *jedenlogin.Login, pw, addr string, now time.Time) {
+	if !s.hasher.NeedsRehash(l.PasswordHash) {
+		return
+	}
+	nh, err := s.hasher.Hash(pw)
+	if err != nil {
+		s.log.ErrorContext(ctx, "rehash: hash", "login_id", l.ID, "err", err)
+		return
+	}
+	// The password itself did not change: keep its age.
+	changedAt := now
+	if l.PasswordChangedAt != nil {
+		changedAt = *l.PasswordChangedAt
+	}
+	swapped, err := s.st.SetPasswordHash(ctx, l.ID, l.PasswordHash, nh, changedAt)
+	if err != nil {
+		s.log.ErrorContext(ctx, "rehash: store", "login_id", l.ID, "err", err)
+		return
+	}
+	if !swapped {
+		return
+	}
+	l.PasswordHash = nh
+	ev := jedenlogin.AuditEvent{
+		At: now, Action: jedenlogin.AuditPasswordRehashed, Actor: l.Name, PersonID: &l.PersonID,
+		Subject: l.Name, Address: addr, Outcome: "ok",
+	}
+	if err := s.st.AppendAudit(ctx, ev); err != nil {
+		s.log.ErrorContext(ctx, "rehash: audit", "login_id", l.ID, "err", err)
+	}
+}
+
+// consolidationInfo is what a client must know to show the transition
+// screen (the "consolidation" object of SPEC §13).
+type consolidationInfo struct {
+	Case                 jedenlogin.Case `json:"case"`
+	Candidates           []string        `json:"candidates"`
+	GeneratedLogin       *string         `json:"generated_login"`
+	CurrentLoginEligible bool            `json:"current_login_eligible"`
+}
+
+// consolidationOf describes the pending transition of rec for a session
+// bound to login l.
+func consolidationOf(rec *jedenlogin.PersonRecord, l *jedenlogin.Login) *consolidationInfo {
+	c := &consolidationInfo{Case: consolidation.Classify(rec.Logins), Candidates: consolidation.Candidates(rec)}
+	if c.Candidates == nil {
+		c.Candidates = []string{}
+	}
+	if c.Case == jedenlogin.CaseGenerate {
+		if g := generatedLogin(rec); g != nil {
+			c.GeneratedLogin = &g.Name
+		}
+	}
+	c.CurrentLoginEligible = slices.Contains(c.Candidates, l.Name)
+	return c
+}
+
+// generatedLogin returns the login reserved for a generate person, or nil.
+func generatedLogin(rec *jedenlogin.PersonRecord) *jedenlogin.Login {
+	if rec.Person.GeneratedLoginID == nil {
+		return nil
+	}
+	return rec.Login(*rec.Person.GeneratedLoginID)
+}

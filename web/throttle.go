@@ -1,0 +1,191 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+	_ "time/tzdata" // block times are shown in Polish time even where the system has no zoneinfo
+
+	"jedenlogin"
+)
+
+// warsaw is the time zone block times are shown in.
+var warsaw = func() *time.Location {
+	loc, err := time.LoadLocation("Europe/Warsaw")
+	if err != nil {
+		panic(fmt.Sprintf("web: time zone Europe/Warsaw: %v", err)) // embedded by time/tzdata
+	}
+	return loc
+}()
+
+func loginKey(name string) string { return "login:" + name }
+func addrKey(addr string) string  { return "addr:" + addr }
+
+func blockedAt(t jedenlogin.Throttle, now time.Time) bool {
+	return t.BlockedUntil != nil && now.Before(*t.BlockedUntil)
+}
+
+// nameBlocked is the 429 answer for a blocked login name ("Użytkownik
+// został zablokowany do HH:MM.").
+func (s *Server) nameBlocked(until, now time.Time) *httpError {
+	he := s.errf(codeTooManyAttempts, "signin.blocked", until.In(warsaw).Format("15:04"))
+	he.RetryAfter = until.Sub(now)
+	return he
+}
+
+// addrBlocked is the 429 answer for a blocked client address.
+func (s *Server) addrBlocked(until, now time.Time) *httpError {
+	he := s.errf(codeTooManyAttempts, "signin.address_blocked")
+	he.RetryAfter = until.Sub(now)
+	return he
+}
+
+// attempt is one password check against a login name from a client address.
+type attempt struct {
+	name, addr string
+	// counted is true when the failure was counted before the check
+	// (sign-in); then t and blockedNow hold RecordFailure's answer.
+	counted    bool
+	t          jedenlogin.Throttle
+	blockedNow bool
+}
+
+// beginAttempt refuses (429 too_many_attempts) when the address or the
+// name is blocked. With count, it then counts a failure for the name
+// atomically before the password is checked, so that parallel attempts
+// never check more passwords than the limit allows: the attempt that
+// reaches the limit may still succeed (succeedAttempt clears the counter),
+// later ones are refused without a check. Other errors are internal.
+func (s *Server) beginAttempt(ctx context.Context, name, addr string, now time.Time, count bool) (*attempt, error) {
+	at, err := s.st.ThrottleState(ctx, addrKey(addr))
+	if err != nil {
+		return nil, s.internal(fmt.Errorf("throttle state of address: %w", err))
+	}
+	if blockedAt(at, now) {
+		return nil, s.addrBlocked(*at.BlockedUntil, now)
+	}
+	nt, err := s.st.ThrottleState(ctx, loginKey(name))
+	if err != nil {
+		return nil, s.internal(fmt.Errorf("throttle state of login: %w", err))
+	}
+	if blockedAt(nt, now) {
+		return nil, s.nameBlocked(*nt.BlockedUntil, now)
+	}
+	a := &attempt{name: name, addr: addr}
+	if count {
+		a.counted = true
+		a.t, a.blockedNow, err = s.st.RecordFailure(ctx, loginKey(name), now, s.cfg.LoginFailureWindow, s.cfg.LoginFailureLimit, s.cfg.LoginBlock)
+		if err != nil {
+			return nil, s.internal(fmt.Errorf("count attempt: %w", err))
+		}
+		if !a.blockedNow && blockedAt(a.t, now) {
+			// A parallel attempt reached the limit first.
+			return nil, s.nameBlocked(*a.t.BlockedUntil, now)
+		}
+	}
+	return a, nil
+}
+
+// succeedAttempt clears the name's counter after a correct password.
+func (s *Server) succeedAttempt(ctx context.Context, a *attempt) error {
+	if err := s.st.ClearThrottle(ctx, loginKey(a.name)); err != nil {
+		return fmt.Errorf("clear throttle: %w", err)
+	}
+	return nil
+}
+
+// failAttempt records a failed check: counts it for the name (unless
+// already counted) and for the address, writes the audit events and
+// returns the answer — 401 invalid_credentials with the remaining
+// attempts, or 429 too_many_attempts when this failure blocked the name
+// or the address. personID is the person behind the name, nil when
+// unknown; it goes only to the audit log, never into the answer.
+func (s *Server) failAttempt(ctx context.Context, a *attempt, personID *int64, reason, during string, now time.Time) *httpError {
+	if !a.counted {
+		var err error
+		a.t, a.blockedNow, err = s.st.RecordFailure(ctx, loginKey(a.name), now, s.cfg.LoginFailureWindow, s.cfg.LoginFailureLimit, s.cfg.LoginBlock)
+		if err != nil {
+			return s.internal(fmt.Errorf("count failure: %w", err))
+		}
+	}
+	addrT, addrBlockedNow, err := s.st.RecordFailure(ctx, addrKey(a.addr), now, s.cfg.AddressFailureWindow, s.cfg.AddressFailureLimit+1, s.cfg.AddressFailureWindow)
+	if err != nil {
+		return s.internal(fmt.Errorf("count address failure: %w", err))
+	}
+
+	var he *httpError
+	outcome := "failed"
+	switch {
+	case a.blockedNow || blockedAt(a.t, now):
+		he = s.nameBlocked(*a.t.BlockedUntil, now)
+		outcome = "blocked"
+		s.metrics.signIns.WithLabelValues(outcomeBlocked).Inc()
+	case addrBlockedNow:
+		he = s.addrBlocked(*addrT.BlockedUntil, now)
+		outcome = "address_blocked"
+		s.metrics.signIns.WithLabelValues(outcomeAddressBlocked).Inc()
+	default:
+		remaining := max(s.cfg.LoginFailureLimit-a.t.Failures, 0)
+		he = s.errf(codeInvalidCredentials, "signin.invalid")
+		he.Extra = map[string]any{"remaining_attempts": remaining}
+		he.Notice = s.msg(pluralKey("signin.remaining", remaining), remaining)
+		s.metrics.signIns.WithLabelValues(outcomeInvalid).Inc()
+	}
+
+	events := []jedenlogin.AuditEvent{{
+		At: now, Action: jedenlogin.AuditSignInFailed, Actor: a.name, PersonID: personID,
+		Subject: a.name, Address: a.addr, Outcome: outcome,
+		Details: details(map[string]any{"reason": reason, "during": during}),
+	}}
+	if a.blockedNow {
+		events = append(events, jedenlogin.AuditEvent{
+			At: now, Action: jedenlogin.AuditBlocked, Actor: "system", PersonID: personID,
+			Subject: loginKey(a.name), Address: a.addr, Outcome: "blocked",
+			Details: details(map[string]any{"until": a.t.BlockedUntil.UTC().Format(time.RFC3339), "failures": a.t.Failures}),
+		})
+	}
+	if addrBlockedNow {
+		events = append(events, jedenlogin.AuditEvent{
+			At: now, Action: jedenlogin.AuditBlocked, Actor: "system",
+			Subject: addrKey(a.addr), Address: a.addr, Outcome: "blocked",
+			Details: details(map[string]any{"until": addrT.BlockedUntil.UTC().Format(time.RFC3339), "failures": addrT.Failures}),
+		})
+	}
+	if err := s.st.AppendAudit(ctx, events...); err != nil {
+		return s.internal(fmt.Errorf("audit failed sign-in: %w", err))
+	}
+	return he
+}
+
+// refuseBlocked audits an attempt refused because its name or address was
+// blocked already, and passes the answer on.
+func (s *Server) refuseBlocked(ctx context.Context, name, addr string, personID *int64, during string, he *httpError, now time.Time) error {
+	if he.Code != codeTooManyAttempts {
+		return he
+	}
+	s.metrics.signIns.WithLabelValues(outcomeBlocked).Inc()
+	ev := jedenlogin.AuditEvent{
+		At: now, Action: jedenlogin.AuditSignInFailed, Actor: name, PersonID: personID,
+		Subject: name, Address: addr, Outcome: "blocked",
+		Details: details(map[string]any{"reason": "blocked", "during": during}),
+	}
+	if err := s.st.AppendAudit(ctx, ev); err != nil {
+		return s.internal(fmt.Errorf("audit refused sign-in: %w", err))
+	}
+	return he
+}
+
+// details encodes audit details; values are facts, never secrets.
+func details(m map[string]any) string {
+	for k, v := range m {
+		if v == "" {
+			delete(m, k)
+		}
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return "{}"
+	}
+	return string(b)
+}
