@@ -20,6 +20,9 @@
 // described by what is wrong with it, an unknown one at most by its
 // algorithm identifier.
 //
-// The file policy.go holds the password policy (length, composition,
-// personal data, the embedded blocklist of common passwords).
+// Policy is the password policy for new passwords: length, composition,
+// personal data and the embedded blocklist of common passwords (IsCommon),
+// with the presets PolicySIO (the system's current rules) and PolicyNIST.
+// Check returns every broken rule as a Reason with a code and a Polish
+// message.
 package password
