@@ -1,0 +1,418 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"jedenlogin"
+	"jedenlogin/store/storetest"
+	"jedenlogin/web"
+)
+
+func TestSignInAnswers(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		e := newEnv(t, b, web.Config{})
+		tests := []struct {
+			name, login, pw string
+			status          int
+			code            string
+			required        bool   // consolidation_required on 200
+			wantCase        string // consolidation.case on 200
+		}{
+			{"choose, eligible login", "ADAM1", pwAdam1, 200, "", true, "choose"},
+			{"choose_uppercase, mixed-case login", "beata.k", pwBeataL, 200, "", true, "choose_uppercase"},
+			{"generate", "celina.w", pwCelina, 200, "", true, "generate"},
+			{"unchanged, done at import", "DAREK", pwDarek, 200, "", false, ""},
+			{"wrong password", "ADAM2", "nie-to-haslo", 401, "invalid_credentials", false, ""},
+			{"unknown login", "NIKT", "cokolwiek", 401, "invalid_credentials", false, ""},
+			{"case matters", "adam1", pwAdam1, 401, "invalid_credentials", false, ""},
+			{"inactive login, correct password", "ewa.old", pwEwa, 401, "invalid_credentials", false, ""},
+			{"login without a hash", "NOHASH", "puste", 401, "invalid_credentials", false, ""},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				rec, c := e.signIn(tc.login, tc.pw)
+				if tc.status != 200 {
+					m := wantError(t, rec, tc.status, tc.code)
+					if m["message"] != "Podano nieprawidłowy login lub hasło." {
+						t.Errorf("message = %q", m["message"])
+					}
+					if c != nil {
+						t.Errorf("failed sign-in set a session cookie")
+					}
+					return
+				}
+				if rec.Code != 200 || c == nil {
+					t.Fatalf("status %d, cookie %v: %s", rec.Code, c, rec.Body)
+				}
+				m := decode(t, rec)
+				if m["login"] != tc.login || m["consolidation_required"] != tc.required {
+					t.Errorf("body = %s", rec.Body)
+				}
+				cons, _ := m["consolidation"].(map[string]any)
+				if tc.required && (cons == nil || cons["case"] != tc.wantCase) {
+					t.Errorf("consolidation = %v, want case %s", cons, tc.wantCase)
+				}
+				if !tc.required && cons != nil {
+					t.Errorf("consolidation object for a done person: %v", cons)
+				}
+				if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/" {
+					t.Errorf("cookie flags: %+v", c)
+				}
+			})
+		}
+
+		t.Run("consolidation details", func(t *testing.T) {
+			cases := []struct {
+				login, pw      string
+				candidates     string
+				generated      any
+				currentEligble bool
+			}{
+				{"ADAM2", pwAdam2, "ADAM1,ADAM2,ADAM3", nil, true},
+				{"beata.k", pwBeataL, "BEATA1", nil, false},
+				{"BEATA1", pwBeataU, "BEATA1", nil, true},
+				{"CelinaW2", pwCelin2, "", "CELWIS1", false},
+			}
+			for _, c := range cases {
+				rec, _ := e.signIn(c.login, c.pw)
+				cons, _ := decode(t, rec)["consolidation"].(map[string]any)
+				var got []string
+				for _, x := range cons["candidates"].([]any) {
+					got = append(got, x.(string))
+				}
+				if strings.Join(got, ",") != c.candidates || cons["generated_login"] != c.generated || cons["current_login_eligible"] != c.currentEligble {
+					t.Errorf("%s: consolidation = %v", c.login, cons)
+				}
+			}
+		})
+
+		t.Run("audit", func(t *testing.T) {
+			ok := e.audit(jedenlogin.AuditSignIn)
+			failed := e.audit(jedenlogin.AuditSignInFailed)
+			if len(ok) == 0 || ok[0].Address != "192.0.2.10" {
+				t.Errorf("sign-in audit = %+v", ok)
+			}
+			var sawUnknown bool
+			for _, ev := range failed {
+				if ev.Subject == "NIKT" {
+					sawUnknown = true
+				}
+				for _, secret := range []string{"nie-to-haslo", "cokolwiek", pwEwa} {
+					if strings.Contains(ev.Details, secret) {
+						t.Errorf("audit event holds a password: %+v", ev)
+					}
+				}
+			}
+			if !sawUnknown {
+				t.Errorf("failure of an unknown name not audited: %+v", failed)
+			}
+			if strings.Contains(e.logs.String(), "nie-to-haslo") {
+				t.Errorf("a password reached the log")
+			}
+		})
+	})
+}
+
+func TestSignInBadRequest(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		e := newEnv(t, b, web.Config{})
+		tests := []struct {
+			name string
+			r    req
+			want string // part of the message
+		}{
+			{"not JSON", req{raw: `{"login": "A",`, contentType: "application/json"}, "urwana"},
+			{"syntax", req{raw: `{"login" "A"}`, contentType: "application/json"}, "bajcie"},
+			{"wrong type", req{raw: `{"login": 5, "password": "x"}`, contentType: "application/json"}, "„login”"},
+			{"unknown field", req{raw: `{"login": "A", "password": "x", "pin": "1"}`, contentType: "application/json"}, "„pin”"},
+			{"missing password", req{json: map[string]string{"login": "ADAM1"}}, "„password”"},
+			{"empty login", req{json: map[string]string{"login": "", "password": "x"}}, "„login”"},
+			{"form body", req{form: map[string][]string{"login": {"ADAM1"}}}, "application/json"},
+			{"array", req{raw: `[]`, contentType: "application/json"}, "obiektem"},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				tc.r.method, tc.r.path = "POST", "/api/v1/session"
+				m := wantError(t, e.do(tc.r), 400, "bad_request")
+				if !strings.Contains(m["message"].(string), tc.want) {
+					t.Errorf("message %q does not name %q", m["message"], tc.want)
+				}
+			})
+		}
+		if th, _ := e.st.ThrottleState(context.Background(), "login:ADAM1"); th.Failures != 0 {
+			t.Errorf("malformed requests counted as failures: %+v", th)
+		}
+	})
+}
+
+// TestSignInRemainingAndBlock: failures count down in Polish, the fifth
+// blocks with the time the block ends, and then even the correct password
+// gets 429 with Retry-After; after the block the password works again.
+func TestSignInRemainingAndBlock(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		e := newEnv(t, b, web.Config{})
+		for i := range 4 {
+			rec, _ := e.signIn("ADAM1", "zle")
+			m := wantError(t, rec, 401, "invalid_credentials")
+			if m["remaining_attempts"] != float64(4-i) {
+				t.Errorf("attempt %d: remaining_attempts = %v", i+1, m["remaining_attempts"])
+			}
+		}
+		rec, _ := e.signIn("ADAM1", "zle")
+		m := wantError(t, rec, 429, "too_many_attempts")
+		if m["message"] != "Użytkownik został zablokowany do 09:15." {
+			t.Errorf("fifth failure: %s", rec.Body)
+		}
+		// Blocked: even the correct password is refused.
+		rec, _ = e.signIn("ADAM1", pwAdam1)
+		m = wantError(t, rec, 429, "too_many_attempts")
+		// 08:00 UTC + 15 min = 09:15 in Warsaw (CET).
+		if !strings.Contains(m["message"].(string), "Użytkownik został zablokowany do 09:15.") {
+			t.Errorf("block message = %q", m["message"])
+		}
+		if ra := rec.Header().Get("Retry-After"); ra != "900" {
+			t.Errorf("Retry-After = %q, want 900", ra)
+		}
+		if evs := e.audit(jedenlogin.AuditBlocked); len(evs) != 1 || evs[0].Subject != "login:ADAM1" {
+			t.Errorf("blocked audit = %+v", evs)
+		}
+		e.clock.Advance(15*time.Minute + time.Second)
+		if rec, _ := e.signIn("ADAM1", pwAdam1); rec.Code != 200 {
+			t.Fatalf("after the block: %d %s", rec.Code, rec.Body)
+		}
+		if th, _ := e.st.ThrottleState(context.Background(), "login:ADAM1"); th.Failures != 0 || th.BlockedUntil != nil {
+			t.Errorf("success did not clear the counter: %+v", th)
+		}
+	})
+}
+
+// signInPage posts the sign-in form (with a fresh pre-session token) from addr.
+func (e *env) signInPage(login, pw, addr string) *httptest.ResponseRecorder {
+	e.t.Helper()
+	get := e.do(req{method: "GET", path: "/logowanie", addr: addr})
+	tok := csrfOf(e.t, get.Body.String())
+	return e.do(req{method: "POST", path: "/logowanie", addr: addr, cookies: get.Result().Cookies(),
+		form: map[string][]string{"csrf": {tok}, "login": {login}, "password": {pw}}})
+}
+
+func TestSignInRemainingMessages(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		e := newEnv(t, b, web.Config{LoginFailureLimit: 7})
+		want := []string{
+			"pozostało 6 prób", "pozostało 5 prób", "pozostały 4 próby", "pozostały 3 próby",
+			"pozostały 2 próby", "pozostała 1 próba",
+		}
+		for i, w := range want {
+			rec := e.signInPage("BEATA1", "zle", "198.51.100.7:1")
+			if rec.Code != 401 {
+				t.Fatalf("attempt %d: %d", i+1, rec.Code)
+			}
+			body := rec.Body.String()
+			if !strings.Contains(body, "Podano nieprawidłowy login lub hasło.") || !strings.Contains(body, w+" logowania.") {
+				t.Errorf("attempt %d: page lacks %q", i+1, w)
+			}
+		}
+		rec := e.signInPage("BEATA1", "zle", "198.51.100.7:1")
+		if rec.Code != 429 || !strings.Contains(rec.Body.String(), "Użytkownik został zablokowany do 09:15.") {
+			t.Errorf("seventh failure: %d", rec.Code)
+		}
+	})
+}
+
+// TestSignInUnknownEqualsKnown: a wrong password for an existing name and
+// any password for an unknown name get the same status, headers and body.
+func TestSignInUnknownEqualsKnown(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		e := newEnv(t, b, web.Config{})
+		for i := 1; i <= 6; i++ {
+			known, _ := e.signIn("ADAM2", "zle-haslo")
+			unknown, _ := e.signIn("ADAM2X", "zle-haslo")
+			inactive, _ := e.signIn("ewa.old", pwEwa)
+			for _, other := range []*httptest.ResponseRecorder{unknown, inactive} {
+				if known.Code != other.Code || known.Body.String() != other.Body.String() {
+					t.Fatalf("attempt %d differs:\n%d %s\n%d %s", i, known.Code, known.Body, other.Code, other.Body)
+				}
+				kh, oh := known.Header().Clone(), other.Header().Clone()
+				kh.Del("Date")
+				oh.Del("Date")
+				if fmt.Sprint(kh) != fmt.Sprint(oh) {
+					t.Fatalf("attempt %d: headers differ:\n%v\n%v", i, kh, oh)
+				}
+			}
+			if i == 5 && known.Code != 429 {
+				t.Errorf("fifth failure: %d", known.Code)
+			}
+		}
+		// The pages too.
+		k := e.signInPage("ADAM3", "zle", "198.51.100.1:1")
+		u := e.signInPage("ADAM3Y", "zle", "198.51.100.1:1")
+		kb := strings.ReplaceAll(k.Body.String(), "ADAM3", "X")
+		ub := strings.ReplaceAll(u.Body.String(), "ADAM3Y", "X")
+		if k.Code != u.Code || stripCSRF(kb) != stripCSRF(ub) {
+			t.Errorf("sign-in pages differ:\n%s\n---\n%s", k.Body, u.Body)
+		}
+	})
+}
+
+func stripCSRF(s string) string { return csrfRe.ReplaceAllString(s, "") }
+
+// TestSignInParallelLockout: 50 parallel wrong attempts on one name check
+// at most the limit of passwords; the name ends blocked and the correct
+// password then gets 429.
+func TestSignInParallelLockout(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		e := newEnv(t, b, web.Config{})
+		const n = 50
+		codes := make(chan int, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				rec, _ := e.signIn("ADAM1", fmt.Sprintf("zgadywanie-%d", i))
+				codes <- rec.Code
+			}()
+		}
+		wg.Wait()
+		close(codes)
+		count := map[int]int{}
+		for c := range codes {
+			count[c]++
+		}
+		if count[401] != 4 || count[429] != n-4 {
+			t.Errorf("answers = %v: want 4×401, the rest 429", count)
+		}
+		checked := 0
+		for _, ev := range e.audit(jedenlogin.AuditSignInFailed) {
+			if ev.Subject == "ADAM1" && strings.Contains(ev.Details, "wrong_password") {
+				checked++
+			}
+		}
+		if checked != 5 {
+			t.Errorf("%d passwords were checked, want exactly the limit, 5", checked)
+		}
+		rec, _ := e.signIn("ADAM1", pwAdam1)
+		wantError(t, rec, 429, "too_many_attempts")
+	})
+}
+
+// TestSignInAddressLimit: more than 100 failures from one address block
+// that address (the 101st failure answers 429), other addresses go on.
+func TestSignInAddressLimit(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		e := newEnv(t, b, web.Config{})
+		const attacker = "203.0.113.66:5000"
+		for i := 1; i <= 101; i++ {
+			rec := e.do(req{method: "POST", path: "/api/v1/session", addr: attacker,
+				json: map[string]string{"login": fmt.Sprintf("ktos%d", i), "password": "x"}})
+			want := 401
+			if i == 101 {
+				want = 429
+			}
+			if rec.Code != want {
+				t.Fatalf("failure %d from one address: %d, want %d: %s", i, rec.Code, want, rec.Body)
+			}
+		}
+		rec := e.do(req{method: "POST", path: "/api/v1/session", addr: attacker,
+			json: map[string]string{"login": "ADAM1", "password": pwAdam1}})
+		wantError(t, rec, 429, "too_many_attempts")
+		if rec.Header().Get("Retry-After") == "" {
+			t.Errorf("no Retry-After")
+		}
+		rec = e.do(req{method: "POST", path: "/api/v1/session", addr: "203.0.113.67:5000",
+			json: map[string]string{"login": "ADAM1", "password": pwAdam1}})
+		if rec.Code != 200 {
+			t.Errorf("another address: %d %s", rec.Code, rec.Body)
+		}
+	})
+}
+
+func TestSignInTrustedProxy(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		e := newEnv(t, b, web.Config{TrustedProxies: mustPrefixes(t, "10.0.0.0/8")})
+		tests := []struct {
+			name, peer, xff, want string
+		}{
+			{"direct client", "192.0.2.5:1", "", "192.0.2.5"},
+			{"untrusted peer's header ignored", "192.0.2.5:1", "198.51.100.9", "192.0.2.5"},
+			{"through the proxy", "10.1.2.3:1", "198.51.100.9", "198.51.100.9"},
+			{"forged left hop ignored", "10.1.2.3:1", "1.2.3.4, 198.51.100.9", "198.51.100.9"},
+			{"two proxies", "10.1.2.3:1", "198.51.100.9, 10.9.9.9", "198.51.100.9"},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				r := req{method: "POST", path: "/api/v1/session", addr: tc.peer,
+					json: map[string]string{"login": "NIKT", "password": "x"}}
+				if tc.xff != "" {
+					r.header = map[string]string{"X-Forwarded-For": tc.xff}
+				}
+				e.do(r)
+				if got := e.audit(jedenlogin.AuditSignInFailed)[0].Address; got != tc.want {
+					t.Errorf("address = %q, want %q", got, tc.want)
+				}
+			})
+		}
+	})
+}
+
+// TestSignInRehash: a legacy bcrypt hash works and is replaced by argon2id
+// at the first sign-in.
+func TestSignInRehash(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		e := newEnv(t, b, web.Config{})
+		if h := mustLogin(t, e.st, "FILIP").PasswordHash; !strings.HasPrefix(h, "$2a$") {
+			t.Fatalf("fixture hash %q is not bcrypt", h)
+		}
+		e.mustSignIn("FILIP", pwFilip)
+		h := mustLogin(t, e.st, "FILIP").PasswordHash
+		if !strings.HasPrefix(h, "$argon2id$") || hasher.NeedsRehash(h) {
+			t.Errorf("hash after sign-in = %q", h)
+		}
+		if evs := e.audit(jedenlogin.AuditPasswordRehashed); len(evs) != 1 || evs[0].Subject != "FILIP" {
+			t.Errorf("rehash audit = %+v", evs)
+		}
+		e.mustSignIn("FILIP", pwFilip) // the new hash works
+		if evs := e.audit(jedenlogin.AuditPasswordRehashed); len(evs) != 1 {
+			t.Errorf("rehashed twice")
+		}
+	})
+}
+
+func TestSignInMergedLogin(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		e := newEnv(t, b, web.Config{})
+		c := e.mustSignIn("ADAM2", pwAdam2)
+		rec := e.do(req{method: "POST", path: "/api/v1/consolidation/confirm", cookies: []*http.Cookie{c},
+			json: map[string]string{"login": "ADAM1", "password": pwAdam1}})
+		if rec.Code != 200 {
+			t.Fatalf("confirm: %d %s", rec.Code, rec.Body)
+		}
+
+		rec, cookie := e.signIn("ADAM2", pwAdam2)
+		m := wantError(t, rec, 409, "login_merged")
+		if m["unified_login"] != "ADAM1" || !strings.Contains(m["message"].(string), "ADAM1") {
+			t.Errorf("merged answer = %s", rec.Body)
+		}
+		if cookie != nil {
+			t.Errorf("merged login got a session")
+		}
+		rec, _ = e.signIn("ADAM2", "zle")
+		m = wantError(t, rec, 401, "invalid_credentials")
+		if _, ok := m["unified_login"]; ok || strings.Contains(rec.Body.String(), "ADAM1") {
+			t.Errorf("wrong password revealed the unified login: %s", rec.Body)
+		}
+		// A login that was inactive is merged too (SPEC §6: active or inactive).
+		rec, _ = e.signIn("ADAM1x", pwAdam1)
+		if m := wantError(t, rec, 409, "login_merged"); m["unified_login"] != "ADAM1" {
+			t.Errorf("merged inactive login: %s", rec.Body)
+		}
+		e.mustSignIn("ADAM1", pwAdam1)
+	})
+}
