@@ -1,0 +1,64 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+
+	"jedenlogin"
+	"jedenlogin/consolidation"
+)
+
+func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("plan", flag.ContinueOnError)
+	db := dbFlag(fs)
+	format := fs.String("format", "text", "output: text (summary) or json (one object per person per line)")
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	if *format != "text" && *format != "json" {
+		fmt.Fprintf(stderr, "plan: --format must be text or json, not %q\n", *format)
+		return errUsage
+	}
+	st, err := openStore(ctx, *db, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	if *format == "json" {
+		w := bufio.NewWriterSize(stdout, 1<<16)
+		enc := json.NewEncoder(w)
+		err := st.ForEachPerson(ctx, func(rec *jedenlogin.PersonRecord) error {
+			return enc.Encode(consolidation.Row(rec))
+		})
+		if err != nil {
+			return err
+		}
+		return w.Flush()
+	}
+	sum, err := st.PlanSummary(ctx)
+	if err != nil {
+		return err
+	}
+	printPlanSummary(stdout, sum)
+	return nil
+}
+
+// printPlanSummary writes the persons per case and state and the grouping counts.
+func printPlanSummary(w io.Writer, sum *jedenlogin.PlanSummary) {
+	fmt.Fprintf(w, "Persons: %d   Logins: %d\n\n", sum.Persons, sum.Logins)
+	fmt.Fprintf(w, "%-18s %10s %10s %10s\n", "case", "pending", "done", "total")
+	var tp, td int
+	for _, c := range jedenlogin.Cases {
+		p, d := sum.ByCaseState[c][jedenlogin.StatePending], sum.ByCaseState[c][jedenlogin.StateDone]
+		tp, td = tp+p, td+d
+		fmt.Fprintf(w, "%-18s %10d %10d %10d\n", c, p, d, p+d)
+	}
+	fmt.Fprintf(w, "%-18s %10d %10d %10d\n", "total", tp, td, tp+td)
+	fmt.Fprintf(w, "\nPersons grouped by PESEL: %d, by e-mail and name: %d, standing alone (one login): %d\n",
+		sum.ByGrouping[jedenlogin.GroupedByPESEL], sum.ByGrouping[jedenlogin.GroupedByEmail], sum.ByGrouping[jedenlogin.GroupedByLogin])
+}

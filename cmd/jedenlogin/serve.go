@@ -1,0 +1,167 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"strings"
+	"time"
+
+	"jedenlogin"
+	"jedenlogin/demo"
+	"jedenlogin/password"
+	"jedenlogin/web"
+)
+
+// serveFlags are the flags shared by serve and demo.
+type serveFlags struct {
+	db        *string
+	addr      *string
+	publicURL *string
+	proxies   []netip.Prefix
+	params    *password.Params
+}
+
+func registerServeFlags(fs *flag.FlagSet, defaultDB string) *serveFlags {
+	f := &serveFlags{}
+	if defaultDB == "" {
+		f.db = dbFlag(fs)
+	} else {
+		f.db = fs.String("db", defaultDB, "database: SQLite file path or postgres:// URL")
+	}
+	f.addr = fs.String("addr", "127.0.0.1:8080", "listen address HOST:PORT")
+	f.publicURL = fs.String("public-url", "", "the address users reach, e.g. https://konto.example.gov.pl (default http:// + --addr); https makes cookies __Host- and Secure")
+	fs.Func("trusted-proxy", "CIDR of a reverse proxy / load balancer whose X-Forwarded-For is believed (repeatable)", func(s string) error {
+		p, err := netip.ParsePrefix(strings.TrimSpace(s))
+		if err != nil {
+			return fmt.Errorf("not a CIDR: %q", s)
+		}
+		f.proxies = append(f.proxies, p.Masked())
+		return nil
+	})
+	f.params = hashFlags(fs)
+	return f
+}
+
+func newLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	f := registerServeFlags(fs, "")
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	st, err := openStore(ctx, *f.db, false)
+	if err != nil {
+		if errors.Is(err, jedenlogin.ErrSchemaOutdated) {
+			fmt.Fprintf(stderr, "jedenlogin serve: the database schema is missing or outdated.\nRun: jedenlogin migrate-schema --db %s\n", redactDSN(*f.db))
+			return exitError{1}
+		}
+		return err
+	}
+	defer st.Close()
+	return serve(ctx, st, f, newLogger(stderr), nil)
+}
+
+// serve runs the web server until ctx is cancelled, then shuts down
+// gracefully. ready, when non-nil, is told the listening address.
+func serve(ctx context.Context, st jedenlogin.Store, f *serveFlags, logger *slog.Logger, ready func(addr string)) error {
+	public := *f.publicURL
+	if public == "" {
+		public = "http://" + *f.addr
+	}
+	srv, err := web.New(web.Config{
+		Store:          st,
+		Hasher:         &password.Hasher{Params: *f.params},
+		Logger:         logger,
+		TrustedProxies: f.proxies,
+		SecureCookies:  strings.HasPrefix(public, "https://"),
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *f.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *f.addr, err)
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	logger.Info("serving", "addr", ln.Addr().String(), "public_url", public)
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	go sweepSessions(ctx, st, logger)
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	return hs.Shutdown(sctx)
+}
+
+// sweepSessions removes expired sessions once a minute; every instance may
+// run it, the deletes are idempotent.
+func sweepSessions(ctx context.Context, st jedenlogin.Store, logger *slog.Logger) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			if _, err := st.DeleteExpiredSessions(ctx, now, now.Add(-web.DefaultIdleTimeout)); err != nil && ctx.Err() == nil {
+				logger.Warn("session sweep failed", "err", err)
+			}
+		}
+	}
+}
+
+func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	f := registerServeFlags(fs, "./jedenlogin-demo.db")
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	if strings.HasPrefix(*f.db, "postgres") {
+		fmt.Fprintln(stderr, "demo: use a SQLite file; the demo always starts from an empty database")
+		return errUsage
+	}
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		if err := os.Remove(*f.db + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	st, err := openStore(ctx, *f.db, true)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	creds, err := demo.Build(ctx, st, &password.Hasher{Params: *f.params}, time.Now())
+	if err != nil {
+		return fmt.Errorf("build demo data: %w", err)
+	}
+	return serve(ctx, st, f, newLogger(stderr), func(addr string) {
+		creds.Print(stdout)
+		fmt.Fprintf(stdout, "\nDemo database: %s\nOpen http://%s/ in a browser (Ctrl+C stops).\n", *f.db, addr)
+	})
+}
