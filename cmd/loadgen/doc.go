@@ -1,0 +1,33 @@
+// Command loadgen measures jedenlogin under load on this machine. It is a
+// benchmark, not a test: it starts the server in-process on a fresh
+// database, fills it through the legacy importer, drives it over HTTP from
+// concurrent clients on the loopback interface for a fixed time, and prints
+// the results as a Markdown table ready for BENCHMARKS.md, with the
+// machine's facts.
+//
+// Usage:
+//
+//	go run ./cmd/loadgen [flags] argon2|signin|me|confirm
+//
+// Scenarios:
+//
+//	argon2   raw argon2id verifications per second, one goroutine per
+//	         GOMAXPROCS, with the default (OWASP) parameters
+//	signin   POST /api/v1/session for -users consolidated users with
+//	         argon2id hashes; sign-ins/s, p50/p99; with -compare the argon2
+//	         scenario runs first and the ratio is printed (target ≥ 90 %)
+//	me       GET /api/v1/me with valid sessions of -users consolidated
+//	         users; req/s, p50/p99 (target ≥ 10,000 req/s, p99 < 10 ms)
+//	confirm  -persons persons (half `choose`, half `generate`) sign in and
+//	         confirm their one login concurrently; all must succeed; then
+//	         the consolidation verifier walks the database (0 violations)
+//
+// The database is a new SQLite file in a temporary directory unless -db
+// names a PostgreSQL server (postgres://…): loadgen then creates a new
+// database next to the one named, uses it, and drops it at the end (keep it
+// with -keep). -instances 2 starts two servers on the one database and the
+// clients alternate between them, as behind a round-robin load balancer.
+//
+// Every request goes to 127.0.0.1; request loops stop after -t (and
+// confirm after its fixed number of persons).
+package main

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+	"time"
+)
+
+// result is one measured scenario, one row of the printed table.
+type result struct {
+	Scenario  string
+	Backend   string
+	Instances int
+	Clients   int
+	Elapsed   time.Duration
+	Ops       int
+	Errors    int
+	Unit      string // what Ops count, per second: "hashes/s", "sign-ins/s", …
+	Target    string // what the number should reach, "" when none
+	// Lat holds the latency of every successful operation, sorted.
+	Lat []time.Duration
+	// FirstErrors keeps a few error messages for the report.
+	FirstErrors []string
+}
+
+// Rate returns successful operations per second.
+func (r *result) Rate() float64 {
+	if r.Elapsed <= 0 {
+		return 0
+	}
+	return float64(r.Ops) / r.Elapsed.Seconds()
+}
+
+// Percentile returns the p-th percentile (0 < p ≤ 100) of the latencies by
+// the nearest-rank method, 0 when there are none.
+func (r *result) Percentile(p float64) time.Duration {
+	if len(r.Lat) == 0 {
+		return 0
+	}
+	rank := int(math.Ceil(p / 100 * float64(len(r.Lat))))
+	rank = min(max(rank, 1), len(r.Lat))
+	return r.Lat[rank-1]
+}
+
+const keepErrors = 5
+
+// op is one unit of work of one client: i counts that client's calls.
+type op func(ctx context.Context, client, i int) error
+
+// runFor runs fn from clients goroutines in a loop until d has passed (or
+// ctx ends) and measures every call. A call that was started before the
+// deadline is waited for and counted.
+func runFor(ctx context.Context, clients int, d time.Duration, fn op) result {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	deadline, _ := ctx.Deadline()
+	return spread(clients, func(client int, record func(time.Duration, error)) {
+		for i := 0; time.Now().Before(deadline); i++ {
+			start := time.Now()
+			err := fn(context.WithoutCancel(ctx), client, i)
+			record(time.Since(start), err)
+		}
+	})
+}
+
+// runN runs n calls of fn spread over clients goroutines (call i goes to
+// whichever client is free) and measures every call.
+func runN(ctx context.Context, clients, n int, fn op) result {
+	next := make(chan int)
+	go func() {
+		defer close(next)
+		for i := range n {
+			select {
+			case next <- i:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return spread(clients, func(client int, record func(time.Duration, error)) {
+		for i := range next {
+			start := time.Now()
+			err := fn(ctx, client, i)
+			record(time.Since(start), err)
+		}
+	})
+}
+
+func spread(clients int, loop func(client int, record func(time.Duration, error))) result {
+	var (
+		mu  sync.Mutex
+		res = result{Clients: clients}
+		wg  sync.WaitGroup
+	)
+	start := time.Now()
+	for c := range clients {
+		wg.Go(func() {
+			lat := make([]time.Duration, 0, 1024)
+			var errs int
+			var msgs []string
+			loop(c, func(d time.Duration, err error) {
+				if err != nil {
+					errs++
+					if len(msgs) < keepErrors {
+						msgs = append(msgs, err.Error())
+					}
+					return
+				}
+				lat = append(lat, d)
+			})
+			mu.Lock()
+			res.Lat = append(res.Lat, lat...)
+			res.Errors += errs
+			for _, m := range msgs {
+				if len(res.FirstErrors) < keepErrors {
+					res.FirstErrors = append(res.FirstErrors, m)
+				}
+			}
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	res.Elapsed = time.Since(start)
+	res.Ops = len(res.Lat)
+	slices.Sort(res.Lat)
+	return res
+}
+
+// fmtDuration prints a latency with three significant digits.
+func fmtDuration(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "–"
+	case d < time.Millisecond:
+		return fmt.Sprintf("%.0f µs", float64(d)/float64(time.Microsecond))
+	case d < 10*time.Millisecond:
+		return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond))
+	case d < time.Second:
+		return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
+	}
+	return fmt.Sprintf("%.2f s", d.Seconds())
+}
+
+// fmtRate prints a rate with a thousands separator.
+func fmtRate(r float64) string {
+	if r >= 100 {
+		s := fmt.Sprintf("%.0f", r)
+		for i := len(s) - 3; i > 0; i -= 3 {
+			s = s[:i] + "," + s[i:]
+		}
+		return s
+	}
+	return fmt.Sprintf("%.1f", r)
+}

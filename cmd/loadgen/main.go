@@ -1,0 +1,193 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"strings"
+	"time"
+
+	"jedenlogin/password"
+)
+
+const usage = `usage: go run ./cmd/loadgen [flags] argon2|signin|me|confirm
+
+Measures jedenlogin on this machine against servers it starts itself on a
+fresh database and prints a Markdown table for BENCHMARKS.md.
+
+flags:
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run parses args, runs the scenario and prints the report to stdout. It
+// returns the exit code: 0 when every operation succeeded (a missed speed
+// target is reported, not an error), 1 when some failed, 2 for bad usage.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usage)
+		fs.PrintDefaults()
+	}
+	var cfg config
+	var params string
+	fs.StringVar(&cfg.db, "db", "", "PostgreSQL server to create a fresh database on (postgres://…); default: SQLite in a temporary directory")
+	fs.IntVar(&cfg.instances, "instances", 1, "servers on the one database; clients alternate between them")
+	fs.IntVar(&cfg.clients, "c", 0, "concurrent HTTP clients (default: signin and confirm 4×GOMAXPROCS, me 32)")
+	fs.DurationVar(&cfg.duration, "t", 10*time.Second, "how long argon2, signin and me run")
+	fs.IntVar(&cfg.users, "users", 100, "consolidated users for signin and me")
+	fs.IntVar(&cfg.persons, "persons", 1000, "persons confirming in confirm (half choose, half generate)")
+	fs.BoolVar(&cfg.compare, "compare", false, "signin: run argon2 first and print the ratio")
+	fs.BoolVar(&cfg.keep, "keep", false, "keep the database instead of deleting it")
+	fs.StringVar(&params, "params", "default", "argon2id parameters of the stored hashes: default (OWASP m=19 MiB, t=2, p=1) or cheap (tests only)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return 2
+	}
+	switch params {
+	case "default":
+		cfg.params = password.DefaultParams
+	case "cheap":
+		cfg.params = password.CheapParams
+	default:
+		fmt.Fprintf(stderr, "loadgen: -params %q: want default or cheap\n", params)
+		return 2
+	}
+	scenario := fs.Arg(0)
+	if cfg.clients <= 0 {
+		cfg.clients = 4 * runtime.GOMAXPROCS(0)
+		if scenario == "me" {
+			cfg.clients = 32
+		}
+	}
+	if cfg.instances < 1 || cfg.users < 1 || cfg.persons < 1 || cfg.duration <= 0 {
+		fmt.Fprintln(stderr, "loadgen: -instances, -users, -persons and -t must be positive")
+		return 2
+	}
+
+	rep := report{machine: thisMachine(), cfg: cfg, args: args}
+	var err error
+	switch scenario {
+	case "argon2":
+		var r result
+		r, err = argon2(ctx, cfg)
+		rep.rows = append(rep.rows, r)
+	case "signin":
+		if cfg.compare {
+			fmt.Fprintf(stderr, "loadgen: argon2 for %v…\n", cfg.duration)
+			raw, err := argon2(ctx, cfg)
+			if err != nil {
+				fmt.Fprintf(stderr, "loadgen: %v\n", err)
+				return 1
+			}
+			rep.rows = append(rep.rows, raw)
+		}
+		fmt.Fprintf(stderr, "loadgen: signin for %v…\n", cfg.duration)
+		var r result
+		r, err = signin(ctx, cfg)
+		rep.rows = append(rep.rows, r)
+		if err == nil && cfg.compare {
+			ratio := r.Rate() / rep.rows[0].Rate()
+			rep.notes = append(rep.notes, fmt.Sprintf("Sign-ins reach **%.1f %%** of the raw argon2id rate (target ≥ 90 %%): %s.",
+				100*ratio, yesNo(ratio >= 0.9)))
+		}
+	case "me":
+		fmt.Fprintf(stderr, "loadgen: me for %v…\n", cfg.duration)
+		var r result
+		r, err = me(ctx, cfg)
+		rep.rows = append(rep.rows, r)
+		if err == nil {
+			rep.notes = append(rep.notes, fmt.Sprintf("Target ≥ 10,000 req/s with p99 < 10 ms: %s.",
+				yesNo(r.Rate() >= 10000 && r.Percentile(99) < 10*time.Millisecond)))
+		}
+	case "confirm":
+		fmt.Fprintf(stderr, "loadgen: confirm for %d persons…\n", cfg.persons)
+		var r result
+		var cr confirmReport
+		r, cr, err = confirm(ctx, cfg)
+		rep.rows = append(rep.rows, r)
+		if err == nil {
+			rep.notes = append(rep.notes, fmt.Sprintf("Persons done: %d of %d; merged logins checked to name their replacement: %d; verifier: **%d violations** (over %d persons).",
+				cr.Done, cfg.persons, cr.MergedChecked, cr.Violations, cr.Persons))
+			for _, m := range cr.Messages {
+				rep.notes = append(rep.notes, "- "+m)
+			}
+			if cr.Violations > 0 || cr.Done != cfg.persons {
+				rep.failed = true
+			}
+		}
+	default:
+		fmt.Fprintf(stderr, "loadgen: unknown scenario %q\n", scenario)
+		fs.Usage()
+		return 2
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "loadgen: %s: %v\n", scenario, err)
+		return 1
+	}
+	rep.print(stdout)
+	for _, r := range rep.rows {
+		if r.Errors > 0 {
+			fmt.Fprintf(stderr, "loadgen: %s: %d failed operations, first: %s\n", r.Scenario, r.Errors, strings.Join(r.FirstErrors, " | "))
+			rep.failed = true
+		}
+	}
+	if rep.failed {
+		return 1
+	}
+	return 0
+}
+
+func yesNo(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "NOT met"
+}
+
+// report is the printed result of one invocation.
+type report struct {
+	machine machine
+	cfg     config
+	args    []string
+	rows    []result
+	notes   []string
+	failed  bool
+}
+
+func (r *report) print(w io.Writer) {
+	m := r.machine
+	p := r.cfg.params
+	fmt.Fprintf(w, "`go run ./cmd/loadgen %s` — %s\n\n", strings.Join(r.args, " "), time.Now().UTC().Format("2006-01-02 15:04 UTC"))
+	fmt.Fprintf(w, "- Machine: %d CPUs (GOMAXPROCS %d), %s, %s, %s\n", m.CPUs, m.GOMAXPROCS, m.CPUModel, m.OSArch, m.GoVersion)
+	fmt.Fprintf(w, "- argon2id: m=%d KiB, t=%d, p=%d; server, clients and database on this one machine (loopback)\n\n", p.Memory, p.Time, p.Threads)
+	fmt.Fprintln(w, "| scenario | database | instances | clients | time | done | errors | rate | p50 | p99 | target |")
+	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+	for _, x := range r.rows {
+		inst := "–"
+		if x.Instances > 0 {
+			inst = fmt.Sprint(x.Instances)
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %d | %.1f s | %d | %d | %s %s | %s | %s | %s |\n",
+			x.Scenario, x.Backend, inst, x.Clients, x.Elapsed.Seconds(), x.Ops, x.Errors,
+			fmtRate(x.Rate()), x.Unit, fmtDuration(x.Percentile(50)), fmtDuration(x.Percentile(99)), x.Target)
+	}
+	if len(r.notes) > 0 {
+		fmt.Fprintln(w)
+		for _, n := range r.notes {
+			fmt.Fprintln(w, n)
+		}
+	}
+}

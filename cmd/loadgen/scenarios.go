@@ -1,0 +1,247 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"runtime"
+	"time"
+
+	"jedenlogin"
+	"jedenlogin/consolidation"
+	"jedenlogin/password"
+)
+
+// config is what the flags say.
+type config struct {
+	db        string // "" = SQLite in a temporary directory
+	instances int
+	clients   int
+	duration  time.Duration
+	users     int
+	persons   int
+	compare   bool
+	keep      bool
+	params    password.Params
+}
+
+// argon2 measures raw argon2id verifications with one goroutine per
+// GOMAXPROCS, the ceiling for sign-ins.
+func argon2(ctx context.Context, cfg config) (result, error) {
+	h := &password.Hasher{Params: cfg.params}
+	hash, err := h.Hash(benchPassword)
+	if err != nil {
+		return result{}, fmt.Errorf("argon2: %w", err)
+	}
+	n := runtime.GOMAXPROCS(0)
+	res := runFor(ctx, n, cfg.duration, func(context.Context, int, int) error {
+		ok, err := h.Verify(hash, benchPassword)
+		if err == nil && !ok {
+			err = errors.New("the password does not verify")
+		}
+		return err
+	})
+	res.Scenario, res.Backend, res.Unit = "argon2id verify (raw)", "–", "hashes/s"
+	return res, nil
+}
+
+// signin measures POST /api/v1/session for cfg.users consolidated users.
+func signin(ctx context.Context, cfg config) (result, error) {
+	e, err := prepare(ctx, cfg, func(hash string) ([]byte, error) { return usersCSV(cfg.users, hash) })
+	if err != nil {
+		return result{}, err
+	}
+	defer e.close()
+	res := runFor(ctx, cfg.clients, cfg.duration, func(ctx context.Context, client, i int) error {
+		login := userLogin((client*7919 + i) % cfg.users)
+		_, body, err := e.signIn(ctx, login, benchPassword)
+		if err != nil {
+			return err
+		}
+		var s struct {
+			Login                 string `json:"login"`
+			ConsolidationRequired bool   `json:"consolidation_required"`
+		}
+		if err := json.Unmarshal(body, &s); err != nil {
+			return fmt.Errorf("sign-in answer: %w", err)
+		}
+		if s.Login != login || s.ConsolidationRequired {
+			return fmt.Errorf("sign-in answer %s for %s", body, login)
+		}
+		return nil
+	})
+	res.Scenario, res.Backend, res.Instances, res.Unit = "POST /api/v1/session", e.backend, len(e.urls), "sign-ins/s"
+	res.Target = "≥ 90 % of raw argon2id"
+	return res, nil
+}
+
+// me measures GET /api/v1/me with valid sessions of cfg.users consolidated users.
+func me(ctx context.Context, cfg config) (result, error) {
+	e, err := prepare(ctx, cfg, func(hash string) ([]byte, error) { return usersCSV(cfg.users, hash) })
+	if err != nil {
+		return result{}, err
+	}
+	defer e.close()
+	cookies := make([]string, cfg.users)
+	setup := runN(ctx, runtime.GOMAXPROCS(0), cfg.users, func(ctx context.Context, _, i int) error {
+		c, _, err := e.signIn(ctx, userLogin(i), benchPassword)
+		cookies[i] = c
+		return err
+	})
+	if setup.Errors > 0 {
+		return result{}, fmt.Errorf("me: signing in the users: %d failed, first: %v", setup.Errors, setup.FirstErrors)
+	}
+	res := runFor(ctx, cfg.clients, cfg.duration, func(ctx context.Context, client, i int) error {
+		n := (client + i*cfg.clients) % cfg.users
+		body, _, err := e.do(ctx, http.MethodGet, "/api/v1/me", cookies[n], nil)
+		if err != nil {
+			return err
+		}
+		var m struct {
+			Login    string            `json:"login"`
+			Entities []json.RawMessage `json:"entities"`
+		}
+		if err := json.Unmarshal(body, &m); err != nil {
+			return fmt.Errorf("me answer: %w", err)
+		}
+		if m.Login != userLogin(n) || len(m.Entities) != 1 {
+			return fmt.Errorf("me answer %s for %s", body, userLogin(n))
+		}
+		return nil
+	})
+	res.Scenario, res.Backend, res.Instances, res.Unit = "GET /api/v1/me", e.backend, len(e.urls), "req/s"
+	res.Target = "≥ 10,000 req/s, p99 < 10 ms"
+	return res, nil
+}
+
+// confirmReport is what confirm found after the run.
+type confirmReport struct {
+	Persons, Done, Violations int
+	Messages                  []string
+	MergedChecked             int
+}
+
+// confirm has cfg.persons persons sign in and confirm their one login
+// concurrently, then checks the database with the consolidation verifier.
+func confirm(ctx context.Context, cfg config) (result, confirmReport, error) {
+	var rep confirmReport
+	e, err := prepare(ctx, cfg, func(hash string) ([]byte, error) { return personsCSV(cfg.persons, hash) })
+	if err != nil {
+		return result{}, rep, err
+	}
+	defer e.close()
+	res := runN(ctx, cfg.clients, cfg.persons, func(ctx context.Context, _, i int) error {
+		return confirmPerson(ctx, e, i)
+	})
+	res.Scenario, res.Backend, res.Instances, res.Unit = "sign-in + POST /api/v1/consolidation/confirm", e.backend, len(e.urls), "persons/s"
+	res.Target = "all succeed, 0 violations"
+
+	// A merged login now names the login that replaced it.
+	for i := 0; i < min(cfg.persons, 20); i += 2 {
+		a, b := chooseLogins(i)
+		_, body, err := e.signIn(ctx, a, benchPassword)
+		var ae *apiError
+		if !errors.As(err, &ae) || ae.Code != "login_merged" || !json.Valid(body) {
+			return res, rep, fmt.Errorf("confirm: sign-in with merged %s: %v, want 409 login_merged naming %s", a, err, b)
+		}
+		var m struct {
+			Unified string `json:"unified_login"`
+		}
+		json.Unmarshal(body, &m)
+		if m.Unified != b {
+			return res, rep, fmt.Errorf("confirm: merged %s names %q, want %s", a, m.Unified, b)
+		}
+		rep.MergedChecked++
+	}
+
+	v := consolidation.NewVerifier()
+	err = e.store().ForEachPerson(ctx, func(rec *jedenlogin.PersonRecord) error {
+		rep.Persons++
+		if rec.Person.State == jedenlogin.StateDone {
+			rep.Done++
+		}
+		v.Add(rec)
+		return nil
+	})
+	if err != nil {
+		return res, rep, fmt.Errorf("confirm: reading persons: %w", err)
+	}
+	for _, viol := range v.Finish() {
+		rep.Violations++
+		if len(rep.Messages) < keepErrors {
+			rep.Messages = append(rep.Messages, fmt.Sprintf("person %d: %s", viol.PersonID, viol.Message))
+		}
+	}
+	return res, rep, nil
+}
+
+// confirmPerson signs person i in and confirms: a choose person picks the
+// other login than the one signed in with, a generate person confirms the
+// reserved login with the current password.
+func confirmPerson(ctx context.Context, e *env, i int) error {
+	login, want := generateLogin(i), ""
+	if i%2 == 0 {
+		login, want = chooseLogins(i)
+	}
+	cookie, body, err := e.signIn(ctx, login, benchPassword)
+	if err != nil {
+		return fmt.Errorf("sign in %s: %w", login, err)
+	}
+	var s struct {
+		Required      bool `json:"consolidation_required"`
+		Consolidation struct {
+			Case      string   `json:"case"`
+			Generated *string  `json:"generated_login"`
+			Cands     []string `json:"candidates"`
+		} `json:"consolidation"`
+	}
+	if err := json.Unmarshal(body, &s); err != nil {
+		return fmt.Errorf("sign-in answer of %s: %w", login, err)
+	}
+	if !s.Required {
+		return fmt.Errorf("%s: consolidation not required: %s", login, body)
+	}
+	if want == "" {
+		if s.Consolidation.Generated == nil || *s.Consolidation.Generated == "" {
+			return fmt.Errorf("%s: no generated login offered: %s", login, body)
+		}
+		want = *s.Consolidation.Generated
+	}
+	req, _ := json.Marshal(map[string]string{"login": want, "password": benchPassword})
+	body, _, err = e.do(ctx, http.MethodPost, "/api/v1/consolidation/confirm", cookie, req)
+	if err != nil {
+		return fmt.Errorf("confirm %s as %s: %w", login, want, err)
+	}
+	var m struct {
+		Login string `json:"login"`
+	}
+	if err := json.Unmarshal(body, &m); err != nil || m.Login != want {
+		return fmt.Errorf("confirm %s: answer %s, want login %s", login, body, want)
+	}
+	return nil
+}
+
+// prepare starts the environment and imports the scenario's legacy file,
+// every login with one shared argon2id hash of benchPassword.
+func prepare(ctx context.Context, cfg config, data func(hash string) ([]byte, error)) (*env, error) {
+	h := &password.Hasher{Params: cfg.params}
+	hash, err := h.Hash(benchPassword)
+	if err != nil {
+		return nil, fmt.Errorf("hash: %w", err)
+	}
+	csv, err := data(hash)
+	if err != nil {
+		return nil, err
+	}
+	e, err := newEnv(ctx, cfg.db, cfg.instances, cfg.clients, h, cfg.keep)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.importCSV(ctx, csv); err != nil {
+		e.close()
+		return nil, err
+	}
+	return e, nil
+}
