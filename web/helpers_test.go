@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -328,3 +329,7 @@ func mustPrefixes(t *testing.T, ss ...string) []netip.Prefix {
 	}
 	return out
 }
+
+type httpRecorder = httptest.ResponseRecorder
+
+func fmtAny(v any) string { return fmt.Sprint(v) }

@@ -5,11 +5,15 @@ import "net/http"
 // pageHome is GET /: the entity list when signed in, the transition screen
 // while it is pending, the sign-in page otherwise.
 func (s *Server) pageHome(w http.ResponseWriter, r *http.Request) error {
-	a, _, err := s.loadSession(w, r, true)
+	a, end, err := s.loadSession(w, r, true)
 	if err != nil {
 		return s.internal(err)
 	}
 	switch {
+	case a == nil && end == sessionExpired:
+		http.Redirect(w, r, "/logowanie?sesja=wygasla", http.StatusSeeOther)
+	case a == nil && end == sessionReplaced:
+		http.Redirect(w, r, "/logowanie?sesja=zastapiona", http.StatusSeeOther)
 	case a == nil:
 		http.Redirect(w, r, "/logowanie", http.StatusSeeOther)
 	case a.pending():

@@ -27,6 +27,8 @@ func (s *Server) pageSignIn(w http.ResponseWriter, r *http.Request) error {
 	switch {
 	case r.URL.Query().Get("sesja") == "wygasla":
 		d.Notice = s.msg("session.expired")
+	case r.URL.Query().Get("sesja") == "zastapiona":
+		d.Notice = s.msg("session.replaced")
 	case r.URL.Query().Has("wylogowano"):
 		d.Info = s.msg("signout.done")
 	}

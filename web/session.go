@@ -108,57 +108,73 @@ const (
 	sessionRoute authFlags = 1 << iota
 	// noTouch marks status probes that must not count as activity.
 	noTouch
+	// confirmRoute marks the confirmation: a session ended because the
+	// person consolidated meanwhile answers 409 already_consolidated there.
+	confirmRoute
 )
 
-// loadSession returns the request's valid session, or nil when there is
-// none; expired is true when there was one and it timed out (the cookie is
-// then cleared and the session deleted). A session is valid while it is
+// sessionEnd tells why a request has no valid session although it carried
+// a session cookie.
+type sessionEnd int
+
+const (
+	sessionNone     sessionEnd = iota // no session, or an unknown one
+	sessionExpired                    // idle or absolute timeout
+	sessionReplaced                   // the person consolidated: the session's login was merged
+)
+
+// loadSession returns the request's valid session, or nil and why there is
+// none (the cookie is then cleared and the session deleted). A session is valid while it is
 // within the idle and absolute timeouts and its login can still sign in —
 // for a consolidated person, only through the unified login. Unless touch is
 // false the request counts as activity.
-func (s *Server) loadSession(w http.ResponseWriter, r *http.Request, touch bool) (a *authState, expired bool, err error) {
+func (s *Server) loadSession(w http.ResponseWriter, r *http.Request, touch bool) (a *authState, end sessionEnd, err error) {
 	id := s.sessionCookie(r)
 	if id == "" {
-		return nil, false, nil
+		return nil, sessionNone, nil
 	}
 	ctx := r.Context()
 	idHash := hashID(id)
 	sess, err := s.st.Session(ctx, idHash)
 	if errors.Is(err, jedenlogin.ErrNotFound) {
 		s.setCookie(w, cookieSession, "", -1)
-		return nil, false, nil
+		return nil, sessionNone, nil
 	} else if err != nil {
-		return nil, false, fmt.Errorf("load session: %w", err)
+		return nil, sessionNone, fmt.Errorf("load session: %w", err)
 	}
 	now := s.now()
 	if !now.Before(sess.ExpiresAt) || !now.Before(sess.LastSeenAt.Add(s.cfg.IdleTimeout)) {
 		s.endSession(ctx, w, idHash)
-		return nil, true, nil
+		return nil, sessionExpired, nil
 	}
 	rec, err := s.st.Person(ctx, sess.PersonID)
 	if errors.Is(err, jedenlogin.ErrNotFound) {
 		s.endSession(ctx, w, idHash)
-		return nil, false, nil
+		return nil, sessionNone, nil
 	} else if err != nil {
-		return nil, false, fmt.Errorf("load session: person %d: %w", sess.PersonID, err)
+		return nil, sessionNone, fmt.Errorf("load session: person %d: %w", sess.PersonID, err)
 	}
 	l := rec.Login(sess.LoginID)
+	if l != nil && l.State == jedenlogin.LoginMerged {
+		// The person consolidated (in another window or browser) and this
+		// session's login was merged: the session is over.
+		s.endSession(ctx, w, idHash)
+		return nil, sessionReplaced, nil
+	}
 	if l == nil || l.State != jedenlogin.LoginActive ||
 		(rec.Person.State == jedenlogin.StateDone && (rec.Person.UnifiedLoginID == nil || *rec.Person.UnifiedLoginID != l.ID)) {
-		// The login was merged, retired or replaced since sign-in (e.g. the
-		// person consolidated in another browser): this session is over.
 		s.endSession(ctx, w, idHash)
-		return nil, true, nil
+		return nil, sessionNone, nil
 	}
 	idleFrom := sess.LastSeenAt
 	if touch {
 		if err := s.st.TouchSession(ctx, idHash, now, nil); err != nil {
-			return nil, false, fmt.Errorf("touch session: %w", err)
+			return nil, sessionNone, fmt.Errorf("touch session: %w", err)
 		}
 		sess.LastSeenAt = now
 		idleFrom = now
 	}
-	return &authState{sess: sess, rec: rec, login: l, addr: s.clientAddr(r), idleAt: idleFrom.Add(s.cfg.IdleTimeout)}, false, nil
+	return &authState{sess: sess, rec: rec, login: l, addr: s.clientAddr(r), idleAt: idleFrom.Add(s.cfg.IdleTimeout)}, sessionNone, nil
 }
 
 // endSession deletes a session and clears the cookie. A failure to delete
@@ -198,16 +214,22 @@ func (s *Server) startSession(ctx context.Context, w http.ResponseWriter, r *htt
 }
 
 // authed wraps an API handler that needs a session. Without one it answers
-// 401 unauthenticated; for a person still pending consolidation it answers
+// 401 unauthenticated (409 already_consolidated on the confirmRoute when the
+// person consolidated through another session); for a person still pending consolidation it answers
 // 403 consolidation_required unless the route is a sessionRoute.
 func (s *Server) authed(flags authFlags, h func(http.ResponseWriter, *http.Request, *authState) error) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		a, expired, err := s.loadSession(w, r, flags&noTouch == 0)
+		a, end, err := s.loadSession(w, r, flags&noTouch == 0)
 		if err != nil {
 			return s.internal(err)
 		}
 		if a == nil {
-			if expired {
+			switch {
+			case end == sessionReplaced && flags&confirmRoute != 0:
+				return s.toHTTPError(jedenlogin.ErrAlreadyConsolidated)
+			case end == sessionReplaced:
+				return s.errf(codeUnauthenticated, "session.replaced")
+			case end == sessionExpired:
 				return s.errf(codeUnauthenticated, "session.expired")
 			}
 			return s.errf(codeUnauthenticated, "error.unauthenticated")
@@ -226,14 +248,17 @@ func (s *Server) authed(flags authFlags, h func(http.ResponseWriter, *http.Reque
 // form's CSRF token against the session's.
 func (s *Server) authedPage(flags authFlags, h func(http.ResponseWriter, *http.Request, *authState) error) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		a, expired, err := s.loadSession(w, r, flags&noTouch == 0)
+		a, end, err := s.loadSession(w, r, flags&noTouch == 0)
 		if err != nil {
 			return s.internal(err)
 		}
 		if a == nil {
 			target := "/logowanie"
-			if expired {
+			switch end {
+			case sessionExpired:
 				target += "?sesja=wygasla"
+			case sessionReplaced:
+				target += "?sesja=zastapiona"
 			}
 			http.Redirect(w, r, target, http.StatusSeeOther)
 			return nil
