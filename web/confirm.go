@@ -34,7 +34,7 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request, a *authState, n
 	ctx := r.Context()
 	now := s.now()
 	rec := a.rec
-	if !a.pending() {
+	if !a.pending() || midTransition(rec) {
 		return nil, s.toHTTPError(jedenlogin.ErrAlreadyConsolidated)
 	}
 
@@ -139,6 +139,17 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request, a *authState, n
 		return nil, s.internal(fmt.Errorf("confirm: renew session: %w", err))
 	}
 	return &confirmed{sess: sess, rec: after, unified: after.Login(unifiedID)}, nil
+}
+
+// midTransition reports a record read while a confirmation committed: the
+// person still pending but some login already merged. Only consolidation
+// merges logins, so the transition has happened. (Store.Person does not
+// promise one snapshot across its queries.)
+func midTransition(rec *jedenlogin.PersonRecord) bool {
+	if rec.Person.State == jedenlogin.StateDone {
+		return false
+	}
+	return slices.ContainsFunc(rec.Logins, func(l jedenlogin.Login) bool { return l.State == jedenlogin.LoginMerged })
 }
 
 // notEligible is the 403 login_not_eligible answer listing the candidates.
