@@ -42,9 +42,9 @@ type received struct {
 type tlsMode int
 
 const (
-	plainOnly tlsMode = iota // no TLS at all
-	startTLS                 // STARTTLS on a plain listener
-	implicitTLS              // TLS from the first byte
+	plainOnly   tlsMode = iota // no TLS at all
+	startTLS                   // STARTTLS on a plain listener
+	implicitTLS                // TLS from the first byte
 )
 
 // testServer is a real SMTP server (emersion/go-smtp) on 127.0.0.1:0.
