@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -195,11 +196,16 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintln(w, "ok")
 }
 
-// ping asks the database for an answer: through Ping(ctx) when the store
-// has one, else through a cheap read.
+// ping asks the database for an answer: through Ping(ctx) or the
+// database handle when the store offers one, and through a cheap read.
 func (s *Server) ping(r *http.Request) error {
 	if p, ok := s.st.(interface{ Ping(context.Context) error }); ok {
 		return p.Ping(r.Context())
+	}
+	if d, ok := s.st.(interface{ DB() *sql.DB }); ok {
+		if err := d.DB().PingContext(r.Context()); err != nil {
+			return err
+		}
 	}
 	_, err := s.st.ThrottleState(r.Context(), "health:ping")
 	return err
