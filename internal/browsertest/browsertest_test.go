@@ -2,6 +2,7 @@ package browsertest_test
 
 import (
 	"bytes"
+	"html"
 	"image/png"
 	"net/http"
 	"net/http/httptest"
@@ -21,7 +22,7 @@ const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 's
 const goodPage = `<!doctype html>
 <html lang="pl"><head><meta charset="utf-8"><title>Logowanie</title></head>
 <body><main><h1>Logowanie</h1>
-<form method="post" action="/"><label for="login">Login</label> <input id="login" name="login">
+<form method="post" action="/echo"><label for="login">Login</label> <input id="login" name="login">
 <button type="submit">Zaloguj</button></form>
 <script>document.title = "inline script ran";</script>
 </main></body></html>`
@@ -43,6 +44,9 @@ func server(t *testing.T) *httptest.Server {
 	}
 	mux.HandleFunc("/good", page(goodPage))
 	mux.HandleFunc("/bad", page(badPage))
+	mux.HandleFunc("POST /echo", func(w http.ResponseWriter, r *http.Request) {
+		page("<!doctype html><html lang=pl><title>Echo</title><h1>Witaj "+html.EscapeString(r.PostFormValue("login"))+"</h1></html>")(w, r)
+	})
 	ts := httptest.NewServer(mux)
 	t.Cleanup(ts.Close)
 	return ts
@@ -106,6 +110,20 @@ func TestBrowser(t *testing.T) {
 		if w := img.Bounds().Dx(); w != browsertest.ViewportWidth {
 			t.Errorf("width = %d, want %d", w, browsertest.ViewportWidth)
 		}
+	})
+
+	t.Run("a user fills the form by label and keyboard, submits by mouse", func(t *testing.T) {
+		p := b.NewPage(t)
+		p.Open(ts.URL + "/good")
+		p.WaitHeading("Logowanie")
+		field := p.FieldByLabel("Login")
+		if field != "#login" {
+			t.Errorf("FieldByLabel(Login) = %q", field)
+		}
+		p.TabTo(field)
+		p.Press("Żaneta")
+		p.ClickText("button", "Zaloguj")
+		p.WaitHeading("Witaj Żaneta")
 	})
 
 	t.Run("pages do not share cookies", func(t *testing.T) {
