@@ -51,14 +51,13 @@ const keepErrors = 5
 type op func(ctx context.Context, client, i int) error
 
 // runFor runs fn from clients goroutines in a loop until d has passed (or
-// ctx ends) and measures every call. A call that was started before the
-// deadline is waited for and counted.
+// ctx ends, on Ctrl-C) and measures every call. A call started before the
+// end is not cancelled: it is waited for and counted.
 func runFor(ctx context.Context, clients int, d time.Duration, fn op) result {
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
-	deadline, _ := ctx.Deadline()
 	return spread(clients, func(client int, record func(time.Duration, error)) {
-		for i := 0; time.Now().Before(deadline); i++ {
+		for i := 0; ctx.Err() == nil; i++ {
 			start := time.Now()
 			err := fn(context.WithoutCancel(ctx), client, i)
 			record(time.Since(start), err)

@@ -14,6 +14,9 @@ type machine struct {
 	CPUModel   string
 	GoVersion  string
 	OSArch     string
+	// LoadAvg is the 1-minute load average before the run: other work on
+	// the machine makes the numbers smaller.
+	LoadAvg string
 }
 
 func thisMachine() machine {
@@ -23,6 +26,7 @@ func thisMachine() machine {
 		CPUModel:   cpuModel(),
 		GoVersion:  runtime.Version(),
 		OSArch:     runtime.GOOS + "/" + runtime.GOARCH,
+		LoadAvg:    loadAvg(),
 	}
 }
 
@@ -39,6 +43,18 @@ func cpuModel() string {
 		if ok && strings.TrimSpace(k) == "model name" {
 			return strings.TrimSpace(v)
 		}
+	}
+	return "unknown"
+}
+
+// loadAvg returns the 1-minute load average from /proc/loadavg, or "unknown".
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	if f := strings.Fields(string(b)); len(f) > 0 {
+		return f[0]
 	}
 	return "unknown"
 }

@@ -171,7 +171,7 @@ func (r *report) print(w io.Writer) {
 	m := r.machine
 	p := r.cfg.params
 	fmt.Fprintf(w, "`go run ./cmd/loadgen %s` — %s\n\n", strings.Join(r.args, " "), time.Now().UTC().Format("2006-01-02 15:04 UTC"))
-	fmt.Fprintf(w, "- Machine: %d CPUs (GOMAXPROCS %d), %s, %s, %s\n", m.CPUs, m.GOMAXPROCS, m.CPUModel, m.OSArch, m.GoVersion)
+	fmt.Fprintf(w, "- Machine: %d CPUs (GOMAXPROCS %d), %s, %s, %s; load average before the run %s\n", m.CPUs, m.GOMAXPROCS, m.CPUModel, m.OSArch, m.GoVersion, m.LoadAvg)
 	fmt.Fprintf(w, "- argon2id: m=%d KiB, t=%d, p=%d; server, clients and database on this one machine (loopback)\n\n", p.Memory, p.Time, p.Threads)
 	fmt.Fprintln(w, "| scenario | database | instances | clients | time | done | errors | rate | p50 | p99 | target |")
 	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
