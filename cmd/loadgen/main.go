@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -39,7 +40,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs.PrintDefaults()
 	}
 	var cfg config
-	var params string
+	var params, cpuprofile string
 	fs.StringVar(&cfg.db, "db", "", "PostgreSQL server to create a fresh database on (postgres://…); default: SQLite in a temporary directory")
 	fs.IntVar(&cfg.instances, "instances", 1, "servers on the one database; clients alternate between them")
 	fs.IntVar(&cfg.clients, "c", 0, "concurrent HTTP clients (default: signin and confirm 4×GOMAXPROCS, me 32)")
@@ -49,6 +50,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&cfg.compare, "compare", false, "signin: run argon2 first and print the ratio")
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the database instead of deleting it")
 	fs.StringVar(&params, "params", "default", "argon2id parameters of the stored hashes: default (OWASP m=19 MiB, t=2, p=1) or cheap (tests only)")
+	fs.StringVar(&cpuprofile, "cpuprofile", "", "write a CPU profile of the whole run (server and clients) to this file")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -77,6 +79,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 
+	if cpuprofile != "" {
+		f, err := os.Create(cpuprofile)
+		if err != nil {
+			fmt.Fprintf(stderr, "loadgen: %v\n", err)
+			return 1
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintf(stderr, "loadgen: %v\n", err)
+			return 1
+		}
+		defer pprof.StopCPUProfile()
+	}
 	rep := report{machine: thisMachine(), cfg: cfg, args: args}
 	var err error
 	switch scenario {
