@@ -104,9 +104,9 @@ func (o *Outbox) Send(ctx context.Context, m *Message) error {
 	return nil
 }
 
-// Files returns the paths of the .eml files in dir, oldest first. It returns
+// OutboxFiles returns the paths of the .eml files in dir, oldest first. It returns
 // an error when dir cannot be read.
-func Files(dir string) ([]string, error) {
+func OutboxFiles(dir string) ([]string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("mail: outbox: %w", err)
@@ -126,7 +126,7 @@ func Files(dir string) ([]string, error) {
 // wrapping fs.ErrNotExist when there is no such message, and another error
 // when dir or a message in it cannot be read.
 func Latest(dir string, to string) (*Message, error) {
-	paths, err := Files(dir)
+	paths, err := OutboxFiles(dir)
 	if err != nil {
 		return nil, err
 	}

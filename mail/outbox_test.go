@@ -121,7 +121,7 @@ func TestOutboxLatest(t *testing.T) {
 			t.Errorf("err = %v, want fs.ErrNotExist", err)
 		}
 	})
-	files, err := Files(dir)
+	files, err := OutboxFiles(dir)
 	if err != nil || len(files) != 4 {
 		t.Fatalf("Files = %v, %v; want 4 files", files, err)
 	}
@@ -138,7 +138,7 @@ func TestOutboxConcurrentSendsKeepDistinctFiles(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	files, err := Files(dir)
+	files, err := OutboxFiles(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +167,7 @@ func TestSendRejectsInvalidMessage(t *testing.T) {
 			if err := o.Send(t.Context(), m); !errors.Is(err, ErrInvalidMessage) {
 				t.Errorf("Send = %v, want ErrInvalidMessage", err)
 			}
-			if files, _ := Files(dir); len(files) != 0 {
+			if files, _ := OutboxFiles(dir); len(files) != 0 {
 				t.Errorf("invalid message written to %v", files)
 			}
 		})
@@ -187,7 +187,7 @@ func TestOutboxCanceledContext(t *testing.T) {
 	if err := o.Send(ctx, sampleMessage()); !errors.Is(err, context.Canceled) {
 		t.Errorf("Send = %v, want context.Canceled", err)
 	}
-	if files, _ := Files(dir); len(files) != 0 {
+	if files, _ := OutboxFiles(dir); len(files) != 0 {
 		t.Errorf("canceled send wrote %v", files)
 	}
 }
