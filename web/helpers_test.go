@@ -111,7 +111,9 @@ func newEnv(t *testing.T, b storetest.Backend, cfg web.Config) *env {
 	cfg.Store = st
 	cfg.Hasher = hasher
 	cfg.Logger = slog.New(slog.NewTextHandler(&lockedWriter{w: logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	cfg.Now = clk.Now
+	if cfg.Now == nil {
+		cfg.Now = clk.Now
+	}
 	srv, err := web.New(cfg)
 	if err != nil {
 		t.Fatalf("web.New: %v", err)

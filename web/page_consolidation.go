@@ -29,6 +29,8 @@ func (s *Server) consolidationData(a *authState) consolidationPage {
 	}
 	if info.CurrentLoginEligible {
 		p.Selected = a.login.Name
+	} else if len(info.Candidates) == 1 {
+		p.Selected = info.Candidates[0]
 	}
 	p.MixedCurrent = info.Case == jedenlogin.CaseChooseUppercase && !info.CurrentLoginEligible
 	switch info.Case {

@@ -153,8 +153,8 @@ func TestPagesSignInAndTransition(t *testing.T) {
 				t.Errorf("transition page lacks %s", want)
 			}
 		}
-		if strings.Contains(body, `value="BEATA1" id="login" checked`) {
-			t.Errorf("a candidate is pre-selected for a login that is not one")
+		if !strings.Contains(body, `value="BEATA1" id="login" checked`) {
+			t.Errorf("the only candidate is not pre-selected")
 		}
 		stok := csrfOf(t, body)
 		if stok == tok {
