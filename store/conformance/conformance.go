@@ -34,6 +34,7 @@ func RunTests(t *testing.T, open func(t testing.TB) jedenlogin.Store) {
 		{"ImportUpdatesPersonsAndEntities", testImportUpdates},
 		{"PersonNotFound", testPersonNotFound},
 		{"ForEachPerson", testForEachPerson},
+		{"ForEachPersonMatchesPerson", testForEachPersonMatchesPerson},
 		{"PlanSummary", testPlanSummary},
 		{"UpdatePerson", testUpdatePerson},
 		{"UpdatePersonErrors", testUpdatePersonErrors},
@@ -1070,5 +1071,36 @@ func testAuditAppendOnly(t *testing.T, open Opener) {
 	evs, err := s.Audit(ctx, jedenlogin.AuditFilter{})
 	if err != nil || len(evs) != 1 || evs[0].Outcome != "ok" {
 		t.Errorf("audit log after refused changes = %+v, %v", evs, err)
+	}
+}
+
+func testForEachPersonMatchesPerson(t *testing.T, open Opener) {
+	s := open(t)
+	ctx := context.Background()
+	w := seed(t, s)
+	// Text that a store might use as a separator or quote must survive.
+	odd := "Zażółć \x1f'gęślą'|\"jaźń\";\n"
+	err := s.UpdatePerson(ctx, w.p1, func(rec *jedenlogin.PersonRecord) ([]jedenlogin.AuditEvent, error) {
+		rec.Person.Account = &jedenlogin.AccountData{FirstName: odd, LastName: odd, Phone: "\x1f"}
+		rec.Logins[0].FirstName = odd
+		rec.Logins[1].Email = "\x1f\x1f"
+		rec.Grants[0].RevokeReason = odd
+		rec.Grants[1].Scopes = []string{"a\x1fb", "sio"}
+		return nil, nil
+	})
+	if err != nil {
+		t.Fatalf("UpdatePerson: %v", err)
+	}
+	seen := 0
+	err = s.ForEachPerson(ctx, func(rec *jedenlogin.PersonRecord) error {
+		seen++
+		sameJSON(t, fmt.Sprintf("ForEachPerson vs Person(%d)", rec.Person.ID), rec, mustPerson(t, s, rec.Person.ID))
+		return nil
+	})
+	if err != nil || seen != 3 {
+		t.Errorf("ForEachPerson = %v after %d persons, want 3", err, seen)
+	}
+	if rec := mustPerson(t, s, w.p1); rec.Person.Account == nil || rec.Person.Account.FirstName != odd || rec.Logins[0].FirstName != odd {
+		t.Errorf("odd text not kept: %+v", rec)
 	}
 }

@@ -106,6 +106,10 @@ func (s *Store) ImportSnapshot(ctx context.Context) (*jedenlogin.ImportSnapshot,
 	return snap, nil
 }
 
+// bulkIndexThreshold is the smallest load for which ApplyImport considers
+// rebuilding a table's indexes after the load.
+var bulkIndexThreshold = 10000
+
 // bulkFunc writes n rows of cols into table; row(i) gives the values of row i.
 type bulkFunc func(ctx context.Context, table string, cols []string, n int, row func(i int) []any) error
 
@@ -126,7 +130,7 @@ func (s *Store) ApplyImport(ctx context.Context, b *jedenlogin.ImportBatch) erro
 		if _, err := tx.ExecContext(ctx, "PRAGMA cache_size = -262144"); err != nil {
 			return fmt.Errorf("import: %w", err)
 		}
-		defer s.db.ExecContext(context.WithoutCancel(ctx), "PRAGMA cache_size = -2000")
+		defer s.db.ExecContext(context.WithoutCancel(ctx), "PRAGMA cache_size = -65536")
 		return s.applyImport(ctx, tx, b, func(ctx context.Context, table string, cols []string, n int, row func(int) []any) error {
 			return s.insertRows(ctx, tx, table, cols, "", n, row)
 		})
@@ -191,6 +195,24 @@ func (s *Store) applyImport(ctx context.Context, tx *sql.Tx, b *jedenlogin.Impor
 			return fmt.Errorf("import: write entities: %w", err)
 		}
 	}
+	// A load bigger than what a table holds builds that table's secondary
+	// indexes afterwards, in one sorted pass each, instead of growing them
+	// row by row at random places. Unique indexes are checked as they are
+	// rebuilt.
+	var rebuild []string
+	for _, t := range []struct {
+		table string
+		rows  int
+	}{{"persons", len(b.NewPersons)}, {"logins", len(b.Logins)}, {"grants", len(b.Grants)}} {
+		if t.rows < bulkIndexThreshold {
+			continue
+		}
+		defs, err := s.dropIndexesForLoad(ctx, tx, t.table, t.rows)
+		if err != nil {
+			return fmt.Errorf("import: %w", err)
+		}
+		rebuild = append(rebuild, defs...)
+	}
 	if len(b.NewPersons) > 0 {
 		if err := bulk(ctx, "persons", personCols, len(b.NewPersons), func(i int) []any {
 			return s.personArgs(&b.NewPersons[i])
@@ -237,10 +259,60 @@ func (s *Store) applyImport(ctx context.Context, tx *sql.Tx, b *jedenlogin.Impor
 			return fmt.Errorf("import: write audit events: %w", err)
 		}
 	}
+	for _, def := range rebuild {
+		if _, err := tx.ExecContext(ctx, def); err != nil {
+			if isUniqueViolation(err) {
+				return fmt.Errorf("import: %s: duplicate values: %w", def, err)
+			}
+			return fmt.Errorf("import: %s: %w", def, err)
+		}
+	}
 	if err := s.bumpChanges(ctx, tx); err != nil {
 		return fmt.Errorf("import: %w", err)
 	}
 	return nil
+}
+
+// dropIndexesForLoad drops the secondary indexes of table when the load
+// of rows new rows is bigger than the table, and returns the statements
+// that create them again. Indexes backing constraints (primary keys) stay.
+func (s *Store) dropIndexesForLoad(ctx context.Context, tx *sql.Tx, table string, rows int) ([]string, error) {
+	var existing int
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+table).Scan(&existing); err != nil {
+		return nil, fmt.Errorf("count %s: %w", table, err)
+	}
+	if rows <= existing {
+		return nil, nil
+	}
+	query := "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL"
+	if s.pg() {
+		query = `SELECT i.indexname, i.indexdef FROM pg_indexes i
+			WHERE i.schemaname = current_schema() AND i.tablename = ?
+			AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = (quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))::regclass)`
+	}
+	r, err := tx.QueryContext(ctx, s.q(query), table)
+	if err != nil {
+		return nil, fmt.Errorf("list indexes of %s: %w", table, err)
+	}
+	var names, defs []string
+	for r.Next() {
+		var name, def string
+		if err := r.Scan(&name, &def); err != nil {
+			r.Close()
+			return nil, fmt.Errorf("list indexes of %s: %w", table, err)
+		}
+		names = append(names, name)
+		defs = append(defs, def)
+	}
+	if err := r.Close(); err != nil {
+		return nil, fmt.Errorf("list indexes of %s: %w", table, err)
+	}
+	for _, name := range names {
+		if _, err := tx.ExecContext(ctx, "DROP INDEX "+name); err != nil {
+			return nil, fmt.Errorf("drop index %s: %w", name, err)
+		}
+	}
+	return defs, nil
 }
 
 // insertRows writes n rows with multi-row INSERT statements (each followed

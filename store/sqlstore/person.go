@@ -1,10 +1,12 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -76,112 +78,187 @@ func (s *Store) loadRecord(ctx context.Context, q queryer, id int64, forUpdate b
 }
 
 // forEachChunk is how many persons ForEachPerson reads per round trip.
-const forEachChunk = 1000
+const forEachChunk = 2000
 
-// ForEachPerson calls fn for every person in id order with their logins and
-// grants, reading a thousand persons at a time inside one read-only
-// transaction, so the walk sees one consistent state of the database. fn
+// ForEachPerson calls fn for every person in id order with their logins (in
+// id order) and the grants held by those logins (in id order), reading two
+// thousand persons at a time inside one read-only transaction, so the walk
+// sees one consistent state of the database. A reader goroutine fetches the
+// next chunk while fn works on the current one. A grant held by another
+// person's login is listed with its holder only (grants never leave their
+// person, so that happens only in a damaged database, which verify
+// reports). An error from fn stops the walk and is returned unchanged. fn
 // must not write through the store on a ":memory:" database (it has one
-// connection, held by the walk). An error from fn stops the walk and is
-// returned unchanged.
+// connection, held by the walk).
 func (s *Store) ForEachPerson(ctx context.Context, fn func(*jedenlogin.PersonRecord) error) error {
-	var fnErr error
-	err := s.readTx(ctx, func(tx *sql.Tx) error {
-		personQ := s.q("SELECT " + personSelect + " FROM persons WHERE id > ? ORDER BY id LIMIT " + strconv.Itoa(forEachChunk))
-		loginQ := s.q("SELECT " + loginSelect + " FROM logins WHERE person_id BETWEEN ? AND ? ORDER BY person_id, id")
-		// Grants by holder, plus (rarely) grants originating from the
-		// person's logins but held by another person's login.
-		grantQ := s.q("SELECT " + grantSelectG + ", l.person_id FROM grants g JOIN logins l ON l.id = g.login_id" +
-			" WHERE l.person_id BETWEEN ? AND ?" +
-			" UNION ALL SELECT " + grantSelectG + ", o.person_id FROM grants g JOIN logins o ON o.id = g.origin_login_id" +
-			" JOIN logins h ON h.id = g.login_id WHERE o.person_id BETWEEN ? AND ? AND h.person_id <> o.person_id" +
-			" ORDER BY 13, 1")
-		after := int64(0)
-		recs := make([]*jedenlogin.PersonRecord, 0, forEachChunk)
-		for {
-			recs = recs[:0]
-			rows, err := tx.QueryContext(ctx, personQ, after)
-			if err != nil {
-				return fmt.Errorf("read persons: %w", err)
-			}
-			for rows.Next() {
-				p, err := scanPerson(rows)
-				if err != nil {
-					rows.Close()
-					return fmt.Errorf("read persons: %w", err)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	chunks := make(chan []*jedenlogin.PersonRecord, 1)
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(chunks)
+		readErr <- s.readTx(ctx, func(tx *sql.Tx) error {
+			return s.readChunks(ctx, tx, func(recs []*jedenlogin.PersonRecord) error {
+				select {
+				case chunks <- recs:
+					return nil
+				case <-ctx.Done():
+					return ctx.Err()
 				}
-				recs = append(recs, &jedenlogin.PersonRecord{Person: p, Logins: []jedenlogin.Login{}, Grants: []jedenlogin.Grant{}})
-			}
-			if err := rows.Close(); err != nil {
-				return fmt.Errorf("read persons: %w", err)
-			}
-			if len(recs) == 0 {
-				return nil
-			}
-			lo, hi := recs[0].Person.ID, recs[len(recs)-1].Person.ID
-			after = hi
-
-			// Records are sorted by id; walk them along the sorted rows.
-			rows, err = tx.QueryContext(ctx, loginQ, lo, hi)
-			if err != nil {
-				return fmt.Errorf("read logins: %w", err)
-			}
-			i := 0
-			for rows.Next() {
-				l, err := scanLogin(rows)
-				if err != nil {
-					rows.Close()
-					return fmt.Errorf("read logins: %w", err)
+			})
+		})
+	}()
+	for recs := range chunks {
+		for _, rec := range recs {
+			if err := fn(rec); err != nil {
+				cancel()
+				for range chunks {
 				}
-				for i < len(recs) && recs[i].Person.ID < l.PersonID {
-					i++
-				}
-				if i < len(recs) && recs[i].Person.ID == l.PersonID {
-					recs[i].Logins = append(recs[i].Logins, l)
-				}
-			}
-			if err := rows.Close(); err != nil {
-				return fmt.Errorf("read logins: %w", err)
-			}
-
-			rows, err = tx.QueryContext(ctx, grantQ, lo, hi, lo, hi)
-			if err != nil {
-				return fmt.Errorf("read grants: %w", err)
-			}
-			i = 0
-			for rows.Next() {
-				var pid int64
-				g, err := scanGrant(rows, &pid)
-				if err != nil {
-					rows.Close()
-					return fmt.Errorf("read grants: %w", err)
-				}
-				for i < len(recs) && recs[i].Person.ID < pid {
-					i++
-				}
-				if i < len(recs) && recs[i].Person.ID == pid {
-					recs[i].Grants = append(recs[i].Grants, g)
-				}
-			}
-			if err := rows.Close(); err != nil {
-				return fmt.Errorf("read grants: %w", err)
-			}
-
-			for _, rec := range recs {
-				if err := fn(rec); err != nil {
-					fnErr = err
-					return err
-				}
-			}
-			if len(recs) < forEachChunk {
-				return nil
+				<-readErr
+				return err
 			}
 		}
-	})
-	if fnErr != nil {
-		return fnErr
 	}
-	return err
+	return <-readErr
+}
+
+// readChunks reads every person record in id order, forEachChunk at a
+// time, and hands each chunk to emit.
+func (s *Store) readChunks(ctx context.Context, tx *sql.Tx, emit func([]*jedenlogin.PersonRecord) error) error {
+	personQ := s.q("SELECT " + packedSelect(personPackedInts, personPackedText, "") +
+		" FROM persons WHERE id > ? ORDER BY id LIMIT " + strconv.Itoa(forEachChunk))
+	loginQ := s.q("SELECT " + packedSelect(loginPackedInts, loginPackedText, "") +
+		" FROM logins WHERE person_id BETWEEN ? AND ? ORDER BY person_id, id")
+	// Ordered by holder person only: the database walks logins_person and
+	// needs no sort; grants are put in id order per record below.
+	grantQ := s.q("SELECT " + packedSelect(grantPackedInts, grantPackedText, "g") + ", l.person_id" +
+		" FROM logins l JOIN grants g ON g.login_id = l.id WHERE l.person_id BETWEEN ? AND ? ORDER BY l.person_id")
+	after := int64(0)
+	for {
+		recs := make([]*jedenlogin.PersonRecord, 0, forEachChunk)
+		var badPersons, badLogins, badGrants []int64
+		rows, err := tx.QueryContext(ctx, personQ, after)
+		if err != nil {
+			return fmt.Errorf("read persons: %w", err)
+		}
+		for rows.Next() {
+			p, ok, err := scanPersonPacked(rows)
+			if err != nil {
+				rows.Close()
+				return fmt.Errorf("read persons: %w", err)
+			}
+			if !ok {
+				badPersons = append(badPersons, p.ID)
+			}
+			recs = append(recs, &jedenlogin.PersonRecord{Person: p, Logins: []jedenlogin.Login{}, Grants: []jedenlogin.Grant{}})
+		}
+		if err := rows.Close(); err != nil {
+			return fmt.Errorf("read persons: %w", err)
+		}
+		if len(recs) == 0 {
+			return nil
+		}
+		lo, hi := recs[0].Person.ID, recs[len(recs)-1].Person.ID
+		after = hi
+		find := func(pid int64) *jedenlogin.PersonRecord {
+			i, found := slices.BinarySearchFunc(recs, pid, func(r *jedenlogin.PersonRecord, id int64) int { return cmp.Compare(r.Person.ID, id) })
+			if !found {
+				return nil
+			}
+			return recs[i]
+		}
+
+		// Records are sorted by id; walk them along the sorted rows.
+		rows, err = tx.QueryContext(ctx, loginQ, lo, hi)
+		if err != nil {
+			return fmt.Errorf("read logins: %w", err)
+		}
+		i := 0
+		for rows.Next() {
+			l, ok, err := scanLoginPacked(rows)
+			if err != nil {
+				rows.Close()
+				return fmt.Errorf("read logins: %w", err)
+			}
+			if !ok {
+				badLogins = append(badLogins, l.ID)
+				continue
+			}
+			for i < len(recs) && recs[i].Person.ID < l.PersonID {
+				i++
+			}
+			if i < len(recs) && recs[i].Person.ID == l.PersonID {
+				recs[i].Logins = append(recs[i].Logins, l)
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return fmt.Errorf("read logins: %w", err)
+		}
+
+		rows, err = tx.QueryContext(ctx, grantQ, lo, hi)
+		if err != nil {
+			return fmt.Errorf("read grants: %w", err)
+		}
+		i = 0
+		for rows.Next() {
+			var pid int64
+			g, ok, err := scanGrantPacked(rows, &pid)
+			if err != nil {
+				rows.Close()
+				return fmt.Errorf("read grants: %w", err)
+			}
+			if !ok {
+				badGrants = append(badGrants, g.ID)
+				continue
+			}
+			for i < len(recs) && recs[i].Person.ID < pid {
+				i++
+			}
+			if i < len(recs) && recs[i].Person.ID == pid {
+				recs[i].Grants = append(recs[i].Grants, g)
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return fmt.Errorf("read grants: %w", err)
+		}
+
+		// Rows whose text held the separator, read again column by column.
+		for _, id := range badPersons {
+			p, err := scanPerson(tx.QueryRowContext(ctx, s.q("SELECT "+personSelect+" FROM persons WHERE id = ?"), id))
+			if err != nil {
+				return fmt.Errorf("read person %d: %w", id, err)
+			}
+			find(id).Person = p
+		}
+		for _, id := range badLogins {
+			l, err := scanLogin(tx.QueryRowContext(ctx, s.q("SELECT "+loginSelect+" FROM logins WHERE id = ?"), id))
+			if err != nil {
+				return fmt.Errorf("read login %d: %w", id, err)
+			}
+			rec := find(l.PersonID)
+			rec.Logins = append(rec.Logins, l)
+			slices.SortFunc(rec.Logins, func(a, b jedenlogin.Login) int { return cmp.Compare(a.ID, b.ID) })
+		}
+		for _, id := range badGrants {
+			var pid int64
+			g, err := scanGrant(tx.QueryRowContext(ctx, s.q("SELECT "+grantSelectG+", l.person_id FROM grants g JOIN logins l ON l.id = g.login_id WHERE g.id = ?"), id), &pid)
+			if err != nil {
+				return fmt.Errorf("read grant %d: %w", id, err)
+			}
+			find(pid).Grants = append(find(pid).Grants, g)
+		}
+		for _, rec := range recs {
+			if len(rec.Grants) > 1 {
+				slices.SortFunc(rec.Grants, func(a, b jedenlogin.Grant) int { return cmp.Compare(a.ID, b.ID) })
+			}
+		}
+		if err := emit(recs); err != nil {
+			return err
+		}
+		if len(recs) < forEachChunk {
+			return nil
+		}
+	}
 }
 
 // PlanSummary counts persons per case and state and per grouping.

@@ -155,3 +155,113 @@ func splitScopes(s string) []string {
 	}
 	return strings.Split(s, "|")
 }
+
+// Packed rows for the walk over every person. Reading a column costs the
+// SQLite driver a few locked calls, so ForEachPerson reads the text
+// columns of a row concatenated into one, separated by unitSep, and splits
+// them in Go: half the columns, twice the speed. A row whose text contains
+// unitSep itself does not split into the expected number of parts; it is
+// read again column by column.
+const unitSep = "\x1f"
+
+var (
+	personPackedInts = []string{"id", "unified_login_id", "generated_login_id", "has_account", "operator", "consolidated_at", "created_at"}
+	personPackedText = []string{"person_key", "consolidation_case", "state",
+		"acc_first_name", "acc_second_name", "acc_last_name", "acc_pesel", "acc_email", "acc_phone"}
+	loginPackedInts = []string{"id", "person_id", "accepted_at", "last_login_at", "password_changed_at", "merged_into", "merged_at", "created_at"}
+	loginPackedText = []string{"name", "password_hash", "state", "origin", "first_name", "second_name", "last_name",
+		"pesel", "email", "phone", "state_before_merge"}
+	grantPackedInts = []string{"id", "login_id", "valid_from", "valid_to", "revoked_at", "origin_login_id", "merged_into", "created_at"}
+	grantPackedText = []string{"entity_id", "grant_function", "scopes", "revoke_reason"}
+)
+
+// packedSelect returns the select list "ints…, text1 || sep || text2 …".
+func packedSelect(ints, text []string, alias string) string {
+	var b strings.Builder
+	b.WriteString(colList(ints, alias))
+	b.WriteString(", ")
+	for i, c := range text {
+		if i > 0 {
+			b.WriteString(" || '" + unitSep + "' || ")
+		}
+		if alias != "" {
+			b.WriteString(alias + ".")
+		}
+		b.WriteString(c)
+	}
+	return b.String()
+}
+
+// scanPersonPacked scans a packedSelect(personPacked…) row; ok is false
+// (p.ID set) when the text does not split cleanly.
+func scanPersonPacked(r scanner) (p jedenlogin.Person, ok bool, err error) {
+	var (
+		unified, generated  sql.NullInt64
+		hasAccount          bool
+		consolidated, creat timeCol
+		packed              string
+	)
+	if err := r.Scan(&p.ID, &unified, &generated, &hasAccount, &p.Operator, &consolidated, &creat, &packed); err != nil {
+		return p, false, err
+	}
+	f := strings.Split(packed, unitSep)
+	if len(f) != len(personPackedText) {
+		return p, false, nil
+	}
+	p.Key, p.Case, p.State = f[0], jedenlogin.Case(f[1]), jedenlogin.PersonState(f[2])
+	if hasAccount {
+		p.Account = &jedenlogin.AccountData{FirstName: f[3], SecondName: f[4], LastName: f[5], PESEL: f[6], Email: f[7], Phone: f[8]}
+	}
+	p.UnifiedLoginID, p.GeneratedLoginID = nullInt(unified), nullInt(generated)
+	p.ConsolidatedAt = consolidated.ptr()
+	p.CreatedAt = creat.t
+	return p, true, nil
+}
+
+// scanLoginPacked scans a packedSelect(loginPacked…) row; ok is false (ID
+// and PersonID set) when the text does not split cleanly.
+func scanLoginPacked(r scanner) (l jedenlogin.Login, ok bool, err error) {
+	var (
+		accepted, last, pwChanged, merged, cre timeCol
+		mergedInto                             sql.NullInt64
+		packed                                 string
+	)
+	if err := r.Scan(&l.ID, &l.PersonID, &accepted, &last, &pwChanged, &mergedInto, &merged, &cre, &packed); err != nil {
+		return l, false, err
+	}
+	f := strings.Split(packed, unitSep)
+	if len(f) != len(loginPackedText) {
+		return l, false, nil
+	}
+	l.Name, l.PasswordHash, l.State, l.Origin = f[0], f[1], jedenlogin.LoginState(f[2]), jedenlogin.LoginOrigin(f[3])
+	l.FirstName, l.SecondName, l.LastName, l.PESEL, l.Email, l.Phone = f[4], f[5], f[6], f[7], f[8], f[9]
+	l.StateBeforeMerge = jedenlogin.LoginState(f[10])
+	l.AcceptedAt, l.LastLoginAt, l.PasswordChangedAt, l.MergedAt = accepted.ptr(), last.ptr(), pwChanged.ptr(), merged.ptr()
+	l.MergedInto = nullInt(mergedInto)
+	l.CreatedAt = cre.t
+	return l, true, nil
+}
+
+// scanGrantPacked scans a packedSelect(grantPacked…) row followed by the
+// extra destinations; ok is false (ID set) when the text does not split
+// cleanly.
+func scanGrantPacked(r scanner, extra ...any) (g jedenlogin.Grant, ok bool, err error) {
+	var (
+		from, to, revoked, creat timeCol
+		mergedInto               sql.NullInt64
+		packed                   string
+	)
+	dest := []any{&g.ID, &g.LoginID, &from, &to, &revoked, &g.OriginLoginID, &mergedInto, &creat, &packed}
+	if err := r.Scan(append(dest, extra...)...); err != nil {
+		return g, false, err
+	}
+	f := strings.Split(packed, unitSep)
+	if len(f) != len(grantPackedText) {
+		return g, false, nil
+	}
+	g.EntityID, g.Function, g.Scopes, g.RevokeReason = f[0], jedenlogin.Function(f[1]), splitScopes(f[2]), f[3]
+	g.ValidFrom, g.ValidTo, g.RevokedAt = from.ptr(), to.ptr(), revoked.ptr()
+	g.MergedInto = nullInt(mergedInto)
+	g.CreatedAt = creat.t
+	return g, true, nil
+}

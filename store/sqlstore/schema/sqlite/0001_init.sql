@@ -15,7 +15,7 @@ CREATE TABLE entities (
 
 CREATE TABLE persons (
 	id                 INTEGER PRIMARY KEY,
-	person_key         TEXT NOT NULL UNIQUE,
+	person_key         TEXT NOT NULL,
 	consolidation_case TEXT NOT NULL,
 	state              TEXT NOT NULL,
 	unified_login_id   INTEGER,
@@ -31,6 +31,7 @@ CREATE TABLE persons (
 	consolidated_at    INTEGER,
 	created_at         INTEGER NOT NULL
 );
+CREATE UNIQUE INDEX persons_key ON persons (person_key);
 
 CREATE TABLE logins (
 	id                  INTEGER PRIMARY KEY,
