@@ -25,6 +25,9 @@ func screenshot(p *browsertest.Page, name string) {
 
 // TestBrowser drives the pages in one headless Chromium.
 func TestBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser tests skipped with -short")
+	}
 	br := browsertest.New(t)
 	t.Run("keyboard flow", func(t *testing.T) { testBrowserKeyboardFlow(t, br) })
 	t.Run("transition screens", func(t *testing.T) { testBrowserTransitionScreens(t, br) })

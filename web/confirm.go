@@ -118,7 +118,14 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request, a *authState, n
 		e.Address = a.addr
 		ev = *e
 		unifiedID = *cur.Person.UnifiedLoginID
-		return []jedenlogin.AuditEvent{*e}, nil
+		events := []jedenlogin.AuditEvent{*e}
+		if newHash != "" && c != jedenlogin.CaseGenerate {
+			events = append(events, jedenlogin.AuditEvent{
+				At: now, Action: jedenlogin.AuditPasswordRehashed, Actor: a.login.Name, PersonID: &cur.Person.ID,
+				Subject: unifiedName, Address: a.addr, Outcome: "ok",
+			})
+		}
+		return events, nil
 	})
 	if err != nil {
 		he := s.toHTTPError(err)

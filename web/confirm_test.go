@@ -1,11 +1,14 @@
 package web_test
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+
+	"golang.org/x/crypto/bcrypt"
 
 	"jedenlogin"
 	"jedenlogin/store/storetest"
@@ -344,5 +347,32 @@ func TestAdminConsolidation(t *testing.T) {
 			bcs["generate"].(map[string]any)["pending"] != float64(1) || bcs["no_active_login"].(map[string]any)["pending"] != float64(1) {
 			t.Errorf("summary = %s", rec.Body)
 		}
+	})
+}
+
+// TestConfirmRehashesChosenLogin: a chosen login with a legacy hash gets a
+// fresh argon2id hash of the same password in the confirming transaction.
+func TestConfirmRehashesChosenLogin(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		e := newEnv(t, b, web.Config{})
+		c := e.mustSignIn("ADAM2", pwAdam2)
+		adam1 := mustLogin(t, e.st, "ADAM1")
+		legacy, err := bcrypt.GenerateFromPassword([]byte(pwAdam1), bcrypt.MinCost)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := e.st.SetPasswordHash(context.Background(), adam1.ID, adam1.PasswordHash, string(legacy), start); !ok || err != nil {
+			t.Fatalf("set legacy hash: %v %v", ok, err)
+		}
+		if rec, _ := e.confirm(c, "ADAM1", pwAdam1); rec.Code != 200 {
+			t.Fatalf("confirm: %d %s", rec.Code, rec.Body)
+		}
+		if h := mustLogin(t, e.st, "ADAM1").PasswordHash; !strings.HasPrefix(h, "$argon2id$") {
+			t.Errorf("hash after confirmation: %q", h)
+		}
+		if evs := e.audit(jedenlogin.AuditPasswordRehashed); len(evs) != 1 || evs[0].Subject != "ADAM1" {
+			t.Errorf("rehash audit = %+v", evs)
+		}
+		e.mustSignIn("ADAM1", pwAdam1)
 	})
 }

@@ -416,3 +416,27 @@ func TestSignInMergedLogin(t *testing.T) {
 		e.mustSignIn("ADAM1", pwAdam1)
 	})
 }
+
+// TestSignInAddressLimitIPv6: an IPv6 client's failures count for its
+// whole /64.
+func TestSignInAddressLimitIPv6(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		e := newEnv(t, b, web.Config{AddressFailureLimit: 3})
+		for i := 1; i <= 4; i++ {
+			rec := e.do(req{method: "POST", path: "/api/v1/session", addr: fmt.Sprintf("[2001:db8:1:2::%x]:443", i),
+				json: map[string]string{"login": fmt.Sprintf("ktos%d", i), "password": "x"}})
+			want := 401
+			if i == 4 {
+				want = 429
+			}
+			if rec.Code != want {
+				t.Fatalf("failure %d: %d, want %d", i, rec.Code, want)
+			}
+		}
+		rec := e.do(req{method: "POST", path: "/api/v1/session", addr: "[2001:db8:1:3::1]:443",
+			json: map[string]string{"login": "DAREK", "password": pwDarek}})
+		if rec.Code != 200 {
+			t.Errorf("another /64: %d", rec.Code)
+		}
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/netip"
 	"time"
 	_ "time/tzdata" // block times are shown in Polish time even where the system has no zoneinfo
 
@@ -20,7 +21,15 @@ var warsaw = func() *time.Location {
 }()
 
 func loginKey(name string) string { return "login:" + name }
-func addrKey(addr string) string  { return "addr:" + addr }
+
+// addrKey is the throttle key of a client address. IPv6 clients usually
+// hold a whole /64, so failures are counted per /64, not per address.
+func addrKey(addr string) string {
+	if a, err := netip.ParseAddr(addr); err == nil && a.Is6() && !a.Is4In6() {
+		return "addr:" + netip.PrefixFrom(a, 64).Masked().String()
+	}
+	return "addr:" + addr
+}
 
 func blockedAt(t jedenlogin.Throttle, now time.Time) bool {
 	return t.BlockedUntil != nil && now.Before(*t.BlockedUntil)
