@@ -67,6 +67,8 @@ type httpError struct {
 	Notice string
 	// Err is the cause, logged for internal errors, never shown.
 	Err error
+	// addressBlock marks a 429 caused by the client address's block.
+	addressBlock bool
 }
 
 func (e *httpError) Error() string {

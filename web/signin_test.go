@@ -440,3 +440,27 @@ func TestSignInAddressLimitIPv6(t *testing.T) {
 		}
 	})
 }
+
+// TestSignInBlockedNameCountsForAddress: refusals for a blocked name count
+// against the address, and a blocked address's refusals do not flood the
+// audit log.
+func TestSignInBlockedNameCountsForAddress(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		e := newEnv(t, b, web.Config{AddressFailureLimit: 10})
+		for range 11 { // 5 failures block ADAM1, 6 refusals follow: 11 > 10
+			e.signIn("ADAM1", "zle")
+		}
+		rec, _ := e.signIn("BEATA1", pwBeataU)
+		m := wantError(t, rec, 429, "too_many_attempts")
+		if !strings.Contains(m["message"].(string), "Z tego adresu") {
+			t.Errorf("not the address block: %q", m["message"])
+		}
+		before := len(e.audit(jedenlogin.AuditSignInFailed))
+		for range 5 {
+			e.signIn("BEATA1", pwBeataU)
+		}
+		if after := len(e.audit(jedenlogin.AuditSignInFailed)); after != before {
+			t.Errorf("refusals of a blocked address wrote %d audit events", after-before)
+		}
+	})
+}

@@ -47,6 +47,7 @@ func (s *Server) nameBlocked(until, now time.Time) *httpError {
 func (s *Server) addrBlocked(until, now time.Time) *httpError {
 	he := s.errf(codeTooManyAttempts, "signin.address_blocked")
 	he.RetryAfter = until.Sub(now)
+	he.addressBlock = true
 	return he
 }
 
@@ -167,13 +168,24 @@ func (s *Server) failAttempt(ctx context.Context, a *attempt, personID *int64, r
 	return he
 }
 
-// refuseBlocked audits an attempt refused because its name or address was
-// blocked already, and passes the answer on.
+// refuseBlocked records an attempt refused because its name or address was
+// blocked already, and passes the answer on. A refusal for a blocked name
+// is audited and counts as a failure of the address, so one address cannot
+// hammer blocked names without end; a refusal for a blocked address is only
+// counted in the metrics (its block was audited when it began), so a
+// blocked address cannot flood the audit log.
 func (s *Server) refuseBlocked(ctx context.Context, name, addr string, personID *int64, during string, he *httpError, now time.Time) error {
 	if he.Code != codeTooManyAttempts {
 		return he
 	}
+	if he.addressBlock {
+		s.metrics.signIns.WithLabelValues(outcomeAddressBlocked).Inc()
+		return he
+	}
 	s.metrics.signIns.WithLabelValues(outcomeBlocked).Inc()
+	if _, _, err := s.st.RecordFailure(ctx, addrKey(addr), now, s.cfg.AddressFailureWindow, s.cfg.AddressFailureLimit+1, s.cfg.AddressFailureWindow); err != nil {
+		return s.internal(fmt.Errorf("count refused attempt: %w", err))
+	}
 	ev := jedenlogin.AuditEvent{
 		At: now, Action: jedenlogin.AuditSignInFailed, Actor: name, PersonID: personID,
 		Subject: name, Address: addr, Outcome: "blocked",
