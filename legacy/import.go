@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"runtime/debug"
 	"slices"
 	"time"
 
@@ -23,7 +25,18 @@ type Importer struct {
 	Progress io.Writer
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
+	// MemoryLimit is the soft limit of the Go heap while Import runs
+	// (runtime/debug.SetMemoryLimit), restored when it returns: 0 means
+	// DefaultMemoryLimit, negative leaves the runtime alone. A limit the
+	// program or the GOMEMLIMIT environment variable already set is kept.
+	MemoryLimit int64
 }
+
+// DefaultMemoryLimit bounds the Go heap of an import. A million-row batch
+// is about 600 MiB of live data; with the runtime's default pacing the heap
+// would grow to twice that before a collection, so the limit is what keeps
+// the process (with the database's own cache) within 1 GiB.
+const DefaultMemoryLimit = 768 << 20
 
 // Summary tells what an import did.
 type Summary struct {
@@ -86,6 +99,15 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, size int64) (*Summa
 		now = im.Now
 	}
 	start := now()
+	if lim := im.MemoryLimit; lim >= 0 {
+		if lim == 0 {
+			lim = DefaultMemoryLimit
+		}
+		if prev := debug.SetMemoryLimit(-1); prev == math.MaxInt64 {
+			debug.SetMemoryLimit(lim)
+			defer debug.SetMemoryLimit(prev)
+		}
+	}
 	sum := &Summary{Grouping: map[jedenlogin.Grouping]int{}, Cases: map[jedenlogin.Case]int{}}
 
 	hint, err := countLines(r)
@@ -188,7 +210,7 @@ type importFile struct {
 // readFile validates r and, while no error is found, turns its rows into
 // logins and grants.
 func readFile(ctx context.Context, r io.Reader, now time.Time, hint int, prog *progress) (*importFile, error) {
-	s := newScanner(now)
+	s := newScanner(now, hint)
 	f := &importFile{now: now}
 	if hint > 0 {
 		f.logins = make([]jedenlogin.Login, 0, hint+hint/8)

@@ -60,7 +60,7 @@ type File struct {
 // File.Warnings (rows imported, the bad value treated as absent).
 func Parse(r io.Reader) (*File, error) {
 	f := &File{}
-	s := newScanner(time.Now())
+	s := newScanner(time.Now(), 0)
 	err := s.scan(r, func(row *Row) {
 		f.Rows = append(f.Rows, *row)
 	})
@@ -146,9 +146,14 @@ type entityInfo struct {
 // groupInfo is a person as the file groups logins (SPEC §5).
 type groupInfo struct {
 	key  string
-	line int
-	// For PESEL groups: the names on the first row, as written and
-	// normalised, to warn when another row gives other names.
+	line int32
+	// names indexes s.names for PESEL groups (-1 for others).
+	names int32
+}
+
+// groupNames are the names on the first row of a PESEL group, as written
+// and normalised, to warn when another row gives other names.
+type groupNames struct {
 	first, last, norm string
 }
 
@@ -172,6 +177,7 @@ type scanner struct {
 	entities map[string]*entityInfo
 	groups   map[string]int32
 	group    []groupInfo
+	names    []groupNames
 	scopes   map[string][]string
 
 	row      Row
@@ -183,16 +189,19 @@ type scanner struct {
 	goodHash [4096]string
 }
 
-func newScanner(now time.Time) *scanner {
+// newScanner returns a scanner for a file of about rows rows (0 when
+// unknown), sized so that its tables need not grow while reading.
+func newScanner(now time.Time, rows int) *scanner {
 	a := &arena{}
 	return &scanner{
 		now:      now,
 		arena:    a,
 		in:       newInterner(a),
-		logins:   make(map[string]loginSeen),
+		logins:   make(map[string]loginSeen, rows),
 		twins:    make(map[string][]loginSeen),
-		entities: make(map[string]*entityInfo),
-		groups:   make(map[string]int32),
+		entities: make(map[string]*entityInfo, rows/20),
+		groups:   make(map[string]int32, rows*2/3),
+		group:    make([]groupInfo, 0, rows*2/3),
 		scopes:   make(map[string][]string),
 	}
 }
@@ -407,9 +416,15 @@ func (s *scanner) checkRow(cr *csv.Reader, rec []string) bool {
 	}
 
 	if v[colFunction] != "" {
-		row.Function = jedenlogin.Function(strings.ToLower(v[colFunction]))
-		switch row.Function {
-		case jedenlogin.FunctionHead, jedenlogin.FunctionActingHead, jedenlogin.FunctionEmployee:
+		// The constants, never the field: a substring of the field would
+		// keep the reader's whole record string alive with the grant.
+		switch fn := jedenlogin.Function(strings.ToLower(v[colFunction])); fn {
+		case jedenlogin.FunctionHead:
+			row.Function = jedenlogin.FunctionHead
+		case jedenlogin.FunctionActingHead:
+			row.Function = jedenlogin.FunctionActingHead
+		case jedenlogin.FunctionEmployee:
+			row.Function = jedenlogin.FunctionEmployee
 		default:
 			s.issue(cr, colFunction, false, "niepoprawna funkcja %q: dozwolone są kierownik, po_kierownika i pracownik", v[colFunction])
 			ok = false
@@ -608,16 +623,17 @@ func (s *scanner) groupRow(cr *csv.Reader, row *Row) {
 	g, ok := s.groups[string(b)]
 	if !ok {
 		g = int32(len(s.group))
-		gi := groupInfo{key: s.arena.copy(b), line: row.Line}
+		gi := groupInfo{key: s.arena.copy(b), line: int32(row.Line), names: -1}
 		if row.PESEL != "" {
-			gi.first, gi.last, gi.norm = row.FirstName, row.LastName, s.arena.copy(s.nbuf)
+			gi.names = int32(len(s.names))
+			s.names = append(s.names, groupNames{row.FirstName, row.LastName, s.arena.copy(s.nbuf)})
 		}
 		s.group = append(s.group, gi)
 		s.groups[gi.key] = g
-	} else if row.PESEL != "" && string(s.nbuf) != s.group[g].norm {
-		gi := &s.group[g]
+	} else if gi := &s.group[g]; gi.names >= 0 && string(s.nbuf) != s.names[gi.names].norm {
+		n := &s.names[gi.names]
 		s.issue(cr, colPESEL, true, "ten sam PESEL co w wierszu %d, ale inne imię lub nazwisko (%s %s wobec %s %s); loginy potraktowano jako jedną osobę",
-			gi.line, row.FirstName, row.LastName, gi.first, gi.last)
+			gi.line, row.FirstName, row.LastName, n.first, n.last)
 	}
 	s.rowGroup = g
 }
