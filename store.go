@@ -14,6 +14,11 @@ import (
 type Store interface {
 	Close() error
 
+	// AccountStore: tokens and lookups for self-service (store_account.go).
+	AccountStore
+	// ApplicationStore: access applications and grant changes (store_application.go).
+	ApplicationStore
+
 	// ImportSnapshot returns what an import must know of the database: every
 	// login name, every person key, every entity, and the version the
 	// matching ApplyImport call checks.
