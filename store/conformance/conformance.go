@@ -53,6 +53,7 @@ func RunTests(t *testing.T, open func(t testing.TB) jedenlogin.Store) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
 	}
+	runAccountTests(t, open)
 }
 
 // t0 is the suite's clock: whole seconds, UTC, so every backend keeps it exactly.
