@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"jedenlogin"
+	"jedenlogin/mail"
 	"jedenlogin/password"
 )
 
@@ -48,6 +49,20 @@ type Config struct {
 	// for AddressFailureWindow.
 	AddressFailureLimit  int
 	AddressFailureWindow time.Duration
+
+	// Mailer sends e-mail (codes, recovery and activation links, notices)
+	// in the background; nil: messages are logged as dropped, not sent.
+	Mailer mail.Sender
+	// PublicURL is the absolute address users reach the server at, e.g.
+	// https://konto.example.gov.pl; links in mails are built from it, never
+	// from the request's Host. Default "http://localhost".
+	PublicURL string
+	// PasswordPolicy rules new passwords; nil means password.PolicySIO.
+	// Its MaxAge is not used: PasswordMaxAge is.
+	PasswordPolicy *password.Policy
+	// PasswordMaxAge, when positive, forces a password change at the next
+	// sign-in once the password is that old (SPEC §7); 0: never.
+	PasswordMaxAge time.Duration
 }
 
 // Defaults of Config.
@@ -73,6 +88,9 @@ type Server struct {
 	cat     catalogue
 	metrics *metrics
 	handler http.Handler
+	policy  password.Policy
+	public  string // PublicURL without a trailing slash
+	bg      *background
 }
 
 // New checks cfg, fills in defaults, parses the templates and the message
@@ -114,6 +132,17 @@ func New(cfg Config) (*Server, error) {
 			*l.p = l.def
 		}
 	}
+	if cfg.PasswordMaxAge < 0 {
+		return nil, fmt.Errorf("web: negative PasswordMaxAge %v in Config", cfg.PasswordMaxAge)
+	}
+	public, err := publicBase(cfg.PublicURL)
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	policy := password.PolicySIO
+	if cfg.PasswordPolicy != nil {
+		policy = *cfg.PasswordPolicy
+	}
 	cat, err := loadCatalogue()
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
@@ -126,6 +155,9 @@ func New(cfg Config) (*Server, error) {
 		now:     cfg.Now,
 		cat:     cat,
 		metrics: newMetrics(),
+		policy:  policy,
+		public:  public,
+		bg:      newBackground(cfg.Logger),
 	}
 	s.views, err = parseViews(s.templateFuncs())
 	if err != nil {
