@@ -31,4 +31,13 @@ type AccountStore interface {
 	// DeleteExpiredTokens removes tokens that expired before before and
 	// returns how many.
 	DeleteExpiredTokens(ctx context.Context, before time.Time) (int, error)
+	// LatestToken returns the person's newest token of this kind (largest
+	// ID, used or not); ErrNotFound when the person has none.
+	LatestToken(ctx context.Context, personID int64, kind TokenKind) (*Token, error)
+
+	// PersonByKey returns the person with this key ("pesel:…", "email:…",
+	// "login:…") with all their logins and grants, as Person does;
+	// ErrNotFound when there is none. Login recovery finds a person by
+	// "pesel:" + the PESEL given.
+	PersonByKey(ctx context.Context, key string) (*PersonRecord, error)
 }

@@ -22,6 +22,8 @@ var accountTests = []struct {
 	{"TokenFailuresConcurrent", testTokenFailuresConcurrent},
 	{"TokenLatest", testTokenLatest},
 	{"TokenExpireAndDelete", testTokenExpireAndDelete},
+	{"LatestToken", testLatestToken},
+	{"PersonByKey", testPersonByKey},
 }
 
 func runAccountTests(t *testing.T, open Opener) {
@@ -260,5 +262,38 @@ func testTokenExpireAndDelete(t *testing.T, open Opener) {
 	}
 	if _, err := s.Token(ctx, other.Kind, other.Hash); err != nil {
 		t.Errorf("unexpired token deleted: %v", err)
+	}
+}
+
+func testLatestToken(t *testing.T, open Opener) {
+	s := open(t)
+	ctx := context.Background()
+	if _, err := s.LatestToken(ctx, 5, jedenlogin.TokenEmailVerify); !errors.Is(err, jedenlogin.ErrNotFound) {
+		t.Errorf("LatestToken with no token: %v, want ErrNotFound", err)
+	}
+	newToken(t, s, jedenlogin.TokenEmailVerify, 5, 0)
+	second, _ := newToken(t, s, jedenlogin.TokenEmailVerify, 5, time.Minute)
+	newToken(t, s, jedenlogin.TokenPasswordReset, 5, 2*time.Minute)
+	newToken(t, s, jedenlogin.TokenEmailVerify, 6, 3*time.Minute)
+	got, err := s.LatestToken(ctx, 5, jedenlogin.TokenEmailVerify)
+	if err != nil {
+		t.Fatalf("LatestToken: %v", err)
+	}
+	sameJSON(t, "latest token", got, second)
+}
+
+func testPersonByKey(t *testing.T, open Opener) {
+	s := open(t)
+	w := seed(t, s)
+	ctx := context.Background()
+	got, err := s.PersonByKey(ctx, "pesel:44051401458")
+	if err != nil {
+		t.Fatalf("PersonByKey: %v", err)
+	}
+	sameJSON(t, "PersonByKey equals Person", got, mustPerson(t, s, w.p1))
+	for _, key := range []string{"pesel:00000000000", "PESEL:44051401458", "44051401458", ""} {
+		if _, err := s.PersonByKey(ctx, key); !errors.Is(err, jedenlogin.ErrNotFound) {
+			t.Errorf("PersonByKey(%q): %v, want ErrNotFound", key, err)
+		}
 	}
 }

@@ -117,3 +117,36 @@ func (s *Store) DeleteExpiredTokens(ctx context.Context, before time.Time) (int,
 	n, err := res.RowsAffected()
 	return int(n), err
 }
+
+// LatestToken returns the person's newest token of this kind (largest id,
+// used or not), or jedenlogin.ErrNotFound.
+func (s *Store) LatestToken(ctx context.Context, personID int64, kind jedenlogin.TokenKind) (*jedenlogin.Token, error) {
+	t, err := scanToken(s.db.QueryRowContext(ctx, s.q("SELECT "+tokenCols+" FROM tokens WHERE person_id = ? AND kind = ? ORDER BY id DESC LIMIT 1"), personID, string(kind)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("latest %s token of person %d: %w", kind, personID, jedenlogin.ErrNotFound)
+	} else if err != nil {
+		return nil, fmt.Errorf("read latest %s token of person %d: %w", kind, personID, err)
+	}
+	return t, nil
+}
+
+// PersonByKey returns the person with this key with all their logins and
+// grants, read in one snapshot, or jedenlogin.ErrNotFound.
+func (s *Store) PersonByKey(ctx context.Context, key string) (*jedenlogin.PersonRecord, error) {
+	var rec *jedenlogin.PersonRecord
+	err := s.readTx(ctx, func(tx *sql.Tx) error {
+		var id int64
+		err := tx.QueryRowContext(ctx, s.q("SELECT id FROM persons WHERE person_key = ?"), key).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("person by key: %w", jedenlogin.ErrNotFound)
+		} else if err != nil {
+			return fmt.Errorf("find person by key: %w", err)
+		}
+		rec, err = s.loadRecord(ctx, tx, id, false)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rec, nil
+}
