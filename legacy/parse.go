@@ -182,7 +182,8 @@ type scanner struct {
 
 	row      Row
 	rowGroup int32
-	rows     int // rows read (valid or not), header excluded
+	lines    []int32 // line of each field of the record being checked
+	rows     int     // rows read (valid or not), header excluded
 	offset   int64
 	buf      []byte
 	nbuf     []byte
@@ -213,8 +214,29 @@ func (s *scanner) scan(r io.Reader, fn func(*Row)) error {
 	return s.scanTick(r, fn, func() error { return nil })
 }
 
-// scanTick is scan calling tick every few thousand rows (progress,
+// recordBatch is a run of records read ahead by the reader goroutine: the
+// fields of all records one after another, the line of every field, and
+// per record its bounds and CSV syntax error.
+type recordBatch struct {
+	fields []string
+	lines  []int32
+	recs   []batchRecord
+	offset int64 // bytes of the file consumed after the batch
+	err    error // a read failure ending the file
+}
+
+type batchRecord struct {
+	start, end int
+	perr       *csv.ParseError
+}
+
+const batchRecords = 1024
+
+// scanTick is scan calling tick every batch of rows (progress,
 // cancellation); an error from tick stops the scan and is returned.
+//
+// A goroutine reads and splits the records while this one checks them, so
+// a large file keeps both of a small machine's cores busy.
 func (s *scanner) scanTick(r io.Reader, fn func(*Row), tick func() error) error {
 	cr := csv.NewReader(r)
 	cr.ReuseRecord = true
@@ -222,42 +244,104 @@ func (s *scanner) scanTick(r io.Reader, fn func(*Row), tick func() error) error 
 	if !s.readHeader(cr) {
 		return nil
 	}
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		if s.rows&4095 == 0 {
-			s.offset = cr.InputOffset()
-			if err := tick(); err != nil {
-				return err
-			}
-		}
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
+	free := make(chan *recordBatch, 3)
+	for range cap(free) {
+		free <- &recordBatch{}
+	}
+	full := make(chan *recordBatch, cap(free))
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		readRecords(cr, free, full, stop)
+	}()
+	defer func() {
+		close(stop)
+		<-done
+	}()
+
+	for b := range full {
+		for _, rec := range b.recs {
 			s.rows++
-			col := ""
-			if len(rec) < len(s.header) {
-				col = s.header[len(rec)]
+			fields := b.fields[rec.start:rec.end]
+			s.lines = b.lines[rec.start:rec.end]
+			if rec.perr != nil {
+				col := ""
+				if len(fields) < len(s.header) {
+					col = s.header[len(fields)]
+				}
+				s.errs.add(Issue{Line: rec.perr.Line, Column: col, Message: quoteMessage(rec.perr)})
+				continue
 			}
-			s.errs.add(Issue{Line: pe.Line, Column: col, Message: quoteMessage(pe)})
-			continue
-		} else if err != nil {
-			return fmt.Errorf("legacy: reading the file after line %d: %w", s.lastLine(cr), err)
+			if s.checkRow(fields) {
+				s.row.PersonKey = s.group[s.rowGroup].key
+				fn(&s.row)
+			}
 		}
-		s.rows++
-		if s.checkRow(cr, rec) {
-			s.row.PersonKey = s.group[s.rowGroup].key
-			fn(&s.row)
+		s.offset = b.offset
+		if b.err != nil {
+			return fmt.Errorf("legacy: reading the file after line %d: %w", s.lastLine(), b.err)
+		}
+		free <- b
+		if err := tick(); err != nil {
+			return err
 		}
 	}
-	s.offset = cr.InputOffset()
 	return nil
 }
 
-func (s *scanner) lastLine(cr *csv.Reader) int {
-	line, _ := cr.FieldPos(0)
-	return line
+// readRecords reads the rest of the file into batches taken from free and
+// sent to full, which it closes at the end of the file, after a read
+// failure (reported in the last batch) or when stop is closed.
+func readRecords(cr *csv.Reader, free <-chan *recordBatch, full chan<- *recordBatch, stop <-chan struct{}) {
+	defer close(full)
+	for {
+		var b *recordBatch
+		select {
+		case b = <-free:
+		case <-stop:
+			return
+		}
+		b.fields, b.lines, b.recs, b.err = b.fields[:0], b.lines[:0], b.recs[:0], nil
+		eof := false
+		for len(b.recs) < batchRecords {
+			rec, err := cr.Read()
+			if err == io.EOF {
+				eof = true
+				break
+			}
+			var pe *csv.ParseError
+			if err != nil && !errors.As(err, &pe) {
+				b.err = err
+				eof = true
+				break
+			}
+			start := len(b.fields)
+			b.fields = append(b.fields, rec...)
+			for i := range rec {
+				line, _ := cr.FieldPos(i)
+				b.lines = append(b.lines, int32(line))
+			}
+			b.recs = append(b.recs, batchRecord{start: start, end: len(b.fields), perr: pe})
+		}
+		b.offset = cr.InputOffset()
+		select {
+		case full <- b:
+		case <-stop:
+			return
+		}
+		if eof {
+			return
+		}
+	}
+}
+
+// lastLine is the line of the record being checked (0 before the first).
+func (s *scanner) lastLine() int {
+	if len(s.lines) == 0 {
+		return 0
+	}
+	return int(s.lines[0])
 }
 
 // quoteMessage explains a CSV syntax error in Polish.
@@ -336,28 +420,31 @@ func columnByName(name string) column {
 
 // field returns the trimmed value of column c in rec ("" when the column is
 // absent) and whether it is valid UTF-8 (an error is recorded if not).
-func (s *scanner) field(cr *csv.Reader, rec []string, c column) (string, bool) {
+func (s *scanner) field(rec []string, c column) (string, bool) {
 	i := s.idx[c]
 	if i < 0 {
 		return "", true
 	}
 	v := strings.TrimSpace(rec[i])
 	if !utf8.ValidString(v) {
-		s.errs.add(Issue{Line: s.fieldLine(cr, i), Column: columns[c].name, Message: "niepoprawne kodowanie UTF-8 (plik musi być zapisany w UTF-8)"})
+		s.errs.add(Issue{Line: s.fieldLine(i), Column: columns[c].name, Message: "niepoprawne kodowanie UTF-8 (plik musi być zapisany w UTF-8)"})
 		return "", false
 	}
 	return v, true
 }
 
-func (s *scanner) fieldLine(cr *csv.Reader, field int) int {
-	line, _ := cr.FieldPos(field)
-	return line
+// fieldLine is the line a field of the current record starts on.
+func (s *scanner) fieldLine(field int) int {
+	if field < len(s.lines) {
+		return int(s.lines[field])
+	}
+	return s.lastLine()
 }
 
 // issue records an error (warn false) or a warning about column c of the
 // current record.
-func (s *scanner) issue(cr *csv.Reader, c column, warn bool, format string, args ...any) {
-	is := Issue{Line: s.fieldLine(cr, s.idx[c]), Column: columns[c].name, Message: fmt.Sprintf(format, args...)}
+func (s *scanner) issue(c column, warn bool, format string, args ...any) {
+	is := Issue{Line: s.fieldLine(s.idx[c]), Column: columns[c].name, Message: fmt.Sprintf(format, args...)}
 	if warn {
 		s.warns.add(is)
 	} else {
@@ -367,8 +454,8 @@ func (s *scanner) issue(cr *csv.Reader, c column, warn bool, format string, args
 
 // checkRow validates one record into s.row and reports whether it is
 // valid. Every problem of the row is recorded, not just the first.
-func (s *scanner) checkRow(cr *csv.Reader, rec []string) bool {
-	line := s.fieldLine(cr, 0)
+func (s *scanner) checkRow(rec []string) bool {
+	line := s.fieldLine(0)
 	if len(rec) != s.nfields {
 		col := ""
 		if len(rec) < s.nfields {
@@ -380,13 +467,13 @@ func (s *scanner) checkRow(cr *csv.Reader, rec []string) bool {
 	var v [numColumns]string
 	ok := true
 	for c := range numColumns {
-		val, valid := s.field(cr, rec, c)
+		val, valid := s.field(rec, c)
 		if !valid {
 			ok = false
 			continue
 		}
 		if val == "" && columns[c].required {
-			s.issue(cr, c, false, "brak wymaganej wartości")
+			s.issue(c, false, "brak wymaganej wartości")
 			ok = false
 		}
 		v[c] = val
@@ -397,9 +484,9 @@ func (s *scanner) checkRow(cr *csv.Reader, rec []string) bool {
 	// Login: syntax, then duplicates and case twins across the file.
 	if v[colLogin] != "" {
 		if !loginname.ValidLegacy(v[colLogin]) {
-			s.issue(cr, colLogin, false, "niepoprawny login %q: dozwolone są litery A–Z i a–z, cyfry oraz znaki . _ -, najwyżej %d znaki", v[colLogin], loginname.MaxLegacy)
+			s.issue(colLogin, false, "niepoprawny login %q: dozwolone są litery A–Z i a–z, cyfry oraz znaki . _ -, najwyżej %d znaki", v[colLogin], loginname.MaxLegacy)
 			ok = false
-		} else if !s.checkLoginUnique(cr, v[colLogin], line) {
+		} else if !s.checkLoginUnique(v[colLogin], line) {
 			ok = false
 		}
 	}
@@ -411,7 +498,7 @@ func (s *scanner) checkRow(cr *csv.Reader, rec []string) bool {
 	case strings.EqualFold(v[colStatus], "inactive"):
 		row.Status = jedenlogin.LoginInactive
 	default:
-		s.issue(cr, colStatus, false, "niepoprawny status %q: dozwolone są active i inactive", v[colStatus])
+		s.issue(colStatus, false, "niepoprawny status %q: dozwolone są active i inactive", v[colStatus])
 		ok = false
 	}
 
@@ -426,7 +513,7 @@ func (s *scanner) checkRow(cr *csv.Reader, rec []string) bool {
 		case jedenlogin.FunctionEmployee:
 			row.Function = jedenlogin.FunctionEmployee
 		default:
-			s.issue(cr, colFunction, false, "niepoprawna funkcja %q: dozwolone są kierownik, po_kierownika i pracownik", v[colFunction])
+			s.issue(colFunction, false, "niepoprawna funkcja %q: dozwolone są kierownik, po_kierownika i pracownik", v[colFunction])
 			ok = false
 		}
 	}
@@ -434,7 +521,7 @@ func (s *scanner) checkRow(cr *csv.Reader, rec []string) bool {
 	if h := v[colPasswordHash]; h != "" {
 		hash := s.in.intern(h)
 		if err := s.supported(hash); err != nil {
-			s.issue(cr, colPasswordHash, false, "nieobsługiwany lub uszkodzony skrót hasła (%v); obsługiwane: argon2id, argon2i, bcrypt, PBKDF2, SSHA/SSHA256/SSHA512", err)
+			s.issue(colPasswordHash, false, "nieobsługiwany lub uszkodzony skrót hasła (%v); obsługiwane: argon2id, argon2i, bcrypt, PBKDF2, SSHA/SSHA256/SSHA512", err)
 			ok = false
 		}
 		row.PasswordHash = hash
@@ -443,7 +530,7 @@ func (s *scanner) checkRow(cr *csv.Reader, rec []string) bool {
 	if d := v[colValidTo]; d != "" {
 		t, good := parseDate(d)
 		if !good {
-			s.issue(cr, colValidTo, false, "niepoprawna data %q: oczekiwano RRRR-MM-DD, np. 2027-08-31", d)
+			s.issue(colValidTo, false, "niepoprawna data %q: oczekiwano RRRR-MM-DD, np. 2027-08-31", d)
 			ok = false
 		}
 		row.ValidTo = t
@@ -452,7 +539,7 @@ func (s *scanner) checkRow(cr *csv.Reader, rec []string) bool {
 		if d := v[c]; d != "" {
 			t, good := parseTimestamp(d)
 			if !good {
-				s.issue(cr, c, false, "niepoprawny czas %q: oczekiwano RFC 3339, np. 2024-05-17T10:30:00+02:00", d)
+				s.issue(c, false, "niepoprawny czas %q: oczekiwano RFC 3339, np. 2024-05-17T10:30:00+02:00", d)
 				ok = false
 			}
 			if c == colAcceptedAt {
@@ -471,14 +558,14 @@ func (s *scanner) checkRow(cr *csv.Reader, rec []string) bool {
 		if validPESEL(p) {
 			row.PESEL = s.arena.copyString(p)
 		} else {
-			s.issue(cr, colPESEL, true, "niepoprawny PESEL (wymagane 11 cyfr z poprawną cyfrą kontrolną); pominięto go")
+			s.issue(colPESEL, true, "niepoprawny PESEL (wymagane 11 cyfr z poprawną cyfrą kontrolną); pominięto go")
 		}
 	}
 	if e := v[colEmail]; e != "" {
 		if validEmail(e) {
 			row.Email = s.arena.copyString(e)
 		} else {
-			s.issue(cr, colEmail, true, "niepoprawny adres e-mail %q; pominięto go", e)
+			s.issue(colEmail, true, "niepoprawny adres e-mail %q; pominięto go", e)
 		}
 	}
 
@@ -488,8 +575,8 @@ func (s *scanner) checkRow(cr *csv.Reader, rec []string) bool {
 	row.LastName = s.in.intern(v[colLastName])
 	row.Phone = s.arena.copyString(v[colPhone])
 	row.Scopes = s.parseScopes(v[colScopes])
-	s.checkEntity(cr, row, v[colEntityID], v[colEntityName], v[colEntityParentID])
-	s.groupRow(cr, row)
+	s.checkEntity(row, v[colEntityID], v[colEntityName], v[colEntityParentID])
+	s.groupRow(row)
 	return true
 }
 
@@ -511,7 +598,7 @@ func (s *scanner) supported(hash string) error {
 // checkLoginUnique records the login and reports it unless it repeats an
 // earlier login exactly (an error naming both lines); a login equal to an
 // earlier one only ignoring case is a warning.
-func (s *scanner) checkLoginUnique(cr *csv.Reader, name string, line int) bool {
+func (s *scanner) checkLoginUnique(name string, line int) bool {
 	s.buf = appendFold(s.buf[:0], name)
 	first, seen := s.logins[string(s.buf)]
 	if !seen {
@@ -525,11 +612,11 @@ func (s *scanner) checkLoginUnique(cr *csv.Reader, name string, line int) bool {
 	others := append([]loginSeen{first}, s.twins[string(s.buf)]...)
 	for _, o := range others {
 		if o.name == name {
-			s.issue(cr, colLogin, false, "login %s powtarza się: występuje już w wierszu %d", name, o.line)
+			s.issue(colLogin, false, "login %s powtarza się: występuje już w wierszu %d", name, o.line)
 			return false
 		}
 	}
-	s.issue(cr, colLogin, true, "login %s różni się od loginu %s z wiersza %d tylko wielkością liter", name, first.name, first.line)
+	s.issue(colLogin, true, "login %s różni się od loginu %s z wiersza %d tylko wielkością liter", name, first.name, first.line)
 	key := s.arena.copy(s.buf)
 	s.twins[key] = append(s.twins[key], loginSeen{name: s.arena.copyString(name), line: int32(line)})
 	return true
@@ -572,7 +659,7 @@ func (s *scanner) parseScopes(raw string) []string {
 
 // checkEntity records the row's entity and warns about a second active head
 // and about rows that describe an entity differently from its first row.
-func (s *scanner) checkEntity(cr *csv.Reader, row *Row, id, name, parent string) {
+func (s *scanner) checkEntity(row *Row, id, name, parent string) {
 	e, ok := s.entities[id]
 	if !ok {
 		e = &entityInfo{
@@ -582,17 +669,17 @@ func (s *scanner) checkEntity(cr *csv.Reader, row *Row, id, name, parent string)
 		s.entities[e.entity.ID] = e
 	} else {
 		if name != e.entity.Name {
-			s.issue(cr, colEntityName, true, "podmiot %s ma w wierszu %d inną nazwę (%q); zachowano tamtą", id, e.line, e.entity.Name)
+			s.issue(colEntityName, true, "podmiot %s ma w wierszu %d inną nazwę (%q); zachowano tamtą", id, e.line, e.entity.Name)
 		}
 		if parent != e.entity.ParentID {
-			s.issue(cr, colEntityParentID, true, "podmiot %s ma w wierszu %d inny podmiot nadrzędny (%q); zachowano tamten", id, e.line, e.entity.ParentID)
+			s.issue(colEntityParentID, true, "podmiot %s ma w wierszu %d inny podmiot nadrzędny (%q); zachowano tamten", id, e.line, e.entity.ParentID)
 		}
 	}
 	row.EntityID, row.EntityName, row.EntityParentID = e.entity.ID, e.entity.Name, e.entity.ParentID
 	if row.Function == jedenlogin.FunctionHead && row.Status == jedenlogin.LoginActive &&
 		(row.ValidTo.IsZero() || !s.now.After(row.ValidTo.AddDate(0, 0, 1))) {
 		if e.headLine != 0 {
-			s.issue(cr, colFunction, true, "podmiot %s ma już aktywnego kierownika (wiersz %d); w podmiocie może być tylko jeden", id, e.headLine)
+			s.issue(colFunction, true, "podmiot %s ma już aktywnego kierownika (wiersz %d); w podmiocie może być tylko jeden", id, e.headLine)
 		} else {
 			e.headLine = row.Line
 		}
@@ -601,7 +688,7 @@ func (s *scanner) checkEntity(cr *csv.Reader, row *Row, id, name, parent string)
 
 // groupRow finds the person of the row's login (SPEC §5) and warns when one
 // PESEL comes with different names.
-func (s *scanner) groupRow(cr *csv.Reader, row *Row) {
+func (s *scanner) groupRow(row *Row) {
 	b := s.buf[:0]
 	s.nbuf = appendNormName(s.nbuf[:0], row.FirstName)
 	s.nbuf = append(s.nbuf, ' ')
@@ -632,7 +719,7 @@ func (s *scanner) groupRow(cr *csv.Reader, row *Row) {
 		s.groups[gi.key] = g
 	} else if gi := &s.group[g]; gi.names >= 0 && string(s.nbuf) != s.names[gi.names].norm {
 		n := &s.names[gi.names]
-		s.issue(cr, colPESEL, true, "ten sam PESEL co w wierszu %d, ale inne imię lub nazwisko (%s %s wobec %s %s); loginy potraktowano jako jedną osobę",
+		s.issue(colPESEL, true, "ten sam PESEL co w wierszu %d, ale inne imię lub nazwisko (%s %s wobec %s %s); loginy potraktowano jako jedną osobę",
 			gi.line, row.FirstName, row.LastName, n.first, n.last)
 	}
 	s.rowGroup = g

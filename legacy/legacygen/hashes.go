@@ -18,8 +18,13 @@ import (
 // Password is the password behind every hash the generator writes.
 const Password = "Stare-Haslo-2019"
 
-// poolSize is how many hashes of each format the pool holds.
-const poolSize = 20
+// poolSize is how many hashes of each cheap format the pool holds; the
+// formats that cost real time to compute (argon2, PBKDF2) hold slowPool,
+// which keeps the generator's start (and the tests using it) quick.
+const (
+	poolSize = 20
+	slowPool = 6
+)
 
 // bcryptPool are bcrypt hashes (cost 5) of Password. x/crypto/bcrypt takes
 // its salt from crypto/rand, so they were made once and are kept here to
@@ -50,7 +55,8 @@ var bcryptPool = [poolSize]string{
 // hashFormat is one stored-hash format of SPEC §4 with its share of rows.
 type hashFormat struct {
 	name   string
-	weight int // per mille of the rows with a hash
+	weight int  // per mille of the rows with a hash
+	slow   bool // costly to compute: slowPool hashes, not poolSize
 	make   func(r *rand.Rand, i int) string
 }
 
@@ -62,37 +68,37 @@ var (
 
 // formats lists every format of SPEC §4.
 var formats = []hashFormat{
-	{"argon2id", 200, func(r *rand.Rand, _ int) string {
+	{"argon2id", 200, true, func(r *rand.Rand, _ int) string {
 		salt := randBytes(r, 16)
-		key := argon2.IDKey([]byte(Password), salt, 2, 19456, 1, 32)
-		return fmt.Sprintf("$argon2id$v=19$m=19456,t=2,p=1$%s$%s", b64Raw.EncodeToString(salt), b64Raw.EncodeToString(key))
+		key := argon2.IDKey([]byte(Password), salt, 2, 4096, 1, 32)
+		return fmt.Sprintf("$argon2id$v=19$m=4096,t=2,p=1$%s$%s", b64Raw.EncodeToString(salt), b64Raw.EncodeToString(key))
 	}},
-	{"argon2i", 50, func(r *rand.Rand, _ int) string {
+	{"argon2i", 50, true, func(r *rand.Rand, _ int) string {
 		salt := randBytes(r, 16)
 		key := argon2.Key([]byte(Password), salt, 3, 4096, 1, 32)
 		return fmt.Sprintf("$argon2i$v=19$m=4096,t=3,p=1$%s$%s", b64Raw.EncodeToString(salt), b64Raw.EncodeToString(key))
 	}},
-	{"bcrypt-2a", 150, func(_ *rand.Rand, i int) string { return bcryptPool[i] }},
-	{"bcrypt-2b", 120, func(_ *rand.Rand, i int) string { return "$2b$" + bcryptPool[i][4:] }},
-	{"bcrypt-2y", 80, func(_ *rand.Rand, i int) string { return "$2y$" + bcryptPool[i][4:] }},
-	{"django-pbkdf2-sha256", 100, func(r *rand.Rand, _ int) string {
+	{"bcrypt-2a", 150, false, func(_ *rand.Rand, i int) string { return bcryptPool[i] }},
+	{"bcrypt-2b", 120, false, func(_ *rand.Rand, i int) string { return "$2b$" + bcryptPool[i][4:] }},
+	{"bcrypt-2y", 80, false, func(_ *rand.Rand, i int) string { return "$2y$" + bcryptPool[i][4:] }},
+	{"django-pbkdf2-sha256", 100, true, func(r *rand.Rand, _ int) string {
 		salt := randText(r, 12)
-		key := pbkdf2.Key([]byte(Password), []byte(salt), 10000, 32, sha256.New)
-		return fmt.Sprintf("pbkdf2_sha256$10000$%s$%s", salt, b64Std.EncodeToString(key))
+		key := pbkdf2.Key([]byte(Password), []byte(salt), 5000, 32, sha256.New)
+		return fmt.Sprintf("pbkdf2_sha256$5000$%s$%s", salt, b64Std.EncodeToString(key))
 	}},
-	{"passlib-pbkdf2-sha256", 60, func(r *rand.Rand, _ int) string {
+	{"passlib-pbkdf2-sha256", 60, true, func(r *rand.Rand, _ int) string {
 		salt := randBytes(r, 16)
-		key := pbkdf2.Key([]byte(Password), salt, 10000, 32, sha256.New)
-		return fmt.Sprintf("$pbkdf2-sha256$10000$%s$%s", ab64(salt), ab64(key))
+		key := pbkdf2.Key([]byte(Password), salt, 5000, 32, sha256.New)
+		return fmt.Sprintf("$pbkdf2-sha256$5000$%s$%s", ab64(salt), ab64(key))
 	}},
-	{"phc-pbkdf2-sha512", 40, func(r *rand.Rand, _ int) string {
+	{"phc-pbkdf2-sha512", 40, true, func(r *rand.Rand, _ int) string {
 		salt := randBytes(r, 16)
-		key := pbkdf2.Key([]byte(Password), salt, 10000, 64, sha512.New)
-		return fmt.Sprintf("$pbkdf2-sha512$i=10000,l=64$%s$%s", b64Raw.EncodeToString(salt), b64Raw.EncodeToString(key))
+		key := pbkdf2.Key([]byte(Password), salt, 5000, 64, sha512.New)
+		return fmt.Sprintf("$pbkdf2-sha512$i=5000,l=64$%s$%s", b64Raw.EncodeToString(salt), b64Raw.EncodeToString(key))
 	}},
-	{"ssha", 100, func(r *rand.Rand, _ int) string { return ssha(r, "{SSHA}", sha1.New) }},
-	{"ssha256", 60, func(r *rand.Rand, _ int) string { return ssha(r, "{SSHA256}", sha256.New) }},
-	{"ssha512", 40, func(r *rand.Rand, _ int) string { return ssha(r, "{SSHA512}", sha512.New) }},
+	{"ssha", 100, false, func(r *rand.Rand, _ int) string { return ssha(r, "{SSHA}", sha1.New) }},
+	{"ssha256", 60, false, func(r *rand.Rand, _ int) string { return ssha(r, "{SSHA256}", sha256.New) }},
+	{"ssha512", 40, false, func(r *rand.Rand, _ int) string { return ssha(r, "{SSHA512}", sha512.New) }},
 }
 
 // hashPool holds poolSize hashes of Password per format.
@@ -111,7 +117,11 @@ var thePool = sync.OnceValue(func() *hashPool {
 func newHashPool(r *rand.Rand) *hashPool {
 	p := &hashPool{}
 	for _, f := range formats {
-		hs := make([]string, poolSize)
+		n := poolSize
+		if f.slow {
+			n = slowPool
+		}
+		hs := make([]string, n)
 		for i := range hs {
 			hs[i] = f.make(r, i)
 		}
@@ -126,7 +136,7 @@ func (p *hashPool) pick(r *rand.Rand) string {
 	w := r.IntN(p.total)
 	for i, f := range formats {
 		if w < f.weight {
-			return p.byFormat[i][r.IntN(poolSize)]
+			return p.byFormat[i][r.IntN(len(p.byFormat[i]))]
 		}
 		w -= f.weight
 	}
