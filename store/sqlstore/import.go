@@ -164,6 +164,13 @@ func (s *Store) applyImportPostgres(ctx context.Context, b *jedenlogin.ImportBat
 	if err := s.applyImport(ctx, tx, b, bulk); err != nil {
 		return err
 	}
+	if len(b.NewPersons)+len(b.Logins)+len(b.Grants) >= bulkIndexThreshold {
+		// Fresh statistics, or the planner walks a million rows per chunk
+		// of ForEachPerson until autovacuum gets round to the tables.
+		if _, err := tx.ExecContext(ctx, "ANALYZE entities, persons, logins, grants"); err != nil {
+			return fmt.Errorf("import: analyze: %w", err)
+		}
+	}
 	for _, t := range []string{"persons", "logins", "grants"} {
 		if _, err := tx.ExecContext(ctx, "SELECT setval(pg_get_serial_sequence('"+t+"', 'id'), COALESCE((SELECT max(id) FROM "+t+"), 0) + 1, false)"); err != nil {
 			return fmt.Errorf("import: reset id sequence of %s: %w", t, err)
