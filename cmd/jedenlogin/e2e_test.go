@@ -88,7 +88,7 @@ func (e *e2e) person(key string) *demo.Person {
 // signIn opens the sign-in page and types login and password into the
 // fields labelled "Login" and "Hasło"; it submits with Enter or by clicking
 // "Zaloguj".
-func signIn(p *browsertest.Page, url, login, pw string, enter bool) {
+func browserSignIn(p *browsertest.Page, url, login, pw string, enter bool) {
 	p.Open(url + "/logowanie")
 	p.WaitHeading("Logowanie")
 	p.Type(p.FieldByLabel("Login"), login)
@@ -101,7 +101,7 @@ func signIn(p *browsertest.Page, url, login, pw string, enter bool) {
 }
 
 // wantText fails the test unless the page's visible text holds every want.
-func wantText(t *testing.T, p *browsertest.Page, wants ...string) {
+func wantPageText(t *testing.T, p *browsertest.Page, wants ...string) {
 	t.Helper()
 	text := p.InnerText()
 	for _, w := range wants {
@@ -112,24 +112,24 @@ func wantText(t *testing.T, p *browsertest.Page, wants ...string) {
 }
 
 // waitText waits until the page's visible text holds want.
-func waitText(p *browsertest.Page, want string) {
-	p.WaitFor(fmt.Sprintf("text %q", want), "document.body.innerText.includes("+jsString(want)+")")
+func waitPageText(p *browsertest.Page, want string) {
+	p.WaitFor(fmt.Sprintf("text %q", want), "document.body.innerText.includes("+e2eJSString(want)+")")
 }
 
-func jsString(s string) string { return fmt.Sprintf("%q", s) }
+func e2eJSString(s string) string { return fmt.Sprintf("%q", s) }
 
-// entityRow is one row of the PODMIOTY table as a user reads it.
-type entityRow struct {
+// e2eEntityRow is one row of the PODMIOTY table as a user reads it.
+type e2eEntityRow struct {
 	Name, ID, Status, Actions string
 }
 
 // checkEntities compares the PODMIOTY table with the grants the demo
 // person should hold: every entity listed, valid ones "ważne", expired ones
 // "wygasło", PRZEDŁUŻ offered for the one expiring soon.
-func checkEntities(t *testing.T, p *browsertest.Page, dp *demo.Person) {
+func checkEntityList(t *testing.T, p *browsertest.Page, dp *demo.Person) {
 	t.Helper()
 	p.WaitHeading("PODMIOTY")
-	rows := browsertest.Eval[[]entityRow](p, `[...document.querySelectorAll('main table tbody tr')].map(tr => ({
+	rows := browsertest.Eval[[]e2eEntityRow](p, `[...document.querySelectorAll('main table tbody tr')].map(tr => ({
   Name: tr.querySelector('th').innerText.trim(),
   ID: tr.querySelectorAll('td')[0].innerText.trim(),
   Status: tr.querySelectorAll('td')[4].innerText.trim(),
@@ -139,7 +139,7 @@ func checkEntities(t *testing.T, p *browsertest.Page, dp *demo.Person) {
 		t.Errorf("%s: %d entities listed, want %d: %+v", dp.Key, len(rows), len(dp.Grants), rows)
 	}
 	for _, g := range dp.Grants {
-		i := slices.IndexFunc(rows, func(r entityRow) bool { return r.ID == g.EntityID })
+		i := slices.IndexFunc(rows, func(r e2eEntityRow) bool { return r.ID == g.EntityID })
 		if i < 0 {
 			t.Errorf("%s: entity %s (%s) not listed", dp.Key, g.EntityName, g.EntityID)
 			continue
@@ -165,10 +165,10 @@ func checkEntities(t *testing.T, p *browsertest.Page, dp *demo.Person) {
 }
 
 // radioFor returns a selector of the radio button choosing login.
-func radioFor(login string) string { return fmt.Sprintf("input[type=radio][value=%q]", login) }
+func radioForLogin(login string) string { return fmt.Sprintf("input[type=radio][value=%q]", login) }
 
 // signOut presses WYLOGUJ SIĘ and waits for the sign-in page.
-func signOut(p *browsertest.Page) {
+func browserSignOut(p *browsertest.Page) {
 	p.ClickText("button", "WYLOGUJ SIĘ")
 	p.WaitHeading("Logowanie")
 }
@@ -185,14 +185,14 @@ func TestBrowserE2E(t *testing.T) {
 		p.WaitHeading("Logowanie")
 		e.screen(p, 1, "logowanie")
 
-		signIn(p, e.url, l.Name, l.Password+"-zle", true)
-		waitText(p, wrongCredentials)
-		wantText(t, p, "Do zablokowania użytkownika pozostały 4 próby logowania.")
+		browserSignIn(p, e.url, l.Name, l.Password+"-zle", true)
+		waitPageText(p, wrongCredentials)
+		wantPageText(t, p, "Do zablokowania użytkownika pozostały 4 próby logowania.")
 		e.screen(p, 2, "zle-haslo")
 
-		signIn(p, e.url, l.Name, l.Password, false)
-		checkEntities(t, p, dp)
-		wantText(t, p, "Zalogowano jako "+l.Name)
+		browserSignIn(p, e.url, l.Name, l.Password, false)
+		checkEntityList(t, p, dp)
+		wantPageText(t, p, "Zalogowano jako "+l.Name)
 		e.screen(p, 3, "podmioty")
 	})
 
@@ -200,57 +200,57 @@ func TestBrowserE2E(t *testing.T) {
 		dp := e.person(demo.Choose)
 		from, to := dp.Logins[0], dp.Logins[1] // MDABROWSKA → MDABROWSKA2
 		p := e.b.NewPage(t)
-		signIn(p, e.url, from.Name, from.Password, true)
+		browserSignIn(p, e.url, from.Name, from.Password, true)
 		p.WaitHeading("Potwierdź wybór loginu")
 		for _, c := range dp.Candidates {
-			if !browsertest.Eval[bool](p, fmt.Sprintf("!!document.querySelector(%q)", radioFor(c))) {
+			if !browsertest.Eval[bool](p, fmt.Sprintf("!!document.querySelector(%q)", radioForLogin(c))) {
 				t.Errorf("candidate %s not offered", c)
 			}
 		}
-		if browsertest.Eval[bool](p, fmt.Sprintf("!!document.querySelector(%q)", radioFor(dp.Logins[2].Name))) {
+		if browsertest.Eval[bool](p, fmt.Sprintf("!!document.querySelector(%q)", radioForLogin(dp.Logins[2].Name))) {
 			t.Errorf("inactive %s offered", dp.Logins[2].Name)
 		}
 		e.screen(p, 4, "wybor-loginu")
 
-		id := browsertest.Eval[string](p, fmt.Sprintf("document.querySelector(%q).id", radioFor(to.Name)))
+		id := browsertest.Eval[string](p, fmt.Sprintf("document.querySelector(%q).id", radioForLogin(to.Name)))
 		p.Click("label[for=" + browsertest.CSSEscapeID(id) + "]")
 		p.Type(p.FieldByLabel("Hasło wybranego loginu"), to.Password)
 		p.ClickText("label", "POTWIERDZAM")
 		p.ClickText("button", "POTWIERDŹ")
 		p.WaitHeading("Dane konta")
 		// Account data come from the login accepted last (MDABROWSKA2).
-		wantText(t, p, "Przejście na jeden login zostało zakończone.", "Od teraz logujesz się loginem "+to.Name+".",
+		wantPageText(t, p, "Przejście na jeden login zostało zakończone.", "Od teraz logujesz się loginem "+to.Name+".",
 			"Uniwersalne dane konta", "Małgorzata", "Anna", "Dąbrowska",
 			"malgorzata.dabrowska@przedszkole5.swidnik.example", "+48 600 100 202")
 		e.screen(p, 5, "dane-konta")
 
 		p.ClickText("a", "Przejdź do listy podmiotów")
-		checkEntities(t, p, dp)
+		checkEntityList(t, p, dp)
 		e.screen(p, 6, "podmioty-przedluz")
 
 		// One click switches the entity the user acts for.
 		sp1 := dp.Grants[0]
 		p.ClickText("button", "WYBIERZ podmiot "+sp1.EntityName)
-		waitText(p, "Pracujesz teraz w imieniu podmiotu")
+		waitPageText(p, "Pracujesz teraz w imieniu podmiotu")
 		current := browsertest.Eval[string](p, "(document.querySelector('main tr.current th') || {innerText: ''}).innerText.trim()")
 		if current != sp1.EntityName {
 			t.Errorf("after WYBIERZ the current entity is %q, want %q", current, sp1.EntityName)
 		}
-		wantText(t, p, "Wybrany")
+		wantPageText(t, p, "Wybrany")
 		e.check(p, "entity selected")
 
-		signOut(p)
+		browserSignOut(p)
 		e.screen(p, 7, "wylogowano")
 
 		// The merged login: with a wrong password nothing is revealed…
-		signIn(p, e.url, from.Name, to.Password, true)
-		waitText(p, wrongCredentials)
+		browserSignIn(p, e.url, from.Name, to.Password, true)
+		waitPageText(p, wrongCredentials)
 		if strings.Contains(p.InnerText(), to.Name) {
 			t.Errorf("a wrong password on a merged login reveals its replacement %s", to.Name)
 		}
 		// …with its own password the page names the login that replaced it.
-		signIn(p, e.url, from.Name, from.Password, true)
-		waitText(p, "został zastąpiony loginem "+to.Name)
+		browserSignIn(p, e.url, from.Name, from.Password, true)
+		waitPageText(p, "został zastąpiony loginem "+to.Name)
 		e.screen(p, 8, "login-scalony")
 	})
 
@@ -258,15 +258,15 @@ func TestBrowserE2E(t *testing.T) {
 		dp := e.person(demo.ChooseUppercase1)
 		upper, mixed := dp.Logins[0], dp.Logins[1] // GZOLKIEWSKI, g.zolkiewski
 		p := e.b.NewPage(t)
-		signIn(p, e.url, mixed.Name, mixed.Password, true)
+		browserSignIn(p, e.url, mixed.Name, mixed.Password, true)
 		p.WaitHeading("Potwierdź wybór loginu")
-		wantText(t, p, "Login "+mixed.Name+", którym się zalogowano, zawiera małe litery")
+		wantPageText(t, p, "Login "+mixed.Name+", którym się zalogowano, zawiera małe litery")
 		if n := browsertest.Eval[int](p, "document.querySelectorAll('input[type=radio]').length"); n != 1 {
 			t.Errorf("%d logins offered, want only %s", n, upper.Name)
 		}
 		e.screen(p, 9, "wybor-wielkie-litery")
 
-		p.TabTo(radioFor(upper.Name))
+		p.TabTo(radioForLogin(upper.Name))
 		p.Press(browsertest.Space)
 		p.TabTo(p.FieldByLabel("Hasło wybranego loginu"))
 		p.Press(upper.Password)
@@ -275,11 +275,11 @@ func TestBrowserE2E(t *testing.T) {
 		p.TabTo("main form button[type=submit]")
 		p.Press(browsertest.Enter)
 		p.WaitHeading("Dane konta")
-		wantText(t, p, "Od teraz logujesz się loginem "+upper.Name+".")
+		wantPageText(t, p, "Od teraz logujesz się loginem "+upper.Name+".")
 
 		p.TabTo("main a[href='/podmioty']")
 		p.Press(browsertest.Enter)
-		checkEntities(t, p, dp)
+		checkEntityList(t, p, dp)
 		e.screen(p, 10, "podmioty-wygasle")
 	})
 
@@ -287,14 +287,14 @@ func TestBrowserE2E(t *testing.T) {
 		dp := e.person(demo.ChooseUppercase2)
 		cur := *dp.Login("BLUKASIK2")
 		p := e.b.NewPage(t)
-		signIn(p, e.url, cur.Name, cur.Password, true)
+		browserSignIn(p, e.url, cur.Name, cur.Password, true)
 		p.WaitHeading("Potwierdź wybór loginu")
-		if browsertest.Eval[bool](p, fmt.Sprintf("!!document.querySelector(%q)", radioFor("bozena.lukasik"))) {
+		if browsertest.Eval[bool](p, fmt.Sprintf("!!document.querySelector(%q)", radioForLogin("bozena.lukasik"))) {
 			t.Error("the mixed-case login bozena.lukasik is offered")
 		}
 		p.TabTo("input[type=radio]")
 		for range len(dp.Candidates) {
-			if browsertest.Eval[bool](p, fmt.Sprintf("document.querySelector(%q).checked", radioFor(cur.Name))) {
+			if browsertest.Eval[bool](p, fmt.Sprintf("document.querySelector(%q).checked", radioForLogin(cur.Name))) {
 				break
 			}
 			p.Press("\u0301") // ArrowDown moves the choice within the group
@@ -307,16 +307,16 @@ func TestBrowserE2E(t *testing.T) {
 		p.TabTo("main form button[type=submit]")
 		p.Press(browsertest.Enter)
 		p.WaitHeading("Dane konta")
-		wantText(t, p, "Od teraz logujesz się loginem "+cur.Name+".")
+		wantPageText(t, p, "Od teraz logujesz się loginem "+cur.Name+".")
 		p.Open(e.url + "/podmioty")
-		checkEntities(t, p, dp)
+		checkEntityList(t, p, dp)
 	})
 
 	t.Run("generate: confirmed with the current password by mouse; the new login signs in", func(t *testing.T) {
 		dp := e.person(demo.Generate1)
 		old := dp.Logins[0]
 		p := e.b.NewPage(t)
-		signIn(p, e.url, old.Name, old.Password, false)
+		browserSignIn(p, e.url, old.Name, old.Password, false)
 		p.WaitHeading("Potwierdź wybór loginu")
 		if got := p.Text("#nowy-login .new-login-name"); got != dp.GeneratedLogin {
 			t.Errorf("new login shown %q, want %s", got, dp.GeneratedLogin)
@@ -327,28 +327,28 @@ func TestBrowserE2E(t *testing.T) {
 		p.ClickText("label", "POTWIERDZAM")
 		p.ClickText("button", "POTWIERDŹ")
 		p.WaitHeading("Dane konta")
-		wantText(t, p, "Od teraz logujesz się loginem "+dp.GeneratedLogin+".", "Jędrzej", "Wójcik")
-		signOut(p)
+		wantPageText(t, p, "Od teraz logujesz się loginem "+dp.GeneratedLogin+".", "Jędrzej", "Wójcik")
+		browserSignOut(p)
 
-		signIn(p, e.url, dp.GeneratedLogin, old.Password, false)
-		checkEntities(t, p, dp)
-		signOut(p)
-		signIn(p, e.url, old.Name, old.Password, true)
-		waitText(p, "został zastąpiony loginem "+dp.GeneratedLogin)
+		browserSignIn(p, e.url, dp.GeneratedLogin, old.Password, false)
+		checkEntityList(t, p, dp)
+		browserSignOut(p)
+		browserSignIn(p, e.url, old.Name, old.Password, true)
+		waitPageText(p, "został zastąpiony loginem "+dp.GeneratedLogin)
 	})
 
 	t.Run("generate: POTWIERDZAM forgotten, then confirmed by keyboard", func(t *testing.T) {
 		dp := e.person(demo.Generate2)
 		l := *dp.Login("Agnieszka.NK")
 		p := e.b.NewPage(t)
-		signIn(p, e.url, l.Name, l.Password, true)
+		browserSignIn(p, e.url, l.Name, l.Password, true)
 		p.WaitHeading("Potwierdź wybór loginu")
 		pw := p.FieldByLabel("Potwierdź dotychczasowym hasłem")
 		p.TabTo(pw)
 		p.Press(l.Password)
 		p.TabTo("main form button[type=submit]")
 		p.Press(browsertest.Enter)
-		waitText(p, "Zaznacz pole POTWIERDZAM.")
+		waitPageText(p, "Zaznacz pole POTWIERDZAM.")
 		e.screen(p, 12, "brak-potwierdzenia")
 
 		p.TabTo(pw)
@@ -360,18 +360,18 @@ func TestBrowserE2E(t *testing.T) {
 		p.TabTo("main form button[type=submit]")
 		p.Press(browsertest.Enter)
 		p.WaitHeading("Dane konta")
-		wantText(t, p, "Od teraz logujesz się loginem "+dp.GeneratedLogin+".", "Agnieszka", "Nowak-Kowalska", "+48 698 555 012")
+		wantPageText(t, p, "Od teraz logujesz się loginem "+dp.GeneratedLogin+".", "Agnieszka", "Nowak-Kowalska", "+48 698 555 012")
 		p.TabTo("main a[href='/podmioty']")
 		p.Press(browsertest.Enter)
-		checkEntities(t, p, dp)
+		checkEntityList(t, p, dp)
 	})
 
 	t.Run("no active login: the correct password still does not sign in", func(t *testing.T) {
 		dp := e.person(demo.NoActiveLogin)
 		p := e.b.NewPage(t)
 		for _, l := range dp.Logins {
-			signIn(p, e.url, l.Name, l.Password, true)
-			waitText(p, wrongCredentials)
+			browserSignIn(p, e.url, l.Name, l.Password, true)
+			waitPageText(p, wrongCredentials)
 			if h := p.Heading(); h != "Logowanie" {
 				t.Errorf("inactive %s reached %q", l.Name, h)
 			}
