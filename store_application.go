@@ -5,11 +5,12 @@ import "context"
 // ApplicationStore is the part of Store serving access applications
 // (wnioski), their approval, and grant revocation and extension (issue 6).
 type ApplicationStore interface {
-	// CreateApplication inserts app (its ID, CreatedAt and UpdatedAt are
-	// set when zero) and the audit events in one transaction; events
-	// without a PersonID get the applicant's person. An unknown EntityID or
+	// CreateApplication inserts app (its ID set; CreatedAt and UpdatedAt
+	// when zero) and the audit events that events returns for it, called
+	// once the id is known (nil: none), in one transaction; events without
+	// a PersonID get the applicant's person. An unknown EntityID or
 	// ExtendsGrantID gives ErrNotFound.
-	CreateApplication(ctx context.Context, app *Application, events []AuditEvent) error
+	CreateApplication(ctx context.Context, app *Application, events func(app *Application) []AuditEvent) error
 	// Application returns one application; ErrNotFound when there is none.
 	Application(ctx context.Context, id int64) (*Application, error)
 	// Applications returns the applications matching f, newest first.

@@ -54,6 +54,7 @@ func RunTests(t *testing.T, open func(t testing.TB) jedenlogin.Store) {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
 	}
 	runAccountTests(t, open)
+	runApplicationTests(t, open)
 }
 
 // t0 is the suite's clock: whole seconds, UTC, so every backend keeps it exactly.
