@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"runtime/debug"
 	"slices"
 	"time"
@@ -26,9 +27,11 @@ type Importer struct {
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
 	// MemoryLimit is the soft limit of the Go heap while Import runs
-	// (runtime/debug.SetMemoryLimit), restored when it returns: 0 means
-	// DefaultMemoryLimit, negative leaves the runtime alone. A limit the
-	// program or the GOMEMLIMIT environment variable already set is kept.
+	// (runtime/debug.SetMemoryLimit), with the proportional collector off
+	// so the heap is collected only near the limit; both are restored when
+	// Import returns. 0 means DefaultMemoryLimit, negative leaves the
+	// runtime alone, and so does a limit or GC percentage the program or
+	// the GOMEMLIMIT or GOGC environment variables already set.
 	MemoryLimit int64
 }
 
@@ -99,14 +102,18 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, size int64) (*Summa
 		now = im.Now
 	}
 	start := now()
-	if lim := im.MemoryLimit; lim >= 0 {
+	if lim := im.MemoryLimit; lim >= 0 && debug.SetMemoryLimit(-1) == math.MaxInt64 && os.Getenv("GOGC") == "" {
+		// Collect only when the heap nears the limit: the file's rows stay
+		// live until the write, so collections on the way would mark them
+		// again and again for little gain.
 		if lim == 0 {
 			lim = DefaultMemoryLimit
 		}
-		if prev := debug.SetMemoryLimit(-1); prev == math.MaxInt64 {
-			debug.SetMemoryLimit(lim)
-			defer debug.SetMemoryLimit(prev)
-		}
+		prevLimit, prevPercent := debug.SetMemoryLimit(lim), debug.SetGCPercent(-1)
+		defer func() {
+			debug.SetGCPercent(prevPercent)
+			debug.SetMemoryLimit(prevLimit)
+		}()
 	}
 	sum := &Summary{Grouping: map[jedenlogin.Grouping]int{}, Cases: map[jedenlogin.Case]int{}}
 
