@@ -151,7 +151,8 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, size int64) (*Summa
 			prog.clear()
 			return nil, err
 		}
-		prog.phase(fmt.Sprintf("Zapis do bazy: %d loginów, %d osób…", len(batch.Logins), len(batch.NewPersons)+len(batch.UpdatedPersons)))
+		prog.phase(fmt.Sprintf("Zapis do bazy: %s, %s…", pluralDigits(len(batch.Logins), "login", "loginy", "loginów"),
+			pluralDigits(len(batch.NewPersons)+len(batch.UpdatedPersons), "osoba", "osoby", "osób")))
 		err = im.Store.ApplyImport(ctx, batch)
 		if errors.Is(err, jedenlogin.ErrImportConflict) && attempt < ImportConflictAttempts {
 			continue
