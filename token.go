@@ -69,3 +69,11 @@ func TokenHash(secret string) string {
 	sum := sha256.Sum256([]byte(secret))
 	return hex.EncodeToString(sum[:])
 }
+
+// Audit actions of account self-service (besides AuditPasswordChanged,
+// AuditContactChanged and AuditRecoveryRequested).
+const (
+	// AuditLoginRecovered: a login recovery link was used, with the right
+	// PESEL (outcome "ok") or a wrong one ("failed").
+	AuditLoginRecovered = "login_recovered"
+)

@@ -27,6 +27,10 @@ type sessionJSON struct {
 	// IdleSecondsLeft is what remains of the idle timeout, so the
 	// countdown does not depend on the client's clock.
 	IdleSecondsLeft *int `json:"idle_seconds_left,omitempty"`
+	// PasswordChangeRequired: the password reached Config.PasswordMaxAge;
+	// only PUT /api/v1/me/password (and the session endpoints) answer
+	// until it is changed.
+	PasswordChangeRequired bool `json:"password_change_required"`
 }
 
 func sessionBody(rec *jedenlogin.PersonRecord, l *jedenlogin.Login) sessionJSON {
@@ -56,7 +60,9 @@ func (s *Server) apiSignIn(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, sessionBody(res.rec, res.login))
+	b := sessionBody(res.rec, res.login)
+	b.PasswordChangeRequired = s.passwordExpired(res.rec, res.login)
+	writeJSON(w, http.StatusOK, b)
 	return nil
 }
 
@@ -107,6 +113,7 @@ func (s *Server) signOut(w http.ResponseWriter, r *http.Request) error {
 // fullSessionBody adds the session's entity and deadlines.
 func (s *Server) fullSessionBody(a *authState) sessionJSON {
 	b := sessionBody(a.rec, a.login)
+	b.PasswordChangeRequired = s.passwordExpired(a.rec, a.login)
 	if a.sess.EntityID != "" {
 		b.EntityID = &a.sess.EntityID
 	}

@@ -26,6 +26,14 @@ const (
 	codeNotFound              = "not_found"
 	codeConflict              = "conflict"
 	codeInternal              = "internal"
+	// Account self-service.
+	codeWeakPassword    = "weak_password"    // the new password breaks the policy; "reasons" lists how
+	codePasswordExpired = "password_expired" // the password must be changed before anything else
+	codeInvalidCode     = "invalid_code"     // a wrong e-mail confirmation code
+	codeCodeExpired     = "code_expired"     // no e-mail change waits for a code, or its code expired
+	codePESELMismatch   = "pesel_mismatch"   // a wrong PESEL on the login recovery page
+	codeLinkExpired     = "link_expired"     // a recovery or confirmation link expired or was used
+	codeUnavailable     = "unavailable"      // the server cannot take the request now
 )
 
 // statusOf is the one table mapping error codes to HTTP statuses. Domain
@@ -43,6 +51,13 @@ var statusOf = map[string]int{
 	codeNotFound:              http.StatusNotFound,
 	codeConflict:              http.StatusConflict,
 	codeInternal:              http.StatusInternalServerError,
+	codeWeakPassword:          http.StatusUnprocessableEntity,
+	codePasswordExpired:       http.StatusForbidden,
+	codeInvalidCode:           http.StatusUnprocessableEntity,
+	codeCodeExpired:           http.StatusGone,
+	codePESELMismatch:         http.StatusUnprocessableEntity,
+	codeLinkExpired:           http.StatusGone,
+	codeUnavailable:           http.StatusServiceUnavailable,
 }
 
 // domainCodes translates the domain's error codes to API codes.

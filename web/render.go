@@ -20,7 +20,9 @@ var templateFS embed.FS
 var staticFS embed.FS
 
 // viewNames declares every page template; each is parsed with the layout.
-var viewNames = []string{"signin", "consolidation", "account", "entities", "extend", "error"}
+var viewNames = []string{"signin", "consolidation", "account", "entities", "extend", "error",
+	// Account self-service.
+	"profile", "contact", "password", "recovery_login", "recovery_password", "recovered_login", "email_confirm", "link_expired"}
 
 // views holds the parsed templates, one per page.
 type views struct {

@@ -190,6 +190,15 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /api/v1/me", s.api(s.authed(0, s.apiMe)))
 	mux.HandleFunc("PUT /api/v1/me/entity", s.api(s.authed(0, s.apiSelectEntity)))
 	mux.HandleFunc("GET /api/v1/admin/consolidation", s.api(s.authed(0, s.apiAdminConsolidation)))
+	// Account self-service (issue 5).
+	mux.HandleFunc("GET /api/v1/me/contact", s.api(s.authed(0, s.apiContact)))
+	mux.HandleFunc("PUT /api/v1/me/contact", s.api(s.authed(0, s.apiChangeContact)))
+	mux.HandleFunc("POST /api/v1/me/contact/verify", s.api(s.authed(0, s.apiVerifyContact)))
+	mux.HandleFunc("PUT /api/v1/me/password", s.api(s.authed(passwordRoute, s.apiChangePassword)))
+	mux.HandleFunc("POST /api/v1/recovery/login", s.api(s.apiRecoverLogin))
+	mux.HandleFunc("POST /api/v1/recovery/login/{token}", s.api(s.apiRecoveredLogin))
+	mux.HandleFunc("POST /api/v1/recovery/password", s.api(s.apiRecoverPassword))
+	mux.HandleFunc("POST /api/v1/recovery/password/{token}", s.api(s.apiResetPassword))
 	mux.HandleFunc("/api/", s.api(func(http.ResponseWriter, *http.Request) error {
 		return s.errf(codeNotFound, "error.not_found")
 	}))
@@ -206,6 +215,20 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /podmioty", s.page(s.authedPage(0, s.pageEntities)))
 	mux.HandleFunc("POST /podmioty/wybierz", s.page(s.authedPage(0, s.pageSelectEntity)))
 	mux.HandleFunc("GET /przedluz", s.page(s.authedPage(0, s.pageExtend)))
+	// Account self-service (issue 5).
+	mux.HandleFunc("GET /profil", s.page(s.authedPage(0, s.pageProfile)))
+	mux.HandleFunc("GET /profil/kontakt", s.page(s.authedPage(0, s.pageContact)))
+	mux.HandleFunc("POST /profil/kontakt", s.page(s.authedPage(0, s.pageContactPost)))
+	mux.HandleFunc("POST /profil/kontakt/kod", s.page(s.authedPage(0, s.pageContactCode)))
+	mux.HandleFunc("GET /profil/haslo", s.page(s.authedPage(passwordRoute, s.pagePassword)))
+	mux.HandleFunc("POST /profil/haslo", s.page(s.authedPage(passwordRoute, s.pagePasswordPost)))
+	for _, m := range []string{"GET ", "POST "} {
+		mux.HandleFunc(m+"/potwierdz-email/{token}", s.page(s.pageConfirmEmail))
+		mux.HandleFunc(m+"/odzyskaj-login", s.page(s.pageRecoverLogin))
+		mux.HandleFunc(m+"/odzyskaj-login/{token}", s.page(s.pageRecoveredLogin))
+		mux.HandleFunc(m+"/nie-pamietam-hasla", s.page(s.pageRecoverPassword))
+		mux.HandleFunc(m+"/reset-hasla/{token}", s.page(s.pageResetPassword))
+	}
 	mux.HandleFunc("/", s.page(func(http.ResponseWriter, *http.Request) error {
 		return s.errf(codeNotFound, "error.not_found")
 	}))

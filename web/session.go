@@ -111,6 +111,10 @@ const (
 	// confirmRoute marks the confirmation: a session ended because the
 	// person consolidated meanwhile answers 409 already_consolidated there.
 	confirmRoute
+	// passwordRoute marks the password change, reachable when the
+	// password has expired (Config.PasswordMaxAge); other routes then
+	// answer 403 password_expired or lead to the password change page.
+	passwordRoute
 )
 
 // sessionEnd tells why a request has no valid session although it carried
@@ -237,6 +241,9 @@ func (s *Server) authed(flags authFlags, h func(http.ResponseWriter, *http.Reque
 		if a.pending() && flags&sessionRoute == 0 {
 			return s.errf(codeConsolidationRequired, "consolidation.required")
 		}
+		if flags&(sessionRoute|passwordRoute) == 0 && s.passwordExpired(a.rec, a.login) {
+			return s.errf(codePasswordExpired, "password.expired")
+		}
 		return h(w, r, a)
 	}
 }
@@ -265,6 +272,10 @@ func (s *Server) authedPage(flags authFlags, h func(http.ResponseWriter, *http.R
 		}
 		if a.pending() && flags&sessionRoute == 0 {
 			http.Redirect(w, r, "/potwierdz-login", http.StatusSeeOther)
+			return nil
+		}
+		if flags&(sessionRoute|passwordRoute) == 0 && s.passwordExpired(a.rec, a.login) {
+			http.Redirect(w, r, "/profil/haslo", http.StatusSeeOther)
 			return nil
 		}
 		if r.Method == http.MethodPost && !sameToken(r.PostFormValue("csrf"), a.sess.CSRFToken) {

@@ -1,0 +1,280 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"jedenlogin"
+)
+
+// recoveryPage is the data of "Odzyskaj login" and "Nie pamiętasz hasła?".
+type recoveryPage struct {
+	Form url.Values // the values typed, kept after an error
+	Sent bool       // the request was accepted
+}
+
+// Get returns a form value for the template.
+func (p recoveryPage) Get(name string) string { return p.Form.Get(name) }
+
+// linkExpiredPage is the data of the page shown for a used or expired link.
+type linkExpiredPage struct {
+	Again     string // where to start again
+	AgainText string // the link's text
+}
+
+// renderLinkExpired shows the 410 page of an expired link with the way to
+// start again.
+func (s *Server) renderLinkExpired(w http.ResponseWriter, r *http.Request, he *httpError, again, againText string) {
+	s.render(w, r, he.Status(), "link_expired", &pageData{
+		Title: s.msg("recovery.link_expired_title"), Error: he.Message,
+		Data: linkExpiredPage{Again: again, AgainText: againText},
+	})
+}
+
+// recoveryForm renders a recovery form page; fields are required, and the
+// accepted request shows the one answer.
+func (s *Server) recoveryForm(w http.ResponseWriter, r *http.Request, view, title string, required []requiredField, accept func() error, sent string) error {
+	d := &pageData{Title: title, Fields: map[string]string{}}
+	if r.Method == http.MethodGet {
+		d.CSRF = s.preSessionToken(w, r)
+		d.Data = recoveryPage{Form: url.Values{}}
+		s.render(w, r, http.StatusOK, view, d)
+		return nil
+	}
+	_ = r.ParseForm()
+	p := recoveryPage{Form: r.PostForm}
+	d.Data = p
+	if !s.checkPreSessionToken(r) {
+		d.CSRF = s.preSessionToken(w, r)
+		d.Error = s.msg("error.form_expired")
+		s.render(w, r, http.StatusForbidden, view, d)
+		return nil
+	}
+	d.CSRF = s.preSessionToken(w, r)
+	for _, f := range required {
+		if strings.TrimSpace(r.PostFormValue(f.name)) == "" {
+			d.Fields[f.name] = f.message
+		}
+	}
+	if len(d.Fields) > 0 {
+		d.Error = s.msg("form.has_errors")
+		s.render(w, r, http.StatusBadRequest, view, d)
+		return nil
+	}
+	if err := accept(); err != nil {
+		he := s.toHTTPError(err)
+		if he.Code == codeInternal {
+			return he
+		}
+		d.Error = he.Message
+		if f, ok := he.Extra["field"].(string); ok {
+			d.Fields[f] = he.Message
+		}
+		setRetryAfter(w, he.RetryAfter)
+		s.render(w, r, he.Status(), view, d)
+		return nil
+	}
+	d.Data = recoveryPage{Form: url.Values{}, Sent: true}
+	d.Info = sent
+	s.render(w, r, http.StatusOK, view, d)
+	return nil
+}
+
+// requiredField is a form field that must not be empty, with its message.
+type requiredField struct{ name, message string }
+
+// recoveryRequired are the fields both recovery forms require.
+func (s *Server) recoveryRequired() []requiredField {
+	return []requiredField{
+		{"first_name", s.msg("recovery.required_first_name")},
+		{"last_name", s.msg("recovery.required_last_name")},
+		{"pesel", s.msg("recovery.required_pesel")},
+		{"email", s.msg("recovery.required_email")},
+	}
+}
+
+func formPtr(r *http.Request, name string) *string {
+	v := r.PostFormValue(name)
+	return &v
+}
+
+// pageRecoverLogin is GET and POST /odzyskaj-login ("ODZYSKAJ LOGIN").
+func (s *Server) pageRecoverLogin(w http.ResponseWriter, r *http.Request) error {
+	return s.recoveryForm(w, r, "recovery_login", s.msg("recovery.login_title"), s.recoveryRequired(),
+		func() error {
+			return s.acceptLoginRecovery(r.Context(), r, loginRecoveryRequest{
+				FirstName: formPtr(r, "first_name"), SecondName: formPtr(r, "second_name"), LastName: formPtr(r, "last_name"),
+				PESEL: formPtr(r, "pesel"), Email: formPtr(r, "email"),
+			})
+		}, s.msg("recovery.login_sent"))
+}
+
+// pageRecoverPassword is GET and POST /nie-pamietam-hasla ("Nie pamiętasz hasła?").
+func (s *Server) pageRecoverPassword(w http.ResponseWriter, r *http.Request) error {
+	required := append([]requiredField{{"login", s.msg("recovery.required_login")}}, s.recoveryRequired()...)
+	return s.recoveryForm(w, r, "recovery_password", s.msg("recovery.password_title"), required,
+		func() error {
+			return s.acceptPasswordRecovery(r.Context(), r, passwordRecoveryRequest{
+				Login: formPtr(r, "login"), FirstName: formPtr(r, "first_name"), LastName: formPtr(r, "last_name"),
+				PESEL: formPtr(r, "pesel"), Email: formPtr(r, "email"),
+			})
+		}, s.msg("recovery.password_sent"))
+}
+
+// recoveredLoginPage is the data of the login recovery link's page.
+type recoveredLoginPage struct {
+	Action string
+	Result *recoveredLogin // set once the right PESEL was entered
+}
+
+// pageRecoveredLogin is GET and POST /odzyskaj-login/{token}: asks for the
+// PESEL again and shows the login; "Link do odzyskania loginu wygasł." for
+// a used or expired link.
+func (s *Server) pageRecoveredLogin(w http.ResponseWriter, r *http.Request) error {
+	secret := r.PathValue("token")
+	p := &recoveredLoginPage{Action: "/odzyskaj-login/" + secret}
+	d := &pageData{Title: s.msg("recovery.login_title"), Data: p, Fields: map[string]string{}}
+	var err error
+	if r.Method == http.MethodGet {
+		_, _, err = s.usableToken(r.Context(), jedenlogin.TokenLoginRecovery, secret)
+	} else if !s.checkPreSessionToken(r) {
+		d.CSRF = s.preSessionToken(w, r)
+		d.Error = s.msg("error.form_expired")
+		s.render(w, r, http.StatusForbidden, "recovered_login", d)
+		return nil
+	} else if pesel := strings.TrimSpace(r.PostFormValue("pesel")); pesel == "" {
+		d.Fields["pesel"] = s.msg("recovery.required_pesel")
+		d.Error = s.msg("form.has_errors")
+		d.CSRF = s.preSessionToken(w, r)
+		s.render(w, r, http.StatusBadRequest, "recovered_login", d)
+		return nil
+	} else {
+		p.Result, err = s.showLogin(r.Context(), secret, pesel, s.clientAddr(r))
+	}
+	if err != nil {
+		he := s.toHTTPError(err)
+		switch he.Code {
+		case codeLinkExpired:
+			s.renderLinkExpired(w, r, he, "/odzyskaj-login", s.msg("recovery.login_again"))
+			return nil
+		case codePESELMismatch:
+			d.Error, d.Notice = he.Message, he.Notice
+			d.Fields["pesel"] = he.Message
+			d.CSRF = s.preSessionToken(w, r)
+			s.render(w, r, he.Status(), "recovered_login", d)
+			return nil
+		}
+		return he
+	}
+	d.CSRF = s.preSessionToken(w, r)
+	s.render(w, r, http.StatusOK, "recovered_login", d)
+	return nil
+}
+
+// pageResetPassword is GET and POST /reset-hasla/{token}: sets a new
+// password once ("Hasło zostało zmienione.").
+func (s *Server) pageResetPassword(w http.ResponseWriter, r *http.Request) error {
+	secret := r.PathValue("token")
+	tok, rec, err := s.usableToken(r.Context(), jedenlogin.TokenPasswordReset, secret)
+	var he *httpError
+	if errors.As(err, &he) && he.Code == codeLinkExpired {
+		s.renderLinkExpired(w, r, he, "/nie-pamietam-hasla", s.msg("recovery.password_again"))
+		return nil
+	} else if err != nil {
+		return err
+	}
+	l := rec.Login(tok.LoginID)
+	if l == nil {
+		s.renderLinkExpired(w, r, s.linkExpired(jedenlogin.TokenPasswordReset), "/nie-pamietam-hasla", s.msg("recovery.password_again"))
+		return nil
+	}
+	p := s.passwordData(rec, l)
+	p.Reset, p.Action = true, "/reset-hasla/"+secret
+	d := &pageData{Title: s.msg("recovery.reset_title"), Data: p, Fields: map[string]string{}}
+	if r.Method == http.MethodGet {
+		d.CSRF = s.preSessionToken(w, r)
+		s.render(w, r, http.StatusOK, "password", d)
+		return nil
+	}
+	if !s.checkPreSessionToken(r) {
+		d.CSRF = s.preSessionToken(w, r)
+		d.Error = s.msg("error.form_expired")
+		s.render(w, r, http.StatusForbidden, "password", d)
+		return nil
+	}
+	d.CSRF = s.preSessionToken(w, r)
+	next, repeat := r.PostFormValue("new"), r.PostFormValue("repeat")
+	s.checkNewFields(d, next, repeat)
+	if len(d.Fields) > 0 {
+		d.Error = s.msg("form.has_errors")
+		s.render(w, r, http.StatusBadRequest, "password", d)
+		return nil
+	}
+	if _, err := s.resetPassword(r.Context(), secret, next, s.clientAddr(r)); err != nil {
+		he := s.toHTTPError(err)
+		if he.Code == codeLinkExpired {
+			s.renderLinkExpired(w, r, he, "/nie-pamietam-hasla", s.msg("recovery.password_again"))
+			return nil
+		} else if he.Code == codeInternal {
+			return he
+		}
+		s.formError(d, he, "")
+		s.render(w, r, he.Status(), "password", d)
+		return nil
+	}
+	p.Done = true
+	d.Info = s.msg("password.changed")
+	s.render(w, r, http.StatusOK, "password", d)
+	return nil
+}
+
+// emailConfirmPage is the data of the e-mail confirmation link's page.
+type emailConfirmPage struct {
+	Action string
+	Email  string // the new address
+	Done   bool
+}
+
+// pageConfirmEmail is GET and POST /potwierdz-email/{token}: the mailed
+// link of an e-mail change; GET asks for the click, POST confirms (no
+// state change on GET).
+func (s *Server) pageConfirmEmail(w http.ResponseWriter, r *http.Request) error {
+	secret := r.PathValue("token")
+	expired := func(err error) error {
+		he := s.toHTTPError(err)
+		if he.Code == codeLinkExpired {
+			s.renderLinkExpired(w, r, he, "/profil/kontakt", s.msg("contact.again"))
+			return nil
+		}
+		return he
+	}
+	p := &emailConfirmPage{Action: "/potwierdz-email/" + secret}
+	d := &pageData{Title: s.msg("contact.confirm_title"), Data: p}
+	if r.Method == http.MethodGet {
+		tok, _, err := s.usableToken(r.Context(), jedenlogin.TokenEmailVerify, secret)
+		if err != nil {
+			return expired(err)
+		}
+		p.Email = decodeEmailChangeAddress(tok.Data)
+		d.CSRF = s.preSessionToken(w, r)
+		s.render(w, r, http.StatusOK, "email_confirm", d)
+		return nil
+	}
+	if !s.checkPreSessionToken(r) {
+		d.CSRF = s.preSessionToken(w, r)
+		d.Error = s.msg("error.form_expired")
+		s.render(w, r, http.StatusForbidden, "email_confirm", d)
+		return nil
+	}
+	email, err := s.confirmEmailLink(r.Context(), secret, s.clientAddr(r))
+	if err != nil {
+		return expired(err)
+	}
+	p.Email, p.Done = email, true
+	d.CSRF = s.preSessionToken(w, r)
+	d.Info = s.msg("contact.email_changed", email)
+	s.render(w, r, http.StatusOK, "email_confirm", d)
+	return nil
+}
