@@ -45,6 +45,13 @@ var transitions = map[ApplicationStatus][]ApplicationStatus{
 	ApplicationUnderReview: {ApplicationAccepted, ApplicationRejected},
 }
 
+// Audit actions of accounts created from applications, besides
+// AuditApplicationChanged and AuditGrantChanged.
+const (
+	AuditAccountCreated   = "account_created"   // an acceptance created a login (and person); an activation link was mailed
+	AuditAccountActivated = "account_activated" // the activation link set the first password
+)
+
 // ErrInvalidStatus: the application is not in a status from which the
 // requested change is allowed (e.g. accepting one that is not
 // rozpatrywany, withdrawing one already under review).

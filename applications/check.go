@@ -89,6 +89,10 @@ var (
 // MaxValidTo returns the latest ValidTo an application filed at now may ask for.
 func MaxValidTo(now time.Time) time.Time { return Day(now).AddDate(MaxValidityYears, 0, 0) }
 
+// DefaultValidTo is the end of validity of an application that asks for
+// none: a year from today.
+func DefaultValidTo(now time.Time) time.Time { return Day(now).AddDate(1, 0, 0) }
+
 // Normalize trims the application's text fields and sorts its scopes; the
 // function and e-mail address are lower-cased.
 func Normalize(app *jedenlogin.Application) {

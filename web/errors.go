@@ -58,6 +58,10 @@ var statusOf = map[string]int{
 	codePESELMismatch:         http.StatusUnprocessableEntity,
 	codeLinkExpired:           http.StatusGone,
 	codeUnavailable:           http.StatusServiceUnavailable,
+	codeNotApprover:           http.StatusForbidden,
+	codeHeadConflict:          http.StatusConflict,
+	codeInvalidStatus:         http.StatusConflict,
+	codeIdentityNotConfirmed:  http.StatusUnprocessableEntity,
 }
 
 // domainCodes translates the domain's error codes to API codes.

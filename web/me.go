@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"jedenlogin"
+	"jedenlogin/applications"
 )
 
 // accountJSON is the "account" object of the API: the person's account
@@ -30,6 +31,7 @@ func accountOf(p *jedenlogin.Person) accountJSON {
 
 // entityJSON is one element of "entities": a grant of the unified login.
 type entityJSON struct {
+	GrantID  int64    `json:"grant_id"`
 	ID       string   `json:"id"`
 	Name     string   `json:"name"`
 	Function string   `json:"function"`
@@ -51,9 +53,6 @@ type entityRow struct {
 	Extendable bool
 }
 
-// extendWindowMonths is how long before and after its end a grant may be extended.
-const extendWindowMonths = 3
-
 // entitiesOf returns the grants held by login loginID of rec — not merged
 // as duplicates, not revoked — with their entities, sorted by entity name
 // (then id, then function). Expired grants are listed with Valid false.
@@ -66,10 +65,7 @@ func (s *Server) entitiesOf(ctx context.Context, rec *jedenlogin.PersonRecord, l
 		}
 		row := entityRow{Grant: g, Entity: jedenlogin.Entity{ID: g.EntityID, Name: g.EntityID}, Valid: g.ValidAt(now)}
 		row.NotYet = !row.Valid && g.ValidFrom != nil && now.Before(*g.ValidFrom)
-		if g.ValidTo != nil {
-			end := g.ValidTo.AddDate(0, 0, 1)
-			row.Extendable = !now.Before(end.AddDate(0, -extendWindowMonths, 0)) && now.Before(end.AddDate(0, extendWindowMonths, 0))
-		}
+		row.Extendable = applications.Extendable(&g, now)
 		rows = append(rows, row)
 		ids = append(ids, g.EntityID)
 	}
@@ -100,7 +96,7 @@ func entitiesJSON(rows []entityRow) []entityJSON {
 	out := make([]entityJSON, 0, len(rows))
 	for _, r := range rows {
 		e := entityJSON{
-			ID: r.Entity.ID, Name: r.Entity.Name, Function: string(r.Grant.Function),
+			GrantID: r.Grant.ID, ID: r.Entity.ID, Name: r.Entity.Name, Function: string(r.Grant.Function),
 			Scopes: nonNil(r.Grant.Scopes), Valid: r.Valid,
 		}
 		if r.Grant.ValidTo != nil {

@@ -194,7 +194,7 @@ func TestPagesSignInAndTransition(t *testing.T) {
 		body = page(t, br.get("/podmioty"), 200, "PODMIOTY")
 		for _, want := range []string{
 			"I Liceum Ogólnokształcące", "II Liceum Ogólnokształcące", "p.o. Kierownika jednostki", "Pracownik",
-			"Zakresy dostępu", "30.04.2026", "bezterminowo", "ważne", "WYBIERZ", "PRZEDŁUŻ", `href="/przedluz?podmiot=LO2"`,
+			"Zakresy dostępu", "30.04.2026", "bezterminowo", "ważne", "WYBIERZ", "PRZEDŁUŻ", `href="/przedluz?upowaznienie=`,
 			`<th scope="col">`, "<caption>",
 		} {
 			if !strings.Contains(body, want) {
@@ -217,8 +217,8 @@ func TestPagesSignInAndTransition(t *testing.T) {
 			t.Errorf("acting for an entity without a grant: %d", rec.Code)
 		}
 		body = page(t, br.get("/przedluz?podmiot=LO2"), 200, "Przedłużenie upoważnienia")
-		if !strings.Contains(body, "nie jest jeszcze dostępne") {
-			t.Errorf("extension page pretends")
+		if !strings.Contains(body, "ZŁÓŻ WNIOSEK O PRZEDŁUŻENIE") || !strings.Contains(body, "II Liceum Ogólnokształcące") {
+			t.Errorf("extension page offers no extension application")
 		}
 
 		// Sign out.

@@ -22,7 +22,9 @@ var staticFS embed.FS
 // viewNames declares every page template; each is parsed with the layout.
 var viewNames = []string{"signin", "consolidation", "account", "entities", "extend", "error",
 	// Account self-service.
-	"profile", "contact", "password", "recovery_login", "recovery_password", "recovered_login", "email_confirm", "link_expired"}
+	"profile", "contact", "password", "recovery_login", "recovery_password", "recovered_login", "email_confirm", "link_expired",
+	// Access applications and grants.
+	"apply", "done", "my_applications", "queue", "application", "revoke", "activation"}
 
 // views holds the parsed templates, one per page.
 type views struct {

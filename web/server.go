@@ -199,6 +199,18 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/v1/recovery/login/{token}", s.api(s.apiRecoveredLogin))
 	mux.HandleFunc("POST /api/v1/recovery/password", s.api(s.apiRecoverPassword))
 	mux.HandleFunc("POST /api/v1/recovery/password/{token}", s.api(s.apiResetPassword))
+	// Access applications and grants (issue 6).
+	mux.HandleFunc("POST /api/v1/applications", s.api(s.apiApply))
+	mux.HandleFunc("GET /api/v1/applications", s.api(s.authed(0, s.apiApplications)))
+	mux.HandleFunc("GET /api/v1/applications/{id}", s.api(s.authed(0, s.apiApplication)))
+	mux.HandleFunc("POST /api/v1/applications/{id}/review", s.api(s.authed(0, s.apiReview)))
+	mux.HandleFunc("POST /api/v1/applications/{id}/accept", s.api(s.authed(0, s.apiAccept)))
+	mux.HandleFunc("POST /api/v1/applications/{id}/reject", s.api(s.authed(0, s.apiReject)))
+	mux.HandleFunc("POST /api/v1/applications/{id}/withdraw", s.api(s.authed(0, s.apiWithdraw)))
+	mux.HandleFunc("POST /api/v1/activation/{token}", s.api(s.apiActivate))
+	mux.HandleFunc("POST /api/v1/grants/{id}/revoke", s.api(s.authed(0, s.apiRevokeGrant)))
+	mux.HandleFunc("POST /api/v1/grants/{id}/extend", s.api(s.authed(0, s.apiExtendGrant)))
+	mux.HandleFunc("GET /api/v1/entities", s.api(s.apiEntities))
 	mux.HandleFunc("/api/", s.api(func(http.ResponseWriter, *http.Request) error {
 		return s.errf(codeNotFound, "error.not_found")
 	}))
@@ -215,6 +227,19 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /podmioty", s.page(s.authedPage(0, s.pageEntities)))
 	mux.HandleFunc("POST /podmioty/wybierz", s.page(s.authedPage(0, s.pageSelectEntity)))
 	mux.HandleFunc("GET /przedluz", s.page(s.authedPage(0, s.pageExtend)))
+	// Access applications and grants (issue 6).
+	mux.HandleFunc("POST /przedluz", s.page(s.authedPage(0, s.pageExtendPost)))
+	mux.HandleFunc("GET /wniosek", s.page(s.pageApply))
+	mux.HandleFunc("POST /wniosek", s.page(s.pageApplyPost))
+	mux.HandleFunc("GET /moje-wnioski", s.page(s.authedPage(0, s.pageMyApplications)))
+	mux.HandleFunc("GET /wnioski", s.page(s.authedPage(0, s.pageQueue)))
+	mux.HandleFunc("GET /wnioski/{id}", s.page(s.authedPage(0, s.pageApplication)))
+	mux.HandleFunc("POST /wnioski/{id}/wycofaj", s.page(s.authedPage(0, s.applicationAction(s.pageWithdraw))))
+	mux.HandleFunc("POST /wnioski/{id}/rozpatruj", s.page(s.authedPage(0, s.applicationAction(s.pageReview))))
+	mux.HandleFunc("POST /wnioski/{id}/akceptuj", s.page(s.authedPage(0, s.applicationAction(s.pageAccept))))
+	mux.HandleFunc("POST /wnioski/{id}/odrzuc", s.page(s.authedPage(0, s.applicationAction(s.pageReject))))
+	mux.HandleFunc("GET /upowaznienia/{id}/cofnij", s.page(s.authedPage(0, s.pageRevoke)))
+	mux.HandleFunc("POST /upowaznienia/{id}/cofnij", s.page(s.authedPage(0, s.pageRevokePost)))
 	// Account self-service (issue 5).
 	mux.HandleFunc("GET /profil", s.page(s.authedPage(0, s.pageProfile)))
 	mux.HandleFunc("GET /profil/kontakt", s.page(s.authedPage(0, s.pageContact)))
@@ -228,6 +253,7 @@ func (s *Server) routes() http.Handler {
 		mux.HandleFunc(m+"/odzyskaj-login/{token}", s.page(s.pageRecoveredLogin))
 		mux.HandleFunc(m+"/nie-pamietam-hasla", s.page(s.pageRecoverPassword))
 		mux.HandleFunc(m+"/reset-hasla/{token}", s.page(s.pageResetPassword))
+		mux.HandleFunc(m+"/aktywuj/{token}", s.page(s.pageActivation))
 	}
 	mux.HandleFunc("/", s.page(func(http.ResponseWriter, *http.Request) error {
 		return s.errf(codeNotFound, "error.not_found")

@@ -170,6 +170,15 @@ func (s *Server) loadSession(w http.ResponseWriter, r *http.Request, touch bool)
 		s.endSession(ctx, w, idHash)
 		return nil, sessionNone, nil
 	}
+	if sess.EntityID != "" && !stillActsFor(rec, l.ID, sess.EntityID, now) {
+		// The grant was revoked or expired: the session stops acting for
+		// the entity at once (LastSeenAt kept: this is not activity).
+		none := ""
+		if err := s.st.TouchSession(ctx, idHash, sess.LastSeenAt, &none); err != nil {
+			return nil, sessionNone, fmt.Errorf("clear entity of session: %w", err)
+		}
+		sess.EntityID = ""
+	}
 	idleFrom := sess.LastSeenAt
 	if touch {
 		if err := s.st.TouchSession(ctx, idHash, now, nil); err != nil {

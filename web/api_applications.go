@@ -1,0 +1,268 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+
+	"jedenlogin"
+)
+
+// applyRequest is the body of POST /api/v1/applications. The personal
+// fields are read only without a session (the public form); a signed-in
+// applicant applies with their account data.
+type applyRequest struct {
+	EntityID   string   `json:"entity_id"`
+	Function   string   `json:"function"`
+	Scopes     []string `json:"scopes"`
+	ValidTo    string   `json:"valid_to"`
+	FirstName  string   `json:"first_name"`
+	SecondName string   `json:"second_name"`
+	LastName   string   `json:"last_name"`
+	PESEL      string   `json:"pesel"`
+	Email      string   `json:"email"`
+	Phone      string   `json:"phone"`
+}
+
+// optionalSession returns the request's session when there is one (nil
+// otherwise); a person still pending consolidation gets 403
+// consolidation_required.
+func (s *Server) optionalSession(w http.ResponseWriter, r *http.Request) (*authState, error) {
+	a, _, err := s.loadSession(w, r, true)
+	if err != nil {
+		return nil, s.internal(err)
+	}
+	if a != nil && a.pending() {
+		return nil, s.errf(codeConsolidationRequired, "consolidation.required")
+	}
+	return a, nil
+}
+
+// apiApply is POST /api/v1/applications: a signed-in person applies with
+// their account data; without a session the public form's fields are
+// required. 201 with the application ("status":"zlozony"); 400
+// bad_request with "fields"; 404 for an unknown entity is a field error;
+// 409 conflict for a duplicate; 429 too_many_attempts for too many public
+// applications from one address.
+func (s *Server) apiApply(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.optionalSession(w, r)
+	if err != nil {
+		return err
+	}
+	var req applyRequest
+	if err := s.decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	in := applyInput{EntityID: req.EntityID, Function: req.Function, Scopes: req.Scopes, ValidTo: req.ValidTo,
+		Applicant: jedenlogin.Applicant{FirstName: req.FirstName, SecondName: req.SecondName, LastName: req.LastName,
+			PESEL: req.PESEL, Email: req.Email, Phone: req.Phone}}
+	app, e, _, err := s.submitApplication(r.Context(), a, in, s.clientAddr(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, applicationBody(app, e.Name))
+	return nil
+}
+
+// apiApplications is GET /api/v1/applications: the signed-in person's
+// applications; with ?queue=1 the open ones they may decide.
+func (s *Server) apiApplications(w http.ResponseWriter, r *http.Request, a *authState) error {
+	var rows []appRow
+	var err error
+	if r.URL.Query().Get("queue") == "1" {
+		rows, err = s.queue(r.Context(), a, s.now())
+	} else {
+		rows, err = s.myApplications(r.Context(), a)
+	}
+	if err != nil {
+		return s.internal(err)
+	}
+	out := make([]applicationJSON, 0, len(rows))
+	for _, row := range rows {
+		out = append(out, applicationBody(&row.App, row.Entity.Name))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"applications": out})
+	return nil
+}
+
+// apiApplication is GET /api/v1/applications/{id}, for its applicant and
+// for those who may decide it; 404 for anybody else.
+func (s *Server) apiApplication(w http.ResponseWriter, r *http.Request, a *authState) error {
+	id, err := s.idParam(r)
+	if err != nil {
+		return err
+	}
+	row, _, _, err := s.loadApplication(r.Context(), a, id, s.now())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, applicationBody(&row.App, row.Entity.Name))
+	return nil
+}
+
+// apiReview is POST /api/v1/applications/{id}/review: mark rozpatrywany.
+func (s *Server) apiReview(w http.ResponseWriter, r *http.Request, a *authState) error {
+	id, err := s.idParam(r)
+	if err != nil {
+		return err
+	}
+	row, err := s.review(r.Context(), a, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, applicationBody(&row.App, row.Entity.Name))
+	return nil
+}
+
+// apiAccept is POST /api/v1/applications/{id}/accept
+// {"identity_confirmed":true}; without the confirmation 422
+// identity_not_confirmed.
+func (s *Server) apiAccept(w http.ResponseWriter, r *http.Request, a *authState) error {
+	id, err := s.idParam(r)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		IdentityConfirmed bool `json:"identity_confirmed"`
+	}
+	if err := s.decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	row, err := s.accept(r.Context(), a, id, req.IdentityConfirmed)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, applicationBody(&row.App, row.Entity.Name))
+	return nil
+}
+
+// apiReject is POST /api/v1/applications/{id}/reject {"reason"}.
+func (s *Server) apiReject(w http.ResponseWriter, r *http.Request, a *authState) error {
+	id, err := s.idParam(r)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Reason string `json:"reason"`
+	}
+	if err := s.decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	row, err := s.reject(r.Context(), a, id, req.Reason)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, applicationBody(&row.App, row.Entity.Name))
+	return nil
+}
+
+// apiWithdraw is POST /api/v1/applications/{id}/withdraw, by the applicant.
+func (s *Server) apiWithdraw(w http.ResponseWriter, r *http.Request, a *authState) error {
+	id, err := s.idParam(r)
+	if err != nil {
+		return err
+	}
+	row, err := s.withdraw(r.Context(), a, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, applicationBody(&row.App, row.Entity.Name))
+	return nil
+}
+
+// apiActivate is POST /api/v1/activation/{token} {"new_password"}: 200
+// {"login"}; 422 weak_password; 410 link_expired.
+func (s *Server) apiActivate(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		NewPassword string `json:"new_password"`
+	}
+	if err := s.decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	login, err := s.activate(r.Context(), r.PathValue("token"), req.NewPassword, s.clientAddr(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"login": login})
+	return nil
+}
+
+// grantJSON is a grant in the answers of the grant endpoints.
+type grantJSON struct {
+	ID           int64    `json:"grant_id"`
+	EntityID     string   `json:"entity_id"`
+	EntityName   string   `json:"entity_name"`
+	Function     string   `json:"function"`
+	Scopes       []string `json:"scopes"`
+	ValidTo      *string  `json:"valid_to"`
+	Login        string   `json:"login"`
+	Revoked      bool     `json:"revoked"`
+	RevokeReason string   `json:"revoke_reason,omitempty"`
+}
+
+// apiRevokeGrant is POST /api/v1/grants/{id}/revoke {"reason"}: 200 with
+// the grant; 403 not_approver; 400 for a reason not on the list.
+func (s *Server) apiRevokeGrant(w http.ResponseWriter, r *http.Request, a *authState) error {
+	id, err := s.idParam(r)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Reason string `json:"reason"`
+	}
+	if err := s.decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	h, e, err := s.revokeGrant(r.Context(), a, id, req.Reason)
+	if err != nil {
+		return err
+	}
+	g := h.Grant
+	writeJSON(w, http.StatusOK, grantJSON{ID: g.ID, EntityID: g.EntityID, EntityName: e.Name, Function: string(g.Function),
+		Scopes: nonNil(g.Scopes), ValidTo: dateString(g.ValidTo), Login: h.LoginName, Revoked: true, RevokeReason: g.RevokeReason})
+	return nil
+}
+
+// apiExtendGrant is POST /api/v1/grants/{id}/extend (optional body
+// {"valid_to"}): the holder files an extension application; 201 with it.
+func (s *Server) apiExtendGrant(w http.ResponseWriter, r *http.Request, a *authState) error {
+	id, err := s.idParam(r)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		ValidTo string `json:"valid_to"`
+	}
+	if r.ContentLength != 0 {
+		if err := s.decodeJSON(w, r, &req); err != nil {
+			return err
+		}
+	}
+	app, e, _, err := s.extendGrant(r.Context(), a, id, req.ValidTo)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, applicationBody(app, e.Name))
+	return nil
+}
+
+// apiEntities is GET /api/v1/entities?q=…: entities by id prefix or name
+// (at most 20), for the application form. Entity names and numbers are
+// public registers.
+func (s *Server) apiEntities(w http.ResponseWriter, r *http.Request) error {
+	ents, err := s.st.SearchEntities(r.Context(), r.URL.Query().Get("q"), 20)
+	if err != nil {
+		return s.internal(fmt.Errorf("search entities: %w", err))
+	}
+	type entity struct {
+		ID       string `json:"id"`
+		Name     string `json:"name"`
+		Kind     string `json:"kind"`
+		ParentID string `json:"parent_id"`
+	}
+	out := make([]entity, 0, len(ents))
+	for _, e := range ents {
+		out = append(out, entity{ID: e.ID, Name: e.Name, Kind: e.Kind, ParentID: e.ParentID})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"entities": out})
+	return nil
+}

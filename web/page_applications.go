@@ -1,0 +1,227 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"jedenlogin"
+)
+
+// appView is an application as the pages show it.
+type appView struct {
+	appRow
+	StatusLabel string
+	// StatusClass is the CSS class of the status: status-ok accepted,
+	// status-expired rejected or withdrawn, "" open.
+	StatusClass string
+	// Submitted is the day it was filed, in Polish time: 10.03.2026.
+	Submitted string
+}
+
+// statusLabel is the Polish name of an application status (Appendix A).
+func (s *Server) statusLabel(st jedenlogin.ApplicationStatus) string {
+	switch st {
+	case jedenlogin.ApplicationSubmitted:
+		return s.msg("status.zlozony")
+	case jedenlogin.ApplicationUnderReview:
+		return s.msg("status.rozpatrywany")
+	case jedenlogin.ApplicationAccepted:
+		return s.msg("status.zaakceptowany")
+	case jedenlogin.ApplicationRejected:
+		return s.msg("status.odrzucony")
+	case jedenlogin.ApplicationWithdrawn:
+		return s.msg("status.wycofany")
+	}
+	return string(st)
+}
+
+func (s *Server) appViews(rows []appRow) []appView {
+	out := make([]appView, 0, len(rows))
+	for _, r := range rows {
+		v := appView{appRow: r, StatusLabel: s.statusLabel(r.App.Status), Submitted: r.App.CreatedAt.In(warsaw).Format("02.01.2006")}
+		switch r.App.Status {
+		case jedenlogin.ApplicationAccepted:
+			v.StatusClass = "status-ok"
+		case jedenlogin.ApplicationRejected, jedenlogin.ApplicationWithdrawn:
+			v.StatusClass = "status-expired"
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// myApplicationsPage is the data of "Moje wnioski".
+type myApplicationsPage struct {
+	Rows []appView
+}
+
+// pageMyApplications is GET /moje-wnioski: the person's applications with
+// POKAŻ WNIOSEK and, while zlozony, WYCOFAJ WNIOSEK.
+func (s *Server) pageMyApplications(w http.ResponseWriter, r *http.Request, a *authState) error {
+	rows, err := s.myApplications(r.Context(), a)
+	if err != nil {
+		return s.internal(err)
+	}
+	s.render(w, r, http.StatusOK, "my_applications", &pageData{
+		Title: s.msg("my_applications.title"), User: s.user(r, a, "my_applications"), CSRF: a.sess.CSRFToken,
+		Data: myApplicationsPage{Rows: s.appViews(rows)},
+	})
+	return nil
+}
+
+// queuePage is the data of the approver's "Wnioski".
+type queuePage struct {
+	Rows   []appView
+	Grants []managedGrant
+	// Done confirms a revocation ("OPERACJA ZAKOŃCZONA POMYŚLNIE").
+	Done string
+}
+
+// pageQueue is GET /wnioski: the open applications the person may decide
+// and the grants they may revoke (COFNIJ UPOWAŻNIENIE). After a
+// revocation (?cofnieto=ID) it confirms it.
+func (s *Server) pageQueue(w http.ResponseWriter, r *http.Request, a *authState) error {
+	ctx, now := r.Context(), s.now()
+	rows, err := s.queue(ctx, a, now)
+	if err != nil {
+		return s.internal(err)
+	}
+	grants, err := s.managedGrants(ctx, a, now)
+	if err != nil {
+		return s.internal(err)
+	}
+	p := queuePage{Rows: s.appViews(rows), Grants: grants}
+	if id, err := strconv.ParseInt(r.URL.Query().Get("cofnieto"), 10, 64); err == nil {
+		for _, g := range grants {
+			if g.Held.Grant.ID == id && g.Revoked {
+				p.Done = s.msg("grants.revoked_notice", g.Held.HolderName, g.Held.LoginName, g.Entity.Name)
+			}
+		}
+	}
+	s.render(w, r, http.StatusOK, "queue", &pageData{Title: s.msg("queue.title"), User: s.user(r, a, "queue"), CSRF: a.sess.CSRFToken, Data: p})
+	return nil
+}
+
+// applicationPage is the data of one application's page.
+type applicationPage struct {
+	appView
+	Mine, Decider bool
+	// CanWithdraw, CanReview, CanDecide: the actions offered.
+	CanWithdraw, CanReview, CanDecide bool
+	Reason                            string // typed rejection reason, kept on an error
+	// Done confirms the action just taken ("OPERACJA ZAKOŃCZONA POMYŚLNIE").
+	Done string
+}
+
+// pageApplication is GET /wnioski/{id}: the application (POKAŻ WNIOSEK)
+// with the actions its applicant or approver may take. After an action
+// (?gotowe=STATUS, matching the status) it says "OPERACJA ZAKOŃCZONA
+// POMYŚLNIE".
+func (s *Server) pageApplication(w http.ResponseWriter, r *http.Request, a *authState) error {
+	id, err := s.idParam(r)
+	if err != nil {
+		return err
+	}
+	d, err := s.applicationData(r, a, id)
+	if err != nil {
+		return err
+	}
+	p := d.Data.(*applicationPage)
+	if done := r.URL.Query().Get("gotowe"); done != "" && done == string(p.App.Status) {
+		p.Done = s.doneLine(p.App.Status)
+	}
+	s.render(w, r, http.StatusOK, "application", d)
+	return nil
+}
+
+// doneLine says what the action that led to status st did.
+func (s *Server) doneLine(st jedenlogin.ApplicationStatus) string {
+	switch st {
+	case jedenlogin.ApplicationSubmitted:
+		return s.msg("application.done_submitted")
+	case jedenlogin.ApplicationUnderReview:
+		return s.msg("application.done_review")
+	case jedenlogin.ApplicationAccepted:
+		return s.msg("application.done_accepted")
+	case jedenlogin.ApplicationRejected:
+		return s.msg("application.done_rejected")
+	}
+	return s.msg("application.done_withdrawn")
+}
+
+func (s *Server) applicationData(r *http.Request, a *authState, id int64) (*pageData, error) {
+	row, mine, decider, err := s.loadApplication(r.Context(), a, id, s.now())
+	if err != nil {
+		return nil, err
+	}
+	st := row.App.Status
+	p := &applicationPage{appView: s.appViews([]appRow{row})[0], Mine: mine, Decider: decider,
+		CanWithdraw: mine && st == jedenlogin.ApplicationSubmitted,
+		CanReview:   decider && st == jedenlogin.ApplicationSubmitted,
+		CanDecide:   decider && st == jedenlogin.ApplicationUnderReview}
+	nav := "my_applications"
+	if decider {
+		nav = "queue"
+	}
+	return &pageData{Title: s.msg("application.title", id), User: s.user(r, a, nav), CSRF: a.sess.CSRFToken,
+		Data: p, Fields: map[string]string{}}, nil
+}
+
+// applicationAction runs a POST action on application {id} and goes back
+// to its page with "OPERACJA ZAKOŃCZONA POMYŚLNIE"; an expected refusal
+// (head conflict, wrong status, missing confirmation or reason) shows the
+// application again with the message.
+func (s *Server) applicationAction(act func(r *http.Request, a *authState, id int64) (*appRow, error)) func(http.ResponseWriter, *http.Request, *authState) error {
+	return func(w http.ResponseWriter, r *http.Request, a *authState) error {
+		id, err := s.idParam(r)
+		if err != nil {
+			return err
+		}
+		row, err := act(r, a, id)
+		if err == nil {
+			http.Redirect(w, r, "/wnioski/"+strconv.FormatInt(id, 10)+"?gotowe="+string(row.App.Status), http.StatusSeeOther)
+			return nil
+		}
+		var he *httpError
+		if !errors.As(err, &he) || he.Code == codeInternal || he.Code == codeNotFound {
+			return err
+		}
+		d, derr := s.applicationData(r, a, id)
+		if derr != nil {
+			return err
+		}
+		d.Error = he.Message
+		if f, ok := he.Extra["fields"].(map[string]string); ok {
+			d.Fields = f
+			d.Error = s.msg("form.has_errors")
+		}
+		if he.Code == codeIdentityNotConfirmed {
+			d.Fields = map[string]string{"identity_confirmed": he.Message}
+		}
+		d.Data.(*applicationPage).Reason = r.PostFormValue("reason")
+		s.render(w, r, he.Status(), "application", d)
+		return nil
+	}
+}
+
+// pageReview is POST /wnioski/{id}/rozpatruj.
+func (s *Server) pageReview(r *http.Request, a *authState, id int64) (*appRow, error) {
+	return s.review(r.Context(), a, id)
+}
+
+// pageAccept is POST /wnioski/{id}/akceptuj (checkbox
+// identity_confirmed: "osobiste stawiennictwo").
+func (s *Server) pageAccept(r *http.Request, a *authState, id int64) (*appRow, error) {
+	return s.accept(r.Context(), a, id, r.PostFormValue("identity_confirmed") == "tak")
+}
+
+// pageReject is POST /wnioski/{id}/odrzuc (reason).
+func (s *Server) pageReject(r *http.Request, a *authState, id int64) (*appRow, error) {
+	return s.reject(r.Context(), a, id, r.PostFormValue("reason"))
+}
+
+// pageWithdraw is POST /wnioski/{id}/wycofaj (WYCOFAJ WNIOSEK).
+func (s *Server) pageWithdraw(r *http.Request, a *authState, id int64) (*appRow, error) {
+	return s.withdraw(r.Context(), a, id)
+}

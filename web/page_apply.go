@@ -1,0 +1,227 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"jedenlogin"
+	"jedenlogin/applications"
+)
+
+// option is one radio button or checkbox of a form.
+type option struct {
+	Value, Label string
+	Checked      bool
+}
+
+// applyPage is the data of "Złóż wniosek o dostęp".
+type applyPage struct {
+	// SignedIn: the signed-in form (account data apply); otherwise the
+	// public form with the personal fields.
+	SignedIn bool
+	Account  jedenlogin.Applicant
+	Form     applyInput
+	// Query is the entity search; Entities the entities to choose from
+	// (the search results and the chosen one); Searched tells that a
+	// search ran.
+	Query    string
+	Entities []option
+	Searched bool
+	Funcs    []option
+	Scopes   []option
+	// MinDate and MaxDate bound valid_to (YYYY-MM-DD).
+	MinDate, MaxDate string
+}
+
+// knownScopes are the access scopes offered on the form, in order.
+var knownScopes = []string{"sio", applications.ScopeApplications}
+
+// applySession returns the page's session (nil without one) and whether
+// the handler is done (a pending person was sent to the transition).
+func (s *Server) applySession(w http.ResponseWriter, r *http.Request) (*authState, bool, error) {
+	a, _, err := s.loadSession(w, r, true)
+	if err != nil {
+		return nil, true, s.internal(err)
+	}
+	if a != nil && a.pending() {
+		http.Redirect(w, r, "/potwierdz-login", http.StatusSeeOther)
+		return nil, true, nil
+	}
+	return a, false, nil
+}
+
+// pageApply is GET /wniosek: "Złóż wniosek o dostęp", the signed-in form
+// or, without a session, the public one. ?podmiot=ID preselects an entity.
+func (s *Server) pageApply(w http.ResponseWriter, r *http.Request) error {
+	a, done, err := s.applySession(w, r)
+	if done || err != nil {
+		return err
+	}
+	now := s.now()
+	in := applyInput{Function: string(jedenlogin.FunctionEmployee), Scopes: []string{"sio"},
+		ValidTo: applications.DefaultValidTo(now).Format(time.DateOnly), EntityID: r.URL.Query().Get("podmiot")}
+	d := s.applyData(r, a, in, "", false)
+	if in.EntityID != "" {
+		if err := s.fillEntities(r, d, nil); err != nil {
+			return err
+		}
+	}
+	s.render(w, r, http.StatusOK, "apply", d)
+	return nil
+}
+
+// applyData builds the page data for the form with values in.
+func (s *Server) applyData(r *http.Request, a *authState, in applyInput, query string, searched bool) *pageData {
+	now := s.now()
+	p := applyPage{SignedIn: a != nil, Form: in, Query: query, Searched: searched,
+		MinDate: applications.Day(now).Format(time.DateOnly), MaxDate: applications.MaxValidTo(now).Format(time.DateOnly)}
+	if a != nil {
+		p.Account = applications.ApplicantFromAccount(a.rec, a.login)
+	}
+	for _, f := range []jedenlogin.Function{jedenlogin.FunctionHead, jedenlogin.FunctionActingHead, jedenlogin.FunctionEmployee} {
+		p.Funcs = append(p.Funcs, option{Value: string(f), Label: s.msg("function." + string(f)), Checked: in.Function == string(f)})
+	}
+	for _, sc := range knownScopes {
+		label := s.msg("apply.scope_sio")
+		if sc == applications.ScopeApplications {
+			label = s.msg("apply.scope_wnioski")
+		}
+		checked := false
+		for _, v := range in.Scopes {
+			checked = checked || v == sc
+		}
+		p.Scopes = append(p.Scopes, option{Value: sc, Label: label, Checked: checked})
+	}
+	d := &pageData{Title: s.msg("apply.title"), Data: &p, Fields: map[string]string{}}
+	if a != nil {
+		d.User, d.CSRF = s.user(r, a, "applications"), a.sess.CSRFToken
+	}
+	return d
+}
+
+// fillEntities sets the entities to choose from: found (the search
+// results) and the chosen entity, which stays selected. A sole result is
+// selected at once.
+func (s *Server) fillEntities(r *http.Request, d *pageData, found []jedenlogin.Entity) error {
+	p := d.Data.(*applyPage)
+	if len(found) == 1 && p.Form.EntityID == "" {
+		p.Form.EntityID = found[0].ID
+	}
+	seen := map[string]bool{}
+	if id := p.Form.EntityID; id != "" {
+		e, err := s.st.Entity(r.Context(), id)
+		switch {
+		case errors.Is(err, jedenlogin.ErrNotFound):
+			p.Form.EntityID = ""
+		case err != nil:
+			return s.internal(fmt.Errorf("apply: %w", err))
+		default:
+			p.Entities = append(p.Entities, option{Value: e.ID, Label: entityLabel(*e), Checked: true})
+			seen[e.ID] = true
+		}
+	}
+	for _, e := range found {
+		if !seen[e.ID] {
+			p.Entities = append(p.Entities, option{Value: e.ID, Label: entityLabel(e)})
+		}
+	}
+	return nil
+}
+
+// entityLabel is how an entity is named in a choice: "Name (id)".
+func entityLabel(e jedenlogin.Entity) string { return e.Name + " (" + e.ID + ")" }
+
+// pageApplyPost is POST /wniosek: with akcja=szukaj it searches entities
+// and shows the form again with everything typed kept; otherwise it files
+// the application. The signed-in applicant then sees the application; the
+// public form answers "OPERACJA ZAKOŃCZONA POMYŚLNIE".
+func (s *Server) pageApplyPost(w http.ResponseWriter, r *http.Request) error {
+	a, done, err := s.applySession(w, r)
+	if done || err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return s.errf(codeBadRequest, "request.invalid")
+	}
+	in := applyInput{
+		EntityID: strings.TrimSpace(r.PostFormValue("entity_id")), Function: r.PostFormValue("function"),
+		Scopes: r.PostForm["scopes"], ValidTo: strings.TrimSpace(r.PostFormValue("valid_to")),
+	}
+	if a == nil {
+		in.Applicant = jedenlogin.Applicant{FirstName: r.PostFormValue("first_name"), SecondName: r.PostFormValue("second_name"),
+			LastName: r.PostFormValue("last_name"), PESEL: r.PostFormValue("pesel"), Email: r.PostFormValue("email"), Phone: r.PostFormValue("phone")}
+	}
+	query := strings.TrimSpace(r.PostFormValue("szukaj"))
+	searching := r.PostFormValue("akcja") == "szukaj"
+	d := s.applyData(r, a, in, query, searching)
+	csrfOK := a != nil && sameToken(r.PostFormValue("csrf"), a.sess.CSRFToken) || a == nil && s.checkPreSessionToken(r)
+	if a == nil {
+		d.CSRF = s.preSessionToken(w, r)
+	}
+	if !csrfOK {
+		d.Error = s.msg("error.form_expired")
+		if err := s.fillEntities(r, d, nil); err != nil {
+			return err
+		}
+		s.render(w, r, http.StatusForbidden, "apply", d)
+		return nil
+	}
+	var found []jedenlogin.Entity
+	if query != "" {
+		found, err = s.st.SearchEntities(r.Context(), query, 20)
+		if err != nil {
+			return s.internal(fmt.Errorf("apply: search: %w", err))
+		}
+	}
+	if searching {
+		if len(found) == 0 {
+			d.Notice = s.msg("apply.no_results")
+		}
+		if err := s.fillEntities(r, d, found); err != nil {
+			return err
+		}
+		s.render(w, r, http.StatusOK, "apply", d)
+		return nil
+	}
+	app, e, fields, err := s.submitApplication(r.Context(), a, in, s.clientAddr(r))
+	if err != nil {
+		var he *httpError
+		if !errors.As(err, &he) || he.Code == codeInternal {
+			return err
+		}
+		if err := s.fillEntities(r, d, found); err != nil {
+			return err
+		}
+		d.Fields = fields
+		d.Error = he.Message
+		setRetryAfter(w, he.RetryAfter)
+		s.render(w, r, he.Status(), "apply", d)
+		return nil
+	}
+	if a != nil {
+		http.Redirect(w, r, "/wnioski/"+strconv.FormatInt(app.ID, 10)+"?gotowe="+string(app.Status), http.StatusSeeOther)
+		return nil
+	}
+	s.render(w, r, http.StatusOK, "done", &pageData{
+		Title: s.msg("done.title"),
+		Data: donePage{
+			Lines: []string{s.msg("apply.done_public", app.ID, e.Name), s.msg("apply.done_mail", app.Applicant.Email)},
+			Links: []link{{Href: "/logowanie", Text: s.msg("done.to_sign_in")}},
+		},
+	})
+	return nil
+}
+
+// donePage is the data of "OPERACJA ZAKOŃCZONA POMYŚLNIE".
+type donePage struct {
+	Lines []string
+	// Login, when set, is shown prominently (a new account's login).
+	Login string
+	Links []link
+}
+
+type link struct{ Href, Text string }
