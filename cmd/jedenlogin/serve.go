@@ -27,6 +27,7 @@ type serveFlags struct {
 	publicURL *string
 	proxies   []netip.Prefix
 	params    *password.Params
+	account   *accountFlags
 }
 
 func registerServeFlags(fs *flag.FlagSet, defaultDB string) *serveFlags {
@@ -47,6 +48,7 @@ func registerServeFlags(fs *flag.FlagSet, defaultDB string) *serveFlags {
 		return nil
 	})
 	f.params = hashFlags(fs)
+	f.account = registerAccountFlags(fs)
 	return f
 }
 
@@ -79,16 +81,29 @@ func serve(ctx context.Context, st jedenlogin.Store, f *serveFlags, logger *slog
 	if public == "" {
 		public = "http://" + *f.addr
 	}
+	mailer, mailDesc, err := f.account.mailer(public, logger)
+	if err != nil {
+		return err
+	}
+	policy, err := f.account.passwordPolicy()
+	if err != nil {
+		return err
+	}
 	srv, err := web.New(web.Config{
 		Store:          st,
 		Hasher:         &password.Hasher{Params: *f.params},
 		Logger:         logger,
 		TrustedProxies: f.proxies,
 		SecureCookies:  strings.HasPrefix(public, "https://"),
+		Mailer:         mailer,
+		PublicURL:      public,
+		PasswordPolicy: policy,
+		PasswordMaxAge: f.account.maxAge,
 	})
 	if err != nil {
 		return err
 	}
+	defer srv.Close() // after Shutdown: delivers the mail still queued
 	ln, err := net.Listen("tcp", *f.addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *f.addr, err)
@@ -101,7 +116,8 @@ func serve(ctx context.Context, st jedenlogin.Store, f *serveFlags, logger *slog
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	logger.Info("serving", "addr", ln.Addr().String(), "public_url", public)
+	logger.Info("serving", "addr", ln.Addr().String(), "public_url", public, "mail", mailDesc,
+		"password_policy", policy.Name, "password_max_age", f.account.maxAge.String())
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
@@ -131,6 +147,10 @@ func sweepSessions(ctx context.Context, st jedenlogin.Store, logger *slog.Logger
 		case now := <-t.C:
 			if _, err := st.DeleteExpiredSessions(ctx, now, now.Add(-web.DefaultIdleTimeout)); err != nil && ctx.Err() == nil {
 				logger.Warn("session sweep failed", "err", err)
+			}
+			// Used and expired one-time tokens are kept a day for support questions.
+			if _, err := st.DeleteExpiredTokens(ctx, now.Add(-24*time.Hour)); err != nil && ctx.Err() == nil {
+				logger.Warn("token sweep failed", "err", err)
 			}
 		}
 	}
