@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -68,8 +69,8 @@ func (f *accountFlags) mailer(public string, logger *slog.Logger) (mail.Sender, 
 		if u, err := url.Parse(public); err == nil && u.Hostname() != "" {
 			host = u.Hostname()
 		}
-		if !strings.Contains(host, ".") {
-			host += ".localdomain" // a domain part the Message-ID needs
+		if net.ParseIP(host) != nil || !strings.Contains(host, ".") {
+			host = "localhost.localdomain" // a domain name for From and Message-ID
 		}
 		from = "Konto SIO <noreply@" + host + ">"
 	}
