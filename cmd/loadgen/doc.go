@@ -14,8 +14,10 @@
 //	argon2   raw argon2id verifications per second, one goroutine per
 //	         GOMAXPROCS, with the default (OWASP) parameters
 //	signin   POST /api/v1/session for -users consolidated users with
-//	         argon2id hashes; sign-ins/s, p50/p99; with -compare the argon2
-//	         scenario runs first and the ratio is printed (target ≥ 90 %)
+//	         argon2id hashes; sign-ins/s, p50/p99; with -compare the raw
+//	         argon2id rate is measured too, in turns of 5 s alternating
+//	         with the sign-ins so that background load weighs on both
+//	         alike, and the ratio is printed (target ≥ 90 %)
 //	me       GET /api/v1/me with valid sessions of -users consolidated
 //	         users; req/s, p50/p99 (target ≥ 10,000 req/s, p99 < 10 ms)
 //	confirm  -persons persons (half `choose`, half `generate`) sign in and

@@ -50,19 +50,27 @@ const keepErrors = 5
 // op is one unit of work of one client: i counts that client's calls.
 type op func(ctx context.Context, client, i int) error
 
-// runFor runs fn from clients goroutines in a loop until d has passed (or
-// ctx ends, on Ctrl-C) and measures every call. A call started before the
-// end is not cancelled: it is waited for and counted.
+// runFor runs fn from clients goroutines in a loop for d (or until ctx
+// ends, on Ctrl-C) and measures the calls that complete within that window:
+// the rate is completions per second of a steady closed loop. Calls still
+// running when the window closes are not cancelled (the server would go on
+// hashing anyway); they are waited for and left out, so the next
+// measurement starts on an idle machine.
 func runFor(ctx context.Context, clients int, d time.Duration, fn op) result {
+	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
-	return spread(clients, func(client int, record func(time.Duration, error)) {
+	res := spread(clients, func(client int, record func(time.Duration, error)) {
 		for i := 0; ctx.Err() == nil; i++ {
-			start := time.Now()
+			begin := time.Now()
 			err := fn(context.WithoutCancel(ctx), client, i)
-			record(time.Since(start), err)
+			if ctx.Err() == nil {
+				record(time.Since(begin), err)
+			}
 		}
 	})
+	res.Elapsed = min(time.Since(start), d)
+	return res
 }
 
 // runN runs n calls of fn spread over clients goroutines (call i goes to
@@ -126,6 +134,22 @@ func spread(clients int, loop func(client int, record func(time.Duration, error)
 	res.Ops = len(res.Lat)
 	slices.Sort(res.Lat)
 	return res
+}
+
+// merge adds b's measurements to a's: operations, errors, time and
+// latencies; b's labels win.
+func merge(a, b result) result {
+	b.Ops += a.Ops
+	b.Errors += a.Errors
+	b.Elapsed += a.Elapsed
+	b.Lat = append(b.Lat, a.Lat...)
+	slices.Sort(b.Lat)
+	for _, m := range a.FirstErrors {
+		if len(b.FirstErrors) < keepErrors {
+			b.FirstErrors = append(b.FirstErrors, m)
+		}
+	}
+	return b
 }
 
 // fmtDuration prints a latency with three significant digits.

@@ -30,51 +30,87 @@ type config struct {
 // argon2 measures raw argon2id verifications with one goroutine per
 // GOMAXPROCS, the ceiling for sign-ins.
 func argon2(ctx context.Context, cfg config) (result, error) {
-	h := &password.Hasher{Params: cfg.params}
-	hash, err := h.Hash(benchPassword)
-	if err != nil {
-		return result{}, fmt.Errorf("argon2: %w", err)
-	}
-	n := runtime.GOMAXPROCS(0)
-	res := runFor(ctx, n, cfg.duration, func(context.Context, int, int) error {
-		ok, err := h.Verify(hash, benchPassword)
-		if err == nil && !ok {
-			err = errors.New("the password does not verify")
-		}
-		return err
-	})
-	res.Scenario, res.Backend, res.Unit = "argon2id verify (raw)", "–", "hashes/s"
-	return res, nil
-}
-
-// signin measures POST /api/v1/session for cfg.users consolidated users.
-func signin(ctx context.Context, cfg config) (result, error) {
-	e, err := prepare(ctx, cfg, func(hash string) ([]byte, error) { return usersCSV(cfg.users, hash) })
+	measure, err := argon2Measure(cfg)
 	if err != nil {
 		return result{}, err
 	}
-	defer e.close()
-	res := runFor(ctx, cfg.clients, cfg.duration, func(ctx context.Context, client, i int) error {
-		login := userLogin((client*7919 + i) % cfg.users)
-		_, body, err := e.signIn(ctx, login, benchPassword)
-		if err != nil {
+	return measure(ctx, cfg.duration), nil
+}
+
+// measureFunc runs a prepared scenario for d and returns what it measured.
+type measureFunc func(ctx context.Context, d time.Duration) result
+
+func argon2Measure(cfg config) (measureFunc, error) {
+	h := &password.Hasher{Params: cfg.params}
+	hash, err := h.Hash(benchPassword)
+	if err != nil {
+		return nil, fmt.Errorf("argon2: %w", err)
+	}
+	n := runtime.GOMAXPROCS(0)
+	return func(ctx context.Context, d time.Duration) result {
+		res := runFor(ctx, n, d, func(context.Context, int, int) error {
+			ok, err := h.Verify(hash, benchPassword)
+			if err == nil && !ok {
+				err = errors.New("the password does not verify")
+			}
 			return err
+		})
+		res.Scenario, res.Backend, res.Unit = "argon2id verify (raw)", "–", "hashes/s"
+		return res
+	}, nil
+}
+
+// compareSlice is how long each turn of signin -compare lasts: the raw
+// rate and the sign-in rate are measured in alternating turns, so that
+// other work on the machine weighs on both alike.
+const compareSlice = 5 * time.Second
+
+// signin measures POST /api/v1/session for cfg.users consolidated users.
+// With cfg.compare it also returns the raw argon2id rate, measured in
+// turns alternating with the sign-ins over the same total time each.
+func signin(ctx context.Context, cfg config) (raw, res result, err error) {
+	e, err := prepare(ctx, cfg, func(hash string) ([]byte, error) { return usersCSV(cfg.users, hash) })
+	if err != nil {
+		return raw, res, err
+	}
+	defer e.close()
+	measure := func(ctx context.Context, d time.Duration) result {
+		return runFor(ctx, cfg.clients, d, func(ctx context.Context, client, i int) error {
+			login := userLogin((client*7919 + i) % cfg.users)
+			_, body, err := e.signIn(ctx, login, benchPassword)
+			if err != nil {
+				return err
+			}
+			var s struct {
+				Login                 string `json:"login"`
+				ConsolidationRequired bool   `json:"consolidation_required"`
+			}
+			if err := json.Unmarshal(body, &s); err != nil {
+				return fmt.Errorf("sign-in answer: %w", err)
+			}
+			if s.Login != login || s.ConsolidationRequired {
+				return fmt.Errorf("sign-in answer %s for %s", body, login)
+			}
+			return nil
+		})
+	}
+	if !cfg.compare {
+		res = measure(ctx, cfg.duration)
+	} else {
+		rawMeasure, err := argon2Measure(cfg)
+		if err != nil {
+			return raw, res, err
 		}
-		var s struct {
-			Login                 string `json:"login"`
-			ConsolidationRequired bool   `json:"consolidation_required"`
+		turns := max(1, int(cfg.duration/compareSlice))
+		slice := cfg.duration / time.Duration(turns)
+		for range turns {
+			raw = merge(raw, rawMeasure(ctx, slice))
+			res = merge(res, measure(ctx, slice))
 		}
-		if err := json.Unmarshal(body, &s); err != nil {
-			return fmt.Errorf("sign-in answer: %w", err)
-		}
-		if s.Login != login || s.ConsolidationRequired {
-			return fmt.Errorf("sign-in answer %s for %s", body, login)
-		}
-		return nil
-	})
+	}
 	res.Scenario, res.Backend, res.Instances, res.Unit = "POST /api/v1/session", e.backend, len(e.urls), "sign-ins/s"
 	res.Target = "≥ 90 % of raw argon2id"
-	return res, nil
+	return raw, res, nil
 }
 
 // me measures GET /api/v1/me with valid sessions of cfg.users consolidated users.
