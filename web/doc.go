@@ -15,6 +15,13 @@
 // and every request with a session cookie has its session checked against
 // the idle and absolute timeouts before any handler runs.
 //
+// Account self-service (SPEC §7; profile, contact data, password change,
+// login and password recovery) mails codes and links built from
+// Config.PublicURL. Mail and the recovery lookups run in a bounded
+// background queue (background.go): a recovery form is answered alike, and
+// as fast, whether or not anything matched. Links carry one-time tokens
+// (jedenlogin.Token), stored hashed and spent atomically.
+//
 // Sign-in throttling (SPEC §8): a login name's failure counter is
 // incremented atomically BEFORE the password is checked, so parallel
 // attempts cannot test more passwords than the limit allows; a correct

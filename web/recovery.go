@@ -31,8 +31,10 @@ const (
 
 // Throttle keys of the recovery forms.
 func recoveryAddrKey(addr string) string { return "recovery-" + addrKey(addr) }
+// recoveryTargetKey names a target by a hash, so no PESEL is stored in the
+// throttle table.
 func recoveryTargetKey(kind jedenlogin.TokenKind, target string) string {
-	return "recovery-target:" + string(kind) + ":" + target
+	return "recovery-target:" + string(kind) + ":" + jedenlogin.TokenHash(target)[:32]
 }
 
 // tokenEmail is the Data of recovery tokens: the address the link went to.
