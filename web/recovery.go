@@ -31,6 +31,7 @@ const (
 
 // Throttle keys of the recovery forms.
 func recoveryAddrKey(addr string) string { return "recovery-" + addrKey(addr) }
+
 // recoveryTargetKey names a target by a hash, so no PESEL is stored in the
 // throttle table.
 func recoveryTargetKey(kind jedenlogin.TokenKind, target string) string {
