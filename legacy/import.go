@@ -125,7 +125,16 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, size int64) (*Summa
 		return nil, err
 	}
 	prog := newProgress(im.Progress, size, hint)
-	f, err := readFile(ctx, r, start, hint, prog)
+	// The snapshot comes first so that rows whose login the database has
+	// are only validated, never held: importing a file again costs little.
+	// A newer snapshot (after a conflict) can only have more logins.
+	prog.phase("Odczyt bazy danych…")
+	snap, err := im.Store.ImportSnapshot(ctx)
+	if err != nil {
+		prog.clear()
+		return nil, fmt.Errorf("import: read the database: %w", err)
+	}
+	f, err := readFile(ctx, r, start, hint, snap, prog)
 	if err != nil {
 		prog.clear()
 		return nil, err
@@ -141,10 +150,11 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, size int64) (*Summa
 
 	for attempt := 1; ; attempt++ {
 		prog.phase("Przygotowanie zapisu…")
-		snap, err := im.Store.ImportSnapshot(ctx)
-		if err != nil {
-			prog.clear()
-			return nil, fmt.Errorf("import: read the database: %w", err)
+		if attempt > 1 {
+			if snap, err = im.Store.ImportSnapshot(ctx); err != nil {
+				prog.clear()
+				return nil, fmt.Errorf("import: read the database: %w", err)
+			}
 		}
 		s := *sum
 		s.Grouping = map[jedenlogin.Grouping]int{}
@@ -216,19 +226,25 @@ type importFile struct {
 	active []bool
 	lines  []int32
 	n      int // legacy logins in logins (the rest are reserved ones of the last plan)
+	// present counts the rows skipped while reading because the database
+	// had their login.
+	present int
 }
 
 // readFile validates r and, while no error is found, turns its rows into
 // logins and grants.
-func readFile(ctx context.Context, r io.Reader, now time.Time, hint int, prog *progress) (*importFile, error) {
+func readFile(ctx context.Context, r io.Reader, now time.Time, hint int, snap *jedenlogin.ImportSnapshot, prog *progress) (*importFile, error) {
 	s := newScanner(now, hint)
 	f := &importFile{now: now}
-	if hint > 0 {
-		f.logins = make([]jedenlogin.Login, 0, hint+hint/8)
-		f.grants = make([]jedenlogin.Grant, 0, hint)
-		f.rowGrp = make([]int32, 0, hint)
-		f.active = make([]bool, 0, hint)
-		f.lines = make([]int32, 0, hint)
+	// Room for the new logins (fewer when the database has logins: some
+	// rows will be skipped, and a slice grows if that guess is short) and
+	// for the logins reserved for persons in case generate.
+	if n := max(hint-len(snap.Logins), hint/8); n > 0 {
+		f.logins = make([]jedenlogin.Login, 0, n+n/8)
+		f.grants = make([]jedenlogin.Grant, 0, n)
+		f.rowGrp = make([]int32, 0, n)
+		f.active = make([]bool, 0, n)
+		f.lines = make([]int32, 0, n)
 	}
 	times := &timeSlab{}
 	dates := map[time.Time]*time.Time{}
@@ -238,6 +254,10 @@ func readFile(ctx context.Context, r io.Reader, now time.Time, hint int, prog *p
 			if f.logins != nil { // the file will not be imported: stop holding rows
 				f.logins, f.grants, f.rowGrp, f.active, f.lines = nil, nil, nil, nil, nil
 			}
+			return
+		}
+		if _, ok := snap.Logins[row.Login]; ok {
+			f.present++
 			return
 		}
 		f.logins = append(f.logins, jedenlogin.Login{
@@ -328,6 +348,7 @@ func (f *importFile) plan(ctx context.Context, st jedenlogin.Store, snap *jedenl
 	// logins the database has. The database only ever gains logins, so a
 	// login dropped for an older snapshot is rightly dropped for this one.
 	f.logins = f.logins[:f.n]
+	sum.LoginsPresent = f.present
 	kept := 0
 	for i := range f.n {
 		l, g := &f.logins[i], &f.grants[i]
