@@ -132,7 +132,8 @@ func (a *Application) Transition(to ApplicationStatus, now time.Time) error {
 // ApplicationFilter selects applications; zero fields match everything.
 // Entities and ChildrenOf together select applications at any of Entities
 // or at any entity whose parent is in ChildrenOf; with Parentless also at
-// entities without a parent.
+// entities without a parent or whose parent is not in the database (whose
+// heads an operator approves until the parent is imported).
 type ApplicationFilter struct {
 	ApplicantPersonID *int64
 	Entities          []string

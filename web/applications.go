@@ -116,7 +116,7 @@ func (s *Server) withEntities(ctx context.Context, apps []jedenlogin.Application
 	slices.Sort(ids)
 	byID := map[string]jedenlogin.Entity{}
 	if len(ids) > 0 {
-		ents, err := s.st.Entities(ctx, slices.Compact(ids))
+		ents, err := s.ruleEntities(ctx, slices.Compact(ids))
 		if err != nil {
 			return nil, fmt.Errorf("load entities of applications: %w", err)
 		}
@@ -133,6 +133,55 @@ func (s *Server) withEntities(ctx context.Context, apps []jedenlogin.Application
 		rows = append(rows, appRow{App: a, Entity: e})
 	}
 	return rows, nil
+}
+
+// ruleEntities returns the entities with these ids that exist, as the
+// approval rules see them: a parent that is not in the database counts as
+// none, so an operator approves the entity's head until the parent is
+// imported (the import warns about it in these words).
+func (s *Server) ruleEntities(ctx context.Context, ids []string) ([]jedenlogin.Entity, error) {
+	ents, err := s.st.Entities(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	known := map[string]bool{}
+	for _, e := range ents {
+		known[e.ID] = true
+	}
+	var parents []string
+	for _, e := range ents {
+		if e.ParentID != "" && !known[e.ParentID] {
+			parents = append(parents, e.ParentID)
+		}
+	}
+	if len(parents) > 0 {
+		slices.Sort(parents)
+		found, err := s.st.Entities(ctx, slices.Compact(parents))
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range found {
+			known[e.ID] = true
+		}
+	}
+	for i := range ents {
+		if ents[i].ParentID != "" && !known[ents[i].ParentID] {
+			ents[i].ParentID = ""
+		}
+	}
+	return ents, nil
+}
+
+// ruleEntity is ruleEntities for one entity; ErrNotFound when it does not exist.
+func (s *Server) ruleEntity(ctx context.Context, id string) (*jedenlogin.Entity, error) {
+	ents, err := s.ruleEntities(ctx, []string{id})
+	if err != nil {
+		return nil, err
+	}
+	if len(ents) == 0 {
+		return nil, fmt.Errorf("entity %s: %w", id, jedenlogin.ErrNotFound)
+	}
+	return &ents[0], nil
 }
 
 // myApplications returns the signed-in person's applications, newest first.
@@ -171,7 +220,7 @@ func (s *Server) loadApplication(ctx context.Context, a *authState, id int64, no
 	if err != nil {
 		return row, false, false, s.applicationError(err)
 	}
-	e, err := s.st.Entity(ctx, app.EntityID)
+	e, err := s.ruleEntity(ctx, app.EntityID)
 	if err != nil {
 		return row, false, false, s.internal(fmt.Errorf("entity of application %d: %w", id, err))
 	}
@@ -455,7 +504,7 @@ func (s *Server) mayDecide(ctx context.Context, a *authState, id int64, now time
 	if err != nil {
 		return s.applicationError(err)
 	}
-	e, err := s.st.Entity(ctx, app.EntityID)
+	e, err := s.ruleEntity(ctx, app.EntityID)
 	if err != nil {
 		return s.internal(fmt.Errorf("entity of application %d: %w", id, err))
 	}

@@ -38,7 +38,7 @@ func (s *Server) managedGrants(ctx context.Context, a *authState, now time.Time)
 		ids = append(ids, h.Grant.EntityID)
 	}
 	slices.Sort(ids)
-	entities, err := s.st.Entities(ctx, slices.Compact(ids))
+	entities, err := s.ruleEntities(ctx, slices.Compact(ids))
 	if err != nil {
 		return nil, fmt.Errorf("managed grants: %w", err)
 	}
@@ -71,7 +71,7 @@ func (s *Server) manageableGrant(ctx context.Context, a *authState, id int64, no
 	} else if err != nil {
 		return nil, nil, s.internal(fmt.Errorf("grant %d: %w", id, err))
 	}
-	e, err := s.st.Entity(ctx, h.Grant.EntityID)
+	e, err := s.ruleEntity(ctx, h.Grant.EntityID)
 	if err != nil {
 		return nil, nil, s.internal(fmt.Errorf("entity of grant %d: %w", id, err))
 	}

@@ -139,10 +139,12 @@ func testApplicationFilters(t *testing.T, open Opener) {
 	ctx := context.Background()
 	bb := newBuilder(t, s)
 	bb.entity("3000", "Kuratorium", "")
+	bb.entity("4000", "Szkoła bez zaimportowanego organu", "9999")
 	bb.apply(t, s)
 	atSchool := mustCreateApp(t, s, newApp("2000", jedenlogin.FunctionEmployee, w.p2))
 	atGmina := mustCreateApp(t, s, newApp("1000", jedenlogin.FunctionHead, 0))
 	atKO := mustCreateApp(t, s, newApp("3000", jedenlogin.FunctionEmployee, w.p1))
+	orphan := mustCreateApp(t, s, newApp("4000", jedenlogin.FunctionHead, 0))
 	ext := newApp("2000", jedenlogin.FunctionActingHead, w.p2)
 	ext.ExtendsGrantID = i64(w.g3)
 	extID := mustCreateApp(t, s, ext)
@@ -157,15 +159,15 @@ func testApplicationFilters(t *testing.T, open Opener) {
 		f    jedenlogin.ApplicationFilter
 		want []int64
 	}{
-		{"all, newest first", jedenlogin.ApplicationFilter{}, []int64{extID, atKO, atGmina, atSchool}},
-		{"limit", jedenlogin.ApplicationFilter{Limit: 2}, []int64{extID, atKO}},
+		{"all, newest first", jedenlogin.ApplicationFilter{}, []int64{extID, orphan, atKO, atGmina, atSchool}},
+		{"limit", jedenlogin.ApplicationFilter{Limit: 2}, []int64{extID, orphan}},
 		{"by applicant", jedenlogin.ApplicationFilter{ApplicantPersonID: i64(w.p2)}, []int64{extID, atSchool}},
 		{"at an entity", jedenlogin.ApplicationFilter{Entities: []string{"2000"}}, []int64{extID, atSchool}},
 		{"at children", jedenlogin.ApplicationFilter{ChildrenOf: []string{"1000"}}, []int64{extID, atSchool}},
 		{"at entities or children", jedenlogin.ApplicationFilter{Entities: []string{"1000"}, ChildrenOf: []string{"1000"}}, []int64{extID, atGmina, atSchool}},
-		{"parentless", jedenlogin.ApplicationFilter{Parentless: true}, []int64{atKO, atGmina}},
+		{"parentless (also with a parent not in the database)", jedenlogin.ApplicationFilter{Parentless: true}, []int64{orphan, atKO, atGmina}},
 		{"statuses", jedenlogin.ApplicationFilter{Statuses: []jedenlogin.ApplicationStatus{jedenlogin.ApplicationWithdrawn}}, []int64{atKO}},
-		{"parentless and open", jedenlogin.ApplicationFilter{Parentless: true, Statuses: []jedenlogin.ApplicationStatus{jedenlogin.ApplicationSubmitted}}, []int64{atGmina}},
+		{"parentless and open", jedenlogin.ApplicationFilter{Parentless: true, Statuses: []jedenlogin.ApplicationStatus{jedenlogin.ApplicationSubmitted}}, []int64{orphan, atGmina}},
 		{"extensions of a grant", jedenlogin.ApplicationFilter{ExtendsGrantID: i64(w.g3)}, []int64{extID}},
 		{"nothing", jedenlogin.ApplicationFilter{Entities: []string{"9999"}}, []int64{}},
 	}
@@ -424,21 +426,55 @@ func testAcceptRollsBack(t *testing.T, open Opener) {
 	}
 }
 
+// Barrier holds each caller of Wait until n callers have arrived or the
+// timeout has passed. A decision function that waits at it makes
+// acceptances that are not serialised overlap for sure (all n arrive
+// together), while serialised ones just wait out the timeout one by one.
+type Barrier struct {
+	mu      sync.Mutex
+	n       int
+	arrived int
+	timeout time.Duration
+}
+
+// NewBarrier returns a barrier for n callers.
+func NewBarrier(n int, timeout time.Duration) *Barrier { return &Barrier{n: n, timeout: timeout} }
+
+// Wait counts the caller and waits for the others or the timeout.
+func (b *Barrier) Wait() {
+	b.mu.Lock()
+	b.arrived++
+	b.mu.Unlock()
+	deadline := time.Now().Add(b.timeout)
+	for time.Now().Before(deadline) {
+		b.mu.Lock()
+		all := b.arrived >= b.n
+		b.mu.Unlock()
+		if all {
+			return
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
 // testAcceptConcurrentAtOneEntity: acceptances at one entity serialise, so
 // a rule checked against the entity's grants (here: at most one head)
-// holds under concurrency.
+// holds under concurrency. The applicants are different persons, so only
+// the entity's lock can serialise them; a barrier makes unserialised
+// decisions overlap.
 func testAcceptConcurrentAtOneEntity(t *testing.T, open Opener) {
 	s := open(t)
 	w := seed(t, s)
-	const n = 8
-	ids := make([]int64, n)
-	for i := range ids {
-		ids[i] = mustCreateApp(t, s, newApp("2000", jedenlogin.FunctionHead, w.p2))
+	persons := []int64{w.p1, w.p2, w.p3}
+	ids := make([]int64, len(persons))
+	for i, p := range persons {
+		ids[i] = mustCreateApp(t, s, newApp("2000", jedenlogin.FunctionHead, p))
 	}
 	errTaken := errors.New("a head exists")
+	barrier := NewBarrier(len(ids), 250*time.Millisecond)
 	var wg sync.WaitGroup
-	errs := make([]error, n)
-	for i := range n {
+	errs := make([]error, len(ids))
+	for i := range ids {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -448,8 +484,9 @@ func testAcceptConcurrentAtOneEntity(t *testing.T, open Opener) {
 						return nil, errTaken
 					}
 				}
+				barrier.Wait()
 				a.Application.Status = jedenlogin.ApplicationAccepted
-				a.NewGrant = &jedenlogin.Grant{LoginID: w.ann, EntityID: "2000", Function: jedenlogin.FunctionHead, CreatedAt: t0}
+				a.NewGrant = &jedenlogin.Grant{LoginID: a.Person.Logins[0].ID, EntityID: "2000", Function: jedenlogin.FunctionHead, CreatedAt: t0}
 				return nil, nil
 			})
 		}()
@@ -467,9 +504,13 @@ func testAcceptConcurrentAtOneEntity(t *testing.T, open Opener) {
 	if won != 1 {
 		t.Errorf("%d acceptances added a head, want exactly 1", won)
 	}
+	held, err := s.GrantsAt(context.Background(), []string{"2000"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	heads := 0
-	for _, g := range mustPerson(t, s, w.p2).Grants {
-		if g.EntityID == "2000" && g.Function == jedenlogin.FunctionHead {
+	for _, h := range held {
+		if h.Grant.Function == jedenlogin.FunctionHead {
 			heads++
 		}
 	}

@@ -138,7 +138,7 @@ func (s *Store) Applications(ctx context.Context, f jedenlogin.ApplicationFilter
 			or = append(or, "a.entity_id IN (SELECT id FROM entities WHERE parent_id IN ("+l+"))")
 		}
 		if f.Parentless {
-			or = append(or, "a.entity_id IN (SELECT id FROM entities WHERE parent_id = '')")
+			or = append(or, "a.entity_id IN (SELECT e.id FROM entities e WHERE e.parent_id = '' OR NOT EXISTS (SELECT 1 FROM entities p WHERE p.id = e.parent_id))")
 		}
 		where = append(where, "("+strings.Join(or, " OR ")+")")
 	}
