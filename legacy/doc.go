@@ -12,10 +12,17 @@
 // again changes nothing: logins already in the database (same name, exact
 // case) are skipped and counted.
 //
-// The import is built for a million rows on a small machine: rows are
-// checked with hand-written byte loops, repeated strings (names, hashes,
-// entity names, scopes) are shared through a bounded intern table, the rest
-// is copied into large byte arenas, and rows are turned into the batch's
-// logins and grants while the file is read, so no second copy of the file's
-// content is kept.
+// The import is built for a million rows on a small machine: one goroutine
+// reads and splits the CSV records while another checks them with
+// hand-written byte loops; repeated strings (names, hashes, entity names,
+// scopes) are shared through a bounded intern table and the rest is copied
+// into large byte arenas; rows are turned into the batch's logins and grants
+// while the file is read, so no second copy of the file's content is kept;
+// rows whose login the database already has are validated but not held; and
+// the Go heap is collected only near a memory limit while importing
+// (Importer.MemoryLimit).
+//
+// A new login of a person who has already moved to one login is merged at
+// once into the person's unified login (see Importer.Import): the person
+// keeps one login and nothing is lost.
 package legacy

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -335,4 +337,38 @@ func TestImportConflictReplans(t *testing.T) {
 			t.Errorf("persons %v; want the racing import's two, Jan with both logins", keys(ps))
 		}
 	})
+}
+
+func TestImportCancelled(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		st := storetest.Open(t, b.NewDSN(t))
+		rows := make([]rec, 3000)
+		for i := range rows {
+			rows[i] = base(fmt.Sprintf("LOGIN%d", i))
+		}
+		data := makeCSV(t, rows...)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		// Cancelled while the file is being read, after the snapshot.
+		_, err := importer(st).Import(ctx, &cancelReader{r: strings.NewReader(data), cancel: cancel}, 0)
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Import with a cancelled context: %v, want context.Canceled", err)
+		}
+		for table, n := range counts(t, st) {
+			if n != 0 {
+				t.Errorf("%s has %d rows after a cancelled import, want 0", table, n)
+			}
+		}
+	})
+}
+
+// cancelReader cancels its context on the first read.
+type cancelReader struct {
+	r      io.Reader
+	cancel context.CancelFunc
+}
+
+func (c *cancelReader) Read(p []byte) (int, error) {
+	c.cancel()
+	return c.r.Read(p)
 }
