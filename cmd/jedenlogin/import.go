@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"jedenlogin/legacy"
@@ -15,6 +16,7 @@ import (
 func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	db := dbFlag(fs)
+	warnFile := fs.String("warnings", "", "write every warning to this file (the terminal shows the first 50)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: jedenlogin import [--db DSN] FILE.csv")
 		fs.PrintDefaults()
@@ -47,20 +49,57 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var verr *legacy.ValidationError
 	if errors.As(err, &verr) {
 		for _, is := range verr.Errors {
-			fmt.Fprintf(stderr, "%s: error: %s\n", path, is)
+			fmt.Fprintf(stderr, "%s: błąd: %s\n", path, is)
 		}
-		for _, is := range verr.Warnings {
-			fmt.Fprintf(stderr, "%s: warning: %s\n", path, is)
+		if verr.ErrorsLeftOut > 0 {
+			fmt.Fprintf(stderr, "%s: … i %d kolejnych błędów\n", path, verr.ErrorsLeftOut)
 		}
-		fmt.Fprintf(stderr, "%s: %d error(s): nothing was imported. Correct the file and run the import again.\n", path, len(verr.Errors))
+		if err := reportWarnings(stderr, path, *warnFile, verr.Warnings, verr.WarningsLeftOut); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "%s: %v. Popraw plik i uruchom import ponownie.\n", path, verr)
 		return exitError{1}
 	}
 	if err != nil {
-		return fmt.Errorf("%s: %w (nothing was imported; the import can simply be run again)", path, err)
+		return fmt.Errorf("%s: %w (nic nie zaimportowano; import można po prostu uruchomić ponownie)", path, err)
 	}
-	for _, is := range sum.Warnings {
-		fmt.Fprintf(stderr, "%s: warning: %s\n", path, is)
+	if err := reportWarnings(stderr, path, *warnFile, sum.Warnings, sum.WarningsLeftOut); err != nil {
+		return err
 	}
 	fmt.Fprint(stdout, sum.String())
+	return nil
+}
+
+// shownWarnings is how many warnings the terminal shows; --warnings gets all.
+const shownWarnings = 50
+
+// reportWarnings prints the first warnings and, when asked, writes all of
+// them to a file.
+func reportWarnings(stderr io.Writer, path, file string, ws []legacy.Issue, leftOut int) error {
+	for i, is := range ws {
+		if i == shownWarnings {
+			fmt.Fprintf(stderr, "%s: … i %d kolejnych ostrzeżeń", path, len(ws)-shownWarnings+leftOut)
+			if file == "" {
+				fmt.Fprint(stderr, " (wszystkie zapisze opcja --warnings PLIK)")
+			}
+			fmt.Fprintln(stderr)
+			break
+		}
+		fmt.Fprintf(stderr, "%s: ostrzeżenie: %s\n", path, is)
+	}
+	if file == "" {
+		return nil
+	}
+	var b strings.Builder
+	for _, is := range ws {
+		fmt.Fprintf(&b, "%s: ostrzeżenie: %s\n", path, is)
+	}
+	if leftOut > 0 {
+		fmt.Fprintf(&b, "%s: … i %d kolejnych ostrzeżeń (nie zachowano)\n", path, leftOut)
+	}
+	if err := os.WriteFile(file, []byte(b.String()), 0o644); err != nil {
+		return fmt.Errorf("zapis ostrzeżeń: %w", err)
+	}
+	fmt.Fprintf(stderr, "%s: %d ostrzeżeń zapisano w %s\n", path, len(ws)+leftOut, file)
 	return nil
 }

@@ -15,12 +15,12 @@ import (
 func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("plan", flag.ContinueOnError)
 	db := dbFlag(fs)
-	format := fs.String("format", "text", "output: text (summary) or json (one object per person per line)")
+	format := fs.String("format", "text", "format: text (podsumowanie) lub json (jeden obiekt na osobę w wierszu)")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
 	if *format != "text" && *format != "json" {
-		fmt.Fprintf(stderr, "plan: --format must be text or json, not %q\n", *format)
+		fmt.Fprintf(stderr, "plan: --format przyjmuje text lub json, nie %q\n", *format)
 		return errUsage
 	}
 	st, err := openStore(ctx, *db, false)
@@ -50,15 +50,15 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 // printPlanSummary writes the persons per case and state and the grouping counts.
 func printPlanSummary(w io.Writer, sum *jedenlogin.PlanSummary) {
-	fmt.Fprintf(w, "Persons: %d   Logins: %d\n\n", sum.Persons, sum.Logins)
-	fmt.Fprintf(w, "%-18s %10s %10s %10s\n", "case", "pending", "done", "total")
+	fmt.Fprintf(w, "Osoby: %d   Loginy: %d\n\n", sum.Persons, sum.Logins)
+	fmt.Fprintf(w, "%-18s %10s %10s %10s\n", "przypadek", "pending", "done", "razem")
 	var tp, td int
 	for _, c := range jedenlogin.Cases {
 		p, d := sum.ByCaseState[c][jedenlogin.StatePending], sum.ByCaseState[c][jedenlogin.StateDone]
 		tp, td = tp+p, td+d
 		fmt.Fprintf(w, "%-18s %10d %10d %10d\n", c, p, d, p+d)
 	}
-	fmt.Fprintf(w, "%-18s %10d %10d %10d\n", "total", tp, td, tp+td)
-	fmt.Fprintf(w, "\nPersons grouped by PESEL: %d, by e-mail and name: %d, standing alone (one login): %d\n",
+	fmt.Fprintf(w, "%-18s %10d %10d %10d\n", "razem", tp, td, tp+td)
+	fmt.Fprintf(w, "\nOsoby rozpoznane po numerze PESEL: %d, po e-mailu i imieniu z nazwiskiem: %d, pojedyncze loginy: %d\n",
 		sum.ByGrouping[jedenlogin.GroupedByPESEL], sum.ByGrouping[jedenlogin.GroupedByEmail], sum.ByGrouping[jedenlogin.GroupedByLogin])
 }

@@ -33,12 +33,12 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	violations := v.Finish()
 	for _, vi := range violations {
-		fmt.Fprintf(stdout, "VIOLATION person %d: %s\n", vi.PersonID, vi.Message)
+		fmt.Fprintf(stdout, "NARUSZENIE (osoba %d): %s\n", vi.PersonID, vi.Message)
 	}
 	if len(violations) > 0 {
-		fmt.Fprintf(stdout, "verify: %d violation(s) in %d persons\n", len(violations), persons)
+		fmt.Fprintf(stdout, "verify: naruszeń: %d (sprawdzono osób: %d)\n", len(violations), persons)
 		return exitError{1}
 	}
-	fmt.Fprintf(stdout, "verify: OK, %d persons checked, no violations\n", persons)
+	fmt.Fprintf(stdout, "verify: OK, sprawdzono osób: %d, brak naruszeń\n", persons)
 	return nil
 }
