@@ -65,6 +65,9 @@ func (s *Server) pageApply(w http.ResponseWriter, r *http.Request) error {
 	in := applyInput{Function: string(jedenlogin.FunctionEmployee), Scopes: []string{"sio"},
 		ValidTo: applications.DefaultValidTo(now).Format(time.DateOnly), EntityID: r.URL.Query().Get("podmiot")}
 	d := s.applyData(r, a, in, "", false)
+	if a == nil {
+		d.CSRF = s.preSessionToken(w, r)
+	}
 	if in.EntityID != "" {
 		if err := s.fillEntities(r, d, nil); err != nil {
 			return err
@@ -98,7 +101,7 @@ func (s *Server) applyData(r *http.Request, a *authState, in applyInput, query s
 	}
 	d := &pageData{Title: s.msg("apply.title"), Data: &p, Fields: map[string]string{}}
 	if a != nil {
-		d.User, d.CSRF = s.user(r, a, "applications"), a.sess.CSRFToken
+		d.User, d.CSRF = s.user(r, a, "my_applications"), a.sess.CSRFToken
 	}
 	return d
 }

@@ -90,6 +90,9 @@ func checkLabels(t *testing.T, body string) {
 		if ty := typeRe.FindStringSubmatch(attrs); ty != nil && ty[1] == "hidden" {
 			continue
 		}
+		if strings.HasSuffix(attrs, " hidden") || strings.Contains(attrs, " hidden ") {
+			continue // not rendered (e.g. the username for password managers)
+		}
 		id := idRe.FindStringSubmatch(attrs)
 		if id == nil {
 			t.Errorf("input without id: %s", m[0])
