@@ -199,8 +199,10 @@ func specs() []personSpec {
 				function: jedenlogin.FunctionHead, scopes: []string{"sio", "wnioski"}, validity: longValid,
 				acceptedYear: 2019, email: "krystyna.wisniewska@sp3.swidnik.example", phone: "+48 81 751 20 33"},
 		},
-		expect:   "Jeden login już jest: po zalogowaniu od razu lista podmiotów.",
-		expectEN: "Already one login: signs in straight to the entity list.",
+		expect: "Jeden login już jest: po zalogowaniu od razu lista podmiotów. Jako kierownik SP nr 3 rozpatruje wnioski o dostęp " +
+			"do tej szkoły (menu Wnioski) – także te złożone przez formularz „Złóż wniosek o dostęp” na stronie logowania.",
+		expectEN: "Already one login: signs in straight to the entity list. As the head of SP nr 3 she decides access applications " +
+			"for that school (menu Wnioski), also those filed through the public form linked from the sign-in page.",
 	}, {
 		key: Choose, first: "Małgorzata", second: "Anna", last: "Dąbrowska", pesel: pesel("850722", "1248"),
 		want: jedenlogin.CaseChoose,
