@@ -10,6 +10,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"jedenlogin"
 
 	"jedenlogin/store/storetest"
 )
@@ -185,4 +188,54 @@ func TestCLIServeRefusesOutdatedSchema(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("plan after migrate-schema: exit %d\n%s%s", code, out, errOut)
 	}
+}
+
+func TestCLIUnlockAndCreateOperator(t *testing.T) {
+	sample := filepath.Join("..", "..", "testdata", "legacy-sample.csv")
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		dsn := b.NewDSN(t)
+		if code, _, errOut := cli(t, "import", "--db", dsn, sample); code != 0 {
+			t.Fatalf("import: %s", errOut)
+		}
+		st := storetest.Open(t, dsn)
+		var name string
+		if err := st.DB().QueryRow(`SELECT name FROM logins WHERE state = 'active' ORDER BY id LIMIT 1`).Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.Background()
+		now := time.Now()
+		for range 5 {
+			if _, _, err := st.RecordFailure(ctx, "login:"+name, now, 15*time.Minute, 5, 15*time.Minute); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if th, _ := st.ThrottleState(ctx, "login:"+name); th.BlockedUntil == nil {
+			t.Fatal("five failures did not block the name")
+		}
+		if code, out, errOut := cli(t, "unlock", "--db", dsn, name); code != 0 || !strings.Contains(out, name) {
+			t.Fatalf("unlock: exit %d %s%s", code, out, errOut)
+		}
+		if th, _ := st.ThrottleState(ctx, "login:"+name); th.BlockedUntil != nil || th.Failures != 0 {
+			t.Fatalf("after unlock the name is still counted: %+v", th)
+		}
+
+		if code, out, errOut := cli(t, "create-operator", "--db", dsn, name); code != 0 || !strings.Contains(out, "jest operatorem") {
+			t.Fatalf("create-operator: exit %d %s%s", code, out, errOut)
+		}
+		l, err := st.LoginByName(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec, err := st.Person(ctx, l.PersonID)
+		if err != nil || !rec.Person.Operator {
+			t.Fatalf("person of %s is not an operator: %v", name, err)
+		}
+		evs, err := st.Audit(ctx, jedenlogin.AuditFilter{Action: jedenlogin.AuditOperatorCreated})
+		if err != nil || len(evs) != 1 || evs[0].Subject != name {
+			t.Fatalf("operator change not audited: %v %+v", err, evs)
+		}
+		if code, _, errOut := cli(t, "create-operator", "--db", dsn, "NIEMA999"); code != 1 || !strings.Contains(errOut, "nie ma loginu NIEMA999") {
+			t.Fatalf("unknown login: exit %d %s", code, errOut)
+		}
+	})
 }

@@ -31,6 +31,7 @@ func commands() []command {
 		{"migrate-schema", "bring the database schema up to date", runMigrateSchema},
 		{"demo", "build a fresh demo database with every transition case, print its credentials and serve it", runDemo},
 		{"unlock", "lift the sign-in block of a login name: jedenlogin unlock [--db DSN] LOGIN", runUnlock},
+		{"create-operator", "make the person behind LOGIN an operator: jedenlogin create-operator [--db DSN] [--revoke] LOGIN", runCreateOperator},
 		{"help", "list the subcommands", nil},
 	}
 }
