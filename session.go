@@ -25,3 +25,28 @@ type Throttle struct {
 	WindowStart  time.Time
 	BlockedUntil *time.Time
 }
+
+// SessionView is what every signed-in request needs to know, read by
+// Store.SessionView in one query: the session, the login it is bound to,
+// that login's person (without logins and grants), and the grants the
+// login holds with their entities.
+type SessionView struct {
+	Session Session
+	// Login is the session's login and Person its person. Both are zero
+	// (ID 0) when either no longer exists or the login belongs to another
+	// person than Session.PersonID: such a session is not valid.
+	Login  Login
+	Person Person
+	// Grants are the grants Login holds, any state (revoked, merged and
+	// expired ones included), with their entities, by grant id; none when
+	// Login is zero.
+	Grants []GrantView
+}
+
+// GrantView is a grant with the entity it opens.
+type GrantView struct {
+	Grant Grant
+	// Entity is the grant's entity; only its ID is set when the entity
+	// does not exist.
+	Entity Entity
+}

@@ -78,6 +78,10 @@ type Store interface {
 	CreateSession(ctx context.Context, s *Session) error
 	// Session returns the session with this id hash.
 	Session(ctx context.Context, idHash string) (*Session, error)
+	// SessionView returns the session with this id hash together with its
+	// login, its person and the login's grants with their entities, in one
+	// read (see SessionView); ErrNotFound when there is no such session.
+	SessionView(ctx context.Context, idHash string) (*SessionView, error)
 	// TouchSession sets LastSeenAt (and EntityID when entityID is non-nil).
 	TouchSession(ctx context.Context, idHash string, at time.Time, entityID *string) error
 	// DeleteSession removes one session; removing a missing one is not an error.

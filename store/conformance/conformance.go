@@ -47,6 +47,7 @@ func RunTests(t *testing.T, open func(t testing.TB) jedenlogin.Store) {
 		{"Throttle", testThrottle},
 		{"ThrottleConcurrent", testThrottleConcurrent},
 		{"Sessions", testSessions},
+		{"SessionView", testSessionView},
 		{"Audit", testAudit},
 		{"AuditAppendOnly", testAuditAppendOnly},
 	}

@@ -11,10 +11,38 @@ import (
 	"jedenlogin"
 )
 
+// auditInsert appends one event and returns its id.
+var auditInsert = "INSERT INTO audit_events (" + colList(auditCols, "") + ") VALUES (" +
+	strings.TrimSuffix(strings.Repeat("?, ", len(auditCols)), ", ") + ") RETURNING id"
+
 // AppendAudit appends events to the audit log in one transaction; a zero
 // At becomes the current time.
 func (s *Store) AppendAudit(ctx context.Context, events ...jedenlogin.AuditEvent) error {
-	if len(events) == 0 {
+	switch len(events) {
+	case 0:
+		return nil
+	case 1:
+		// One statement is a transaction of its own: no BEGIN and COMMIT
+		// around it (most requests append exactly one event).
+		e := &events[0]
+		if e.At.IsZero() {
+			e.At = time.Now().UTC()
+		}
+		if !s.pg() {
+			s.wmu.Lock()
+			defer s.wmu.Unlock()
+		}
+		var err error
+		for attempt := 0; attempt < maxAttempts; attempt++ {
+			err = s.queryRowWrite(ctx, auditInsert, s.auditArgs(e)...).Scan(&e.ID)
+			if err == nil || !isRetryable(err) || ctx.Err() != nil {
+				break
+			}
+			time.Sleep(time.Duration(attempt+1) * 10 * time.Millisecond)
+		}
+		if err != nil {
+			return fmt.Errorf("append audit event %s: %w", e.Action, err)
+		}
 		return nil
 	}
 	return s.writeTx(ctx, func(tx *sql.Tx) error { return s.appendAudit(ctx, tx, events) })
@@ -24,15 +52,25 @@ func (s *Store) appendAudit(ctx context.Context, tx *sql.Tx, events []jedenlogin
 	if len(events) == 0 {
 		return nil
 	}
-	query := s.q("INSERT INTO audit_events (" + colList(auditCols, "") + ") VALUES (" +
-		strings.TrimSuffix(strings.Repeat("?, ", len(auditCols)), ", ") + ") RETURNING id")
+	query := s.q(auditInsert)
+	stmt := s.prepared(ctx, query)
+	if stmt != nil {
+		stmt = tx.StmtContext(ctx, stmt)
+		defer stmt.Close()
+	}
 	now := time.Now().UTC()
 	for i := range events {
 		e := &events[i]
 		if e.At.IsZero() {
 			e.At = now
 		}
-		if err := tx.QueryRowContext(ctx, query, s.auditArgs(e)...).Scan(&e.ID); err != nil {
+		var row *sql.Row
+		if stmt != nil {
+			row = stmt.QueryRowContext(ctx, s.auditArgs(e)...)
+		} else {
+			row = tx.QueryRowContext(ctx, query, s.auditArgs(e)...)
+		}
+		if err := row.Scan(&e.ID); err != nil {
 			return fmt.Errorf("append audit event %s: %w", e.Action, err)
 		}
 	}

@@ -14,7 +14,7 @@ import (
 // LoginByName returns the login with exactly this name (case-sensitive), or
 // jedenlogin.ErrNotFound.
 func (s *Store) LoginByName(ctx context.Context, name string) (*jedenlogin.Login, error) {
-	l, err := scanLogin(s.db.QueryRowContext(ctx, s.q("SELECT "+loginSelect+" FROM logins WHERE name = ?"), name))
+	l, err := scanLogin(s.queryRow(ctx, "SELECT "+loginSelect+" FROM logins WHERE name = ?", name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("login %q: %w", name, jedenlogin.ErrNotFound)
 	} else if err != nil {

@@ -22,7 +22,7 @@ type queryer interface {
 // Person returns the person with all their logins and grants, or
 // jedenlogin.ErrNotFound.
 func (s *Store) Person(ctx context.Context, id int64) (*jedenlogin.PersonRecord, error) {
-	rec, err := s.loadRecord(ctx, s.db, id, false)
+	rec, err := s.loadRecord(ctx, dbQueryer{s}, id, false)
 	if err != nil {
 		return nil, err
 	}

@@ -73,7 +73,7 @@ RETURNING failures, window_start, blocked_until`
 	}
 	var err error
 	for attempt := 0; attempt < maxAttempts; attempt++ {
-		err = s.db.QueryRowContext(ctx, s.q(query), args...).Scan(&th.Failures, &start, &until2)
+		err = s.queryRowWrite(ctx, query, args...).Scan(&th.Failures, &start, &until2)
 		if err == nil || !isRetryable(err) || ctx.Err() != nil {
 			break
 		}
@@ -94,7 +94,7 @@ RETURNING failures, window_start, blocked_until`
 func (s *Store) ThrottleState(ctx context.Context, key string) (jedenlogin.Throttle, error) {
 	th := jedenlogin.Throttle{Key: key}
 	var start, until timeCol
-	err := s.db.QueryRowContext(ctx, s.q("SELECT failures, window_start, blocked_until FROM throttles WHERE throttle_key = ?"), key).
+	err := s.queryRow(ctx, "SELECT failures, window_start, blocked_until FROM throttles WHERE throttle_key = ?", key).
 		Scan(&th.Failures, &start, &until)
 	if errors.Is(err, sql.ErrNoRows) {
 		return th, nil
@@ -132,7 +132,7 @@ func (s *Store) CreateSession(ctx context.Context, ss *jedenlogin.Session) error
 func (s *Store) Session(ctx context.Context, idHash string) (*jedenlogin.Session, error) {
 	ss := &jedenlogin.Session{}
 	var created, seen, expires timeCol
-	err := s.db.QueryRowContext(ctx, s.q("SELECT "+sessionCols+" FROM sessions WHERE id_hash = ?"), idHash).
+	err := s.queryRow(ctx, "SELECT "+sessionCols+" FROM sessions WHERE id_hash = ?", idHash).
 		Scan(&ss.IDHash, &ss.LoginID, &ss.PersonID, &ss.CSRFToken, &ss.EntityID, &created, &seen, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("session: %w", jedenlogin.ErrNotFound)
@@ -192,4 +192,162 @@ func (s *Store) DeleteExpiredSessions(ctx context.Context, now, idleBefore time.
 	}
 	n, err := res.RowsAffected()
 	return int(n), err
+}
+
+// scanFunc adapts a function to the scanner interface, so that the scan
+// helpers of records.go can be chained over the columns of one row.
+type scanFunc func(dest ...any) error
+
+func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
+
+// sessionViewQuery reads a session with its login and person and the
+// login's grants with their entities: one row per grant, or one row with an
+// empty grant (id 0) when there is none. Text columns come packed as in
+// ForEachPerson (see unitSep): every request reads this, and the SQLite
+// driver's cost grows with the number of columns.
+var sessionViewQuery = func() string {
+	grantInts := make([]string, len(grantPackedInts))
+	for i, c := range grantPackedInts {
+		switch c {
+		case "id", "login_id", "origin_login_id":
+			grantInts[i] = "COALESCE(g." + c + ", 0)"
+		default: // nullable anyway
+			grantInts[i] = "g." + c
+		}
+	}
+	grantText := packedSelect(nil, grantPackedText, "g")[len(", "):] +
+		" || '" + unitSep + "' || COALESCE(e.name, '') || '" + unitSep + "' || COALESCE(e.kind, '') || '" +
+		unitSep + "' || COALESCE(e.parent_id, '')"
+	return "SELECT s.login_id, s.person_id, s.created_at, s.last_seen_at, s.expires_at, " +
+		"s.csrf_token || '" + unitSep + "' || s.entity_id, " +
+		packedSelect(loginPackedInts, loginPackedText, "l") + ", " +
+		packedSelect(personPackedInts, personPackedText, "p") + ", " +
+		strings.Join(grantInts, ", ") + ", COALESCE(" + grantText + ", '')" +
+		" FROM sessions s" +
+		" JOIN logins l ON l.id = s.login_id AND l.person_id = s.person_id" +
+		" JOIN persons p ON p.id = s.person_id" +
+		" LEFT JOIN grants g ON g.login_id = s.login_id" +
+		" LEFT JOIN entities e ON e.id = g.entity_id" +
+		" WHERE s.id_hash = ? ORDER BY g.id"
+}()
+
+// SessionView returns the session with its login, its person and the
+// login's grants with their entities, read in one query, or
+// jedenlogin.ErrNotFound. When the session's login or person no longer
+// exists (or the login belongs to another person), the view holds the
+// session with a zero Login and Person and no grants.
+func (s *Store) SessionView(ctx context.Context, idHash string) (*jedenlogin.SessionView, error) {
+	v, clean, err := s.sessionViewPacked(ctx, idHash)
+	if err != nil {
+		return nil, fmt.Errorf("read session: %w", err)
+	}
+	if v != nil && clean {
+		return v, nil
+	}
+	// No row (no session, or one whose login or person is gone), or text
+	// holding the packing separator: read it piece by piece.
+	ss, err := s.Session(ctx, idHash)
+	if err != nil {
+		return nil, err
+	}
+	v = &jedenlogin.SessionView{Session: *ss}
+	rec, err := s.loadRecord(ctx, dbQueryer{s}, ss.PersonID, false)
+	if errors.Is(err, jedenlogin.ErrNotFound) {
+		return v, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("read session: %w", err)
+	}
+	l := rec.Login(ss.LoginID)
+	if l == nil {
+		return v, nil
+	}
+	v.Login, v.Person = *l, rec.Person
+	var ids []string
+	for _, g := range rec.Grants { // in id order
+		if g.LoginID == l.ID {
+			v.Grants = append(v.Grants, jedenlogin.GrantView{Grant: g, Entity: jedenlogin.Entity{ID: g.EntityID}})
+			ids = append(ids, g.EntityID)
+		}
+	}
+	if len(ids) > 0 {
+		ents, err := s.Entities(ctx, ids)
+		if err != nil {
+			return nil, fmt.Errorf("read session: %w", err)
+		}
+		for i := range v.Grants {
+			j, found := slices.BinarySearchFunc(ents, v.Grants[i].Entity.ID, func(e jedenlogin.Entity, id string) int { return strings.Compare(e.ID, id) })
+			if found {
+				v.Grants[i].Entity = ents[j]
+			}
+		}
+	}
+	return v, nil
+}
+
+// sessionViewPacked reads sessionViewQuery: nil when there is no row;
+// clean is false when some text did not split (it held unitSep).
+func (s *Store) sessionViewPacked(ctx context.Context, idHash string) (v *jedenlogin.SessionView, clean bool, err error) {
+	rows, err := s.query(ctx, sessionViewQuery, idHash)
+	if err != nil {
+		return nil, false, err
+	}
+	defer rows.Close()
+	clean = true
+	for rows.Next() {
+		var (
+			ss                       = jedenlogin.Session{IDHash: idHash}
+			created, seen, expires   timeCol
+			sessText, grantText      string
+			p                        jedenlogin.Person
+			g                        jedenlogin.Grant
+			from, to, revoked, grCre timeCol
+			grMerged                 sql.NullInt64
+			okP                      bool
+		)
+		// scanLoginPacked hands its columns on to scanPersonPacked, which
+		// hands them on to the grant's: the scan helpers of records.go
+		// over one row.
+		l, okL, err := scanLoginPacked(scanFunc(func(loginDest ...any) error {
+			var err error
+			p, okP, err = scanPersonPacked(scanFunc(func(personDest ...any) error {
+				dest := make([]any, 0, 6+len(loginDest)+len(personDest)+len(grantPackedInts)+1)
+				dest = append(dest, &ss.LoginID, &ss.PersonID, &created, &seen, &expires, &sessText)
+				dest = append(dest, loginDest...)
+				dest = append(dest, personDest...)
+				dest = append(dest, &g.ID, &g.LoginID, &from, &to, &revoked, &g.OriginLoginID, &grMerged, &grCre, &grantText)
+				return rows.Scan(dest...)
+			}))
+			return err
+		}))
+		if err != nil {
+			return nil, false, err
+		}
+		csrf, entity, okS := strings.Cut(sessText, unitSep)
+		if !okS || strings.Contains(entity, unitSep) || !okL || !okP {
+			clean = false
+		}
+		if v == nil {
+			ss.CSRFToken, ss.EntityID = csrf, entity
+			ss.CreatedAt, ss.LastSeenAt, ss.ExpiresAt = created.t, seen.t, expires.t
+			v = &jedenlogin.SessionView{Session: ss, Login: l, Person: p}
+		}
+		if g.ID == 0 {
+			continue
+		}
+		f := strings.Split(grantText, unitSep)
+		if len(f) != len(grantPackedText)+3 {
+			clean = false
+			continue
+		}
+		g.EntityID, g.Function, g.Scopes, g.RevokeReason = f[0], jedenlogin.Function(f[1]), splitScopes(f[2]), f[3]
+		g.ValidFrom, g.ValidTo, g.RevokedAt = from.ptr(), to.ptr(), revoked.ptr()
+		g.MergedInto = nullInt(grMerged)
+		g.CreatedAt = grCre.t
+		v.Grants = append(v.Grants, jedenlogin.GrantView{Grant: g,
+			Entity: jedenlogin.Entity{ID: g.EntityID, Name: f[4], Kind: f[5], ParentID: f[6]}})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, err
+	}
+	return v, clean, nil
 }

@@ -53,6 +53,9 @@ type Store struct {
 
 	qmu    sync.Mutex
 	qcache map[string]string
+
+	// stmts holds the prepared statements (SQLite only; prepared.go).
+	stmts stmtCache
 }
 
 var _ jedenlogin.Store = (*Store)(nil)
@@ -71,8 +74,10 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
+		// As many idle connections as open ones: a connection closed for
+		// being idle takes its statement cache (pgx) with it.
 		s.db.SetMaxOpenConns(20)
-		s.db.SetMaxIdleConns(10)
+		s.db.SetMaxIdleConns(20)
 		s.db.SetConnMaxIdleTime(5 * time.Minute)
 	} else {
 		s.backend = BackendSQLite
@@ -141,8 +146,11 @@ func sqliteDSN(p string) string {
 	return p + sep + q.Encode()
 }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+// Close closes the prepared statements and the database.
+func (s *Store) Close() error {
+	s.closeStmts()
+	return s.db.Close()
+}
 
 // Backend returns "sqlite" or "postgres".
 func (s *Store) Backend() string { return s.backend }
@@ -319,8 +327,14 @@ func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result
 		res sql.Result
 		err error
 	)
+	query = s.q(query)
+	st := s.prepared(ctx, query)
 	for attempt := 0; attempt < maxAttempts; attempt++ {
-		res, err = s.db.ExecContext(ctx, s.q(query), args...)
+		if st != nil {
+			res, err = st.ExecContext(ctx, args...)
+		} else {
+			res, err = s.db.ExecContext(ctx, query, args...)
+		}
 		if err == nil || !isRetryable(err) || ctx.Err() != nil {
 			break
 		}
