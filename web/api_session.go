@@ -61,7 +61,7 @@ func (s *Server) apiSignIn(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	b := sessionBody(res.rec, res.login)
-	b.PasswordChangeRequired = s.passwordExpired(res.rec, res.login)
+	b.PasswordChangeRequired = s.passwordExpired(&res.rec.Person, res.login)
 	writeJSON(w, http.StatusOK, b)
 	return nil
 }
@@ -113,7 +113,7 @@ func (s *Server) signOut(w http.ResponseWriter, r *http.Request) error {
 // fullSessionBody adds the session's entity and deadlines.
 func (s *Server) fullSessionBody(a *authState) sessionJSON {
 	b := sessionBody(a.rec, a.login)
-	b.PasswordChangeRequired = s.passwordExpired(a.rec, a.login)
+	b.PasswordChangeRequired = s.passwordExpired(a.person, a.login)
 	if a.sess.EntityID != "" {
 		b.EntityID = &a.sess.EntityID
 	}

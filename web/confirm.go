@@ -79,8 +79,10 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request, a *authState, n
 		}
 		return nil, err
 	}
-	ok, err := s.hasher.Verify(verifyAs.PasswordHash, pw)
-	if err != nil {
+	ok, err := s.verifyPassword(ctx, verifyAs.PasswordHash, pw)
+	if errors.Is(err, errHashingWait) {
+		return nil, s.internal(fmt.Errorf("confirm: %w", err))
+	} else if err != nil {
 		s.log.ErrorContext(ctx, "confirm: unusable password hash", "login_id", verifyAs.ID, "err", err)
 		ok = false
 	}
@@ -95,7 +97,7 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request, a *authState, n
 	// the chosen login keeps its password, rehashed when its hash is old.
 	newHash := ""
 	if c == jedenlogin.CaseGenerate || s.hasher.NeedsRehash(verifyAs.PasswordHash) {
-		if newHash, err = s.hasher.Hash(pw); err != nil {
+		if newHash, err = s.hashPassword(ctx, pw); err != nil {
 			return nil, s.internal(fmt.Errorf("confirm: hash: %w", err))
 		}
 	}

@@ -27,4 +27,12 @@
 // attempts cannot test more passwords than the limit allows; a correct
 // password clears the counter again. The per-address counter is incremented
 // after a failure.
+//
+// Hot paths (issue 4's speed figures): a request reads its session with
+// the login, the person and the login's grants in one query
+// (Store.SessionView); routes marked lightRoute (GET /api/v1/me) need
+// nothing more, the others load the person's whole record too. Activity
+// is written to the session at most every 30 s (touchInterval), so reads
+// stay reads. Password hashing runs at most GOMAXPROCS computations at
+// once (hashing.go): more would only slow each other down.
 package web

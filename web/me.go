@@ -60,13 +60,10 @@ func (s *Server) entitiesOf(ctx context.Context, rec *jedenlogin.PersonRecord, l
 	var rows []entityRow
 	var ids []string
 	for _, g := range rec.Grants {
-		if g.LoginID != loginID || g.MergedInto != nil || (g.RevokedAt != nil && !g.RevokedAt.After(now)) {
+		if g.LoginID != loginID || !listed(&g, now) {
 			continue
 		}
-		row := entityRow{Grant: g, Entity: jedenlogin.Entity{ID: g.EntityID, Name: g.EntityID}, Valid: g.ValidAt(now)}
-		row.NotYet = !row.Valid && g.ValidFrom != nil && now.Before(*g.ValidFrom)
-		row.Extendable = applications.Extendable(&g, now)
-		rows = append(rows, row)
+		rows = append(rows, newEntityRow(g, jedenlogin.Entity{ID: g.EntityID, Name: g.EntityID}, now))
 		ids = append(ids, g.EntityID)
 	}
 	if len(ids) > 0 {
@@ -85,11 +82,47 @@ func (s *Server) entitiesOf(ctx context.Context, rec *jedenlogin.PersonRecord, l
 			}
 		}
 	}
+	sortEntityRows(rows)
+	return rows, nil
+}
+
+// grantRows is entitiesOf for grants of one login read with their
+// entities (authState.grants on a lightRoute).
+func grantRows(gvs []jedenlogin.GrantView, now time.Time) []entityRow {
+	rows := make([]entityRow, 0, len(gvs))
+	for _, gv := range gvs {
+		if !listed(&gv.Grant, now) {
+			continue
+		}
+		e := gv.Entity
+		if e.Name == "" {
+			e.Name = e.ID
+		}
+		rows = append(rows, newEntityRow(gv.Grant, e, now))
+	}
+	sortEntityRows(rows)
+	return rows
+}
+
+// listed reports whether a grant of the login appears in its entity list:
+// not merged as a duplicate, not revoked (expired ones are listed).
+func listed(g *jedenlogin.Grant, now time.Time) bool {
+	return g.MergedInto == nil && (g.RevokedAt == nil || g.RevokedAt.After(now))
+}
+
+func newEntityRow(g jedenlogin.Grant, e jedenlogin.Entity, now time.Time) entityRow {
+	row := entityRow{Grant: g, Entity: e, Valid: g.ValidAt(now)}
+	row.NotYet = !row.Valid && g.ValidFrom != nil && now.Before(*g.ValidFrom)
+	row.Extendable = applications.Extendable(&row.Grant, now)
+	return row
+}
+
+// sortEntityRows sorts by entity name, then id, then function and grant.
+func sortEntityRows(rows []entityRow) {
 	slices.SortFunc(rows, func(a, b entityRow) int {
 		return cmp.Or(cmp.Compare(a.Entity.Name, b.Entity.Name), cmp.Compare(a.Entity.ID, b.Entity.ID),
 			cmp.Compare(a.Grant.Function, b.Grant.Function), cmp.Compare(a.Grant.ID, b.Grant.ID))
 	})
-	return rows, nil
 }
 
 func entitiesJSON(rows []entityRow) []entityJSON {

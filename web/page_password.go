@@ -74,7 +74,7 @@ func (s *Server) passwordData(rec *jedenlogin.PersonRecord, l *jedenlogin.Login)
 // pagePassword is GET /profil/haslo: "Aktualizuj hasło".
 func (s *Server) pagePassword(w http.ResponseWriter, r *http.Request, a *authState) error {
 	p := s.passwordData(a.rec, a.login)
-	p.Expired = s.passwordExpired(a.rec, a.login)
+	p.Expired = s.passwordExpired(a.person, a.login)
 	d := &pageData{Title: s.msg("password.title"), User: s.user(r, a, "profile"), CSRF: a.sess.CSRFToken, Data: p}
 	if p.Expired {
 		d.Notice = s.msg("password.expired")

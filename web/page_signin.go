@@ -77,7 +77,7 @@ func (s *Server) pageSignInPost(w http.ResponseWriter, r *http.Request) error {
 	target := "/podmioty"
 	if res.rec.Person.State != jedenlogin.StateDone {
 		target = "/potwierdz-login"
-	} else if s.passwordExpired(res.rec, res.login) {
+	} else if s.passwordExpired(&res.rec.Person, res.login) {
 		target = "/profil/haslo"
 	}
 	http.Redirect(w, r, target, http.StatusSeeOther)

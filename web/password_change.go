@@ -16,8 +16,8 @@ import (
 // passwordExpired reports whether the login's password reached
 // Config.PasswordMaxAge (see account.PasswordExpired); a person still
 // pending consolidation is never asked, the transition comes first.
-func (s *Server) passwordExpired(rec *jedenlogin.PersonRecord, l *jedenlogin.Login) bool {
-	return rec.Person.State == jedenlogin.StateDone && account.PasswordExpired(l, s.cfg.PasswordMaxAge, s.now())
+func (s *Server) passwordExpired(p *jedenlogin.Person, l *jedenlogin.Login) bool {
+	return p.State == jedenlogin.StateDone && account.PasswordExpired(l, s.cfg.PasswordMaxAge, s.now())
 }
 
 // reasonSameAsCurrent: the new password equals the one it replaces.
@@ -53,8 +53,10 @@ func (s *Server) checkPassword(ctx context.Context, a *authState, pw, during str
 		}
 		return err
 	}
-	ok, err := s.hasher.Verify(a.login.PasswordHash, pw)
-	if err != nil {
+	ok, err := s.verifyPassword(ctx, a.login.PasswordHash, pw)
+	if errors.Is(err, errHashingWait) {
+		return s.internal(fmt.Errorf("check password: %w", err))
+	} else if err != nil {
 		s.log.ErrorContext(ctx, "unusable password hash", "login_id", a.login.ID, "err", err)
 		ok = false
 	}
@@ -110,7 +112,7 @@ var errPasswordChanged = errors.New("password changed meanwhile")
 // non-empty oldHash must still be the login's hash (409 conflict
 // otherwise); "" replaces any hash. The login must be active.
 func (s *Server) setPassword(ctx context.Context, personID, loginID int64, oldHash, pw, actor, addr, via string, now time.Time) error {
-	hash, err := s.hasher.Hash(pw)
+	hash, err := s.hashPassword(ctx, pw)
 	if err != nil {
 		return s.internal(fmt.Errorf("hash new password: %w", err))
 	}

@@ -91,6 +91,7 @@ type Server struct {
 	policy  password.Policy
 	public  string // PublicURL without a trailing slash
 	bg      *background
+	hashing hashGate // bounds concurrent password hashing (hashing.go)
 }
 
 // New checks cfg, fills in defaults, parses the templates and the message
@@ -158,6 +159,7 @@ func New(cfg Config) (*Server, error) {
 		policy:  policy,
 		public:  public,
 		bg:      newBackground(cfg.Logger),
+		hashing: newHashGate(),
 	}
 	s.views, err = parseViews(s.templateFuncs())
 	if err != nil {
@@ -184,10 +186,10 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/v1/session", s.api(s.apiSignIn))
 	mux.HandleFunc("GET /api/v1/session", s.api(s.authed(sessionRoute|noTouch, s.apiSessionInfo)))
 	mux.HandleFunc("DELETE /api/v1/session", s.api(s.apiSignOut))
-	mux.HandleFunc("POST /api/v1/session/refresh", s.api(s.authed(sessionRoute, s.apiSessionRefresh)))
+	mux.HandleFunc("POST /api/v1/session/refresh", s.api(s.authed(sessionRoute|extendRoute, s.apiSessionRefresh)))
 	mux.HandleFunc("GET /api/v1/consolidation", s.api(s.authed(sessionRoute, s.apiConsolidationInfo)))
 	mux.HandleFunc("POST /api/v1/consolidation/confirm", s.api(s.authed(sessionRoute|confirmRoute, s.apiConfirm)))
-	mux.HandleFunc("GET /api/v1/me", s.api(s.authed(0, s.apiMe)))
+	mux.HandleFunc("GET /api/v1/me", s.api(s.authed(lightRoute, s.apiMe)))
 	mux.HandleFunc("PUT /api/v1/me/entity", s.api(s.authed(0, s.apiSelectEntity)))
 	mux.HandleFunc("GET /api/v1/admin/consolidation", s.api(s.authed(0, s.apiAdminConsolidation)))
 	// Account self-service (issue 5).
@@ -220,7 +222,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /logowanie", s.page(s.pageSignIn))
 	mux.HandleFunc("POST /logowanie", s.page(s.pageSignInPost))
 	mux.HandleFunc("POST /wyloguj", s.page(s.pageSignOut))
-	mux.HandleFunc("POST /sesja/przedluz", s.page(s.authedPage(sessionRoute, s.pageSessionExtend)))
+	mux.HandleFunc("POST /sesja/przedluz", s.page(s.authedPage(sessionRoute|extendRoute, s.pageSessionExtend)))
 	mux.HandleFunc("GET /potwierdz-login", s.page(s.authedPage(sessionRoute, s.pageConsolidation)))
 	mux.HandleFunc("POST /potwierdz-login", s.page(s.authedPage(sessionRoute|confirmRoute, s.pageConsolidationPost)))
 	mux.HandleFunc("GET /dane-konta", s.page(s.authedPage(0, s.pageAccount)))

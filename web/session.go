@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"jedenlogin"
@@ -86,18 +87,24 @@ func (s *Server) sessionCookie(r *http.Request) string {
 	return c.Value
 }
 
-// authState is a request's valid session with its person and login,
+// authState is a request's valid session with its login and person,
 // loaded fresh from the store.
 type authState struct {
-	sess   *jedenlogin.Session
-	rec    *jedenlogin.PersonRecord
-	login  *jedenlogin.Login // the login the session is bound to
+	sess *jedenlogin.Session
+	// rec is the person's whole record; nil on a lightRoute, whose handler
+	// needs only the session, the login, the person and the login's grants.
+	rec *jedenlogin.PersonRecord
+	// grants are the grants the login holds, any state, with their
+	// entities, as read with the session; set on a lightRoute only.
+	grants []jedenlogin.GrantView
+	login  *jedenlogin.Login  // the login the session is bound to (in rec when rec is set)
+	person *jedenlogin.Person // the login's person (&rec.Person when rec is set)
 	addr   string
 	idleAt time.Time // when the session expires without further requests
 }
 
 // pending reports whether the person still has to go through the transition.
-func (a *authState) pending() bool { return a.rec.Person.State != jedenlogin.StateDone }
+func (a *authState) pending() bool { return a.person.State != jedenlogin.StateDone }
 
 // authFlags tune what a route needs of a session.
 type authFlags int
@@ -115,6 +122,14 @@ const (
 	// password has expired (Config.PasswordMaxAge); other routes then
 	// answer 403 password_expired or lead to the password change page.
 	passwordRoute
+	// lightRoute marks hot routes whose handler uses only the session, the
+	// login, the person and the login's grants (authState.rec is nil,
+	// authState.grants is set): the request then reads the store once
+	// instead of loading the person's whole record too.
+	lightRoute
+	// extendRoute marks "Przedłuż sesję": the idle timeout restarts exactly
+	// now, even within touchInterval of the last recorded activity.
+	extendRoute
 )
 
 // sessionEnd tells why a request has no valid session although it carried
@@ -127,67 +142,131 @@ const (
 	sessionReplaced                   // the person consolidated: the session's login was merged
 )
 
-// loadSession returns the request's valid session, or nil and why there is
-// none (the cookie is then cleared and the session deleted). A session is valid while it is
-// within the idle and absolute timeouts and its login can still sign in —
-// for a consolidated person, only through the unified login. Unless touch is
-// false the request counts as activity.
+// touchInterval is how stale the recorded activity of a session may get
+// before a request writes it again. Writing the session on every request
+// would make every read a database write; instead activity is recorded at
+// most once per interval, so a session may end up to touchInterval before
+// IdleTimeout has passed since its last request (at most 30 s, and at most
+// a twentieth of IdleTimeout: between 9 min 30 s and 10 min with the
+// default 10 minutes). "Przedłuż sesję" always records (extendRoute).
+func (s *Server) touchInterval() time.Duration {
+	return min(30*time.Second, s.cfg.IdleTimeout/20)
+}
+
+// loadSession returns the request's valid session with the person's whole
+// record, or nil and why there is none (the cookie is then cleared and the
+// session deleted). Unless touch is false the request counts as activity.
+// See session for the rules.
 func (s *Server) loadSession(w http.ResponseWriter, r *http.Request, touch bool) (a *authState, end sessionEnd, err error) {
+	var flags authFlags
+	if !touch {
+		flags |= noTouch
+	}
+	return s.session(w, r, flags)
+}
+
+// session returns the request's valid session, or nil and why there is
+// none (the cookie is then cleared and the session deleted). A session is
+// valid while it is within the idle and absolute timeouts and its login can
+// still sign in — for a consolidated person, only through the unified
+// login. Unless flags has noTouch the request counts as activity (recorded
+// at most once per touchInterval, see there). Unless flags has lightRoute
+// the person's whole record is loaded into authState.rec.
+func (s *Server) session(w http.ResponseWriter, r *http.Request, flags authFlags) (a *authState, end sessionEnd, err error) {
 	id := s.sessionCookie(r)
 	if id == "" {
 		return nil, sessionNone, nil
 	}
 	ctx := r.Context()
 	idHash := hashID(id)
-	sess, err := s.st.Session(ctx, idHash)
+	v, err := s.st.SessionView(ctx, idHash)
 	if errors.Is(err, jedenlogin.ErrNotFound) {
 		s.setCookie(w, cookieSession, "", -1)
 		return nil, sessionNone, nil
 	} else if err != nil {
 		return nil, sessionNone, fmt.Errorf("load session: %w", err)
 	}
+	sess := &v.Session
 	now := s.now()
 	if !now.Before(sess.ExpiresAt) || !now.Before(sess.LastSeenAt.Add(s.cfg.IdleTimeout)) {
 		s.endSession(ctx, w, idHash)
 		return nil, sessionExpired, nil
 	}
-	rec, err := s.st.Person(ctx, sess.PersonID)
-	if errors.Is(err, jedenlogin.ErrNotFound) {
-		s.endSession(ctx, w, idHash)
-		return nil, sessionNone, nil
-	} else if err != nil {
-		return nil, sessionNone, fmt.Errorf("load session: person %d: %w", sess.PersonID, err)
+	a = &authState{sess: sess, person: &v.Person, login: &v.Login, addr: s.clientAddr(r)}
+	if v.Login.ID == 0 {
+		a.login = nil // the login is gone, or is not the person's
 	}
-	l := rec.Login(sess.LoginID)
-	if l != nil && l.State == jedenlogin.LoginMerged {
-		// The person consolidated (in another window or browser) and this
-		// session's login was merged: the session is over.
+	if end, ok := sessionLoginValid(a.person, a.login); !ok {
 		s.endSession(ctx, w, idHash)
-		return nil, sessionReplaced, nil
+		return nil, end, nil
 	}
-	if l == nil || l.State != jedenlogin.LoginActive ||
-		(rec.Person.State == jedenlogin.StateDone && (rec.Person.UnifiedLoginID == nil || *rec.Person.UnifiedLoginID != l.ID)) {
-		s.endSession(ctx, w, idHash)
-		return nil, sessionNone, nil
+	actsFor := func() bool {
+		return slices.ContainsFunc(v.Grants, func(g jedenlogin.GrantView) bool {
+			return g.Grant.EntityID == sess.EntityID && g.Grant.ValidAt(now)
+		})
 	}
-	if sess.EntityID != "" && !stillActsFor(rec, l.ID, sess.EntityID, now) {
-		// The grant was revoked or expired: the session stops acting for
-		// the entity at once (LastSeenAt kept: this is not activity).
-		none := ""
-		if err := s.st.TouchSession(ctx, idHash, sess.LastSeenAt, &none); err != nil {
-			return nil, sessionNone, fmt.Errorf("clear entity of session: %w", err)
+	if flags&lightRoute != 0 {
+		a.grants = v.Grants
+	} else {
+		// Read once more, now the whole record: what the handler sees must
+		// itself pass the checks.
+		rec, err := s.st.Person(ctx, sess.PersonID)
+		if errors.Is(err, jedenlogin.ErrNotFound) {
+			s.endSession(ctx, w, idHash)
+			return nil, sessionNone, nil
+		} else if err != nil {
+			return nil, sessionNone, fmt.Errorf("load session: person %d: %w", sess.PersonID, err)
 		}
-		sess.EntityID = ""
+		a.rec, a.person, a.login = rec, &rec.Person, rec.Login(sess.LoginID)
+		if end, ok := sessionLoginValid(a.person, a.login); !ok {
+			s.endSession(ctx, w, idHash)
+			return nil, end, nil
+		}
+		actsFor = func() bool { return stillActsFor(rec, a.login.ID, sess.EntityID, now) }
 	}
-	idleFrom := sess.LastSeenAt
-	if touch {
-		if err := s.st.TouchSession(ctx, idHash, now, nil); err != nil {
+
+	var entity *string
+	if sess.EntityID != "" && !actsFor() {
+		// The grant was revoked or expired: the session stops acting for
+		// the entity at once.
+		none := ""
+		entity = &none
+	}
+	seen := sess.LastSeenAt
+	if flags&noTouch == 0 && (flags&extendRoute != 0 || now.Sub(sess.LastSeenAt) >= s.touchInterval()) {
+		seen = now
+	}
+	if entity != nil || !seen.Equal(sess.LastSeenAt) {
+		// Clearing the entity alone keeps LastSeenAt: it is not activity.
+		if err := s.st.TouchSession(ctx, idHash, seen, entity); err != nil {
 			return nil, sessionNone, fmt.Errorf("touch session: %w", err)
 		}
-		sess.LastSeenAt = now
-		idleFrom = now
+		sess.LastSeenAt = seen
+		if entity != nil {
+			sess.EntityID = ""
+		}
 	}
-	return &authState{sess: sess, rec: rec, login: l, addr: s.clientAddr(r), idleAt: idleFrom.Add(s.cfg.IdleTimeout)}, sessionNone, nil
+	a.idleAt = sess.LastSeenAt.Add(s.cfg.IdleTimeout)
+	return a, sessionNone, nil
+}
+
+// sessionLoginValid reports whether a session bound to login l (nil: gone,
+// or not the person's) of person p may go on, and if not, why: a merged
+// login means the person consolidated meanwhile (sessionReplaced); an
+// inactive login, or for a consolidated person any login but the unified
+// one, ends it (sessionNone).
+func sessionLoginValid(p *jedenlogin.Person, l *jedenlogin.Login) (sessionEnd, bool) {
+	switch {
+	case l != nil && l.State == jedenlogin.LoginMerged:
+		// The person consolidated (in another window or browser) and this
+		// session's login was merged: the session is over.
+		return sessionReplaced, false
+	case l == nil || l.State != jedenlogin.LoginActive:
+		return sessionNone, false
+	case p.State == jedenlogin.StateDone && (p.UnifiedLoginID == nil || *p.UnifiedLoginID != l.ID):
+		return sessionNone, false
+	}
+	return sessionNone, true
 }
 
 // endSession deletes a session and clears the cookie. A failure to delete
@@ -232,7 +311,7 @@ func (s *Server) startSession(ctx context.Context, w http.ResponseWriter, r *htt
 // 403 consolidation_required unless the route is a sessionRoute.
 func (s *Server) authed(flags authFlags, h func(http.ResponseWriter, *http.Request, *authState) error) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		a, end, err := s.loadSession(w, r, flags&noTouch == 0)
+		a, end, err := s.session(w, r, flags)
 		if err != nil {
 			return s.internal(err)
 		}
@@ -250,7 +329,7 @@ func (s *Server) authed(flags authFlags, h func(http.ResponseWriter, *http.Reque
 		if a.pending() && flags&sessionRoute == 0 {
 			return s.errf(codeConsolidationRequired, "consolidation.required")
 		}
-		if flags&(sessionRoute|passwordRoute) == 0 && s.passwordExpired(a.rec, a.login) {
+		if flags&(sessionRoute|passwordRoute) == 0 && s.passwordExpired(a.person, a.login) {
 			return s.errf(codePasswordExpired, "password.expired")
 		}
 		return h(w, r, a)
@@ -264,7 +343,7 @@ func (s *Server) authed(flags authFlags, h func(http.ResponseWriter, *http.Reque
 // form's CSRF token against the session's.
 func (s *Server) authedPage(flags authFlags, h func(http.ResponseWriter, *http.Request, *authState) error) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		a, end, err := s.loadSession(w, r, flags&noTouch == 0)
+		a, end, err := s.session(w, r, flags)
 		if err != nil {
 			return s.internal(err)
 		}
@@ -283,7 +362,7 @@ func (s *Server) authedPage(flags authFlags, h func(http.ResponseWriter, *http.R
 			http.Redirect(w, r, "/potwierdz-login", http.StatusSeeOther)
 			return nil
 		}
-		if flags&(sessionRoute|passwordRoute) == 0 && s.passwordExpired(a.rec, a.login) {
+		if flags&(sessionRoute|passwordRoute) == 0 && s.passwordExpired(a.person, a.login) {
 			http.Redirect(w, r, "/profil/haslo", http.StatusSeeOther)
 			return nil
 		}

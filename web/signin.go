@@ -46,25 +46,31 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, name, pw string)
 	} else if err != nil {
 		return nil, s.internal(fmt.Errorf("sign-in: look up login: %w", err))
 	}
+	// Every branch spends one hashing slot and one verification, so an
+	// unknown or inactive name answers as slowly as a known one.
 	ok, reason := false, "wrong_password"
 	switch {
 	case l == nil:
-		s.hasher.DummyVerify(pw)
+		err = s.dummyVerify(ctx, pw)
 		reason = "unknown_login"
 	case l.PasswordHash == "":
-		s.hasher.DummyVerify(pw)
+		err = s.dummyVerify(ctx, pw)
 		reason = "no_password"
 	case l.State == jedenlogin.LoginActive || l.State == jedenlogin.LoginMerged:
-		ok, err = s.hasher.Verify(l.PasswordHash, pw)
-		if err != nil {
+		ok, err = s.verifyPassword(ctx, l.PasswordHash, pw)
+		if err != nil && !errors.Is(err, errHashingWait) {
 			// A hash the import should have refused; the user sees the
 			// ordinary failure, operators see the log.
 			s.log.ErrorContext(ctx, "sign-in: unusable password hash", "login_id", l.ID, "err", err)
-			ok, reason = false, "unusable_hash"
+			ok, reason, err = false, "unusable_hash", nil
 		}
 	default:
-		s.hasher.DummyVerify(pw)
+		err = s.dummyVerify(ctx, pw)
 		reason = "login_" + string(l.State)
+	}
+	if err != nil {
+		// The client went away while waiting; its attempt stays counted.
+		return nil, s.internal(fmt.Errorf("sign-in: %w", err))
 	}
 	if !ok {
 		var pid *int64
@@ -139,7 +145,7 @@ func (s *Server) rehash(ctx context.Context, l *jedenlogin.Login, pw, addr strin
 	if !s.hasher.NeedsRehash(l.PasswordHash) {
 		return
 	}
-	nh, err := s.hasher.Hash(pw)
+	nh, err := s.hashPassword(ctx, pw)
 	if err != nil {
 		s.log.ErrorContext(ctx, "rehash: hash", "login_id", l.ID, "err", err)
 		return

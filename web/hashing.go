@@ -1,0 +1,71 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+)
+
+// Password hashing is the costliest thing the server does: one argon2id
+// computation with the OWASP parameters takes tens of milliseconds of CPU
+// and 19 MiB of memory. Run more of them at once than there are CPUs and
+// they only slow each other down — each one's memory is evicted from the
+// caches by the others and the heap grows by 19 MiB per computation — so
+// sign-ins under load would complete fewer per second than the CPUs can
+// hash. The server therefore runs at most GOMAXPROCS of them at a time;
+// the other requests wait for a slot (as long as their client does).
+// Every verification takes a slot, the dummy one for unknown names too, so
+// the answer for an unknown name still takes as long as for a known one.
+
+// errHashingWait wraps the context's error when a request ended while it
+// waited for a hashing slot.
+var errHashingWait = errors.New("request ended while waiting for password hashing")
+
+// hashGate is a counting semaphore of password hashing slots.
+type hashGate chan struct{}
+
+func newHashGate() hashGate { return make(hashGate, runtime.GOMAXPROCS(0)) }
+
+// run waits for a slot, runs fn in it and frees the slot. It returns the
+// context's error, without running fn, when ctx ends first.
+func (g hashGate) run(ctx context.Context, fn func()) error {
+	select {
+	case g <- struct{}{}:
+	default:
+		select {
+		case g <- struct{}{}:
+		case <-ctx.Done():
+			return fmt.Errorf("%w: %w", errHashingWait, context.Cause(ctx))
+		}
+	}
+	defer func() { <-g }()
+	fn()
+	return nil
+}
+
+// verifyPassword is Hasher.Verify in a hashing slot. Besides Verify's
+// errors (an unusable hash) it returns an error wrapping errHashingWait
+// when the request ended while waiting.
+func (s *Server) verifyPassword(ctx context.Context, hash, pw string) (ok bool, err error) {
+	if gerr := s.hashing.run(ctx, func() { ok, err = s.hasher.Verify(hash, pw) }); gerr != nil {
+		return false, gerr
+	}
+	return ok, err
+}
+
+// dummyVerify is Hasher.DummyVerify in a hashing slot; it fails (wrapping
+// errHashingWait) only when the request ended while waiting.
+func (s *Server) dummyVerify(ctx context.Context, pw string) error {
+	return s.hashing.run(ctx, func() { s.hasher.DummyVerify(pw) })
+}
+
+// hashPassword is Hasher.Hash in a hashing slot. Besides Hash's errors it
+// returns an error wrapping errHashingWait when the request ended while
+// waiting.
+func (s *Server) hashPassword(ctx context.Context, pw string) (hash string, err error) {
+	if gerr := s.hashing.run(ctx, func() { hash, err = s.hasher.Hash(pw) }); gerr != nil {
+		return "", gerr
+	}
+	return hash, err
+}

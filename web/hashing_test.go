@@ -1,0 +1,68 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// TestHashGate: no more than GOMAXPROCS computations run at once however
+// many requests ask, every request gets its turn, and a request that ends
+// while waiting leaves without computing.
+func TestHashGate(t *testing.T) {
+	g := newHashGate()
+	if cap(g) != runtime.GOMAXPROCS(0) {
+		t.Fatalf("%d slots, want GOMAXPROCS = %d", cap(g), runtime.GOMAXPROCS(0))
+	}
+	t.Run("bounded", func(t *testing.T) {
+		var running, most, done atomic.Int32
+		var wg sync.WaitGroup
+		for range 8 * cap(g) {
+			wg.Go(func() {
+				err := g.run(context.Background(), func() {
+					n := running.Add(1)
+					for {
+						m := most.Load()
+						if n <= m || most.CompareAndSwap(m, n) {
+							break
+						}
+					}
+					time.Sleep(2 * time.Millisecond)
+					running.Add(-1)
+					done.Add(1)
+				})
+				if err != nil {
+					t.Errorf("run: %v", err)
+				}
+			})
+		}
+		wg.Wait()
+		if m := most.Load(); m < 1 || int(m) > cap(g) {
+			t.Errorf("%d computations at once, want 1..%d", m, cap(g))
+		}
+		if d := done.Load(); int(d) != 8*cap(g) {
+			t.Errorf("%d computations done, want %d", d, 8*cap(g))
+		}
+	})
+	t.Run("request ends while waiting", func(t *testing.T) {
+		release := make(chan struct{})
+		var holders sync.WaitGroup
+		for range cap(g) {
+			holders.Add(1)
+			go g.run(context.Background(), func() { holders.Done(); <-release })
+		}
+		holders.Wait() // every slot is taken
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		defer cancel()
+		ran := false
+		err := g.run(ctx, func() { ran = true })
+		close(release)
+		if !errors.Is(err, errHashingWait) || !errors.Is(err, context.DeadlineExceeded) || ran {
+			t.Errorf("run with every slot taken until the deadline: %v (ran %v), want errHashingWait and the deadline", err, ran)
+		}
+	})
+}
