@@ -32,4 +32,18 @@
 //
 // Every request goes to 127.0.0.1; request loops stop after -t (and
 // confirm after its fixed number of persons).
+//
+// Beside the rate, every timed run reports the CPU time it consumed per
+// operation: on a machine shared with other work the rate depends on what
+// the other work leaves, the CPU per operation much less. Servers and
+// clients normally share one process; to tell their shares apart, start
+// the servers alone and drive them from a second process, each pinned to
+// its own CPU if wanted:
+//
+//	taskset -c 0 go run ./cmd/loadgen -serve /tmp/servers.json me &
+//	taskset -c 1 go run ./cmd/loadgen -target /tmp/servers.json me
+//
+// The second reports both processes' CPU time. With -cpuprofile the
+// clients' samples carry the label loadgen=client (go tool pprof
+// -tagignore=client shows the servers alone).
 package main

@@ -93,7 +93,14 @@ func newEnv(ctx context.Context, pgDSN string, instances, clients int, h *passwo
 		e.servers = append(e.servers, hs)
 		e.urls = append(e.urls, "http://"+ln.Addr().String())
 	}
-	e.client = &http.Client{
+	e.client = newClient(clients, instances)
+	return e, nil
+}
+
+// newClient returns the HTTP client of clients concurrent clients of
+// instances servers.
+func newClient(clients, instances int) *http.Client {
+	return &http.Client{
 		Transport: &http.Transport{
 			MaxIdleConns:        2 * clients * instances,
 			MaxIdleConnsPerHost: 2 * clients,
@@ -104,7 +111,6 @@ func newEnv(ctx context.Context, pgDSN string, instances, clients int, h *passwo
 		// The API never redirects; a redirect is a wrong answer.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	return e, nil
 }
 
 // store returns the first instance's store (any instance sees the same data).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"time"
@@ -24,6 +25,10 @@ type result struct {
 	Lat []time.Duration
 	// FirstErrors keeps a few error messages for the report.
 	FirstErrors []string
+	// CPU is the CPU time this process used during a timed run's window;
+	// ServerCPU that of the server process when the servers run in
+	// another one (-target), else 0.
+	CPU, ServerCPU time.Duration
 }
 
 // Rate returns successful operations per second.
@@ -55,11 +60,31 @@ type op func(ctx context.Context, client, i int) error
 // the rate is completions per second of a steady closed loop. Calls still
 // running when the window closes are not cancelled (the server would go on
 // hashing anyway); they are waited for and left out, so the next
-// measurement starts on an idle machine.
-func runFor(ctx context.Context, clients int, d time.Duration, fn op) result {
+// measurement starts on an idle machine. The CPU time used within the
+// window is measured too: this process's, and the server process's when
+// serverCPU is not nil.
+func runFor(ctx context.Context, clients int, d time.Duration, serverCPU func() (time.Duration, error), fn op) result {
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
+	var cpu, srvCPU time.Duration
+	var srvErr error
+	cpuDone := make(chan struct{})
+	cpu0 := processCPU()
+	var srv0 time.Duration
+	if serverCPU != nil {
+		srv0, srvErr = serverCPU()
+	}
+	go func() {
+		defer close(cpuDone)
+		<-ctx.Done()
+		cpu = processCPU() - cpu0
+		if serverCPU != nil && srvErr == nil {
+			var srv1 time.Duration
+			srv1, srvErr = serverCPU()
+			srvCPU = srv1 - srv0
+		}
+	}()
 	res := spread(clients, func(client int, record func(time.Duration, error)) {
 		for i := 0; ctx.Err() == nil; i++ {
 			begin := time.Now()
@@ -70,6 +95,11 @@ func runFor(ctx context.Context, clients int, d time.Duration, fn op) result {
 		}
 	})
 	res.Elapsed = min(time.Since(start), d)
+	<-cpuDone
+	res.CPU = cpu
+	if srvErr == nil {
+		res.ServerCPU = srvCPU
+	}
 	return res
 }
 
@@ -104,29 +134,33 @@ func spread(clients int, loop func(client int, record func(time.Duration, error)
 	)
 	start := time.Now()
 	for c := range clients {
+		// The label tells the clients' samples from the servers' in a
+		// -cpuprofile (go tool pprof -tagfocus loadgen=client).
 		wg.Go(func() {
-			lat := make([]time.Duration, 0, 1024)
-			var errs int
-			var msgs []string
-			loop(c, func(d time.Duration, err error) {
-				if err != nil {
-					errs++
-					if len(msgs) < keepErrors {
-						msgs = append(msgs, err.Error())
+			pprof.Do(context.Background(), pprof.Labels("loadgen", "client"), func(context.Context) {
+				lat := make([]time.Duration, 0, 1024)
+				var errs int
+				var msgs []string
+				loop(c, func(d time.Duration, err error) {
+					if err != nil {
+						errs++
+						if len(msgs) < keepErrors {
+							msgs = append(msgs, err.Error())
+						}
+						return
 					}
-					return
+					lat = append(lat, d)
+				})
+				mu.Lock()
+				res.Lat = append(res.Lat, lat...)
+				res.Errors += errs
+				for _, m := range msgs {
+					if len(res.FirstErrors) < keepErrors {
+						res.FirstErrors = append(res.FirstErrors, m)
+					}
 				}
-				lat = append(lat, d)
+				mu.Unlock()
 			})
-			mu.Lock()
-			res.Lat = append(res.Lat, lat...)
-			res.Errors += errs
-			for _, m := range msgs {
-				if len(res.FirstErrors) < keepErrors {
-					res.FirstErrors = append(res.FirstErrors, m)
-				}
-			}
-			mu.Unlock()
 		})
 	}
 	wg.Wait()
@@ -142,6 +176,8 @@ func merge(a, b result) result {
 	b.Ops += a.Ops
 	b.Errors += a.Errors
 	b.Elapsed += a.Elapsed
+	b.CPU += a.CPU
+	b.ServerCPU += a.ServerCPU
 	b.Lat = append(b.Lat, a.Lat...)
 	slices.Sort(b.Lat)
 	for _, m := range a.FirstErrors {

@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -60,7 +62,7 @@ func TestScenariosSQLite(t *testing.T) {
 		{"signin with compare", []string{"-params", "cheap", "-t", "300ms", "-users", "5", "-c", "2", "-compare", "signin"},
 			[]string{"| POST /api/v1/session | SQLite | 1 | 2 |", "sign-ins/s", "of the raw argon2id rate"}},
 		{"me on two instances", []string{"-params", "cheap", "-t", "300ms", "-users", "5", "-c", "4", "-instances", "2", "me"},
-			[]string{"| GET /api/v1/me | SQLite | 2 | 4 |", "req/s", "Target ≥ 10,000 req/s"}},
+			[]string{"| GET /api/v1/me | SQLite | 2 | 4 |", "req/s", "Target ≥ 10,000 req/s", "µs per request, servers, clients and database together"}},
 		{"confirm", []string{"-params", "cheap", "-persons", "20", "-c", "4", "confirm"},
 			[]string{"| 20 | 0 |", "Persons done: 20 of 20", "checked to name their replacement: 10", "**0 violations** (over 20 persons)"}},
 	}
@@ -76,6 +78,42 @@ func TestScenariosSQLite(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestServeAndTarget: one loadgen serves, another drives it and reports
+// both processes' CPU time (here both are this test's process).
+func TestServeAndTarget(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "servers.json")
+	ctx, stop := context.WithCancel(context.Background())
+	served := make(chan int, 1)
+	var serveErr bytes.Buffer
+	go func() {
+		served <- run(ctx, []string{"-params", "cheap", "-users", "5", "-serve", file, "me"}, io.Discard, &serveErr)
+	}()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		if b, err := os.ReadFile(file); err == nil && len(b) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			stop()
+			t.Fatalf("no servers file after a minute; stderr:\n%s", serveErr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	code, out, errOut := runLoadgen(t, "-t", "300ms", "-c", "4", "-target", file, "me")
+	stop()
+	if code != 0 {
+		t.Fatalf("target: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	for _, w := range []string{"| GET /api/v1/me | SQLite | 1 | 4 |", "server process", "client process"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("output lacks %q:\n%s", w, out)
+		}
+	}
+	if code := <-served; code != 0 {
+		t.Errorf("serve: exit %d\nstderr:\n%s", code, serveErr.String())
 	}
 }
 
@@ -107,6 +145,8 @@ func TestUsage(t *testing.T) {
 		{"unknown scenario", []string{"fly"}},
 		{"bad params", []string{"-params", "huge", "argon2"}},
 		{"zero persons", []string{"-persons", "0", "confirm"}},
+		{"serve another scenario", []string{"-serve", "x.json", "signin"}},
+		{"serve and target", []string{"-serve", "x.json", "-target", "y.json", "me"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

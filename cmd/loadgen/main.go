@@ -50,7 +50,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&cfg.compare, "compare", false, "signin: measure raw argon2id too, in alternating turns, and print the ratio")
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the database instead of deleting it")
 	fs.StringVar(&params, "params", "default", "argon2id parameters of the stored hashes: default (OWASP m=19 MiB, t=2, p=1) or cheap (tests only)")
-	fs.StringVar(&cpuprofile, "cpuprofile", "", "write a CPU profile of the whole run (server and clients) to this file")
+	fs.StringVar(&cpuprofile, "cpuprofile", "", "write a CPU profile of the whole run (server and clients; the clients' samples carry the label loadgen=client) to this file")
+	fs.StringVar(&cfg.serve, "serve", "", "me: only start the servers and sign the users in, write what -target needs to this file, and serve until interrupted")
+	fs.StringVar(&cfg.target, "target", "", "me: drive the servers of a loadgen -serve process (the file it wrote) instead of starting any, and report that process's CPU time too")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -76,6 +78,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if cfg.instances < 1 || cfg.users < 1 || cfg.persons < 1 || cfg.duration <= 0 {
 		fmt.Fprintln(stderr, "loadgen: -instances, -users, -persons and -t must be positive")
+		return 2
+	}
+	if (cfg.serve != "" || cfg.target != "") && (scenario != "me" || cfg.serve != "" && cfg.target != "") {
+		fmt.Fprintln(stderr, "loadgen: -serve and -target are for the me scenario, one at a time")
 		return 2
 	}
 
@@ -120,6 +126,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "loadgen: me for %v…\n", cfg.duration)
 		var r result
 		r, err = me(ctx, cfg)
+		if err == nil && cfg.serve != "" {
+			return 0
+		}
 		rep.rows = append(rep.rows, r)
 		if err == nil {
 			rep.notes = append(rep.notes, fmt.Sprintf("Target ≥ 10,000 req/s with p99 < 10 ms: %s.",
@@ -149,6 +158,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "loadgen: %s: %v\n", scenario, err)
 		return 1
+	}
+	for _, r := range rep.rows {
+		if n := cpuNote(r); n != "" {
+			rep.notes = append(rep.notes, r.Scenario+" — "+n)
+		}
 	}
 	rep.print(stdout)
 	for _, r := range rep.rows {

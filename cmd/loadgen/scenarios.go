@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"runtime"
+	"strings"
 	"time"
 
 	"jedenlogin"
@@ -24,6 +26,8 @@ type config struct {
 	persons   int
 	compare   bool
 	keep      bool
+	serve     string // me: set up, write the servers' file, serve
+	target    string // me: drive the servers of this file
 	params    password.Params
 }
 
@@ -48,7 +52,7 @@ func argon2Measure(cfg config) (measureFunc, error) {
 	}
 	n := runtime.GOMAXPROCS(0)
 	return func(ctx context.Context, d time.Duration) result {
-		res := runFor(ctx, n, d, func(context.Context, int, int) error {
+		res := runFor(ctx, n, d, nil, func(context.Context, int, int) error {
 			ok, err := h.Verify(hash, benchPassword)
 			if err == nil && !ok {
 				err = errors.New("the password does not verify")
@@ -75,7 +79,7 @@ func signin(ctx context.Context, cfg config) (raw, res result, err error) {
 	}
 	defer e.close()
 	measure := func(ctx context.Context, d time.Duration) result {
-		return runFor(ctx, cfg.clients, d, func(ctx context.Context, client, i int) error {
+		return runFor(ctx, cfg.clients, d, nil, func(ctx context.Context, client, i int) error {
 			login := userLogin((client*7919 + i) % cfg.users)
 			_, body, err := e.signIn(ctx, login, benchPassword)
 			if err != nil {
@@ -113,13 +117,31 @@ func signin(ctx context.Context, cfg config) (raw, res result, err error) {
 	return raw, res, nil
 }
 
-// me measures GET /api/v1/me with valid sessions of cfg.users consolidated users.
+// me measures GET /api/v1/me with valid sessions of cfg.users consolidated
+// users. With cfg.serve it only sets the servers up and serves (meServe);
+// with cfg.target it drives the servers of another process (meTarget).
 func me(ctx context.Context, cfg config) (result, error) {
-	e, err := prepare(ctx, cfg, func(hash string) ([]byte, error) { return usersCSV(cfg.users, hash) })
+	if cfg.target != "" {
+		return meTarget(ctx, cfg)
+	}
+	e, cookies, err := meSetup(ctx, cfg)
 	if err != nil {
 		return result{}, err
 	}
 	defer e.close()
+	if cfg.serve != "" {
+		return result{}, meServe(ctx, cfg, e, cookies)
+	}
+	return meDrive(ctx, cfg, e, cookies, nil), nil
+}
+
+// meSetup starts the servers on a fresh database of cfg.users users and
+// signs each in; it returns the Cookie headers of their sessions.
+func meSetup(ctx context.Context, cfg config) (*env, []string, error) {
+	e, err := prepare(ctx, cfg, func(hash string) ([]byte, error) { return usersCSV(cfg.users, hash) })
+	if err != nil {
+		return nil, nil, err
+	}
 	cookies := make([]string, cfg.users)
 	setup := runN(ctx, runtime.GOMAXPROCS(0), cfg.users, func(ctx context.Context, _, i int) error {
 		c, _, err := e.signIn(ctx, userLogin(i), benchPassword)
@@ -127,9 +149,59 @@ func me(ctx context.Context, cfg config) (result, error) {
 		return err
 	})
 	if setup.Errors > 0 {
-		return result{}, fmt.Errorf("me: signing in the users: %d failed, first: %v", setup.Errors, setup.FirstErrors)
+		e.close()
+		return nil, nil, fmt.Errorf("me: signing in the users: %d failed, first: %v", setup.Errors, setup.FirstErrors)
 	}
-	res := runFor(ctx, cfg.clients, cfg.duration, func(ctx context.Context, client, i int) error {
+	return e, cookies, nil
+}
+
+// meServers is what loadgen -serve writes for loadgen -target.
+type meServers struct {
+	PID     int      `json:"pid"`
+	Backend string   `json:"backend"`
+	URLs    []string `json:"urls"`
+	Cookies []string `json:"cookies"`
+}
+
+// meServe writes what -target needs to cfg.serve and serves until ctx
+// ends (Ctrl-C).
+func meServe(ctx context.Context, cfg config, e *env, cookies []string) error {
+	b, err := json.Marshal(meServers{PID: os.Getpid(), Backend: e.backend, URLs: e.urls, Cookies: cookies})
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(cfg.serve, b, 0o600); err != nil {
+		return fmt.Errorf("me: %w", err)
+	}
+	fmt.Fprintf(os.Stderr, "loadgen: serving %s for %d signed-in users; run loadgen -target %s me, stop with Ctrl-C\n",
+		strings.Join(e.urls, " "), len(cookies), cfg.serve)
+	<-ctx.Done()
+	return nil
+}
+
+// meTarget drives the servers a loadgen -serve process started, as written
+// in cfg.target, and measures that process's CPU time too.
+func meTarget(ctx context.Context, cfg config) (result, error) {
+	b, err := os.ReadFile(cfg.target)
+	if err != nil {
+		return result{}, fmt.Errorf("me: %w", err)
+	}
+	var srv meServers
+	if err := json.Unmarshal(b, &srv); err != nil || len(srv.URLs) == 0 || len(srv.Cookies) == 0 {
+		return result{}, fmt.Errorf("me: %s is not what loadgen -serve writes (%v)", cfg.target, err)
+	}
+	if _, err := pidCPU(srv.PID); err != nil {
+		return result{}, fmt.Errorf("me: the serving loadgen: %w", err)
+	}
+	cfg.users = len(srv.Cookies)
+	e := &env{backend: srv.Backend, urls: srv.URLs, client: newClient(cfg.clients, len(srv.URLs))}
+	defer e.client.CloseIdleConnections()
+	return meDrive(ctx, cfg, e, srv.Cookies, func() (time.Duration, error) { return pidCPU(srv.PID) }), nil
+}
+
+// meDrive runs GET /api/v1/me with the sessions for cfg.duration.
+func meDrive(ctx context.Context, cfg config, e *env, cookies []string, serverCPU func() (time.Duration, error)) result {
+	res := runFor(ctx, cfg.clients, cfg.duration, serverCPU, func(ctx context.Context, client, i int) error {
 		n := (client + i*cfg.clients) % cfg.users
 		body, _, err := e.do(ctx, http.MethodGet, "/api/v1/me", cookies[n], nil)
 		if err != nil {
@@ -149,7 +221,7 @@ func me(ctx context.Context, cfg config) (result, error) {
 	})
 	res.Scenario, res.Backend, res.Instances, res.Unit = "GET /api/v1/me", e.backend, len(e.urls), "req/s"
 	res.Target = "≥ 10,000 req/s, p99 < 10 ms"
-	return res, nil
+	return res
 }
 
 // confirmReport is what confirm found after the run.
