@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/netip"
 	"runtime/debug"
@@ -57,8 +58,9 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			d := time.Since(start)
 			route := routeOf(r)
 			s.metrics.latency.WithLabelValues(route, r.Method).Observe(d.Seconds())
-			s.log.InfoContext(r.Context(), "request", "method", r.Method, "route", route,
-				"status", sw.status, "duration", d)
+			// LogAttrs: no boxing of the values into interfaces, once per request.
+			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("method", r.Method),
+				slog.String("route", route), slog.Int("status", sw.status), slog.Duration("duration", d))
 		}()
 		next.ServeHTTP(sw, r)
 	})

@@ -125,7 +125,8 @@ const (
 	// lightRoute marks hot routes whose handler uses only the session, the
 	// login, the person and the login's grants (authState.rec is nil,
 	// authState.grants is set): the request then reads the store once
-	// instead of loading the person's whole record too.
+	// (Store.SessionView) instead of reading the session and the person's
+	// whole record.
 	lightRoute
 	// extendRoute marks "Przedłuż sesję": the idle timeout restarts exactly
 	// now, even within touchInterval of the last recorded activity.
@@ -170,8 +171,9 @@ func (s *Server) loadSession(w http.ResponseWriter, r *http.Request, touch bool)
 // valid while it is within the idle and absolute timeouts and its login can
 // still sign in — for a consolidated person, only through the unified
 // login. Unless flags has noTouch the request counts as activity (recorded
-// at most once per touchInterval, see there). Unless flags has lightRoute
-// the person's whole record is loaded into authState.rec.
+// at most once per touchInterval, see there). With lightRoute one query
+// (Store.SessionView) reads the session, login, person and grants;
+// otherwise the person's whole record is loaded into authState.rec.
 func (s *Server) session(w http.ResponseWriter, r *http.Request, flags authFlags) (a *authState, end sessionEnd, err error) {
 	id := s.sessionCookie(r)
 	if id == "" {
@@ -179,37 +181,45 @@ func (s *Server) session(w http.ResponseWriter, r *http.Request, flags authFlags
 	}
 	ctx := r.Context()
 	idHash := hashID(id)
-	v, err := s.st.SessionView(ctx, idHash)
+	// A lightRoute reads everything in one query (SessionView); other
+	// routes read the session and, unless it timed out, the person's whole
+	// record, which their handlers need anyway.
+	var (
+		sess *jedenlogin.Session
+		v    *jedenlogin.SessionView
+	)
+	if flags&lightRoute != 0 {
+		v, err = s.st.SessionView(ctx, idHash)
+		if v != nil {
+			sess = &v.Session
+		}
+	} else {
+		sess, err = s.st.Session(ctx, idHash)
+	}
 	if errors.Is(err, jedenlogin.ErrNotFound) {
 		s.setCookie(w, cookieSession, "", -1)
 		return nil, sessionNone, nil
 	} else if err != nil {
 		return nil, sessionNone, fmt.Errorf("load session: %w", err)
 	}
-	sess := &v.Session
 	now := s.now()
 	if !now.Before(sess.ExpiresAt) || !now.Before(sess.LastSeenAt.Add(s.cfg.IdleTimeout)) {
 		s.endSession(ctx, w, idHash)
 		return nil, sessionExpired, nil
 	}
-	a = &authState{sess: sess, person: &v.Person, login: &v.Login, addr: s.clientAddr(r)}
-	if v.Login.ID == 0 {
-		a.login = nil // the login is gone, or is not the person's
-	}
-	if end, ok := sessionLoginValid(a.person, a.login); !ok {
-		s.endSession(ctx, w, idHash)
-		return nil, end, nil
-	}
-	actsFor := func() bool {
-		return slices.ContainsFunc(v.Grants, func(g jedenlogin.GrantView) bool {
-			return g.Grant.EntityID == sess.EntityID && g.Grant.ValidAt(now)
-		})
-	}
-	if flags&lightRoute != 0 {
-		a.grants = v.Grants
+	a = &authState{sess: sess, addr: s.clientAddr(r)}
+	var actsFor func() bool
+	if v != nil {
+		a.person, a.grants = &v.Person, v.Grants
+		if v.Login.ID != 0 { // else the login is gone, or is not the person's
+			a.login = &v.Login
+		}
+		actsFor = func() bool {
+			return slices.ContainsFunc(v.Grants, func(g jedenlogin.GrantView) bool {
+				return g.Grant.EntityID == sess.EntityID && g.Grant.ValidAt(now)
+			})
+		}
 	} else {
-		// Read once more, now the whole record: what the handler sees must
-		// itself pass the checks.
 		rec, err := s.st.Person(ctx, sess.PersonID)
 		if errors.Is(err, jedenlogin.ErrNotFound) {
 			s.endSession(ctx, w, idHash)
@@ -218,11 +228,11 @@ func (s *Server) session(w http.ResponseWriter, r *http.Request, flags authFlags
 			return nil, sessionNone, fmt.Errorf("load session: person %d: %w", sess.PersonID, err)
 		}
 		a.rec, a.person, a.login = rec, &rec.Person, rec.Login(sess.LoginID)
-		if end, ok := sessionLoginValid(a.person, a.login); !ok {
-			s.endSession(ctx, w, idHash)
-			return nil, end, nil
-		}
 		actsFor = func() bool { return stillActsFor(rec, a.login.ID, sess.EntityID, now) }
+	}
+	if end, ok := sessionLoginValid(a.person, a.login); !ok {
+		s.endSession(ctx, w, idHash)
+		return nil, end, nil
 	}
 
 	var entity *string
