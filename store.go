@@ -21,12 +21,14 @@ type Store interface {
 
 	// ImportSnapshot returns what an import must know of the database: every
 	// login name, every person key, every entity, and the version the
-	// matching ApplyImport call checks.
+	// matching BeginImport call checks.
 	ImportSnapshot(ctx context.Context) (*ImportSnapshot, error)
-	// ApplyImport writes a batch in one transaction. It returns
-	// ErrImportConflict, writing nothing, when the database changed since
-	// the snapshot (batch.SnapshotVersion).
-	ApplyImport(ctx context.Context, batch *ImportBatch) error
+	// BeginImport starts writing an import in one transaction (see
+	// ImportWriter; WriteImportBatch writes a whole ImportBatch). It takes
+	// the import lock and returns an error wrapping ErrImportConflict,
+	// writing nothing, when the database changed since the snapshot whose
+	// Version is snapshotVersion.
+	BeginImport(ctx context.Context, snapshotVersion string, size ImportSize) (ImportWriter, error)
 
 	// Person returns a person with all their logins and grants.
 	Person(ctx context.Context, id int64) (*PersonRecord, error)
@@ -101,7 +103,7 @@ type Store interface {
 
 // ImportSnapshot is what an import reads before it writes.
 type ImportSnapshot struct {
-	Version string // opaque; ApplyImport refuses a batch made from an older one
+	Version string // opaque; BeginImport refuses an import made from an older one
 
 	// Logins maps every existing login name (exact) to its person id.
 	Logins map[string]int64
@@ -115,7 +117,8 @@ type ImportSnapshot struct {
 }
 
 // ImportBatch is what one import writes, ids assigned by the importer from
-// the snapshot's Next… values.
+// the snapshot's Next… values, held whole (WriteImportBatch); a large
+// import streams through an ImportWriter instead.
 type ImportBatch struct {
 	SnapshotVersion string
 	Entities        []Entity // new entities, and existing ones whose name/parent changed

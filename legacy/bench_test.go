@@ -51,7 +51,21 @@ func (discardStore) ImportSnapshot(context.Context) (*jedenlogin.ImportSnapshot,
 	}, nil
 }
 
-func (discardStore) ApplyImport(context.Context, *jedenlogin.ImportBatch) error { return nil }
+func (discardStore) BeginImport(context.Context, string, jedenlogin.ImportSize) (jedenlogin.ImportWriter, error) {
+	return discardWriter{}, nil
+}
+
+// discardWriter drops every row.
+type discardWriter struct{}
+
+func (discardWriter) Entities(context.Context, []jedenlogin.Entity) error      { return nil }
+func (discardWriter) NewPersons(context.Context, []jedenlogin.Person) error    { return nil }
+func (discardWriter) UpdatePersons(context.Context, []jedenlogin.Person) error { return nil }
+func (discardWriter) Logins(context.Context, []jedenlogin.Login) error         { return nil }
+func (discardWriter) Grants(context.Context, []jedenlogin.Grant) error         { return nil }
+func (discardWriter) Audit(context.Context, []jedenlogin.AuditEvent) error     { return nil }
+func (discardWriter) Commit(context.Context) error                             { return nil }
+func (discardWriter) Rollback() error                                          { return nil }
 
 // BenchmarkImportWithoutStore measures Import up to the store, in rows/s.
 func BenchmarkImportWithoutStore(b *testing.B) {

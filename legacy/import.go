@@ -35,14 +35,13 @@ type Importer struct {
 	MemoryLimit int64
 }
 
-// DefaultMemoryLimit bounds the Go heap of an import. A million-row batch
-// is about 600 MiB of live data; with the runtime's default pacing the heap
-// would grow to twice that (and more while the store writes it). A lower
-// limit saves little memory for much time: the store's writing allocates
-// gigabytes of short-lived values, and each collection near the limit
-// marks the whole batch again (measured on 1,000,000 rows: 768 MiB took
-// twice the CPU of 1 GiB).
-const DefaultMemoryLimit = 1 << 30
+// DefaultMemoryLimit bounds the Go heap of an import. A million-row file
+// is about 450 MiB of live data while it is written (the rows in compact
+// form, the persons, the strings); the store's writing allocates short-lived
+// values on top, collected whenever the heap nears the limit. With the
+// SQLite page cache and index sorts outside the Go heap, the process stays
+// under 1 GiB (measured on 1,000,000 rows: 0.96 GB peak RSS).
+const DefaultMemoryLimit = 640 << 20
 
 // Summary tells what an import did.
 type Summary struct {
@@ -159,14 +158,14 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, size int64) (*Summa
 		s := *sum
 		s.Grouping = map[jedenlogin.Grouping]int{}
 		s.Cases = map[jedenlogin.Case]int{}
-		batch, err := f.plan(ctx, im.Store, snap, &s, start)
+		p, err := f.plan(ctx, im.Store, snap, &s, start)
 		if err != nil {
 			prog.clear()
 			return nil, err
 		}
-		prog.phase(fmt.Sprintf("Zapis do bazy: %s, %s…", pluralDigits(len(batch.Logins), "login", "loginy", "loginów"),
-			pluralDigits(len(batch.NewPersons)+len(batch.UpdatedPersons), "osoba", "osoby", "osób")))
-		err = im.Store.ApplyImport(ctx, batch)
+		prog.phase(fmt.Sprintf("Zapis do bazy: %s, %s…", pluralDigits(f.n+len(f.reserved), "login", "loginy", "loginów"),
+			pluralDigits(len(p.newPersons)+len(p.updated), "osoba", "osoby", "osób")))
+		err = f.write(ctx, im.Store, snap.Version, p)
 		if errors.Is(err, jedenlogin.ErrImportConflict) && attempt < ImportConflictAttempts {
 			continue
 		}
@@ -177,6 +176,61 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, size int64) (*Summa
 		s.Duration = now().Sub(start)
 		return &s, nil
 	}
+}
+
+// writeChunk is how many logins (and grants) the import converts to domain
+// values and hands to the store at a time.
+const writeChunk = 8192
+
+// write writes the planned import through one ImportWriter: entities,
+// persons, the file's logins and grants converted chunk by chunk, the
+// reserved logins and the audit event.
+func (f *importFile) write(ctx context.Context, st jedenlogin.Store, version string, p *importPlan) error {
+	w, err := st.BeginImport(ctx, version, jedenlogin.ImportSize{
+		Persons: len(p.newPersons), Logins: f.n + len(f.reserved), Grants: f.n,
+	})
+	if err != nil {
+		return err
+	}
+	defer w.Rollback()
+	if err := w.Entities(ctx, p.entities); err != nil {
+		return err
+	}
+	if err := w.NewPersons(ctx, p.newPersons); err != nil {
+		return err
+	}
+	if err := w.UpdatePersons(ctx, p.updated); err != nil {
+		return err
+	}
+	var ts timeSlab
+	logins := make([]jedenlogin.Login, 0, min(writeChunk, f.n))
+	for start := 0; start < f.n; start += writeChunk {
+		logins = logins[:0]
+		for i := start; i < min(start+writeChunk, f.n); i++ {
+			logins = append(logins, f.login(i, &ts))
+		}
+		if err := w.Logins(ctx, logins); err != nil {
+			return err
+		}
+	}
+	if err := w.Logins(ctx, f.reserved); err != nil {
+		return err
+	}
+	logins = nil
+	grants := make([]jedenlogin.Grant, 0, min(writeChunk, f.n))
+	for start := 0; start < f.n; start += writeChunk {
+		grants = grants[:0]
+		for i := start; i < min(start+writeChunk, f.n); i++ {
+			grants = append(grants, f.grant(i, &ts))
+		}
+		if err := w.Grants(ctx, grants); err != nil {
+			return err
+		}
+	}
+	if err := w.Audit(ctx, p.audit); err != nil {
+		return err
+	}
+	return w.Commit(ctx)
 }
 
 // countLines counts the newlines of r when r can seek back, as the
@@ -209,10 +263,10 @@ func countLines(r io.Reader) (int, error) {
 	return n + 1, nil
 }
 
-// importFile is a validated file turned into logins and grants: logins[i]
-// and grants[i] come from the same row, group[i] is its person in the file
-// and active[i] its status. Ids and persons are assigned by plan, for one
-// snapshot.
+// importFile is a validated file: rows[i] is a new legacy login with its
+// grant, rowGrp[i] its person in the file and lines[i] its line. Ids and
+// persons are assigned by plan, for one snapshot; login and grant turn a
+// row into the values to write.
 type importFile struct {
 	now    time.Time
 	rows   int
@@ -220,39 +274,139 @@ type importFile struct {
 	warns  issueList
 	group  []groupInfo
 	ents   map[string]*entityInfo
-	logins []jedenlogin.Login
-	grants []jedenlogin.Grant
+	data   []fileRow
 	rowGrp []int32
-	active []bool
 	lines  []int32
-	n      int // legacy logins in logins (the rest are reserved ones of the last plan)
+	n      int // rows in data (after plan: the ones to write)
 	// present counts the rows skipped while reading because the database
 	// had their login.
 	present int
+
+	// Set by plan: the first login and grant id, the person id of every
+	// group, the rows merged at once into a consolidated person's unified
+	// login, and the logins reserved for persons in case generate.
+	loginBase, grantBase int64
+	personOf             []int64
+	merged               map[int32]mergedRow
+	reserved             []jedenlogin.Login
 }
 
-// readFile validates r and, while no error is found, turns its rows into
-// logins and grants.
+// fileRow is one new legacy login of the file with its grant, in the
+// compact form the import holds until it writes (a million of them stay in
+// memory at once; domain values are made chunk by chunk).
+type fileRow struct {
+	name, hash, first, second, last, pesel, email, phone string
+	entity                                               string
+	scopes                                               []string // shared between rows
+	accepted, lastLogin, validTo                         int64    // Unix nanoseconds; 0 when absent
+	function                                             jedenlogin.Function
+	active                                               bool
+}
+
+// mergedRow is how a row of a consolidated person is written: merged into
+// the unified login, its grant moved there (grantLogin) and, when the
+// unified login already has a covering grant, merged into that one.
+type mergedRow struct {
+	unified    int64
+	grantLogin int64
+	grantInto  int64 // 0 when the grant stays open
+}
+
+// nanos is t as Unix nanoseconds, 0 for the zero time.
+func nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+// timeSlab hands out pointers to times stored in shared blocks, one
+// allocation per 4096 times instead of one per time.
+type timeSlab struct{ block []time.Time }
+
+// ptr returns a pointer to the time of Unix nanoseconds n in UTC, nil for 0.
+func (s *timeSlab) ptr(n int64) *time.Time {
+	if n == 0 {
+		return nil
+	}
+	if len(s.block) == cap(s.block) {
+		s.block = make([]time.Time, 0, 4096)
+	}
+	s.block = append(s.block, time.Unix(0, n).UTC())
+	return &s.block[len(s.block)-1]
+}
+
+// login returns row i as the login to write, its times in ts.
+func (f *importFile) login(i int, ts *timeSlab) jedenlogin.Login {
+	r := &f.data[i]
+	l := jedenlogin.Login{
+		ID:           f.loginBase + int64(i),
+		PersonID:     f.personOf[f.rowGrp[i]],
+		Name:         r.name,
+		PasswordHash: r.hash,
+		State:        jedenlogin.LoginInactive,
+		Origin:       jedenlogin.OriginLegacy,
+		FirstName:    r.first,
+		SecondName:   r.second,
+		LastName:     r.last,
+		PESEL:        r.pesel,
+		Email:        r.email,
+		Phone:        r.phone,
+		AcceptedAt:   ts.ptr(r.accepted),
+		LastLoginAt:  ts.ptr(r.lastLogin),
+		CreatedAt:    f.now,
+	}
+	if r.active {
+		l.State = jedenlogin.LoginActive
+	}
+	if m, ok := f.merged[int32(i)]; ok {
+		l.StateBeforeMerge = l.State
+		l.State = jedenlogin.LoginMerged
+		l.MergedInto = &m.unified
+		l.MergedAt = &f.now
+	}
+	return l
+}
+
+// grant returns the grant of row i as it is to be written, its times in ts.
+func (f *importFile) grant(i int, ts *timeSlab) jedenlogin.Grant {
+	r := &f.data[i]
+	id := f.loginBase + int64(i)
+	g := jedenlogin.Grant{
+		ID:            f.grantBase + int64(i),
+		LoginID:       id,
+		EntityID:      r.entity,
+		Function:      r.function,
+		Scopes:        r.scopes,
+		ValidTo:       ts.ptr(r.validTo),
+		OriginLoginID: id,
+		CreatedAt:     f.now,
+	}
+	if m, ok := f.merged[int32(i)]; ok {
+		g.LoginID = m.grantLogin
+		if m.grantInto != 0 {
+			g.MergedInto = &m.grantInto
+		}
+	}
+	return g
+}
+
+// readFile validates r and, while no error is found, keeps its new rows.
 func readFile(ctx context.Context, r io.Reader, now time.Time, hint int, snap *jedenlogin.ImportSnapshot, prog *progress) (*importFile, error) {
 	s := newScanner(now, hint)
 	f := &importFile{now: now}
-	// Room for the new logins (fewer when the database has logins: some
-	// rows will be skipped, and a slice grows if that guess is short) and
-	// for the logins reserved for persons in case generate.
+	// Room for the new rows (fewer when the database has logins: some
+	// rows will be skipped, and a slice grows if that guess is short).
 	if n := max(hint-len(snap.Logins), hint/8); n > 0 {
-		f.logins = make([]jedenlogin.Login, 0, n+n/8)
-		f.grants = make([]jedenlogin.Grant, 0, n)
+		f.data = make([]fileRow, 0, n)
 		f.rowGrp = make([]int32, 0, n)
-		f.active = make([]bool, 0, n)
 		f.lines = make([]int32, 0, n)
 	}
-	times := &timeSlab{}
-	dates := map[time.Time]*time.Time{}
 	var ctxErr error
 	err := s.scanTick(r, func(row *Row) {
 		if s.errs.count() > 0 {
-			if f.logins != nil { // the file will not be imported: stop holding rows
-				f.logins, f.grants, f.rowGrp, f.active, f.lines = nil, nil, nil, nil, nil
+			if f.data != nil { // the file will not be imported: stop holding rows
+				f.data, f.rowGrp, f.lines = nil, nil, nil
 			}
 			return
 		}
@@ -260,37 +414,15 @@ func readFile(ctx context.Context, r io.Reader, now time.Time, hint int, snap *j
 			f.present++
 			return
 		}
-		f.logins = append(f.logins, jedenlogin.Login{
-			Name:         row.Login,
-			PasswordHash: row.PasswordHash,
-			State:        row.Status,
-			Origin:       jedenlogin.OriginLegacy,
-			FirstName:    row.FirstName,
-			SecondName:   row.SecondName,
-			LastName:     row.LastName,
-			PESEL:        row.PESEL,
-			Email:        row.Email,
-			Phone:        row.Phone,
-			AcceptedAt:   times.ptr(row.AcceptedAt),
-			LastLoginAt:  times.ptr(row.LastLoginAt),
-			CreatedAt:    now,
-		})
-		var validTo *time.Time
-		if !row.ValidTo.IsZero() {
-			if validTo = dates[row.ValidTo]; validTo == nil {
-				validTo = times.ptr(row.ValidTo)
-				dates[row.ValidTo] = validTo
-			}
-		}
-		f.grants = append(f.grants, jedenlogin.Grant{
-			EntityID:  row.EntityID,
-			Function:  row.Function,
-			Scopes:    row.Scopes,
-			ValidTo:   validTo,
-			CreatedAt: now,
+		f.data = append(f.data, fileRow{
+			name: row.Login, hash: row.PasswordHash,
+			first: row.FirstName, second: row.SecondName, last: row.LastName,
+			pesel: row.PESEL, email: row.Email, phone: row.Phone,
+			entity: row.EntityID, scopes: row.Scopes, function: row.Function,
+			accepted: nanos(row.AcceptedAt), lastLogin: nanos(row.LastLoginAt), validTo: nanos(row.ValidTo),
+			active: row.Status == jedenlogin.LoginActive,
 		})
 		f.rowGrp = append(f.rowGrp, s.rowGroup)
-		f.active = append(f.active, row.Status == jedenlogin.LoginActive)
 		f.lines = append(f.lines, int32(row.Line))
 	}, func() error {
 		prog.update(s.rows, s.offset)
@@ -309,82 +441,63 @@ func readFile(ctx context.Context, r io.Reader, now time.Time, hint int, snap *j
 	prog.update(s.rows, s.offset)
 	f.rows, f.errs, f.warns = s.rows, s.errs, s.warns
 	f.group, f.ents = s.group, s.entities
-	f.n = len(f.logins)
+	f.n = len(f.data)
 	return f, nil
-}
-
-// timeSlab hands out pointers to times stored in shared blocks, one
-// allocation per 4096 times instead of one per time.
-type timeSlab struct{ block []time.Time }
-
-// ptr returns a pointer to a copy of t, or nil for the zero time.
-func (s *timeSlab) ptr(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	if len(s.block) == cap(s.block) {
-		s.block = make([]time.Time, 0, 4096)
-	}
-	s.block = append(s.block, t)
-	return &s.block[len(s.block)-1]
 }
 
 // existingPerson is a person of the database that receives new logins.
 type existingPerson struct {
-	rec    *jedenlogin.PersonRecord
-	logins []int32 // indexes into f.logins of the new logins
+	rec  *jedenlogin.PersonRecord
+	rows []int32 // indexes into f.data of the new logins
 }
 
-// plan builds the batch for snapshot snap: it drops the logins the database
-// has, assigns ids, groups the rest into new and existing persons,
-// classifies them, completes the unchanged ones and reserves logins for the
-// generate ones. It may be called again with a newer snapshot.
-func (f *importFile) plan(ctx context.Context, st jedenlogin.Store, snap *jedenlogin.ImportSnapshot, sum *Summary, now time.Time) (*jedenlogin.ImportBatch, error) {
+// importPlan is what an import writes besides the file's rows (which
+// importFile turns into logins and grants as it writes them).
+type importPlan struct {
+	entities   []jedenlogin.Entity
+	newPersons []jedenlogin.Person
+	updated    []jedenlogin.Person
+	audit      []jedenlogin.AuditEvent
+}
+
+// plan plans the import for snapshot snap: it drops the logins the
+// database has, assigns ids, groups the rest into new and existing
+// persons, classifies them, completes the unchanged ones and reserves
+// logins for the generate ones. It may be called again with a newer
+// snapshot.
+func (f *importFile) plan(ctx context.Context, st jedenlogin.Store, snap *jedenlogin.ImportSnapshot, sum *Summary, now time.Time) (*importPlan, error) {
 	warns := f.warns
 	warns.list = slices.Clip(warns.list) // this plan's warnings must not land in f.warns
-	batch := &jedenlogin.ImportBatch{SnapshotVersion: snap.Version}
+	p := &importPlan{}
 
-	// Forget the reserved logins and ids of an earlier plan, then drop the
-	// logins the database has. The database only ever gains logins, so a
-	// login dropped for an older snapshot is rightly dropped for this one.
-	f.logins = f.logins[:f.n]
+	// Forget the reserved logins and merges of an earlier plan, then drop
+	// the logins the database has. The database only ever gains logins, so
+	// a login dropped for an older snapshot is rightly dropped for this one.
+	f.reserved, f.merged = nil, nil
 	sum.LoginsPresent = f.present
 	kept := 0
 	for i := range f.n {
-		l, g := &f.logins[i], &f.grants[i]
-		if _, ok := snap.Logins[l.Name]; ok {
+		if _, ok := snap.Logins[f.data[i].name]; ok {
 			sum.LoginsPresent++
 			continue
 		}
-		l.ID, l.PersonID, l.MergedInto, l.StateBeforeMerge, l.MergedAt = 0, 0, nil, "", nil
-		l.State = jedenlogin.LoginInactive
-		if f.active[i] {
-			l.State = jedenlogin.LoginActive
-		}
-		g.ID, g.LoginID, g.OriginLoginID, g.MergedInto = 0, 0, 0, nil
 		if kept != i {
-			f.logins[kept], f.grants[kept] = *l, *g
-			f.rowGrp[kept], f.active[kept], f.lines[kept] = f.rowGrp[i], f.active[i], f.lines[i]
+			f.data[kept], f.rowGrp[kept], f.lines[kept] = f.data[i], f.rowGrp[i], f.lines[i]
 		}
 		kept++
 	}
+	clear(f.data[kept:f.n]) // no longer referenced strings can go
 	f.n = kept
-	f.logins, f.grants = f.logins[:kept], f.grants[:kept]
-	f.rowGrp, f.active, f.lines = f.rowGrp[:kept], f.active[:kept], f.lines[:kept]
+	f.data, f.rowGrp, f.lines = f.data[:kept], f.rowGrp[:kept], f.lines[:kept]
 	sum.LoginsNew = kept
 	sum.Grants = kept
 
-	nextLogin, nextGrant, nextPerson := snap.NextLoginID, snap.NextGrantID, snap.NextPersonID
-	for i := range f.logins {
-		f.logins[i].ID = nextLogin
-		f.grants[i].ID, f.grants[i].LoginID, f.grants[i].OriginLoginID = nextGrant, nextLogin, nextLogin
-		nextLogin++
-		nextGrant++
-	}
+	f.loginBase, f.grantBase = snap.NextLoginID, snap.NextGrantID
+	nextLogin, nextPerson := snap.NextLoginID+int64(kept), snap.NextPersonID
 	if kept > 0 && len(snap.Logins) > 0 {
 		f.warnCaseTwinsInDB(snap, &warns)
 	}
-	f.planEntities(snap, batch, sum, &warns)
+	p.entities = f.planEntities(snap, sum, &warns)
 
 	// Logins by person: counting sort of the row indexes by group.
 	ng := len(f.group)
@@ -406,6 +519,7 @@ func (f *importFile) plan(ctx context.Context, st jedenlogin.Store, snap *jedenl
 
 	// Persons: new ones get ids in the order the file first names them;
 	// existing ones are read from the store with their logins and grants.
+	f.personOf = make([]int64, ng)
 	newCount := 0
 	var existing []*existingPerson
 	isExisting := make([]bool, ng)
@@ -413,33 +527,37 @@ func (f *importFile) plan(ctx context.Context, st jedenlogin.Store, snap *jedenl
 		if start[g] == start[g+1] {
 			continue
 		}
-		if p, ok := snap.Persons[f.group[g].key]; ok {
-			rec, err := st.Person(ctx, p.ID)
+		if ep, ok := snap.Persons[f.group[g].key]; ok {
+			rec, err := st.Person(ctx, ep.ID)
 			if err != nil {
-				return nil, fmt.Errorf("import: read person %s: %w", p.Key, err)
+				return nil, fmt.Errorf("import: read person %s: %w", ep.Key, err)
 			}
-			existing = append(existing, &existingPerson{rec: rec, logins: order[start[g]:start[g+1]]})
+			existing = append(existing, &existingPerson{rec: rec, rows: order[start[g]:start[g+1]]})
 			isExisting[g] = true
+			f.personOf[g] = ep.ID
 			continue
 		}
 		newCount++
 	}
-	batch.NewPersons = make([]jedenlogin.Person, 0, newCount)
-	newPrefix := map[int]string{} // index into NewPersons → prefix of the login to reserve
-	var scratch []jedenlogin.Login
+	p.newPersons = make([]jedenlogin.Person, 0, newCount)
+	newPrefix := map[int]string{} // index into newPersons → prefix of the login to reserve
+	var (
+		scratch []jedenlogin.Login
+		ts      timeSlab
+	)
 	for g := range ng {
 		idx := order[start[g]:start[g+1]]
 		if len(idx) == 0 || isExisting[g] {
 			continue
 		}
-		p := jedenlogin.Person{ID: nextPerson, Key: f.group[g].key, State: jedenlogin.StatePending, CreatedAt: now}
+		f.personOf[g] = nextPerson
+		rec := jedenlogin.PersonRecord{Person: jedenlogin.Person{ID: nextPerson, Key: f.group[g].key, State: jedenlogin.StatePending, CreatedAt: now}}
 		nextPerson++
 		scratch = scratch[:0]
 		for _, i := range idx {
-			f.logins[i].PersonID = p.ID
-			scratch = append(scratch, f.logins[i])
+			scratch = append(scratch, f.login(int(i), &ts))
 		}
-		rec := jedenlogin.PersonRecord{Person: p, Logins: scratch}
+		rec.Logins = scratch
 		rec.Person.Case = consolidation.Classify(scratch)
 		switch rec.Person.Case {
 		case jedenlogin.CaseUnchanged:
@@ -449,24 +567,25 @@ func (f *importFile) plan(ctx context.Context, st jedenlogin.Store, snap *jedenl
 			sum.Completed++
 		case jedenlogin.CaseGenerate:
 			src := consolidation.AccountSource(&rec, 0)
-			newPrefix[len(batch.NewPersons)] = loginname.Prefix(src.FirstName, src.LastName)
+			newPrefix[len(p.newPersons)] = loginname.Prefix(src.FirstName, src.LastName)
 		}
 		sum.Cases[rec.Person.Case]++
 		sum.Grouping[rec.Person.Grouping()]++
-		batch.NewPersons = append(batch.NewPersons, rec.Person)
+		p.newPersons = append(p.newPersons, rec.Person)
 	}
-	sum.PersonsNew = len(batch.NewPersons)
+	scratch = nil
+	sum.PersonsNew = len(p.newPersons)
 
-	updPrefix := map[int]string{} // index into UpdatedPersons → prefix
+	updPrefix := map[int]string{} // index into updated → prefix
 	for _, ep := range existing {
 		prefix, err := f.planExisting(ep, sum, now)
 		if err != nil {
 			return nil, err
 		}
 		if prefix != "" {
-			updPrefix[len(batch.UpdatedPersons)] = prefix
+			updPrefix[len(p.updated)] = prefix
 		}
-		batch.UpdatedPersons = append(batch.UpdatedPersons, ep.rec.Person)
+		p.updated = append(p.updated, ep.rec.Person)
 		sum.PersonsUpdated++
 		sum.Cases[ep.rec.Person.Case]++
 	}
@@ -474,30 +593,29 @@ func (f *importFile) plan(ctx context.Context, st jedenlogin.Store, snap *jedenl
 	// Reserve the generated logins, against every login name that exists.
 	if len(newPrefix)+len(updPrefix) > 0 {
 		alloc := f.allocator(snap, newPrefix, updPrefix)
+		f.reserved = make([]jedenlogin.Login, 0, len(newPrefix)+len(updPrefix))
 		reserve := func(p *jedenlogin.Person, prefix string) {
 			l := jedenlogin.Login{
 				ID: nextLogin, PersonID: p.ID, Name: alloc.Next(prefix),
 				State: jedenlogin.LoginReserved, Origin: jedenlogin.OriginGenerated, CreatedAt: now,
 			}
 			nextLogin++
-			p.GeneratedLoginID = &l.ID
-			f.logins = append(f.logins, l)
+			id := l.ID
+			p.GeneratedLoginID = &id
+			f.reserved = append(f.reserved, l)
 			sum.GeneratedLogins++
 		}
-		for i := range batch.NewPersons {
+		for i := range p.newPersons {
 			if prefix, ok := newPrefix[i]; ok {
-				reserve(&batch.NewPersons[i], prefix)
+				reserve(&p.newPersons[i], prefix)
 			}
 		}
-		for i := range batch.UpdatedPersons {
+		for i := range p.updated {
 			if prefix, ok := updPrefix[i]; ok {
-				reserve(&batch.UpdatedPersons[i], prefix)
+				reserve(&p.updated[i], prefix)
 			}
 		}
 	}
-
-	batch.Logins = f.logins
-	batch.Grants = f.grants
 	sum.Warnings, sum.WarningsLeftOut = warns.list, warns.leftOut
 
 	details, err := json.Marshal(map[string]any{
@@ -517,10 +635,10 @@ func (f *importFile) plan(ctx context.Context, st jedenlogin.Store, snap *jedenl
 	if err != nil {
 		return nil, fmt.Errorf("import: audit details: %w", err)
 	}
-	batch.Audit = []jedenlogin.AuditEvent{{
+	p.audit = []jedenlogin.AuditEvent{{
 		At: now, Action: jedenlogin.AuditImport, Actor: "cli", Subject: "import", Outcome: "ok", Details: string(details),
 	}}
-	return batch, nil
+	return p, nil
 }
 
 // planExisting adds new logins to a person of the database. A pending
@@ -530,37 +648,33 @@ func (f *importFile) plan(ctx context.Context, st jedenlogin.Store, snap *jedenl
 func (f *importFile) planExisting(ep *existingPerson, sum *Summary, now time.Time) (prefix string, err error) {
 	rec := ep.rec
 	p := &rec.Person
-	for _, i := range ep.logins {
-		f.logins[i].PersonID = p.ID
-	}
 	if p.State == jedenlogin.StateDone {
 		if p.UnifiedLoginID == nil {
 			return "", fmt.Errorf("import: person %s is consolidated but has no unified login", p.Key)
 		}
 		unified := *p.UnifiedLoginID
-		for _, i := range ep.logins {
-			l, g := &f.logins[i], &f.grants[i]
-			l.StateBeforeMerge = l.State
-			l.State = jedenlogin.LoginMerged
-			l.MergedInto = &unified
-			l.MergedAt = &now
+		if f.merged == nil {
+			f.merged = map[int32]mergedRow{}
+		}
+		for _, i := range ep.rows {
+			m := mergedRow{unified: unified, grantLogin: f.loginBase + int64(i)}
 			sum.MergedAtOnce++
-			if l.StateBeforeMerge != jedenlogin.LoginActive {
-				continue
-			}
-			g.LoginID = unified
-			for k := range rec.Grants {
-				if covers(&rec.Grants[k], g, unified) {
-					id := rec.Grants[k].ID
-					g.MergedInto = &id
-					break
+			if f.data[i].active {
+				m.grantLogin = unified
+				g := f.grant(int(i), &timeSlab{})
+				for k := range rec.Grants {
+					if covers(&rec.Grants[k], &g, unified) {
+						m.grantInto = rec.Grants[k].ID
+						break
+					}
 				}
 			}
+			f.merged[i] = m
 		}
 		return "", nil
 	}
-	for _, i := range ep.logins {
-		rec.Logins = append(rec.Logins, f.logins[i])
+	for _, i := range ep.rows {
+		rec.Logins = append(rec.Logins, f.login(int(i), &timeSlab{}))
 	}
 	p.Case = consolidation.Classify(rec.Logins)
 	switch p.Case {
@@ -639,8 +753,8 @@ func (f *importFile) allocator(snap *jedenlogin.ImportSnapshot, a, b map[int]str
 	for name := range snap.Logins {
 		take(name)
 	}
-	for i := range f.logins {
-		take(f.logins[i].Name)
+	for i := range f.n {
+		take(f.data[i].name)
 	}
 	return alloc
 }
@@ -653,8 +767,8 @@ func (f *importFile) warnCaseTwinsInDB(snap *jedenlogin.ImportSnapshot, warns *i
 		folded[loginname.Fold(name)] = name
 	}
 	var buf []byte
-	for i := range f.logins {
-		name := f.logins[i].Name
+	for i := range f.n {
+		name := f.data[i].name
 		buf = appendFold(buf[:0], name)
 		if other, ok := folded[string(buf)]; ok {
 			warns.add(Issue{Line: int(f.lines[i]), Column: "login", Message: fmt.Sprintf("login %s różni się od istniejącego w bazie loginu %s tylko wielkością liter", name, other)})
@@ -662,10 +776,11 @@ func (f *importFile) warnCaseTwinsInDB(snap *jedenlogin.ImportSnapshot, warns *i
 	}
 }
 
-// planEntities puts new entities and those whose name or parent changed
-// into the batch, parents before children, and warns about parents that
-// are neither in the file nor in the database.
-func (f *importFile) planEntities(snap *jedenlogin.ImportSnapshot, batch *jedenlogin.ImportBatch, sum *Summary, warns *issueList) {
+// planEntities returns the new entities and those whose name or parent
+// changed, parents before children, and warns about parents that are
+// neither in the file nor in the database.
+func (f *importFile) planEntities(snap *jedenlogin.ImportSnapshot, sum *Summary, warns *issueList) []jedenlogin.Entity {
+	var out []jedenlogin.Entity
 	done := map[string]bool{}
 	var visit func(e *entityInfo, depth int)
 	visit = func(e *entityInfo, depth int) {
@@ -684,12 +799,12 @@ func (f *importFile) planEntities(snap *jedenlogin.ImportSnapshot, batch *jedenl
 		old, ok := snap.Entities[id]
 		switch {
 		case !ok:
-			batch.Entities = append(batch.Entities, e.entity)
+			out = append(out, e.entity)
 			sum.EntitiesNew++
 		case old.Name != e.entity.Name || old.ParentID != e.entity.ParentID:
 			ne := e.entity
 			ne.Kind = old.Kind
-			batch.Entities = append(batch.Entities, ne)
+			out = append(out, ne)
 			sum.EntitiesUpdated++
 		}
 	}
@@ -702,4 +817,5 @@ func (f *importFile) planEntities(snap *jedenlogin.ImportSnapshot, batch *jedenl
 	for _, e := range list {
 		visit(e, 0)
 	}
+	return out
 }

@@ -307,8 +307,8 @@ func TestImportIntoExistingPersons(t *testing.T) {
 	})
 }
 
-// racingStore runs another import just before the first ApplyImport, so the
-// batch was planned on a snapshot that is no longer current.
+// racingStore runs another import just before the first BeginImport, so the
+// import was planned on a snapshot that is no longer current.
 type racingStore struct {
 	*sqlstore.Store
 	t     *testing.T
@@ -316,12 +316,12 @@ type racingStore struct {
 	raced bool
 }
 
-func (s *racingStore) ApplyImport(ctx context.Context, b *jedenlogin.ImportBatch) error {
+func (s *racingStore) BeginImport(ctx context.Context, version string, size jedenlogin.ImportSize) (jedenlogin.ImportWriter, error) {
 	if !s.raced {
 		s.raced = true
 		mustImport(s.t, s.Store, s.other)
 	}
-	return s.Store.ApplyImport(ctx, b)
+	return s.Store.BeginImport(ctx, version, size)
 }
 
 func TestImportConflictReplans(t *testing.T) {

@@ -31,6 +31,7 @@ func RunTests(t *testing.T, open func(t testing.TB) jedenlogin.Store) {
 		{"ImportSnapshot", testImportSnapshot},
 		{"ImportConflict", testImportConflict},
 		{"ImportEmptyBatchChangesNothing", testImportEmptyBatch},
+		{"ImportWriterChunksAndRollback", testImportWriter},
 		{"ImportUpdatesPersonsAndEntities", testImportUpdates},
 		{"PersonNotFound", testPersonNotFound},
 		{"ForEachPerson", testForEachPerson},
@@ -120,8 +121,8 @@ func (bb *builder) grant(loginID int64, entity string, fn jedenlogin.Function, s
 
 func (bb *builder) apply(t testing.TB, s jedenlogin.Store) {
 	t.Helper()
-	if err := s.ApplyImport(context.Background(), &bb.b); err != nil {
-		t.Fatalf("ApplyImport: %v", err)
+	if err := jedenlogin.WriteImportBatch(context.Background(), s, &bb.b); err != nil {
+		t.Fatalf("WriteImportBatch: %v", err)
 	}
 }
 
@@ -300,9 +301,9 @@ func testImportConflict(t *testing.T, open Opener) {
 			persons, logins := countPersons(t, s)
 			before := mustJSON(t, mustPerson(t, s, w.p2))
 
-			err := s.ApplyImport(ctx, &stale.b)
+			err := jedenlogin.WriteImportBatch(ctx, s, &stale.b)
 			if !errors.Is(err, jedenlogin.ErrImportConflict) {
-				t.Fatalf("ApplyImport of a stale batch = %v, want ErrImportConflict", err)
+				t.Fatalf("WriteImportBatch of a stale batch = %v, want ErrImportConflict", err)
 			}
 			if p2, l2 := countPersons(t, s); p2 != persons || l2 != logins {
 				t.Errorf("after refused import: %d persons, %d logins; want %d, %d", p2, l2, persons, logins)
@@ -311,6 +312,110 @@ func testImportConflict(t *testing.T, open Opener) {
 				t.Errorf("refused import changed a person:\n%s\n%s", before, after)
 			}
 		})
+	}
+}
+
+// testImportWriter streams an import in chunks: a rolled-back import and
+// one failing on a duplicate login write nothing and leave the store
+// usable; the same rows committed in chunks read back whole.
+func testImportWriter(t *testing.T, open Opener) {
+	ctx := context.Background()
+	s := open(t)
+	w := seed(t, s)
+	bb := newBuilder(t, s)
+	const n = 300
+	for i := range n {
+		p := bb.person(fmt.Sprintf("login:STREAM%d", i), jedenlogin.CaseUnchanged)
+		l := bb.login(p, fmt.Sprintf("STREAM%d", i), jedenlogin.LoginActive)
+		bb.grant(l, "2000", jedenlogin.FunctionEmployee, "a")
+	}
+	persons, logins := countPersons(t, s)
+	write := func(b *jedenlogin.ImportBatch, chunk int) (jedenlogin.ImportWriter, error) {
+		t.Helper()
+		iw, err := s.BeginImport(ctx, b.SnapshotVersion, jedenlogin.ImportSize{Persons: len(b.NewPersons), Logins: len(b.Logins), Grants: len(b.Grants)})
+		if err != nil {
+			t.Fatalf("BeginImport: %v", err)
+		}
+		for i := 0; i < len(b.NewPersons); i += chunk {
+			if err := iw.NewPersons(ctx, b.NewPersons[i:min(i+chunk, len(b.NewPersons))]); err != nil {
+				return iw, err
+			}
+		}
+		for i := 0; i < len(b.Logins); i += chunk {
+			if err := iw.Logins(ctx, b.Logins[i:min(i+chunk, len(b.Logins))]); err != nil {
+				return iw, err
+			}
+		}
+		for i := 0; i < len(b.Grants); i += chunk {
+			if err := iw.Grants(ctx, b.Grants[i:min(i+chunk, len(b.Grants))]); err != nil {
+				return iw, err
+			}
+		}
+		return iw, nil
+	}
+	unchanged := func(what string) {
+		t.Helper()
+		if p2, l2 := countPersons(t, s); p2 != persons || l2 != logins {
+			t.Errorf("after %s: %d persons, %d logins; want %d, %d", what, p2, l2, persons, logins)
+		}
+		if _, err := s.LoginByName(ctx, "STREAM0"); !errors.Is(err, jedenlogin.ErrNotFound) {
+			t.Errorf("after %s: LoginByName(STREAM0) = %v, want ErrNotFound", what, err)
+		}
+	}
+
+	iw, err := write(&bb.b, 7)
+	if err != nil {
+		t.Fatalf("writing chunks: %v", err)
+	}
+	if err := iw.Rollback(); err != nil {
+		t.Fatalf("Rollback: %v", err)
+	}
+	if err := iw.Rollback(); err != nil {
+		t.Errorf("second Rollback = %v, want nil", err)
+	}
+	unchanged("a rolled-back import")
+
+	dup := bb.b
+	dup.Logins = append(slices.Clip(bb.b.Logins), bb.b.Logins[0]) // the same name twice
+	dup.Logins[len(dup.Logins)-1].ID = bb.nextL
+	dangling := bb.b
+	dangling.Grants = append(slices.Clip(bb.b.Grants), bb.b.Grants[0]) // a grant of an entity nobody wrote
+	dangling.Grants[len(dangling.Grants)-1].ID, dangling.Grants[len(dangling.Grants)-1].EntityID = bb.nextG, "NOPE"
+	for _, bad := range []struct {
+		name string
+		b    *jedenlogin.ImportBatch
+	}{{"a duplicate login name", &dup}, {"a grant of a missing entity", &dangling}} {
+		iw, err = write(bad.b, 64)
+		if err == nil {
+			err = iw.Commit(ctx)
+		}
+		if err == nil {
+			t.Errorf("an import with %s committed", bad.name)
+		}
+		iw.Rollback()
+		unchanged("an import with " + bad.name)
+	}
+
+	iw, err = write(&bb.b, 64)
+	if err != nil {
+		t.Fatalf("writing chunks: %v", err)
+	}
+	if err := iw.Commit(ctx); err != nil {
+		t.Fatalf("Commit: %v", err)
+	}
+	if err := iw.Rollback(); err != nil {
+		t.Errorf("Rollback after Commit = %v, want nil", err)
+	}
+	if p2, l2 := countPersons(t, s); p2 != persons+n || l2 != logins+n {
+		t.Errorf("after the import: %d persons, %d logins; want %d, %d", p2, l2, persons+n, logins+n)
+	}
+	rec := mustPerson(t, s, bb.b.NewPersons[n-1].ID)
+	if len(rec.Logins) != 1 || rec.Logins[0].Name != fmt.Sprintf("STREAM%d", n-1) || len(rec.Grants) != 1 || rec.Grants[0].EntityID != "2000" {
+		t.Errorf("last streamed person = %s", mustJSON(t, rec))
+	}
+	// The store takes other writes after the import.
+	if _, err := s.ReserveLogin(ctx, "STREAM", jedenlogin.Login{PersonID: w.p1}); err != nil {
+		t.Errorf("ReserveLogin after the import: %v", err)
 	}
 }
 
@@ -323,8 +428,8 @@ func testImportEmptyBatch(t *testing.T, open Opener) {
 		t.Fatal(err)
 	}
 	recs := mustJSON(t, []any{mustPerson(t, s, w.p1), mustPerson(t, s, w.p2), mustPerson(t, s, w.p3)})
-	if err := s.ApplyImport(ctx, &jedenlogin.ImportBatch{SnapshotVersion: snap1.Version}); err != nil {
-		t.Fatalf("ApplyImport(empty batch): %v", err)
+	if err := jedenlogin.WriteImportBatch(ctx, s, &jedenlogin.ImportBatch{SnapshotVersion: snap1.Version}); err != nil {
+		t.Fatalf("WriteImportBatch(empty batch): %v", err)
 	}
 	snap2, err := s.ImportSnapshot(ctx)
 	if err != nil {

@@ -3,6 +3,8 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -13,7 +15,7 @@ import (
 )
 
 // version returns the import version of the database: the change counter
-// (advanced by every UpdatePerson, ReserveLogin and ApplyImport) and the
+// (advanced by every UpdatePerson, ReserveLogin and import) and the
 // highest ids, so any write an import's plan depends on changes it.
 func (s *Store) version(ctx context.Context, q queryer) (string, error) {
 	var (
@@ -31,7 +33,7 @@ func (s *Store) version(ctx context.Context, q queryer) (string, error) {
 
 // ImportSnapshot reads, in one consistent snapshot, every login name with
 // its person id, every person (without logins), every entity, the next
-// free ids and the version ApplyImport checks.
+// free ids and the version BeginImport checks.
 func (s *Store) ImportSnapshot(ctx context.Context) (*jedenlogin.ImportSnapshot, error) {
 	snap := &jedenlogin.ImportSnapshot{}
 	err := s.readTx(ctx, func(tx *sql.Tx) error {
@@ -106,178 +108,558 @@ func (s *Store) ImportSnapshot(ctx context.Context) (*jedenlogin.ImportSnapshot,
 	return snap, nil
 }
 
-// bulkIndexThreshold is the smallest load for which ApplyImport considers
+// bulkIndexThreshold is the smallest load for which an import considers
 // rebuilding a table's indexes after the load.
 var bulkIndexThreshold = 10000
 
-// bulkFunc writes n rows of cols into table; row(i) gives the values of row i.
-type bulkFunc func(ctx context.Context, table string, cols []string, n int, row func(i int) []any) error
-
-// ApplyImport writes the batch in one transaction: entities are upserted,
-// new persons, logins, grants and audit events inserted with the ids the
-// importer assigned, updated persons rewritten. Imports exclude each other
-// (SQLite: the write transaction; PostgreSQL: EXCLUSIVE table locks, which
-// let readers through but hold other writers of those tables until the
-// import ends). It returns an error wrapping jedenlogin.ErrImportConflict,
-// writing nothing, when the database changed since the snapshot.
-func (s *Store) ApplyImport(ctx context.Context, b *jedenlogin.ImportBatch) error {
-	if s.pg() {
-		return s.applyImportPostgres(ctx, b)
+// BeginImport starts an import: one transaction that holds the import lock
+// until Commit or Rollback (SQLite: the write transaction, and this
+// process's writer mutex; PostgreSQL: EXCLUSIVE locks on the imported
+// tables, which let readers through but hold other writers of those tables
+// until the import ends). It returns an error wrapping
+// jedenlogin.ErrImportConflict, writing nothing, when the database changed
+// since the snapshot.
+//
+// On SQLite the import's connection runs with foreign-key enforcement off
+// (the importer assigns every id from the snapshot it checked, under the
+// write lock), and a load bigger than a table already holds drops that
+// table's secondary indexes and builds them at Commit in one sorted pass
+// each, which also checks the unique ones.
+func (s *Store) BeginImport(ctx context.Context, snapshotVersion string, size jedenlogin.ImportSize) (jedenlogin.ImportWriter, error) {
+	w := &importWriter{s: s, ins: map[string]*bulkInsert{}, entities: map[string]bool{}}
+	if !s.pg() {
+		s.wmu.Lock()
+		w.unlock = s.wmu.Unlock
 	}
-	return s.writeTx(ctx, func(tx *sql.Tx) error {
-		// A bigger page cache for this connection while the indexes grow;
-		// restored before the connection goes back to the pool.
-		if _, err := tx.ExecContext(ctx, "PRAGMA cache_size = -262144"); err != nil {
-			return fmt.Errorf("import: %w", err)
-		}
-		defer s.db.ExecContext(context.WithoutCancel(ctx), "PRAGMA cache_size = -65536")
-		return s.applyImport(ctx, tx, b, func(ctx context.Context, table string, cols []string, n int, row func(int) []any) error {
-			return s.insertRows(ctx, tx, table, cols, "", n, row)
-		})
-	})
+	if err := w.begin(ctx, snapshotVersion, size); err != nil {
+		w.Rollback()
+		return nil, err
+	}
+	return w, nil
 }
 
-func (s *Store) applyImportPostgres(ctx context.Context, b *jedenlogin.ImportBatch) error {
+// importWriter is the jedenlogin.ImportWriter of both backends.
+type importWriter struct {
+	s      *Store
+	conn   *sql.Conn
+	tx     *sql.Tx
+	unlock func()
+	fkOff  bool // SQLite: foreign_keys was turned off on conn
+	// persons, logins and entities are what this import wrote or found,
+	// for checking references on SQLite (checkRef).
+	persons, logins idRanges
+	entities        map[string]bool
+	rebuild         []string // CREATE INDEX statements to run at Commit
+	ins             map[string]*bulkInsert
+	order           []*bulkInsert // SQLite: flush order at Commit
+	err             error
+	done            bool
+}
+
+// bulkInsert buffers the rows of one table for multi-row INSERT
+// statements of per rows (SQLite), executed on the driver connection with
+// one reused argument array.
+type bulkInsert struct {
+	table string
+	cols  []string
+	per   int
+	vals  []any // per*len(cols) values, rows one after another
+	n     int   // rows buffered
+	nv    []driver.NamedValue
+	full  driver.Stmt
+	// emptyNull marks the text columns, whose empty values are bound as
+	// NULL and written as '' (ifnull): a text bind costs the driver a
+	// C allocation and a copy, a NULL bind nothing.
+	emptyNull []bool
+}
+
+// textCols are the NOT NULL text columns of the bulk-loaded tables; other
+// columns must not be listed (ifnull would turn their NULLs into ”).
+var textCols = map[string]bool{
+	"person_key": true, "consolidation_case": true, "state": true, "acc_first_name": true, "acc_second_name": true,
+	"acc_last_name": true, "acc_pesel": true, "acc_email": true, "acc_phone": true,
+	"name": true, "name_folded": true, "password_hash": true, "origin": true, "first_name": true, "second_name": true,
+	"last_name": true, "pesel": true, "email": true, "phone": true, "state_before_merge": true,
+	"entity_id": true, "grant_function": true, "scopes": true, "revoke_reason": true,
+	"action": true, "actor": true, "subject": true, "address": true, "outcome": true, "details": true,
+}
+
+func (w *importWriter) begin(ctx context.Context, version string, size jedenlogin.ImportSize) error {
+	s := w.s
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("import: %w", err)
 	}
-	defer conn.Close()
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
+	w.conn = conn
+	if !s.pg() {
+		// Enforcement checks three parent rows per grant and one per
+		// login: that doubled the write of a million rows. The pragma
+		// works only outside a transaction.
+		if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
+			return fmt.Errorf("import: %w", err)
+		}
+		w.fkOff = true
+	}
+	if w.tx, err = conn.BeginTx(ctx, nil); err != nil {
 		return fmt.Errorf("import: begin: %w", err)
 	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, "LOCK TABLE entities, persons, logins, grants IN EXCLUSIVE MODE"); err != nil {
-		return fmt.Errorf("import: lock tables: %w", err)
-	}
-	// COPY runs on the same connection, hence inside tx.
-	bulk := func(ctx context.Context, table string, cols []string, n int, row func(int) []any) error {
-		return conn.Raw(func(dc any) error {
-			pc := dc.(*stdlib.Conn).Conn()
-			_, err := pc.CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromSlice(n, func(i int) ([]any, error) {
-				return row(i), nil
-			}))
-			return err
-		})
-	}
-	if err := s.applyImport(ctx, tx, b, bulk); err != nil {
-		return err
-	}
-	if len(b.NewPersons)+len(b.Logins)+len(b.Grants) >= bulkIndexThreshold {
-		// Fresh statistics, or the planner walks a million rows per chunk
-		// of ForEachPerson until autovacuum gets round to the tables.
-		if _, err := tx.ExecContext(ctx, "ANALYZE entities, persons, logins, grants"); err != nil {
-			return fmt.Errorf("import: analyze: %w", err)
+	if s.pg() {
+		if _, err := w.tx.ExecContext(ctx, "LOCK TABLE entities, persons, logins, grants IN EXCLUSIVE MODE"); err != nil {
+			return fmt.Errorf("import: lock tables: %w", err)
 		}
 	}
-	for _, t := range []string{"persons", "logins", "grants"} {
-		if _, err := tx.ExecContext(ctx, "SELECT setval(pg_get_serial_sequence('"+t+"', 'id'), COALESCE((SELECT max(id) FROM "+t+"), 0) + 1, false)"); err != nil {
-			return fmt.Errorf("import: reset id sequence of %s: %w", t, err)
-		}
+	v, err := s.version(ctx, w.tx)
+	if err != nil {
+		return fmt.Errorf("import: %w", err)
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("import: commit: %w", err)
+
+	if v != version {
+		return fmt.Errorf("import: database version %s, snapshot %s: %w", v, version, jedenlogin.ErrImportConflict)
+	}
+	for _, t := range []struct {
+		table string
+		rows  int
+	}{{"persons", size.Persons}, {"logins", size.Logins}, {"grants", size.Grants}} {
+		if t.rows < bulkIndexThreshold {
+			continue
+		}
+		defs, err := s.dropIndexesForLoad(ctx, w.tx, t.table, t.rows)
+		if err != nil {
+			return fmt.Errorf("import: %w", err)
+		}
+		w.rebuild = append(w.rebuild, defs...)
 	}
 	return nil
 }
 
-// applyImport is the dialect-independent body of ApplyImport.
-func (s *Store) applyImport(ctx context.Context, tx *sql.Tx, b *jedenlogin.ImportBatch, bulk bulkFunc) error {
-	v, err := s.version(ctx, tx)
+// fail records the writer's first error and returns it.
+func (w *importWriter) fail(err error) error {
+	if w.err == nil {
+		w.err = err
+	}
+	return err
+}
+
+func (w *importWriter) usable() error {
+	if w.err != nil {
+		return fmt.Errorf("import: writer failed earlier: %w", w.err)
+	}
+	if w.done {
+		return errors.New("import: writer already finished")
+	}
+	return nil
+}
+
+func (w *importWriter) Entities(ctx context.Context, es []jedenlogin.Entity) error {
+	if err := w.usable(); err != nil || len(es) == 0 {
+		return err
+	}
+	// Few rows, and an upsert: through database/sql.
+	const per = 1000
+	for start := 0; start < len(es); start += per {
+		chunk := es[start:min(start+per, len(es))]
+		args := make([]any, 0, len(chunk)*len(entityCols))
+		for i := range chunk {
+			e := &chunk[i]
+			args = append(args, e.ID, e.Name, e.Kind, e.ParentID)
+			w.entities[e.ID] = true
+		}
+		q := insertSQL("entities", entityCols, len(chunk)) +
+			" ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind, parent_id = excluded.parent_id"
+		if _, err := w.tx.ExecContext(ctx, w.s.q(q), args...); err != nil {
+			return w.fail(fmt.Errorf("import: write entities: %w", err))
+		}
+	}
+	return nil
+}
+
+func (w *importWriter) NewPersons(ctx context.Context, ps []jedenlogin.Person) error {
+	if w.fkOff {
+		for i := range ps {
+			w.persons.add(ps[i].ID)
+		}
+	}
+	return w.bulk(ctx, "persons", personCols, len(ps), func(dst []any, i int) { w.s.personValues(dst, &ps[i]) })
+}
+
+func (w *importWriter) UpdatePersons(ctx context.Context, ps []jedenlogin.Person) error {
+	if err := w.usable(); err != nil || len(ps) == 0 {
+		return err
+	}
+	stmt, err := w.tx.PrepareContext(ctx, w.s.q(updateSQL("persons", personCols)))
 	if err != nil {
-		return fmt.Errorf("import: %w", err)
+		return w.fail(fmt.Errorf("import: update persons: %w", err))
 	}
-	if v != b.SnapshotVersion {
-		return fmt.Errorf("import: database version %s, snapshot %s: %w", v, b.SnapshotVersion, jedenlogin.ErrImportConflict)
+	defer stmt.Close()
+	args := make([]any, len(personCols))
+	for i := range ps {
+		p := &ps[i]
+		w.s.personValues(args, p)
+		// updateSQL sets every column but id and created_at, then WHERE id = ?.
+		if _, err := stmt.ExecContext(ctx, append(args[1:len(args)-1:len(args)-1], p.ID)...); err != nil {
+			return w.fail(fmt.Errorf("import: update person %s: %w", p.Key, err))
+		}
 	}
-	if len(b.Entities) > 0 {
-		err := s.insertRows(ctx, tx, "entities", entityCols,
-			" ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind, parent_id = excluded.parent_id",
-			len(b.Entities), func(i int) []any {
-				e := &b.Entities[i]
-				return []any{e.ID, e.Name, e.Kind, e.ParentID}
-			})
+	return nil
+}
+
+func (w *importWriter) Logins(ctx context.Context, ls []jedenlogin.Login) error {
+	if err := w.usable(); err != nil {
+		return err
+	}
+	if w.fkOff {
+		for i := range ls {
+			if err := w.checkRef(ctx, w.persons.has(ls[i].PersonID), "persons", ls[i].PersonID); err != nil {
+				return w.fail(fmt.Errorf("%w (login %s)", err, ls[i].Name))
+			}
+			w.persons.add(ls[i].PersonID) // found: later logins of the person need no look-up
+			w.logins.add(ls[i].ID)
+		}
+	}
+	return w.bulk(ctx, "logins", loginCols, len(ls), func(dst []any, i int) { w.s.loginValues(dst, &ls[i]) })
+}
+
+func (w *importWriter) Grants(ctx context.Context, gs []jedenlogin.Grant) error {
+	if err := w.usable(); err != nil {
+		return err
+	}
+	if w.fkOff {
+		for i := range gs {
+			g := &gs[i]
+			origin := g.OriginLoginID
+			if origin == 0 {
+				origin = g.LoginID
+			}
+			for _, id := range []int64{g.LoginID, origin} {
+				if err := w.checkRef(ctx, w.logins.has(id), "logins", id); err != nil {
+					return w.fail(fmt.Errorf("%w (grant %d)", err, g.ID))
+				}
+			}
+			if err := w.checkRef(ctx, w.entities[g.EntityID], "entities", g.EntityID); err != nil {
+				return w.fail(fmt.Errorf("%w (grant %d)", err, g.ID))
+			}
+			w.entities[g.EntityID] = true
+		}
+	}
+	return w.bulk(ctx, "grants", grantCols, len(gs), func(dst []any, i int) { w.s.grantValues(dst, &gs[i]) })
+}
+
+func (w *importWriter) Audit(ctx context.Context, es []jedenlogin.AuditEvent) error {
+	return w.bulk(ctx, "audit_events", auditCols, len(es), func(dst []any, i int) {
+		e := &es[i]
+		copy(dst, []any{w.s.ts(e.At), e.Action, e.Actor, i64p(e.PersonID), e.Subject, e.Address, e.Outcome, e.Details})
+	})
+}
+
+// bulk writes n rows of cols into table; fill(dst, i) stores the values of
+// row i into dst (len(cols) long). PostgreSQL copies them at once (COPY in
+// the transaction); SQLite buffers them for multi-row INSERTs.
+func (w *importWriter) bulk(ctx context.Context, table string, cols []string, n int, fill func(dst []any, i int)) error {
+	if err := w.usable(); err != nil || n == 0 {
+		return err
+	}
+	if w.s.pg() {
+		row := make([]any, len(cols))
+		err := w.conn.Raw(func(dc any) error {
+			pc := dc.(*stdlib.Conn).Conn()
+			_, err := pc.CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromSlice(n, func(i int) ([]any, error) {
+				fill(row, i) // pgx encodes a row before asking for the next
+				return row, nil
+			}))
+			return err
+		})
 		if err != nil {
-			return fmt.Errorf("import: write entities: %w", err)
+			return w.fail(fmt.Errorf("import: write %s: %w", table, err))
 		}
+		return nil
 	}
-	// A load bigger than what a table holds builds that table's secondary
-	// indexes afterwards, in one sorted pass each, instead of growing them
-	// row by row at random places. Unique indexes are checked as they are
-	// rebuilt.
-	var rebuild []string
-	for _, t := range []struct {
-		table string
-		rows  int
-	}{{"persons", len(b.NewPersons)}, {"logins", len(b.Logins)}, {"grants", len(b.Grants)}} {
-		if t.rows < bulkIndexThreshold {
-			continue
+	b := w.ins[table]
+	if b == nil {
+		per := min(256, 32000/len(cols)) // SQLite allows 32766 variables per statement
+		b = &bulkInsert{table: table, cols: cols, per: per, vals: make([]any, per*len(cols)), nv: make([]driver.NamedValue, per*len(cols)),
+			emptyNull: make([]bool, len(cols))}
+		for k, c := range cols {
+			b.emptyNull[k] = textCols[c]
 		}
-		defs, err := s.dropIndexesForLoad(ctx, tx, t.table, t.rows)
-		if err != nil {
-			return fmt.Errorf("import: %w", err)
+		for k := range b.nv {
+			b.nv[k].Ordinal = k + 1
 		}
-		rebuild = append(rebuild, defs...)
+		w.ins[table] = b
+		w.order = append(w.order, b)
 	}
-	if len(b.NewPersons) > 0 {
-		if err := bulk(ctx, "persons", personCols, len(b.NewPersons), func(i int) []any {
-			return s.personArgs(&b.NewPersons[i])
-		}); err != nil {
-			return fmt.Errorf("import: write persons: %w", err)
-		}
-	}
-	if len(b.UpdatedPersons) > 0 {
-		stmt, err := tx.PrepareContext(ctx, s.q(updateSQL("persons", personCols)))
-		if err != nil {
-			return fmt.Errorf("import: update persons: %w", err)
-		}
-		defer stmt.Close()
-		for i := range b.UpdatedPersons {
-			p := &b.UpdatedPersons[i]
-			args := s.personArgs(p)
-			if _, err := stmt.ExecContext(ctx, append(args[1:len(args)-1:len(args)-1], p.ID)...); err != nil {
-				return fmt.Errorf("import: update person %s: %w", p.Key, err)
+	nc := len(cols)
+	for i := 0; i < n; i++ {
+		fill(b.vals[b.n*nc:(b.n+1)*nc], i)
+		b.n++
+		if b.n == b.per {
+			if err := w.flush(ctx, b); err != nil {
+				return w.fail(err)
 			}
 		}
 	}
-	if len(b.Logins) > 0 {
-		if err := bulk(ctx, "logins", loginCols, len(b.Logins), func(i int) []any {
-			return s.loginArgs(&b.Logins[i])
-		}); err != nil {
-			return fmt.Errorf("import: write logins: %w", err)
-		}
+	return nil
+}
+
+// flush executes the rows buffered in b: a full buffer with b's prepared
+// statement, a partial one (the last rows of an import) with its own.
+func (w *importWriter) flush(ctx context.Context, b *bulkInsert) error {
+	if b.n == 0 {
+		return nil
 	}
-	if len(b.Grants) > 0 {
-		if err := bulk(ctx, "grants", grantCols, len(b.Grants), func(i int) []any {
-			g := &b.Grants[i]
-			if g.OriginLoginID == 0 {
-				g.OriginLoginID = g.LoginID
+	nv := b.nv[:b.n*len(b.cols)]
+	nc := len(b.cols)
+	for k := range nv {
+		v := b.vals[k]
+		if s, ok := v.(string); ok && s == "" && b.emptyNull[k%nc] {
+			v = nil // written as '' by ifnull: binding NULL costs the driver no copy
+		}
+		nv[k].Value = v
+	}
+	err := w.conn.Raw(func(dc any) error {
+		st := b.full
+		if b.n < b.per || st == nil {
+			var err error
+			if st, err = dc.(driver.ConnPrepareContext).PrepareContext(ctx, insertTextSQL(b.table, b.cols, b.emptyNull, b.n)); err != nil {
+				return err
 			}
-			return s.grantArgs(g)
-		}); err != nil {
-			return fmt.Errorf("import: write grants: %w", err)
+			if b.n == b.per {
+				b.full = st
+			} else {
+				defer st.Close()
+			}
+		}
+		_, err := st.(driver.StmtExecContext).ExecContext(ctx, nv)
+		return err
+	})
+	clear(b.vals[:len(nv)]) // drop references to the rows' strings
+	b.n = 0
+	if err != nil {
+		return fmt.Errorf("import: write %s: %w", b.table, err)
+	}
+	return nil
+}
+
+// Commit writes the buffered rows, builds the dropped indexes, advances the
+// change counter and commits.
+func (w *importWriter) Commit(ctx context.Context) error {
+	if err := w.usable(); err != nil {
+		return err
+	}
+	if err := w.commit(ctx); err != nil {
+		w.fail(err)
+		w.Rollback()
+		return err
+	}
+	w.finish()
+	return nil
+}
+
+func (w *importWriter) commit(ctx context.Context) error {
+	s := w.s
+	for _, b := range w.order {
+		if err := w.flush(ctx, b); err != nil {
+			return err
 		}
 	}
-	if len(b.Audit) > 0 {
-		if err := bulk(ctx, "audit_events", auditCols, len(b.Audit), func(i int) []any {
-			return s.auditArgs(&b.Audit[i])
-		}); err != nil {
-			return fmt.Errorf("import: write audit events: %w", err)
-		}
-	}
-	for _, def := range rebuild {
-		if _, err := tx.ExecContext(ctx, def); err != nil {
+	w.closeStmts()
+	for _, def := range w.rebuild {
+		if _, err := w.tx.ExecContext(ctx, def); err != nil {
 			if isUniqueViolation(err) {
 				return fmt.Errorf("import: %s: duplicate values: %w", def, err)
 			}
 			return fmt.Errorf("import: %s: %w", def, err)
 		}
 	}
-	if err := s.bumpChanges(ctx, tx); err != nil {
+	if s.pg() {
+		// Fresh statistics, or the planner walks a million rows per chunk
+		// of ForEachPerson until autovacuum gets round to the tables.
+		if len(w.rebuild) > 0 {
+			if _, err := w.tx.ExecContext(ctx, "ANALYZE entities, persons, logins, grants"); err != nil {
+				return fmt.Errorf("import: analyze: %w", err)
+			}
+		}
+		for _, t := range []string{"persons", "logins", "grants"} {
+			if _, err := w.tx.ExecContext(ctx, "SELECT setval(pg_get_serial_sequence('"+t+"', 'id'), COALESCE((SELECT max(id) FROM "+t+"), 0) + 1, false)"); err != nil {
+				return fmt.Errorf("import: reset id sequence of %s: %w", t, err)
+			}
+		}
+	}
+	if err := s.bumpChanges(ctx, w.tx); err != nil {
 		return fmt.Errorf("import: %w", err)
 	}
+	if err := w.tx.Commit(); err != nil {
+		return fmt.Errorf("import: commit: %w", err)
+	}
 	return nil
+}
+
+// idRanges is a set of ids written by this import, as runs of consecutive
+// ids (an importer assigns them in order, so there are few runs).
+type idRanges []struct{ lo, hi int64 }
+
+func (r *idRanges) add(id int64) {
+	if n := len(*r); n > 0 && (*r)[n-1].hi+1 == id {
+		(*r)[n-1].hi = id
+		return
+	}
+	if len(*r) < 256 {
+		*r = append(*r, struct{ lo, hi int64 }{id, id})
+	}
+}
+
+func (r idRanges) has(id int64) bool {
+	for i := len(r) - 1; i >= 0; i-- {
+		if r[i].lo <= id && id <= r[i].hi {
+			return true
+		}
+	}
+	return false
+}
+
+// checkRef does what foreign-key enforcement (off while SQLite imports)
+// would do for one reference: known tells whether this import wrote the
+// row; otherwise the row is looked up in the transaction, after the
+// buffered rows are written.
+func (w *importWriter) checkRef(ctx context.Context, known bool, table string, id any) error {
+	if known {
+		return nil
+	}
+	for _, b := range w.order {
+		if err := w.flush(ctx, b); err != nil {
+			return err
+		}
+	}
+	var one int
+	err := w.tx.QueryRowContext(ctx, "SELECT 1 FROM "+table+" WHERE id = ?", id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("import: no %s with id %v", strings.TrimSuffix(table, "s"), id)
+	}
+	if err != nil {
+		return fmt.Errorf("import: look up %s %v: %w", table, id, err)
+	}
+	return nil
+}
+
+// closeStmts closes the prepared bulk statements.
+func (w *importWriter) closeStmts() {
+	for _, b := range w.order {
+		if b.full != nil {
+			st := b.full
+			b.full = nil
+			w.conn.Raw(func(any) error { return st.Close() })
+		}
+	}
+}
+
+// Rollback discards the import; it does nothing once the writer finished.
+func (w *importWriter) Rollback() error {
+	if w.done {
+		return nil
+	}
+	if w.conn != nil {
+		w.closeStmts()
+	}
+	if w.tx != nil {
+		w.tx.Rollback()
+	}
+	w.finish()
+	return nil
+}
+
+// finish gives the connection back (with its settings restored, or
+// discarded when they cannot be) and releases the import lock.
+func (w *importWriter) finish() {
+	w.done = true
+	if w.conn != nil {
+		if w.fkOff {
+			if _, err := w.conn.ExecContext(context.Background(), "PRAGMA foreign_keys = ON"); err != nil {
+				w.conn.Raw(func(any) error { return driver.ErrBadConn })
+			}
+		}
+		w.conn.Close()
+		w.conn = nil
+	}
+	if w.unlock != nil {
+		w.unlock()
+		w.unlock = nil
+	}
+}
+
+// insertTextSQL is a multi-row INSERT of rows rows of cols whose text
+// columns (text[k]) take ifnull(?, ”).
+func insertTextSQL(table string, cols []string, text []bool, rows int) string {
+	var one strings.Builder
+	one.WriteByte('(')
+	for k := range cols {
+		if k > 0 {
+			one.WriteString(", ")
+		}
+		if text[k] {
+			one.WriteString("ifnull(?, '')")
+		} else {
+			one.WriteByte('?')
+		}
+	}
+	one.WriteByte(')')
+	var b strings.Builder
+	b.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
+	for i := 0; i < rows; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(one.String())
+	}
+	return b.String()
+}
+
+// insertSQL is a multi-row INSERT of rows rows of cols.
+func insertSQL(table string, cols []string, rows int) string {
+	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
+	var b strings.Builder
+	b.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
+	for i := 0; i < rows; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(one)
+	}
+	return b.String()
+}
+
+// personValues stores the column values of p in personCols order into dst.
+func (s *Store) personValues(dst []any, p *jedenlogin.Person) {
+	var a jedenlogin.AccountData
+	if p.Account != nil {
+		a = *p.Account
+	}
+	_ = dst[15]
+	dst[0], dst[1], dst[2], dst[3] = p.ID, p.Key, string(p.Case), string(p.State)
+	dst[4], dst[5], dst[6] = i64p(p.UnifiedLoginID), i64p(p.GeneratedLoginID), p.Account != nil
+	dst[7], dst[8], dst[9], dst[10], dst[11], dst[12] = a.FirstName, a.SecondName, a.LastName, a.PESEL, a.Email, a.Phone
+	dst[13], dst[14], dst[15] = p.Operator, s.tsp(p.ConsolidatedAt), s.ts(p.CreatedAt)
+}
+
+// loginValues stores the column values of l in loginCols order into dst.
+func (s *Store) loginValues(dst []any, l *jedenlogin.Login) {
+	_ = dst[19]
+	dst[0], dst[1], dst[2], dst[3], dst[4] = l.ID, l.PersonID, l.Name, fold(l.Name), l.PasswordHash
+	dst[5], dst[6] = string(l.State), string(l.Origin)
+	dst[7], dst[8], dst[9], dst[10], dst[11], dst[12] = l.FirstName, l.SecondName, l.LastName, l.PESEL, l.Email, l.Phone
+	dst[13], dst[14], dst[15], dst[16] = s.tsp(l.AcceptedAt), s.tsp(l.LastLoginAt), s.tsp(l.PasswordChangedAt), i64p(l.MergedInto)
+	dst[17], dst[18], dst[19] = string(l.StateBeforeMerge), s.tsp(l.MergedAt), s.ts(l.CreatedAt)
+}
+
+// grantValues stores the column values of g in grantCols order into dst;
+// an OriginLoginID of 0 is written as LoginID.
+func (s *Store) grantValues(dst []any, g *jedenlogin.Grant) {
+	origin := g.OriginLoginID
+	if origin == 0 {
+		origin = g.LoginID
+	}
+	_ = dst[11]
+	dst[0], dst[1], dst[2], dst[3], dst[4] = g.ID, g.LoginID, g.EntityID, string(g.Function), joinScopes(g.Scopes)
+	dst[5], dst[6], dst[7], dst[8] = s.tsp(g.ValidFrom), s.tsp(g.ValidTo), s.tsp(g.RevokedAt), g.RevokeReason
+	dst[9], dst[10], dst[11] = origin, i64p(g.MergedInto), s.ts(g.CreatedAt)
 }
 
 // dropIndexesForLoad drops the secondary indexes of table when the load
@@ -320,54 +702,4 @@ func (s *Store) dropIndexesForLoad(ctx context.Context, tx *sql.Tx, table string
 		}
 	}
 	return defs, nil
-}
-
-// insertRows writes n rows with multi-row INSERT statements (each followed
-// by suffix, e.g. an ON CONFLICT clause), one prepared statement for the
-// full batches.
-func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, table string, cols []string, suffix string, n int, row func(i int) []any) error {
-	// SQLite allows 32766 variables per statement; PostgreSQL 65535.
-	per := min(256, 32000/len(cols))
-	build := func(rows int) string {
-		one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
-		var b strings.Builder
-		b.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
-		for i := 0; i < rows; i++ {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(one)
-		}
-		b.WriteString(suffix)
-		return s.q(b.String())
-	}
-	args := make([]any, 0, per*len(cols))
-	var full *sql.Stmt
-	defer func() {
-		if full != nil {
-			full.Close()
-		}
-	}()
-	for start := 0; start < n; start += per {
-		end := min(start+per, n)
-		args = args[:0]
-		for i := start; i < end; i++ {
-			args = append(args, row(i)...)
-		}
-		var err error
-		if end-start == per {
-			if full == nil {
-				if full, err = tx.PrepareContext(ctx, build(per)); err != nil {
-					return err
-				}
-			}
-			_, err = full.ExecContext(ctx, args...)
-		} else {
-			_, err = tx.ExecContext(ctx, build(end-start), args...)
-		}
-		if err != nil {
-			return fmt.Errorf("rows %d–%d: %w", start+1, end, err)
-		}
-	}
-	return nil
 }

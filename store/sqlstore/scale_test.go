@@ -56,7 +56,7 @@ func cpuTime() time.Duration {
 }
 
 // TestImportScale imports JEDENLOGIN_SCALE_ROWS logins (default 3000) on
-// every backend and logs the rates of ApplyImport, ImportSnapshot and
+// every backend and logs the rates of WriteImportBatch, ImportSnapshot and
 // ForEachPerson. Run with JEDENLOGIN_SCALE_ROWS=1000000 for the real size.
 func TestImportScale(t *testing.T) {
 	n := 3000
@@ -75,13 +75,13 @@ func TestImportScale(t *testing.T) {
 		}
 		b := scaleBatch(snap, n)
 		start, cpu := time.Now(), cpuTime()
-		if err := s.ApplyImport(ctx, b); err != nil {
-			t.Fatalf("ApplyImport: %v", err)
+		if err := jedenlogin.WriteImportBatch(ctx, s, b); err != nil {
+			t.Fatalf("WriteImportBatch: %v", err)
 		}
 		d := time.Since(start)
 		rows := len(b.Logins) + len(b.Grants) + len(b.NewPersons) + len(b.Entities)
 		nPersons := len(b.NewPersons)
-		t.Logf("%s ApplyImport: %d logins, %d grants, %d persons in %v, this process's CPU %v (%.0f rows/s)", be.Name, len(b.Logins), len(b.Grants), len(b.NewPersons),
+		t.Logf("%s WriteImportBatch: %d logins, %d grants, %d persons in %v, this process's CPU %v (%.0f rows/s)", be.Name, len(b.Logins), len(b.Grants), len(b.NewPersons),
 			d.Round(time.Millisecond), (cpuTime() - cpu).Round(time.Millisecond), float64(rows)/d.Seconds())
 
 		start, cpu = time.Now(), cpuTime()
@@ -114,8 +114,8 @@ func TestImportScale(t *testing.T) {
 		}
 
 		start = time.Now()
-		if err := s.ApplyImport(ctx, &jedenlogin.ImportBatch{SnapshotVersion: version}); err != nil {
-			t.Fatalf("second ApplyImport: %v", err)
+		if err := jedenlogin.WriteImportBatch(ctx, s, &jedenlogin.ImportBatch{SnapshotVersion: version}); err != nil {
+			t.Fatalf("second WriteImportBatch: %v", err)
 		}
 		t.Logf("%s empty re-import in %v", be.Name, time.Since(start).Round(time.Millisecond))
 	})
@@ -135,8 +135,8 @@ func TestImportLargeDuplicateRefused(t *testing.T) {
 		defer sqlstore.SetBulkIndexThreshold(100)()
 		b := scaleBatch(snap, 300)
 		b.Logins[200].Name = b.Logins[3].Name
-		if err := s.ApplyImport(ctx, b); err == nil {
-			t.Fatalf("ApplyImport with a duplicate login name succeeded")
+		if err := jedenlogin.WriteImportBatch(ctx, s, b); err == nil {
+			t.Fatalf("WriteImportBatch with a duplicate login name succeeded")
 		}
 		sum, err := s.PlanSummary(ctx)
 		if err != nil || sum.Persons != 0 || sum.Logins != 0 {
@@ -144,13 +144,13 @@ func TestImportLargeDuplicateRefused(t *testing.T) {
 		}
 		// The unique index is back: a second login with a taken name fails.
 		b = scaleBatch(snap, 10)
-		if err := s.ApplyImport(ctx, b); err != nil {
-			t.Fatalf("ApplyImport: %v", err)
+		if err := jedenlogin.WriteImportBatch(ctx, s, b); err != nil {
+			t.Fatalf("WriteImportBatch: %v", err)
 		}
 		snap, _ = s.ImportSnapshot(ctx)
 		b2 := &jedenlogin.ImportBatch{SnapshotVersion: snap.Version, Logins: []jedenlogin.Login{b.Logins[0]}}
 		b2.Logins[0].ID = snap.NextLoginID
-		if err := s.ApplyImport(ctx, b2); err == nil {
+		if err := jedenlogin.WriteImportBatch(ctx, s, b2); err == nil {
 			t.Errorf("second login named %s accepted: unique index missing", b.Logins[0].Name)
 		}
 	})
