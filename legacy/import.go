@@ -516,6 +516,13 @@ func (f *importFile) plan(ctx context.Context, st jedenlogin.Store, snap *jedenl
 		fill[g]++
 	}
 	fill = nil
+	// Rows in person order, so that ids (given in row order) keep each
+	// person's logins and grants together: a walk over persons then reads
+	// the tables in order instead of seeking for every login.
+	f.permute(order)
+	for i := range order {
+		order[i] = int32(i)
+	}
 
 	// Persons: new ones get ids in the order the file first names them;
 	// existing ones are read from the store with their logins and grants.
@@ -639,6 +646,28 @@ func (f *importFile) plan(ctx context.Context, st jedenlogin.Store, snap *jedenl
 		At: now, Action: jedenlogin.AuditImport, Actor: "cli", Subject: "import", Outcome: "ok", Details: string(details),
 	}}
 	return p, nil
+}
+
+// permute reorders the rows so that row k is the former row order[k],
+// in place (following the permutation's cycles); it destroys order.
+func (f *importFile) permute(order []int32) {
+	for i := range order {
+		if order[i] < 0 {
+			continue
+		}
+		d, g, l := f.data[i], f.rowGrp[i], f.lines[i]
+		k := i
+		for {
+			j := int(order[k])
+			order[k] = -1
+			if j == i {
+				f.data[k], f.rowGrp[k], f.lines[k] = d, g, l
+				break
+			}
+			f.data[k], f.rowGrp[k], f.lines[k] = f.data[j], f.rowGrp[j], f.lines[j]
+			k = j
+		}
+	}
 }
 
 // planExisting adds new logins to a person of the database. A pending
