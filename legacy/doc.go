@@ -7,8 +7,8 @@
 // into persons (by PESEL, else by e-mail with first and last name, else the
 // login stands alone), classifies every new or changed person (SPEC §6),
 // completes the `unchanged` ones at once, reserves a generated login for the
-// `generate` ones, and writes everything with one Store.ApplyImport call, so
-// an import either happens whole or not at all. Importing the same file
+// `generate` ones, and writes everything through one Store.BeginImport
+// writer (one transaction), so an import either happens whole or not at all. Importing the same file
 // again changes nothing: logins already in the database (same name, exact
 // case) are skipped and counted.
 //
@@ -16,8 +16,8 @@
 // reads and splits the CSV records while another checks them with
 // hand-written byte loops; repeated strings (names, hashes, entity names,
 // scopes) are shared through a bounded intern table and the rest is copied
-// into large byte arenas; rows are turned into the batch's logins and grants
-// while the file is read, so no second copy of the file's content is kept;
+// into large byte arenas; rows are kept in a compact form and turned into
+// logins and grants a few thousand at a time while they are written;
 // rows whose login the database already has are validated but not held; and
 // the Go heap is collected only near a memory limit while importing
 // (Importer.MemoryLimit).
