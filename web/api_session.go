@@ -18,12 +18,14 @@ type credentials struct {
 
 // sessionJSON is the answer of POST and GET /api/v1/session.
 type sessionJSON struct {
-	Login                 string             `json:"login"`
-	ConsolidationRequired bool               `json:"consolidation_required"`
-	Consolidation         *consolidationInfo `json:"consolidation,omitempty"`
-	EntityID              *string            `json:"entity_id,omitempty"`
-	IdleExpiresAt         *time.Time         `json:"idle_expires_at,omitempty"`
-	ExpiresAt             *time.Time         `json:"expires_at,omitempty"`
+	Login                 string `json:"login"`
+	ConsolidationRequired bool   `json:"consolidation_required"`
+	// Consolidation is null once the person is done; the key is always
+	// there, as SPEC §13 lists it.
+	Consolidation *consolidationInfo `json:"consolidation"`
+	EntityID      *string            `json:"entity_id,omitempty"`
+	IdleExpiresAt *time.Time         `json:"idle_expires_at,omitempty"`
+	ExpiresAt     *time.Time         `json:"expires_at,omitempty"`
 	// IdleSecondsLeft is what remains of the idle timeout, so the
 	// countdown does not depend on the client's clock.
 	IdleSecondsLeft *int `json:"idle_seconds_left,omitempty"`
