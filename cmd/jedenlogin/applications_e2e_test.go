@@ -33,6 +33,7 @@ type appE2E struct {
 	b      *browsertest.Browser
 	base   string // the public URL, where the server listens
 	srv    *web.Server
+	st     *sqlstore.Store
 	outbox string
 	creds  *demo.Credentials
 }
@@ -73,7 +74,7 @@ func startAppE2E(t *testing.T) *appE2E {
 	ts.Listener = ln
 	ts.Start()
 	t.Cleanup(func() { ts.Close(); srv.Close() })
-	return &appE2E{t: t, b: b, base: base, srv: srv, outbox: outbox, creds: creds}
+	return &appE2E{t: t, b: b, base: base, srv: srv, st: st, outbox: outbox, creds: creds}
 }
 
 func (e *appE2E) person(key string) *demo.Person {

@@ -7,18 +7,12 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
-	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"testing"
-	"time"
 
 	"jedenlogin/demo"
 	"jedenlogin/internal/browsertest"
 	"jedenlogin/mail"
-	"jedenlogin/password"
-	"jedenlogin/store/sqlstore"
 	"jedenlogin/web"
 )
 
@@ -43,41 +37,9 @@ func mailedLink(t *testing.T, srv *web.Server, outbox, to, base, prefix string) 
 }
 
 func TestBrowserSelfService(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser tests skipped with -short")
-	}
-	b := browsertest.New(t)
-	ctx := context.Background()
-	st, err := sqlstore.Open(ctx, filepath.Join(t.TempDir(), "e2e.db"), sqlstore.Options{Migrate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	h := &password.Hasher{Params: password.CheapParams}
-	creds, err := demo.Build(ctx, st, h, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	outbox := t.TempDir()
-	ob, err := mail.NewOutbox(outbox, "Konto SIO <noreply@konto.example.gov.pl>", newLogger(discard{}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The public URL must be known before the server is built: listen first.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
-	srv, err := web.New(web.Config{Store: st, Hasher: h, Logger: newLogger(discard{}), Mailer: ob, PublicURL: base})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewUnstartedServer(srv.Handler())
-	ts.Listener.Close()
-	ts.Listener = ln
-	ts.Start()
-	t.Cleanup(func() { ts.Close(); srv.Close() })
+	// The same server as the applications test: demo database, outbox, public URL.
+	e := startAppE2E(t)
+	b, base, outbox, creds, st, srv, ctx := e.b, e.base, e.outbox, e.creds, e.st, e.srv, context.Background()
 
 	dp := creds.Person(demo.Unchanged)
 	rec, err := st.Person(ctx, dp.PersonID)
