@@ -99,74 +99,55 @@ func (s *Server) apiApplication(w http.ResponseWriter, r *http.Request, a *authS
 	return nil
 }
 
-// apiReview is POST /api/v1/applications/{id}/review: mark rozpatrywany.
-func (s *Server) apiReview(w http.ResponseWriter, r *http.Request, a *authState) error {
+// decideApplication is the shape of every status change of the API: the
+// id from the path, the body (when body is non-nil) decoded into body,
+// then change, answered 200 with the application.
+func (s *Server) decideApplication(w http.ResponseWriter, r *http.Request, body any, change func(id int64) (*appRow, error)) error {
 	id, err := s.idParam(r)
 	if err != nil {
 		return err
 	}
-	row, err := s.review(r.Context(), a, id)
+	if body != nil {
+		if err := s.decodeJSON(w, r, body); err != nil {
+			return err
+		}
+	}
+	row, err := change(id)
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, applicationBody(&row.App, row.Entity.Name))
 	return nil
+}
+
+// apiReview is POST /api/v1/applications/{id}/review: mark rozpatrywany.
+func (s *Server) apiReview(w http.ResponseWriter, r *http.Request, a *authState) error {
+	return s.decideApplication(w, r, nil, func(id int64) (*appRow, error) { return s.review(r.Context(), a, id) })
 }
 
 // apiAccept is POST /api/v1/applications/{id}/accept
 // {"identity_confirmed":true}; without the confirmation 422
 // identity_not_confirmed.
 func (s *Server) apiAccept(w http.ResponseWriter, r *http.Request, a *authState) error {
-	id, err := s.idParam(r)
-	if err != nil {
-		return err
-	}
 	var req struct {
 		IdentityConfirmed bool `json:"identity_confirmed"`
 	}
-	if err := s.decodeJSON(w, r, &req); err != nil {
-		return err
-	}
-	row, err := s.accept(r.Context(), a, id, req.IdentityConfirmed)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, applicationBody(&row.App, row.Entity.Name))
-	return nil
+	return s.decideApplication(w, r, &req, func(id int64) (*appRow, error) {
+		return s.accept(r.Context(), a, id, req.IdentityConfirmed)
+	})
 }
 
 // apiReject is POST /api/v1/applications/{id}/reject {"reason"}.
 func (s *Server) apiReject(w http.ResponseWriter, r *http.Request, a *authState) error {
-	id, err := s.idParam(r)
-	if err != nil {
-		return err
-	}
 	var req struct {
 		Reason string `json:"reason"`
 	}
-	if err := s.decodeJSON(w, r, &req); err != nil {
-		return err
-	}
-	row, err := s.reject(r.Context(), a, id, req.Reason)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, applicationBody(&row.App, row.Entity.Name))
-	return nil
+	return s.decideApplication(w, r, &req, func(id int64) (*appRow, error) { return s.reject(r.Context(), a, id, req.Reason) })
 }
 
 // apiWithdraw is POST /api/v1/applications/{id}/withdraw, by the applicant.
 func (s *Server) apiWithdraw(w http.ResponseWriter, r *http.Request, a *authState) error {
-	id, err := s.idParam(r)
-	if err != nil {
-		return err
-	}
-	row, err := s.withdraw(r.Context(), a, id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, applicationBody(&row.App, row.Entity.Name))
-	return nil
+	return s.decideApplication(w, r, nil, func(id int64) (*appRow, error) { return s.withdraw(r.Context(), a, id) })
 }
 
 // apiActivate is POST /api/v1/activation/{token} {"new_password"}: 200
