@@ -76,6 +76,20 @@ type Store interface {
 	// ClearThrottle removes the key's counter and block (success, operator unblock).
 	ClearThrottle(ctx context.Context, key string) error
 
+	// AcquireLease takes the lease on key for holder until now+ttl when no
+	// one else holds it — it is free, expired (at or before now), or
+	// holder's own, which renews it — and reports whether holder holds it
+	// now. It is atomic: of concurrent callers, also in other processes
+	// sharing the database, at most one gets a free lease. Leases
+	// serialise short work across instances; the ttl bounds how long a
+	// crashed holder keeps others out. A ttl that is not positive is an
+	// error.
+	AcquireLease(ctx context.Context, key, holder string, now time.Time, ttl time.Duration) (bool, error)
+	// ReleaseLease ends the lease on key if holder holds it; otherwise (it
+	// expired and was taken over, or was never held) it does nothing and
+	// returns no error.
+	ReleaseLease(ctx context.Context, key, holder string) error
+
 	// CreateSession stores a new session.
 	CreateSession(ctx context.Context, s *Session) error
 	// Session returns the session with this id hash.

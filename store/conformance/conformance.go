@@ -47,6 +47,8 @@ func RunTests(t *testing.T, open func(t testing.TB) jedenlogin.Store) {
 		{"Entities", testEntities},
 		{"Throttle", testThrottle},
 		{"ThrottleConcurrent", testThrottleConcurrent},
+		{"Leases", testLeases},
+		{"LeaseConcurrent", testLeaseConcurrent},
 		{"Sessions", testSessions},
 		{"SessionView", testSessionView},
 		{"Audit", testAudit},
