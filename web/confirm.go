@@ -1,10 +1,14 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"slices"
+	"strconv"
+	"time"
 
 	"jedenlogin"
 	"jedenlogin/consolidation"
@@ -17,11 +21,30 @@ type confirmed struct {
 	unified *jedenlogin.Login
 }
 
+// confirmLeaseTTL bounds how long a confirmation holds its person's lease
+// (lockConsolidation) should its instance die holding it: far longer than
+// a confirmation takes, short enough for the person to try again soon.
+// A confirmation outliving it (hashing slots all taken for a minute) may
+// overlap the next one; Store.UpdatePerson still lets only one of them
+// consolidate.
+const confirmLeaseTTL = time.Minute
+
+// confirmLeaseWait is how long a confirmation waits for another one of the
+// same person to end before it gives up (503 unavailable).
+const confirmLeaseWait = 10 * time.Second
+
 // confirm performs the one-login transition of the session's person with
 // the chosen login name (choose cases; in generate the reserved login,
 // "" meaning it) and the password (SPEC §6): in the choose cases it must
 // be the chosen login's own password, in generate the password of the
 // login the session is bound to, which the new login then gets.
+//
+// Confirmations of one person run one at a time, on every instance
+// (lockConsolidation), and read the person afresh once their turn comes:
+// of several racing, the first consolidates and the others are answered
+// 409 without a password check. A confirmation counts a failure for the
+// login name before it checks the password, as sign-in does, so parallel
+// wrong passwords never check more than the limit allows (SPEC §8).
 //
 // The password is verified outside the person's lock (argon2 is slow);
 // inside Store.UpdatePerson the hash is checked to be unchanged before
@@ -29,14 +52,32 @@ type confirmed struct {
 // the unified login. Errors (*httpError): 409 already_consolidated; 403
 // login_not_eligible with "candidates"; 401 invalid_credentials (counted as
 // a failure of that login name) or 429 too_many_attempts; 409 conflict when
-// the password changed meanwhile; 500 internal.
+// the password changed meanwhile; 503 unavailable when another
+// confirmation of the person does not end in time; 500 internal.
 func (s *Server) confirm(w http.ResponseWriter, r *http.Request, a *authState, name, pw string) (*confirmed, error) {
 	ctx := r.Context()
-	now := s.now()
-	rec := a.rec
-	if !a.pending() || midTransition(rec) {
+	if !a.pending() || midTransition(a.rec) {
 		return nil, s.toHTTPError(jedenlogin.ErrAlreadyConsolidated)
 	}
+	release, err := s.lockConsolidation(ctx, a.person.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	// The record the session was checked with may predate a confirmation
+	// that held the lease before this one.
+	rec, err := s.st.Person(ctx, a.person.ID)
+	if err != nil {
+		return nil, s.internal(fmt.Errorf("confirm: load person %d: %w", a.person.ID, err))
+	}
+	if rec.Person.State == jedenlogin.StateDone || midTransition(rec) {
+		return nil, s.toHTTPError(jedenlogin.ErrAlreadyConsolidated)
+	}
+	login := rec.Login(a.login.ID)
+	if login == nil { // logins are never deleted
+		return nil, s.internal(fmt.Errorf("confirm: login %d is not of person %d", a.login.ID, rec.Person.ID))
+	}
+	now := s.now()
 
 	c := consolidation.Classify(rec.Logins)
 	unifiedName := name
@@ -58,20 +99,20 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request, a *authState, n
 		} else if name != g.Name {
 			return nil, s.notEligible([]string{g.Name})
 		}
-		verifyAs = a.login
+		verifyAs = login
 	case jedenlogin.CaseUnchanged:
 		// Normally completed at import; confirming the one login finishes it.
 		if name == "" {
-			unifiedName = a.login.Name
-		} else if name != a.login.Name {
-			return nil, s.notEligible([]string{a.login.Name})
+			unifiedName = login.Name
+		} else if name != login.Name {
+			return nil, s.notEligible([]string{login.Name})
 		}
-		verifyAs = a.login
+		verifyAs = login
 	default:
 		return nil, s.notEligible([]string{})
 	}
 
-	att, err := s.beginAttempt(ctx, verifyAs.Name, a.addr, now, false)
+	att, err := s.beginAttempt(ctx, verifyAs.Name, a.addr, now)
 	if err != nil {
 		var he *httpError
 		if errors.As(err, &he) {
@@ -116,14 +157,14 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request, a *authState, n
 		if err != nil {
 			return nil, err
 		}
-		e.Actor = a.login.Name
+		e.Actor = login.Name
 		e.Address = a.addr
 		ev = *e
 		unifiedID = *cur.Person.UnifiedLoginID
 		events := []jedenlogin.AuditEvent{*e}
 		if newHash != "" && c != jedenlogin.CaseGenerate {
 			events = append(events, jedenlogin.AuditEvent{
-				At: now, Action: jedenlogin.AuditPasswordRehashed, Actor: a.login.Name, PersonID: &cur.Person.ID,
+				At: now, Action: jedenlogin.AuditPasswordRehashed, Actor: login.Name, PersonID: &cur.Person.ID,
 				Subject: unifiedName, Address: a.addr, Outcome: "ok",
 			})
 		}
@@ -148,6 +189,54 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request, a *authState, n
 		return nil, s.internal(fmt.Errorf("confirm: renew session: %w", err))
 	}
 	return &confirmed{sess: sess, rec: after, unified: after.Login(unifiedID)}, nil
+}
+
+// lockConsolidation makes the confirmations of one person run one at a
+// time, on every instance sharing the database: it takes the person's
+// lease in the store ("consolidation:<id>", confirmLeaseTTL), waiting
+// while another confirmation holds it, and returns the function that
+// releases it. Without it, correct confirmations racing for one person
+// would each count a failure of their login name before the first of them
+// clears it, and the rest would find the name blocked instead of the
+// person consolidated. The wait polls the store every 10 ms, growing to
+// 25 ms (each pause lengthened by up to half at random, so waiters do not
+// poll in step), until the lease is free, the request ends (500, the
+// client is gone) or confirmLeaseWait passes (503 unavailable).
+func (s *Server) lockConsolidation(ctx context.Context, personID int64) (release func(), err error) {
+	key := "consolidation:" + strconv.FormatInt(personID, 10)
+	holder := randomToken()
+	wait, cancel := context.WithTimeout(ctx, confirmLeaseWait)
+	defer cancel()
+	pause := 10 * time.Millisecond
+	for {
+		ok, err := s.st.AcquireLease(ctx, key, holder, s.now(), confirmLeaseTTL)
+		if err != nil {
+			return nil, s.internal(fmt.Errorf("confirm: take lease %s: %w", key, err))
+		}
+		if ok {
+			return func() {
+				// Released also when the client went away meanwhile; a
+				// lease left behind would keep the person waiting for
+				// confirmLeaseTTL.
+				if err := s.st.ReleaseLease(context.WithoutCancel(ctx), key, holder); err != nil {
+					s.log.ErrorContext(ctx, "confirm: release lease", "key", key, "err", err)
+				}
+			}, nil
+		}
+		t := time.NewTimer(pause + rand.N(pause/2))
+		select {
+		case <-wait.Done():
+			t.Stop()
+			if ctx.Err() != nil {
+				return nil, s.internal(fmt.Errorf("confirm: waiting for another confirmation: %w", context.Cause(ctx)))
+			}
+			he := s.errf(codeUnavailable, "consolidation.busy")
+			he.RetryAfter = 5 * time.Second
+			return nil, he
+		case <-t.C:
+		}
+		pause = min(pause+pause/4, 25*time.Millisecond)
+	}
 }
 
 // midTransition reports a record read while a confirmation committed: the

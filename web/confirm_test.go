@@ -4,9 +4,11 @@ import (
 	"context"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -257,6 +259,205 @@ func TestConfirmRace(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestConfirmRaceOneLogin: more confirmations of one login with its
+// correct password racing than the limit of failures: exactly one wins and
+// every other is told the person is already consolidated — none finds the
+// name blocked, although each attempt counts a failure before its check.
+func TestConfirmRaceOneLogin(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		e := newEnv(t, b, web.Config{})
+		cookies := make([]*http.Cookie, 12)
+		for i := range cookies {
+			cookies[i] = e.mustSignIn("ADAM2", pwAdam2)
+		}
+		e.slowThrottles(20 * time.Millisecond)
+		wantOneWinner(t, e, confirmAll([]*env{e}, cookies, "ADAM1", pwAdam1))
+	})
+}
+
+// TestConfirmWaitsForLease: a confirmation waits while another one of the
+// person holds the lease ("consolidation:<person id>") and goes on once it
+// is released; a lease left by a crashed instance ends with its time.
+func TestConfirmWaitsForLease(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		e := newEnv(t, b, web.Config{})
+		ctx := context.Background()
+		lease := func(login string) string {
+			return "consolidation:" + strconv.FormatInt(mustLogin(t, e.st, login).PersonID, 10)
+		}
+		hold := func(key string) {
+			if ok, err := e.st.AcquireLease(ctx, key, "another-instance", e.clock.Now(), time.Minute); !ok || err != nil {
+				t.Fatalf("AcquireLease(%s) = %v, %v", key, ok, err)
+			}
+		}
+
+		adam := e.mustSignIn("ADAM1", pwAdam1)
+		hold(lease("ADAM1"))
+		done := make(chan *httpRecorder, 1)
+		go func() {
+			rec, _ := e.confirm(adam, "ADAM1", pwAdam1)
+			done <- rec
+		}()
+		select {
+		case rec := <-done:
+			t.Fatalf("confirmation did not wait for the lease: %d %s", rec.Code, rec.Body)
+		case <-time.After(200 * time.Millisecond):
+		}
+		if err := e.st.ReleaseLease(ctx, lease("ADAM1"), "another-instance"); err != nil {
+			t.Fatal(err)
+		}
+		if rec := <-done; rec.Code != http.StatusOK {
+			t.Errorf("confirmation after the release: %d %s", rec.Code, rec.Body)
+		}
+
+		beata := e.mustSignIn("BEATA1", pwBeataU)
+		hold(lease("BEATA1"))
+		e.clock.Advance(time.Minute)
+		if rec, _ := e.confirm(beata, "BEATA1", pwBeataU); rec.Code != http.StatusOK {
+			t.Errorf("confirmation with an expired lease: %d %s", rec.Code, rec.Body)
+		}
+		// Each confirmation released its lease.
+		for _, l := range []string{"ADAM1", "BEATA1"} {
+			if ok, err := e.st.AcquireLease(ctx, lease(l), "afterwards", e.clock.Now(), time.Minute); !ok || err != nil {
+				t.Errorf("lease of %s after its confirmation: %v, %v", l, ok, err)
+			}
+		}
+	})
+}
+
+// confirmAll posts the confirmation of login with pw from every session at
+// once, spread over the servers, and returns the answers.
+func confirmAll(servers []*env, cookies []*http.Cookie, login, pw string) []*httpRecorder {
+	results := make([]*httpRecorder, len(cookies))
+	var wg sync.WaitGroup
+	startGun := make(chan struct{})
+	for i, c := range cookies {
+		e := servers[i%len(servers)]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-startGun
+			results[i], _ = e.confirm(c, login, pw)
+		}()
+	}
+	close(startGun)
+	wg.Wait()
+	return results
+}
+
+// wantOneWinner checks that exactly one of the answers is 200 and every
+// other 409 already_consolidated, and that the person consolidated once.
+func wantOneWinner(t *testing.T, e *env, results []*httpRecorder) {
+	t.Helper()
+	wins := 0
+	for i, rec := range results {
+		switch rec.Code {
+		case http.StatusOK:
+			wins++
+		case http.StatusConflict:
+			wantError(t, rec, 409, "already_consolidated")
+		default:
+			t.Errorf("try %d: %d %s", i, rec.Code, rec.Body)
+		}
+	}
+	if wins != 1 {
+		t.Errorf("%d confirmations won, want exactly 1", wins)
+	}
+	if n := len(e.audit(jedenlogin.AuditConsolidated)); n != 1 {
+		t.Errorf("%d consolidation events, want 1", n)
+	}
+}
+
+// TestConfirmWrongPasswordsInParallel: wrong confirmations racing for one
+// person check no more passwords than the limit of failures allows (SPEC
+// §8): the first four are told how many attempts remain, the fifth blocks
+// the name, and the rest are refused without a check.
+func TestConfirmWrongPasswordsInParallel(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		e := newEnv(t, b, web.Config{})
+		c := e.mustSignIn("ADAM2", pwAdam2)
+		e.slowThrottles(20 * time.Millisecond)
+		wantParallelFailures(t, e, confirmAll([]*env{e}, slices.Repeat([]*http.Cookie{c}, 20), "ADAM1", "zle-haslo"))
+	})
+}
+
+// wantParallelFailures checks the answers to parallel wrong confirmations
+// of ADAM1 (SPEC §8): four are told how many attempts remain, the rest are
+// refused, and no more passwords were checked than the limit allows.
+func wantParallelFailures(t *testing.T, e *env, results []*httpRecorder) {
+	t.Helper()
+	n := len(results)
+	var remaining []int
+	blocked := 0
+	for i, rec := range results {
+		switch rec.Code {
+		case http.StatusUnauthorized:
+			m := wantError(t, rec, 401, "invalid_credentials")
+			r, _ := m["remaining_attempts"].(float64)
+			remaining = append(remaining, int(r))
+		case http.StatusTooManyRequests:
+			wantError(t, rec, 429, "too_many_attempts")
+			blocked++
+		default:
+			t.Errorf("try %d: %d %s", i, rec.Code, rec.Body)
+		}
+	}
+	slices.Sort(remaining)
+	if !slices.Equal(remaining, []int{1, 2, 3, 4}) || blocked != n-4 {
+		t.Errorf("answers: 401 with remaining attempts %v and %d × 429; want 401 with 1, 2, 3, 4 and %d × 429", remaining, blocked, n-4)
+	}
+	// Every password checked left one event with reason wrong_password:
+	// exactly the limit, the last of them the one that blocked.
+	checked := 0
+	for _, ev := range e.audit(jedenlogin.AuditSignInFailed) {
+		if strings.Contains(ev.Details, `"reason":"wrong_password"`) {
+			checked++
+		}
+	}
+	if checked != web.DefaultLoginFailureLimit {
+		t.Errorf("%d passwords checked, want %d", checked, web.DefaultLoginFailureLimit)
+	}
+	if n := len(e.audit(jedenlogin.AuditBlocked)); n != 1 {
+		t.Errorf("%d block events, want 1", n)
+	}
+	// The name is blocked, also for its correct password.
+	rec, _ := e.signIn("ADAM1", pwAdam1)
+	wantError(t, rec, 429, "too_many_attempts")
+}
+
+// slowThrottleStore takes a while to count a failure and to clear a
+// counter, as a loaded database does, so that parallel attempts overlap:
+// were the password checked before the failure is counted, every attempt
+// would pass the throttle while the first one is being counted; and
+// correct passwords racing for one name are all counted before the first
+// of them clears the counter, unless something serialises them.
+type slowThrottleStore struct {
+	jedenlogin.Store
+	delay time.Duration
+}
+
+func (s *slowThrottleStore) RecordFailure(ctx context.Context, key string, now time.Time, window time.Duration, limit int, block time.Duration) (jedenlogin.Throttle, bool, error) {
+	time.Sleep(s.delay)
+	return s.Store.RecordFailure(ctx, key, now, window, limit, block)
+}
+
+func (s *slowThrottleStore) ClearThrottle(ctx context.Context, key string) error {
+	time.Sleep(s.delay)
+	return s.Store.ClearThrottle(ctx, key)
+}
+
+// slowThrottles serves e from here on over its store with failures counted
+// and cleared slowly (slowThrottleStore).
+func (e *env) slowThrottles(delay time.Duration) {
+	e.t.Helper()
+	srv, err := web.New(web.Config{Store: &slowThrottleStore{Store: e.st, delay: delay}, Hasher: hasher, Now: e.clock.Now, Logger: discardLogger()})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { srv.Close() })
+	e.srv, e.h = srv, srv.Handler()
 }
 
 // TestMeAfterConsolidation: grants moved from every active login are

@@ -5,9 +5,11 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"jedenlogin"
 	"jedenlogin/store/storetest"
@@ -112,6 +114,35 @@ func TestTwoInstancesConfirmationRace(t *testing.T) {
 		if rec.Person.State != jedenlogin.StateDone {
 			t.Fatalf("person state %s after the race", rec.Person.State)
 		}
+	})
+}
+
+// TestTwoInstancesConfirmationRaceOneLogin: confirmations of one login
+// racing on two instances run one at a time as on one instance
+// (TestConfirmRaceOneLogin): the instances share nothing but the database.
+func TestTwoInstancesConfirmationRaceOneLogin(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		a, bb := twoInstances(t, b)
+		cookies := make([]*http.Cookie, 12)
+		for i := range cookies {
+			cookies[i] = a.mustSignIn("ADAM2", pwAdam2)
+		}
+		a.slowThrottles(20 * time.Millisecond)
+		bb.slowThrottles(20 * time.Millisecond)
+		wantOneWinner(t, a, confirmAll([]*env{a, bb}, cookies, "ADAM1", pwAdam1))
+	})
+}
+
+// TestTwoInstancesWrongConfirmations: wrong confirmations for one person
+// racing on two instances check no more passwords than the limit allows,
+// as on one (TestConfirmWrongPasswordsInParallel).
+func TestTwoInstancesWrongConfirmations(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		a, bb := twoInstances(t, b)
+		c := a.mustSignIn("ADAM2", pwAdam2)
+		a.slowThrottles(20 * time.Millisecond)
+		bb.slowThrottles(20 * time.Millisecond)
+		wantParallelFailures(t, a, confirmAll([]*env{a, bb}, slices.Repeat([]*http.Cookie{c}, 20), "ADAM1", "zle-haslo"))
 	})
 }
 

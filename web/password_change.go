@@ -45,7 +45,7 @@ func (s *Server) weakPassword(rec *jedenlogin.PersonRecord, l *jedenlogin.Login,
 // invalid_credentials with the remaining attempts for a wrong one, 429 when
 // the name or address is blocked, 500 internal.
 func (s *Server) checkPassword(ctx context.Context, a *authState, pw, during string, now time.Time) error {
-	att, err := s.beginAttempt(ctx, a.login.Name, a.addr, now, true)
+	att, err := s.beginAttempt(ctx, a.login.Name, a.addr, now)
 	if err != nil {
 		var he *httpError
 		if errors.As(err, &he) {

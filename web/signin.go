@@ -31,7 +31,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, name, pw string)
 	now := s.now()
 	addr := s.clientAddr(r)
 
-	att, err := s.beginAttempt(ctx, name, addr, now, true)
+	att, err := s.beginAttempt(ctx, name, addr, now)
 	if err != nil {
 		var he *httpError
 		if errors.As(err, &he) {

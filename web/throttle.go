@@ -51,23 +51,21 @@ func (s *Server) addrBlocked(until, now time.Time) *httpError {
 	return he
 }
 
-// attempt is one password check against a login name from a client address.
+// attempt is one password check against a login name from a client
+// address, its failure counted for the name before the check.
 type attempt struct {
 	name, addr string
-	// counted is true when the failure was counted before the check
-	// (sign-in); then t and blockedNow hold RecordFailure's answer.
-	counted    bool
-	t          jedenlogin.Throttle
-	blockedNow bool
+	t          jedenlogin.Throttle // the name's counter after this failure was counted
+	blockedNow bool                // this attempt's failure blocked the name
 }
 
 // beginAttempt refuses (429 too_many_attempts) when the address or the
-// name is blocked. With count, it then counts a failure for the name
-// atomically before the password is checked, so that parallel attempts
-// never check more passwords than the limit allows: the attempt that
-// reaches the limit may still succeed (succeedAttempt clears the counter),
-// later ones are refused without a check. Other errors are internal.
-func (s *Server) beginAttempt(ctx context.Context, name, addr string, now time.Time, count bool) (*attempt, error) {
+// name is blocked, and otherwise counts a failure for the name atomically
+// before the password is checked, so that parallel attempts never check
+// more passwords than the limit allows: the attempt that reaches the limit
+// may still succeed (succeedAttempt clears the counter), later ones are
+// refused without a check. Other errors are internal.
+func (s *Server) beginAttempt(ctx context.Context, name, addr string, now time.Time) (*attempt, error) {
 	at, err := s.st.ThrottleState(ctx, addrKey(addr))
 	if err != nil {
 		return nil, s.internal(fmt.Errorf("throttle state of address: %w", err))
@@ -83,16 +81,13 @@ func (s *Server) beginAttempt(ctx context.Context, name, addr string, now time.T
 		return nil, s.nameBlocked(*nt.BlockedUntil, now)
 	}
 	a := &attempt{name: name, addr: addr}
-	if count {
-		a.counted = true
-		a.t, a.blockedNow, err = s.st.RecordFailure(ctx, loginKey(name), now, s.cfg.LoginFailureWindow, s.cfg.LoginFailureLimit, s.cfg.LoginBlock)
-		if err != nil {
-			return nil, s.internal(fmt.Errorf("count attempt: %w", err))
-		}
-		if !a.blockedNow && blockedAt(a.t, now) {
-			// A parallel attempt reached the limit first.
-			return nil, s.nameBlocked(*a.t.BlockedUntil, now)
-		}
+	a.t, a.blockedNow, err = s.st.RecordFailure(ctx, loginKey(name), now, s.cfg.LoginFailureWindow, s.cfg.LoginFailureLimit, s.cfg.LoginBlock)
+	if err != nil {
+		return nil, s.internal(fmt.Errorf("count attempt: %w", err))
+	}
+	if !a.blockedNow && blockedAt(a.t, now) {
+		// A parallel attempt reached the limit first.
+		return nil, s.nameBlocked(*a.t.BlockedUntil, now)
 	}
 	return a, nil
 }
@@ -105,20 +100,13 @@ func (s *Server) succeedAttempt(ctx context.Context, a *attempt) error {
 	return nil
 }
 
-// failAttempt records a failed check: counts it for the name (unless
-// already counted) and for the address, writes the audit events and
-// returns the answer — 401 invalid_credentials with the remaining
+// failAttempt records a failed check: counts it for the address (the
+// name's failure was counted when the attempt began), writes the audit
+// events and returns the answer — 401 invalid_credentials with the remaining
 // attempts, or 429 too_many_attempts when this failure blocked the name
 // or the address. personID is the person behind the name, nil when
 // unknown; it goes only to the audit log, never into the answer.
 func (s *Server) failAttempt(ctx context.Context, a *attempt, personID *int64, reason, during string, now time.Time) *httpError {
-	if !a.counted {
-		var err error
-		a.t, a.blockedNow, err = s.st.RecordFailure(ctx, loginKey(a.name), now, s.cfg.LoginFailureWindow, s.cfg.LoginFailureLimit, s.cfg.LoginBlock)
-		if err != nil {
-			return s.internal(fmt.Errorf("count failure: %w", err))
-		}
-	}
 	addrT, addrBlockedNow, err := s.st.RecordFailure(ctx, addrKey(a.addr), now, s.cfg.AddressFailureWindow, s.cfg.AddressFailureLimit+1, s.cfg.AddressFailureWindow)
 	if err != nil {
 		return s.internal(fmt.Errorf("count address failure: %w", err))
@@ -127,7 +115,9 @@ func (s *Server) failAttempt(ctx context.Context, a *attempt, personID *int64, r
 	var he *httpError
 	outcome := "failed"
 	switch {
-	case a.blockedNow || blockedAt(a.t, now):
+	// A block set by another attempt refused this one in beginAttempt, so
+	// the name is blocked here only when this failure blocked it.
+	case a.blockedNow:
 		he = s.nameBlocked(*a.t.BlockedUntil, now)
 		outcome = "blocked"
 		s.metrics.signIns.WithLabelValues(outcomeBlocked).Inc()
