@@ -18,6 +18,27 @@ type Session struct {
 	ExpiresAt time.Time
 }
 
+// SessionStart is everything Store.StartSession writes when a session
+// begins. After a correct password it is the whole of a sign-in, written at
+// once so that no session exists without its audit event, and a failure
+// counter is cleared only by a sign-in that happened; a renewal (after
+// consolidation) is the new session replacing the old one.
+type SessionStart struct {
+	// Session is the new session.
+	Session Session
+	// ReplacesIDHash is the id hash of the session the new one replaces
+	// (the one the request came with), deleted; "" for none.
+	ReplacesIDHash string
+	// ClearThrottle is the failure counter the correct password clears
+	// ("login:<name>"); "" for none.
+	ClearThrottle string
+	// TouchLogin records the sign-in on Session.LoginID: its LastLoginAt
+	// becomes Session.CreatedAt.
+	TouchLogin bool
+	// Audit are the events to append (IDs are set when written).
+	Audit []AuditEvent
+}
+
 // Throttle is the failure counter of one key ("login:<name>" or "addr:<ip>").
 type Throttle struct {
 	Key          string

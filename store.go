@@ -92,6 +92,13 @@ type Store interface {
 
 	// CreateSession stores a new session.
 	CreateSession(ctx context.Context, s *Session) error
+	// StartSession writes a session's start in one transaction (see
+	// SessionStart): it clears the throttle key, records the sign-in on the
+	// login, deletes the replaced session, creates the new one and appends
+	// the audit events. When any step fails nothing is written: ErrNotFound
+	// when TouchLogin is set and the login does not exist, ECONFLICT when
+	// the new session's IDHash exists already.
+	StartSession(ctx context.Context, st SessionStart) error
 	// Session returns the session with this id hash.
 	Session(ctx context.Context, idHash string) (*Session, error)
 	// SessionView returns the session with this id hash together with its

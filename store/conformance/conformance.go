@@ -51,6 +51,7 @@ func RunTests(t *testing.T, open func(t testing.TB) jedenlogin.Store) {
 		{"LeaseConcurrent", testLeaseConcurrent},
 		{"Sessions", testSessions},
 		{"SessionView", testSessionView},
+		{"StartSession", testStartSession},
 		{"Audit", testAudit},
 		{"AuditAppendOnly", testAuditAppendOnly},
 	}

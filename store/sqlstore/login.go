@@ -61,10 +61,13 @@ func (s *Store) SetPasswordHash(ctx context.Context, loginID int64, oldHash, new
 	return n == 1, nil
 }
 
+// touchLoginSQL records a sign-in (TouchLogin, StartSession).
+const touchLoginSQL = "UPDATE logins SET last_login_at = ? WHERE id = ?"
+
 // TouchLogin records a successful sign-in at at; ErrNotFound when the login
 // does not exist.
 func (s *Store) TouchLogin(ctx context.Context, loginID int64, at time.Time) error {
-	res, err := s.exec(ctx, "UPDATE logins SET last_login_at = ? WHERE id = ?", s.ts(at), loginID)
+	res, err := s.exec(ctx, touchLoginSQL, s.ts(at), loginID)
 	if err != nil {
 		return fmt.Errorf("touch login %d: %w", loginID, err)
 	}

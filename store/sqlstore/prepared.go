@@ -118,6 +118,21 @@ func (s *Store) queryRowWrite(ctx context.Context, query string, args ...any) *s
 	return s.db.QueryRowContext(ctx, query, args...)
 }
 
+// txExec runs a write statement (query in '?' form) in tx, through the
+// store's prepared statement of query when it prepares one: database/sql
+// reuses the statement already prepared on the transaction's connection,
+// so a transaction of short writes compiles no more than the same writes
+// made one by one.
+func (s *Store) txExec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
+	query = s.q(query)
+	if st := s.prepared(ctx, query); st != nil {
+		ts := tx.StmtContext(ctx, st)
+		defer ts.Close()
+		return ts.ExecContext(ctx, args...)
+	}
+	return tx.ExecContext(ctx, query, args...)
+}
+
 // dbQueryer is the database as a queryer for short reads (see shortCtx),
 // with queries already in the store's dialect, using the prepared
 // statements; code shared with transactions takes it in place of a *sql.Tx.

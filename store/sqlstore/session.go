@@ -105,27 +105,78 @@ func (s *Store) ThrottleState(ctx context.Context, key string) (jedenlogin.Throt
 	return th, nil
 }
 
+// The statements that StartSession shares with the methods doing one
+// step each, so that both use one prepared statement.
+const (
+	clearThrottleSQL = "DELETE FROM throttles WHERE throttle_key = ?"
+	sessionCols      = "id_hash, login_id, person_id, csrf_token, entity_id, created_at, last_seen_at, expires_at"
+	createSessionSQL = "INSERT INTO sessions (" + sessionCols + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+	deleteSessionSQL = "DELETE FROM sessions WHERE id_hash = ?"
+)
+
 // ClearThrottle removes the key's counter and block; a missing key is not
 // an error.
 func (s *Store) ClearThrottle(ctx context.Context, key string) error {
-	if _, err := s.exec(ctx, "DELETE FROM throttles WHERE throttle_key = ?", key); err != nil {
+	if _, err := s.exec(ctx, clearThrottleSQL, key); err != nil {
 		return fmt.Errorf("clear throttle %s: %w", key, err)
 	}
 	return nil
 }
 
-const sessionCols = "id_hash, login_id, person_id, csrf_token, entity_id, created_at, last_seen_at, expires_at"
+// sessionArgs are the values of createSessionSQL.
+func (s *Store) sessionArgs(ss *jedenlogin.Session) []any {
+	return []any{ss.IDHash, ss.LoginID, ss.PersonID, ss.CSRFToken, ss.EntityID, s.ts(ss.CreatedAt), s.ts(ss.LastSeenAt), s.ts(ss.ExpiresAt)}
+}
 
 // CreateSession stores a new session; an existing IDHash gives ECONFLICT.
 func (s *Store) CreateSession(ctx context.Context, ss *jedenlogin.Session) error {
-	_, err := s.exec(ctx, "INSERT INTO sessions ("+sessionCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-		ss.IDHash, ss.LoginID, ss.PersonID, ss.CSRFToken, ss.EntityID, s.ts(ss.CreatedAt), s.ts(ss.LastSeenAt), s.ts(ss.ExpiresAt))
+	_, err := s.exec(ctx, createSessionSQL, s.sessionArgs(ss)...)
 	if isUniqueViolation(err) {
 		return jedenlogin.Errorf(jedenlogin.ECONFLICT, "Sesja już istnieje.")
 	} else if err != nil {
 		return fmt.Errorf("create session: %w", err)
 	}
 	return nil
+}
+
+// StartSession writes the start of a session in one write transaction, in
+// this order: the throttle key cleared, the login's LastLoginAt set to the
+// session's CreatedAt, the replaced session deleted, the new session
+// inserted and the audit events appended. Any failure rolls everything
+// back: ErrNotFound when TouchLogin is set and the login does not exist,
+// ECONFLICT when the new IDHash exists.
+func (s *Store) StartSession(ctx context.Context, st jedenlogin.SessionStart) error {
+	ss := &st.Session
+	return s.writeTx(ctx, func(tx *sql.Tx) error {
+		if st.ClearThrottle != "" {
+			if _, err := s.txExec(ctx, tx, clearThrottleSQL, st.ClearThrottle); err != nil {
+				return fmt.Errorf("start session: clear throttle %s: %w", st.ClearThrottle, err)
+			}
+		}
+		if st.TouchLogin {
+			res, err := s.txExec(ctx, tx, touchLoginSQL, s.ts(ss.CreatedAt), ss.LoginID)
+			if err != nil {
+				return fmt.Errorf("start session: touch login %d: %w", ss.LoginID, err)
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return fmt.Errorf("start session: touch login %d: %w", ss.LoginID, jedenlogin.ErrNotFound)
+			}
+		}
+		if st.ReplacesIDHash != "" {
+			if _, err := s.txExec(ctx, tx, deleteSessionSQL, st.ReplacesIDHash); err != nil {
+				return fmt.Errorf("start session: delete replaced session: %w", err)
+			}
+		}
+		if _, err := s.txExec(ctx, tx, createSessionSQL, s.sessionArgs(ss)...); isUniqueViolation(err) {
+			return jedenlogin.Errorf(jedenlogin.ECONFLICT, "Sesja już istnieje.")
+		} else if err != nil {
+			return fmt.Errorf("start session: create session: %w", err)
+		}
+		if err := s.appendAudit(ctx, tx, st.Audit); err != nil {
+			return fmt.Errorf("start session: %w", err)
+		}
+		return nil
+	})
 }
 
 // Session returns the session with this id hash, or jedenlogin.ErrNotFound.
@@ -166,7 +217,7 @@ func (s *Store) TouchSession(ctx context.Context, idHash string, at time.Time, e
 
 // DeleteSession removes one session; removing a missing one is not an error.
 func (s *Store) DeleteSession(ctx context.Context, idHash string) error {
-	if _, err := s.exec(ctx, "DELETE FROM sessions WHERE id_hash = ?", idHash); err != nil {
+	if _, err := s.exec(ctx, deleteSessionSQL, idHash); err != nil {
 		return fmt.Errorf("delete session: %w", err)
 	}
 	return nil
