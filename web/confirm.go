@@ -184,7 +184,7 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request, a *authState, n
 	if err != nil {
 		return nil, s.internal(fmt.Errorf("confirm: reload person: %w", err))
 	}
-	sess, err := s.startSession(ctx, w, r, unifiedID, rec.Person.ID, now)
+	sess, err := s.startSession(ctx, w, r, unifiedID, rec.Person.ID, now, jedenlogin.SessionStart{})
 	if err != nil {
 		return nil, s.internal(fmt.Errorf("confirm: renew session: %w", err))
 	}

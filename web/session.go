@@ -290,16 +290,15 @@ func (s *Server) endSession(ctx context.Context, w http.ResponseWriter, idHash s
 }
 
 // startSession creates a fresh session for the login, always under a new
-// id (renewal: the session the request came with, if any, is deleted), and
-// sets the cookie.
-func (s *Server) startSession(ctx context.Context, w http.ResponseWriter, r *http.Request, loginID, personID int64, now time.Time) (*jedenlogin.Session, error) {
-	if old := s.sessionCookie(r); old != "" {
-		if err := s.st.DeleteSession(ctx, hashID(old)); err != nil {
-			return nil, fmt.Errorf("delete previous session: %w", err)
-		}
-	}
+// id (renewal: the session the request came with, if any, is deleted),
+// and sets the cookie once it is stored. The session is written in one
+// transaction with whatever else with holds (Store.StartSession: a
+// cleared failure counter, the login's last sign-in, audit events), so
+// that either all of it happens or nothing does; with.Session and
+// with.ReplacesIDHash are filled in here.
+func (s *Server) startSession(ctx context.Context, w http.ResponseWriter, r *http.Request, loginID, personID int64, now time.Time, with jedenlogin.SessionStart) (*jedenlogin.Session, error) {
 	id := randomToken()
-	sess := &jedenlogin.Session{
+	with.Session = jedenlogin.Session{
 		IDHash:     hashID(id),
 		LoginID:    loginID,
 		PersonID:   personID,
@@ -308,11 +307,14 @@ func (s *Server) startSession(ctx context.Context, w http.ResponseWriter, r *htt
 		LastSeenAt: now,
 		ExpiresAt:  now.Add(s.cfg.AbsoluteTimeout),
 	}
-	if err := s.st.CreateSession(ctx, sess); err != nil {
-		return nil, fmt.Errorf("create session: %w", err)
+	if old := s.sessionCookie(r); old != "" {
+		with.ReplacesIDHash = hashID(old)
+	}
+	if err := s.st.StartSession(ctx, with); err != nil {
+		return nil, fmt.Errorf("start session: %w", err)
 	}
 	s.setCookie(w, cookieSession, id, 0)
-	return sess, nil
+	return &with.Session, nil
 }
 
 // authed wraps an API handler that needs a session. Without one it answers

@@ -20,7 +20,9 @@ type signedIn struct {
 }
 
 // signIn checks a login name and password exactly as SPEC §8 says and, on
-// success, starts a new session (cookie set on w). Its errors are
+// success, starts a new session (cookie set on w once the session, its
+// audit event, the cleared failure counter and the login's last sign-in
+// are stored, together: Store.StartSession). Its errors are
 // *httpError answers: 429 too_many_attempts (address or name blocked,
 // also for the correct password and for unknown names), 409 login_merged
 // (a merged login with its correct password; "unified_login" names the
@@ -79,35 +81,39 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, name, pw string)
 		}
 		return nil, s.failAttempt(ctx, att, pid, reason, "sign_in", now)
 	}
-	if err := s.succeedAttempt(ctx, att); err != nil {
-		return nil, s.internal(err)
-	}
 	if l.State == jedenlogin.LoginMerged {
+		if err := s.succeedAttempt(ctx, att); err != nil {
+			return nil, s.internal(err)
+		}
 		return nil, s.mergedAnswer(ctx, l, addr, now)
 	}
 
 	s.rehash(ctx, l, pw, addr, now)
-	if err := s.st.TouchLogin(ctx, l.ID, now); err != nil {
-		return nil, s.internal(fmt.Errorf("sign-in: touch login: %w", err))
-	}
 	rec, err := s.st.Person(ctx, l.PersonID)
 	if err != nil {
 		return nil, s.internal(fmt.Errorf("sign-in: load person %d: %w", l.PersonID, err))
 	}
-	sess, err := s.startSession(ctx, w, r, l.ID, l.PersonID, now)
-	if err != nil {
-		return nil, s.internal(fmt.Errorf("sign-in: %w", err))
-	}
+	// One transaction: no session exists unaudited, and a sign-in that
+	// failed to be stored leaves the previous session and the failure
+	// counted when the attempt began.
 	ev := jedenlogin.AuditEvent{
 		At: now, Action: jedenlogin.AuditSignIn, Actor: l.Name, PersonID: &l.PersonID,
 		Subject: l.Name, Address: addr, Outcome: "ok",
 		Details: details(map[string]any{"consolidation_required": rec.Person.State != jedenlogin.StateDone}),
 	}
-	if err := s.st.AppendAudit(ctx, ev); err != nil {
-		return nil, s.internal(fmt.Errorf("sign-in: audit: %w", err))
+	sess, err := s.startSession(ctx, w, r, l.ID, l.PersonID, now, jedenlogin.SessionStart{
+		ClearThrottle: loginKey(att.name), TouchLogin: true, Audit: []jedenlogin.AuditEvent{ev},
+	})
+	if err != nil {
+		return nil, s.internal(fmt.Errorf("sign-in: %w", err))
+	}
+	// The record was read before the sign-in was recorded.
+	login := rec.Login(l.ID)
+	if login != nil {
+		login.LastLoginAt = &now
 	}
 	s.metrics.signIns.WithLabelValues(outcomeSuccess).Inc()
-	return &signedIn{sess: sess, login: rec.Login(l.ID), rec: rec}, nil
+	return &signedIn{sess: sess, login: login, rec: rec}, nil
 }
 
 // mergedAnswer is the 409 login_merged answer for a merged login whose

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -463,4 +464,54 @@ func TestSignInBlockedNameCountsForAddress(t *testing.T) {
 			t.Errorf("refusals of a blocked address wrote %d audit events", after-before)
 		}
 	})
+}
+
+// TestSignInAllOrNothing: a sign-in whose audit event cannot be written
+// does not happen (SPEC §8: every sign-in is an audit event) — no session
+// is stored, no cookie is set, and the session the request came with goes
+// on.
+func TestSignInAllOrNothing(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		e := newEnv(t, b, web.Config{})
+		old := e.mustSignIn("DAREK", pwDarek)
+		db := e.st.(interface{ DB() *sql.DB }).DB()
+		refuseAudit(t, db, b.Name, jedenlogin.AuditSignIn)
+
+		rec := e.do(req{method: "POST", path: "/api/v1/session", cookies: []*http.Cookie{old},
+			json: map[string]string{"login": "DAREK", "password": pwDarek}})
+		wantError(t, rec, http.StatusInternalServerError, "internal")
+		if c := sessionCookie(rec); c != nil {
+			t.Errorf("a cookie was set for a sign-in that did not happen")
+		}
+		var sessions int
+		if err := db.QueryRow("SELECT count(*) FROM sessions").Scan(&sessions); err != nil {
+			t.Fatal(err)
+		}
+		if sessions != 1 {
+			t.Errorf("%d sessions stored, want only the previous one", sessions)
+		}
+		if rec := e.get(old, "/api/v1/me"); rec.Code != http.StatusOK {
+			t.Errorf("the previous session after the failed sign-in: %d %s", rec.Code, rec.Body)
+		}
+	})
+}
+
+// refuseAudit makes the database refuse to append audit events with the
+// action from now on, as a failing disk or a full table would.
+func refuseAudit(t *testing.T, db *sql.DB, backend, action string) {
+	t.Helper()
+	stmts := []string{`CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events
+		WHEN NEW.action = '` + action + `' BEGIN SELECT RAISE(ABORT, 'test: audit refused'); END`}
+	if backend == "postgres" {
+		stmts = []string{
+			`CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'test: audit refused'; END $$`,
+			`CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events FOR EACH ROW
+				WHEN (NEW.action = '` + action + `') EXECUTE FUNCTION refuse_audit()`,
+		}
+	}
+	for _, q := range stmts {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("refuse audit: %v", err)
+		}
+	}
 }
