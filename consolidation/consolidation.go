@@ -44,6 +44,13 @@ func Classify(logins []jedenlogin.Login) jedenlogin.Case {
 			other++
 		}
 	}
+	return CaseOf(upper, other)
+}
+
+// CaseOf is the case of a person with upper active logins in the unified
+// form (loginname.IsUnified) and other active logins in any other form:
+// Classify for a caller that counts the logins as it reads them.
+func CaseOf(upper, other int) jedenlogin.Case {
 	switch {
 	case upper == 0 && other == 0:
 		return jedenlogin.CaseNoActiveLogin
