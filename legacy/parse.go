@@ -602,11 +602,14 @@ func (s *scanner) checkLoginUnique(name string, line int) bool {
 	s.buf = appendFold(s.buf[:0], name)
 	first, seen := s.logins[string(s.buf)]
 	if !seen {
-		folded := name
+		// Both strings live in the arena: name itself is a substring of
+		// the reader's record, which a map key would keep alive whole.
+		kept := s.arena.copyString(name)
+		folded := kept
 		if string(s.buf) != name {
 			folded = s.arena.copy(s.buf)
 		}
-		s.logins[folded] = loginSeen{name: s.arena.copyString(name), line: int32(line)}
+		s.logins[folded] = loginSeen{name: kept, line: int32(line)}
 		return true
 	}
 	others := append([]loginSeen{first}, s.twins[string(s.buf)]...)
