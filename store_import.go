@@ -19,10 +19,14 @@ type ImportSize struct {
 // Rollback: until then it holds the database's import lock (on SQLite the
 // write lock, so every other writer waits).
 //
-// Rows are written in this order, each method called any number of times
-// with chunks of any size: Entities, NewPersons, UpdatePersons, Logins,
-// Grants, Audit. Ids are assigned by the caller from the snapshot's Next…
-// values. The slices are not retained after a method returns.
+// Each method may be called any number of times, with chunks of any size,
+// in any order: a row may come before the rows it refers to (a login before
+// its person, a grant before its entity), as an importer writes the rows of
+// a file while it still reads it. Every reference must be satisfied at
+// Commit, by a row of the import or of the database; Commit fails, writing
+// nothing, when one is not. Ids are assigned by the caller from the
+// snapshot's Next… values. The slices are not retained after a method
+// returns.
 //
 // Every method returns an error wrapping the cause with context; after any
 // error the writer is unusable, nothing of the import is written, and the

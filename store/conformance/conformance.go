@@ -32,6 +32,7 @@ func RunTests(t *testing.T, open func(t testing.TB) jedenlogin.Store) {
 		{"ImportConflict", testImportConflict},
 		{"ImportEmptyBatchChangesNothing", testImportEmptyBatch},
 		{"ImportWriterChunksAndRollback", testImportWriter},
+		{"ImportWriterReferencesBeforeRows", testImportWriterOrder},
 		{"ImportUpdatesPersonsAndEntities", testImportUpdates},
 		{"PersonNotFound", testPersonNotFound},
 		{"ForEachPerson", testForEachPerson},
@@ -1213,5 +1214,65 @@ func testForEachPersonMatchesPerson(t *testing.T, open Opener) {
 	}
 	if rec := mustPerson(t, s, w.p1); rec.Person.Account == nil || rec.Person.Account.FirstName != odd || rec.Logins[0].FirstName != odd {
 		t.Errorf("odd text not kept: %+v", rec)
+	}
+}
+
+// testImportWriterOrder: an import may write logins and grants before the
+// persons and entities they refer to (the importer streams a file's rows
+// before it knows its persons); a reference still missing at Commit fails
+// the import and nothing is written.
+func testImportWriterOrder(t *testing.T, open Opener) {
+	ctx := context.Background()
+	s := open(t)
+	seed(t, s)
+	persons, logins := countPersons(t, s)
+	build := func(personOf func(int64) int64) *jedenlogin.ImportBatch {
+		bb := newBuilder(t, s)
+		bb.entity("7000", "SP 70", "")
+		for i := range 20 {
+			p := bb.person(fmt.Sprintf("login:LATE%d", i), jedenlogin.CaseUnchanged)
+			l := bb.login(personOf(p), fmt.Sprintf("LATE%d", i), jedenlogin.LoginActive)
+			bb.grant(l, "7000", jedenlogin.FunctionEmployee, "a")
+		}
+		return &bb.b
+	}
+	write := func(b *jedenlogin.ImportBatch) error {
+		t.Helper()
+		iw, err := s.BeginImport(ctx, b.SnapshotVersion, jedenlogin.ImportSize{Persons: len(b.NewPersons), Logins: len(b.Logins), Grants: len(b.Grants)})
+		if err != nil {
+			t.Fatalf("BeginImport: %v", err)
+		}
+		defer iw.Rollback()
+		for _, step := range []func() error{
+			func() error { return iw.Logins(ctx, b.Logins[:7]) },
+			func() error { return iw.Grants(ctx, b.Grants[:7]) },
+			func() error { return iw.Logins(ctx, b.Logins[7:]) },
+			func() error { return iw.Grants(ctx, b.Grants[7:]) },
+			func() error { return iw.Entities(ctx, b.Entities) },
+			func() error { return iw.NewPersons(ctx, b.NewPersons) },
+			func() error { return iw.Commit(ctx) },
+		} {
+			if err := step(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+
+	// A login of a person nobody writes.
+	if err := write(build(func(p int64) int64 { return p + 1000 })); err == nil {
+		t.Errorf("an import with logins of missing persons committed")
+	}
+	if p2, l2 := countPersons(t, s); p2 != persons || l2 != logins {
+		t.Errorf("after a failed import: %d persons, %d logins; want %d, %d", p2, l2, persons, logins)
+	}
+
+	b := build(func(p int64) int64 { return p })
+	if err := write(b); err != nil {
+		t.Fatalf("an import writing logins and grants before their persons and entity: %v", err)
+	}
+	rec := mustPerson(t, s, b.NewPersons[19].ID)
+	if len(rec.Logins) != 1 || rec.Logins[0].Name != "LATE19" || len(rec.Grants) != 1 || rec.Grants[0].EntityID != "7000" {
+		t.Errorf("person written after their login = %s", mustJSON(t, rec))
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -126,7 +128,7 @@ var bulkIndexThreshold = 10000
 // table's secondary indexes and builds them at Commit in one sorted pass
 // each, which also checks the unique ones.
 func (s *Store) BeginImport(ctx context.Context, snapshotVersion string, size jedenlogin.ImportSize) (jedenlogin.ImportWriter, error) {
-	w := &importWriter{s: s, ins: map[string]*bulkInsert{}, entities: map[string]bool{}}
+	w := &importWriter{s: s, ins: map[string]*bulkInsert{}, entities: map[string]bool{}, pendingEntities: map[string]bool{}}
 	if !s.pg() {
 		s.wmu.Lock()
 		w.unlock = s.wmu.Unlock
@@ -146,9 +148,14 @@ type importWriter struct {
 	unlock func()
 	fkOff  bool // SQLite: foreign_keys was turned off on conn
 	// persons, logins and entities are what this import wrote or found,
-	// for checking references on SQLite (checkRef).
+	// for checking references on SQLite (checkRef). A reference to a row
+	// not written (yet) waits in the pending lists until Commit, since a
+	// row may be written after the rows that refer to it.
 	persons, logins idRanges
 	entities        map[string]bool
+	pendingPersons  []int64
+	pendingLogins   []int64
+	pendingEntities map[string]bool
 	rebuild         []string // CREATE INDEX statements to run at Commit
 	ins             map[string]*bulkInsert
 	order           []*bulkInsert // SQLite: flush order at Commit
@@ -206,6 +213,11 @@ func (w *importWriter) begin(ctx context.Context, version string, size jedenlogi
 	if s.pg() {
 		if _, err := w.tx.ExecContext(ctx, "LOCK TABLE entities, persons, logins, grants IN EXCLUSIVE MODE"); err != nil {
 			return fmt.Errorf("import: lock tables: %w", err)
+		}
+		// Rows may come before the rows they refer to (a login before its
+		// person): the references are checked at commit (0005_import_order).
+		if _, err := w.tx.ExecContext(ctx, "SET CONSTRAINTS ALL DEFERRED"); err != nil {
+			return fmt.Errorf("import: defer reference checks: %w", err)
 		}
 	}
 	v, err := s.version(ctx, w.tx)
@@ -308,11 +320,12 @@ func (w *importWriter) Logins(ctx context.Context, ls []jedenlogin.Login) error 
 		return err
 	}
 	if w.fkOff {
+		last := int64(0)
 		for i := range ls {
-			if err := w.checkRef(ctx, w.persons.has(ls[i].PersonID), "persons", ls[i].PersonID); err != nil {
-				return w.fail(fmt.Errorf("%w (login %s)", err, ls[i].Name))
+			if pid := ls[i].PersonID; pid != last && !w.persons.has(pid) {
+				w.pendingPersons = append(w.pendingPersons, pid)
+				last = pid
 			}
-			w.persons.add(ls[i].PersonID) // found: later logins of the person need no look-up
 			w.logins.add(ls[i].ID)
 		}
 	}
@@ -331,14 +344,13 @@ func (w *importWriter) Grants(ctx context.Context, gs []jedenlogin.Grant) error 
 				origin = g.LoginID
 			}
 			for _, id := range []int64{g.LoginID, origin} {
-				if err := w.checkRef(ctx, w.logins.has(id), "logins", id); err != nil {
-					return w.fail(fmt.Errorf("%w (grant %d)", err, g.ID))
+				if !w.logins.has(id) {
+					w.pendingLogins = append(w.pendingLogins, id)
 				}
 			}
-			if err := w.checkRef(ctx, w.entities[g.EntityID], "entities", g.EntityID); err != nil {
-				return w.fail(fmt.Errorf("%w (grant %d)", err, g.ID))
+			if !w.entities[g.EntityID] {
+				w.pendingEntities[g.EntityID] = true
 			}
-			w.entities[g.EntityID] = true
 		}
 	}
 	return w.bulk(ctx, "grants", grantCols, len(gs), func(dst []any, i int) { w.s.grantValues(dst, &gs[i]) })
@@ -462,12 +474,37 @@ func (w *importWriter) commit(ctx context.Context) error {
 		}
 	}
 	w.closeStmts()
+	if w.fkOff {
+		if err := w.checkRefs(ctx); err != nil {
+			return err
+		}
+	}
+	if s.pg() {
+		// Check the references now (PostgreSQL builds no index on a table
+		// with checks pending); they look up primary keys, which stay.
+		if _, err := w.tx.ExecContext(ctx, "SET CONSTRAINTS ALL IMMEDIATE"); err != nil {
+			return fmt.Errorf("import: check references: %w", err)
+		}
+	}
+	if len(w.rebuild) > 0 && !s.pg() {
+		// SQLite sorts an index's keys in runs of at most the page cache's
+		// size: smaller runs let helper threads sort them on the other
+		// cores while the table is read, instead of one sort at the end.
+		if err := w.pragmas(ctx, fmt.Sprintf("threads = %d", runtime.GOMAXPROCS(0)), "cache_size = -8192"); err != nil {
+			return err
+		}
+	}
 	for _, def := range w.rebuild {
 		if _, err := w.tx.ExecContext(ctx, def); err != nil {
 			if isUniqueViolation(err) {
 				return fmt.Errorf("import: %s: duplicate values: %w", def, err)
 			}
 			return fmt.Errorf("import: %s: %w", def, err)
+		}
+	}
+	if len(w.rebuild) > 0 && !s.pg() {
+		if err := w.pragmas(ctx, "threads = 0", fmt.Sprintf("cache_size = %d", sqliteCacheSize)); err != nil {
+			return err
 		}
 	}
 	if s.pg() {
@@ -516,26 +553,51 @@ func (r idRanges) has(id int64) bool {
 	return false
 }
 
-// checkRef does what foreign-key enforcement (off while SQLite imports)
-// would do for one reference: known tells whether this import wrote the
-// row; otherwise the row is looked up in the transaction, after the
-// buffered rows are written.
-func (w *importWriter) checkRef(ctx context.Context, known bool, table string, id any) error {
-	if known {
+// checkRefs does what foreign-key enforcement (off while SQLite imports)
+// would do: every person, login and entity a row of the import refers to
+// was written by the import or is in the database. Called at Commit, after
+// the buffered rows are written.
+func (w *importWriter) checkRefs(ctx context.Context) error {
+	check := func(table string, known bool, id any) error {
+		if known {
+			return nil
+		}
+		var one int
+		err := w.tx.QueryRowContext(ctx, "SELECT 1 FROM "+table+" WHERE id = ?", id).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("import: no %s with id %v", strings.TrimSuffix(table, "s"), id)
+		}
+		if err != nil {
+			return fmt.Errorf("import: look up %s %v: %w", table, id, err)
+		}
 		return nil
 	}
-	for _, b := range w.order {
-		if err := w.flush(ctx, b); err != nil {
+	for _, p := range []struct {
+		table string
+		ids   []int64
+		have  idRanges
+	}{{"persons", w.pendingPersons, w.persons}, {"logins", w.pendingLogins, w.logins}} {
+		slices.Sort(p.ids)
+		for _, id := range slices.Compact(p.ids) {
+			if err := check(p.table, p.have.has(id), id); err != nil {
+				return err
+			}
+		}
+	}
+	for id := range w.pendingEntities {
+		if err := check("entities", w.entities[id], id); err != nil {
 			return err
 		}
 	}
-	var one int
-	err := w.tx.QueryRowContext(ctx, "SELECT 1 FROM "+table+" WHERE id = ?", id).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("import: no %s with id %v", strings.TrimSuffix(table, "s"), id)
-	}
-	if err != nil {
-		return fmt.Errorf("import: look up %s %v: %w", table, id, err)
+	return nil
+}
+
+// pragmas sets SQLite pragmas on the import's connection.
+func (w *importWriter) pragmas(ctx context.Context, ps ...string) error {
+	for _, p := range ps {
+		if _, err := w.tx.ExecContext(ctx, "PRAGMA "+p); err != nil {
+			return fmt.Errorf("import: pragma %s: %w", p, err)
+		}
 	}
 	return nil
 }

@@ -123,6 +123,10 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	return s, nil
 }
 
+// sqliteCacheSize is the page cache of every SQLite connection, in the
+// PRAGMA's unit (negative: KiB).
+const sqliteCacheSize = -65536
+
 // sqliteDSN adds the connection settings every SQLite connection needs.
 func sqliteDSN(p string) string {
 	if p == "" {
@@ -134,7 +138,7 @@ func sqliteDSN(p string) string {
 	q.Add("_pragma", "synchronous(NORMAL)")
 	// A 64 MiB page cache per connection (the default is 2 MiB): the
 	// walks over every person re-read index pages many times.
-	q.Add("_pragma", "cache_size(-65536)")
+	q.Add("_pragma", fmt.Sprintf("cache_size(%d)", sqliteCacheSize))
 	if p != ":memory:" {
 		q.Add("_pragma", "journal_mode(WAL)")
 	}
