@@ -75,17 +75,22 @@ type Summary struct {
 const ImportConflictAttempts = 3
 
 // Import reads and validates the whole file and, when it has no error,
-// writes its logins, persons, entities and grants with one
-// Store.ApplyImport call, together with one audit event (AuditImport, actor
+// writes its logins, persons, entities and grants in one transaction
+// (Store.BeginImport), together with one audit event (AuditImport, actor
 // "cli"). size is the file's length in bytes for the progress estimate (0
 // when unknown).
 //
-// When the file has errors Import writes nothing and returns the summary
-// of what was read and a *ValidationError listing them. When the database
-// changes between the snapshot and the write (jedenlogin.ErrImportConflict)
-// the batch is rebuilt from a new snapshot, up to ImportConflictAttempts
-// times in all. Other errors are from reading r or from the store, wrapped
-// with context.
+// The transaction begins before the file is read, and the logins and
+// grants of new persons go into it while the rest of the file is still
+// being read and checked: the database writes on one core while the file
+// is parsed on the other. When the file has any error the transaction is
+// rolled back, so nothing of the file is ever committed, and Import
+// returns the summary of what was read and a *ValidationError listing the
+// errors. When the database changes between the snapshot and the start of
+// the transaction (jedenlogin.ErrImportConflict) a new snapshot is read, up
+// to ImportConflictAttempts times in all; once the transaction has begun
+// the database cannot change under it. Other errors are from reading r or
+// from the store, wrapped with context.
 //
 // Logins whose exact name already exists are skipped and counted, so
 // importing a file again writes nothing but the audit event. A new login of
@@ -105,9 +110,10 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, size int64) (*Summa
 	}
 	start := now()
 	if lim := im.MemoryLimit; lim >= 0 && debug.SetMemoryLimit(-1) == math.MaxInt64 && os.Getenv("GOGC") == "" {
-		// Collect only when the heap nears the limit: the file's rows stay
-		// live until the write, so collections on the way would mark them
-		// again and again for little gain.
+		// Collect only when the heap nears the limit: what the import
+		// holds (login names, persons) stays live to the end, so
+		// collections on the way would mark it again and again for
+		// little gain.
 		if lim == 0 {
 			lim = DefaultMemoryLimit
 		}
@@ -124,89 +130,291 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, size int64) (*Summa
 		return nil, err
 	}
 	prog := newProgress(im.Progress, size, hint)
-	// The snapshot comes first so that rows whose login the database has
-	// are only validated, never held: importing a file again costs little.
-	// A newer snapshot (after a conflict) can only have more logins.
-	prog.phase("Odczyt bazy danych…")
-	snap, err := im.Store.ImportSnapshot(ctx)
+	defer prog.clear()
+	snap, w, err := im.begin(ctx, hint, prog)
 	if err != nil {
-		prog.clear()
-		return nil, fmt.Errorf("import: read the database: %w", err)
+		return nil, err
 	}
-	f, err := readFile(ctx, r, start, hint, snap, prog)
+	defer w.Rollback()
+
+	out := newStream(ctx, w)
+	f, err := readFile(ctx, r, start, hint, snap, prog, out)
+	werr := out.close(err == nil && f.errs.count() == 0)
 	if err != nil {
-		prog.clear()
 		return nil, err
 	}
 	sum.RowsRead = f.rows
 	if f.errs.count() > 0 {
-		prog.clear()
+		w.Rollback()
 		return sum, &ValidationError{
 			Errors: f.errs.list, ErrorsLeftOut: f.errs.leftOut,
 			Warnings: f.warns.list, WarningsLeftOut: f.warns.leftOut,
 		}
 	}
+	if werr != nil {
+		return nil, fmt.Errorf("import: write to the database: %w", werr)
+	}
+	if err := f.finish(ctx, im.Store, w, sum, start, prog); err != nil {
+		return nil, err
+	}
+	sum.Duration = now().Sub(start)
+	return sum, nil
+}
 
+// begin reads the snapshot and begins the import's transaction, reading a
+// new snapshot when the database changed in between.
+func (im *Importer) begin(ctx context.Context, hint int, prog *progress) (*jedenlogin.ImportSnapshot, jedenlogin.ImportWriter, error) {
 	for attempt := 1; ; attempt++ {
-		prog.phase("Przygotowanie zapisu…")
-		if attempt > 1 {
-			if snap, err = im.Store.ImportSnapshot(ctx); err != nil {
-				prog.clear()
-				return nil, fmt.Errorf("import: read the database: %w", err)
-			}
-		}
-		s := *sum
-		s.Grouping = map[jedenlogin.Grouping]int{}
-		s.Cases = map[jedenlogin.Case]int{}
-		p, err := f.plan(ctx, im.Store, snap, &s, start)
+		// The snapshot comes first so that rows whose login the database
+		// has are only validated, never held: importing a file again
+		// costs little.
+		prog.phase("Odczyt bazy danych…")
+		snap, err := im.Store.ImportSnapshot(ctx)
 		if err != nil {
-			prog.clear()
-			return nil, err
+			return nil, nil, fmt.Errorf("import: read the database: %w", err)
 		}
-		prog.phase(fmt.Sprintf("Zapis do bazy: %s, %s…", pluralDigits(f.n+len(f.reserved), "login", "loginy", "loginów"),
-			pluralDigits(len(p.newPersons)+len(p.updated), "osoba", "osoby", "osób")))
-		err = f.write(ctx, im.Store, snap.Version, p)
-		if errors.Is(err, jedenlogin.ErrImportConflict) && attempt < ImportConflictAttempts {
-			continue
+		// The file's new rows, as far as can be told before reading it
+		// (a line per row; a file read from a pipe tells nothing).
+		est := max(hint-1-len(snap.Logins), 0)
+		w, err := im.Store.BeginImport(ctx, snap.Version, jedenlogin.ImportSize{Persons: est, Logins: est, Grants: est})
+		if err == nil {
+			return snap, w, nil
 		}
-		prog.clear()
-		if err != nil {
-			return nil, fmt.Errorf("import: write to the database: %w", err)
+		if !errors.Is(err, jedenlogin.ErrImportConflict) || attempt == ImportConflictAttempts {
+			return nil, nil, fmt.Errorf("import: write to the database: %w", err)
 		}
-		s.Duration = now().Sub(start)
-		return &s, nil
 	}
 }
 
-// writeChunk is how many logins (and grants) the import converts to domain
-// values and hands to the store at a time.
+// writeChunk is how many logins (and grants) the import hands to the store
+// at a time.
 const writeChunk = 8192
 
-// write writes the planned import through one ImportWriter: entities,
-// persons, the file's logins and grants converted chunk by chunk, the
-// reserved logins and the audit event.
-func (f *importFile) write(ctx context.Context, st jedenlogin.Store, version string, p *importPlan) error {
-	w, err := st.BeginImport(ctx, version, jedenlogin.ImportSize{
-		Persons: len(p.newPersons), Logins: f.n + len(f.reserved), Grants: f.n,
+// stream writes chunks of logins and grants through an ImportWriter in a
+// goroutine of its own, while the file is read on.
+type stream struct {
+	w    jedenlogin.ImportWriter
+	full chan *chunk
+	free chan *chunk
+	cur  *chunk
+	done chan struct{}
+	err  error // the first write error; read after done is closed
+}
+
+// chunk is a run of logins with their grants; its times live in ts.
+type chunk struct {
+	logins []jedenlogin.Login
+	grants []jedenlogin.Grant
+	ts     timeSlab
+}
+
+func newStream(ctx context.Context, w jedenlogin.ImportWriter) *stream {
+	const chunks = 3 // one filled, two written or waiting
+	s := &stream{w: w, full: make(chan *chunk, chunks), free: make(chan *chunk, chunks), done: make(chan struct{})}
+	for range chunks {
+		s.free <- &chunk{logins: make([]jedenlogin.Login, 0, writeChunk), grants: make([]jedenlogin.Grant, 0, writeChunk)}
+	}
+	s.cur = <-s.free
+	go s.run(ctx)
+	return s
+}
+
+func (s *stream) run(ctx context.Context) {
+	defer close(s.done)
+	for c := range s.full {
+		if s.err == nil {
+			if err := s.w.Logins(ctx, c.logins); err != nil {
+				s.err = err
+			} else if err := s.w.Grants(ctx, c.grants); err != nil {
+				s.err = err
+			}
+		}
+		clear(c.logins) // the rows' strings can go
+		clear(c.grants)
+		c.logins, c.grants, c.ts = c.logins[:0], c.grants[:0], timeSlab{}
+		s.free <- c
+	}
+}
+
+// add queues a login and its grant; their times must come from s.cur.ts.
+func (s *stream) add(l jedenlogin.Login, g jedenlogin.Grant) {
+	s.cur.logins = append(s.cur.logins, l)
+	s.cur.grants = append(s.cur.grants, g)
+	if len(s.cur.logins) == writeChunk {
+		s.full <- s.cur
+		s.cur = <-s.free
+	}
+}
+
+// close writes the last chunk (unless flush is false: the import will be
+// rolled back), waits for the writing to end and returns its first error.
+func (s *stream) close(flush bool) error {
+	if flush && len(s.cur.logins) > 0 {
+		s.full <- s.cur
+	}
+	close(s.full)
+	<-s.done
+	return s.err
+}
+
+// finish writes what only the whole file tells, after the streamed rows:
+// the entities, the new persons (classified, unchanged ones completed),
+// the rows of persons the database has, the reserved logins and the audit
+// event, and commits.
+func (f *importFile) finish(ctx context.Context, st jedenlogin.Store, w jedenlogin.ImportWriter, sum *Summary, now time.Time, prog *progress) error {
+	snap := f.snap
+	warns := f.warns
+	for _, is := range f.twinWarns {
+		warns.add(is)
+	}
+	sum.LoginsPresent = f.present
+	sum.LoginsNew = f.streamed + len(f.data)
+	sum.Grants = sum.LoginsNew
+	entities := f.planEntities(snap, sum, &warns)
+
+	// New persons: classified from what was counted while their rows
+	// were read.
+	persons := make([]jedenlogin.Person, 0, len(f.newGroups))
+	newPrefix := map[int]string{} // index into persons → prefix of the login to reserve
+	for _, g := range f.newGroups {
+		gs := &f.stat[g]
+		rec := jedenlogin.PersonRecord{Person: jedenlogin.Person{
+			ID: f.personOf[g], Key: f.group[g].key, State: jedenlogin.StatePending, CreatedAt: now,
+		}}
+		rec.Person.Case = consolidation.CaseOf(int(gs.upper), int(gs.other))
+		if gs.upper+gs.other > 0 {
+			// The account source among the person's active logins (the
+			// latest accepted; ties to the first in the file, which has the
+			// lowest id): the only login an unchanged person's completion
+			// and a generated login's prefix read.
+			rec.Logins = []jedenlogin.Login{gs.best.login(now)}
+		}
+		switch rec.Person.Case {
+		case jedenlogin.CaseUnchanged:
+			if err := consolidation.CompleteUnchanged(&rec, now); err != nil {
+				return fmt.Errorf("import: %w", err)
+			}
+			sum.Completed++
+		case jedenlogin.CaseGenerate:
+			src := consolidation.AccountSource(&rec, 0)
+			newPrefix[len(persons)] = loginname.Prefix(src.FirstName, src.LastName)
+		}
+		sum.Cases[rec.Person.Case]++
+		sum.Grouping[rec.Person.Grouping()]++
+		persons = append(persons, rec.Person)
+	}
+	sum.PersonsNew = len(persons)
+
+	// Persons of the database: their rows were held back; they are read
+	// with their logins and grants and planned as before.
+	f.loginBase, f.grantBase = f.nextLogin, f.nextGrant
+	var existing []*existingPerson
+	byGroup := map[int32]*existingPerson{}
+	for i, g := range f.rowGrp {
+		ep := byGroup[g]
+		if ep == nil {
+			rec, err := st.Person(ctx, f.personOf[g])
+			if err != nil {
+				return fmt.Errorf("import: read person %s: %w", f.group[g].key, err)
+			}
+			ep = &existingPerson{rec: rec}
+			byGroup[g] = ep
+			existing = append(existing, ep)
+		}
+		ep.rows = append(ep.rows, int32(i))
+	}
+	var updated []jedenlogin.Person
+	updPrefix := map[int]string{} // index into updated → prefix
+	for _, ep := range existing {
+		prefix, err := f.planExisting(ep, sum, now)
+		if err != nil {
+			return err
+		}
+		if prefix != "" {
+			updPrefix[len(updated)] = prefix
+		}
+		updated = append(updated, ep.rec.Person)
+		sum.PersonsUpdated++
+		sum.Cases[ep.rec.Person.Case]++
+	}
+
+	// Reserve the generated logins, against every login name that exists.
+	nextLogin := f.loginBase + int64(len(f.data))
+	if len(newPrefix)+len(updPrefix) > 0 {
+		alloc := f.allocator(snap, newPrefix, updPrefix)
+		f.reserved = make([]jedenlogin.Login, 0, len(newPrefix)+len(updPrefix))
+		reserve := func(p *jedenlogin.Person, prefix string) {
+			l := jedenlogin.Login{
+				ID: nextLogin, PersonID: p.ID, Name: alloc.Next(prefix),
+				State: jedenlogin.LoginReserved, Origin: jedenlogin.OriginGenerated, CreatedAt: now,
+			}
+			nextLogin++
+			id := l.ID
+			p.GeneratedLoginID = &id
+			f.reserved = append(f.reserved, l)
+			sum.GeneratedLogins++
+		}
+		for i := range persons {
+			if prefix, ok := newPrefix[i]; ok {
+				reserve(&persons[i], prefix)
+			}
+		}
+		for i := range updated {
+			if prefix, ok := updPrefix[i]; ok {
+				reserve(&updated[i], prefix)
+			}
+		}
+	}
+	sum.Warnings, sum.WarningsLeftOut = warns.list, warns.leftOut
+
+	details, err := json.Marshal(map[string]any{
+		"rows":             sum.RowsRead,
+		"logins_new":       sum.LoginsNew,
+		"logins_present":   sum.LoginsPresent,
+		"persons_new":      sum.PersonsNew,
+		"persons_updated":  sum.PersonsUpdated,
+		"entities_new":     sum.EntitiesNew,
+		"entities_updated": sum.EntitiesUpdated,
+		"grants":           sum.Grants,
+		"completed":        sum.Completed,
+		"generated_logins": sum.GeneratedLogins,
+		"merged_at_once":   sum.MergedAtOnce,
+		"warnings":         warns.count(),
 	})
 	if err != nil {
+		return fmt.Errorf("import: audit details: %w", err)
+	}
+	audit := []jedenlogin.AuditEvent{{
+		At: now, Action: jedenlogin.AuditImport, Actor: "cli", Subject: "import", Outcome: "ok", Details: string(details),
+	}}
+
+	prog.phase(fmt.Sprintf("Zapis do bazy: %s, %s…", pluralDigits(sum.LoginsNew+len(f.reserved), "login", "loginy", "loginów"),
+		pluralDigits(len(persons)+len(updated), "osoba", "osoby", "osób")))
+	if err := f.writeRest(ctx, w, entities, persons, updated, audit); err != nil {
+		return fmt.Errorf("import: write to the database: %w", err)
+	}
+	return nil
+}
+
+// writeRest writes, after the streamed rows, the entities, the persons,
+// the held-back rows of persons of the database, the reserved logins and
+// the audit event, and commits.
+func (f *importFile) writeRest(ctx context.Context, w jedenlogin.ImportWriter, entities []jedenlogin.Entity, persons, updated []jedenlogin.Person, audit []jedenlogin.AuditEvent) error {
+	if err := w.Entities(ctx, entities); err != nil {
 		return err
 	}
-	defer w.Rollback()
-	if err := w.Entities(ctx, p.entities); err != nil {
+	if err := w.NewPersons(ctx, persons); err != nil {
 		return err
 	}
-	if err := w.NewPersons(ctx, p.newPersons); err != nil {
-		return err
-	}
-	if err := w.UpdatePersons(ctx, p.updated); err != nil {
+	if err := w.UpdatePersons(ctx, updated); err != nil {
 		return err
 	}
 	var ts timeSlab
-	logins := make([]jedenlogin.Login, 0, min(writeChunk, f.n))
-	for start := 0; start < f.n; start += writeChunk {
+	n := len(f.data)
+	logins := make([]jedenlogin.Login, 0, min(writeChunk, n))
+	for start := 0; start < n; start += writeChunk {
 		logins = logins[:0]
-		for i := start; i < min(start+writeChunk, f.n); i++ {
+		for i := start; i < min(start+writeChunk, n); i++ {
 			logins = append(logins, f.login(i, &ts))
 		}
 		if err := w.Logins(ctx, logins); err != nil {
@@ -216,18 +424,17 @@ func (f *importFile) write(ctx context.Context, st jedenlogin.Store, version str
 	if err := w.Logins(ctx, f.reserved); err != nil {
 		return err
 	}
-	logins = nil
-	grants := make([]jedenlogin.Grant, 0, min(writeChunk, f.n))
-	for start := 0; start < f.n; start += writeChunk {
+	grants := make([]jedenlogin.Grant, 0, min(writeChunk, n))
+	for start := 0; start < n; start += writeChunk {
 		grants = grants[:0]
-		for i := start; i < min(start+writeChunk, f.n); i++ {
+		for i := start; i < min(start+writeChunk, n); i++ {
 			grants = append(grants, f.grant(i, &ts))
 		}
 		if err := w.Grants(ctx, grants); err != nil {
 			return err
 		}
 	}
-	if err := w.Audit(ctx, p.audit); err != nil {
+	if err := w.Audit(ctx, audit); err != nil {
 		return err
 	}
 	return w.Commit(ctx)
@@ -263,32 +470,158 @@ func countLines(r io.Reader) (int, error) {
 	return n + 1, nil
 }
 
-// importFile is a validated file: rows[i] is a new legacy login with its
-// grant, rowGrp[i] its person in the file and lines[i] its line. Ids and
-// persons are assigned by plan, for one snapshot; login and grant turn a
-// row into the values to write.
+// importFile is a file being imported. The rows of new persons are
+// written as they are read (stream); per person only what classifies it is
+// kept (stat). The rows of persons the database has are held back in data
+// (rowGrp[i] their group, lines[i] their line) and planned at the end,
+// like the entities and the logins to reserve.
 type importFile struct {
-	now    time.Time
-	rows   int
-	errs   issueList
-	warns  issueList
-	group  []groupInfo
-	ents   map[string]*entityInfo
+	now   time.Time
+	snap  *jedenlogin.ImportSnapshot
+	rows  int
+	errs  issueList
+	warns issueList
+	group []groupInfo
+	ents  map[string]*entityInfo
+	// present counts the rows skipped while reading because the database
+	// had their login; streamed counts the rows written while reading.
+	present, streamed int
+
+	// Ids: the next free ones; personOf is the person id of every group
+	// with new rows (0 until its first), stat what the person's rows tell,
+	// newGroups the groups of new persons in the order the file first
+	// names them.
+	nextLogin, nextGrant, nextPerson int64
+	personOf                         []int64
+	stat                             []groupStat
+	newGroups                        []int32
+	// genNames are the new login names ending in a digit: the only ones a
+	// generated PREFIX+N can collide with (allocator).
+	genNames []string
+	// dbFolded maps the database's logins, folded, to their names, to warn
+	// about new logins equal to one ignoring case (nil when the database
+	// has no logins); twinWarns are those warnings.
+	dbFolded  map[string]string
+	twinWarns []Issue
+	foldBuf   []byte
+
 	data   []fileRow
 	rowGrp []int32
 	lines  []int32
-	n      int // rows in data (after plan: the ones to write)
-	// present counts the rows skipped while reading because the database
-	// had their login.
-	present int
 
-	// Set by plan: the first login and grant id, the person id of every
-	// group, the rows merged at once into a consolidated person's unified
-	// login, and the logins reserved for persons in case generate.
+	// Set by finish: the first login and grant id of the held-back rows,
+	// the rows merged at once into a consolidated person's unified login,
+	// and the logins reserved for persons in case generate.
 	loginBase, grantBase int64
-	personOf             []int64
 	merged               map[int32]mergedRow
 	reserved             []jedenlogin.Login
+}
+
+// groupStat is what classifies a new person: their active logins in the
+// unified form and in others, and the account source among them.
+type groupStat struct {
+	existing     bool // the group is a person of the database (rows held back)
+	upper, other int32
+	best         bestLogin
+}
+
+// bestLogin is a person's account source so far: the active login with the
+// latest acceptance, the first of the file on a tie (consolidation.AccountSource).
+type bestLogin struct {
+	id, accepted                                   int64
+	name, first, second, last, pesel, email, phone string
+}
+
+// login is the account source as a login, with what consolidation reads.
+func (b *bestLogin) login(now time.Time) jedenlogin.Login {
+	l := jedenlogin.Login{
+		ID: b.id, Name: b.name, State: jedenlogin.LoginActive, Origin: jedenlogin.OriginLegacy,
+		FirstName: b.first, SecondName: b.second, LastName: b.last, PESEL: b.pesel, Email: b.email, Phone: b.phone,
+		CreatedAt: now,
+	}
+	if b.accepted != 0 {
+		t := time.Unix(0, b.accepted).UTC()
+		l.AcceptedAt = &t
+	}
+	return l
+}
+
+// add takes a valid row whose login the database does not have: a row of a
+// new person is written at once (out), a row of a person of the database
+// is held back.
+func (f *importFile) add(row *Row, g int32, out *stream) {
+	if f.dbFolded != nil {
+		f.foldBuf = appendFold(f.foldBuf[:0], row.Login)
+		if other, ok := f.dbFolded[string(f.foldBuf)]; ok {
+			f.twinWarns = append(f.twinWarns, Issue{Line: row.Line, Column: "login", Message: fmt.Sprintf("login %s różni się od istniejącego w bazie loginu %s tylko wielkością liter", row.Login, other)})
+		}
+	}
+	for int(g) >= len(f.personOf) { // groups are numbered as they appear
+		f.personOf = append(f.personOf, 0)
+		f.stat = append(f.stat, groupStat{})
+	}
+	gs := &f.stat[g]
+	pid := f.personOf[g]
+	if pid == 0 {
+		if ep, ok := f.snap.Persons[f.group[g].key]; ok {
+			pid = ep.ID
+			gs.existing = true
+		} else {
+			pid = f.nextPerson
+			f.nextPerson++
+			f.newGroups = append(f.newGroups, g)
+		}
+		f.personOf[g] = pid
+	}
+	if n := len(row.Login); n > 0 && row.Login[n-1] >= '0' && row.Login[n-1] <= '9' {
+		f.genNames = append(f.genNames, row.Login)
+	}
+	active := row.Status == jedenlogin.LoginActive
+	if gs.existing {
+		f.data = append(f.data, fileRow{
+			name: row.Login, hash: row.PasswordHash,
+			first: row.FirstName, second: row.SecondName, last: row.LastName,
+			pesel: row.PESEL, email: row.Email, phone: row.Phone,
+			entity: row.EntityID, scopes: row.Scopes, function: row.Function,
+			accepted: nanos(row.AcceptedAt), lastLogin: nanos(row.LastLoginAt), validTo: nanos(row.ValidTo),
+			active: active,
+		})
+		f.rowGrp = append(f.rowGrp, g)
+		f.lines = append(f.lines, int32(row.Line))
+		return
+	}
+
+	id := f.nextLogin
+	f.nextLogin++
+	gid := f.nextGrant
+	f.nextGrant++
+	f.streamed++
+	ts := &out.cur.ts
+	l := jedenlogin.Login{
+		ID: id, PersonID: pid, Name: row.Login, PasswordHash: row.PasswordHash,
+		State: jedenlogin.LoginInactive, Origin: jedenlogin.OriginLegacy,
+		FirstName: row.FirstName, SecondName: row.SecondName, LastName: row.LastName,
+		PESEL: row.PESEL, Email: row.Email, Phone: row.Phone,
+		AcceptedAt: ts.ptr(nanos(row.AcceptedAt)), LastLoginAt: ts.ptr(nanos(row.LastLoginAt)),
+		CreatedAt: f.now,
+	}
+	if active {
+		l.State = jedenlogin.LoginActive
+		if loginname.IsUnified(row.Login) {
+			gs.upper++
+		} else {
+			gs.other++
+		}
+		if acc := nanos(row.AcceptedAt); gs.upper+gs.other == 1 || acc > gs.best.accepted {
+			gs.best = bestLogin{id: id, accepted: acc, name: row.Login,
+				first: row.FirstName, second: row.SecondName, last: row.LastName,
+				pesel: row.PESEL, email: row.Email, phone: row.Phone}
+		}
+	}
+	out.add(l, jedenlogin.Grant{
+		ID: gid, LoginID: id, EntityID: row.EntityID, Function: row.Function, Scopes: row.Scopes,
+		ValidTo: ts.ptr(nanos(row.ValidTo)), OriginLoginID: id, CreatedAt: f.now,
+	})
 }
 
 // fileRow is one new legacy login of the file with its grant, in the
@@ -391,39 +724,30 @@ func (f *importFile) grant(i int, ts *timeSlab) jedenlogin.Grant {
 	return g
 }
 
-// readFile validates r and, while no error is found, keeps its new rows.
-func readFile(ctx context.Context, r io.Reader, now time.Time, hint int, snap *jedenlogin.ImportSnapshot, prog *progress) (*importFile, error) {
+// readFile validates r and, while no error is found, writes the rows of
+// new persons through out and holds back the others (importFile.add).
+func readFile(ctx context.Context, r io.Reader, now time.Time, hint int, snap *jedenlogin.ImportSnapshot, prog *progress, out *stream) (*importFile, error) {
 	s := newScanner(now, hint)
-	f := &importFile{now: now}
-	// Room for the new rows (fewer when the database has logins: some
-	// rows will be skipped, and a slice grows if that guess is short).
-	if n := max(hint-len(snap.Logins), hint/8); n > 0 {
-		f.data = make([]fileRow, 0, n)
-		f.rowGrp = make([]int32, 0, n)
-		f.lines = make([]int32, 0, n)
+	f := &importFile{now: now, snap: snap, nextLogin: snap.NextLoginID, nextGrant: snap.NextGrantID, nextPerson: snap.NextPersonID}
+	if len(snap.Logins) > 0 {
+		f.dbFolded = make(map[string]string, len(snap.Logins))
+		for name := range snap.Logins {
+			f.dbFolded[loginname.Fold(name)] = name
+		}
 	}
 	var ctxErr error
 	err := s.scanTick(r, func(row *Row) {
 		if s.errs.count() > 0 {
-			if f.data != nil { // the file will not be imported: stop holding rows
-				f.data, f.rowGrp, f.lines = nil, nil, nil
-			}
+			// The file will not be imported: stop writing and holding rows.
+			f.data, f.rowGrp, f.lines = nil, nil, nil
 			return
 		}
 		if _, ok := snap.Logins[row.Login]; ok {
 			f.present++
 			return
 		}
-		f.data = append(f.data, fileRow{
-			name: row.Login, hash: row.PasswordHash,
-			first: row.FirstName, second: row.SecondName, last: row.LastName,
-			pesel: row.PESEL, email: row.Email, phone: row.Phone,
-			entity: row.EntityID, scopes: row.Scopes, function: row.Function,
-			accepted: nanos(row.AcceptedAt), lastLogin: nanos(row.LastLoginAt), validTo: nanos(row.ValidTo),
-			active: row.Status == jedenlogin.LoginActive,
-		})
-		f.rowGrp = append(f.rowGrp, s.rowGroup)
-		f.lines = append(f.lines, int32(row.Line))
+		f.group = s.group
+		f.add(row, s.rowGroup, out)
 	}, func() error {
 		prog.update(s.rows, s.offset)
 		if err := ctx.Err(); err != nil {
@@ -441,7 +765,6 @@ func readFile(ctx context.Context, r io.Reader, now time.Time, hint int, snap *j
 	prog.update(s.rows, s.offset)
 	f.rows, f.errs, f.warns = s.rows, s.errs, s.warns
 	f.group, f.ents = s.group, s.entities
-	f.n = len(f.data)
 	return f, nil
 }
 
@@ -449,225 +772,6 @@ func readFile(ctx context.Context, r io.Reader, now time.Time, hint int, snap *j
 type existingPerson struct {
 	rec  *jedenlogin.PersonRecord
 	rows []int32 // indexes into f.data of the new logins
-}
-
-// importPlan is what an import writes besides the file's rows (which
-// importFile turns into logins and grants as it writes them).
-type importPlan struct {
-	entities   []jedenlogin.Entity
-	newPersons []jedenlogin.Person
-	updated    []jedenlogin.Person
-	audit      []jedenlogin.AuditEvent
-}
-
-// plan plans the import for snapshot snap: it drops the logins the
-// database has, assigns ids, groups the rest into new and existing
-// persons, classifies them, completes the unchanged ones and reserves
-// logins for the generate ones. It may be called again with a newer
-// snapshot.
-func (f *importFile) plan(ctx context.Context, st jedenlogin.Store, snap *jedenlogin.ImportSnapshot, sum *Summary, now time.Time) (*importPlan, error) {
-	warns := f.warns
-	warns.list = slices.Clip(warns.list) // this plan's warnings must not land in f.warns
-	p := &importPlan{}
-
-	// Forget the reserved logins and merges of an earlier plan, then drop
-	// the logins the database has. The database only ever gains logins, so
-	// a login dropped for an older snapshot is rightly dropped for this one.
-	f.reserved, f.merged = nil, nil
-	sum.LoginsPresent = f.present
-	kept := 0
-	for i := range f.n {
-		if _, ok := snap.Logins[f.data[i].name]; ok {
-			sum.LoginsPresent++
-			continue
-		}
-		if kept != i {
-			f.data[kept], f.rowGrp[kept], f.lines[kept] = f.data[i], f.rowGrp[i], f.lines[i]
-		}
-		kept++
-	}
-	clear(f.data[kept:f.n]) // no longer referenced strings can go
-	f.n = kept
-	f.data, f.rowGrp, f.lines = f.data[:kept], f.rowGrp[:kept], f.lines[:kept]
-	sum.LoginsNew = kept
-	sum.Grants = kept
-
-	f.loginBase, f.grantBase = snap.NextLoginID, snap.NextGrantID
-	nextLogin, nextPerson := snap.NextLoginID+int64(kept), snap.NextPersonID
-	if kept > 0 && len(snap.Logins) > 0 {
-		f.warnCaseTwinsInDB(snap, &warns)
-	}
-	p.entities = f.planEntities(snap, sum, &warns)
-
-	// Logins by person: counting sort of the row indexes by group.
-	ng := len(f.group)
-	start := make([]int32, ng+1)
-	for _, g := range f.rowGrp {
-		start[g+1]++
-	}
-	for g := range ng {
-		start[g+1] += start[g]
-	}
-	order := make([]int32, len(f.rowGrp))
-	fill := make([]int32, ng)
-	copy(fill, start[:ng])
-	for i, g := range f.rowGrp {
-		order[fill[g]] = int32(i)
-		fill[g]++
-	}
-	fill = nil
-	// Rows in person order, so that ids (given in row order) keep each
-	// person's logins and grants together: a walk over persons then reads
-	// the tables in order instead of seeking for every login.
-	f.permute(order)
-	for i := range order {
-		order[i] = int32(i)
-	}
-
-	// Persons: new ones get ids in the order the file first names them;
-	// existing ones are read from the store with their logins and grants.
-	f.personOf = make([]int64, ng)
-	newCount := 0
-	var existing []*existingPerson
-	isExisting := make([]bool, ng)
-	for g := range ng {
-		if start[g] == start[g+1] {
-			continue
-		}
-		if ep, ok := snap.Persons[f.group[g].key]; ok {
-			rec, err := st.Person(ctx, ep.ID)
-			if err != nil {
-				return nil, fmt.Errorf("import: read person %s: %w", ep.Key, err)
-			}
-			existing = append(existing, &existingPerson{rec: rec, rows: order[start[g]:start[g+1]]})
-			isExisting[g] = true
-			f.personOf[g] = ep.ID
-			continue
-		}
-		newCount++
-	}
-	p.newPersons = make([]jedenlogin.Person, 0, newCount)
-	newPrefix := map[int]string{} // index into newPersons → prefix of the login to reserve
-	var (
-		scratch []jedenlogin.Login
-		ts      timeSlab
-	)
-	for g := range ng {
-		idx := order[start[g]:start[g+1]]
-		if len(idx) == 0 || isExisting[g] {
-			continue
-		}
-		f.personOf[g] = nextPerson
-		rec := jedenlogin.PersonRecord{Person: jedenlogin.Person{ID: nextPerson, Key: f.group[g].key, State: jedenlogin.StatePending, CreatedAt: now}}
-		nextPerson++
-		scratch = scratch[:0]
-		for _, i := range idx {
-			scratch = append(scratch, f.login(int(i), &ts))
-		}
-		rec.Logins = scratch
-		rec.Person.Case = consolidation.Classify(scratch)
-		switch rec.Person.Case {
-		case jedenlogin.CaseUnchanged:
-			if err := consolidation.CompleteUnchanged(&rec, now); err != nil {
-				return nil, fmt.Errorf("import: %w", err)
-			}
-			sum.Completed++
-		case jedenlogin.CaseGenerate:
-			src := consolidation.AccountSource(&rec, 0)
-			newPrefix[len(p.newPersons)] = loginname.Prefix(src.FirstName, src.LastName)
-		}
-		sum.Cases[rec.Person.Case]++
-		sum.Grouping[rec.Person.Grouping()]++
-		p.newPersons = append(p.newPersons, rec.Person)
-	}
-	scratch = nil
-	sum.PersonsNew = len(p.newPersons)
-
-	updPrefix := map[int]string{} // index into updated → prefix
-	for _, ep := range existing {
-		prefix, err := f.planExisting(ep, sum, now)
-		if err != nil {
-			return nil, err
-		}
-		if prefix != "" {
-			updPrefix[len(p.updated)] = prefix
-		}
-		p.updated = append(p.updated, ep.rec.Person)
-		sum.PersonsUpdated++
-		sum.Cases[ep.rec.Person.Case]++
-	}
-
-	// Reserve the generated logins, against every login name that exists.
-	if len(newPrefix)+len(updPrefix) > 0 {
-		alloc := f.allocator(snap, newPrefix, updPrefix)
-		f.reserved = make([]jedenlogin.Login, 0, len(newPrefix)+len(updPrefix))
-		reserve := func(p *jedenlogin.Person, prefix string) {
-			l := jedenlogin.Login{
-				ID: nextLogin, PersonID: p.ID, Name: alloc.Next(prefix),
-				State: jedenlogin.LoginReserved, Origin: jedenlogin.OriginGenerated, CreatedAt: now,
-			}
-			nextLogin++
-			id := l.ID
-			p.GeneratedLoginID = &id
-			f.reserved = append(f.reserved, l)
-			sum.GeneratedLogins++
-		}
-		for i := range p.newPersons {
-			if prefix, ok := newPrefix[i]; ok {
-				reserve(&p.newPersons[i], prefix)
-			}
-		}
-		for i := range p.updated {
-			if prefix, ok := updPrefix[i]; ok {
-				reserve(&p.updated[i], prefix)
-			}
-		}
-	}
-	sum.Warnings, sum.WarningsLeftOut = warns.list, warns.leftOut
-
-	details, err := json.Marshal(map[string]any{
-		"rows":             sum.RowsRead,
-		"logins_new":       sum.LoginsNew,
-		"logins_present":   sum.LoginsPresent,
-		"persons_new":      sum.PersonsNew,
-		"persons_updated":  sum.PersonsUpdated,
-		"entities_new":     sum.EntitiesNew,
-		"entities_updated": sum.EntitiesUpdated,
-		"grants":           sum.Grants,
-		"completed":        sum.Completed,
-		"generated_logins": sum.GeneratedLogins,
-		"merged_at_once":   sum.MergedAtOnce,
-		"warnings":         warns.count(),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("import: audit details: %w", err)
-	}
-	p.audit = []jedenlogin.AuditEvent{{
-		At: now, Action: jedenlogin.AuditImport, Actor: "cli", Subject: "import", Outcome: "ok", Details: string(details),
-	}}
-	return p, nil
-}
-
-// permute reorders the rows so that row k is the former row order[k],
-// in place (following the permutation's cycles); it destroys order.
-func (f *importFile) permute(order []int32) {
-	for i := range order {
-		if order[i] < 0 {
-			continue
-		}
-		d, g, l := f.data[i], f.rowGrp[i], f.lines[i]
-		k := i
-		for {
-			j := int(order[k])
-			order[k] = -1
-			if j == i {
-				f.data[k], f.rowGrp[k], f.lines[k] = d, g, l
-				break
-			}
-			f.data[k], f.rowGrp[k], f.lines[k] = f.data[j], f.rowGrp[j], f.lines[j]
-			k = j
-		}
-	}
 }
 
 // planExisting adds new logins to a person of the database. A pending
@@ -782,27 +886,10 @@ func (f *importFile) allocator(snap *jedenlogin.ImportSnapshot, a, b map[int]str
 	for name := range snap.Logins {
 		take(name)
 	}
-	for i := range f.n {
-		take(f.data[i].name)
+	for _, name := range f.genNames {
+		take(name)
 	}
 	return alloc
-}
-
-// warnCaseTwinsInDB warns about new logins equal ignoring case to a login
-// of the database.
-func (f *importFile) warnCaseTwinsInDB(snap *jedenlogin.ImportSnapshot, warns *issueList) {
-	folded := make(map[string]string, len(snap.Logins))
-	for name := range snap.Logins {
-		folded[loginname.Fold(name)] = name
-	}
-	var buf []byte
-	for i := range f.n {
-		name := f.data[i].name
-		buf = appendFold(buf[:0], name)
-		if other, ok := folded[string(buf)]; ok {
-			warns.add(Issue{Line: int(f.lines[i]), Column: "login", Message: fmt.Sprintf("login %s różni się od istniejącego w bazie loginu %s tylko wielkością liter", name, other)})
-		}
-	}
 }
 
 // planEntities returns the new entities and those whose name or parent

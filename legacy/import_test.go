@@ -1,6 +1,7 @@
 package legacy
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"jedenlogin"
+	"jedenlogin/legacy/legacygen"
 	"jedenlogin/store/sqlstore"
 	"jedenlogin/store/storetest"
 )
@@ -95,6 +97,46 @@ func TestImportNothingWrittenOnError(t *testing.T) {
 			if n != 0 {
 				t.Errorf("%s has %d rows after a failed import, want 0", table, n)
 			}
+		}
+	})
+}
+
+// TestImportLateErrorWritesNothing: the rows before an error late in a
+// large file have gone into the import's transaction already (the import
+// writes while it reads); the error still leaves the database untouched.
+func TestImportLateErrorWritesNothing(t *testing.T) {
+	var buf bytes.Buffer
+	if _, err := legacygen.Generate(&buf, legacygen.Options{Rows: 3 * writeChunk, Seed: 7}); err != nil {
+		t.Fatal(err)
+	}
+	rows := strings.Count(buf.String(), "\n") - 1
+	if !slices.Equal(legacygen.Header, Header()) {
+		t.Fatalf("generated header %v, want %v", legacygen.Header, Header())
+	}
+	_, bad, _ := strings.Cut(makeCSV(t, base("LATEBAD1").with("valid_to", "jutro")), "\n") // without its header
+	data := buf.String() + bad
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		st := storetest.Open(t, b.NewDSN(t))
+		sum, err := importer(st).Import(context.Background(), strings.NewReader(data), 0)
+		var ve *ValidationError
+		if !errors.As(err, &ve) {
+			t.Fatalf("Import error = %v, want *ValidationError", err)
+		}
+		checkIssues(t, "errors", ve.Errors, []wantIssue{{rows + 2, "valid_to", "RRRR-MM-DD"}})
+		if sum == nil || sum.RowsRead != rows+1 {
+			t.Errorf("summary = %+v, want RowsRead %d", sum, rows+1)
+		}
+		for table, n := range counts(t, st) {
+			if n != 0 {
+				t.Errorf("%s has %d rows after a failed import, want 0", table, n)
+			}
+		}
+		// The store is usable afterwards: the file without the bad row imports.
+		if _, err := importer(st).Import(context.Background(), strings.NewReader(buf.String()), 0); err != nil {
+			t.Fatalf("importing the good rows afterwards: %v", err)
+		}
+		if n := counts(t, st)["logins"]; n < rows {
+			t.Errorf("logins after the good import = %d, want at least %d", n, rows)
 		}
 	})
 }
