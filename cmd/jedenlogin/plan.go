@@ -32,7 +32,7 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if *format == "json" {
 		w := bufio.NewWriterSize(stdout, 1<<16)
 		enc := json.NewEncoder(w)
-		err := st.ForEachPerson(ctx, func(rec *jedenlogin.PersonRecord) error {
+		err := st.ForEachPersonOutline(ctx, func(rec *jedenlogin.PersonRecord) error {
 			return enc.Encode(consolidation.Row(rec))
 		})
 		if err != nil {

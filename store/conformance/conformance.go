@@ -37,6 +37,7 @@ func RunTests(t *testing.T, open func(t testing.TB) jedenlogin.Store) {
 		{"PersonNotFound", testPersonNotFound},
 		{"ForEachPerson", testForEachPerson},
 		{"ForEachPersonMatchesPerson", testForEachPersonMatchesPerson},
+		{"ForEachPersonOutline", testForEachPersonOutline},
 		{"PlanSummary", testPlanSummary},
 		{"UpdatePerson", testUpdatePerson},
 		{"UpdatePersonErrors", testUpdatePersonErrors},
@@ -1274,5 +1275,64 @@ func testImportWriterOrder(t *testing.T, open Opener) {
 	rec := mustPerson(t, s, b.NewPersons[19].ID)
 	if len(rec.Logins) != 1 || rec.Logins[0].Name != "LATE19" || len(rec.Grants) != 1 || rec.Grants[0].EntityID != "7000" {
 		t.Errorf("person written after their login = %s", mustJSON(t, rec))
+	}
+}
+
+// testForEachPersonOutline: the outline walk gives every person whole with
+// the outline fields of their logins and grants equal to Person's — also
+// for a merged grant and a grant of an entity whose id holds the
+// characters a store might pack rows with.
+func testForEachPersonOutline(t *testing.T, open Opener) {
+	s := open(t)
+	ctx := context.Background()
+	w := seed(t, s)
+	odd := "X\x1e1\x1f2,3;4|5"
+	bb := newBuilder(t, s)
+	bb.entity(odd, "Podmiot o dziwnym identyfikatorze", "")
+	p4 := bb.person("login:ODD", jedenlogin.CaseUnchanged)
+	l4 := bb.login(p4, "ODD1", jedenlogin.LoginActive)
+	bb.grant(l4, odd, jedenlogin.FunctionEmployee)
+	bb.grant(l4, "2000", jedenlogin.FunctionEmployee)
+	bb.apply(t, s)
+	err := s.UpdatePerson(ctx, w.p1, func(rec *jedenlogin.PersonRecord) ([]jedenlogin.AuditEvent, error) {
+		for i := range rec.Grants {
+			if g := &rec.Grants[i]; g.ID == w.g2 {
+				g.LoginID, g.MergedInto = w.jankow1, &w.g1
+			}
+		}
+		return nil, nil
+	})
+	if err != nil {
+		t.Fatalf("UpdatePerson: %v", err)
+	}
+
+	type outline struct {
+		Person jedenlogin.Person
+		Logins []jedenlogin.Login
+		Grants []jedenlogin.Grant
+	}
+	project := func(rec *jedenlogin.PersonRecord) outline {
+		o := outline{Person: rec.Person}
+		for _, l := range rec.Logins {
+			o.Logins = append(o.Logins, jedenlogin.Login{ID: l.ID, PersonID: l.PersonID, Name: l.Name, State: l.State, MergedInto: l.MergedInto})
+		}
+		for _, g := range rec.Grants {
+			if rec.Login(g.LoginID) != nil {
+				o.Grants = append(o.Grants, jedenlogin.Grant{ID: g.ID, LoginID: g.LoginID, OriginLoginID: g.OriginLoginID, EntityID: g.EntityID, MergedInto: g.MergedInto})
+			}
+		}
+		return o
+	}
+	seen := 0
+	err = s.ForEachPersonOutline(ctx, func(rec *jedenlogin.PersonRecord) error {
+		seen++
+		sameJSON(t, fmt.Sprintf("ForEachPersonOutline vs Person(%d)", rec.Person.ID), project(rec), project(mustPerson(t, s, rec.Person.ID)))
+		return nil
+	})
+	if err != nil || seen != 4 {
+		t.Errorf("ForEachPersonOutline = %v after %d persons, want 4", err, seen)
+	}
+	if rec := mustPerson(t, s, p4); len(rec.Grants) != 2 || rec.Grants[0].EntityID != odd {
+		t.Errorf("person with the odd entity = %s", mustJSON(t, rec))
 	}
 }

@@ -91,6 +91,18 @@ const forEachChunk = 2000
 // must not write through the store on a ":memory:" database (it has one
 // connection, held by the walk).
 func (s *Store) ForEachPerson(ctx context.Context, fn func(*jedenlogin.PersonRecord) error) error {
+	return s.forEachPerson(ctx, false, fn)
+}
+
+// ForEachPersonOutline is ForEachPerson with logins and grants read in
+// outline: a login's ID, PersonID, Name, State and MergedInto, a grant's
+// ID, LoginID, OriginLoginID, EntityID and MergedInto — what classifying a
+// person and the plan read, at a fraction of the columns.
+func (s *Store) ForEachPersonOutline(ctx context.Context, fn func(*jedenlogin.PersonRecord) error) error {
+	return s.forEachPerson(ctx, true, fn)
+}
+
+func (s *Store) forEachPerson(ctx context.Context, outline bool, fn func(*jedenlogin.PersonRecord) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	chunks := make(chan []*jedenlogin.PersonRecord, 1)
@@ -109,7 +121,7 @@ func (s *Store) ForEachPerson(ctx context.Context, fn func(*jedenlogin.PersonRec
 					}
 				}
 			}
-			return s.readChunks(ctx, tx, func(recs []*jedenlogin.PersonRecord) error {
+			return s.readChunks(ctx, tx, outline, func(recs []*jedenlogin.PersonRecord) error {
 				select {
 				case chunks <- recs:
 					return nil
@@ -134,8 +146,9 @@ func (s *Store) ForEachPerson(ctx context.Context, fn func(*jedenlogin.PersonRec
 }
 
 // readChunks reads every person record in id order, forEachChunk at a
-// time, and hands each chunk to emit.
-func (s *Store) readChunks(ctx context.Context, tx *sql.Tx, emit func([]*jedenlogin.PersonRecord) error) error {
+// time, and hands each chunk to emit; with outline, logins and grants in
+// outline (ForEachPersonOutline).
+func (s *Store) readChunks(ctx context.Context, tx *sql.Tx, outline bool, emit func([]*jedenlogin.PersonRecord) error) error {
 	personQ := s.q("SELECT " + packedSelect(personPackedInts, personPackedText, "") +
 		" FROM persons WHERE id > ? ORDER BY id LIMIT " + strconv.Itoa(forEachChunk))
 	loginQ := s.q("SELECT " + packedSelect(loginPackedInts, loginPackedText, "") +
@@ -144,6 +157,17 @@ func (s *Store) readChunks(ctx context.Context, tx *sql.Tx, emit func([]*jedenlo
 	// needs no sort; grants are put in id order per record below.
 	grantQ := s.q("SELECT " + packedSelect(grantPackedInts, grantPackedText, "g") + ", l.person_id" +
 		" FROM logins l JOIN grants g ON g.login_id = l.id WHERE l.person_id BETWEEN ? AND ? ORDER BY l.person_id")
+	scanL := func(r *sql.Rows) (jedenlogin.Login, []jedenlogin.Grant, bool, error) {
+		l, ok, err := scanLoginPacked(r)
+		return l, nil, ok, err
+	}
+	if outline {
+		// One row per login, its grants packed into one column: half the
+		// rows, a fraction of the columns.
+		loginQ = s.q("SELECT " + colList(loginOutlineCols, "") + ", " + s.grantOutlineAgg() +
+			" FROM logins WHERE person_id BETWEEN ? AND ? ORDER BY person_id, id")
+		scanL = scanLoginOutline
+	}
 	after := int64(0)
 	for {
 		recs := make([]*jedenlogin.PersonRecord, 0, forEachChunk)
@@ -186,7 +210,7 @@ func (s *Store) readChunks(ctx context.Context, tx *sql.Tx, emit func([]*jedenlo
 		}
 		i := 0
 		for rows.Next() {
-			l, ok, err := scanLoginPacked(rows)
+			l, gs, ok, err := scanL(rows)
 			if err != nil {
 				rows.Close()
 				return fmt.Errorf("read logins: %w", err)
@@ -200,37 +224,40 @@ func (s *Store) readChunks(ctx context.Context, tx *sql.Tx, emit func([]*jedenlo
 			}
 			if i < len(recs) && recs[i].Person.ID == l.PersonID {
 				recs[i].Logins = append(recs[i].Logins, l)
+				recs[i].Grants = append(recs[i].Grants, gs...)
 			}
 		}
 		if err := rows.Close(); err != nil {
 			return fmt.Errorf("read logins: %w", err)
 		}
 
-		rows, err = tx.QueryContext(ctx, grantQ, lo, hi)
-		if err != nil {
-			return fmt.Errorf("read grants: %w", err)
-		}
-		i = 0
-		for rows.Next() {
-			var pid int64
-			g, ok, err := scanGrantPacked(rows, &pid)
+		if !outline { // in outline the grants came with the logins
+			rows, err = tx.QueryContext(ctx, grantQ, lo, hi)
 			if err != nil {
-				rows.Close()
 				return fmt.Errorf("read grants: %w", err)
 			}
-			if !ok {
-				badGrants = append(badGrants, g.ID)
-				continue
+			i = 0
+			for rows.Next() {
+				var pid int64
+				g, ok, err := scanGrantPacked(rows, &pid)
+				if err != nil {
+					rows.Close()
+					return fmt.Errorf("read grants: %w", err)
+				}
+				if !ok {
+					badGrants = append(badGrants, g.ID)
+					continue
+				}
+				for i < len(recs) && recs[i].Person.ID < pid {
+					i++
+				}
+				if i < len(recs) && recs[i].Person.ID == pid {
+					recs[i].Grants = append(recs[i].Grants, g)
+				}
 			}
-			for i < len(recs) && recs[i].Person.ID < pid {
-				i++
+			if err := rows.Close(); err != nil {
+				return fmt.Errorf("read grants: %w", err)
 			}
-			if i < len(recs) && recs[i].Person.ID == pid {
-				recs[i].Grants = append(recs[i].Grants, g)
-			}
-		}
-		if err := rows.Close(); err != nil {
-			return fmt.Errorf("read grants: %w", err)
 		}
 
 		// Rows whose text held the separator, read again column by column.
@@ -249,6 +276,13 @@ func (s *Store) readChunks(ctx context.Context, tx *sql.Tx, emit func([]*jedenlo
 			rec := find(l.PersonID)
 			rec.Logins = append(rec.Logins, l)
 			slices.SortFunc(rec.Logins, func(a, b jedenlogin.Login) int { return cmp.Compare(a.ID, b.ID) })
+			if outline {
+				gs, err := s.grantsOfLogin(ctx, tx, id)
+				if err != nil {
+					return err
+				}
+				rec.Grants = append(rec.Grants, gs...)
+			}
 		}
 		for _, id := range badGrants {
 			var pid int64
@@ -583,4 +617,25 @@ func (s *Store) smallestFree(ctx context.Context, tx *sql.Tx, foldedPrefix strin
 		n++
 	}
 	return n, nil
+}
+
+// grantsOfLogin reads the grants held by one login.
+func (s *Store) grantsOfLogin(ctx context.Context, tx *sql.Tx, loginID int64) ([]jedenlogin.Grant, error) {
+	rows, err := tx.QueryContext(ctx, s.q("SELECT "+grantSelectG+" FROM grants g WHERE g.login_id = ? ORDER BY g.id"), loginID)
+	if err != nil {
+		return nil, fmt.Errorf("read grants of login %d: %w", loginID, err)
+	}
+	var gs []jedenlogin.Grant
+	for rows.Next() {
+		g, err := scanGrant(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("read grants of login %d: %w", loginID, err)
+		}
+		gs = append(gs, g)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, fmt.Errorf("read grants of login %d: %w", loginID, err)
+	}
+	return gs, nil
 }

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"database/sql"
+	"strconv"
 	"strings"
 
 	"jedenlogin"
@@ -264,4 +265,62 @@ func scanGrantPacked(r scanner, extra ...any) (g jedenlogin.Grant, ok bool, err 
 	g.MergedInto = nullInt(mergedInto)
 	g.CreatedAt = creat.t
 	return g, true, nil
+}
+
+// The columns of a login in outline (ForEachPersonOutline), followed by
+// its grants packed into one text column (grantOutlineAgg).
+var loginOutlineCols = []string{"id", "person_id", "merged_into", "name", "state"}
+
+// Separators of the packed grants of a login in outline: record and unit
+// separators, which no id or entity id holds (a row where one does is read
+// again column by column).
+const (
+	grantSep = "\x1e"
+	fieldSep = "\x1f"
+)
+
+// grantOutlineAgg is the select expression packing the grants held by the
+// row's login: "id,origin_login_id,merged_into,entity_id" (merged_into 0
+// when none) joined by grantSep, ” when there are none.
+func (s *Store) grantOutlineAgg() string {
+	fields := "g.id || '" + fieldSep + "' || g.origin_login_id || '" + fieldSep + "' || COALESCE(g.merged_into, 0) || '" + fieldSep + "' || g.entity_id"
+	agg := "group_concat(" + fields + ", '" + grantSep + "')"
+	if s.pg() {
+		agg = "string_agg(" + fields + ", '" + grantSep + "')"
+	}
+	return "COALESCE((SELECT " + agg + " FROM grants g WHERE g.login_id = logins.id), '')"
+}
+
+// scanLoginOutline scans a row of loginOutlineCols and packed grants; ok
+// is false (ID set) when the grants do not unpack.
+func scanLoginOutline(r *sql.Rows) (l jedenlogin.Login, gs []jedenlogin.Grant, ok bool, err error) {
+	var (
+		mergedInto sql.NullInt64
+		packed     string
+	)
+	if err := r.Scan(&l.ID, &l.PersonID, &mergedInto, &l.Name, &l.State, &packed); err != nil {
+		return l, nil, false, err
+	}
+	l.MergedInto = nullInt(mergedInto)
+	if packed == "" {
+		return l, nil, true, nil
+	}
+	for g := range strings.SplitSeq(packed, grantSep) {
+		f := strings.SplitN(g, fieldSep, 4)
+		if len(f) != 4 {
+			return l, nil, false, nil
+		}
+		id, err1 := strconv.ParseInt(f[0], 10, 64)
+		origin, err2 := strconv.ParseInt(f[1], 10, 64)
+		merged, err3 := strconv.ParseInt(f[2], 10, 64)
+		if err1 != nil || err2 != nil || err3 != nil || strings.Contains(f[3], fieldSep) {
+			return l, nil, false, nil
+		}
+		gr := jedenlogin.Grant{ID: id, LoginID: l.ID, OriginLoginID: origin, EntityID: f[3]}
+		if merged != 0 {
+			gr.MergedInto = &merged
+		}
+		gs = append(gs, gr)
+	}
+	return l, gs, true, nil
 }
