@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
+	"runtime/debug"
 )
 
 // Password hashing is the costliest thing the server does: one argon2id
@@ -68,4 +70,24 @@ func (s *Server) hashPassword(ctx context.Context, pw string) (hash string, err 
 		return "", gerr
 	}
 	return hash, err
+}
+
+// ServerGCPercent is the garbage collector's target (GOGC) for a process
+// that serves sign-ins. Its heap is mostly argon2id memory in flight (19 MiB
+// per hash) and every sign-in leaves 19 MiB of garbage, so with Go's
+// default of 100 the collector runs every few sign-ins, and a collection
+// costs a serving process far more than a bare hashing loop: measured with
+// `loadgen -compare signin`, sign-ins reached 76.5 % of the raw argon2id
+// rate at GOGC=50, 89.8–91.4 % at 100, 94.2 % at 200 and 94.2 % at 400.
+// 200 gets the gain for a heap of about three times the memory in flight
+// (≈ 120 MiB on two cores) instead of two.
+const ServerGCPercent = 200
+
+// TuneGC sets the collector of a serving process to ServerGCPercent,
+// unless the GOGC environment variable set it already (which it then
+// leaves alone). Call it once, from main, before serving.
+func TuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(ServerGCPercent)
+	}
 }

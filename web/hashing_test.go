@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -65,4 +66,22 @@ func TestHashGate(t *testing.T) {
 			t.Errorf("run with every slot taken until the deadline: %v (ran %v), want errHashingWait and the deadline", err, ran)
 		}
 	})
+}
+
+// TestTuneGC: a serving process collects at ServerGCPercent, unless GOGC
+// chose otherwise.
+func TestTuneGC(t *testing.T) {
+	prev := debug.SetGCPercent(100)
+	t.Cleanup(func() { debug.SetGCPercent(prev) })
+	t.Setenv("GOGC", "")
+	TuneGC()
+	if got := debug.SetGCPercent(100); got != ServerGCPercent {
+		t.Errorf("GC percent after TuneGC = %d, want %d", got, ServerGCPercent)
+	}
+	t.Setenv("GOGC", "150")
+	debug.SetGCPercent(150)
+	TuneGC()
+	if got := debug.SetGCPercent(100); got != 150 {
+		t.Errorf("GC percent after TuneGC with GOGC=150 = %d, want 150 kept", got)
+	}
 }

@@ -89,6 +89,7 @@ func serve(ctx context.Context, st jedenlogin.Store, f *serveFlags, logger *slog
 	if err != nil {
 		return err
 	}
+	web.TuneGC()
 	srv, err := web.New(web.Config{
 		Store:          st,
 		Hasher:         &password.Hasher{Params: *f.params},

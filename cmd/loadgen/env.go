@@ -70,6 +70,7 @@ func newEnv(ctx context.Context, pgDSN string, instances, clients int, h *passwo
 		}
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	web.TuneGC() // as jedenlogin serve does
 	for i := range instances {
 		st, err := sqlstore.Open(ctx, e.dsn, sqlstore.Options{Migrate: i == 0})
 		if err != nil {
