@@ -7,6 +7,8 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"sync"
+	"time"
 )
 
 // Password hashing is the costliest thing the server does: one argon2id
@@ -50,7 +52,11 @@ func (g hashGate) run(ctx context.Context, fn func()) error {
 // errors (an unusable hash) it returns an error wrapping errHashingWait
 // when the request ended while waiting.
 func (s *Server) verifyPassword(ctx context.Context, hash, pw string) (ok bool, err error) {
-	if gerr := s.hashing.run(ctx, func() { ok, err = s.hasher.Verify(hash, pw) }); gerr != nil {
+	if gerr := s.hashing.run(ctx, func() {
+		start := time.Now()
+		ok, err = s.hasher.Verify(hash, pw)
+		s.checkTime.observe(start, time.Since(start))
+	}); gerr != nil {
 		return false, gerr
 	}
 	return ok, err
@@ -59,7 +65,81 @@ func (s *Server) verifyPassword(ctx context.Context, hash, pw string) (ok bool, 
 // dummyVerify is Hasher.DummyVerify in a hashing slot; it fails (wrapping
 // errHashingWait) only when the request ended while waiting.
 func (s *Server) dummyVerify(ctx context.Context, pw string) error {
-	return s.hashing.run(ctx, func() { s.hasher.DummyVerify(pw) })
+	return s.hashing.run(ctx, func() {
+		start := time.Now()
+		s.hasher.DummyVerify(pw)
+		s.checkTime.observe(start, time.Since(start))
+	})
+}
+
+// Equal timing of failed sign-ins. An unknown name is checked against a
+// dummy argon2id hash, so it costs what a known name with an argon2id hash
+// costs. But until people sign in, most hashes are the legacy system's,
+// and those cost something else: a salted SHA in microseconds, bcrypt or
+// PBKDF2 up to hundreds of milliseconds. Answered as soon as it is
+// checked, a wrong password would tell by its time whether the name exists
+// and which kind of hash it has. So a failed sign-in is answered no sooner
+// than the slowest password check of the last several minutes (checkTime):
+// then unknown names, fast legacy hashes and slow ones all answer after
+// the same time, while successful sign-ins, which reveal nothing new, are
+// not delayed. The wait is a sleep, outside the hashing slots: it costs no
+// CPU, only the failing client's time.
+
+// checkTimeWindow is how long a slow check keeps the floor up; the floor
+// is the slowest check of the current and the previous window.
+const checkTimeWindow = 5 * time.Minute
+
+// maxCheckFloor caps the floor, so that one pathological hash (or a check
+// stalled by an overloaded machine) cannot slow every failure for long.
+const maxCheckFloor = 2 * time.Second
+
+// checkTime tracks how long password checks take (failure floor).
+type checkTime struct {
+	mu        sync.Mutex
+	since     time.Time // start of the current window
+	cur, prev time.Duration
+}
+
+// observe records a check that began at start and took d.
+func (c *checkTime) observe(start time.Time, d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.rotate(start)
+	c.cur = max(c.cur, min(d, maxCheckFloor))
+}
+
+// floor is the slowest check of the current and the previous window.
+func (c *checkTime) floor(now time.Time) time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.rotate(now)
+	return max(c.cur, c.prev)
+}
+
+func (c *checkTime) rotate(now time.Time) {
+	switch {
+	case c.since.IsZero():
+		c.since = now
+	case now.Sub(c.since) >= 2*checkTimeWindow:
+		c.since, c.cur, c.prev = now, 0, 0
+	case now.Sub(c.since) >= checkTimeWindow:
+		c.since, c.cur, c.prev = c.since.Add(checkTimeWindow), 0, c.cur
+	}
+}
+
+// padFailure sleeps until the failure floor has passed since began (when
+// the password check of a failing sign-in started), or ctx ends.
+func (s *Server) padFailure(ctx context.Context, began time.Time) {
+	wait := s.checkTime.floor(time.Now()) - time.Since(began)
+	if wait <= 0 {
+		return
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }
 
 // hashPassword is Hasher.Hash in a hashing slot. Besides Hash's errors it

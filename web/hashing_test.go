@@ -85,3 +85,29 @@ func TestTuneGC(t *testing.T) {
 		t.Errorf("GC percent after TuneGC with GOGC=150 = %d, want 150 kept", got)
 	}
 }
+
+// TestCheckTimeFloor: the floor is the slowest check of the current and the
+// previous window, capped, and forgets a slow check two windows later.
+func TestCheckTimeFloor(t *testing.T) {
+	var c checkTime
+	t0 := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+	c.observe(t0, 20*time.Millisecond)
+	c.observe(t0.Add(time.Second), 80*time.Millisecond)
+	c.observe(t0.Add(2*time.Second), 30*time.Millisecond)
+	for _, tc := range []struct {
+		at   time.Duration
+		want time.Duration
+	}{
+		{3 * time.Second, 80 * time.Millisecond},
+		{checkTimeWindow + time.Second, 80 * time.Millisecond}, // the previous window's
+		{2*checkTimeWindow + time.Second, 0},                   // forgotten
+	} {
+		if got := c.floor(t0.Add(tc.at)); got != tc.want {
+			t.Errorf("floor after %v = %v, want %v", tc.at, got, tc.want)
+		}
+	}
+	c.observe(t0.Add(3*checkTimeWindow), time.Hour)
+	if got := c.floor(t0.Add(3 * checkTimeWindow)); got != maxCheckFloor {
+		t.Errorf("floor after an hour-long check = %v, want the cap %v", got, maxCheckFloor)
+	}
+}

@@ -92,6 +92,9 @@ type Server struct {
 	public  string // PublicURL without a trailing slash
 	bg      *background
 	hashing hashGate // bounds concurrent password hashing (hashing.go)
+	// checkTime is how long password checks take, for the floor under
+	// the answer time of failed sign-ins (hashing.go).
+	checkTime checkTime
 }
 
 // New checks cfg, fills in defaults, parses the templates and the message

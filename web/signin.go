@@ -49,7 +49,10 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, name, pw string)
 		return nil, s.internal(fmt.Errorf("sign-in: look up login: %w", err))
 	}
 	// Every branch spends one hashing slot and one verification, so an
-	// unknown or inactive name answers as slowly as a known one.
+	// unknown or inactive name answers as slowly as a known one; a failure
+	// is answered no sooner than the slowest check lately (padFailure), so
+	// legacy hashes, fast or slow, answer alike too.
+	began := time.Now()
 	ok, reason := false, "wrong_password"
 	switch {
 	case l == nil:
@@ -79,7 +82,9 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, name, pw string)
 		if l != nil {
 			pid = &l.PersonID
 		}
-		return nil, s.failAttempt(ctx, att, pid, reason, "sign_in", now)
+		he := s.failAttempt(ctx, att, pid, reason, "sign_in", now)
+		s.padFailure(ctx, began)
+		return nil, he
 	}
 	if l.State == jedenlogin.LoginMerged {
 		if err := s.succeedAttempt(ctx, att); err != nil {

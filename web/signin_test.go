@@ -14,6 +14,8 @@ import (
 	"jedenlogin"
 	"jedenlogin/store/storetest"
 	"jedenlogin/web"
+
+	"golang.org/x/crypto/bcrypt"
 )
 
 func TestSignInAnswers(t *testing.T) {
@@ -514,4 +516,43 @@ func refuseAudit(t *testing.T, db *sql.DB, backend, action string) {
 			t.Fatalf("refuse audit: %v", err)
 		}
 	}
+}
+
+// TestSignInFailureTimeEqual: a wrong password for a name whose legacy hash
+// is slow to check (bcrypt, cost 10) and a sign-in with an unknown name
+// take the same time — a failure is answered no sooner than the slowest
+// check lately — while a successful sign-in is not held back.
+func TestSignInFailureTimeEqual(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		e := newEnv(t, b, web.Config{})
+		slow, err := bcrypt.GenerateFromPassword([]byte(pwFilip), 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		filip := mustLogin(t, e.st, "FILIP")
+		if ok, err := e.st.SetPasswordHash(context.Background(), filip.ID, filip.PasswordHash, string(slow), start); err != nil || !ok {
+			t.Fatalf("SetPasswordHash = %v, %v", ok, err)
+		}
+		timed := func(login, pw string, want int) time.Duration {
+			t.Helper()
+			began := time.Now()
+			rec, _ := e.signIn(login, pw)
+			d := time.Since(began)
+			if rec.Code != want {
+				t.Fatalf("sign-in %s: %d %s, want %d", login, rec.Code, rec.Body, want)
+			}
+			return d
+		}
+		known := timed("FILIP", "zle-haslo", 401) // a bcrypt check of cost 10
+		unknown := timed("NIKTTAKI7", "zle-haslo", 401)
+		inactive := timed("ewa.old", pwEwa, 401)
+		for name, d := range map[string]time.Duration{"unknown name": unknown, "inactive login": inactive} {
+			if d < known*8/10 {
+				t.Errorf("%s answered in %v, a wrong password for a bcrypt login in %v: the time tells them apart", name, d, known)
+			}
+		}
+		if ok := timed("ADAM2", pwAdam2, 200); ok >= known*8/10 {
+			t.Errorf("a successful sign-in took %v, as long as a failure (%v): it should not wait", ok, known)
+		}
+	})
 }
