@@ -120,7 +120,7 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request, a *authState, n
 		}
 		return nil, err
 	}
-	ok, err := s.verifyPassword(ctx, verifyAs.PasswordHash, pw)
+	ok, err := s.verifyPassword(ctx, verifyAs.PasswordHash, pw, nil)
 	if errors.Is(err, errHashingWait) {
 		return nil, s.internal(fmt.Errorf("confirm: %w", err))
 	} else if err != nil {

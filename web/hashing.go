@@ -50,12 +50,16 @@ func (g hashGate) run(ctx context.Context, fn func()) error {
 
 // verifyPassword is Hasher.Verify in a hashing slot. Besides Verify's
 // errors (an unusable hash) it returns an error wrapping errHashingWait
-// when the request ended while waiting.
-func (s *Server) verifyPassword(ctx context.Context, hash, pw string) (ok bool, err error) {
+// when the request ended while waiting. When began is not nil it receives
+// the time the check started, once it had its slot (padFailure).
+func (s *Server) verifyPassword(ctx context.Context, hash, pw string, began *time.Time) (ok bool, err error) {
 	if gerr := s.hashing.run(ctx, func() {
 		start := time.Now()
 		ok, err = s.hasher.Verify(hash, pw)
 		s.checkTime.observe(start, time.Since(start))
+		if began != nil {
+			*began = start
+		}
 	}); gerr != nil {
 		return false, gerr
 	}
@@ -63,12 +67,16 @@ func (s *Server) verifyPassword(ctx context.Context, hash, pw string) (ok bool, 
 }
 
 // dummyVerify is Hasher.DummyVerify in a hashing slot; it fails (wrapping
-// errHashingWait) only when the request ended while waiting.
-func (s *Server) dummyVerify(ctx context.Context, pw string) error {
+// errHashingWait) only when the request ended while waiting. began is as
+// for verifyPassword.
+func (s *Server) dummyVerify(ctx context.Context, pw string, began *time.Time) error {
 	return s.hashing.run(ctx, func() {
 		start := time.Now()
 		s.hasher.DummyVerify(pw)
 		s.checkTime.observe(start, time.Since(start))
+		if began != nil {
+			*began = start
+		}
 	})
 }
 
@@ -128,7 +136,10 @@ func (c *checkTime) rotate(now time.Time) {
 }
 
 // padFailure sleeps until the failure floor has passed since began (when
-// the password check of a failing sign-in started), or ctx ends.
+// the password check of a failing sign-in started in its hashing slot: the
+// wait for the slot is the same for every name and must not eat into the
+// floor, or a loaded server would let the check's own time show), or ctx
+// ends.
 func (s *Server) padFailure(ctx context.Context, began time.Time) {
 	wait := s.checkTime.floor(time.Now()) - time.Since(began)
 	if wait <= 0 {

@@ -53,7 +53,7 @@ func (s *Server) checkPassword(ctx context.Context, a *authState, pw, during str
 		}
 		return err
 	}
-	ok, err := s.verifyPassword(ctx, a.login.PasswordHash, pw)
+	ok, err := s.verifyPassword(ctx, a.login.PasswordHash, pw, nil)
 	if errors.Is(err, errHashingWait) {
 		return s.internal(fmt.Errorf("check password: %w", err))
 	} else if err != nil {

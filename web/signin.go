@@ -52,17 +52,17 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, name, pw string)
 	// unknown or inactive name answers as slowly as a known one; a failure
 	// is answered no sooner than the slowest check lately (padFailure), so
 	// legacy hashes, fast or slow, answer alike too.
-	began := time.Now()
+	var began time.Time
 	ok, reason := false, "wrong_password"
 	switch {
 	case l == nil:
-		err = s.dummyVerify(ctx, pw)
+		err = s.dummyVerify(ctx, pw, &began)
 		reason = "unknown_login"
 	case l.PasswordHash == "":
-		err = s.dummyVerify(ctx, pw)
+		err = s.dummyVerify(ctx, pw, &began)
 		reason = "no_password"
 	case l.State == jedenlogin.LoginActive || l.State == jedenlogin.LoginMerged:
-		ok, err = s.verifyPassword(ctx, l.PasswordHash, pw)
+		ok, err = s.verifyPassword(ctx, l.PasswordHash, pw, &began)
 		if err != nil && !errors.Is(err, errHashingWait) {
 			// A hash the import should have refused; the user sees the
 			// ordinary failure, operators see the log.
@@ -70,7 +70,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, name, pw string)
 			ok, reason, err = false, "unusable_hash", nil
 		}
 	default:
-		err = s.dummyVerify(ctx, pw)
+		err = s.dummyVerify(ctx, pw, &began)
 		reason = "login_" + string(l.State)
 	}
 	if err != nil {
