@@ -45,6 +45,12 @@ type ImportWriter interface {
 	Grants(ctx context.Context, gs []Grant) error
 	// Audit appends audit events.
 	Audit(ctx context.Context, es []AuditEvent) error
+	// Persons reads persons of the database with all their logins and
+	// grants, as Store.Person does, inside the import's transaction: a read
+	// from elsewhere could have to wait for the import itself (its locks,
+	// the indexes it dropped). Ids of no person are left out; the records
+	// come in id order.
+	Persons(ctx context.Context, ids []int64) ([]*PersonRecord, error)
 	// Commit finishes the import (for example rebuilds indexes, checking
 	// their uniqueness) and commits; on error nothing is written.
 	Commit(ctx context.Context) error

@@ -66,6 +66,9 @@ func (discardWriter) Grants(context.Context, []jedenlogin.Grant) error         {
 func (discardWriter) Audit(context.Context, []jedenlogin.AuditEvent) error     { return nil }
 func (discardWriter) Commit(context.Context) error                             { return nil }
 func (discardWriter) Rollback() error                                          { return nil }
+func (discardWriter) Persons(context.Context, []int64) ([]*jedenlogin.PersonRecord, error) {
+	return nil, nil
+}
 
 // BenchmarkImportWithoutStore measures Import up to the store, in rows/s.
 func BenchmarkImportWithoutStore(b *testing.B) {

@@ -33,6 +33,7 @@ func RunTests(t *testing.T, open func(t testing.TB) jedenlogin.Store) {
 		{"ImportEmptyBatchChangesNothing", testImportEmptyBatch},
 		{"ImportWriterChunksAndRollback", testImportWriter},
 		{"ImportWriterReferencesBeforeRows", testImportWriterOrder},
+		{"ImportWriterPersons", testImportWriterPersons},
 		{"ImportUpdatesPersonsAndEntities", testImportUpdates},
 		{"PersonNotFound", testPersonNotFound},
 		{"ForEachPerson", testForEachPerson},
@@ -1286,7 +1287,8 @@ func testForEachPersonOutline(t *testing.T, open Opener) {
 	s := open(t)
 	ctx := context.Background()
 	w := seed(t, s)
-	odd := "X\x1e1\x1f2,3;4|5"
+	// Split at the separators, it reads as two well-formed grants.
+	odd := "X\x1e1\x1f2\x1f0\x1fY"
 	bb := newBuilder(t, s)
 	bb.entity(odd, "Podmiot o dziwnym identyfikatorze", "")
 	p4 := bb.person("login:ODD", jedenlogin.CaseUnchanged)
@@ -1334,5 +1336,32 @@ func testForEachPersonOutline(t *testing.T, open Opener) {
 	}
 	if rec := mustPerson(t, s, p4); len(rec.Grants) != 2 || rec.Grants[0].EntityID != odd {
 		t.Errorf("person with the odd entity = %s", mustJSON(t, rec))
+	}
+}
+
+// testImportWriterPersons: an import reads persons of the database in its
+// own transaction — also a large one, for which a store may drop indexes —
+// exactly as Store.Person gives them; unknown ids are left out.
+func testImportWriterPersons(t *testing.T, open Opener) {
+	s := open(t)
+	ctx := context.Background()
+	w := seed(t, s)
+	want := []*jedenlogin.PersonRecord{mustPerson(t, s, w.p1), mustPerson(t, s, w.p2), mustPerson(t, s, w.p3)}
+	snap, err := s.ImportSnapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	iw, err := s.BeginImport(ctx, snap.Version, jedenlogin.ImportSize{Persons: 50_000, Logins: 50_000, Grants: 50_000})
+	if err != nil {
+		t.Fatalf("BeginImport: %v", err)
+	}
+	defer iw.Rollback()
+	got, err := iw.Persons(ctx, []int64{w.p3, 999_999, w.p1, w.p2})
+	if err != nil {
+		t.Fatalf("Persons: %v", err)
+	}
+	sameJSON(t, "ImportWriter.Persons vs Person", got, want)
+	if none, err := iw.Persons(ctx, nil); err != nil || len(none) != 0 {
+		t.Errorf("Persons(nil) = %v, %v; want none", none, err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime"
@@ -118,7 +119,9 @@ var bulkIndexThreshold = 10000
 // until Commit or Rollback (SQLite: the write transaction, and this
 // process's writer mutex; PostgreSQL: EXCLUSIVE locks on the imported
 // tables, which let readers through but hold other writers of those tables
-// until the import ends). It returns an error wrapping
+// until the import ends — and when a large load drops a table's indexes,
+// the ACCESS EXCLUSIVE lock of DROP INDEX holds its readers too, so read
+// the database through ImportWriter.Persons meanwhile). It returns an error wrapping
 // jedenlogin.ErrImportConflict, writing nothing, when the database changed
 // since the snapshot.
 //
@@ -147,6 +150,9 @@ type importWriter struct {
 	tx     *sql.Tx
 	unlock func()
 	fkOff  bool // SQLite: foreign_keys was turned off on conn
+	// sorting: SQLite's sort pragmas for the index rebuild are set on conn
+	// (commit restores them; finish does when commit did not get there).
+	sorting bool
 	// persons, logins and entities are what this import wrote or found,
 	// for checking references on SQLite (checkRef). A reference to a row
 	// not written (yet) waits in the pending lists until Commit, since a
@@ -363,6 +369,109 @@ func (w *importWriter) Audit(ctx context.Context, es []jedenlogin.AuditEvent) er
 	})
 }
 
+// Persons reads the records of persons ids in the import's transaction,
+// one pass over each table whatever the number of ids: the tables'
+// secondary indexes may be dropped for the load.
+func (w *importWriter) Persons(ctx context.Context, ids []int64) ([]*jedenlogin.PersonRecord, error) {
+	if err := w.usable(); err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	s := w.s
+	// The ids as one parameter: a JSON array SQLite reads with json_each,
+	// a bigint array for PostgreSQL.
+	in := func(col string) string { return col + " IN (SELECT value FROM json_each(?))" }
+	var list any
+	if s.pg() {
+		in = func(col string) string { return col + " = ANY(?)" }
+		list = ids
+	} else {
+		b, err := json.Marshal(ids)
+		if err != nil {
+			return nil, w.fail(fmt.Errorf("import: read persons: %w", err))
+		}
+		list = string(b)
+	}
+	query := func(q string, args ...any) (*sql.Rows, error) { return w.tx.QueryContext(ctx, s.q(q), args...) }
+
+	byID := map[int64]*jedenlogin.PersonRecord{}
+	var recs []*jedenlogin.PersonRecord
+	rows, err := query("SELECT "+personSelect+" FROM persons WHERE "+in("id")+" ORDER BY id", list)
+	if err != nil {
+		return nil, w.fail(fmt.Errorf("import: read persons: %w", err))
+	}
+	for rows.Next() {
+		p, err := scanPerson(rows)
+		if err != nil {
+			rows.Close()
+			return nil, w.fail(fmt.Errorf("import: read persons: %w", err))
+		}
+		rec := &jedenlogin.PersonRecord{Person: p, Logins: []jedenlogin.Login{}, Grants: []jedenlogin.Grant{}}
+		byID[p.ID] = rec
+		recs = append(recs, rec)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, w.fail(fmt.Errorf("import: read persons: %w", err))
+	}
+
+	holder := map[int64]*jedenlogin.PersonRecord{} // login id → person
+	var loginIDs []int64
+	rows, err = query("SELECT "+loginSelect+" FROM logins WHERE "+in("person_id")+" ORDER BY id", list)
+	if err != nil {
+		return nil, w.fail(fmt.Errorf("import: read logins of persons: %w", err))
+	}
+	for rows.Next() {
+		l, err := scanLogin(rows)
+		if err != nil {
+			rows.Close()
+			return nil, w.fail(fmt.Errorf("import: read logins of persons: %w", err))
+		}
+		if rec := byID[l.PersonID]; rec != nil {
+			rec.Logins = append(rec.Logins, l)
+			holder[l.ID] = rec
+			loginIDs = append(loginIDs, l.ID)
+		}
+	}
+	if err := rows.Close(); err != nil {
+		return nil, w.fail(fmt.Errorf("import: read logins of persons: %w", err))
+	}
+	if len(loginIDs) == 0 {
+		return recs, nil
+	}
+
+	// As Store.Person: the grants held by the person's logins or given to
+	// one of them originally.
+	var logins any = loginIDs
+	if !s.pg() {
+		b, err := json.Marshal(loginIDs)
+		if err != nil {
+			return nil, w.fail(fmt.Errorf("import: read grants of persons: %w", err))
+		}
+		logins = string(b)
+	}
+	rows, err = query("SELECT "+grantSelectG+" FROM grants g WHERE "+in("g.login_id")+" OR "+in("g.origin_login_id")+" ORDER BY g.id", logins, logins)
+	if err != nil {
+		return nil, w.fail(fmt.Errorf("import: read grants of persons: %w", err))
+	}
+	for rows.Next() {
+		g, err := scanGrant(rows)
+		if err != nil {
+			rows.Close()
+			return nil, w.fail(fmt.Errorf("import: read grants of persons: %w", err))
+		}
+		a, b := holder[g.LoginID], holder[g.OriginLoginID]
+		if a != nil {
+			a.Grants = append(a.Grants, g)
+		}
+		if b != nil && b != a {
+			b.Grants = append(b.Grants, g)
+		}
+	}
+	if err := rows.Close(); err != nil {
+		return nil, w.fail(fmt.Errorf("import: read grants of persons: %w", err))
+	}
+	return recs, nil
+}
+
 // bulk writes n rows of cols into table; fill(dst, i) stores the values of
 // row i into dst (len(cols) long). PostgreSQL copies them at once (COPY in
 // the transaction); SQLite buffers them for multi-row INSERTs.
@@ -490,6 +599,7 @@ func (w *importWriter) commit(ctx context.Context) error {
 		// SQLite sorts an index's keys in runs of at most the page cache's
 		// size: smaller runs let helper threads sort them on the other
 		// cores while the table is read, instead of one sort at the end.
+		w.sorting = true
 		if err := w.pragmas(ctx, fmt.Sprintf("threads = %d", runtime.GOMAXPROCS(0)), "cache_size = -8192"); err != nil {
 			return err
 		}
@@ -503,9 +613,10 @@ func (w *importWriter) commit(ctx context.Context) error {
 		}
 	}
 	if len(w.rebuild) > 0 && !s.pg() {
-		if err := w.pragmas(ctx, "threads = 0", fmt.Sprintf("cache_size = %d", sqliteCacheSize)); err != nil {
+		if err := w.pragmas(ctx, sortPragmasOff()...); err != nil {
 			return err
 		}
+		w.sorting = false
 	}
 	if s.pg() {
 		// Fresh statistics, or the planner walks a million rows per chunk
@@ -592,6 +703,12 @@ func (w *importWriter) checkRefs(ctx context.Context) error {
 	return nil
 }
 
+// sortPragmasOff are the connection's settings again after the sort
+// pragmas of an index rebuild.
+func sortPragmasOff() []string {
+	return []string{"threads = 0", fmt.Sprintf("cache_size = %d", sqliteCacheSize)}
+}
+
 // pragmas sets SQLite pragmas on the import's connection.
 func (w *importWriter) pragmas(ctx context.Context, ps ...string) error {
 	for _, p := range ps {
@@ -633,6 +750,15 @@ func (w *importWriter) Rollback() error {
 func (w *importWriter) finish() {
 	w.done = true
 	if w.conn != nil {
+		if w.sorting {
+			// The connection goes back to the pool: with the defaults.
+			for _, p := range sortPragmasOff() {
+				if _, err := w.conn.ExecContext(context.Background(), "PRAGMA "+p); err != nil {
+					w.conn.Raw(func(any) error { return driver.ErrBadConn })
+					break
+				}
+			}
+		}
 		if w.fkOff {
 			if _, err := w.conn.ExecContext(context.Background(), "PRAGMA foreign_keys = ON"); err != nil {
 				w.conn.Raw(func(any) error { return driver.ErrBadConn })
