@@ -155,7 +155,7 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, size int64) (*Summa
 	if werr != nil {
 		return nil, fmt.Errorf("import: write to the database: %w", werr)
 	}
-	if err := f.finish(ctx, im.Store, w, sum, start, prog); err != nil {
+	if err := f.finish(ctx, w, sum, start, prog); err != nil {
 		return nil, err
 	}
 	sum.Duration = now().Sub(start)
@@ -262,12 +262,13 @@ func (s *stream) close(flush bool) error {
 // the entities, the new persons (classified, unchanged ones completed),
 // the rows of persons the database has, the reserved logins and the audit
 // event, and commits.
-func (f *importFile) finish(ctx context.Context, st jedenlogin.Store, w jedenlogin.ImportWriter, sum *Summary, now time.Time, prog *progress) error {
+func (f *importFile) finish(ctx context.Context, w jedenlogin.ImportWriter, sum *Summary, now time.Time, prog *progress) error {
 	snap := f.snap
 	warns := f.warns
-	for _, is := range f.twinWarns {
+	for _, is := range f.twinWarns.list {
 		warns.add(is)
 	}
+	warns.leftOut += f.twinWarns.leftOut
 	sum.LoginsPresent = f.present
 	sum.LoginsNew = f.streamed + len(f.data)
 	sum.Grants = sum.LoginsNew
@@ -311,18 +312,33 @@ func (f *importFile) finish(ctx context.Context, st jedenlogin.Store, w jedenlog
 	f.loginBase, f.grantBase = f.nextLogin, f.nextGrant
 	var existing []*existingPerson
 	byGroup := map[int32]*existingPerson{}
+	var ids []int64
 	for i, g := range f.rowGrp {
 		ep := byGroup[g]
 		if ep == nil {
-			rec, err := st.Person(ctx, f.personOf[g])
-			if err != nil {
-				return fmt.Errorf("import: read person %s: %w", f.group[g].key, err)
-			}
-			ep = &existingPerson{rec: rec}
+			ep = &existingPerson{}
 			byGroup[g] = ep
 			existing = append(existing, ep)
+			ids = append(ids, f.personOf[g])
 		}
 		ep.rows = append(ep.rows, int32(i))
+	}
+	if len(ids) > 0 {
+		// Through the import's transaction: a read from elsewhere could
+		// wait for the import's own locks.
+		recs, err := w.Persons(ctx, ids)
+		if err != nil {
+			return fmt.Errorf("import: read the persons the file adds logins to: %w", err)
+		}
+		byID := make(map[int64]*jedenlogin.PersonRecord, len(recs))
+		for _, rec := range recs {
+			byID[rec.Person.ID] = rec
+		}
+		for i, ep := range existing {
+			if ep.rec = byID[ids[i]]; ep.rec == nil {
+				return fmt.Errorf("import: person %d of the snapshot is gone", ids[i])
+			}
+		}
 	}
 	var updated []jedenlogin.Person
 	updPrefix := map[int]string{} // index into updated → prefix
@@ -503,7 +519,7 @@ type importFile struct {
 	// about new logins equal to one ignoring case (nil when the database
 	// has no logins); twinWarns are those warnings.
 	dbFolded  map[string]string
-	twinWarns []Issue
+	twinWarns issueList
 	foldBuf   []byte
 
 	data   []fileRow
@@ -529,8 +545,16 @@ type groupStat struct {
 // bestLogin is a person's account source so far: the active login with the
 // latest acceptance, the first of the file on a tie (consolidation.AccountSource).
 type bestLogin struct {
-	id, accepted                                   int64
+	id                                             int64
+	accepted                                       time.Time // zero when absent
 	name, first, second, last, pesel, email, phone string
+}
+
+// newer reports whether a later login of the file accepted at t (zero:
+// never) beats b as the account source: only by a later acceptance, an
+// absent one counting as older than any date.
+func (b *bestLogin) newer(t time.Time) bool {
+	return !t.IsZero() && (b.accepted.IsZero() || t.After(b.accepted))
 }
 
 // login is the account source as a login, with what consolidation reads.
@@ -540,8 +564,8 @@ func (b *bestLogin) login(now time.Time) jedenlogin.Login {
 		FirstName: b.first, SecondName: b.second, LastName: b.last, PESEL: b.pesel, Email: b.email, Phone: b.phone,
 		CreatedAt: now,
 	}
-	if b.accepted != 0 {
-		t := time.Unix(0, b.accepted).UTC()
+	if !b.accepted.IsZero() {
+		t := b.accepted.UTC()
 		l.AcceptedAt = &t
 	}
 	return l
@@ -554,7 +578,7 @@ func (f *importFile) add(row *Row, g int32, out *stream) {
 	if f.dbFolded != nil {
 		f.foldBuf = appendFold(f.foldBuf[:0], row.Login)
 		if other, ok := f.dbFolded[string(f.foldBuf)]; ok {
-			f.twinWarns = append(f.twinWarns, Issue{Line: row.Line, Column: "login", Message: fmt.Sprintf("login %s różni się od istniejącego w bazie loginu %s tylko wielkością liter", row.Login, other)})
+			f.twinWarns.add(Issue{Line: row.Line, Column: "login", Message: fmt.Sprintf("login %s różni się od istniejącego w bazie loginu %s tylko wielkością liter", row.Login, other)})
 		}
 	}
 	for int(g) >= len(f.personOf) { // groups are numbered as they appear
@@ -613,8 +637,8 @@ func (f *importFile) add(row *Row, g int32, out *stream) {
 		} else {
 			gs.other++
 		}
-		if acc := nanos(row.AcceptedAt); gs.upper+gs.other == 1 || acc > gs.best.accepted {
-			gs.best = bestLogin{id: id, accepted: acc, name: row.Login,
+		if gs.upper+gs.other == 1 || gs.best.newer(row.AcceptedAt) {
+			gs.best = bestLogin{id: id, accepted: row.AcceptedAt, name: row.Login,
 				first: row.FirstName, second: row.SecondName, last: row.LastName,
 				pesel: row.PESEL, email: row.Email, phone: row.Phone}
 		}

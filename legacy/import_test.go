@@ -141,6 +141,47 @@ func TestImportLateErrorWritesNothing(t *testing.T) {
 	})
 }
 
+// TestImportLargeIntoExistingPerson: a file large enough for the store to
+// drop its indexes for the load, with a login for a person the database
+// has, imports — the person is read in the import's own transaction, not
+// from outside, where the dropped indexes' locks made it wait for the
+// import itself (PostgreSQL) or for the only connection (":memory:").
+func TestImportLargeIntoExistingPerson(t *testing.T) {
+	var buf bytes.Buffer
+	if _, err := legacygen.Generate(&buf, legacygen.Options{Rows: 12_000, Seed: 11}); err != nil {
+		t.Fatal(err)
+	}
+	_, more, _ := strings.Cut(makeCSV(t, base("jan.k2").with("pesel", "44051401359", "first_name", "Jan", "last_name", "Kowalski")), "\n")
+	run := func(t *testing.T, st jedenlogin.Store) {
+		mustImport(t, st, makeCSV(t, base("JANKOW1").with("pesel", "44051401359", "first_name", "Jan", "last_name", "Kowalski")))
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		sum, err := importer(st).Import(ctx, strings.NewReader(buf.String()+more), 0)
+		if err != nil {
+			t.Fatalf("Import: %v", err)
+		}
+		if sum.PersonsUpdated != 1 || sum.MergedAtOnce != 1 {
+			t.Errorf("persons updated %d, merged at once %d; want 1, 1", sum.PersonsUpdated, sum.MergedAtOnce)
+		}
+		// Jan was done (unchanged) after the first import: his new login is
+		// merged into JANKOW1 at once.
+		rec := persons(t, st)["pesel:44051401359"]
+		if rec == nil || len(rec.Logins) != 2 || rec.Logins[1].Name != "jan.k2" || rec.Logins[1].State != jedenlogin.LoginMerged ||
+			rec.Logins[1].MergedInto == nil || *rec.Logins[1].MergedInto != rec.Logins[0].ID {
+			t.Errorf("the existing person after the import = %s", mustJSONT(t, rec))
+		}
+	}
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) { run(t, storetest.Open(t, b.NewDSN(t))) })
+	t.Run("memory", func(t *testing.T) {
+		st, err := sqlstore.Open(context.Background(), ":memory:", sqlstore.Options{Migrate: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		run(t, st)
+	})
+}
+
 // casesFile has one person of every case of SPEC §6 and a generated-name
 // clash: Anna Nowak-Kowalska needs ANNNOW+N while ANNNOW1 (another person)
 // and annnow2 (lower case) exist.
@@ -163,6 +204,46 @@ func casesFile(t *testing.T) string {
 		// no_active_login
 		base("OLDLOGIN").with("first_name", "Stary", "last_name", "Login", "status", "inactive"),
 	)
+}
+
+// TestImportAccountSource: the generated login's prefix and an unchanged
+// person's account come from the login accepted last — one accepted before
+// 1970 beats one never accepted, and of equal ones the first in the file
+// wins (consolidation.AccountSource), whatever the order of the rows.
+func TestImportAccountSource(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		st := storetest.Open(t, b.NewDSN(t))
+		mustImport(t, st, makeCSV(t,
+			// generate: Zofia (1969) beats Anna (never), though Anna comes first
+			base("anna.n").with("first_name", "Anna", "last_name", "Nowak", "pesel", "90010112349"),
+			base("zofia.k").with("first_name", "Zofia", "last_name", "Kowal", "pesel", "90010112349", "accepted_at", "1969-12-31T00:00:00Z"),
+			// generate: equal acceptance, the first row wins
+			base("ewa.a").with("first_name", "Ewa", "last_name", "Adamska", "pesel", "44051401359", "accepted_at", "2020-01-01T00:00:00Z"),
+			base("ola.b").with("first_name", "Ola", "last_name", "Bąk", "pesel", "44051401359", "accepted_at", "2020-01-01T00:00:00Z"),
+			// unchanged: the account from its one active login, not the inactive later one
+			base("PIOWIS1").with("first_name", "Piotr", "last_name", "Wiśniewski", "pesel", "02070803628", "email", "p@sp1.pl", "accepted_at", "2019-01-01T00:00:00Z"),
+			base("piotr.w").with("first_name", "Pietrek", "last_name", "Wiśnia", "pesel", "02070803628", "status", "inactive", "accepted_at", "2024-01-01T00:00:00Z"),
+		))
+		ps := persons(t, st)
+		for key, want := range map[string]string{"pesel:90010112349": "ZOFKOW1", "pesel:44051401359": "EWAADA1"} {
+			p := ps[key].Person
+			if p.GeneratedLoginID == nil || ps[key].Login(*p.GeneratedLoginID).Name != want {
+				t.Errorf("%s: generated login %s, want %s", key, mustJSONT(t, p), want)
+			}
+		}
+		if a := ps["pesel:02070803628"].Person.Account; a == nil || a.FirstName != "Piotr" || a.Email != "p@sp1.pl" {
+			t.Errorf("unchanged person's account = %+v, want Piotr's", a)
+		}
+	})
+}
+
+func mustJSONT(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 func TestImportCases(t *testing.T) {
