@@ -279,16 +279,18 @@ const (
 	fieldSep = "\x1f"
 )
 
-// grantOutlineAgg is the select expression packing the grants held by the
-// row's login: "id,origin_login_id,merged_into,entity_id" (merged_into 0
-// when none) joined by grantSep, ” when there are none.
+// grantOutlineAgg is the select list packing the grants held by the row's
+// login: "id,origin_login_id,merged_into,entity_id" (merged_into 0 when
+// none) joined by grantSep, empty when there are none; then their number,
+// so that an entity id holding the separators cannot pass for more grants.
 func (s *Store) grantOutlineAgg() string {
 	fields := "g.id || '" + fieldSep + "' || g.origin_login_id || '" + fieldSep + "' || COALESCE(g.merged_into, 0) || '" + fieldSep + "' || g.entity_id"
 	agg := "group_concat(" + fields + ", '" + grantSep + "')"
 	if s.pg() {
 		agg = "string_agg(" + fields + ", '" + grantSep + "')"
 	}
-	return "COALESCE((SELECT " + agg + " FROM grants g WHERE g.login_id = logins.id), '')"
+	return "COALESCE((SELECT " + agg + " FROM grants g WHERE g.login_id = logins.id), ''), " +
+		"(SELECT count(*) FROM grants g WHERE g.login_id = logins.id)"
 }
 
 // scanLoginOutline scans a row of loginOutlineCols and packed grants; ok
@@ -297,13 +299,17 @@ func scanLoginOutline(r *sql.Rows) (l jedenlogin.Login, gs []jedenlogin.Grant, o
 	var (
 		mergedInto sql.NullInt64
 		packed     string
+		n          int
 	)
-	if err := r.Scan(&l.ID, &l.PersonID, &mergedInto, &l.Name, &l.State, &packed); err != nil {
+	if err := r.Scan(&l.ID, &l.PersonID, &mergedInto, &l.Name, &l.State, &packed, &n); err != nil {
 		return l, nil, false, err
 	}
 	l.MergedInto = nullInt(mergedInto)
-	if packed == "" {
+	if n == 0 {
 		return l, nil, true, nil
+	}
+	if strings.Count(packed, grantSep) != n-1 {
+		return l, nil, false, nil
 	}
 	for g := range strings.SplitSeq(packed, grantSep) {
 		f := strings.SplitN(g, fieldSep, 4)
