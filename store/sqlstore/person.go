@@ -164,7 +164,7 @@ func (s *Store) readChunks(ctx context.Context, tx *sql.Tx, outline bool, emit f
 	if outline {
 		// One row per login, its grants packed into one column: half the
 		// rows, a fraction of the columns.
-		loginQ = s.q("SELECT " + colList(loginOutlineCols, "") + ", " + s.grantOutlineAgg() +
+		loginQ = s.q("SELECT id, person_id, " + s.loginOutlinePacked() +
 			" FROM logins WHERE person_id BETWEEN ? AND ? ORDER BY person_id, id")
 		scanL = scanLoginOutline
 	}

@@ -267,48 +267,63 @@ func scanGrantPacked(r scanner, extra ...any) (g jedenlogin.Grant, ok bool, err 
 	return g, true, nil
 }
 
-// The columns of a login in outline (ForEachPersonOutline), followed by
-// its grants packed into one text column (grantOutlineAgg).
-var loginOutlineCols = []string{"id", "person_id", "merged_into", "name", "state"}
+// loginOutlinePacked is the select expression of a login in outline
+// (ForEachPersonOutline) after its id and person id: name, state and
+// merged_into (0 when none) joined by fieldSep, then fieldSep and its
+// grants (grantOutlineAgg) — one column where six cost the driver six
+// locked calls a row. Login names and states never hold the separators.
+func (s *Store) loginOutlinePacked() string {
+	return "name || '" + fieldSep + "' || state || '" + fieldSep + "' || COALESCE(merged_into, 0) || '" + fieldSep + "' || " + s.grantOutlineAgg()
+}
 
 // Separators of the packed grants of a login in outline: record and unit
 // separators, which no id or entity id holds (a row where one does is read
 // again column by column).
 const (
+	countSep = "\x1d"
 	grantSep = "\x1e"
 	fieldSep = "\x1f"
 )
 
-// grantOutlineAgg is the select list packing the grants held by the row's
-// login: "id,origin_login_id,merged_into,entity_id" (merged_into 0 when
-// none) joined by grantSep, empty when there are none; then their number,
-// so that an entity id holding the separators cannot pass for more grants.
+// grantOutlineAgg is the select expression packing the grants held by the
+// row's login: their number, countSep, then per grant
+// "id,origin_login_id,merged_into,entity_id" (merged_into 0 when none)
+// joined by grantSep; "0" when there are none. The number lets a reader
+// tell an entity id holding the separators from more grants.
 func (s *Store) grantOutlineAgg() string {
 	fields := "g.id || '" + fieldSep + "' || g.origin_login_id || '" + fieldSep + "' || COALESCE(g.merged_into, 0) || '" + fieldSep + "' || g.entity_id"
 	agg := "group_concat(" + fields + ", '" + grantSep + "')"
 	if s.pg() {
 		agg = "string_agg(" + fields + ", '" + grantSep + "')"
 	}
-	return "COALESCE((SELECT " + agg + " FROM grants g WHERE g.login_id = logins.id), ''), " +
-		"(SELECT count(*) FROM grants g WHERE g.login_id = logins.id)"
+	return "COALESCE((SELECT count(*) || '" + countSep + "' || " + agg + " FROM grants g WHERE g.login_id = logins.id), '0')"
 }
 
 // scanLoginOutline scans a row of loginOutlineCols and packed grants; ok
 // is false (ID set) when the grants do not unpack.
 func scanLoginOutline(r *sql.Rows) (l jedenlogin.Login, gs []jedenlogin.Grant, ok bool, err error) {
-	var (
-		mergedInto sql.NullInt64
-		packed     string
-		n          int
-	)
-	if err := r.Scan(&l.ID, &l.PersonID, &mergedInto, &l.Name, &l.State, &packed, &n); err != nil {
+	var packed string
+	if err := r.Scan(&l.ID, &l.PersonID, &packed); err != nil {
 		return l, nil, false, err
 	}
-	l.MergedInto = nullInt(mergedInto)
-	if n == 0 {
+	f := strings.SplitN(packed, fieldSep, 4)
+	if len(f) != 4 {
+		return l, nil, false, nil
+	}
+	merged, err := strconv.ParseInt(f[2], 10, 64)
+	if err != nil {
+		return l, nil, false, nil
+	}
+	l.Name, l.State, packed = f[0], jedenlogin.LoginState(f[1]), f[3]
+	if merged != 0 {
+		l.MergedInto = &merged
+	}
+	if packed == "0" {
 		return l, nil, true, nil
 	}
-	if strings.Count(packed, grantSep) != n-1 {
+	count, packed, found := strings.Cut(packed, countSep)
+	n, err := strconv.Atoi(count)
+	if !found || err != nil || strings.Count(packed, grantSep) != n-1 {
 		return l, nil, false, nil
 	}
 	for g := range strings.SplitSeq(packed, grantSep) {
