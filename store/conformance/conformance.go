@@ -39,6 +39,7 @@ func RunTests(t *testing.T, open func(t testing.TB) jedenlogin.Store) {
 		{"ForEachPerson", testForEachPerson},
 		{"ForEachPersonMatchesPerson", testForEachPersonMatchesPerson},
 		{"ForEachPersonOutline", testForEachPersonOutline},
+		{"ForEachPersonOneState", testForEachPersonOneState},
 		{"PlanSummary", testPlanSummary},
 		{"UpdatePerson", testUpdatePerson},
 		{"UpdatePersonErrors", testUpdatePersonErrors},
@@ -1363,5 +1364,45 @@ func testImportWriterPersons(t *testing.T, open Opener) {
 	sameJSON(t, "ImportWriter.Persons vs Person", got, want)
 	if none, err := iw.Persons(ctx, nil); err != nil || len(none) != 0 {
 		t.Errorf("Persons(nil) = %v, %v; want none", none, err)
+	}
+}
+
+// testForEachPersonOneState: a walk sees the database as it was when the
+// walk began, to its last person, even when the database changes under it
+// (whatever chunks or readers a store uses to read it).
+func testForEachPersonOneState(t *testing.T, open Opener) {
+	s := open(t)
+	ctx := context.Background()
+	const n = 20_000
+	bb := newBuilder(t, s)
+	ids := make([]int64, n)
+	for i := range n {
+		ids[i] = bb.person(fmt.Sprintf("login:STATE%d", i), jedenlogin.CaseGenerate)
+		bb.login(ids[i], fmt.Sprintf("state%d", i), jedenlogin.LoginActive)
+	}
+	bb.apply(t, s)
+	late := []int64{ids[n-1], ids[n-2345], ids[n-4567]}
+	changed := false
+	walked := 0
+	err := s.ForEachPersonOutline(ctx, func(rec *jedenlogin.PersonRecord) error {
+		walked++
+		if !changed {
+			changed = true
+			for _, id := range late {
+				if _, err := s.ReserveLogin(ctx, "STATE", jedenlogin.Login{PersonID: id, State: jedenlogin.LoginReserved, Origin: jedenlogin.OriginGenerated, CreatedAt: t0}); err != nil {
+					return err
+				}
+			}
+		}
+		if slices.Contains(late, rec.Person.ID) && len(rec.Logins) != 1 {
+			t.Errorf("person %d walked with %d logins: the walk saw a login reserved after it began", rec.Person.ID, len(rec.Logins))
+		}
+		return nil
+	})
+	if err != nil || walked != n {
+		t.Fatalf("walk = %v after %d persons, want %d", err, walked, n)
+	}
+	if rec := mustPerson(t, s, late[0]); len(rec.Logins) != 2 {
+		t.Errorf("after the walk the person has %d logins, want 2", len(rec.Logins))
 	}
 }

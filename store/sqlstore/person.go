@@ -6,9 +6,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"jedenlogin"
@@ -81,10 +84,11 @@ func (s *Store) loadRecord(ctx context.Context, q queryer, id int64, forUpdate b
 const forEachChunk = 2000
 
 // ForEachPerson calls fn for every person in id order with their logins (in
-// id order) and the grants held by those logins (in id order), reading two
-// thousand persons at a time inside one read-only transaction, so the walk
-// sees one consistent state of the database. A reader goroutine fetches the
-// next chunk while fn works on the current one. A grant held by another
+// id order) and the grants held by those logins (in id order), reading the
+// persons by ranges of two thousand ids in read-only transactions that all
+// see one state of the database (snapshotReaders), so the walk sees one
+// consistent state. Two reader goroutines fetch alternate ranges, on two
+// connections, while fn works on the current one. A grant held by another
 // person's login is listed with its holder only (grants never leave their
 // person, so that happens only in a damaged database, which verify
 // reports). An error from fn stops the walk and is returned unchanged. fn
@@ -105,11 +109,40 @@ func (s *Store) ForEachPersonOutline(ctx context.Context, fn func(*jedenlogin.Pe
 func (s *Store) forEachPerson(ctx context.Context, outline bool, fn func(*jedenlogin.PersonRecord) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	chunks := make(chan []*jedenlogin.PersonRecord, 1)
-	readErr := make(chan error, 1)
-	go func() {
-		defer close(chunks)
-		readErr <- s.readTx(ctx, func(tx *sql.Tx) error {
+	txs, err := s.snapshotReaders(ctx)
+	if err != nil {
+		return fmt.Errorf("read persons: %w", err)
+	}
+	defer func() {
+		for _, tx := range txs {
+			tx.Rollback()
+		}
+	}()
+	var maxID sql.NullInt64
+	if err := txs[0].QueryRowContext(ctx, "SELECT max(id) FROM persons").Scan(&maxID); err != nil {
+		return fmt.Errorf("read persons: %w", err)
+	}
+	// Chunk k holds the persons with ids k*forEachChunk+1 … (k+1)*forEachChunk;
+	// reader r reads the chunks k with k mod len(txs) = r.
+	chunks := int((maxID.Int64 + forEachChunk - 1) / forEachChunk)
+	type chunk struct {
+		recs []*jedenlogin.PersonRecord
+		err  error
+	}
+	outs := make([]chan chunk, len(txs))
+	var wg sync.WaitGroup
+	for r, tx := range txs {
+		outs[r] = make(chan chunk, 1)
+		wg.Go(func() {
+			defer close(outs[r])
+			send := func(c chunk) bool {
+				select {
+				case outs[r] <- c:
+					return c.err == nil
+				case <-ctx.Done():
+					return false
+				}
+			}
 			if s.pg() {
 				// Each chunk touches a few thousand of a million rows: plan
 				// it for its real bounds, and walk the grants through their
@@ -117,40 +150,140 @@ func (s *Store) forEachPerson(ctx context.Context, outline bool, fn func(*jedenl
 				// which the planner prefers on its cost estimates.
 				for _, set := range []string{"plan_cache_mode = force_custom_plan", "enable_hashjoin = off", "enable_mergejoin = off"} {
 					if _, err := tx.ExecContext(ctx, "SET LOCAL "+set); err != nil {
-						return fmt.Errorf("read persons: %w", err)
+						send(chunk{err: fmt.Errorf("read persons: %w", err)})
+						return
 					}
 				}
 			}
-			return s.readChunks(ctx, tx, outline, func(recs []*jedenlogin.PersonRecord) error {
-				select {
-				case chunks <- recs:
-					return nil
-				case <-ctx.Done():
-					return ctx.Err()
+			for k := r; k < chunks; k += len(txs) {
+				lo := int64(k)*forEachChunk + 1
+				recs, err := s.readChunk(ctx, tx, outline, lo, lo+forEachChunk-1)
+				if !send(chunk{recs, err}) {
+					return
 				}
-			})
+			}
 		})
-	}()
-	for recs := range chunks {
-		for _, rec := range recs {
+	}
+	stop := func() {
+		cancel()
+		for _, o := range outs {
+			for range o {
+			}
+		}
+		wg.Wait()
+	}
+	for k := range chunks {
+		c, ok := <-outs[k%len(txs)]
+		if !ok {
+			stop()
+			return fmt.Errorf("read persons: %w", context.Cause(ctx))
+		}
+		if c.err != nil {
+			stop()
+			return c.err
+		}
+		for _, rec := range c.recs {
 			if err := fn(rec); err != nil {
-				cancel()
-				for range chunks {
-				}
-				<-readErr
+				stop()
 				return err
 			}
 		}
 	}
-	return <-readErr
+	stop()
+	return nil
 }
 
-// readChunks reads every person record in id order, forEachChunk at a
-// time, and hands each chunk to emit; with outline, logins and grants in
-// outline (ForEachPersonOutline).
-func (s *Store) readChunks(ctx context.Context, tx *sql.Tx, outline bool, emit func([]*jedenlogin.PersonRecord) error) error {
+// walkReaders is how many transactions read a walk over every person at
+// once: the reading, not fn, is what takes a walk's time.
+const walkReaders = 2
+
+// snapshotReaders begins read-only transactions that all see one state of
+// the database: walkReaders of them, one on a ":memory:" database (it has
+// one connection) or a single CPU. PostgreSQL: the first exports its
+// snapshot and the others take it. SQLite: a reader sees the database as
+// of its first read, so the write lock is held while every reader makes it
+// — no commit can come between them — and released at once.
+func (s *Store) snapshotReaders(ctx context.Context) (txs []*sql.Tx, err error) {
+	defer func() {
+		if err != nil {
+			for _, tx := range txs {
+				tx.Rollback()
+			}
+			txs = nil
+		}
+	}()
+	n := walkReaders
+	if s.memory || runtime.GOMAXPROCS(0) < 2 {
+		n = 1
+	}
+	opts := &sql.TxOptions{ReadOnly: true}
+	if s.pg() {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	begin := func() (*sql.Tx, error) {
+		tx, err := s.db.BeginTx(ctx, opts)
+		if err != nil {
+			return nil, fmt.Errorf("begin: %w", err)
+		}
+		txs = append(txs, tx)
+		return tx, nil
+	}
+	if n == 1 {
+		_, err := begin()
+		return txs, err
+	}
+	if s.pg() {
+		tx, err := begin()
+		if err != nil {
+			return txs, err
+		}
+		var snap string
+		if err := tx.QueryRowContext(ctx, "SELECT pg_export_snapshot()").Scan(&snap); err != nil {
+			return txs, fmt.Errorf("export snapshot: %w", err)
+		}
+		if !snapshotID.MatchString(snap) {
+			return txs, fmt.Errorf("export snapshot: unexpected id %q", snap)
+		}
+		for range n - 1 {
+			tx, err := begin()
+			if err != nil {
+				return txs, err
+			}
+			if _, err := tx.ExecContext(ctx, "SET TRANSACTION SNAPSHOT '"+snap+"'"); err != nil {
+				return txs, fmt.Errorf("share snapshot: %w", err)
+			}
+		}
+		return txs, nil
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	w, err := s.db.BeginTx(ctx, nil) // BEGIN IMMEDIATE: the write lock
+	if err != nil {
+		return txs, fmt.Errorf("begin: %w", err)
+	}
+	defer w.Rollback()
+	for range n {
+		tx, err := begin()
+		if err != nil {
+			return txs, err
+		}
+		var one int
+		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM store_meta").Scan(&one); err != nil {
+			return txs, fmt.Errorf("begin reading: %w", err)
+		}
+	}
+	return txs, nil
+}
+
+// snapshotID is the form of a PostgreSQL snapshot id (pg_export_snapshot).
+var snapshotID = regexp.MustCompile(`^[0-9A-F]+-[0-9A-F]+(-[0-9A-F]+)?$`)
+
+// readChunk reads the records of the persons with ids lo … hi, in id
+// order; with outline, logins and grants in outline
+// (ForEachPersonOutline).
+func (s *Store) readChunk(ctx context.Context, tx *sql.Tx, outline bool, lo, hi int64) ([]*jedenlogin.PersonRecord, error) {
 	personQ := s.q("SELECT " + packedSelect(personPackedInts, personPackedText, "") +
-		" FROM persons WHERE id > ? ORDER BY id LIMIT " + strconv.Itoa(forEachChunk))
+		" FROM persons WHERE id BETWEEN ? AND ? ORDER BY id")
 	loginQ := s.q("SELECT " + packedSelect(loginPackedInts, loginPackedText, "") +
 		" FROM logins WHERE person_id BETWEEN ? AND ? ORDER BY person_id, id")
 	// Ordered by holder person only: the database walks logins_person and
@@ -168,142 +301,132 @@ func (s *Store) readChunks(ctx context.Context, tx *sql.Tx, outline bool, emit f
 			" FROM logins WHERE person_id BETWEEN ? AND ? ORDER BY person_id, id")
 		scanL = scanLoginOutline
 	}
-	after := int64(0)
-	for {
-		recs := make([]*jedenlogin.PersonRecord, 0, forEachChunk)
-		var badPersons, badLogins, badGrants []int64
-		rows, err := tx.QueryContext(ctx, personQ, after)
+	recs := make([]*jedenlogin.PersonRecord, 0, forEachChunk)
+	var badPersons, badLogins, badGrants []int64
+	rows, err := tx.QueryContext(ctx, personQ, lo, hi)
+	if err != nil {
+		return nil, fmt.Errorf("read persons: %w", err)
+	}
+	for rows.Next() {
+		p, ok, err := scanPersonPacked(rows)
 		if err != nil {
-			return fmt.Errorf("read persons: %w", err)
+			rows.Close()
+			return nil, fmt.Errorf("read persons: %w", err)
 		}
-		for rows.Next() {
-			p, ok, err := scanPersonPacked(rows)
-			if err != nil {
-				rows.Close()
-				return fmt.Errorf("read persons: %w", err)
-			}
-			if !ok {
-				badPersons = append(badPersons, p.ID)
-			}
-			recs = append(recs, &jedenlogin.PersonRecord{Person: p, Logins: []jedenlogin.Login{}, Grants: []jedenlogin.Grant{}})
+		if !ok {
+			badPersons = append(badPersons, p.ID)
 		}
-		if err := rows.Close(); err != nil {
-			return fmt.Errorf("read persons: %w", err)
-		}
-		if len(recs) == 0 {
+		recs = append(recs, &jedenlogin.PersonRecord{Person: p, Logins: []jedenlogin.Login{}, Grants: []jedenlogin.Grant{}})
+	}
+	if err := rows.Close(); err != nil {
+		return nil, fmt.Errorf("read persons: %w", err)
+	}
+	if len(recs) == 0 {
+		return recs, nil
+	}
+	find := func(pid int64) *jedenlogin.PersonRecord {
+		i, found := slices.BinarySearchFunc(recs, pid, func(r *jedenlogin.PersonRecord, id int64) int { return cmp.Compare(r.Person.ID, id) })
+		if !found {
 			return nil
 		}
-		lo, hi := recs[0].Person.ID, recs[len(recs)-1].Person.ID
-		after = hi
-		find := func(pid int64) *jedenlogin.PersonRecord {
-			i, found := slices.BinarySearchFunc(recs, pid, func(r *jedenlogin.PersonRecord, id int64) int { return cmp.Compare(r.Person.ID, id) })
-			if !found {
-				return nil
-			}
-			return recs[i]
-		}
+		return recs[i]
+	}
 
-		// Records are sorted by id; walk them along the sorted rows.
-		rows, err = tx.QueryContext(ctx, loginQ, lo, hi)
+	// Records are sorted by id; walk them along the sorted rows.
+	rows, err = tx.QueryContext(ctx, loginQ, lo, hi)
+	if err != nil {
+		return nil, fmt.Errorf("read logins: %w", err)
+	}
+	i := 0
+	for rows.Next() {
+		l, gs, ok, err := scanL(rows)
 		if err != nil {
-			return fmt.Errorf("read logins: %w", err)
+			rows.Close()
+			return nil, fmt.Errorf("read logins: %w", err)
 		}
-		i := 0
-		for rows.Next() {
-			l, gs, ok, err := scanL(rows)
-			if err != nil {
-				rows.Close()
-				return fmt.Errorf("read logins: %w", err)
-			}
-			if !ok {
-				badLogins = append(badLogins, l.ID)
-				continue
-			}
-			for i < len(recs) && recs[i].Person.ID < l.PersonID {
-				i++
-			}
-			if i < len(recs) && recs[i].Person.ID == l.PersonID {
-				recs[i].Logins = append(recs[i].Logins, l)
-				recs[i].Grants = append(recs[i].Grants, gs...)
-			}
+		if !ok {
+			badLogins = append(badLogins, l.ID)
+			continue
 		}
-		if err := rows.Close(); err != nil {
-			return fmt.Errorf("read logins: %w", err)
+		for i < len(recs) && recs[i].Person.ID < l.PersonID {
+			i++
 		}
-
-		if !outline { // in outline the grants came with the logins
-			rows, err = tx.QueryContext(ctx, grantQ, lo, hi)
-			if err != nil {
-				return fmt.Errorf("read grants: %w", err)
-			}
-			i = 0
-			for rows.Next() {
-				var pid int64
-				g, ok, err := scanGrantPacked(rows, &pid)
-				if err != nil {
-					rows.Close()
-					return fmt.Errorf("read grants: %w", err)
-				}
-				if !ok {
-					badGrants = append(badGrants, g.ID)
-					continue
-				}
-				for i < len(recs) && recs[i].Person.ID < pid {
-					i++
-				}
-				if i < len(recs) && recs[i].Person.ID == pid {
-					recs[i].Grants = append(recs[i].Grants, g)
-				}
-			}
-			if err := rows.Close(); err != nil {
-				return fmt.Errorf("read grants: %w", err)
-			}
-		}
-
-		// Rows whose text held the separator, read again column by column.
-		for _, id := range badPersons {
-			p, err := scanPerson(tx.QueryRowContext(ctx, s.q("SELECT "+personSelect+" FROM persons WHERE id = ?"), id))
-			if err != nil {
-				return fmt.Errorf("read person %d: %w", id, err)
-			}
-			find(id).Person = p
-		}
-		for _, id := range badLogins {
-			l, err := scanLogin(tx.QueryRowContext(ctx, s.q("SELECT "+loginSelect+" FROM logins WHERE id = ?"), id))
-			if err != nil {
-				return fmt.Errorf("read login %d: %w", id, err)
-			}
-			rec := find(l.PersonID)
-			rec.Logins = append(rec.Logins, l)
-			slices.SortFunc(rec.Logins, func(a, b jedenlogin.Login) int { return cmp.Compare(a.ID, b.ID) })
-			if outline {
-				gs, err := s.grantsOfLogin(ctx, tx, id)
-				if err != nil {
-					return err
-				}
-				rec.Grants = append(rec.Grants, gs...)
-			}
-		}
-		for _, id := range badGrants {
-			var pid int64
-			g, err := scanGrant(tx.QueryRowContext(ctx, s.q("SELECT "+grantSelectG+", l.person_id FROM grants g JOIN logins l ON l.id = g.login_id WHERE g.id = ?"), id), &pid)
-			if err != nil {
-				return fmt.Errorf("read grant %d: %w", id, err)
-			}
-			find(pid).Grants = append(find(pid).Grants, g)
-		}
-		for _, rec := range recs {
-			if len(rec.Grants) > 1 {
-				slices.SortFunc(rec.Grants, func(a, b jedenlogin.Grant) int { return cmp.Compare(a.ID, b.ID) })
-			}
-		}
-		if err := emit(recs); err != nil {
-			return err
-		}
-		if len(recs) < forEachChunk {
-			return nil
+		if i < len(recs) && recs[i].Person.ID == l.PersonID {
+			recs[i].Logins = append(recs[i].Logins, l)
+			recs[i].Grants = append(recs[i].Grants, gs...)
 		}
 	}
+	if err := rows.Close(); err != nil {
+		return nil, fmt.Errorf("read logins: %w", err)
+	}
+
+	if !outline { // in outline the grants came with the logins
+		rows, err = tx.QueryContext(ctx, grantQ, lo, hi)
+		if err != nil {
+			return nil, fmt.Errorf("read grants: %w", err)
+		}
+		i = 0
+		for rows.Next() {
+			var pid int64
+			g, ok, err := scanGrantPacked(rows, &pid)
+			if err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("read grants: %w", err)
+			}
+			if !ok {
+				badGrants = append(badGrants, g.ID)
+				continue
+			}
+			for i < len(recs) && recs[i].Person.ID < pid {
+				i++
+			}
+			if i < len(recs) && recs[i].Person.ID == pid {
+				recs[i].Grants = append(recs[i].Grants, g)
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return nil, fmt.Errorf("read grants: %w", err)
+		}
+	}
+
+	// Rows whose text held the separator, read again column by column.
+	for _, id := range badPersons {
+		p, err := scanPerson(tx.QueryRowContext(ctx, s.q("SELECT "+personSelect+" FROM persons WHERE id = ?"), id))
+		if err != nil {
+			return nil, fmt.Errorf("read person %d: %w", id, err)
+		}
+		find(id).Person = p
+	}
+	for _, id := range badLogins {
+		l, err := scanLogin(tx.QueryRowContext(ctx, s.q("SELECT "+loginSelect+" FROM logins WHERE id = ?"), id))
+		if err != nil {
+			return nil, fmt.Errorf("read login %d: %w", id, err)
+		}
+		rec := find(l.PersonID)
+		rec.Logins = append(rec.Logins, l)
+		slices.SortFunc(rec.Logins, func(a, b jedenlogin.Login) int { return cmp.Compare(a.ID, b.ID) })
+		if outline {
+			gs, err := s.grantsOfLogin(ctx, tx, id)
+			if err != nil {
+				return nil, err
+			}
+			rec.Grants = append(rec.Grants, gs...)
+		}
+	}
+	for _, id := range badGrants {
+		var pid int64
+		g, err := scanGrant(tx.QueryRowContext(ctx, s.q("SELECT "+grantSelectG+", l.person_id FROM grants g JOIN logins l ON l.id = g.login_id WHERE g.id = ?"), id), &pid)
+		if err != nil {
+			return nil, fmt.Errorf("read grant %d: %w", id, err)
+		}
+		find(pid).Grants = append(find(pid).Grants, g)
+	}
+	for _, rec := range recs {
+		if len(rec.Grants) > 1 {
+			slices.SortFunc(rec.Grants, func(a, b jedenlogin.Grant) int { return cmp.Compare(a.ID, b.ID) })
+		}
+	}
+	return recs, nil
 }
 
 // PlanSummary counts persons per case and state and per grouping.

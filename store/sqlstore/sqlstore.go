@@ -55,6 +55,9 @@ type Store struct {
 	qmu    sync.Mutex
 	qcache map[string]string
 
+	// memory is true for a ":memory:" database: one connection, forever.
+	memory bool
+
 	// stmts holds the prepared statements (SQLite only; prepared.go).
 	stmts stmtCache
 }
@@ -92,6 +95,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		if dsn == ":memory:" || dsn == "" {
 			// Every connection to ":memory:" is a database of its own: keep
 			// exactly one, forever.
+			s.memory = true
 			s.db.SetMaxOpenConns(1)
 			s.db.SetMaxIdleConns(1)
 			s.db.SetConnMaxLifetime(0)
