@@ -30,6 +30,7 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	defer st.Close()
 
 	if *format == "json" {
+		limitHeap()
 		w := bufio.NewWriterSize(stdout, 1<<16)
 		enc := json.NewEncoder(w)
 		err := st.ForEachPersonOutline(ctx, func(rec *jedenlogin.PersonRecord) error {

@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"runtime/debug"
 
 	"jedenlogin"
 	"jedenlogin/consolidation"
@@ -22,6 +24,7 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	defer st.Close()
 
+	limitHeap()
 	v := consolidation.NewVerifier()
 	persons := 0
 	if err := st.ForEachPerson(ctx, func(rec *jedenlogin.PersonRecord) error {
@@ -41,4 +44,18 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	fmt.Fprintf(stdout, "verify: OK, sprawdzono osób: %d, brak naruszeń\n", persons)
 	return nil
+}
+
+// walkHeapLimit is the soft limit of the Go heap for the commands that walk
+// every person (verify, plan --format json). What they keep is modest (the
+// verifier: every login name once), but at Go's default the heap may grow
+// to twice that before a collection, and with the two readers' SQLite page
+// caches outside the heap a million-login database took verify past 1 GiB.
+const walkHeapLimit = 448 << 20
+
+// limitHeap sets walkHeapLimit unless GOMEMLIMIT chose a limit.
+func limitHeap() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(walkHeapLimit)
+	}
 }
