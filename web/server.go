@@ -63,6 +63,10 @@ type Config struct {
 	// PasswordMaxAge, when positive, forces a password change at the next
 	// sign-in once the password is that old (SPEC §7); 0: never.
 	PasswordMaxAge time.Duration
+	// SeparateMetrics leaves /metrics out of Handler: the process serves
+	// MetricsHandler on a listener of its own (serve --metrics-addr), so
+	// the users' listener does not show the operators' figures.
+	SeparateMetrics bool
 }
 
 // Defaults of Config.
@@ -176,13 +180,19 @@ func New(cfg Config) (*Server, error) {
 // metrics, security-header and cross-origin middleware.
 func (s *Server) Handler() http.Handler { return s.handler }
 
+// MetricsHandler serves the Prometheus metrics (sign-ins by outcome,
+// consolidations by case, request latency) at any path.
+func (s *Server) MetricsHandler() http.Handler { return s.metrics.handler() }
+
 // routes wires every route. Page paths are Polish (users read them), API
 // paths English (SPEC §13).
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 
 	mux.HandleFunc("GET /healthz", s.handleHealth)
-	mux.Handle("GET /metrics", s.metrics.handler())
+	if !s.cfg.SeparateMetrics {
+		mux.Handle("GET /metrics", s.metrics.handler())
+	}
 	mux.Handle("GET /static/", staticHandler())
 
 	// JSON API v1.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"flag"
 	"io"
+	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -167,5 +168,59 @@ func TestServeMailsRecoveryLinks(t *testing.T) {
 	}
 	if !strings.Contains(m.Text, "https://konto.example.gov.pl/reset-hasla/") {
 		t.Errorf("reset link not built from --public-url:\n%s", m.Text)
+	}
+}
+
+// TestServeMetricsAddr: with --metrics-addr the metrics are served there
+// and no longer on the users' listener.
+func TestServeMetricsAddr(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	st, err := sqlstore.Open(ctx, filepath.Join(t.TempDir(), "m.db"), sqlstore.Options{Migrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	maddr := l.Addr().String()
+	l.Close()
+	f, err := parseServeFlags(t, "--addr", "127.0.0.1:0", "--metrics-addr", maddr, "--mail-outbox", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	addrc := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, st, f, newLogger(io.Discard), func(a string) { addrc <- a }) }()
+	addr := <-addrc
+	get := func(url string) (int, string) {
+		t.Helper()
+		for range 50 { // the metrics listener starts just after the ready call
+			resp, err := http.Get(url)
+			if err != nil {
+				time.Sleep(20 * time.Millisecond)
+				continue
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			return resp.StatusCode, string(b)
+		}
+		t.Fatalf("GET %s: no answer", url)
+		return 0, ""
+	}
+	if code, _ := get("http://" + addr + "/metrics"); code != http.StatusNotFound {
+		t.Errorf("/metrics on the users' listener: %d, want 404", code)
+	}
+	if code, body := get("http://" + maddr + "/metrics"); code != http.StatusOK || !strings.Contains(body, "jedenlogin_") {
+		t.Errorf("/metrics on --metrics-addr: %d %.200s", code, body)
+	}
+	if code, _ := get("http://" + addr + "/healthz"); code != http.StatusOK {
+		t.Errorf("/healthz: %d", code)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("serve: %v", err)
 	}
 }

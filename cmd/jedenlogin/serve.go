@@ -28,6 +28,7 @@ type serveFlags struct {
 	proxies   []netip.Prefix
 	params    *password.Params
 	account   *accountFlags
+	metrics   *string
 }
 
 func registerServeFlags(fs *flag.FlagSet, defaultDB string) *serveFlags {
@@ -47,6 +48,7 @@ func registerServeFlags(fs *flag.FlagSet, defaultDB string) *serveFlags {
 		f.proxies = append(f.proxies, p.Masked())
 		return nil
 	})
+	f.metrics = fs.String("metrics-addr", "", "serve /metrics on this address HOST:PORT only, not on --addr (for the monitoring network)")
 	f.params = hashFlags(fs)
 	f.account = registerAccountFlags(fs)
 	return f
@@ -91,15 +93,16 @@ func serve(ctx context.Context, st jedenlogin.Store, f *serveFlags, logger *slog
 	}
 	web.TuneGC()
 	srv, err := web.New(web.Config{
-		Store:          st,
-		Hasher:         &password.Hasher{Params: *f.params},
-		Logger:         logger,
-		TrustedProxies: f.proxies,
-		SecureCookies:  strings.HasPrefix(public, "https://"),
-		Mailer:         mailer,
-		PublicURL:      public,
-		PasswordPolicy: policy,
-		PasswordMaxAge: f.account.maxAge,
+		Store:           st,
+		Hasher:          &password.Hasher{Params: *f.params},
+		Logger:          logger,
+		TrustedProxies:  f.proxies,
+		SecureCookies:   strings.HasPrefix(public, "https://"),
+		Mailer:          mailer,
+		PublicURL:       public,
+		PasswordPolicy:  policy,
+		PasswordMaxAge:  f.account.maxAge,
+		SeparateMetrics: *f.metrics != "",
 	})
 	if err != nil {
 		return err
@@ -123,17 +126,37 @@ func serve(ctx context.Context, st jedenlogin.Store, f *serveFlags, logger *slog
 		ready(ln.Addr().String())
 	}
 	go sweepSessions(ctx, st, logger)
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- hs.Serve(ln) }()
+	servers := []*http.Server{hs}
+	if *f.metrics != "" {
+		mln, err := net.Listen("tcp", *f.metrics)
+		if err != nil {
+			hs.Close()
+			return fmt.Errorf("listen on %s (--metrics-addr): %w", *f.metrics, err)
+		}
+		ms := &http.Server{Handler: srv.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second,
+			ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+		servers = append(servers, ms)
+		logger.Info("serving metrics", "addr", mln.Addr().String())
+		go func() { errc <- ms.Serve(mln) }()
+	}
 	select {
 	case err := <-errc:
+		for _, s := range servers {
+			s.Close()
+		}
 		return err
 	case <-ctx.Done():
 	}
 	logger.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	return hs.Shutdown(sctx)
+	var errs error
+	for _, s := range servers {
+		errs = errors.Join(errs, s.Shutdown(sctx))
+	}
+	return errs
 }
 
 // sweepSessions removes expired sessions once a minute; every instance may
