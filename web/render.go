@@ -35,7 +35,7 @@ type views struct {
 func parseViews(funcs template.FuncMap) (*views, error) {
 	v := &views{byName: map[string]*template.Template{}}
 	for _, name := range viewNames {
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", name, err)
 		}
