@@ -55,7 +55,7 @@ const (
 // ErrInvalidStatus: the application is not in a status from which the
 // requested change is allowed (e.g. accepting one that is not
 // rozpatrywany, withdrawing one already under review).
-var ErrInvalidStatus = &Error{Code: ECONFLICT, Message: "Wniosek ma status, w którym tej operacji nie można wykonać."}
+var ErrInvalidStatus = &Error{Code: CodeInvalidStatus, Text: T("applications.invalid_status")}
 
 // Applicant is what an application says about the person applying: the
 // application data. Account data, where they exist, are superior to it and

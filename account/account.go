@@ -210,9 +210,9 @@ func PasswordExpired(l *jedenlogin.Login, maxAge time.Duration, now time.Time) b
 
 // Reasons NormalizeEmail, NormalizePhone and NormalizePESEL refuse a value.
 var (
-	ErrInvalidEmail = jedenlogin.Errorf(jedenlogin.EINVALID, "Podaj poprawny adres e-mail, np. jan.kowalski@szkola.pl.")
-	ErrInvalidPhone = jedenlogin.Errorf(jedenlogin.EINVALID, "Podaj poprawny numer telefonu: 9–15 cyfr, może zaczynać się od +, np. +48 600 100 200.")
-	ErrInvalidPESEL = jedenlogin.Errorf(jedenlogin.EINVALID, "Podaj poprawny numer PESEL (11 cyfr).")
+	ErrInvalidEmail = jedenlogin.NewError(jedenlogin.EINVALID, "account.invalid_email")
+	ErrInvalidPhone = jedenlogin.NewError(jedenlogin.EINVALID, "account.invalid_phone")
+	ErrInvalidPESEL = jedenlogin.NewError(jedenlogin.EINVALID, "account.invalid_pesel")
 )
 
 // NormalizeEmail trims s and checks that it is a plain address

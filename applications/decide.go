@@ -13,7 +13,7 @@ import (
 )
 
 // ErrNotApplicant: only the applicant may withdraw an application.
-var ErrNotApplicant = &jedenlogin.Error{Code: jedenlogin.EFORBIDDEN, Message: "Wniosek może wycofać tylko osoba, która go złożyła."}
+var ErrNotApplicant = &jedenlogin.Error{Code: jedenlogin.EFORBIDDEN, Text: jedenlogin.T("applications.not_applicant")}
 
 // Actor says who does something and from where, for the audit log.
 type Actor struct {
@@ -71,7 +71,7 @@ func Review(app *jedenlogin.Application, who Actor, now time.Time) ([]jedenlogin
 // an empty or overlong reason.
 func Reject(app *jedenlogin.Application, reason string, who Actor, now time.Time) ([]jedenlogin.AuditEvent, error) {
 	if _, ok := CheckReason(reason); !ok {
-		return nil, jedenlogin.Errorf(jedenlogin.EINVALID, "Podaj uzasadnienie odrzucenia (najwyżej %d znaków).", maxReasonLen)
+		return nil, jedenlogin.NewError(jedenlogin.EINVALID, "applications.reason_missing", maxReasonLen)
 	}
 	if err := app.Transition(jedenlogin.ApplicationRejected, now); err != nil {
 		return nil, err
@@ -164,7 +164,7 @@ func Accept(a *jedenlogin.Acceptance, d Decision) ([]jedenlogin.AuditEvent, erro
 	if a.Person != nil {
 		holder = holderLogin(a.Person)
 	} else if !ValidPESEL(app.Applicant.PESEL) {
-		return nil, jedenlogin.Errorf(jedenlogin.EINVALID, "Wniosek nie zawiera poprawnego numeru PESEL; nie można utworzyć konta.")
+		return nil, jedenlogin.NewError(jedenlogin.EINVALID, "applications.no_pesel")
 	}
 
 	// A grant the holder already has at the entity with the function is

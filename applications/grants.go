@@ -20,7 +20,7 @@ var RevokeReasons = []string{
 }
 
 // ErrUnknownReason: the revocation reason is not one of RevokeReasons.
-var ErrUnknownReason = &jedenlogin.Error{Code: jedenlogin.EINVALID, Message: "Wybierz powód cofnięcia upoważnienia z listy."}
+var ErrUnknownReason = &jedenlogin.Error{Code: jedenlogin.EINVALID, Text: jedenlogin.T("grants.unknown_reason")}
 
 // Revoke revokes grant grantID of the person record rec at now with
 // reason, one of RevokeReasons; the grant stops opening its entity at

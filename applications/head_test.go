@@ -6,6 +6,7 @@ import (
 
 	"jedenlogin"
 	"jedenlogin/applications"
+	"jedenlogin/locale"
 )
 
 func TestHeadConflict(t *testing.T) {
@@ -72,10 +73,10 @@ func TestHeadConflict(t *testing.T) {
 
 func TestHeadConflictMessage(t *testing.T) {
 	const want = "W podmiocie nie mogą istnieć 2 wnioski z funkcją kierownik lub p.o. kierownika z nachodzącym na siebie okresem ważności upoważnienia."
-	if got := jedenlogin.ErrorMessage(applications.ErrHeadConflict); got != want {
+	if got := locale.Polish.Error(applications.ErrHeadConflict); got != want {
 		t.Errorf("message %q, want SPEC §9's %q", got, want)
 	}
-	if jedenlogin.ErrorCode(applications.ErrHeadConflict) != jedenlogin.ECONFLICT {
-		t.Error("a head conflict is not a conflict")
+	if jedenlogin.ErrorCode(applications.ErrHeadConflict) != jedenlogin.CodeHeadConflict {
+		t.Error("a head conflict does not carry its own code")
 	}
 }

@@ -16,28 +16,28 @@ const ScopeApplications = "wnioski"
 var (
 	// ErrNotApprover: the person may not decide this application or
 	// manage this grant. The web layer answers 403 not_approver.
-	ErrNotApprover = &jedenlogin.Error{Code: jedenlogin.EFORBIDDEN, Message: "Nie możesz rozpatrywać tego wniosku ani zarządzać tym upoważnieniem."}
+	ErrNotApprover = &jedenlogin.Error{Code: jedenlogin.CodeNotApprover, Text: jedenlogin.T("applications.not_approver")}
 	// ErrHeadConflict: accepting would give the entity two active heads
 	// (or two acting heads) with overlapping validity; the message is the
 	// one of SPEC §9. The web layer answers 409 head_conflict.
-	ErrHeadConflict = &jedenlogin.Error{Code: jedenlogin.ECONFLICT, Message: "W podmiocie nie mogą istnieć 2 wnioski z funkcją kierownik lub p.o. kierownika z nachodzącym na siebie okresem ważności upoważnienia."}
+	ErrHeadConflict = &jedenlogin.Error{Code: jedenlogin.CodeHeadConflict, Text: jedenlogin.T("applications.head_conflict")}
 	// ErrIdentityNotConfirmed: an application is accepted only with the
 	// applicant's identity confirmed in person. The web layer answers 422
 	// identity_not_confirmed.
-	ErrIdentityNotConfirmed = &jedenlogin.Error{Code: jedenlogin.EINVALID, Message: "Przed akceptacją potwierdź tożsamość wnioskodawcy (osobiste stawiennictwo)."}
+	ErrIdentityNotConfirmed = &jedenlogin.Error{Code: jedenlogin.CodeIdentityNotConfirmed, Text: jedenlogin.T("applications.identity_not_confirmed")}
 	// ErrGrantGone: the grant an extension application extends was revoked
 	// or no longer belongs to the applicant.
-	ErrGrantGone = &jedenlogin.Error{Code: jedenlogin.ECONFLICT, Message: "Upoważnienie, którego dotyczy wniosek o przedłużenie, zostało cofnięte lub już nie istnieje."}
+	ErrGrantGone = &jedenlogin.Error{Code: jedenlogin.ECONFLICT, Text: jedenlogin.T("applications.grant_gone")}
 	// ErrGrantRevoked: the grant was already revoked.
-	ErrGrantRevoked = &jedenlogin.Error{Code: jedenlogin.ECONFLICT, Message: "To upoważnienie zostało już cofnięte."}
+	ErrGrantRevoked = &jedenlogin.Error{Code: jedenlogin.ECONFLICT, Text: jedenlogin.T("applications.grant_revoked")}
 	// ErrNotExtendable: the grant may not be extended now (PRZEDŁUŻ is
 	// offered from 3 months before the end of validity).
-	ErrNotExtendable = &jedenlogin.Error{Code: jedenlogin.ECONFLICT, Message: "Tego upoważnienia nie można teraz przedłużyć – wniosek o przedłużenie można złożyć od 3 miesięcy przed końcem ważności."}
+	ErrNotExtendable = &jedenlogin.Error{Code: jedenlogin.ECONFLICT, Text: jedenlogin.T("applications.not_extendable")}
 	// ErrExtensionPending: an extension of the grant already waits for a decision.
-	ErrExtensionPending = &jedenlogin.Error{Code: jedenlogin.ECONFLICT, Message: "Wniosek o przedłużenie tego upoważnienia został już złożony i czeka na rozpatrzenie."}
+	ErrExtensionPending = &jedenlogin.Error{Code: jedenlogin.ECONFLICT, Text: jedenlogin.T("applications.extension_pending")}
 	// ErrDuplicate: the same person already has an open application for
 	// the same function at the same entity.
-	ErrDuplicate = &jedenlogin.Error{Code: jedenlogin.ECONFLICT, Message: "Wniosek o dostęp do tego podmiotu z tą funkcją został już złożony i czeka na rozpatrzenie."}
+	ErrDuplicate = &jedenlogin.Error{Code: jedenlogin.ECONFLICT, Text: jedenlogin.T("applications.duplicate")}
 )
 
 // isHead reports whether f is kierownik or po_kierownika: functions

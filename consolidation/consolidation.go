@@ -18,15 +18,15 @@ var (
 	// ErrNotEligible: the named login may not become the person's one
 	// login (not a candidate, not the reserved login). The web layer
 	// answers 403 login_not_eligible with the candidates.
-	ErrNotEligible = &jedenlogin.Error{Code: jedenlogin.EFORBIDDEN, Message: "Tego loginu nie można wybrać jako jedynego loginu."}
+	ErrNotEligible = &jedenlogin.Error{Code: jedenlogin.CodeLoginNotEligible, Text: jedenlogin.T("consolidation.not_eligible")}
 	// ErrNoActiveLogin: the person has no active login (case
 	// no_active_login), so there is nothing to consolidate.
-	ErrNoActiveLogin = &jedenlogin.Error{Code: jedenlogin.EFORBIDDEN, Message: "Osoba nie ma aktywnego loginu; przejście na jeden login nie jest możliwe."}
+	ErrNoActiveLogin = &jedenlogin.Error{Code: jedenlogin.EFORBIDDEN, Text: jedenlogin.T("consolidation.no_active_login")}
 	// ErrNoGeneratedLogin: the person is in case generate but no login is
 	// reserved for them yet; reserve one (Store.ReserveLogin) and retry.
-	ErrNoGeneratedLogin = &jedenlogin.Error{Code: jedenlogin.ECONFLICT, Message: "Nowy login nie został jeszcze zarezerwowany. Spróbuj ponownie za chwilę."}
+	ErrNoGeneratedLogin = &jedenlogin.Error{Code: jedenlogin.ECONFLICT, Text: jedenlogin.T("consolidation.no_generated_login")}
 	// ErrPasswordRequired: the generated login needs a password hash.
-	ErrPasswordRequired = &jedenlogin.Error{Code: jedenlogin.EINVALID, Message: "Należy podać hasło."}
+	ErrPasswordRequired = &jedenlogin.Error{Code: jedenlogin.EINVALID, Text: jedenlogin.T("consolidation.password_missing")}
 )
 
 // Classify returns the case of a person with these logins (SPEC §6). Only

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"jedenlogin"
+	"jedenlogin/locale"
 )
 
 var (
@@ -438,16 +439,16 @@ func TestConfirmRefused(t *testing.T) {
 		wantErr  error
 		wantCode string
 	}{
-		{"already consolidated", done, "JANKOW1", "", jedenlogin.ErrAlreadyConsolidated, jedenlogin.ECONFLICT},
-		{"mixed-case login in choose_uppercase", chooseUppercasePerson(), "jan.kow", "", ErrNotEligible, jedenlogin.EFORBIDDEN},
-		{"inactive uppercase login", chooseUppercasePerson(), "JANKOW9", "", ErrNotEligible, jedenlogin.EFORBIDDEN},
-		{"stray reserved login in choose", chooseUppercasePerson(), "JANKOW3", "h", ErrNotEligible, jedenlogin.EFORBIDDEN},
-		{"candidate in another case", chooseUppercasePerson(), "jankow1", "", ErrNotEligible, jedenlogin.EFORBIDDEN},
-		{"unknown login", chooseUppercasePerson(), "NOBODY1", "", ErrNotEligible, jedenlogin.EFORBIDDEN},
-		{"generate: a legacy login", generatePerson(), "JanKow2", "h", ErrNotEligible, jedenlogin.EFORBIDDEN},
+		{"already consolidated", done, "JANKOW1", "", jedenlogin.ErrAlreadyConsolidated, jedenlogin.CodeAlreadyConsolidated},
+		{"mixed-case login in choose_uppercase", chooseUppercasePerson(), "jan.kow", "", ErrNotEligible, jedenlogin.CodeLoginNotEligible},
+		{"inactive uppercase login", chooseUppercasePerson(), "JANKOW9", "", ErrNotEligible, jedenlogin.CodeLoginNotEligible},
+		{"stray reserved login in choose", chooseUppercasePerson(), "JANKOW3", "h", ErrNotEligible, jedenlogin.CodeLoginNotEligible},
+		{"candidate in another case", chooseUppercasePerson(), "jankow1", "", ErrNotEligible, jedenlogin.CodeLoginNotEligible},
+		{"unknown login", chooseUppercasePerson(), "NOBODY1", "", ErrNotEligible, jedenlogin.CodeLoginNotEligible},
+		{"generate: a legacy login", generatePerson(), "JanKow2", "h", ErrNotEligible, jedenlogin.CodeLoginNotEligible},
 		{"generate: no password", generatePerson(), "JANKOW3", "", ErrPasswordRequired, jedenlogin.EINVALID},
 		{"generate: nothing reserved", unreserved, "JANKOW3", "h", ErrNoGeneratedLogin, jedenlogin.ECONFLICT},
-		{"unchanged: another name", pending(jedenlogin.CaseUnchanged, lg(1, "JANKOW1", active, nil)), "JANKOW2", "", ErrNotEligible, jedenlogin.EFORBIDDEN},
+		{"unchanged: another name", pending(jedenlogin.CaseUnchanged, lg(1, "JANKOW1", active, nil)), "JANKOW2", "", ErrNotEligible, jedenlogin.CodeLoginNotEligible},
 		{"no active login", pending(jedenlogin.CaseNoActiveLogin, lg(1, "JANKOW1", inactive, nil)), "JANKOW1", "", ErrNoActiveLogin, jedenlogin.EFORBIDDEN},
 	}
 	for _, tt := range tests {
@@ -466,7 +467,7 @@ func TestConfirmRefused(t *testing.T) {
 
 func TestErrNotEligibleIsPolish(t *testing.T) {
 	_, err := Confirm(chooseUppercasePerson(), "jan.kow", "", now)
-	if msg := jedenlogin.ErrorMessage(err); msg != ErrNotEligible.Message || !strings.Contains(msg, "loginu") {
+	if msg := locale.Polish.Error(err); msg != locale.Polish.Text(ErrNotEligible.Text) || !strings.Contains(msg, "loginu") {
 		t.Errorf("ErrorMessage = %q", msg)
 	}
 }

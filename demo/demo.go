@@ -390,7 +390,7 @@ func Build(ctx context.Context, st jedenlogin.Store, h *password.Hasher, now tim
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	if len(snap.Logins) > 0 {
-		return nil, jedenlogin.Errorf(jedenlogin.EINVALID, "Baza danych nie jest pusta (%d loginów); demo potrzebuje nowej bazy.", len(snap.Logins))
+		return nil, jedenlogin.NewError(jedenlogin.EINVALID, "demo.not_empty", len(snap.Logins))
 	}
 	data, err := CSV(h, now)
 	if err != nil {

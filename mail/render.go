@@ -13,6 +13,7 @@ import (
 	_ "time/tzdata" // Polish local time in mails even where the system has no zoneinfo
 
 	"jedenlogin"
+	"jedenlogin/locale"
 )
 
 // Kinds of message Render knows; each has a data type below.
@@ -98,25 +99,23 @@ type ApplicationStatusData struct {
 	Link     string // optional absolute URL of the application
 }
 
-var statusLabels = map[string]string{
-	StatusSubmitted:   "Złożony",
-	StatusUnderReview: "Rozpatrywany",
-	StatusAccepted:    "Zaakceptowany",
-	StatusRejected:    "Odrzucony",
-	StatusWithdrawn:   "Wycofany",
-}
-
-var functionLabels = map[jedenlogin.Function]string{
-	jedenlogin.FunctionHead:       "Kierownik jednostki",
-	jedenlogin.FunctionActingHead: "p.o. Kierownika jednostki",
-	jedenlogin.FunctionEmployee:   "Pracownik",
-}
-
-// StatusLabel returns the Polish label of an application status
-// ("Złożony", …) and false for an unknown status.
+// StatusLabel returns the label of an application status from the
+// message catalogue ("Złożony", …) and false for an unknown status.
 func StatusLabel(status string) (string, bool) {
-	l, ok := statusLabels[status]
-	return l, ok
+	switch status {
+	case StatusSubmitted, StatusUnderReview, StatusAccepted, StatusRejected, StatusWithdrawn:
+		return locale.Polish.Msg("status." + status), true
+	}
+	return "", false
+}
+
+// functionLabel returns the catalogue label of a grant's function.
+func functionLabel(f jedenlogin.Function) (string, bool) {
+	switch f {
+	case jedenlogin.FunctionHead, jedenlogin.FunctionActingHead, jedenlogin.FunctionEmployee:
+		return locale.Polish.Msg("function." + string(f)), true
+	}
+	return "", false
 }
 
 var warsaw = func() *time.Location {
@@ -138,13 +137,13 @@ var funcs = map[string]any{
 		return link, nil
 	},
 	"status": func(s string) (string, error) {
-		if l, ok := statusLabels[s]; ok {
+		if l, ok := StatusLabel(s); ok {
 			return l, nil
 		}
 		return "", fmt.Errorf("unknown application status %q", s)
 	},
 	"function": func(f jedenlogin.Function) (string, error) {
-		if l, ok := functionLabels[f]; ok {
+		if l, ok := functionLabel(f); ok {
 			return l, nil
 		}
 		return "", fmt.Errorf("unknown function %q", f)

@@ -28,7 +28,7 @@ func (s *Server) activate(ctx context.Context, secret, pw, addr string) (string,
 		return "", s.invalidForm(fieldErrors{"new_password": s.msg("activation.password_required")})
 	}
 	if len(pw) > maxPasswordLen {
-		return "", s.errf(codeBadRequest, "request.password_too_long")
+		return "", s.errf(jedenlogin.EINVALID, "request.password_too_long")
 	}
 	if he := s.weakPassword(rec, l, pw, ""); he != nil {
 		return "", he
@@ -61,9 +61,9 @@ func (s *Server) activate(ctx context.Context, secret, pw, addr string) (string,
 // activationExpired gives a 410 link_expired answer the activation's own
 // message; other errors pass unchanged.
 func (s *Server) activationExpired(err error) error {
-	var he *httpError
-	if errors.As(err, &he) && he.Code == codeLinkExpired {
-		return &httpError{Code: codeLinkExpired, Message: s.msg("activation.link_expired"), Err: he.Err}
+	var he *jedenlogin.Error
+	if errors.As(err, &he) && he.Code == jedenlogin.CodeLinkExpired {
+		return &jedenlogin.Error{Code: jedenlogin.CodeLinkExpired, Text: jedenlogin.T("activation.link_expired"), Err: he.Err}
 	}
 	return err
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"jedenlogin"
 	"maps"
 	"mime"
 	"net/http"
@@ -24,14 +25,14 @@ func (s *Server) api(h func(http.ResponseWriter, *http.Request) error) http.Hand
 }
 
 // writeAPIError writes an error answer; internal causes are logged only.
-func (s *Server) writeAPIError(w http.ResponseWriter, r *http.Request, he *httpError) {
+func (s *Server) writeAPIError(w http.ResponseWriter, r *http.Request, he *jedenlogin.Error) {
 	s.logError(r, he)
 	body := map[string]any{}
 	maps.Copy(body, he.Extra)
 	body["error"] = he.Code
-	body["message"] = he.Message
+	body["message"] = s.text(he.Text)
 	setRetryAfter(w, he.RetryAfter)
-	writeJSON(w, he.Status(), body)
+	writeJSON(w, statusOfError(he), body)
 }
 
 // writeJSON writes v as JSON with the status.
@@ -50,16 +51,16 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "application/json" {
-		return s.errf(codeBadRequest, "request.content_type")
+		return s.errf(jedenlogin.EINVALID, "request.content_type")
 	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	dec.DisallowUnknownFields()
 	err = dec.Decode(v)
 	if err == nil {
 		if dec.More() {
-			return s.errf(codeBadRequest, "request.trailing")
+			return s.errf(jedenlogin.EINVALID, "request.trailing")
 		} else if _, err := dec.Token(); err != io.EOF {
-			return s.errf(codeBadRequest, "request.trailing")
+			return s.errf(jedenlogin.EINVALID, "request.trailing")
 		}
 		return nil
 	}
@@ -68,29 +69,29 @@ func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any) error
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.Is(err, io.EOF):
-		return s.errf(codeBadRequest, "request.empty")
+		return s.errf(jedenlogin.EINVALID, "request.empty")
 	case errors.As(err, &syn):
-		return s.errf(codeBadRequest, "request.syntax", syn.Offset)
+		return s.errf(jedenlogin.EINVALID, "request.syntax", syn.Offset)
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return s.errf(codeBadRequest, "request.truncated")
+		return s.errf(jedenlogin.EINVALID, "request.truncated")
 	case errors.As(err, &typ):
 		if typ.Field == "" {
-			return s.errf(codeBadRequest, "request.not_object")
+			return s.errf(jedenlogin.EINVALID, "request.not_object")
 		}
-		return s.errf(codeBadRequest, "request.field_type", typ.Field)
+		return s.errf(jedenlogin.EINVALID, "request.field_type", typ.Field)
 	case errors.As(err, &tooBig):
-		return s.errf(codeBadRequest, "request.too_large", maxBodyBytes/1024)
+		return s.errf(jedenlogin.EINVALID, "request.too_large", maxBodyBytes/1024)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return s.errf(codeBadRequest, "request.unknown_field", strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`))
+		return s.errf(jedenlogin.EINVALID, "request.unknown_field", strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`))
 	default:
-		return s.errf(codeBadRequest, "request.invalid")
+		return s.errf(jedenlogin.EINVALID, "request.invalid")
 	}
 }
 
 // requireField answers 400 bad_request naming a missing or empty field.
 func (s *Server) requireField(name string, v *string) error {
 	if v == nil || *v == "" {
-		return s.errf(codeBadRequest, "request.missing_field", name)
+		return s.errf(jedenlogin.EINVALID, "request.missing_field", name)
 	}
 	return nil
 }
@@ -105,10 +106,10 @@ const (
 // checkCredentials validates the sizes of a login and password pair.
 func (s *Server) checkCredentials(login, pw string) error {
 	if len(login) > maxLoginLen {
-		return s.errf(codeBadRequest, "request.login_too_long")
+		return s.errf(jedenlogin.EINVALID, "request.login_too_long")
 	}
 	if len(pw) > maxPasswordLen {
-		return s.errf(codeBadRequest, "request.password_too_long")
+		return s.errf(jedenlogin.EINVALID, "request.password_too_long")
 	}
 	return nil
 }

@@ -19,7 +19,7 @@ type planSummaryJSON struct {
 // case and state, for operators only (403 forbidden for others).
 func (s *Server) apiAdminConsolidation(w http.ResponseWriter, r *http.Request, a *authState) error {
 	if !a.rec.Person.Operator {
-		return s.errf(codeForbidden, "admin.operators_only")
+		return s.errf(jedenlogin.EFORBIDDEN, "admin.operators_only")
 	}
 	sum, err := s.st.PlanSummary(r.Context())
 	if err != nil {

@@ -32,7 +32,7 @@ func (s *Server) optionalSession(w http.ResponseWriter, r *http.Request) (*authS
 		return nil, s.internal(err)
 	}
 	if a != nil && a.pending() {
-		return nil, s.errf(codeConsolidationRequired, "consolidation.required")
+		return nil, s.errf(jedenlogin.CodeConsolidationRequired, "consolidation.required")
 	}
 	return a, nil
 }

@@ -45,7 +45,7 @@ func (s *Server) selectEntity(r *http.Request, a *authState, entityID string) er
 		return s.internal(fmt.Errorf("select entity: %w", err))
 	}
 	if !canActFor(rows, entityID) {
-		return s.errf(codeForbidden, "entities.no_grant")
+		return s.errf(jedenlogin.EFORBIDDEN, "entities.no_grant")
 	}
 	if err := s.st.TouchSession(ctx, a.sess.IDHash, now, &entityID); err != nil {
 		return s.internal(fmt.Errorf("select entity: %w", err))

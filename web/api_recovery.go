@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"jedenlogin"
 	"net/http"
 	"strings"
 
@@ -52,14 +53,14 @@ func (s *Server) recoveryFields(fields map[string]*string) (pesel, email string,
 			continue
 		}
 		if v == nil || strings.TrimSpace(*v) == "" {
-			he := s.errf(codeBadRequest, "request.missing_field", name)
+			he := s.errf(jedenlogin.EINVALID, "request.missing_field", name)
 			he.Extra = map[string]any{"field": name}
 			return "", "", he
 		}
 	}
 	for name, v := range fields {
 		if v != nil && len(*v) > maxRecoveryField {
-			he := s.errf(codeBadRequest, "recovery.field_too_long", name)
+			he := s.errf(jedenlogin.EINVALID, "recovery.field_too_long", name)
 			he.Extra = map[string]any{"field": name}
 			return "", "", he
 		}
@@ -103,7 +104,7 @@ func (s *Server) acceptPasswordRecovery(ctx context.Context, r *http.Request, re
 		return err
 	}
 	if len(*req.Login) > maxLoginLen {
-		return s.errf(codeBadRequest, "request.login_too_long")
+		return s.errf(jedenlogin.EINVALID, "request.login_too_long")
 	}
 	now, addr := s.now(), s.clientAddr(r)
 	if err := s.countRecovery(ctx, addr, now); err != nil {

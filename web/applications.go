@@ -15,14 +15,6 @@ import (
 	"jedenlogin/mail"
 )
 
-// API error codes of access applications (issue 6).
-const (
-	codeNotApprover          = "not_approver"           // 403: the person may not decide or manage this
-	codeHeadConflict         = "head_conflict"          // 409: the head rule of SPEC §9
-	codeInvalidStatus        = "invalid_status"         // 409: not allowed in the application's status
-	codeIdentityNotConfirmed = "identity_not_confirmed" // 422: accepting needs "osobiste stawiennictwo"
-)
-
 // Limits of the public application form: how many applications one client
 // address may file per window.
 const (
@@ -33,20 +25,11 @@ const (
 // activationValidity is how long an activation link works (issue 6: 72 h).
 const activationValidity = 72 * time.Hour
 
-// applicationError turns the errors of the applications rules into their
-// API answers; other errors pass to toHTTPError.
+// applicationError answers a missing application as such; the rules'
+// errors carry their own codes (applications.Err…).
 func (s *Server) applicationError(err error) error {
-	switch {
-	case errors.Is(err, applications.ErrNotApprover):
-		return &httpError{Code: codeNotApprover, Message: s.msg("applications.not_approver"), Err: err}
-	case errors.Is(err, applications.ErrHeadConflict):
-		return &httpError{Code: codeHeadConflict, Message: jedenlogin.ErrorMessage(applications.ErrHeadConflict), Err: err}
-	case errors.Is(err, jedenlogin.ErrInvalidStatus):
-		return &httpError{Code: codeInvalidStatus, Message: s.msg("applications.invalid_status"), Err: err}
-	case errors.Is(err, applications.ErrIdentityNotConfirmed):
-		return &httpError{Code: codeIdentityNotConfirmed, Message: jedenlogin.ErrorMessage(applications.ErrIdentityNotConfirmed), Err: err}
-	case errors.Is(err, jedenlogin.ErrNotFound):
-		return &httpError{Code: codeNotFound, Message: s.msg("applications.not_found"), Err: err}
+	if errors.Is(err, jedenlogin.ErrNotFound) {
+		return &jedenlogin.Error{Code: jedenlogin.ENOTFOUND, Text: jedenlogin.T("applications.not_found"), Err: err}
 	}
 	return s.toHTTPError(err)
 }
@@ -228,7 +211,7 @@ func (s *Server) loadApplication(ctx context.Context, a *authState, id int64, no
 	mine = app.ApplicantPersonID != nil && *app.ApplicantPersonID == a.rec.Person.ID
 	decider = applications.MayDecide(a.rec, app, *e, now)
 	if !mine && !decider {
-		return row, false, false, s.errf(codeNotFound, "applications.not_found")
+		return row, false, false, s.errf(jedenlogin.ENOTFOUND, "applications.not_found")
 	}
 	return row, mine, decider, nil
 }
@@ -237,7 +220,7 @@ func (s *Server) loadApplication(ctx context.Context, a *authState, id int64, no
 func (s *Server) idParam(r *http.Request) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, s.errf(codeNotFound, "error.not_found")
+		return 0, s.errf(jedenlogin.ENOTFOUND, "error.not_found")
 	}
 	return id, nil
 }
@@ -271,7 +254,7 @@ func (s *Server) countApplication(ctx context.Context, addr string, now time.Tim
 		return s.internal(fmt.Errorf("count application: %w", err))
 	}
 	if blockedAt(t, now) {
-		he := s.errf(codeTooManyAttempts, "apply.too_many")
+		he := s.errf(jedenlogin.CodeTooManyAttempts, "apply.too_many")
 		he.RetryAfter = t.BlockedUntil.Sub(now)
 		return he
 	}
@@ -433,8 +416,8 @@ func (s *Server) refuseDuplicate(ctx context.Context, app *jedenlogin.Applicatio
 
 // invalidForm is the 400 answer of a form with field errors: the message
 // "Popraw błędy w formularzu." and "fields" naming each problem.
-func (s *Server) invalidForm(fields fieldErrors) *httpError {
-	he := s.errf(codeBadRequest, "form.has_errors")
+func (s *Server) invalidForm(fields fieldErrors) *jedenlogin.Error {
+	he := s.errf(jedenlogin.EINVALID, "form.has_errors")
 	he.Extra = map[string]any{"fields": map[string]string(fields)}
 	return he
 }

@@ -49,7 +49,7 @@ const confirmLeaseWait = 10 * time.Second
 // The password is verified outside the person's lock (argon2 is slow);
 // inside Store.UpdatePerson the hash is checked to be unchanged before
 // consolidation.Confirm runs. On success the session is renewed, bound to
-// the unified login. Errors (*httpError): 409 already_consolidated; 403
+// the unified login. Errors (*jedenlogin.Error): 409 already_consolidated; 403
 // login_not_eligible with "candidates"; 401 invalid_credentials (counted as
 // a failure of that login name) or 429 too_many_attempts; 409 conflict when
 // the password changed meanwhile; 503 unavailable when another
@@ -114,7 +114,7 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request, a *authState, n
 
 	att, err := s.beginAttempt(ctx, verifyAs.Name, a.addr, now)
 	if err != nil {
-		var he *httpError
+		var he *jedenlogin.Error
 		if errors.As(err, &he) {
 			return nil, s.refuseBlocked(ctx, verifyAs.Name, a.addr, &rec.Person.ID, "consolidation", he, now)
 		}
@@ -151,7 +151,7 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request, a *authState, n
 		}
 		v := cur.Login(verifyAs.ID)
 		if v == nil || v.State != verifyAs.State || v.PasswordHash != verifyAs.PasswordHash {
-			return nil, s.errf(codeConflict, "consolidation.credentials_changed")
+			return nil, s.errf(jedenlogin.ECONFLICT, "consolidation.credentials_changed")
 		}
 		e, err := consolidation.Confirm(cur, unifiedName, newHash, now)
 		if err != nil {
@@ -172,7 +172,7 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request, a *authState, n
 	})
 	if err != nil {
 		he := s.toHTTPError(err)
-		if he.Code == codeLoginNotEligible {
+		if he.Code == jedenlogin.CodeLoginNotEligible {
 			he.Extra = map[string]any{"candidates": nonNil(consolidation.Candidates(rec))}
 		}
 		return nil, he
@@ -230,7 +230,7 @@ func (s *Server) lockConsolidation(ctx context.Context, personID int64) (release
 			if ctx.Err() != nil {
 				return nil, s.internal(fmt.Errorf("confirm: waiting for another confirmation: %w", context.Cause(ctx)))
 			}
-			he := s.errf(codeUnavailable, "consolidation.busy")
+			he := s.errf(jedenlogin.CodeUnavailable, "consolidation.busy")
 			he.RetryAfter = 5 * time.Second
 			return nil, he
 		case <-t.C:
@@ -251,8 +251,8 @@ func midTransition(rec *jedenlogin.PersonRecord) bool {
 }
 
 // notEligible is the 403 login_not_eligible answer listing the candidates.
-func (s *Server) notEligible(cands []string) *httpError {
-	he := s.errf(codeLoginNotEligible, "consolidation.not_eligible")
+func (s *Server) notEligible(cands []string) *jedenlogin.Error {
+	he := s.errf(jedenlogin.CodeLoginNotEligible, "consolidation.not_eligible")
 	he.Extra = map[string]any{"candidates": nonNil(cands)}
 	return he
 }

@@ -176,7 +176,7 @@ func (s *Server) verifyEmailCode(ctx context.Context, a *authState, code string)
 	})
 	switch {
 	case errors.Is(err, errGone), errors.Is(err, jedenlogin.ErrNotFound):
-		return s.errf(codeCodeExpired, "contact.code_expired")
+		return s.errf(jedenlogin.CodeCodeExpired, "contact.code_expired")
 	case errors.Is(err, errWrongCode):
 		ev := jedenlogin.AuditEvent{
 			At: now, Action: jedenlogin.AuditContactChanged, Actor: a.login.Name, PersonID: &pid, Subject: a.login.Name,
@@ -186,10 +186,10 @@ func (s *Server) verifyEmailCode(ctx context.Context, a *authState, code string)
 			return s.internal(fmt.Errorf("e-mail code: audit: %w", err))
 		}
 		if remaining == 0 {
-			return s.errf(codeCodeExpired, "contact.code_spent")
+			return s.errf(jedenlogin.CodeCodeExpired, "contact.code_spent")
 		}
-		he := s.errf(codeInvalidCode, "contact.code_wrong")
-		he.Notice = s.msg(pluralKey("contact.code_remaining", remaining), remaining)
+		he := s.errf(jedenlogin.CodeInvalidCode, "contact.code_wrong")
+		he.Notice = jedenlogin.T(pluralKey("contact.code_remaining", remaining), remaining)
 		he.Extra = map[string]any{"remaining_attempts": remaining}
 		return he
 	case err != nil:
@@ -202,7 +202,7 @@ var errWrongCode = errors.New("wrong code")
 
 // fieldError is the answer for a malformed field: its message, and the
 // field's name in "field".
-func (s *Server) fieldError(err error, field string) *httpError {
+func (s *Server) fieldError(err error, field string) *jedenlogin.Error {
 	he := s.toHTTPError(err)
 	he.Extra = map[string]any{"field": field}
 	return he

@@ -67,7 +67,7 @@ func (s *Server) managedGrants(ctx context.Context, a *authState, now time.Time)
 func (s *Server) manageableGrant(ctx context.Context, a *authState, id int64, now time.Time) (*jedenlogin.HeldGrant, *jedenlogin.Entity, error) {
 	h, err := s.st.HeldGrant(ctx, id)
 	if errors.Is(err, jedenlogin.ErrNotFound) || (err == nil && h.Grant.MergedInto != nil) {
-		return nil, nil, s.errf(codeNotFound, "grants.not_found")
+		return nil, nil, s.errf(jedenlogin.ENOTFOUND, "grants.not_found")
 	} else if err != nil {
 		return nil, nil, s.internal(fmt.Errorf("grant %d: %w", id, err))
 	}
@@ -113,7 +113,7 @@ func (s *Server) ownGrant(a *authState, id int64) (*jedenlogin.Grant, error) {
 			return g, nil
 		}
 	}
-	return nil, s.errf(codeNotFound, "grants.not_found")
+	return nil, s.errf(jedenlogin.ENOTFOUND, "grants.not_found")
 }
 
 // extendGrant is "Przedłuż": the holder files an extension application

@@ -69,12 +69,12 @@ func (s *Server) pageActivation(w http.ResponseWriter, r *http.Request) error {
 	}
 	login, err := s.activate(r.Context(), secret, pw, s.clientAddr(r))
 	if err != nil {
-		var he *httpError
-		if !errors.As(err, &he) || he.Code == codeInternal || he.Code == codeLinkExpired {
+		var he *jedenlogin.Error
+		if !errors.As(err, &he) || he.Code == jedenlogin.EINTERNAL || he.Code == jedenlogin.CodeLinkExpired {
 			return err
 		}
 		s.formError(d, he, "")
-		s.render(w, r, he.Status(), "activation", d)
+		s.render(w, r, statusOfError(he), "activation", d)
 		return nil
 	}
 	s.render(w, r, http.StatusOK, "done", &pageData{

@@ -183,24 +183,24 @@ func (s *Server) applicationAction(act func(r *http.Request, a *authState, id in
 			http.Redirect(w, r, "/wnioski/"+strconv.FormatInt(id, 10)+"?gotowe="+string(row.App.Status), http.StatusSeeOther)
 			return nil
 		}
-		var he *httpError
-		if !errors.As(err, &he) || he.Code == codeInternal || he.Code == codeNotFound {
+		var he *jedenlogin.Error
+		if !errors.As(err, &he) || he.Code == jedenlogin.EINTERNAL || he.Code == jedenlogin.ENOTFOUND {
 			return err
 		}
 		d, derr := s.applicationData(r, a, id)
 		if derr != nil {
 			return err
 		}
-		d.Error = he.Message
+		d.Error = s.text(he.Text)
 		if f, ok := he.Extra["fields"].(map[string]string); ok {
 			d.Fields = f
 			d.Error = s.msg("form.has_errors")
 		}
-		if he.Code == codeIdentityNotConfirmed {
-			d.Fields = map[string]string{"identity_confirmed": he.Message}
+		if he.Code == jedenlogin.CodeIdentityNotConfirmed {
+			d.Fields = map[string]string{"identity_confirmed": s.text(he.Text)}
 		}
 		d.Data.(*applicationPage).Reason = r.PostFormValue("reason")
-		s.render(w, r, he.Status(), "application", d)
+		s.render(w, r, statusOfError(he), "application", d)
 		return nil
 	}
 }

@@ -148,7 +148,7 @@ func (s *Server) pageApplyPost(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if err := r.ParseForm(); err != nil {
-		return s.errf(codeBadRequest, "request.invalid")
+		return s.errf(jedenlogin.EINVALID, "request.invalid")
 	}
 	in := applyInput{
 		EntityID: strings.TrimSpace(r.PostFormValue("entity_id")), Function: r.PostFormValue("function"),
@@ -192,17 +192,17 @@ func (s *Server) pageApplyPost(w http.ResponseWriter, r *http.Request) error {
 	}
 	app, e, fields, err := s.submitApplication(r.Context(), a, in, s.clientAddr(r))
 	if err != nil {
-		var he *httpError
-		if !errors.As(err, &he) || he.Code == codeInternal {
+		var he *jedenlogin.Error
+		if !errors.As(err, &he) || he.Code == jedenlogin.EINTERNAL {
 			return err
 		}
 		if err := s.fillEntities(r, d, found); err != nil {
 			return err
 		}
 		d.Fields = fields
-		d.Error = he.Message
+		d.Error = s.text(he.Text)
 		setRetryAfter(w, he.RetryAfter)
-		s.render(w, r, he.Status(), "apply", d)
+		s.render(w, r, statusOfError(he), "apply", d)
 		return nil
 	}
 	if a != nil {

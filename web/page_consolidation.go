@@ -88,7 +88,7 @@ func (s *Server) pageConsolidationPost(w http.ResponseWriter, r *http.Request, a
 		d.Fields["potwierdzam"] = s.msg("consolidation.confirm_required")
 	}
 	if err := s.checkCredentials(login, pw); err != nil {
-		d.Fields["password"] = s.toHTTPError(err).Message
+		d.Fields["password"] = s.text(s.toHTTPError(err).Text)
 	}
 	if len(d.Fields) > 0 {
 		d.Error = s.msg("form.has_errors")
@@ -96,16 +96,16 @@ func (s *Server) pageConsolidationPost(w http.ResponseWriter, r *http.Request, a
 		return nil
 	}
 	if _, err := s.confirm(w, r, a, login, pw); err != nil {
-		var he *httpError
-		if !errors.As(err, &he) || he.Code == codeInternal || he.Code == codeAlreadyConsolidated {
+		var he *jedenlogin.Error
+		if !errors.As(err, &he) || he.Code == jedenlogin.EINTERNAL || he.Code == jedenlogin.CodeAlreadyConsolidated {
 			return err
 		}
-		d.Error, d.Notice = he.Message, he.Notice
-		if he.Code == codeInvalidCredentials {
-			d.Fields["password"] = he.Message
+		d.Error, d.Notice = s.text(he.Text), s.text(he.Notice)
+		if he.Code == jedenlogin.CodeInvalidCredentials {
+			d.Fields["password"] = s.text(he.Text)
 		}
 		setRetryAfter(w, he.RetryAfter)
-		s.render(w, r, he.Status(), "consolidation", d)
+		s.render(w, r, statusOfError(he), "consolidation", d)
 		return nil
 	}
 	http.Redirect(w, r, "/dane-konta?potwierdzono", http.StatusSeeOther)

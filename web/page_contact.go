@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"jedenlogin"
 	"net/http"
 )
 
@@ -56,17 +57,17 @@ func (s *Server) pageContactPost(w http.ResponseWriter, r *http.Request, a *auth
 	err = s.changeContact(r.Context(), a, contactChange{Email: &email, Phone: &phone}, pw)
 	if err != nil {
 		he := s.toHTTPError(err)
-		if he.Code == codeInternal {
+		if he.Code == jedenlogin.EINTERNAL {
 			return he
 		}
-		d.Error, d.Notice = he.Message, he.Notice
-		if he.Code == codeInvalidCredentials {
+		d.Error, d.Notice = s.text(he.Text), s.text(he.Notice)
+		if he.Code == jedenlogin.CodeInvalidCredentials {
 			d.Fields["password"] = s.msg("password.current_wrong")
 		} else if f, ok := he.Extra["field"].(string); ok {
-			d.Fields[f] = he.Message
+			d.Fields[f] = s.text(he.Text)
 		}
 		setRetryAfter(w, he.RetryAfter)
-		s.render(w, r, he.Status(), "contact", d)
+		s.render(w, r, statusOfError(he), "contact", d)
 		return nil
 	}
 	target := "/profil?kontakt"
@@ -83,18 +84,18 @@ func (s *Server) pageContactCode(w http.ResponseWriter, r *http.Request, a *auth
 	code := r.PostFormValue("code")
 	if err := s.verifyEmailCode(r.Context(), a, code); err != nil {
 		he := s.toHTTPError(err)
-		if he.Code == codeInternal {
+		if he.Code == jedenlogin.EINTERNAL {
 			return he
 		}
 		d, _, err := s.contactPageData(r, a)
 		if err != nil {
 			return err
 		}
-		d.Error, d.Notice = he.Message, he.Notice
-		if he.Code == codeInvalidCode {
-			d.Fields["code"] = he.Message
+		d.Error, d.Notice = s.text(he.Text), s.text(he.Notice)
+		if he.Code == jedenlogin.CodeInvalidCode {
+			d.Fields["code"] = s.text(he.Text)
 		}
-		s.render(w, r, he.Status(), "contact", d)
+		s.render(w, r, statusOfError(he), "contact", d)
 		return nil
 	}
 	http.Redirect(w, r, "/profil?email", http.StatusSeeOther)

@@ -29,7 +29,7 @@ func (s *Server) extendTarget(r *http.Request, a *authState, now time.Time) (*je
 	if v := r.FormValue("upowaznienie"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
-			return nil, s.errf(codeNotFound, "grants.not_found")
+			return nil, s.errf(jedenlogin.ENOTFOUND, "grants.not_found")
 		}
 		return s.ownGrant(a, id)
 	}
@@ -45,7 +45,7 @@ func (s *Server) extendTarget(r *http.Request, a *authState, now time.Time) (*je
 		}
 	}
 	if found == nil {
-		return nil, s.errf(codeNotFound, "grants.not_found")
+		return nil, s.errf(jedenlogin.ENOTFOUND, "grants.not_found")
 	}
 	return found, nil
 }
@@ -97,19 +97,19 @@ func (s *Server) pageExtendPost(w http.ResponseWriter, r *http.Request, a *authS
 	validTo := r.PostFormValue("valid_to")
 	app, _, fields, err := s.extendGrant(r.Context(), a, g.ID, validTo)
 	if err != nil {
-		var he *httpError
-		if !errors.As(err, &he) || he.Code == codeInternal || he.Code == codeNotFound {
+		var he *jedenlogin.Error
+		if !errors.As(err, &he) || he.Code == jedenlogin.EINTERNAL || he.Code == jedenlogin.ENOTFOUND {
 			return err
 		}
 		d, derr := s.extendData(r, a, g, validTo, now)
 		if derr != nil {
 			return derr
 		}
-		d.Error, d.Fields = he.Message, fields
+		d.Error, d.Fields = s.text(he.Text), fields
 		if fields == nil {
 			d.Fields = map[string]string{}
 		}
-		s.render(w, r, he.Status(), "extend", d)
+		s.render(w, r, statusOfError(he), "extend", d)
 		return nil
 	}
 	http.Redirect(w, r, "/wnioski/"+strconv.FormatInt(app.ID, 10)+"?gotowe="+string(app.Status), http.StatusSeeOther)

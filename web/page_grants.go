@@ -72,12 +72,12 @@ func (s *Server) pageRevokePost(w http.ResponseWriter, r *http.Request, a *authS
 		return nil
 	}
 	if _, _, err := s.revokeGrant(r.Context(), a, id, reason); err != nil {
-		var he *httpError
-		if !errors.As(err, &he) || he.Code == codeInternal {
+		var he *jedenlogin.Error
+		if !errors.As(err, &he) || he.Code == jedenlogin.EINTERNAL {
 			return err
 		}
-		d.Error = he.Message
-		s.render(w, r, he.Status(), "revoke", d)
+		d.Error = s.text(he.Text)
+		s.render(w, r, statusOfError(he), "revoke", d)
 		return nil
 	}
 	http.Redirect(w, r, "/wnioski?cofnieto="+strconv.FormatInt(id, 10), http.StatusSeeOther)

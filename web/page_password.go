@@ -101,12 +101,12 @@ func (s *Server) pagePasswordPost(w http.ResponseWriter, r *http.Request, a *aut
 	err := s.changePassword(r.Context(), a, current, next)
 	if err != nil {
 		he := s.toHTTPError(err)
-		if he.Code == codeInternal {
+		if he.Code == jedenlogin.EINTERNAL {
 			return he
 		}
 		s.formError(d, he, "current")
 		setRetryAfter(w, he.RetryAfter)
-		s.render(w, r, he.Status(), "password", d)
+		s.render(w, r, statusOfError(he), "password", d)
 		return nil
 	}
 	p.Done = true
@@ -128,10 +128,10 @@ func (s *Server) checkNewFields(d *pageData, next, repeat string) {
 // formError puts an error answer on a form page: weak_password's reasons
 // go to the "new" field, a wrong password to passwordField, anything else
 // to the alert.
-func (s *Server) formError(d *pageData, he *httpError, passwordField string) {
-	d.Error, d.Notice = he.Message, he.Notice
+func (s *Server) formError(d *pageData, he *jedenlogin.Error, passwordField string) {
+	d.Error, d.Notice = s.text(he.Text), s.text(he.Notice)
 	switch he.Code {
-	case codeWeakPassword:
+	case jedenlogin.CodeWeakPassword:
 		if reasons, ok := he.Extra["reasons"].([]password.Reason); ok {
 			msgs := make([]string, len(reasons))
 			for i, r := range reasons {
@@ -139,7 +139,7 @@ func (s *Server) formError(d *pageData, he *httpError, passwordField string) {
 			}
 			d.Fields["new"] = strings.Join(msgs, " ")
 		}
-	case codeInvalidCredentials:
+	case jedenlogin.CodeInvalidCredentials:
 		if passwordField != "" {
 			d.Fields[passwordField] = s.msg("password.current_wrong")
 		}

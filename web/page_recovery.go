@@ -26,9 +26,9 @@ type linkExpiredPage struct {
 
 // renderLinkExpired shows the 410 page of an expired link with the way to
 // start again.
-func (s *Server) renderLinkExpired(w http.ResponseWriter, r *http.Request, he *httpError, again, againText string) {
-	s.render(w, r, he.Status(), "link_expired", &pageData{
-		Title: s.msg("recovery.link_expired_title"), Error: he.Message,
+func (s *Server) renderLinkExpired(w http.ResponseWriter, r *http.Request, he *jedenlogin.Error, again, againText string) {
+	s.render(w, r, statusOfError(he), "link_expired", &pageData{
+		Title: s.msg("recovery.link_expired_title"), Error: s.text(he.Text),
 		Data: linkExpiredPage{Again: again, AgainText: againText},
 	})
 }
@@ -65,15 +65,15 @@ func (s *Server) recoveryForm(w http.ResponseWriter, r *http.Request, view, titl
 	}
 	if err := accept(); err != nil {
 		he := s.toHTTPError(err)
-		if he.Code == codeInternal {
+		if he.Code == jedenlogin.EINTERNAL {
 			return he
 		}
-		d.Error = he.Message
+		d.Error = s.text(he.Text)
 		if f, ok := he.Extra["field"].(string); ok {
-			d.Fields[f] = he.Message
+			d.Fields[f] = s.text(he.Text)
 		}
 		setRetryAfter(w, he.RetryAfter)
-		s.render(w, r, he.Status(), view, d)
+		s.render(w, r, statusOfError(he), view, d)
 		return nil
 	}
 	d.Data = recoveryPage{Form: url.Values{}, Sent: true}
@@ -156,14 +156,14 @@ func (s *Server) pageRecoveredLogin(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		he := s.toHTTPError(err)
 		switch he.Code {
-		case codeLinkExpired:
+		case jedenlogin.CodeLinkExpired:
 			s.renderLinkExpired(w, r, he, "/odzyskaj-login", s.msg("recovery.login_again"))
 			return nil
-		case codePESELMismatch:
-			d.Error, d.Notice = he.Message, he.Notice
-			d.Fields["pesel"] = he.Message
+		case jedenlogin.CodePESELMismatch:
+			d.Error, d.Notice = s.text(he.Text), s.text(he.Notice)
+			d.Fields["pesel"] = s.text(he.Text)
 			d.CSRF = s.preSessionToken(w, r)
-			s.render(w, r, he.Status(), "recovered_login", d)
+			s.render(w, r, statusOfError(he), "recovered_login", d)
 			return nil
 		}
 		return he
@@ -178,8 +178,8 @@ func (s *Server) pageRecoveredLogin(w http.ResponseWriter, r *http.Request) erro
 func (s *Server) pageResetPassword(w http.ResponseWriter, r *http.Request) error {
 	secret := r.PathValue("token")
 	tok, rec, err := s.usableToken(r.Context(), jedenlogin.TokenPasswordReset, secret)
-	var he *httpError
-	if errors.As(err, &he) && he.Code == codeLinkExpired {
+	var he *jedenlogin.Error
+	if errors.As(err, &he) && he.Code == jedenlogin.CodeLinkExpired {
 		s.renderLinkExpired(w, r, he, "/nie-pamietam-hasla", s.msg("recovery.password_again"))
 		return nil
 	} else if err != nil {
@@ -214,14 +214,14 @@ func (s *Server) pageResetPassword(w http.ResponseWriter, r *http.Request) error
 	}
 	if _, err := s.resetPassword(r.Context(), secret, next, s.clientAddr(r)); err != nil {
 		he := s.toHTTPError(err)
-		if he.Code == codeLinkExpired {
+		if he.Code == jedenlogin.CodeLinkExpired {
 			s.renderLinkExpired(w, r, he, "/nie-pamietam-hasla", s.msg("recovery.password_again"))
 			return nil
-		} else if he.Code == codeInternal {
+		} else if he.Code == jedenlogin.EINTERNAL {
 			return he
 		}
 		s.formError(d, he, "")
-		s.render(w, r, he.Status(), "password", d)
+		s.render(w, r, statusOfError(he), "password", d)
 		return nil
 	}
 	p.Done = true
@@ -244,7 +244,7 @@ func (s *Server) pageConfirmEmail(w http.ResponseWriter, r *http.Request) error 
 	secret := r.PathValue("token")
 	expired := func(err error) error {
 		he := s.toHTTPError(err)
-		if he.Code == codeLinkExpired {
+		if he.Code == jedenlogin.CodeLinkExpired {
 			s.renderLinkExpired(w, r, he, "/profil/kontakt", s.msg("contact.again"))
 			return nil
 		}

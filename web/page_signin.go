@@ -56,7 +56,7 @@ func (s *Server) pageSignInPost(w http.ResponseWriter, r *http.Request) error {
 		d.Fields["password"] = s.msg("signin.password_required")
 	}
 	if err := s.checkCredentials(login, pw); err != nil {
-		d.Fields["login"] = s.toHTTPError(err).Message
+		d.Fields["login"] = s.text(s.toHTTPError(err).Text)
 	}
 	if len(d.Fields) > 0 {
 		d.Error = s.msg("form.has_errors")
@@ -65,13 +65,13 @@ func (s *Server) pageSignInPost(w http.ResponseWriter, r *http.Request) error {
 	}
 	res, err := s.signIn(w, r, login, pw)
 	if err != nil {
-		var he *httpError
-		if !errors.As(err, &he) || he.Code == codeInternal {
+		var he *jedenlogin.Error
+		if !errors.As(err, &he) || he.Code == jedenlogin.EINTERNAL {
 			return err
 		}
-		d.Error, d.Notice = he.Message, he.Notice
+		d.Error, d.Notice = s.text(he.Text), s.text(he.Notice)
 		setRetryAfter(w, he.RetryAfter)
-		s.render(w, r, he.Status(), "signin", d)
+		s.render(w, r, statusOfError(he), "signin", d)
 		return nil
 	}
 	target := "/podmioty"

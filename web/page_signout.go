@@ -17,7 +17,7 @@ func (s *Server) pageSignOut(w http.ResponseWriter, r *http.Request) error {
 		case err != nil:
 			return s.internal(err)
 		case !sameToken(r.PostFormValue("csrf"), sess.CSRFToken):
-			return s.errf(codeForbidden, "error.csrf")
+			return s.errf(jedenlogin.EFORBIDDEN, "error.csrf")
 		}
 	}
 	if err := s.signOut(w, r); err != nil {

@@ -27,7 +27,7 @@ const reasonSameAsCurrent = "same_as_current"
 // policy (and, when current is not "", against the current password). It
 // returns nil, or the 422 weak_password answer whose "reasons" list every
 // broken rule as {"code","message"}.
-func (s *Server) weakPassword(rec *jedenlogin.PersonRecord, l *jedenlogin.Login, pw, current string) *httpError {
+func (s *Server) weakPassword(rec *jedenlogin.PersonRecord, l *jedenlogin.Login, pw, current string) *jedenlogin.Error {
 	reasons := s.policy.Check(pw, account.PolicyContext(rec, l))
 	if current != "" && pw == current {
 		reasons = append(reasons, password.Reason{Code: reasonSameAsCurrent, Message: s.msg("password.same_as_current")})
@@ -35,7 +35,7 @@ func (s *Server) weakPassword(rec *jedenlogin.PersonRecord, l *jedenlogin.Login,
 	if len(reasons) == 0 {
 		return nil
 	}
-	he := s.errf(codeWeakPassword, "password.weak")
+	he := s.errf(jedenlogin.CodeWeakPassword, "password.weak")
 	he.Extra = map[string]any{"reasons": reasons}
 	return he
 }
@@ -47,7 +47,7 @@ func (s *Server) weakPassword(rec *jedenlogin.PersonRecord, l *jedenlogin.Login,
 func (s *Server) checkPassword(ctx context.Context, a *authState, pw, during string, now time.Time) error {
 	att, err := s.beginAttempt(ctx, a.login.Name, a.addr, now)
 	if err != nil {
-		var he *httpError
+		var he *jedenlogin.Error
 		if errors.As(err, &he) {
 			return s.refuseBlocked(ctx, a.login.Name, a.addr, &a.rec.Person.ID, during, he, now)
 		}
@@ -133,7 +133,7 @@ func (s *Server) setPassword(ctx context.Context, personID, loginID int64, oldHa
 		}}, nil
 	})
 	if errors.Is(err, errPasswordChanged) {
-		return s.errf(codeConflict, "password.changed_meanwhile")
+		return s.errf(jedenlogin.ECONFLICT, "password.changed_meanwhile")
 	} else if err != nil {
 		return s.internal(fmt.Errorf("store new password: %w", err))
 	}

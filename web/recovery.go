@@ -62,7 +62,7 @@ func (s *Server) countRecovery(ctx context.Context, addr string, now time.Time) 
 		return s.internal(fmt.Errorf("count recovery request: %w", err))
 	}
 	if blockedAt(t, now) {
-		he := s.errf(codeTooManyAttempts, "recovery.too_many")
+		he := s.errf(jedenlogin.CodeTooManyAttempts, "recovery.too_many")
 		he.RetryAfter = t.BlockedUntil.Sub(now)
 		return he
 	}
@@ -74,7 +74,7 @@ func (s *Server) countRecovery(ctx context.Context, addr string, now time.Time) 
 func (s *Server) queueRecovery(ctx context.Context, name string, fn func(ctx context.Context) error) error {
 	if err := s.bg.enqueue(name, fn); err != nil {
 		s.log.ErrorContext(ctx, "recovery request not queued", "kind", name, "err", err)
-		return s.errf(codeUnavailable, "error.busy")
+		return s.errf(jedenlogin.CodeUnavailable, "error.busy")
 	}
 	return nil
 }
@@ -190,14 +190,14 @@ func (s *Server) requestPasswordRecovery(ctx context.Context, req account.Passwo
 var errGone = errors.New("token used or expired")
 
 // linkExpired is the 410 answer of a recovery or confirmation link.
-func (s *Server) linkExpired(kind jedenlogin.TokenKind) *httpError {
+func (s *Server) linkExpired(kind jedenlogin.TokenKind) *jedenlogin.Error {
 	switch kind {
 	case jedenlogin.TokenLoginRecovery:
-		return s.errf(codeLinkExpired, "recovery.login_link_expired")
+		return s.errf(jedenlogin.CodeLinkExpired, "recovery.login_link_expired")
 	case jedenlogin.TokenPasswordReset:
-		return s.errf(codeLinkExpired, "recovery.reset_link_expired")
+		return s.errf(jedenlogin.CodeLinkExpired, "recovery.reset_link_expired")
 	}
-	return s.errf(codeLinkExpired, "contact.link_expired")
+	return s.errf(jedenlogin.CodeLinkExpired, "contact.link_expired")
 }
 
 // usableToken returns the token behind a link's secret when it may still
@@ -275,8 +275,8 @@ func (s *Server) showLogin(ctx context.Context, secret, pesel, addr string) (*re
 		if remaining == 0 {
 			return nil, s.linkExpired(kind)
 		}
-		he := s.errf(codePESELMismatch, "recovery.pesel_mismatch")
-		he.Notice = s.msg(pluralKey("recovery.pesel_remaining", remaining), remaining)
+		he := s.errf(jedenlogin.CodePESELMismatch, "recovery.pesel_mismatch")
+		he.Notice = jedenlogin.T(pluralKey("recovery.pesel_remaining", remaining), remaining)
 		he.Extra = map[string]any{"remaining_attempts": remaining}
 		return nil, he
 	case errors.Is(err, jedenlogin.ErrNotFound):
@@ -314,7 +314,7 @@ func (s *Server) resetPassword(ctx context.Context, secret, pw, addr string) (st
 		return "", s.linkExpired(kind)
 	}
 	if len(pw) > maxPasswordLen {
-		return "", s.errf(codeBadRequest, "request.password_too_long")
+		return "", s.errf(jedenlogin.EINVALID, "request.password_too_long")
 	}
 	if he := s.weakPassword(rec, l, pw, ""); he != nil {
 		return "", he

@@ -181,13 +181,13 @@ type errorPage struct {
 }
 
 // renderError shows the Polish error page; internal causes are logged only.
-func (s *Server) renderError(w http.ResponseWriter, r *http.Request, he *httpError) {
+func (s *Server) renderError(w http.ResponseWriter, r *http.Request, he *jedenlogin.Error) {
 	s.logError(r, he)
 	setRetryAfter(w, he.RetryAfter)
-	st := he.Status()
+	st := statusOfError(he)
 	s.render(w, r, st, "error", &pageData{
 		Title: s.msg("error.title"),
-		Error: he.Message, Notice: he.Notice,
+		Error: s.text(he.Text), Notice: s.text(he.Notice),
 		Data: errorPage{Status: st, SignIn: st == http.StatusUnauthorized},
 	})
 }

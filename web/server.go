@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"jedenlogin"
+	"jedenlogin/locale"
 	"jedenlogin/mail"
 	"jedenlogin/password"
 )
@@ -89,7 +90,7 @@ type Server struct {
 	log     *slog.Logger
 	now     func() time.Time
 	views   *views
-	cat     catalogue
+	cat     locale.Catalogue
 	metrics *metrics
 	handler http.Handler
 	policy  password.Policy
@@ -151,7 +152,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.PasswordPolicy != nil {
 		policy = *cfg.PasswordPolicy
 	}
-	cat, err := loadCatalogue()
+	cat := locale.Polish
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}
@@ -227,7 +228,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/v1/grants/{id}/extend", s.api(s.authed(0, s.apiExtendGrant)))
 	mux.HandleFunc("GET /api/v1/entities", s.api(s.apiEntities))
 	mux.HandleFunc("/api/", s.api(func(http.ResponseWriter, *http.Request) error {
-		return s.errf(codeNotFound, "error.not_found")
+		return s.errf(jedenlogin.ENOTFOUND, "error.not_found")
 	}))
 
 	// Pages.
@@ -271,7 +272,7 @@ func (s *Server) routes() http.Handler {
 		mux.HandleFunc(m+"/aktywuj/{token}", s.page(s.pageActivation))
 	}
 	mux.HandleFunc("/", s.page(func(http.ResponseWriter, *http.Request) error {
-		return s.errf(codeNotFound, "error.not_found")
+		return s.errf(jedenlogin.ENOTFOUND, "error.not_found")
 	}))
 
 	cop := http.NewCrossOriginProtection()

@@ -332,17 +332,17 @@ func (s *Server) authed(flags authFlags, h func(http.ResponseWriter, *http.Reque
 			case end == sessionReplaced && flags&confirmRoute != 0:
 				return s.toHTTPError(jedenlogin.ErrAlreadyConsolidated)
 			case end == sessionReplaced:
-				return s.errf(codeUnauthenticated, "session.replaced")
+				return s.errf(jedenlogin.EUNAUTHORIZED, "session.replaced")
 			case end == sessionExpired:
-				return s.errf(codeUnauthenticated, "session.expired")
+				return s.errf(jedenlogin.EUNAUTHORIZED, "session.expired")
 			}
-			return s.errf(codeUnauthenticated, "error.unauthenticated")
+			return s.errf(jedenlogin.EUNAUTHORIZED, "error.unauthenticated")
 		}
 		if a.pending() && flags&sessionRoute == 0 {
-			return s.errf(codeConsolidationRequired, "consolidation.required")
+			return s.errf(jedenlogin.CodeConsolidationRequired, "consolidation.required")
 		}
 		if flags&(sessionRoute|passwordRoute) == 0 && s.passwordExpired(a.person, a.login) {
-			return s.errf(codePasswordExpired, "password.expired")
+			return s.errf(jedenlogin.CodePasswordExpired, "password.expired")
 		}
 		return h(w, r, a)
 	}
@@ -379,7 +379,7 @@ func (s *Server) authedPage(flags authFlags, h func(http.ResponseWriter, *http.R
 			return nil
 		}
 		if r.Method == http.MethodPost && !sameToken(r.PostFormValue("csrf"), a.sess.CSRFToken) {
-			return s.errf(codeForbidden, "error.csrf")
+			return s.errf(jedenlogin.EFORBIDDEN, "error.csrf")
 		}
 		return h(w, r, a)
 	}

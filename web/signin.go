@@ -23,7 +23,7 @@ type signedIn struct {
 // success, starts a new session (cookie set on w once the session, its
 // audit event, the cleared failure counter and the login's last sign-in
 // are stored, together: Store.StartSession). Its errors are
-// *httpError answers: 429 too_many_attempts (address or name blocked,
+// *jedenlogin.Error answers: 429 too_many_attempts (address or name blocked,
 // also for the correct password and for unknown names), 409 login_merged
 // (a merged login with its correct password; "unified_login" names the
 // replacement), 401 invalid_credentials (anything else, alike for unknown,
@@ -35,7 +35,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, name, pw string)
 
 	att, err := s.beginAttempt(ctx, name, addr, now)
 	if err != nil {
-		var he *httpError
+		var he *jedenlogin.Error
 		if errors.As(err, &he) {
 			return nil, s.refuseBlocked(ctx, name, addr, nil, "sign_in", he, now)
 		}
@@ -144,7 +144,7 @@ func (s *Server) mergedAnswer(ctx context.Context, l *jedenlogin.Login, addr str
 		return s.internal(fmt.Errorf("sign-in: audit: %w", err))
 	}
 	s.metrics.signIns.WithLabelValues(outcomeMerged).Inc()
-	he := s.errf(codeLoginMerged, "signin.merged", l.Name, unified.Name)
+	he := s.errf(jedenlogin.CodeLoginMerged, "signin.merged", l.Name, unified.Name)
 	he.Extra = map[string]any{"unified_login": unified.Name}
 	return he
 }

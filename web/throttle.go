@@ -37,17 +37,16 @@ func blockedAt(t jedenlogin.Throttle, now time.Time) bool {
 
 // nameBlocked is the 429 answer for a blocked login name ("Użytkownik
 // został zablokowany do HH:MM.").
-func (s *Server) nameBlocked(until, now time.Time) *httpError {
-	he := s.errf(codeTooManyAttempts, "signin.blocked", until.In(warsaw).Format("15:04"))
+func (s *Server) nameBlocked(until, now time.Time) *jedenlogin.Error {
+	he := s.errf(jedenlogin.CodeTooManyAttempts, "signin.blocked", until.In(warsaw).Format("15:04"))
 	he.RetryAfter = until.Sub(now)
 	return he
 }
 
 // addrBlocked is the 429 answer for a blocked client address.
-func (s *Server) addrBlocked(until, now time.Time) *httpError {
-	he := s.errf(codeTooManyAttempts, "signin.address_blocked")
+func (s *Server) addrBlocked(until, now time.Time) *jedenlogin.Error {
+	he := s.errf(jedenlogin.CodeTooManyAttempts, "signin.address_blocked")
 	he.RetryAfter = until.Sub(now)
-	he.addressBlock = true
 	return he
 }
 
@@ -106,13 +105,13 @@ func (s *Server) succeedAttempt(ctx context.Context, a *attempt) error {
 // attempts, or 429 too_many_attempts when this failure blocked the name
 // or the address. personID is the person behind the name, nil when
 // unknown; it goes only to the audit log, never into the answer.
-func (s *Server) failAttempt(ctx context.Context, a *attempt, personID *int64, reason, during string, now time.Time) *httpError {
+func (s *Server) failAttempt(ctx context.Context, a *attempt, personID *int64, reason, during string, now time.Time) *jedenlogin.Error {
 	addrT, addrBlockedNow, err := s.st.RecordFailure(ctx, addrKey(a.addr), now, s.cfg.AddressFailureWindow, s.cfg.AddressFailureLimit+1, s.cfg.AddressFailureWindow)
 	if err != nil {
 		return s.internal(fmt.Errorf("count address failure: %w", err))
 	}
 
-	var he *httpError
+	var he *jedenlogin.Error
 	outcome := "failed"
 	switch {
 	// A block set by another attempt refused this one in beginAttempt, so
@@ -127,9 +126,9 @@ func (s *Server) failAttempt(ctx context.Context, a *attempt, personID *int64, r
 		s.metrics.signIns.WithLabelValues(outcomeAddressBlocked).Inc()
 	default:
 		remaining := max(s.cfg.LoginFailureLimit-a.t.Failures, 0)
-		he = s.errf(codeInvalidCredentials, "signin.invalid")
+		he = s.errf(jedenlogin.CodeInvalidCredentials, "signin.invalid")
 		he.Extra = map[string]any{"remaining_attempts": remaining}
-		he.Notice = s.msg(pluralKey("signin.remaining", remaining), remaining)
+		he.Notice = jedenlogin.T(pluralKey("signin.remaining", remaining), remaining)
 		s.metrics.signIns.WithLabelValues(outcomeInvalid).Inc()
 	}
 
@@ -164,11 +163,11 @@ func (s *Server) failAttempt(ctx context.Context, a *attempt, personID *int64, r
 // hammer blocked names without end; a refusal for a blocked address is only
 // counted in the metrics (its block was audited when it began), so a
 // blocked address cannot flood the audit log.
-func (s *Server) refuseBlocked(ctx context.Context, name, addr string, personID *int64, during string, he *httpError, now time.Time) error {
-	if he.Code != codeTooManyAttempts {
+func (s *Server) refuseBlocked(ctx context.Context, name, addr string, personID *int64, during string, he *jedenlogin.Error, now time.Time) error {
+	if he.Code != jedenlogin.CodeTooManyAttempts {
 		return he
 	}
-	if he.addressBlock {
+	if he.Key == "signin.address_blocked" {
 		s.metrics.signIns.WithLabelValues(outcomeAddressBlocked).Inc()
 		return he
 	}

@@ -13,6 +13,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"jedenlogin/locale"
 )
 
 // command is one subcommand of the binary.
@@ -68,7 +70,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		case errors.Is(err, errUsage):
 			return 2
 		default:
-			fmt.Fprintf(stderr, "jedenlogin %s: %v\n", c.name, err)
+			fmt.Fprintf(stderr, "jedenlogin %s: %s\n", c.name, locale.Polish.Describe(err))
 			return 1
 		}
 	}

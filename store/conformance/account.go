@@ -143,7 +143,7 @@ func testTokenSingleUseConcurrent(t *testing.T, open Opener) {
 			defer wg.Done()
 			err := s.UpdateToken(context.Background(), tok.Kind, tok.Hash, func(x *jedenlogin.Token) error {
 				if x.UsedAt != nil {
-					return jedenlogin.Errorf(jedenlogin.ECONFLICT, "used")
+					return jedenlogin.NewError(jedenlogin.ECONFLICT, "error.conflict")
 				}
 				at := t0.Add(time.Minute)
 				x.UsedAt = &at

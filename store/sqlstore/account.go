@@ -31,7 +31,7 @@ func (s *Store) CreateToken(ctx context.Context, t *jedenlogin.Token) error {
 		err := tx.QueryRowContext(ctx, s.q("INSERT INTO tokens (kind, hash, person_id, login_id, data, created_at, expires_at, used_at, failures) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"),
 			string(t.Kind), t.Hash, t.PersonID, t.LoginID, t.Data, s.ts(t.CreatedAt), s.ts(t.ExpiresAt), s.tsp(t.UsedAt), t.Failures).Scan(&t.ID)
 		if isUniqueViolation(err) {
-			return jedenlogin.Errorf(jedenlogin.ECONFLICT, "Token już istnieje.")
+			return fmt.Errorf("token exists: %w", jedenlogin.ErrConflict)
 		} else if err != nil {
 			return fmt.Errorf("create %s token: %w", t.Kind, err)
 		}

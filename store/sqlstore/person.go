@@ -557,7 +557,7 @@ func (s *Store) savePerson(ctx context.Context, tx *sql.Tx, p *jedenlogin.Person
 	upd := append(args[1:len(args)-1:len(args)-1], p.ID)
 	if _, err := tx.ExecContext(ctx, s.q(b.String()), upd...); err != nil {
 		if isUniqueViolation(err) {
-			return jedenlogin.Errorf(jedenlogin.ECONFLICT, "Osoba o kluczu %s już istnieje.", p.Key)
+			return fmt.Errorf("person key %s exists: %w", p.Key, jedenlogin.ErrConflict)
 		}
 		return fmt.Errorf("save person %d: %w", p.ID, err)
 	}

@@ -132,7 +132,7 @@ func (s *Store) sessionArgs(ss *jedenlogin.Session) []any {
 func (s *Store) CreateSession(ctx context.Context, ss *jedenlogin.Session) error {
 	_, err := s.exec(ctx, createSessionSQL, s.sessionArgs(ss)...)
 	if isUniqueViolation(err) {
-		return jedenlogin.Errorf(jedenlogin.ECONFLICT, "Sesja już istnieje.")
+		return fmt.Errorf("session exists: %w", jedenlogin.ErrConflict)
 	} else if err != nil {
 		return fmt.Errorf("create session: %w", err)
 	}
@@ -168,7 +168,7 @@ func (s *Store) StartSession(ctx context.Context, st jedenlogin.SessionStart) er
 			}
 		}
 		if _, err := s.txExec(ctx, tx, createSessionSQL, s.sessionArgs(ss)...); isUniqueViolation(err) {
-			return jedenlogin.Errorf(jedenlogin.ECONFLICT, "Sesja już istnieje.")
+			return fmt.Errorf("session exists: %w", jedenlogin.ErrConflict)
 		} else if err != nil {
 			return fmt.Errorf("start session: create session: %w", err)
 		}
