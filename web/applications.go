@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"jedenlogin/service"
 	"net/http"
 	"slices"
 	"strconv"
@@ -235,13 +236,13 @@ func actor(a *authState) applications.Actor {
 // mail links to the application.
 func (s *Server) statusMail(ctx context.Context, app *jedenlogin.Application, entityName string) {
 	data := s.statusMailData(app, entityName)
-	s.mailLater(ctx, mail.KindApplicationStatus, app.Applicant.Email, data)
+	s.svc.MailLater(ctx, mail.KindApplicationStatus, app.Applicant.Email, data)
 }
 
 func (s *Server) statusMailData(app *jedenlogin.Application, entityName string) mail.ApplicationStatusData {
 	data := mail.ApplicationStatusData{Status: string(app.Status), Entity: entityName, Function: app.Function, Reason: app.Reason}
 	if app.ApplicantPersonID != nil {
-		data.Link = s.link("/wnioski/" + strconv.FormatInt(app.ID, 10))
+		data.Link = s.svc.Link("/wnioski/" + strconv.FormatInt(app.ID, 10))
 	}
 	return data
 }
@@ -249,11 +250,11 @@ func (s *Server) statusMailData(app *jedenlogin.Application, entityName string) 
 // countApplication counts one public application from the client address
 // and answers 429 too_many_attempts when the address filed too many.
 func (s *Server) countApplication(ctx context.Context, addr string, now time.Time) error {
-	t, _, err := s.st.RecordFailure(ctx, "apply:"+strings.TrimPrefix(addrKey(addr), "addr:"), now, applyWindow, applyAddrLimit+1, applyWindow)
+	t, _, err := s.st.RecordFailure(ctx, "apply:"+strings.TrimPrefix(service.AddrKey(addr), "addr:"), now, applyWindow, applyAddrLimit+1, applyWindow)
 	if err != nil {
 		return s.internal(fmt.Errorf("count application: %w", err))
 	}
-	if blockedAt(t, now) {
+	if service.BlockedAt(t, now) {
 		he := s.errf(jedenlogin.CodeTooManyAttempts, "apply.too_many")
 		he.RetryAfter = t.BlockedUntil.Sub(now)
 		return he
@@ -532,7 +533,7 @@ func (s *Server) accept(ctx context.Context, a *authState, id int64, identityCon
 	app, e := acc.Application, acc.Entity
 	status := s.statusMailData(app, e.Name)
 	if acc.NewLogin == nil {
-		s.mailLater(ctx, mail.KindApplicationStatus, app.Applicant.Email, status)
+		s.svc.MailLater(ctx, mail.KindApplicationStatus, app.Applicant.Email, status)
 		return &appRow{App: *app, Entity: e}, nil
 	}
 	if err := s.sendActivation(ctx, acc, status, a, now); err != nil {
@@ -551,25 +552,25 @@ func (s *Server) sendActivation(ctx context.Context, acc *jedenlogin.Acceptance,
 	to := acc.Application.Applicant.Email
 	secret, hash := jedenlogin.NewTokenSecret()
 	tok := &jedenlogin.Token{Kind: jedenlogin.TokenActivation, Hash: hash, PersonID: l.PersonID, LoginID: l.ID,
-		Data: details(map[string]any{"email": to}), CreatedAt: now, ExpiresAt: now.Add(activationValidity)}
+		Data: service.Details(map[string]any{"email": to}), CreatedAt: now, ExpiresAt: now.Add(activationValidity)}
 	if err := s.st.CreateToken(ctx, tok); err != nil {
 		return s.internal(fmt.Errorf("activation token for %s: %w", l.Name, err))
 	}
 	pid := l.PersonID
 	ev := jedenlogin.AuditEvent{At: now, Action: jedenlogin.AuditAccountCreated, Actor: a.login.Name, PersonID: &pid,
-		Subject: l.Name, Address: a.addr, Outcome: "ok", Details: details(map[string]any{
+		Subject: l.Name, Address: a.addr, Outcome: "ok", Details: service.Details(map[string]any{
 			"application_id": acc.Application.ID, "activation_expires_at": tok.ExpiresAt.UTC().Format(time.RFC3339),
 		})}
 	if err := s.st.AppendAudit(ctx, ev); err != nil {
 		return s.internal(fmt.Errorf("audit activation of %s: %w", l.Name, err))
 	}
-	act := mail.ActivationData{Login: l.Name, Entity: acc.Entity.Name, Link: s.link("/aktywuj/" + secret)}
+	act := mail.ActivationData{Login: l.Name, Entity: acc.Entity.Name, Link: s.svc.Link("/aktywuj/" + secret)}
 	// One job, so the activation link always arrives after the status mail.
-	err := s.bg.enqueue("mail activation", func(ctx context.Context) error {
-		if err := s.deliver(ctx, mail.KindApplicationStatus, to, status); err != nil {
+	err := s.svc.Enqueue("mail activation", func(ctx context.Context) error {
+		if err := s.svc.Deliver(ctx, mail.KindApplicationStatus, to, status); err != nil {
 			s.log.ErrorContext(ctx, "status mail failed", "err", err)
 		}
-		return s.deliver(ctx, mail.KindActivation, to, act)
+		return s.svc.Deliver(ctx, mail.KindActivation, to, act)
 	})
 	if err != nil {
 		s.log.ErrorContext(ctx, "activation mail not queued", "login", l.Name, "err", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"jedenlogin/service"
 	"math/rand/v2"
 	"net/http"
 	"slices"
@@ -112,25 +113,25 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request, a *authState, n
 		return nil, s.notEligible([]string{})
 	}
 
-	att, err := s.beginAttempt(ctx, verifyAs.Name, a.addr, now)
+	att, err := s.svc.BeginAttempt(ctx, verifyAs.Name, a.addr, now)
 	if err != nil {
 		var he *jedenlogin.Error
 		if errors.As(err, &he) {
-			return nil, s.refuseBlocked(ctx, verifyAs.Name, a.addr, &rec.Person.ID, "consolidation", he, now)
+			return nil, s.svc.RefuseBlocked(ctx, verifyAs.Name, a.addr, &rec.Person.ID, "consolidation", he, now)
 		}
 		return nil, err
 	}
-	ok, err := s.verifyPassword(ctx, verifyAs.PasswordHash, pw, nil)
-	if errors.Is(err, errHashingWait) {
+	ok, err := s.svc.VerifyPassword(ctx, verifyAs.PasswordHash, pw, nil)
+	if errors.Is(err, service.ErrHashingWait) {
 		return nil, s.internal(fmt.Errorf("confirm: %w", err))
 	} else if err != nil {
 		s.log.ErrorContext(ctx, "confirm: unusable password hash", "login_id", verifyAs.ID, "err", err)
 		ok = false
 	}
 	if !ok {
-		return nil, s.failAttempt(ctx, att, &rec.Person.ID, "wrong_password", "consolidation", now)
+		return nil, s.svc.FailAttempt(ctx, att, &rec.Person.ID, "wrong_password", "consolidation", now)
 	}
-	if err := s.succeedAttempt(ctx, att); err != nil {
+	if err := s.svc.SucceedAttempt(ctx, att); err != nil {
 		return nil, s.internal(err)
 	}
 
@@ -138,7 +139,7 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request, a *authState, n
 	// the chosen login keeps its password, rehashed when its hash is old.
 	newHash := ""
 	if c == jedenlogin.CaseGenerate || s.hasher.NeedsRehash(verifyAs.PasswordHash) {
-		if newHash, err = s.hashPassword(ctx, pw); err != nil {
+		if newHash, err = s.svc.HashPassword(ctx, pw); err != nil {
 			return nil, s.internal(fmt.Errorf("confirm: hash: %w", err))
 		}
 	}

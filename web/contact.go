@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"jedenlogin/service"
 	"net/http"
 	"time"
 
@@ -98,7 +99,7 @@ func (s *Server) changeContact(ctx context.Context, a *authState, ch contactChan
 			rec.Person.Account.Phone = phone
 			return []jedenlogin.AuditEvent{{
 				At: now, Action: jedenlogin.AuditContactChanged, Actor: a.login.Name, Subject: a.login.Name,
-				Address: a.addr, Outcome: "ok", Details: details(map[string]any{"field": "phone"}),
+				Address: a.addr, Outcome: "ok", Details: service.Details(map[string]any{"field": "phone"}),
 			}}, nil
 		})
 		if err != nil {
@@ -134,13 +135,13 @@ func (s *Server) startEmailChange(ctx context.Context, a *authState, email strin
 	}
 	ev := jedenlogin.AuditEvent{
 		At: now, Action: jedenlogin.AuditContactChanged, Actor: a.login.Name, PersonID: &pid, Subject: a.login.Name,
-		Address: a.addr, Outcome: "pending", Details: details(map[string]any{"field": "email", "new_email": account.MaskEmail(email)}),
+		Address: a.addr, Outcome: "pending", Details: service.Details(map[string]any{"field": "email", "new_email": account.MaskEmail(email)}),
 	}
 	if err := s.st.AppendAudit(ctx, ev); err != nil {
 		return s.internal(fmt.Errorf("e-mail change: audit: %w", err))
 	}
-	s.mailLater(ctx, mail.KindEmailVerify, email, mail.EmailVerifyData{
-		Login: a.login.Name, NewEmail: email, Code: code, Link: s.link("/potwierdz-email/" + secret),
+	s.svc.MailLater(ctx, mail.KindEmailVerify, email, mail.EmailVerifyData{
+		Login: a.login.Name, NewEmail: email, Code: code, Link: s.svc.Link("/potwierdz-email/" + secret),
 	})
 	return nil
 }
@@ -180,7 +181,7 @@ func (s *Server) verifyEmailCode(ctx context.Context, a *authState, code string)
 	case errors.Is(err, errWrongCode):
 		ev := jedenlogin.AuditEvent{
 			At: now, Action: jedenlogin.AuditContactChanged, Actor: a.login.Name, PersonID: &pid, Subject: a.login.Name,
-			Address: a.addr, Outcome: "failed", Details: details(map[string]any{"field": "email", "reason": "wrong_code"}),
+			Address: a.addr, Outcome: "failed", Details: service.Details(map[string]any{"field": "email", "reason": "wrong_code"}),
 		}
 		if err := s.st.AppendAudit(ctx, ev); err != nil {
 			return s.internal(fmt.Errorf("e-mail code: audit: %w", err))
@@ -264,14 +265,14 @@ func (s *Server) applyEmail(ctx context.Context, personID int64, email, actor, a
 		}
 		return []jedenlogin.AuditEvent{{
 			At: now, Action: jedenlogin.AuditContactChanged, Actor: actor, Subject: login,
-			Address: addr, Outcome: "ok", Details: details(map[string]any{"field": "email", "new_email": account.MaskEmail(email)}),
+			Address: addr, Outcome: "ok", Details: service.Details(map[string]any{"field": "email", "new_email": account.MaskEmail(email)}),
 		}}, nil
 	})
 	if err != nil {
 		return s.internal(fmt.Errorf("e-mail change: %w", err))
 	}
 	if old != "" && old != email {
-		s.mailLater(ctx, mail.KindEmailChangedNotice, old, mail.EmailChangedNoticeData{
+		s.svc.MailLater(ctx, mail.KindEmailChangedNotice, old, mail.EmailChangedNoticeData{
 			Login: login, NewEmail: account.MaskEmail(email), When: now,
 		})
 	}

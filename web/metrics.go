@@ -1,6 +1,8 @@
 package web
 
 import (
+	"jedenlogin"
+	"jedenlogin/service"
 	"net/http"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -16,15 +18,6 @@ type metrics struct {
 	consolidations *prometheus.CounterVec
 	latency        *prometheus.HistogramVec
 }
-
-// Sign-in outcomes, the values of the "outcome" label.
-const (
-	outcomeSuccess        = "success"
-	outcomeInvalid        = "invalid_credentials"
-	outcomeBlocked        = "blocked"
-	outcomeAddressBlocked = "address_blocked"
-	outcomeMerged         = "login_merged"
-)
 
 func newMetrics() *metrics {
 	m := &metrics{
@@ -46,7 +39,7 @@ func newMetrics() *metrics {
 	m.reg.MustRegister(m.signIns, m.consolidations, m.latency,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	for _, o := range []string{outcomeSuccess, outcomeInvalid, outcomeBlocked, outcomeAddressBlocked, outcomeMerged} {
+	for _, o := range []string{service.OutcomeSuccess, service.OutcomeInvalid, service.OutcomeBlocked, service.OutcomeAddressBlocked, service.OutcomeMerged} {
 		m.signIns.WithLabelValues(o)
 	}
 	return m
@@ -55,3 +48,9 @@ func newMetrics() *metrics {
 func (m *metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 }
+
+// SignIn counts a sign-in attempt (service.Metrics).
+func (m *metrics) SignIn(outcome string) { m.signIns.WithLabelValues(outcome).Inc() }
+
+// Consolidated counts a completed transition (service.Metrics).
+func (m *metrics) Consolidated(c jedenlogin.Case) { m.consolidations.WithLabelValues(string(c)).Inc() }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"jedenlogin/service"
 	"net/http"
 	"strconv"
 
@@ -39,7 +40,7 @@ func (s *Server) statusLabel(st jedenlogin.ApplicationStatus) string {
 func (s *Server) appViews(rows []appRow) []appView {
 	out := make([]appView, 0, len(rows))
 	for _, r := range rows {
-		v := appView{appRow: r, StatusLabel: s.statusLabel(r.App.Status), Submitted: r.App.CreatedAt.In(warsaw).Format("02.01.2006")}
+		v := appView{appRow: r, StatusLabel: s.statusLabel(r.App.Status), Submitted: r.App.CreatedAt.In(service.Warsaw).Format("02.01.2006")}
 		switch r.App.Status {
 		case jedenlogin.ApplicationAccepted:
 			v.StatusClass = "status-ok"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"jedenlogin/service"
 	"net/http"
 	"time"
 
@@ -45,25 +46,25 @@ func (s *Server) weakPassword(rec *jedenlogin.PersonRecord, l *jedenlogin.Login,
 // invalid_credentials with the remaining attempts for a wrong one, 429 when
 // the name or address is blocked, 500 internal.
 func (s *Server) checkPassword(ctx context.Context, a *authState, pw, during string, now time.Time) error {
-	att, err := s.beginAttempt(ctx, a.login.Name, a.addr, now)
+	att, err := s.svc.BeginAttempt(ctx, a.login.Name, a.addr, now)
 	if err != nil {
 		var he *jedenlogin.Error
 		if errors.As(err, &he) {
-			return s.refuseBlocked(ctx, a.login.Name, a.addr, &a.rec.Person.ID, during, he, now)
+			return s.svc.RefuseBlocked(ctx, a.login.Name, a.addr, &a.rec.Person.ID, during, he, now)
 		}
 		return err
 	}
-	ok, err := s.verifyPassword(ctx, a.login.PasswordHash, pw, nil)
-	if errors.Is(err, errHashingWait) {
+	ok, err := s.svc.VerifyPassword(ctx, a.login.PasswordHash, pw, nil)
+	if errors.Is(err, service.ErrHashingWait) {
 		return s.internal(fmt.Errorf("check password: %w", err))
 	} else if err != nil {
 		s.log.ErrorContext(ctx, "unusable password hash", "login_id", a.login.ID, "err", err)
 		ok = false
 	}
 	if !ok {
-		return s.failAttempt(ctx, att, &a.rec.Person.ID, "wrong_password", during, now)
+		return s.svc.FailAttempt(ctx, att, &a.rec.Person.ID, "wrong_password", during, now)
 	}
-	if err := s.succeedAttempt(ctx, att); err != nil {
+	if err := s.svc.SucceedAttempt(ctx, att); err != nil {
 		return s.internal(err)
 	}
 	return nil
@@ -96,8 +97,8 @@ func (s *Server) changePassword(ctx context.Context, a *authState, current, next
 		return s.internal(fmt.Errorf("password change: end other sessions: %w", err))
 	}
 	if acc := a.rec.Person.Account; acc != nil {
-		s.mailLater(ctx, mail.KindPasswordChangedNotice, acc.Email, mail.PasswordChangedNoticeData{
-			Login: a.login.Name, When: now, ResetLink: s.link("/nie-pamietam-hasla"),
+		s.svc.MailLater(ctx, mail.KindPasswordChangedNotice, acc.Email, mail.PasswordChangedNoticeData{
+			Login: a.login.Name, When: now, ResetLink: s.svc.Link("/nie-pamietam-hasla"),
 		})
 	}
 	return nil
@@ -108,11 +109,11 @@ var errPasswordChanged = errors.New("password changed meanwhile")
 
 // setPassword hashes pw and stores it as the password of login loginID of
 // person personID, with PasswordChangedAt now, and audits it
-// (password_changed, details {"via": via}) in the same transaction. A
+// (password_changed, service.Details {"via": via}) in the same transaction. A
 // non-empty oldHash must still be the login's hash (409 conflict
 // otherwise); "" replaces any hash. The login must be active.
 func (s *Server) setPassword(ctx context.Context, personID, loginID int64, oldHash, pw, actor, addr, via string, now time.Time) error {
-	hash, err := s.hashPassword(ctx, pw)
+	hash, err := s.svc.HashPassword(ctx, pw)
 	if err != nil {
 		return s.internal(fmt.Errorf("hash new password: %w", err))
 	}
@@ -129,7 +130,7 @@ func (s *Server) setPassword(ctx context.Context, personID, loginID int64, oldHa
 		l.PasswordChangedAt = &t
 		return []jedenlogin.AuditEvent{{
 			At: now, Action: jedenlogin.AuditPasswordChanged, Actor: actor, Subject: l.Name,
-			Address: addr, Outcome: "ok", Details: details(map[string]any{"via": via}),
+			Address: addr, Outcome: "ok", Details: service.Details(map[string]any{"via": via}),
 		}}, nil
 	})
 	if errors.Is(err, errPasswordChanged) {

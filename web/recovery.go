@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"jedenlogin/service"
 	"time"
 
 	"jedenlogin"
@@ -30,7 +31,7 @@ const (
 )
 
 // Throttle keys of the recovery forms.
-func recoveryAddrKey(addr string) string { return "recovery-" + addrKey(addr) }
+func recoveryAddrKey(addr string) string { return "recovery-" + service.AddrKey(addr) }
 
 // recoveryTargetKey names a target by a hash, so no PESEL is stored in the
 // throttle table.
@@ -61,7 +62,7 @@ func (s *Server) countRecovery(ctx context.Context, addr string, now time.Time) 
 	if err != nil {
 		return s.internal(fmt.Errorf("count recovery request: %w", err))
 	}
-	if blockedAt(t, now) {
+	if service.BlockedAt(t, now) {
 		he := s.errf(jedenlogin.CodeTooManyAttempts, "recovery.too_many")
 		he.RetryAfter = t.BlockedUntil.Sub(now)
 		return he
@@ -72,7 +73,7 @@ func (s *Server) countRecovery(ctx context.Context, addr string, now time.Time) 
 // queueRecovery queues the background part of a recovery request; 503
 // unavailable when the queue is full.
 func (s *Server) queueRecovery(ctx context.Context, name string, fn func(ctx context.Context) error) error {
-	if err := s.bg.enqueue(name, fn); err != nil {
+	if err := s.svc.Enqueue(name, fn); err != nil {
 		s.log.ErrorContext(ctx, "recovery request not queued", "kind", name, "err", err)
 		return s.errf(jedenlogin.CodeUnavailable, "error.busy")
 	}
@@ -86,7 +87,7 @@ func (s *Server) overTargetLimit(ctx context.Context, kind jedenlogin.TokenKind,
 	if err != nil {
 		return false, fmt.Errorf("count recovery target: %w", err)
 	}
-	return blockedAt(t, now), nil
+	return service.BlockedAt(t, now), nil
 }
 
 // auditRecovery records how a recovery request ended: outcome "sent",
@@ -94,7 +95,7 @@ func (s *Server) overTargetLimit(ctx context.Context, kind jedenlogin.TokenKind,
 func (s *Server) auditRecovery(ctx context.Context, kind jedenlogin.TokenKind, subject, addr, outcome string, personID *int64, now time.Time) error {
 	ev := jedenlogin.AuditEvent{
 		At: now, Action: jedenlogin.AuditRecoveryRequested, Actor: "anonymous", PersonID: personID,
-		Subject: subject, Address: addr, Outcome: outcome, Details: details(map[string]any{"kind": string(kind)}),
+		Subject: subject, Address: addr, Outcome: outcome, Details: service.Details(map[string]any{"kind": string(kind)}),
 	}
 	if err := s.st.AppendAudit(ctx, ev); err != nil {
 		return fmt.Errorf("audit recovery request: %w", err)
@@ -113,7 +114,7 @@ func (s *Server) sendRecovery(ctx context.Context, kind jedenlogin.TokenKind, pe
 	if err := s.st.CreateToken(ctx, tok); err != nil {
 		return fmt.Errorf("create %s token: %w", kind, err)
 	}
-	return s.deliver(ctx, mailKind, email, data(s.link(path+secret)))
+	return s.svc.Deliver(ctx, mailKind, email, data(s.svc.Link(path+secret)))
 }
 
 // requestLoginRecovery is the background part of "Odzyskaj login".
@@ -268,7 +269,7 @@ func (s *Server) showLogin(ctx context.Context, secret, pesel, addr string) (*re
 		return nil, s.linkExpired(kind)
 	case errors.Is(err, errWrongPESEL):
 		ev := jedenlogin.AuditEvent{At: now, Action: jedenlogin.AuditLoginRecovered, Actor: "anonymous", PersonID: &pid,
-			Subject: "recovery:login", Address: addr, Outcome: "failed", Details: details(map[string]any{"reason": "wrong_pesel"})}
+			Subject: "recovery:login", Address: addr, Outcome: "failed", Details: service.Details(map[string]any{"reason": "wrong_pesel"})}
 		if err := s.st.AppendAudit(ctx, ev); err != nil {
 			return nil, s.internal(fmt.Errorf("audit login recovery: %w", err))
 		}
@@ -338,11 +339,11 @@ func (s *Server) resetPassword(ctx context.Context, secret, pw, addr string) (st
 	if _, err := s.st.DeleteSessionsOfPerson(ctx, rec.Person.ID, ""); err != nil {
 		return "", s.internal(fmt.Errorf("password reset: end sessions: %w", err))
 	}
-	if err := s.st.ClearThrottle(ctx, loginKey(l.Name)); err != nil {
+	if err := s.st.ClearThrottle(ctx, service.LoginKey(l.Name)); err != nil {
 		return "", s.internal(fmt.Errorf("password reset: clear failures: %w", err))
 	}
-	s.mailLater(ctx, mail.KindPasswordChangedNotice, decodeTokenEmail(tok.Data), mail.PasswordChangedNoticeData{
-		Login: l.Name, When: now, ResetLink: s.link("/nie-pamietam-hasla"),
+	s.svc.MailLater(ctx, mail.KindPasswordChangedNotice, decodeTokenEmail(tok.Data), mail.PasswordChangedNoticeData{
+		Login: l.Name, When: now, ResetLink: s.svc.Link("/nie-pamietam-hasla"),
 	})
 	return l.Name, nil
 }

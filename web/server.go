@@ -14,6 +14,7 @@ import (
 	"jedenlogin/locale"
 	"jedenlogin/mail"
 	"jedenlogin/password"
+	"jedenlogin/service"
 )
 
 // Config is what the web server needs. Store, Hasher and Logger are
@@ -94,12 +95,8 @@ type Server struct {
 	metrics *metrics
 	handler http.Handler
 	policy  password.Policy
-	public  string // PublicURL without a trailing slash
-	bg      *background
-	hashing hashGate // bounds concurrent password hashing (hashing.go)
-	// checkTime is how long password checks take, for the floor under
-	// the answer time of failed sign-ins (hashing.go).
-	checkTime checkTime
+	// svc runs the workflows; the handlers parse, call it and render.
+	svc *service.Service
 }
 
 // New checks cfg, fills in defaults, parses the templates and the message
@@ -144,15 +141,15 @@ func New(cfg Config) (*Server, error) {
 	if cfg.PasswordMaxAge < 0 {
 		return nil, fmt.Errorf("web: negative PasswordMaxAge %v in Config", cfg.PasswordMaxAge)
 	}
-	public, err := publicBase(cfg.PublicURL)
-	if err != nil {
-		return nil, fmt.Errorf("web: %w", err)
-	}
-	policy := password.PolicySIO
-	if cfg.PasswordPolicy != nil {
-		policy = *cfg.PasswordPolicy
-	}
-	cat := locale.Polish
+	m := newMetrics()
+	svc, err := service.New(service.Config{
+		Store: cfg.Store, Hasher: cfg.Hasher, Logger: cfg.Logger, Now: cfg.Now,
+		IdleTimeout: cfg.IdleTimeout, AbsoluteTimeout: cfg.AbsoluteTimeout,
+		LoginFailureLimit: cfg.LoginFailureLimit, LoginFailureWindow: cfg.LoginFailureWindow, LoginBlock: cfg.LoginBlock,
+		AddressFailureLimit: cfg.AddressFailureLimit, AddressFailureWindow: cfg.AddressFailureWindow,
+		Mailer: cfg.Mailer, PublicURL: cfg.PublicURL, PasswordPolicy: cfg.PasswordPolicy, PasswordMaxAge: cfg.PasswordMaxAge,
+		Metrics: m,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}
@@ -162,12 +159,10 @@ func New(cfg Config) (*Server, error) {
 		hasher:  cfg.Hasher,
 		log:     cfg.Logger,
 		now:     cfg.Now,
-		cat:     cat,
-		metrics: newMetrics(),
-		policy:  policy,
-		public:  public,
-		bg:      newBackground(cfg.Logger),
-		hashing: newHashGate(),
+		cat:     locale.Polish,
+		metrics: m,
+		policy:  svc.Policy(),
+		svc:     svc,
 	}
 	s.views, err = parseViews(s.templateFuncs())
 	if err != nil {
@@ -307,3 +302,11 @@ func (s *Server) ping(r *http.Request) error {
 	_, err := s.st.ThrottleState(r.Context(), "health:ping")
 	return err
 }
+
+// Flush waits until the background work queued so far — mail, recovery
+// lookups — has finished. Tests use it before reading the outbox.
+func (s *Server) Flush() { s.svc.Flush() }
+
+// Close finishes the queued background work and stops its workers; call it
+// after the HTTP server has shut down. It always returns nil.
+func (s *Server) Close() error { return s.svc.Close() }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"jedenlogin/service"
 	"net/http"
 	"slices"
 	"time"
@@ -33,11 +34,11 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, name, pw string)
 	now := s.now()
 	addr := s.clientAddr(r)
 
-	att, err := s.beginAttempt(ctx, name, addr, now)
+	att, err := s.svc.BeginAttempt(ctx, name, addr, now)
 	if err != nil {
 		var he *jedenlogin.Error
 		if errors.As(err, &he) {
-			return nil, s.refuseBlocked(ctx, name, addr, nil, "sign_in", he, now)
+			return nil, s.svc.RefuseBlocked(ctx, name, addr, nil, "sign_in", he, now)
 		}
 		return nil, err
 	}
@@ -56,21 +57,21 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, name, pw string)
 	ok, reason := false, "wrong_password"
 	switch {
 	case l == nil:
-		err = s.dummyVerify(ctx, pw, &began)
+		err = s.svc.DummyVerify(ctx, pw, &began)
 		reason = "unknown_login"
 	case l.PasswordHash == "":
-		err = s.dummyVerify(ctx, pw, &began)
+		err = s.svc.DummyVerify(ctx, pw, &began)
 		reason = "no_password"
 	case l.State == jedenlogin.LoginActive || l.State == jedenlogin.LoginMerged:
-		ok, err = s.verifyPassword(ctx, l.PasswordHash, pw, &began)
-		if err != nil && !errors.Is(err, errHashingWait) {
+		ok, err = s.svc.VerifyPassword(ctx, l.PasswordHash, pw, &began)
+		if err != nil && !errors.Is(err, service.ErrHashingWait) {
 			// A hash the import should have refused; the user sees the
 			// ordinary failure, operators see the log.
 			s.log.ErrorContext(ctx, "sign-in: unusable password hash", "login_id", l.ID, "err", err)
 			ok, reason, err = false, "unusable_hash", nil
 		}
 	default:
-		err = s.dummyVerify(ctx, pw, &began)
+		err = s.svc.DummyVerify(ctx, pw, &began)
 		reason = "login_" + string(l.State)
 	}
 	if err != nil {
@@ -82,12 +83,12 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, name, pw string)
 		if l != nil {
 			pid = &l.PersonID
 		}
-		he := s.failAttempt(ctx, att, pid, reason, "sign_in", now)
-		s.padFailure(ctx, began)
+		he := s.svc.FailAttempt(ctx, att, pid, reason, "sign_in", now)
+		s.svc.PadFailure(ctx, began)
 		return nil, he
 	}
 	if l.State == jedenlogin.LoginMerged {
-		if err := s.succeedAttempt(ctx, att); err != nil {
+		if err := s.svc.SucceedAttempt(ctx, att); err != nil {
 			return nil, s.internal(err)
 		}
 		return nil, s.mergedAnswer(ctx, l, addr, now)
@@ -104,10 +105,10 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, name, pw string)
 	ev := jedenlogin.AuditEvent{
 		At: now, Action: jedenlogin.AuditSignIn, Actor: l.Name, PersonID: &l.PersonID,
 		Subject: l.Name, Address: addr, Outcome: "ok",
-		Details: details(map[string]any{"consolidation_required": rec.Person.State != jedenlogin.StateDone}),
+		Details: service.Details(map[string]any{"consolidation_required": rec.Person.State != jedenlogin.StateDone}),
 	}
 	sess, err := s.startSession(ctx, w, r, l.ID, l.PersonID, now, jedenlogin.SessionStart{
-		ClearThrottle: loginKey(att.name), TouchLogin: true, Audit: []jedenlogin.AuditEvent{ev},
+		ClearThrottle: service.LoginKey(att.Name), TouchLogin: true, Audit: []jedenlogin.AuditEvent{ev},
 	})
 	if err != nil {
 		return nil, s.internal(fmt.Errorf("sign-in: %w", err))
@@ -117,7 +118,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, name, pw string)
 	if login != nil {
 		login.LastLoginAt = &now
 	}
-	s.metrics.signIns.WithLabelValues(outcomeSuccess).Inc()
+	s.metrics.SignIn(service.OutcomeSuccess)
 	return &signedIn{sess: sess, login: login, rec: rec}, nil
 }
 
@@ -138,12 +139,12 @@ func (s *Server) mergedAnswer(ctx context.Context, l *jedenlogin.Login, addr str
 	ev := jedenlogin.AuditEvent{
 		At: now, Action: jedenlogin.AuditSignInFailed, Actor: l.Name, PersonID: &l.PersonID,
 		Subject: l.Name, Address: addr, Outcome: "merged",
-		Details: details(map[string]any{"reason": "login_merged", "unified_login": unified.Name}),
+		Details: service.Details(map[string]any{"reason": "login_merged", "unified_login": unified.Name}),
 	}
 	if err := s.st.AppendAudit(ctx, ev); err != nil {
 		return s.internal(fmt.Errorf("sign-in: audit: %w", err))
 	}
-	s.metrics.signIns.WithLabelValues(outcomeMerged).Inc()
+	s.metrics.SignIn(service.OutcomeMerged)
 	he := s.errf(jedenlogin.CodeLoginMerged, "signin.merged", l.Name, unified.Name)
 	he.Extra = map[string]any{"unified_login": unified.Name}
 	return he
@@ -156,7 +157,7 @@ func (s *Server) rehash(ctx context.Context, l *jedenlogin.Login, pw, addr strin
 	if !s.hasher.NeedsRehash(l.PasswordHash) {
 		return
 	}
-	nh, err := s.hashPassword(ctx, pw)
+	nh, err := s.svc.HashPassword(ctx, pw)
 	if err != nil {
 		s.log.ErrorContext(ctx, "rehash: hash", "login_id", l.ID, "err", err)
 		return

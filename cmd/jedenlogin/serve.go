@@ -17,6 +17,7 @@ import (
 	"jedenlogin"
 	"jedenlogin/demo"
 	"jedenlogin/password"
+	"jedenlogin/service"
 	"jedenlogin/web"
 )
 
@@ -91,7 +92,7 @@ func serve(ctx context.Context, st jedenlogin.Store, f *serveFlags, logger *slog
 	if err != nil {
 		return err
 	}
-	web.TuneGC()
+	service.TuneGC()
 	srv, err := web.New(web.Config{
 		Store:           st,
 		Hasher:          &password.Hasher{Params: *f.params},

@@ -20,6 +20,7 @@ import (
 
 	"jedenlogin/legacy"
 	"jedenlogin/password"
+	"jedenlogin/service"
 	"jedenlogin/store/sqlstore"
 	"jedenlogin/web"
 )
@@ -70,7 +71,7 @@ func newEnv(ctx context.Context, pgDSN string, instances, clients int, h *passwo
 		}
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	web.TuneGC() // as jedenlogin serve does
+	service.TuneGC() // as jedenlogin serve does
 	for i := range instances {
 		st, err := sqlstore.Open(ctx, e.dsn, sqlstore.Options{Migrate: i == 0})
 		if err != nil {

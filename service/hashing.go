@@ -1,4 +1,4 @@
-package web
+package service
 
 import (
 	"context"
@@ -22,9 +22,9 @@ import (
 // Every verification takes a slot, the dummy one for unknown names too, so
 // the answer for an unknown name still takes as long as for a known one.
 
-// errHashingWait wraps the context's error when a request ended while it
+// ErrHashingWait wraps the context's error when a request ended while it
 // waited for a hashing slot.
-var errHashingWait = errors.New("request ended while waiting for password hashing")
+var ErrHashingWait = errors.New("request ended while waiting for password hashing")
 
 // hashGate is a counting semaphore of password hashing slots.
 type hashGate chan struct{}
@@ -40,7 +40,7 @@ func (g hashGate) run(ctx context.Context, fn func()) error {
 		select {
 		case g <- struct{}{}:
 		case <-ctx.Done():
-			return fmt.Errorf("%w: %w", errHashingWait, context.Cause(ctx))
+			return fmt.Errorf("%w: %w", ErrHashingWait, context.Cause(ctx))
 		}
 	}
 	defer func() { <-g }()
@@ -48,11 +48,11 @@ func (g hashGate) run(ctx context.Context, fn func()) error {
 	return nil
 }
 
-// verifyPassword is Hasher.Verify in a hashing slot. Besides Verify's
-// errors (an unusable hash) it returns an error wrapping errHashingWait
+// VerifyPassword is Hasher.Verify in a hashing slot. Besides Verify's
+// errors (an unusable hash) it returns an error wrapping ErrHashingWait
 // when the request ended while waiting. When began is not nil it receives
-// the time the check started, once it had its slot (padFailure).
-func (s *Server) verifyPassword(ctx context.Context, hash, pw string, began *time.Time) (ok bool, err error) {
+// the time the check started, once it had its slot (PadFailure).
+func (s *Service) VerifyPassword(ctx context.Context, hash, pw string, began *time.Time) (ok bool, err error) {
 	if gerr := s.hashing.run(ctx, func() {
 		start := time.Now()
 		ok, err = s.hasher.Verify(hash, pw)
@@ -66,10 +66,10 @@ func (s *Server) verifyPassword(ctx context.Context, hash, pw string, began *tim
 	return ok, err
 }
 
-// dummyVerify is Hasher.DummyVerify in a hashing slot; it fails (wrapping
-// errHashingWait) only when the request ended while waiting. began is as
-// for verifyPassword.
-func (s *Server) dummyVerify(ctx context.Context, pw string, began *time.Time) error {
+// DummyVerify is Hasher.DummyVerify in a hashing slot; it fails (wrapping
+// ErrHashingWait) only when the request ended while waiting. began is as
+// for VerifyPassword.
+func (s *Service) DummyVerify(ctx context.Context, pw string, began *time.Time) error {
 	return s.hashing.run(ctx, func() {
 		start := time.Now()
 		s.hasher.DummyVerify(pw)
@@ -135,12 +135,12 @@ func (c *checkTime) rotate(now time.Time) {
 	}
 }
 
-// padFailure sleeps until the failure floor has passed since began (when
+// PadFailure sleeps until the failure floor has passed since began (when
 // the password check of a failing sign-in started in its hashing slot: the
 // wait for the slot is the same for every name and must not eat into the
 // floor, or a loaded server would let the check's own time show), or ctx
 // ends.
-func (s *Server) padFailure(ctx context.Context, began time.Time) {
+func (s *Service) PadFailure(ctx context.Context, began time.Time) {
 	wait := s.checkTime.floor(time.Now()) - time.Since(began)
 	if wait <= 0 {
 		return
@@ -153,10 +153,10 @@ func (s *Server) padFailure(ctx context.Context, began time.Time) {
 	}
 }
 
-// hashPassword is Hasher.Hash in a hashing slot. Besides Hash's errors it
-// returns an error wrapping errHashingWait when the request ended while
+// HashPassword is Hasher.Hash in a hashing slot. Besides Hash's errors it
+// returns an error wrapping ErrHashingWait when the request ended while
 // waiting.
-func (s *Server) hashPassword(ctx context.Context, pw string) (hash string, err error) {
+func (s *Service) HashPassword(ctx context.Context, pw string) (hash string, err error) {
 	if gerr := s.hashing.run(ctx, func() { hash, err = s.hasher.Hash(pw) }); gerr != nil {
 		return "", gerr
 	}

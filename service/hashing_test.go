@@ -1,4 +1,4 @@
-package web
+package service
 
 import (
 	"context"
@@ -62,8 +62,8 @@ func TestHashGate(t *testing.T) {
 		ran := false
 		err := g.run(ctx, func() { ran = true })
 		close(release)
-		if !errors.Is(err, errHashingWait) || !errors.Is(err, context.DeadlineExceeded) || ran {
-			t.Errorf("run with every slot taken until the deadline: %v (ran %v), want errHashingWait and the deadline", err, ran)
+		if !errors.Is(err, ErrHashingWait) || !errors.Is(err, context.DeadlineExceeded) || ran {
+			t.Errorf("run with every slot taken until the deadline: %v (ran %v), want ErrHashingWait and the deadline", err, ran)
 		}
 	})
 }

@@ -1,4 +1,4 @@
-package web
+package service
 
 import (
 	"context"
@@ -117,12 +117,12 @@ func (b *background) close() {
 
 // Flush waits until the background work queued so far — mail, recovery
 // lookups — has finished. Tests use it before reading the outbox.
-func (s *Server) Flush() { s.bg.flush() }
+func (s *Service) Flush() { s.bg.flush() }
 
 // Close finishes the queued background work and stops its workers; call it
 // after the HTTP server has shut down. Work queued later is refused (and
 // logged). It always returns nil.
-func (s *Server) Close() error {
+func (s *Service) Close() error {
 	s.bg.close()
 	return nil
 }
@@ -140,14 +140,14 @@ func publicBase(raw string) (string, error) {
 	return strings.TrimSuffix(u.String(), "/"), nil
 }
 
-// link returns the absolute URL of a path (starting with "/") on the
+// Link returns the absolute URL of a path (starting with "/") on the
 // public address, for mails.
-func (s *Server) link(path string) string { return s.public + path }
+func (s *Service) Link(path string) string { return s.public + path }
 
-// deliver renders a mail of kind (mail.Kind…) with data and sends it to to
+// Deliver renders a mail of kind (mail.Kind…) with data and sends it to to
 // now. Without a Mailer it logs that the message was dropped. Errors:
 // rendering or delivery failed (never containing the body).
-func (s *Server) deliver(ctx context.Context, kind, to string, data any) error {
+func (s *Service) Deliver(ctx context.Context, kind, to string, data any) error {
 	m, err := mail.Render(kind, data)
 	if err != nil {
 		return fmt.Errorf("mail %s: %w", kind, err)
@@ -163,15 +163,22 @@ func (s *Server) deliver(ctx context.Context, kind, to string, data any) error {
 	return nil
 }
 
-// mailLater queues a mail for delivery in the background; a failure (full
+// MailLater queues a mail for delivery in the background; a failure (full
 // queue, rendering, delivery) is logged, never shown to the user, who is
 // told only that a message was sent.
-func (s *Server) mailLater(ctx context.Context, kind, to string, data any) {
+func (s *Service) MailLater(ctx context.Context, kind, to string, data any) {
 	if to == "" {
 		return
 	}
-	err := s.bg.enqueue("mail "+kind, func(ctx context.Context) error { return s.deliver(ctx, kind, to, data) })
+	err := s.bg.enqueue("mail "+kind, func(ctx context.Context) error { return s.Deliver(ctx, kind, to, data) })
 	if err != nil {
 		s.log.ErrorContext(ctx, "mail not queued", "kind", kind, "to", to, "err", err)
 	}
+}
+
+// Enqueue runs fn in the background (mail, recovery lookups), after the
+// answer was sent; it returns an error, running nothing, when the queue is
+// full or closed.
+func (s *Service) Enqueue(name string, fn func(ctx context.Context) error) error {
+	return s.bg.enqueue(name, fn)
 }

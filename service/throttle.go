@@ -1,0 +1,202 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"time"
+	_ "time/tzdata" // block times are shown in Polish time even where the system has no zoneinfo
+
+	"jedenlogin"
+	"jedenlogin/locale"
+)
+
+// Warsaw is the time zone block times are shown in.
+var Warsaw = func() *time.Location {
+	loc, err := time.LoadLocation("Europe/Warsaw")
+	if err != nil {
+		panic(fmt.Sprintf("web: time zone Europe/Warsaw: %v", err)) // embedded by time/tzdata
+	}
+	return loc
+}()
+
+func LoginKey(name string) string { return "login:" + name }
+
+// AddrKey is the throttle key of a client address. IPv6 clients usually
+// hold a whole /64, so failures are counted per /64, not per address.
+func AddrKey(addr string) string {
+	if a, err := netip.ParseAddr(addr); err == nil && a.Is6() && !a.Is4In6() {
+		return "addr:" + netip.PrefixFrom(a, 64).Masked().String()
+	}
+	return "addr:" + addr
+}
+
+func BlockedAt(t jedenlogin.Throttle, now time.Time) bool {
+	return t.BlockedUntil != nil && now.Before(*t.BlockedUntil)
+}
+
+// NameBlocked is the 429 answer for a blocked login name ("Użytkownik
+// został zablokowany do HH:MM.").
+func (s *Service) NameBlocked(until, now time.Time) *jedenlogin.Error {
+	he := s.errf(jedenlogin.CodeTooManyAttempts, "signin.blocked", until.In(Warsaw).Format("15:04"))
+	he.RetryAfter = until.Sub(now)
+	return he
+}
+
+// AddrBlocked is the 429 answer for a blocked client address.
+func (s *Service) AddrBlocked(until, now time.Time) *jedenlogin.Error {
+	he := s.errf(jedenlogin.CodeTooManyAttempts, "signin.address_blocked")
+	he.RetryAfter = until.Sub(now)
+	return he
+}
+
+// Attempt is one password check against a login name from a client
+// address, its failure counted for the name before the check.
+type Attempt struct {
+	Name, Addr string
+	t          jedenlogin.Throttle // the name's counter after this failure was counted
+	blockedNow bool                // this Attempt's failure blocked the name
+}
+
+// BeginAttempt refuses (429 too_many_attempts) when the address or the
+// name is blocked, and otherwise counts a failure for the name atomically
+// before the password is checked, so that parallel attempts never check
+// more passwords than the limit allows: the Attempt that reaches the limit
+// may still succeed (SucceedAttempt clears the counter), later ones are
+// refused without a check. Other errors are internal.
+func (s *Service) BeginAttempt(ctx context.Context, name, addr string, now time.Time) (*Attempt, error) {
+	at, err := s.st.ThrottleState(ctx, AddrKey(addr))
+	if err != nil {
+		return nil, s.internal(fmt.Errorf("throttle state of address: %w", err))
+	}
+	if BlockedAt(at, now) {
+		return nil, s.AddrBlocked(*at.BlockedUntil, now)
+	}
+	nt, err := s.st.ThrottleState(ctx, LoginKey(name))
+	if err != nil {
+		return nil, s.internal(fmt.Errorf("throttle state of login: %w", err))
+	}
+	if BlockedAt(nt, now) {
+		return nil, s.NameBlocked(*nt.BlockedUntil, now)
+	}
+	a := &Attempt{Name: name, Addr: addr}
+	a.t, a.blockedNow, err = s.st.RecordFailure(ctx, LoginKey(name), now, s.cfg.LoginFailureWindow, s.cfg.LoginFailureLimit, s.cfg.LoginBlock)
+	if err != nil {
+		return nil, s.internal(fmt.Errorf("count Attempt: %w", err))
+	}
+	if !a.blockedNow && BlockedAt(a.t, now) {
+		// A parallel Attempt reached the limit first.
+		return nil, s.NameBlocked(*a.t.BlockedUntil, now)
+	}
+	return a, nil
+}
+
+// SucceedAttempt clears the name's counter after a correct password.
+func (s *Service) SucceedAttempt(ctx context.Context, a *Attempt) error {
+	if err := s.st.ClearThrottle(ctx, LoginKey(a.Name)); err != nil {
+		return fmt.Errorf("clear throttle: %w", err)
+	}
+	return nil
+}
+
+// FailAttempt records a failed check: counts it for the address (the
+// name's failure was counted when the Attempt began), writes the audit
+// events and returns the answer — 401 invalid_credentials with the remaining
+// attempts, or 429 too_many_attempts when this failure blocked the name
+// or the address. personID is the person behind the name, nil when
+// unknown; it goes only to the audit log, never into the answer.
+func (s *Service) FailAttempt(ctx context.Context, a *Attempt, personID *int64, reason, during string, now time.Time) *jedenlogin.Error {
+	addrT, addrBlockedNow, err := s.st.RecordFailure(ctx, AddrKey(a.Addr), now, s.cfg.AddressFailureWindow, s.cfg.AddressFailureLimit+1, s.cfg.AddressFailureWindow)
+	if err != nil {
+		return s.internal(fmt.Errorf("count address failure: %w", err))
+	}
+
+	var he *jedenlogin.Error
+	outcome := "failed"
+	switch {
+	// A block set by another Attempt refused this one in BeginAttempt, so
+	// the name is blocked here only when this failure blocked it.
+	case a.blockedNow:
+		he = s.NameBlocked(*a.t.BlockedUntil, now)
+		outcome = "blocked"
+		s.metrics.SignIn(OutcomeBlocked)
+	case addrBlockedNow:
+		he = s.AddrBlocked(*addrT.BlockedUntil, now)
+		outcome = "address_blocked"
+		s.metrics.SignIn(OutcomeAddressBlocked)
+	default:
+		remaining := max(s.cfg.LoginFailureLimit-a.t.Failures, 0)
+		he = s.errf(jedenlogin.CodeInvalidCredentials, "signin.invalid")
+		he.Extra = map[string]any{"remaining_attempts": remaining}
+		he.Notice = locale.Plural("signin.remaining", remaining)
+		s.metrics.SignIn(OutcomeInvalid)
+	}
+
+	events := []jedenlogin.AuditEvent{{
+		At: now, Action: jedenlogin.AuditSignInFailed, Actor: a.Name, PersonID: personID,
+		Subject: a.Name, Address: a.Addr, Outcome: outcome,
+		Details: Details(map[string]any{"reason": reason, "during": during}),
+	}}
+	if a.blockedNow {
+		events = append(events, jedenlogin.AuditEvent{
+			At: now, Action: jedenlogin.AuditBlocked, Actor: "system", PersonID: personID,
+			Subject: LoginKey(a.Name), Address: a.Addr, Outcome: "blocked",
+			Details: Details(map[string]any{"until": a.t.BlockedUntil.UTC().Format(time.RFC3339), "failures": a.t.Failures}),
+		})
+	}
+	if addrBlockedNow {
+		events = append(events, jedenlogin.AuditEvent{
+			At: now, Action: jedenlogin.AuditBlocked, Actor: "system",
+			Subject: AddrKey(a.Addr), Address: a.Addr, Outcome: "blocked",
+			Details: Details(map[string]any{"until": addrT.BlockedUntil.UTC().Format(time.RFC3339), "failures": addrT.Failures}),
+		})
+	}
+	if err := s.st.AppendAudit(ctx, events...); err != nil {
+		return s.internal(fmt.Errorf("audit failed sign-in: %w", err))
+	}
+	return he
+}
+
+// RefuseBlocked records an Attempt refused because its name or address was
+// blocked already, and passes the answer on. A refusal for a blocked name
+// is audited and counts as a failure of the address, so one address cannot
+// hammer blocked names without end; a refusal for a blocked address is only
+// counted in the metrics (its block was audited when it began), so a
+// blocked address cannot flood the audit log.
+func (s *Service) RefuseBlocked(ctx context.Context, name, addr string, personID *int64, during string, he *jedenlogin.Error, now time.Time) error {
+	if he.Code != jedenlogin.CodeTooManyAttempts {
+		return he
+	}
+	if he.Key == "signin.address_blocked" {
+		s.metrics.SignIn(OutcomeAddressBlocked)
+		return he
+	}
+	s.metrics.SignIn(OutcomeBlocked)
+	if _, _, err := s.st.RecordFailure(ctx, AddrKey(addr), now, s.cfg.AddressFailureWindow, s.cfg.AddressFailureLimit+1, s.cfg.AddressFailureWindow); err != nil {
+		return s.internal(fmt.Errorf("count refused Attempt: %w", err))
+	}
+	ev := jedenlogin.AuditEvent{
+		At: now, Action: jedenlogin.AuditSignInFailed, Actor: name, PersonID: personID,
+		Subject: name, Address: addr, Outcome: "blocked",
+		Details: Details(map[string]any{"reason": "blocked", "during": during}),
+	}
+	if err := s.st.AppendAudit(ctx, ev); err != nil {
+		return s.internal(fmt.Errorf("audit refused sign-in: %w", err))
+	}
+	return he
+}
+
+// Details encodes audit Details; values are facts, never secrets.
+func Details(m map[string]any) string {
+	for k, v := range m {
+		if v == "" {
+			delete(m, k)
+		}
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return "{}"
+	}
+	return string(b)
+}
