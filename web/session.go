@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"jedenlogin"
+	"jedenlogin/service"
 )
 
 // Cookie names. With SecureCookies the "__Host-" prefix makes browsers
@@ -101,6 +102,11 @@ type authState struct {
 	person *jedenlogin.Person // the login's person (&rec.Person when rec is set)
 	addr   string
 	idleAt time.Time // when the session expires without further requests
+}
+
+// caller is the session as the services take it.
+func (a *authState) caller() *service.Caller {
+	return &service.Caller{Session: a.sess, Record: a.rec, Grants: a.grants, Login: a.login, Person: a.person, Addr: a.addr}
 }
 
 // pending reports whether the person still has to go through the transition.
