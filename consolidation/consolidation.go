@@ -2,6 +2,7 @@ package consolidation
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -170,6 +171,84 @@ type auditDetails struct {
 	AccountFrom  string          `json:"account_from,omitempty"`
 }
 
+// Choice is what a confirmation of the one-login transition resolves to
+// before any password is checked: the person's case, the name the unified
+// login will have, and the login whose password proves the choice.
+type Choice struct {
+	Case        jedenlogin.Case
+	UnifiedName string
+	// VerifyAs is the login whose password must be given: the chosen
+	// login in the choose cases, the session's own login otherwise (in
+	// generate the new login gets that password).
+	VerifyAs *jedenlogin.Login
+}
+
+// Choose applies SPEC §6's rule of who may confirm what: with session the
+// login the person signed in with and name the login they chose ("" in
+// generate and unchanged: the reserved, resp. the one login). It returns
+// ErrNotEligible wrapped in a *NotEligible that lists the logins that can
+// be chosen, ErrNoGeneratedLogin when generate has no reserved login yet,
+// ErrNoActiveLogin, or ErrAlreadyConsolidated.
+func Choose(rec *jedenlogin.PersonRecord, session *jedenlogin.Login, name string) (Choice, error) {
+	if rec.Person.State == jedenlogin.StateDone {
+		return Choice{}, jedenlogin.ErrAlreadyConsolidated
+	}
+	ch := Choice{Case: Classify(rec.Logins), UnifiedName: name}
+	switch ch.Case {
+	case jedenlogin.CaseChoose, jedenlogin.CaseChooseUppercase:
+		cands := Candidates(rec)
+		if !slices.Contains(cands, name) {
+			return ch, &NotEligible{Candidates: cands}
+		}
+		ch.VerifyAs = rec.LoginByName(name)
+	case jedenlogin.CaseGenerate:
+		g := generated(rec)
+		if g == nil {
+			return ch, ErrNoGeneratedLogin
+		}
+		if name == "" {
+			ch.UnifiedName = g.Name
+		} else if name != g.Name {
+			return ch, &NotEligible{Candidates: []string{g.Name}}
+		}
+		ch.VerifyAs = session
+	case jedenlogin.CaseUnchanged:
+		// Normally completed at import; confirming the one login finishes it.
+		one := AccountSource(rec, 0)
+		if name == "" {
+			ch.UnifiedName = one.Name
+		} else if name != one.Name {
+			return ch, &NotEligible{Candidates: []string{one.Name}}
+		}
+		ch.VerifyAs = session
+	case jedenlogin.CaseNoActiveLogin:
+		return ch, ErrNoActiveLogin
+	default:
+		return ch, &NotEligible{Candidates: []string{}}
+	}
+	return ch, nil
+}
+
+// NotEligible is the error of a login that cannot be the one login; it
+// matches ErrNotEligible (errors.Is) and lists the logins that can.
+type NotEligible struct {
+	Candidates []string
+}
+
+func (e *NotEligible) Error() string {
+	return fmt.Sprintf("%v (candidates %v)", ErrNotEligible, e.Candidates)
+}
+
+func (e *NotEligible) Unwrap() error { return ErrNotEligible }
+
+// generated returns the login reserved for a generate person, or nil.
+func generated(rec *jedenlogin.PersonRecord) *jedenlogin.Login {
+	if rec.Person.GeneratedLoginID == nil {
+		return nil
+	}
+	return rec.Login(*rec.Person.GeneratedLoginID)
+}
+
 // Confirm performs the consolidation of SPEC §6 on rec in memory; the caller
 // persists it in one transaction via Store.UpdatePerson, which serialises
 // concurrent confirmations of one person. The case is classified from the
@@ -202,41 +281,30 @@ type auditDetails struct {
 // the person's key. On error rec is unchanged.
 func Confirm(rec *jedenlogin.PersonRecord, unifiedName, passwordHash string, now time.Time) (*jedenlogin.AuditEvent, error) {
 	p := &rec.Person
-	if p.State == jedenlogin.StateDone {
-		return nil, fmt.Errorf("consolidation: person %s: %w", p.Key, jedenlogin.ErrAlreadyConsolidated)
-	}
-	c := Classify(rec.Logins)
-	var unified, source *jedenlogin.Login
-	switch c {
-	case jedenlogin.CaseNoActiveLogin:
-		return nil, fmt.Errorf("consolidation: person %s: %w", p.Key, ErrNoActiveLogin)
-
-	case jedenlogin.CaseUnchanged:
-		if l := AccountSource(rec, 0); l.Name != unifiedName {
+	ch, err := Choose(rec, nil, unifiedName)
+	if err != nil || ch.UnifiedName != unifiedName {
+		if err == nil || errors.Is(err, ErrNotEligible) {
 			return nil, fmt.Errorf("consolidation: person %s: login %q: %w", p.Key, unifiedName, ErrNotEligible)
 		}
+		return nil, fmt.Errorf("consolidation: person %s: %w", p.Key, err)
+	}
+	c := ch.Case
+	var unified, source *jedenlogin.Login
+	switch c {
+	case jedenlogin.CaseUnchanged:
 		if err := CompleteUnchanged(rec, now); err != nil {
 			return nil, err
 		}
 		return consolidatedEvent(rec, unifiedName, auditDetails{Case: c, MergedLogins: []string{}, AccountFrom: unifiedName}, now)
 
 	case jedenlogin.CaseChoose, jedenlogin.CaseChooseUppercase:
-		if !slices.Contains(Candidates(rec), unifiedName) {
-			return nil, fmt.Errorf("consolidation: person %s: login %q: %w", p.Key, unifiedName, ErrNotEligible)
-		}
-		unified = rec.LoginByName(unifiedName)
+		unified = ch.VerifyAs
 		source = AccountSource(rec, unified.ID)
 
 	case jedenlogin.CaseGenerate:
-		if p.GeneratedLoginID == nil {
-			return nil, fmt.Errorf("consolidation: person %s: %w", p.Key, ErrNoGeneratedLogin)
-		}
-		unified = rec.Login(*p.GeneratedLoginID)
-		if unified == nil || unified.State != jedenlogin.LoginReserved {
-			return nil, fmt.Errorf("consolidation: person %s: generated login %d missing or not reserved: %w", p.Key, *p.GeneratedLoginID, ErrNoGeneratedLogin)
-		}
-		if unified.Name != unifiedName {
-			return nil, fmt.Errorf("consolidation: person %s: login %q: %w", p.Key, unifiedName, ErrNotEligible)
+		unified = generated(rec)
+		if unified.State != jedenlogin.LoginReserved {
+			return nil, fmt.Errorf("consolidation: person %s: generated login %d not reserved: %w", p.Key, *p.GeneratedLoginID, ErrNoGeneratedLogin)
 		}
 		if passwordHash == "" {
 			return nil, fmt.Errorf("consolidation: person %s: %w", p.Key, ErrPasswordRequired)

@@ -4,11 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"jedenlogin"
 	"maps"
 	"mime"
 	"net/http"
 	"strings"
+
+	"jedenlogin"
 )
 
 // maxBodyBytes bounds every JSON request body.
@@ -112,4 +113,12 @@ func (s *Server) checkCredentials(login, pw string) error {
 		return s.errf(jedenlogin.EINVALID, "request.password_too_long")
 	}
 	return nil
+}
+
+// nonNil makes a nil list encode as [] rather than null.
+func nonNil(ss []string) []string {
+	if ss == nil {
+		return []string{}
+	}
+	return ss
 }

@@ -32,10 +32,10 @@ func (s *Server) apiConfirm(w http.ResponseWriter, r *http.Request, a *authState
 	if err != nil {
 		return err
 	}
-	rows, err := s.entitiesOf(r.Context(), res.rec, res.unified.ID, s.now())
+	rows, err := s.entitiesOf(r.Context(), res.Record, res.Unified.ID, s.now())
 	if err != nil {
 		return s.internal(fmt.Errorf("confirm: %w", err))
 	}
-	writeJSON(w, http.StatusOK, meJSON{Login: res.unified.Name, Account: accountOf(&res.rec.Person), Entities: entitiesJSON(rows)})
+	writeJSON(w, http.StatusOK, meJSON{Login: res.Unified.Name, Account: accountOf(&res.Record.Person), Entities: entitiesJSON(rows)})
 	return nil
 }

@@ -1,12 +1,11 @@
 package web
 
 import (
-	"errors"
-	"fmt"
 	"net/http"
 	"time"
 
 	"jedenlogin"
+	"jedenlogin/service"
 )
 
 // credentials is the body of POST /api/v1/session and
@@ -22,10 +21,10 @@ type sessionJSON struct {
 	ConsolidationRequired bool   `json:"consolidation_required"`
 	// Consolidation is null once the person is done; the key is always
 	// there, as SPEC §13 lists it.
-	Consolidation *consolidationInfo `json:"consolidation"`
-	EntityID      *string            `json:"entity_id,omitempty"`
-	IdleExpiresAt *time.Time         `json:"idle_expires_at,omitempty"`
-	ExpiresAt     *time.Time         `json:"expires_at,omitempty"`
+	Consolidation *service.ConsolidationInfo `json:"consolidation"`
+	EntityID      *string                    `json:"entity_id,omitempty"`
+	IdleExpiresAt *time.Time                 `json:"idle_expires_at,omitempty"`
+	ExpiresAt     *time.Time                 `json:"expires_at,omitempty"`
 	// IdleSecondsLeft is what remains of the idle timeout, so the
 	// countdown does not depend on the client's clock.
 	IdleSecondsLeft *int `json:"idle_seconds_left,omitempty"`
@@ -38,7 +37,7 @@ type sessionJSON struct {
 func sessionBody(rec *jedenlogin.PersonRecord, l *jedenlogin.Login) sessionJSON {
 	b := sessionJSON{Login: l.Name, ConsolidationRequired: rec.Person.State != jedenlogin.StateDone}
 	if b.ConsolidationRequired {
-		b.Consolidation = consolidationOf(rec, l)
+		b.Consolidation = service.ConsolidationOf(rec, l)
 	}
 	return b
 }
@@ -62,8 +61,8 @@ func (s *Server) apiSignIn(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	b := sessionBody(res.rec, res.login)
-	b.PasswordChangeRequired = s.passwordExpired(&res.rec.Person, res.login)
+	b := sessionBody(res.Record, res.Login)
+	b.PasswordChangeRequired = s.passwordExpired(&res.Record.Person, res.Login)
 	writeJSON(w, http.StatusOK, b)
 	return nil
 }
@@ -77,39 +76,38 @@ func (s *Server) apiSignOut(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// signOut deletes the request's session (when there is one), audits it
-// and clears the cookie.
+// signOut ends the request's session (when there is one; the service
+// audits it) and clears the cookie.
 func (s *Server) signOut(w http.ResponseWriter, r *http.Request) error {
 	id := s.sessionCookie(r)
 	s.setCookie(w, cookieSession, "", -1)
 	if id == "" {
 		return nil
 	}
-	ctx := r.Context()
-	idHash := hashID(id)
-	sess, err := s.st.Session(ctx, idHash)
-	if errors.Is(err, jedenlogin.ErrNotFound) {
-		return nil
-	} else if err != nil {
-		return s.internal(fmt.Errorf("sign-out: %w", err))
+	return s.svc.SignOut(r.Context(), hashID(id), s.clientAddr(r))
+}
+
+// signIn signs in (service.SignIn) and gives the client the new session.
+func (s *Server) signIn(w http.ResponseWriter, r *http.Request, name, pw string) (*service.SignedIn, error) {
+	res, err := s.svc.SignIn(r.Context(), service.SignInRequest{
+		Name: name, Password: pw, Addr: s.clientAddr(r), ReplacesIDHash: s.replacedSession(r),
+	})
+	if err != nil {
+		return nil, err
 	}
-	if err := s.st.DeleteSession(ctx, idHash); err != nil {
-		return s.internal(fmt.Errorf("sign-out: %w", err))
+	s.setSession(w, res.SessionID)
+	return res, nil
+}
+
+// confirm performs the transition (service.Confirm) and gives the client
+// the renewed session.
+func (s *Server) confirm(w http.ResponseWriter, r *http.Request, a *authState, name, pw string) (*service.Confirmed, error) {
+	res, err := s.svc.Confirm(r.Context(), a.caller(), name, pw)
+	if err != nil {
+		return nil, err
 	}
-	actor := "system"
-	if rec, err := s.st.Person(ctx, sess.PersonID); err == nil {
-		if l := rec.Login(sess.LoginID); l != nil {
-			actor = l.Name
-		}
-	}
-	ev := jedenlogin.AuditEvent{
-		At: s.now(), Action: jedenlogin.AuditSignOut, Actor: actor, PersonID: &sess.PersonID,
-		Subject: actor, Address: s.clientAddr(r), Outcome: "ok",
-	}
-	if err := s.st.AppendAudit(ctx, ev); err != nil {
-		return s.internal(fmt.Errorf("sign-out: audit: %w", err))
-	}
-	return nil
+	s.setSession(w, res.SessionID)
+	return res, nil
 }
 
 // fullSessionBody adds the session's entity and deadlines.
@@ -146,6 +144,6 @@ func (s *Server) apiConsolidationInfo(w http.ResponseWriter, r *http.Request, a 
 	if !a.pending() {
 		return s.toHTTPError(jedenlogin.ErrAlreadyConsolidated)
 	}
-	writeJSON(w, http.StatusOK, consolidationOf(a.rec, a.login))
+	writeJSON(w, http.StatusOK, service.ConsolidationOf(a.rec, a.login))
 	return nil
 }

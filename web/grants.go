@@ -10,6 +10,7 @@ import (
 
 	"jedenlogin"
 	"jedenlogin/applications"
+	"jedenlogin/service"
 )
 
 // managedGrant is a grant the signed-in approver may revoke, with its
@@ -159,11 +160,7 @@ func (s *Server) extendGrant(ctx context.Context, a *authState, id int64, validT
 	return app, e, nil, nil
 }
 
-// stillActsFor reports whether login loginID of rec holds a grant valid at
-// now at the entity: a session acting for an entity whose grant was
-// revoked or expired stops acting for it.
+// stillActsFor: see service.StillActsFor.
 func stillActsFor(rec *jedenlogin.PersonRecord, loginID int64, entityID string, now time.Time) bool {
-	return slices.ContainsFunc(rec.Grants, func(g jedenlogin.Grant) bool {
-		return g.LoginID == loginID && g.EntityID == entityID && g.ValidAt(now)
-	})
+	return service.StillActsFor(rec, loginID, entityID, now)
 }

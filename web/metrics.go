@@ -1,13 +1,14 @@
 package web
 
 import (
-	"jedenlogin"
-	"jedenlogin/service"
 	"net/http"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"jedenlogin"
+	"jedenlogin/service"
 )
 
 // metrics are the Prometheus metrics of one Server, in a registry of its

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"jedenlogin"
+	"jedenlogin/service"
 )
 
 // consolidationPage is the data of the transition screen
@@ -22,7 +23,7 @@ type consolidationPage struct {
 }
 
 func (s *Server) consolidationData(a *authState) consolidationPage {
-	info := consolidationOf(a.rec, a.login)
+	info := service.ConsolidationOf(a.rec, a.login)
 	p := consolidationPage{
 		Case: info.Case, Current: a.login.Name, Candidates: info.Candidates,
 		CurrentFits: info.CurrentLoginEligible,

@@ -75,9 +75,9 @@ func (s *Server) pageSignInPost(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	target := "/podmioty"
-	if res.rec.Person.State != jedenlogin.StateDone {
+	if res.Record.Person.State != jedenlogin.StateDone {
 		target = "/potwierdz-login"
-	} else if s.passwordExpired(&res.rec.Person, res.login) {
+	} else if s.passwordExpired(&res.Record.Person, res.Login) {
 		target = "/profil/haslo"
 	}
 	http.Redirect(w, r, target, http.StatusSeeOther)

@@ -1,16 +1,8 @@
 package web
 
 import (
-	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/base64"
-	"encoding/hex"
-	"errors"
-	"fmt"
 	"net/http"
-	"slices"
 	"time"
 
 	"jedenlogin"
@@ -29,30 +21,10 @@ const (
 	preSessionMaxAge = time.Hour
 )
 
-// randomToken returns 32 random bytes, base64url-encoded (256 bits).
-func randomToken() string {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		panic(fmt.Sprintf("web: crypto/rand failed: %v", err)) // never returns an error on supported platforms
-	}
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// hashID is how the store keeps a session id: hex SHA-256, so a database
-// leak does not leak usable cookies.
-func hashID(id string) string {
-	sum := sha256.Sum256([]byte(id))
-	return hex.EncodeToString(sum[:])
-}
-
-// validToken reports whether v looks like a randomToken (43 base64url chars).
-func validToken(v string) bool {
-	if len(v) != 43 {
-		return false
-	}
-	_, err := base64.RawURLEncoding.DecodeString(v)
-	return err == nil
-}
+// randomToken, hashID and validToken: see service.NewToken, HashID, ValidToken.
+func randomToken() string      { return service.NewToken() }
+func hashID(id string) string  { return service.HashID(id) }
+func validToken(v string) bool { return service.ValidToken(v) }
 
 func (s *Server) cookieName(base string) string {
 	if s.cfg.SecureCookies {
@@ -135,30 +107,19 @@ const (
 	// whole record.
 	lightRoute
 	// extendRoute marks "Przedłuż sesję": the idle timeout restarts exactly
-	// now, even within touchInterval of the last recorded activity.
+	// now, even within service.TouchInterval of the last recorded activity.
 	extendRoute
 )
 
 // sessionEnd tells why a request has no valid session although it carried
-// a session cookie.
-type sessionEnd int
+// a session cookie (service.SessionEnd).
+type sessionEnd = service.SessionEnd
 
 const (
-	sessionNone     sessionEnd = iota // no session, or an unknown one
-	sessionExpired                    // idle or absolute timeout
-	sessionReplaced                   // the person consolidated: the session's login was merged
+	sessionNone     = service.SessionNone
+	sessionExpired  = service.SessionExpired
+	sessionReplaced = service.SessionReplaced
 )
-
-// touchInterval is how stale the recorded activity of a session may get
-// before a request writes it again. Writing the session on every request
-// would make every read a database write; instead activity is recorded at
-// most once per interval, so a session may end up to touchInterval before
-// IdleTimeout has passed since its last request (at most 30 s, and at most
-// a twentieth of IdleTimeout: between 9 min 30 s and 10 min with the
-// default 10 minutes). "Przedłuż sesję" always records (extendRoute).
-func (s *Server) touchInterval() time.Duration {
-	return min(30*time.Second, s.cfg.IdleTimeout/20)
-}
 
 // loadSession returns the request's valid session with the person's whole
 // record, or nil and why there is none (the cookie is then cleared and the
@@ -173,155 +134,38 @@ func (s *Server) loadSession(w http.ResponseWriter, r *http.Request, touch bool)
 }
 
 // session returns the request's valid session, or nil and why there is
-// none (the cookie is then cleared and the session deleted). A session is
-// valid while it is within the idle and absolute timeouts and its login can
-// still sign in — for a consolidated person, only through the unified
-// login. Unless flags has noTouch the request counts as activity (recorded
-// at most once per touchInterval, see there). With lightRoute one query
-// (Store.SessionView) reads the session, login, person and grants;
-// otherwise the person's whole record is loaded into authState.rec.
+// none (the cookie is then cleared). The rules are service.LoadSession's;
+// flags choose its options (lightRoute, noTouch, extendRoute).
 func (s *Server) session(w http.ResponseWriter, r *http.Request, flags authFlags) (a *authState, end sessionEnd, err error) {
 	id := s.sessionCookie(r)
 	if id == "" {
 		return nil, sessionNone, nil
 	}
-	ctx := r.Context()
-	idHash := hashID(id)
-	// A lightRoute reads everything in one query (SessionView); other
-	// routes read the session and, unless it timed out, the person's whole
-	// record, which their handlers need anyway.
-	var (
-		sess *jedenlogin.Session
-		v    *jedenlogin.SessionView
-	)
-	if flags&lightRoute != 0 {
-		v, err = s.st.SessionView(ctx, idHash)
-		if v != nil {
-			sess = &v.Session
-		}
-	} else {
-		sess, err = s.st.Session(ctx, idHash)
+	c, idleAt, end, err := s.svc.LoadSession(r.Context(), hashID(id), service.LoadOptions{
+		Light: flags&lightRoute != 0, NoTouch: flags&noTouch != 0, Extend: flags&extendRoute != 0,
+		Addr: s.clientAddr(r),
+	})
+	if err != nil {
+		return nil, sessionNone, err
 	}
-	if errors.Is(err, jedenlogin.ErrNotFound) {
+	if c == nil {
 		s.setCookie(w, cookieSession, "", -1)
-		return nil, sessionNone, nil
-	} else if err != nil {
-		return nil, sessionNone, fmt.Errorf("load session: %w", err)
-	}
-	now := s.now()
-	if !now.Before(sess.ExpiresAt) || !now.Before(sess.LastSeenAt.Add(s.cfg.IdleTimeout)) {
-		s.endSession(ctx, w, idHash)
-		return nil, sessionExpired, nil
-	}
-	a = &authState{sess: sess, addr: s.clientAddr(r)}
-	var actsFor func() bool
-	if v != nil {
-		a.person, a.grants = &v.Person, v.Grants
-		if v.Login.ID != 0 { // else the login is gone, or is not the person's
-			a.login = &v.Login
-		}
-		actsFor = func() bool {
-			return slices.ContainsFunc(v.Grants, func(g jedenlogin.GrantView) bool {
-				return g.Grant.EntityID == sess.EntityID && g.Grant.ValidAt(now)
-			})
-		}
-	} else {
-		rec, err := s.st.Person(ctx, sess.PersonID)
-		if errors.Is(err, jedenlogin.ErrNotFound) {
-			s.endSession(ctx, w, idHash)
-			return nil, sessionNone, nil
-		} else if err != nil {
-			return nil, sessionNone, fmt.Errorf("load session: person %d: %w", sess.PersonID, err)
-		}
-		a.rec, a.person, a.login = rec, &rec.Person, rec.Login(sess.LoginID)
-		actsFor = func() bool { return stillActsFor(rec, a.login.ID, sess.EntityID, now) }
-	}
-	if end, ok := sessionLoginValid(a.person, a.login); !ok {
-		s.endSession(ctx, w, idHash)
 		return nil, end, nil
 	}
-
-	var entity *string
-	if sess.EntityID != "" && !actsFor() {
-		// The grant was revoked or expired: the session stops acting for
-		// the entity at once.
-		none := ""
-		entity = &none
-	}
-	seen := sess.LastSeenAt
-	if flags&noTouch == 0 && (flags&extendRoute != 0 || now.Sub(sess.LastSeenAt) >= s.touchInterval()) {
-		seen = now
-	}
-	if entity != nil || !seen.Equal(sess.LastSeenAt) {
-		// Clearing the entity alone keeps LastSeenAt: it is not activity.
-		if err := s.st.TouchSession(ctx, idHash, seen, entity); err != nil {
-			return nil, sessionNone, fmt.Errorf("touch session: %w", err)
-		}
-		sess.LastSeenAt = seen
-		if entity != nil {
-			sess.EntityID = ""
-		}
-	}
-	a.idleAt = sess.LastSeenAt.Add(s.cfg.IdleTimeout)
-	return a, sessionNone, nil
+	return &authState{sess: c.Session, rec: c.Record, grants: c.Grants, login: c.Login, person: c.Person, addr: c.Addr, idleAt: idleAt}, sessionNone, nil
 }
 
-// sessionLoginValid reports whether a session bound to login l (nil: gone,
-// or not the person's) of person p may go on, and if not, why: a merged
-// login means the person consolidated meanwhile (sessionReplaced); an
-// inactive login, or for a consolidated person any login but the unified
-// one, ends it (sessionNone).
-func sessionLoginValid(p *jedenlogin.Person, l *jedenlogin.Login) (sessionEnd, bool) {
-	switch {
-	case l != nil && l.State == jedenlogin.LoginMerged:
-		// The person consolidated (in another window or browser) and this
-		// session's login was merged: the session is over.
-		return sessionReplaced, false
-	case l == nil || l.State != jedenlogin.LoginActive:
-		return sessionNone, false
-	case p.State == jedenlogin.StateDone && (p.UnifiedLoginID == nil || *p.UnifiedLoginID != l.ID):
-		return sessionNone, false
-	}
-	return sessionNone, true
-}
-
-// endSession deletes a session and clears the cookie. A failure to delete
-// is logged: the session has timed out anyway and the store's cleanup will
-// remove it.
-func (s *Server) endSession(ctx context.Context, w http.ResponseWriter, idHash string) {
-	if err := s.st.DeleteSession(ctx, idHash); err != nil {
-		s.log.ErrorContext(ctx, "delete session", "err", err)
-	}
-	s.setCookie(w, cookieSession, "", -1)
-}
-
-// startSession creates a fresh session for the login, always under a new
-// id (renewal: the session the request came with, if any, is deleted),
-// and sets the cookie once it is stored. The session is written in one
-// transaction with whatever else with holds (Store.StartSession: a
-// cleared failure counter, the login's last sign-in, audit events), so
-// that either all of it happens or nothing does; with.Session and
-// with.ReplacesIDHash are filled in here.
-func (s *Server) startSession(ctx context.Context, w http.ResponseWriter, r *http.Request, loginID, personID int64, now time.Time, with jedenlogin.SessionStart) (*jedenlogin.Session, error) {
-	id := randomToken()
-	with.Session = jedenlogin.Session{
-		IDHash:     hashID(id),
-		LoginID:    loginID,
-		PersonID:   personID,
-		CSRFToken:  randomToken(),
-		CreatedAt:  now,
-		LastSeenAt: now,
-		ExpiresAt:  now.Add(s.cfg.AbsoluteTimeout),
-	}
+// replacedSession is the id hash of the session the request came with,
+// "" for none: a new session replaces it (renewal).
+func (s *Server) replacedSession(r *http.Request) string {
 	if old := s.sessionCookie(r); old != "" {
-		with.ReplacesIDHash = hashID(old)
+		return hashID(old)
 	}
-	if err := s.st.StartSession(ctx, with); err != nil {
-		return nil, fmt.Errorf("start session: %w", err)
-	}
-	s.setCookie(w, cookieSession, id, 0)
-	return &with.Session, nil
+	return ""
 }
+
+// setSession gives the client the id of its new session.
+func (s *Server) setSession(w http.ResponseWriter, id string) { s.setCookie(w, cookieSession, id, 0) }
 
 // authed wraps an API handler that needs a session. Without one it answers
 // 401 unauthenticated (409 already_consolidated on the confirmRoute when the

@@ -1,11 +1,9 @@
-package web
+package service
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"jedenlogin/service"
-	"net/http"
 	"slices"
 	"time"
 
@@ -13,11 +11,23 @@ import (
 	"jedenlogin/consolidation"
 )
 
-// signedIn is the result of a successful sign-in.
-type signedIn struct {
-	sess  *jedenlogin.Session
-	login *jedenlogin.Login
-	rec   *jedenlogin.PersonRecord
+// SignInRequest is one sign-in: a login name and password from a client
+// address. ReplacesIDHash is the id hash of the session the client holds,
+// if any: it is ended when the new one starts (renewal).
+type SignInRequest struct {
+	Name, Password string
+	Addr           string
+	ReplacesIDHash string
+}
+
+// SignedIn is the result of a successful sign-in: the new session (its
+// id, to be given to the client, and the stored session), the login and
+// the person's record.
+type SignedIn struct {
+	SessionID string
+	Session   *jedenlogin.Session
+	Login     *jedenlogin.Login
+	Record    *jedenlogin.PersonRecord
 }
 
 // signIn checks a login name and password exactly as SPEC §8 says and, on
@@ -29,16 +39,15 @@ type signedIn struct {
 // (a merged login with its correct password; "unified_login" names the
 // replacement), 401 invalid_credentials (anything else, alike for unknown,
 // inactive and known names), 500 internal.
-func (s *Server) signIn(w http.ResponseWriter, r *http.Request, name, pw string) (*signedIn, error) {
-	ctx := r.Context()
+func (s *Service) SignIn(ctx context.Context, req SignInRequest) (*SignedIn, error) {
 	now := s.now()
-	addr := s.clientAddr(r)
+	name, pw, addr := req.Name, req.Password, req.Addr
 
-	att, err := s.svc.BeginAttempt(ctx, name, addr, now)
+	att, err := s.BeginAttempt(ctx, name, addr, now)
 	if err != nil {
 		var he *jedenlogin.Error
 		if errors.As(err, &he) {
-			return nil, s.svc.RefuseBlocked(ctx, name, addr, nil, "sign_in", he, now)
+			return nil, s.RefuseBlocked(ctx, name, addr, nil, "sign_in", he, now)
 		}
 		return nil, err
 	}
@@ -57,21 +66,21 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, name, pw string)
 	ok, reason := false, "wrong_password"
 	switch {
 	case l == nil:
-		err = s.svc.DummyVerify(ctx, pw, &began)
+		err = s.DummyVerify(ctx, pw, &began)
 		reason = "unknown_login"
 	case l.PasswordHash == "":
-		err = s.svc.DummyVerify(ctx, pw, &began)
+		err = s.DummyVerify(ctx, pw, &began)
 		reason = "no_password"
 	case l.State == jedenlogin.LoginActive || l.State == jedenlogin.LoginMerged:
-		ok, err = s.svc.VerifyPassword(ctx, l.PasswordHash, pw, &began)
-		if err != nil && !errors.Is(err, service.ErrHashingWait) {
+		ok, err = s.VerifyPassword(ctx, l.PasswordHash, pw, &began)
+		if err != nil && !errors.Is(err, ErrHashingWait) {
 			// A hash the import should have refused; the user sees the
 			// ordinary failure, operators see the log.
 			s.log.ErrorContext(ctx, "sign-in: unusable password hash", "login_id", l.ID, "err", err)
 			ok, reason, err = false, "unusable_hash", nil
 		}
 	default:
-		err = s.svc.DummyVerify(ctx, pw, &began)
+		err = s.DummyVerify(ctx, pw, &began)
 		reason = "login_" + string(l.State)
 	}
 	if err != nil {
@@ -83,12 +92,12 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, name, pw string)
 		if l != nil {
 			pid = &l.PersonID
 		}
-		he := s.svc.FailAttempt(ctx, att, pid, reason, "sign_in", now)
-		s.svc.PadFailure(ctx, began)
+		he := s.FailAttempt(ctx, att, pid, reason, "sign_in", now)
+		s.PadFailure(ctx, began)
 		return nil, he
 	}
 	if l.State == jedenlogin.LoginMerged {
-		if err := s.svc.SucceedAttempt(ctx, att); err != nil {
+		if err := s.SucceedAttempt(ctx, att); err != nil {
 			return nil, s.internal(err)
 		}
 		return nil, s.mergedAnswer(ctx, l, addr, now)
@@ -105,10 +114,10 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, name, pw string)
 	ev := jedenlogin.AuditEvent{
 		At: now, Action: jedenlogin.AuditSignIn, Actor: l.Name, PersonID: &l.PersonID,
 		Subject: l.Name, Address: addr, Outcome: "ok",
-		Details: service.Details(map[string]any{"consolidation_required": rec.Person.State != jedenlogin.StateDone}),
+		Details: Details(map[string]any{"consolidation_required": rec.Person.State != jedenlogin.StateDone}),
 	}
-	sess, err := s.startSession(ctx, w, r, l.ID, l.PersonID, now, jedenlogin.SessionStart{
-		ClearThrottle: service.LoginKey(att.Name), TouchLogin: true, Audit: []jedenlogin.AuditEvent{ev},
+	id, sess, err := s.startSession(ctx, l.ID, l.PersonID, now, req.ReplacesIDHash, jedenlogin.SessionStart{
+		ClearThrottle: LoginKey(att.Name), TouchLogin: true, Audit: []jedenlogin.AuditEvent{ev},
 	})
 	if err != nil {
 		return nil, s.internal(fmt.Errorf("sign-in: %w", err))
@@ -118,13 +127,13 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, name, pw string)
 	if login != nil {
 		login.LastLoginAt = &now
 	}
-	s.metrics.SignIn(service.OutcomeSuccess)
-	return &signedIn{sess: sess, login: login, rec: rec}, nil
+	s.metrics.SignIn(OutcomeSuccess)
+	return &SignedIn{SessionID: id, Session: sess, Login: login, Record: rec}, nil
 }
 
 // mergedAnswer is the 409 login_merged answer for a merged login whose
 // correct password was given: it names the login that replaced it.
-func (s *Server) mergedAnswer(ctx context.Context, l *jedenlogin.Login, addr string, now time.Time) error {
+func (s *Service) mergedAnswer(ctx context.Context, l *jedenlogin.Login, addr string, now time.Time) error {
 	rec, err := s.st.Person(ctx, l.PersonID)
 	if err != nil {
 		return s.internal(fmt.Errorf("sign-in: load person of merged login: %w", err))
@@ -139,12 +148,12 @@ func (s *Server) mergedAnswer(ctx context.Context, l *jedenlogin.Login, addr str
 	ev := jedenlogin.AuditEvent{
 		At: now, Action: jedenlogin.AuditSignInFailed, Actor: l.Name, PersonID: &l.PersonID,
 		Subject: l.Name, Address: addr, Outcome: "merged",
-		Details: service.Details(map[string]any{"reason": "login_merged", "unified_login": unified.Name}),
+		Details: Details(map[string]any{"reason": "login_merged", "unified_login": unified.Name}),
 	}
 	if err := s.st.AppendAudit(ctx, ev); err != nil {
 		return s.internal(fmt.Errorf("sign-in: audit: %w", err))
 	}
-	s.metrics.SignIn(service.OutcomeMerged)
+	s.metrics.SignIn(OutcomeMerged)
 	he := s.errf(jedenlogin.CodeLoginMerged, "signin.merged", l.Name, unified.Name)
 	he.Extra = map[string]any{"unified_login": unified.Name}
 	return he
@@ -153,11 +162,11 @@ func (s *Server) mergedAnswer(ctx context.Context, l *jedenlogin.Login, addr str
 // rehash replaces a hash in an older format or with older parameters by a
 // fresh argon2id hash of the password just verified. It never fails the
 // sign-in: a lost race (the hash changed meanwhile) or an error is logged.
-func (s *Server) rehash(ctx context.Context, l *jedenlogin.Login, pw, addr string, now time.Time) {
+func (s *Service) rehash(ctx context.Context, l *jedenlogin.Login, pw, addr string, now time.Time) {
 	if !s.hasher.NeedsRehash(l.PasswordHash) {
 		return
 	}
-	nh, err := s.svc.HashPassword(ctx, pw)
+	nh, err := s.HashPassword(ctx, pw)
 	if err != nil {
 		s.log.ErrorContext(ctx, "rehash: hash", "login_id", l.ID, "err", err)
 		return
@@ -185,24 +194,24 @@ func (s *Server) rehash(ctx context.Context, l *jedenlogin.Login, pw, addr strin
 	}
 }
 
-// consolidationInfo is what a client must know to show the transition
+// ConsolidationInfo is what a client must know to show the transition
 // screen (the "consolidation" object of SPEC §13).
-type consolidationInfo struct {
+type ConsolidationInfo struct {
 	Case                 jedenlogin.Case `json:"case"`
 	Candidates           []string        `json:"candidates"`
 	GeneratedLogin       *string         `json:"generated_login"`
 	CurrentLoginEligible bool            `json:"current_login_eligible"`
 }
 
-// consolidationOf describes the pending transition of rec for a session
+// ConsolidationOf describes the pending transition of rec for a session
 // bound to login l.
-func consolidationOf(rec *jedenlogin.PersonRecord, l *jedenlogin.Login) *consolidationInfo {
-	c := &consolidationInfo{Case: consolidation.Classify(rec.Logins), Candidates: consolidation.Candidates(rec)}
+func ConsolidationOf(rec *jedenlogin.PersonRecord, l *jedenlogin.Login) *ConsolidationInfo {
+	c := &ConsolidationInfo{Case: consolidation.Classify(rec.Logins), Candidates: consolidation.Candidates(rec)}
 	if c.Candidates == nil {
 		c.Candidates = []string{}
 	}
 	if c.Case == jedenlogin.CaseGenerate {
-		if g := generatedLogin(rec); g != nil {
+		if g := GeneratedLogin(rec); g != nil {
 			c.GeneratedLogin = &g.Name
 		}
 	}
@@ -210,8 +219,8 @@ func consolidationOf(rec *jedenlogin.PersonRecord, l *jedenlogin.Login) *consoli
 	return c
 }
 
-// generatedLogin returns the login reserved for a generate person, or nil.
-func generatedLogin(rec *jedenlogin.PersonRecord) *jedenlogin.Login {
+// GeneratedLogin returns the login reserved for a generate person, or nil.
+func GeneratedLogin(rec *jedenlogin.PersonRecord) *jedenlogin.Login {
 	if rec.Person.GeneratedLoginID == nil {
 		return nil
 	}

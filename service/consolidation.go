@@ -1,12 +1,10 @@
-package web
+package service
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"jedenlogin/service"
 	"math/rand/v2"
-	"net/http"
 	"slices"
 	"strconv"
 	"time"
@@ -15,11 +13,14 @@ import (
 	"jedenlogin/consolidation"
 )
 
-// confirmed is the result of a successful transition.
-type confirmed struct {
-	sess    *jedenlogin.Session
-	rec     *jedenlogin.PersonRecord // after the transition, reloaded
-	unified *jedenlogin.Login
+// Confirmed is the result of a successful transition: the renewed
+// session (its id for the client, and the stored session), the person's
+// record after the transition and the unified login.
+type Confirmed struct {
+	SessionID string
+	Session   *jedenlogin.Session
+	Record    *jedenlogin.PersonRecord // after the transition, reloaded
+	Unified   *jedenlogin.Login
 }
 
 // confirmLeaseTTL bounds how long a confirmation holds its person's lease
@@ -34,7 +35,7 @@ const confirmLeaseTTL = time.Minute
 // same person to end before it gives up (503 unavailable).
 const confirmLeaseWait = 10 * time.Second
 
-// confirm performs the one-login transition of the session's person with
+// Confirm performs the one-login transition of the session's person with
 // the chosen login name (choose cases; in generate the reserved login,
 // "" meaning it) and the password (SPEC §6): in the choose cases it must
 // be the chosen login's own password, in generate the password of the
@@ -55,83 +56,58 @@ const confirmLeaseWait = 10 * time.Second
 // a failure of that login name) or 429 too_many_attempts; 409 conflict when
 // the password changed meanwhile; 503 unavailable when another
 // confirmation of the person does not end in time; 500 internal.
-func (s *Server) confirm(w http.ResponseWriter, r *http.Request, a *authState, name, pw string) (*confirmed, error) {
-	ctx := r.Context()
-	if !a.pending() || midTransition(a.rec) {
-		return nil, s.toHTTPError(jedenlogin.ErrAlreadyConsolidated)
+func (s *Service) Confirm(ctx context.Context, a *Caller, name, pw string) (*Confirmed, error) {
+	if !a.Pending() || midTransition(a.Record) {
+		return nil, jedenlogin.AsError(jedenlogin.ErrAlreadyConsolidated)
 	}
-	release, err := s.lockConsolidation(ctx, a.person.ID)
+	release, err := s.lockConsolidation(ctx, a.Person.ID)
 	if err != nil {
 		return nil, err
 	}
 	defer release()
 	// The record the session was checked with may predate a confirmation
 	// that held the lease before this one.
-	rec, err := s.st.Person(ctx, a.person.ID)
+	rec, err := s.st.Person(ctx, a.Person.ID)
 	if err != nil {
-		return nil, s.internal(fmt.Errorf("confirm: load person %d: %w", a.person.ID, err))
+		return nil, s.internal(fmt.Errorf("confirm: load person %d: %w", a.Person.ID, err))
 	}
 	if rec.Person.State == jedenlogin.StateDone || midTransition(rec) {
-		return nil, s.toHTTPError(jedenlogin.ErrAlreadyConsolidated)
+		return nil, jedenlogin.AsError(jedenlogin.ErrAlreadyConsolidated)
 	}
-	login := rec.Login(a.login.ID)
+	login := rec.Login(a.Login.ID)
 	if login == nil { // logins are never deleted
-		return nil, s.internal(fmt.Errorf("confirm: login %d is not of person %d", a.login.ID, rec.Person.ID))
+		return nil, s.internal(fmt.Errorf("confirm: login %d is not of person %d", a.Login.ID, rec.Person.ID))
 	}
 	now := s.now()
 
-	c := consolidation.Classify(rec.Logins)
-	unifiedName := name
-	var verifyAs *jedenlogin.Login
-	switch c {
-	case jedenlogin.CaseChoose, jedenlogin.CaseChooseUppercase:
-		cands := consolidation.Candidates(rec)
-		if !slices.Contains(cands, name) {
-			return nil, s.notEligible(cands)
-		}
-		verifyAs = rec.LoginByName(name)
-	case jedenlogin.CaseGenerate:
-		g := generatedLogin(rec)
-		if g == nil {
-			return nil, s.toHTTPError(consolidation.ErrNoGeneratedLogin)
-		}
-		if name == "" {
-			unifiedName = g.Name
-		} else if name != g.Name {
-			return nil, s.notEligible([]string{g.Name})
-		}
-		verifyAs = login
-	case jedenlogin.CaseUnchanged:
-		// Normally completed at import; confirming the one login finishes it.
-		if name == "" {
-			unifiedName = login.Name
-		} else if name != login.Name {
-			return nil, s.notEligible([]string{login.Name})
-		}
-		verifyAs = login
-	default:
-		return nil, s.notEligible([]string{})
+	ch, err := consolidation.Choose(rec, login, name)
+	var ne *consolidation.NotEligible
+	if errors.As(err, &ne) {
+		return nil, s.notEligible(ne.Candidates)
+	} else if err != nil {
+		return nil, jedenlogin.AsError(err)
 	}
+	c, unifiedName, verifyAs := ch.Case, ch.UnifiedName, ch.VerifyAs
 
-	att, err := s.svc.BeginAttempt(ctx, verifyAs.Name, a.addr, now)
+	att, err := s.BeginAttempt(ctx, verifyAs.Name, a.Addr, now)
 	if err != nil {
 		var he *jedenlogin.Error
 		if errors.As(err, &he) {
-			return nil, s.svc.RefuseBlocked(ctx, verifyAs.Name, a.addr, &rec.Person.ID, "consolidation", he, now)
+			return nil, s.RefuseBlocked(ctx, verifyAs.Name, a.Addr, &rec.Person.ID, "consolidation", he, now)
 		}
 		return nil, err
 	}
-	ok, err := s.svc.VerifyPassword(ctx, verifyAs.PasswordHash, pw, nil)
-	if errors.Is(err, service.ErrHashingWait) {
+	ok, err := s.VerifyPassword(ctx, verifyAs.PasswordHash, pw, nil)
+	if errors.Is(err, ErrHashingWait) {
 		return nil, s.internal(fmt.Errorf("confirm: %w", err))
 	} else if err != nil {
 		s.log.ErrorContext(ctx, "confirm: unusable password hash", "login_id", verifyAs.ID, "err", err)
 		ok = false
 	}
 	if !ok {
-		return nil, s.svc.FailAttempt(ctx, att, &rec.Person.ID, "wrong_password", "consolidation", now)
+		return nil, s.FailAttempt(ctx, att, &rec.Person.ID, "wrong_password", "consolidation", now)
 	}
-	if err := s.svc.SucceedAttempt(ctx, att); err != nil {
+	if err := s.SucceedAttempt(ctx, att); err != nil {
 		return nil, s.internal(err)
 	}
 
@@ -139,7 +115,7 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request, a *authState, n
 	// the chosen login keeps its password, rehashed when its hash is old.
 	newHash := ""
 	if c == jedenlogin.CaseGenerate || s.hasher.NeedsRehash(verifyAs.PasswordHash) {
-		if newHash, err = s.svc.HashPassword(ctx, pw); err != nil {
+		if newHash, err = s.HashPassword(ctx, pw); err != nil {
 			return nil, s.internal(fmt.Errorf("confirm: hash: %w", err))
 		}
 	}
@@ -159,37 +135,37 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request, a *authState, n
 			return nil, err
 		}
 		e.Actor = login.Name
-		e.Address = a.addr
+		e.Address = a.Addr
 		ev = *e
 		unifiedID = *cur.Person.UnifiedLoginID
 		events := []jedenlogin.AuditEvent{*e}
 		if newHash != "" && c != jedenlogin.CaseGenerate {
 			events = append(events, jedenlogin.AuditEvent{
 				At: now, Action: jedenlogin.AuditPasswordRehashed, Actor: login.Name, PersonID: &cur.Person.ID,
-				Subject: unifiedName, Address: a.addr, Outcome: "ok",
+				Subject: unifiedName, Address: a.Addr, Outcome: "ok",
 			})
 		}
 		return events, nil
 	})
 	if err != nil {
-		he := s.toHTTPError(err)
+		he := jedenlogin.AsError(err)
 		if he.Code == jedenlogin.CodeLoginNotEligible {
 			he.Extra = map[string]any{"candidates": nonNil(consolidation.Candidates(rec))}
 		}
 		return nil, he
 	}
-	s.metrics.consolidations.WithLabelValues(string(c)).Inc()
+	s.metrics.Consolidated(c)
 	s.log.InfoContext(ctx, "consolidated", "person_id", rec.Person.ID, "case", c, "audit_subject", ev.Subject)
 
 	after, err := s.st.Person(ctx, rec.Person.ID)
 	if err != nil {
 		return nil, s.internal(fmt.Errorf("confirm: reload person: %w", err))
 	}
-	sess, err := s.startSession(ctx, w, r, unifiedID, rec.Person.ID, now, jedenlogin.SessionStart{})
+	id, sess, err := s.startSession(ctx, unifiedID, rec.Person.ID, now, a.Session.IDHash, jedenlogin.SessionStart{})
 	if err != nil {
 		return nil, s.internal(fmt.Errorf("confirm: renew session: %w", err))
 	}
-	return &confirmed{sess: sess, rec: after, unified: after.Login(unifiedID)}, nil
+	return &Confirmed{SessionID: id, Session: sess, Record: after, Unified: after.Login(unifiedID)}, nil
 }
 
 // lockConsolidation makes the confirmations of one person run one at a
@@ -203,9 +179,9 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request, a *authState, n
 // 25 ms (each pause lengthened by up to half at random, so waiters do not
 // poll in step), until the lease is free, the request ends (500, the
 // client is gone) or confirmLeaseWait passes (503 unavailable).
-func (s *Server) lockConsolidation(ctx context.Context, personID int64) (release func(), err error) {
+func (s *Service) lockConsolidation(ctx context.Context, personID int64) (release func(), err error) {
 	key := "consolidation:" + strconv.FormatInt(personID, 10)
-	holder := randomToken()
+	holder := NewToken()
 	wait, cancel := context.WithTimeout(ctx, confirmLeaseWait)
 	defer cancel()
 	pause := 10 * time.Millisecond
@@ -252,7 +228,7 @@ func midTransition(rec *jedenlogin.PersonRecord) bool {
 }
 
 // notEligible is the 403 login_not_eligible answer listing the candidates.
-func (s *Server) notEligible(cands []string) *jedenlogin.Error {
+func (s *Service) notEligible(cands []string) *jedenlogin.Error {
 	he := s.errf(jedenlogin.CodeLoginNotEligible, "consolidation.not_eligible")
 	he.Extra = map[string]any{"candidates": nonNil(cands)}
 	return he
