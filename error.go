@@ -36,6 +36,8 @@ const (
 	CodeHeadConflict          = "head_conflict"          // two heads of one entity with overlapping validity
 	CodeInvalidStatus         = "invalid_status"         // the application's status does not allow the action
 	CodeIdentityNotConfirmed  = "identity_not_confirmed" // acceptance without the applicant's identity confirmed
+	CodeTooLarge              = "too_large"              // the request body is over its limit
+	CodeUnsupportedMedia      = "unsupported_media_type" // a body of a kind the route does not take (multipart)
 )
 
 // Text is a user-facing text by its key in the message catalogue (package

@@ -81,7 +81,7 @@ func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any) error
 		}
 		return s.errf(jedenlogin.EINVALID, "request.field_type", typ.Field)
 	case errors.As(err, &tooBig):
-		return s.errf(jedenlogin.EINVALID, "request.too_large", maxBodyBytes/1024)
+		return s.errf(jedenlogin.CodeTooLarge, "request.too_large", maxBodyBytes/1024)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		return s.errf(jedenlogin.EINVALID, "request.unknown_field", strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`))
 	default:

@@ -34,6 +34,8 @@ var statusOf = map[string]int{
 	jedenlogin.CodeHeadConflict:          http.StatusConflict,
 	jedenlogin.CodeInvalidStatus:         http.StatusConflict,
 	jedenlogin.CodeIdentityNotConfirmed:  http.StatusUnprocessableEntity,
+	jedenlogin.CodeTooLarge:              http.StatusRequestEntityTooLarge,
+	jedenlogin.CodeUnsupportedMedia:      http.StatusUnsupportedMediaType,
 }
 
 // statusOfError returns the HTTP status of e's code (500 for an unknown one).

@@ -272,7 +272,11 @@ func (s *Server) routes() http.Handler {
 
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(s.denyCrossOrigin))
-	return s.observe(securityHeaders(cop.Handler(mux)))
+	h := s.observe(securityHeaders(cop.Handler(s.limitBodies(mux))))
+	if s.cfg.SecureCookies {
+		h = strictTransport(h)
+	}
+	return h
 }
 
 // handleHealth answers 200 "ok" when the database answers, 503 otherwise.
