@@ -3,6 +3,8 @@ package legacy
 import (
 	"fmt"
 	"strings"
+
+	"jedenlogin/internal/termsafe"
 )
 
 // Issue is a problem found in a legacy file: an error (nothing is imported)
@@ -13,12 +15,14 @@ type Issue struct {
 	Message string // Polish, for the operator
 }
 
-// String formats the issue as "wiersz 17, kolumna status: …".
+// String formats the issue as "wiersz 17, kolumna status: …", with the
+// control and bidirectional characters a file's values may hold escaped
+// (termsafe), so printing it cannot act on the operator's terminal.
 func (is Issue) String() string {
 	if is.Column == "" {
-		return fmt.Sprintf("wiersz %d: %s", is.Line, is.Message)
+		return fmt.Sprintf("wiersz %d: %s", is.Line, termsafe.String(is.Message))
 	}
-	return fmt.Sprintf("wiersz %d, kolumna %s: %s", is.Line, is.Column, is.Message)
+	return fmt.Sprintf("wiersz %d, kolumna %s: %s", is.Line, termsafe.String(is.Column), termsafe.String(is.Message))
 }
 
 // MaxIssues is how many errors, and separately how many warnings, a parse

@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"jedenlogin/internal/termsafe"
 	"jedenlogin/locale"
 )
 
@@ -70,7 +71,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		case errors.Is(err, errUsage):
 			return 2
 		default:
-			fmt.Fprintf(stderr, "jedenlogin %s: %s\n", c.name, locale.Polish.Describe(err))
+			fmt.Fprintf(stderr, "jedenlogin %s: %s\n", c.name, termsafe.String(locale.Polish.Describe(err)))
 			return 1
 		}
 	}

@@ -10,6 +10,7 @@ import (
 
 	"jedenlogin"
 	"jedenlogin/consolidation"
+	"jedenlogin/internal/termsafe"
 )
 
 func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -36,7 +37,7 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	violations := v.Finish()
 	for _, vi := range violations {
-		fmt.Fprintf(stdout, "NARUSZENIE (osoba %d): %s\n", vi.PersonID, vi.Message)
+		fmt.Fprintf(stdout, "NARUSZENIE (osoba %d): %s\n", vi.PersonID, termsafe.String(vi.Message))
 	}
 	if len(violations) > 0 {
 		fmt.Fprintf(stdout, "verify: naruszeń: %d (sprawdzono osób: %d)\n", len(violations), persons)
