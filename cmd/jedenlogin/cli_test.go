@@ -35,7 +35,7 @@ func TestCLIHelpListsEverySubcommand(t *testing.T) {
 			t.Errorf("help does not list %s:\n%s", c.name, out)
 		}
 	}
-	if code, _, errOut := cli(t, "frobnicate"); code != 2 || !strings.Contains(errOut, `unknown subcommand "frobnicate"`) {
+	if code, _, errOut := cli(t, "frobnicate"); code != 2 || !strings.Contains(errOut, `nieznane polecenie "frobnicate"`) {
 		t.Errorf("unknown subcommand: exit %d, %q", code, errOut)
 	}
 }

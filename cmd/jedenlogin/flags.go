@@ -6,7 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"strings"
 
 	"jedenlogin/password"
 	"jedenlogin/store/sqlstore"
@@ -66,10 +68,27 @@ func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
 // openStore opens the database; migrate applies pending schema migrations
 // (operator commands that create data do), otherwise an outdated schema is
 // refused with advice.
+//
+// Only the commands that create a database (import, demo, migrate-schema:
+// migrate is true) may create a SQLite file; the others refuse a path
+// where there is no file, instead of creating an empty database and then
+// calling its schema outdated (a mistyped --db).
 func openStore(ctx context.Context, dsn string, migrate bool) (*sqlstore.Store, error) {
+	if !migrate && isSQLiteFile(dsn) {
+		if _, err := os.Stat(dsn); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("baza danych %s nie istnieje (sprawdź --db albo JEDENLOGIN_DB); nową bazę tworzy import danych: jedenlogin import --db %[1]s PLIK.csv, albo pusta: jedenlogin migrate-schema --db %[1]s", dsn)
+		}
+	}
 	st, err := sqlstore.Open(ctx, dsn, sqlstore.Options{Migrate: migrate})
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", redactDSN(dsn), err)
 	}
 	return st, nil
+}
+
+// isSQLiteFile reports whether dsn names a SQLite database by a plain file
+// path (not a postgres:// URL, ":memory:" or a file: URI).
+func isSQLiteFile(dsn string) bool {
+	return dsn != "" && dsn != ":memory:" && !strings.HasPrefix(dsn, "postgres://") &&
+		!strings.HasPrefix(dsn, "postgresql://") && !strings.HasPrefix(dsn, "file:")
 }

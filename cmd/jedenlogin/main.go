@@ -27,15 +27,15 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"serve", "serve the web application and the JSON API (--db, --addr, --trusted-proxy)", runServe},
-		{"import", "import legacy accounts from a CSV file: jedenlogin import [--db DSN] FILE.csv", runImport},
-		{"plan", "print the one-login transition plan: jedenlogin plan [--db DSN] [--format text|json]", runPlan},
-		{"verify", "check the invariants of the data; exit code 1 when any is broken", runVerify},
-		{"migrate-schema", "bring the database schema up to date", runMigrateSchema},
-		{"demo", "build a fresh demo database with every transition case, print its credentials and serve it", runDemo},
-		{"unlock", "lift the sign-in block of a login name: jedenlogin unlock [--db DSN] LOGIN", runUnlock},
-		{"create-operator", "make the person behind LOGIN an operator: jedenlogin create-operator [--db DSN] [--revoke] LOGIN", runCreateOperator},
-		{"help", "list the subcommands", nil},
+		{"serve", "uruchamia serwis: strony i JSON API (--db, --addr, --public-url, --trusted-proxy)", runServe},
+		{"import", "importuje konta dotychczasowego systemu z pliku CSV: jedenlogin import [--db DSN] PLIK.csv", runImport},
+		{"plan", "plan przejścia na jeden login: jedenlogin plan [--db DSN] [--format text|json]", runPlan},
+		{"verify", "sprawdza spójność danych; kod wyjścia 1 przy każdym naruszeniu", runVerify},
+		{"migrate-schema", "aktualizuje schemat bazy danych (tworzy pustą bazę)", runMigrateSchema},
+		{"demo", "tworzy bazę demonstracyjną z każdym przypadkiem przejścia, wypisuje loginy i hasła i uruchamia serwis", runDemo},
+		{"unlock", "zdejmuje blokadę logowania nazwy: jedenlogin unlock [--db DSN] LOGIN", runUnlock},
+		{"create-operator", "nadaje (--revoke: odbiera) osobie z loginem LOGIN rolę operatora: jedenlogin create-operator [--db DSN] [--revoke] LOGIN", runCreateOperator},
+		{"help", "lista poleceń", nil},
 	}
 }
 
@@ -75,16 +75,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
-	fmt.Fprintf(stderr, "jedenlogin: unknown subcommand %q\n\n", args[0])
+	fmt.Fprintf(stderr, "jedenlogin: nieznane polecenie %q\n\n", args[0])
 	printHelp(stderr)
 	return 2
 }
 
 func printHelp(w io.Writer) {
-	fmt.Fprintln(w, "jedenlogin — one login for many entities (SIO account system)")
-	fmt.Fprintln(w, "\nUsage: jedenlogin SUBCOMMAND [flags]\n\nSubcommands:")
+	fmt.Fprintln(w, "jedenlogin — jeden login do wielu podmiotów (konta Systemu Informacji Oświatowej)")
+	fmt.Fprintln(w, "\nUżycie: jedenlogin POLECENIE [opcje]\n\nPolecenia:")
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-15s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintln(w, "\nThe database is --db (or $JEDENLOGIN_DB): a SQLite file path (default ./jedenlogin.db) or a postgres:// URL.")
+	fmt.Fprintln(w, "\nBaza danych: --db (albo $JEDENLOGIN_DB) — ścieżka pliku SQLite (domyślnie ./jedenlogin.db) albo adres postgres://.")
 }

@@ -52,14 +52,24 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 // printPlanSummary writes the persons per case and state and the grouping counts.
 func printPlanSummary(w io.Writer, sum *jedenlogin.PlanSummary) {
 	fmt.Fprintf(w, "Osoby: %d   Loginy: %d\n\n", sum.Persons, sum.Logins)
-	fmt.Fprintf(w, "%-18s %10s %10s %10s\n", "przypadek", "pending", "done", "razem")
+	fmt.Fprintf(w, "%-18s %10s %10s %10s\n", "przypadek", "oczekuje", "wykonane", "razem")
 	var tp, td int
 	for _, c := range jedenlogin.Cases {
 		p, d := sum.ByCaseState[c][jedenlogin.StatePending], sum.ByCaseState[c][jedenlogin.StateDone]
 		tp, td = tp+p, td+d
-		fmt.Fprintf(w, "%-18s %10d %10d %10d\n", c, p, d, p+d)
+		fmt.Fprintf(w, "%-18s %10d %10d %10d   %s\n", c, p, d, p+d, caseLabels[c])
 	}
 	fmt.Fprintf(w, "%-18s %10d %10d %10d\n", "razem", tp, td, tp+td)
 	fmt.Fprintf(w, "\nOsoby rozpoznane po numerze PESEL: %d, po e-mailu i imieniu z nazwiskiem: %d, pojedyncze loginy: %d\n",
 		sum.ByGrouping[jedenlogin.GroupedByPESEL], sum.ByGrouping[jedenlogin.GroupedByEmail], sum.ByGrouping[jedenlogin.GroupedByLogin])
+}
+
+// caseLabels say in Polish what each case means; the case codes stay
+// beside them, as the JSON plan and the console name the cases.
+var caseLabels = map[jedenlogin.Case]string{
+	jedenlogin.CaseUnchanged:       "jeden login z wielkich liter: bez zmian",
+	jedenlogin.CaseChoose:          "kilka loginów z wielkich liter: wybór jednego",
+	jedenlogin.CaseChooseUppercase: "loginy z małymi literami: wybór loginu z wielkich liter",
+	jedenlogin.CaseGenerate:        "brak loginu z wielkich liter: nowy login do potwierdzenia",
+	jedenlogin.CaseNoActiveLogin:   "brak aktywnego loginu: bez zmian",
 }
