@@ -317,7 +317,10 @@ func TestRevokeGrant(t *testing.T) {
 			_, err := e.svc.RevokeGrant(ctx, other, head.Record.Grants[0].ID, service.RevokeInput{Reason: reason})
 			return err
 		}(), jedenlogin.CodeNotApprover)
-		wantCode(t, func() error { _, err := e.svc.RevokeGrant(ctx, head, gid+1000, service.RevokeInput{Reason: reason}); return err }(), jedenlogin.ENOTFOUND)
+		wantCode(t, func() error {
+			_, err := e.svc.RevokeGrant(ctx, head, gid+1000, service.RevokeInput{Reason: reason})
+			return err
+		}(), jedenlogin.ENOTFOUND)
 		if evs := e.audit(jedenlogin.AuditGrantChanged); len(evs) != 0 {
 			t.Fatalf("refused revocations audited: %+v", evs)
 		}
@@ -338,7 +341,10 @@ func TestRevokeGrant(t *testing.T) {
 			!strings.Contains(evs[0].Details, `"change":"revoked"`) || evs[0].PersonID == nil || *evs[0].PersonID != rec.Person.ID {
 			t.Errorf("revocation events %+v", evs)
 		}
-		wantCode(t, func() error { _, err := e.svc.RevokeGrant(ctx, head, gid, service.RevokeInput{Reason: reason}); return err }(), jedenlogin.ECONFLICT)
+		wantCode(t, func() error {
+			_, err := e.svc.RevokeGrant(ctx, head, gid, service.RevokeInput{Reason: reason})
+			return err
+		}(), jedenlogin.ECONFLICT)
 		wantCode(t, func() error { _, err := e.svc.RevocableGrant(ctx, head, gid); return err }(), jedenlogin.ECONFLICT)
 		if rows, err := e.svc.EntitiesOf(ctx, rec, rec.Logins[0].ID); err != nil || len(rows) != 0 {
 			t.Errorf("OTHER's entities after revocation: %+v, %v", rows, err)
