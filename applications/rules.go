@@ -136,9 +136,9 @@ func personPESELs(rec *jedenlogin.PersonRecord) []string {
 //     e's parent;
 //   - a head application at an entity without a parent: an operator.
 //
-// e.ParentID must name an entity that exists: callers pass "" for a
-// parent that is not in the database, whose heads an operator approves
-// until it is imported.
+// e.ParentID must name an entity that exists: load e with RuleEntity or
+// RuleEntities, which clear a parent that is not in the database, whose
+// heads an operator approves until it is imported.
 //
 // Only grants valid at now count (revoked, merged and expired ones do
 // not), held by an active login of the approver. Nobody decides their own

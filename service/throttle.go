@@ -21,15 +21,25 @@ var Warsaw = func() *time.Location {
 	return loc
 }()
 
+// LoginKey is the throttle key of a login name for sign-in failures.
 func LoginKey(name string) string { return "login:" + name }
 
-// AddrKey is the throttle key of a client address. IPv6 clients usually
-// hold a whole /64, so failures are counted per /64, not per address.
-func AddrKey(addr string) string {
+// AddrKey is the throttle key of a client address for sign-in failures:
+// ThrottleKey("addr", addr).
+func AddrKey(addr string) string { return ThrottleKey("addr", addr) }
+
+// ThrottleKey is the key under which requests of a kind ("addr" for
+// sign-in failures, "apply" for public applications, …) from a client
+// address are counted: kind + ":" + the address. IPv6 clients usually hold
+// a whole /64, so an IPv6 address counts as its /64 ("2001:db8::/64");
+// other addresses, IPv4 in IPv6 included, count as themselves. It is the
+// one place the address folding is written, so every limit per address
+// treats a /64 alike.
+func ThrottleKey(kind, addr string) string {
 	if a, err := netip.ParseAddr(addr); err == nil && a.Is6() && !a.Is4In6() {
-		return "addr:" + netip.PrefixFrom(a, 64).Masked().String()
+		return kind + ":" + netip.PrefixFrom(a, 64).Masked().String()
 	}
-	return "addr:" + addr
+	return kind + ":" + addr
 }
 
 func BlockedAt(t jedenlogin.Throttle, now time.Time) bool {

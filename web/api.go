@@ -25,11 +25,16 @@ func (s *Server) api(h func(http.ResponseWriter, *http.Request) error) http.Hand
 	}
 }
 
-// writeAPIError writes an error answer; internal causes are logged only.
+// writeAPIError writes an error answer — "error", "message", the field
+// messages as "fields" and the Extra members; internal causes are logged
+// only.
 func (s *Server) writeAPIError(w http.ResponseWriter, r *http.Request, he *jedenlogin.Error) {
 	s.logError(r, he)
 	body := map[string]any{}
 	maps.Copy(body, he.Extra)
+	if f := s.fieldMessages(he); f != nil {
+		body["fields"] = f
+	}
 	body["error"] = he.Code
 	body["message"] = s.text(he.Text)
 	setRetryAfter(w, he.RetryAfter)

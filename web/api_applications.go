@@ -1,10 +1,10 @@
 package web
 
 import (
-	"fmt"
 	"net/http"
 
 	"jedenlogin"
+	"jedenlogin/service"
 )
 
 // applyRequest is the body of POST /api/v1/applications. The personal
@@ -52,14 +52,14 @@ func (s *Server) apiApply(w http.ResponseWriter, r *http.Request) error {
 	if err := s.decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	in := applyInput{EntityID: req.EntityID, Function: req.Function, Scopes: req.Scopes, ValidTo: req.ValidTo,
+	in := service.ApplyInput{EntityID: req.EntityID, Function: req.Function, Scopes: req.Scopes, ValidTo: req.ValidTo,
 		Applicant: jedenlogin.Applicant{FirstName: req.FirstName, SecondName: req.SecondName, LastName: req.LastName,
 			PESEL: req.PESEL, Email: req.Email, Phone: req.Phone}}
-	app, e, _, err := s.submitApplication(r.Context(), a, in, s.clientAddr(r))
+	row, err := s.svc.SubmitApplication(r.Context(), callerOf(a), s.clientAddr(r), in)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, applicationBody(app, e.Name))
+	writeJSON(w, http.StatusCreated, applicationBody(&row.App, row.Entity.Name))
 	return nil
 }
 
@@ -69,12 +69,12 @@ func (s *Server) apiApplications(w http.ResponseWriter, r *http.Request, a *auth
 	var rows []appRow
 	var err error
 	if r.URL.Query().Get("queue") == "1" {
-		rows, err = s.queue(r.Context(), a, s.now())
+		rows, err = s.svc.ApplicationQueue(r.Context(), a.caller())
 	} else {
-		rows, err = s.myApplications(r.Context(), a)
+		rows, err = s.svc.MyApplications(r.Context(), a.caller())
 	}
 	if err != nil {
-		return s.internal(err)
+		return err
 	}
 	out := make([]applicationJSON, 0, len(rows))
 	for _, row := range rows {
@@ -91,7 +91,7 @@ func (s *Server) apiApplication(w http.ResponseWriter, r *http.Request, a *authS
 	if err != nil {
 		return err
 	}
-	row, _, _, err := s.loadApplication(r.Context(), a, id, s.now())
+	row, err := s.svc.Application(r.Context(), a.caller(), id)
 	if err != nil {
 		return err
 	}
@@ -122,7 +122,7 @@ func (s *Server) decideApplication(w http.ResponseWriter, r *http.Request, body 
 
 // apiReview is POST /api/v1/applications/{id}/review: mark rozpatrywany.
 func (s *Server) apiReview(w http.ResponseWriter, r *http.Request, a *authState) error {
-	return s.decideApplication(w, r, nil, func(id int64) (*appRow, error) { return s.review(r.Context(), a, id) })
+	return s.decideApplication(w, r, nil, func(id int64) (*appRow, error) { return s.svc.ReviewApplication(r.Context(), a.caller(), id) })
 }
 
 // apiAccept is POST /api/v1/applications/{id}/accept
@@ -133,7 +133,7 @@ func (s *Server) apiAccept(w http.ResponseWriter, r *http.Request, a *authState)
 		IdentityConfirmed bool `json:"identity_confirmed"`
 	}
 	return s.decideApplication(w, r, &req, func(id int64) (*appRow, error) {
-		return s.accept(r.Context(), a, id, req.IdentityConfirmed)
+		return s.svc.AcceptApplication(r.Context(), a.caller(), id, req.IdentityConfirmed)
 	})
 }
 
@@ -142,12 +142,14 @@ func (s *Server) apiReject(w http.ResponseWriter, r *http.Request, a *authState)
 	var req struct {
 		Reason string `json:"reason"`
 	}
-	return s.decideApplication(w, r, &req, func(id int64) (*appRow, error) { return s.reject(r.Context(), a, id, req.Reason) })
+	return s.decideApplication(w, r, &req, func(id int64) (*appRow, error) {
+		return s.svc.RejectApplication(r.Context(), a.caller(), id, req.Reason)
+	})
 }
 
 // apiWithdraw is POST /api/v1/applications/{id}/withdraw, by the applicant.
 func (s *Server) apiWithdraw(w http.ResponseWriter, r *http.Request, a *authState) error {
-	return s.decideApplication(w, r, nil, func(id int64) (*appRow, error) { return s.withdraw(r.Context(), a, id) })
+	return s.decideApplication(w, r, nil, func(id int64) (*appRow, error) { return s.svc.WithdrawApplication(r.Context(), a.caller(), id) })
 }
 
 // apiActivate is POST /api/v1/activation/{token} {"new_password"}: 200
@@ -193,13 +195,13 @@ func (s *Server) apiRevokeGrant(w http.ResponseWriter, r *http.Request, a *authS
 	if err := s.decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	h, e, err := s.revokeGrant(r.Context(), a, id, req.Reason)
+	m, err := s.svc.RevokeGrant(r.Context(), a.caller(), id, service.RevokeInput{Reason: req.Reason})
 	if err != nil {
 		return err
 	}
-	g := h.Grant
-	writeJSON(w, http.StatusOK, grantJSON{ID: g.ID, EntityID: g.EntityID, EntityName: e.Name, Function: string(g.Function),
-		Scopes: nonNil(g.Scopes), ValidTo: dateString(g.ValidTo), Login: h.LoginName, Revoked: true, RevokeReason: g.RevokeReason})
+	g := m.Held.Grant
+	writeJSON(w, http.StatusOK, grantJSON{ID: g.ID, EntityID: g.EntityID, EntityName: m.Entity.Name, Function: string(g.Function),
+		Scopes: nonNil(g.Scopes), ValidTo: dateString(g.ValidTo), Login: m.Held.LoginName, Revoked: true, RevokeReason: g.RevokeReason})
 	return nil
 }
 
@@ -218,11 +220,11 @@ func (s *Server) apiExtendGrant(w http.ResponseWriter, r *http.Request, a *authS
 			return err
 		}
 	}
-	app, e, _, err := s.extendGrant(r.Context(), a, id, req.ValidTo)
+	row, err := s.svc.ExtendGrant(r.Context(), a.caller(), id, req.ValidTo)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, applicationBody(app, e.Name))
+	writeJSON(w, http.StatusCreated, applicationBody(&row.App, row.Entity.Name))
 	return nil
 }
 
@@ -230,9 +232,9 @@ func (s *Server) apiExtendGrant(w http.ResponseWriter, r *http.Request, a *authS
 // (at most 20), for the application form. Entity names and numbers are
 // public registers.
 func (s *Server) apiEntities(w http.ResponseWriter, r *http.Request) error {
-	ents, err := s.st.SearchEntities(r.Context(), r.URL.Query().Get("q"), 20)
+	ents, err := s.svc.SearchEntities(r.Context(), r.URL.Query().Get("q"))
 	if err != nil {
-		return s.internal(fmt.Errorf("search entities: %w", err))
+		return err
 	}
 	type entity struct {
 		ID       string `json:"id"`

@@ -1,17 +1,16 @@
 package web
 
 import (
-	"fmt"
 	"net/http"
 
-	"jedenlogin"
+	"jedenlogin/service"
 )
 
 // apiMe is GET /api/v1/me: the unified login, the account data and the
 // entities the person holds grants for. It is a lightRoute: a.rec is nil,
 // the grants came with the session in a.grants.
 func (s *Server) apiMe(w http.ResponseWriter, r *http.Request, a *authState) error {
-	rows := grantRows(a.grants, s.now())
+	rows := service.GrantViewRows(a.grants, s.now())
 	writeJSON(w, http.StatusOK, meJSON{Login: a.login.Name, Account: accountOf(a.person), Entities: entitiesJSON(rows)})
 	return nil
 }
@@ -35,28 +34,7 @@ func (s *Server) apiSelectEntity(w http.ResponseWriter, r *http.Request, a *auth
 	return nil
 }
 
-// selectEntity binds the session to the entity after checking the grant,
-// and audits it. Errors: 403 forbidden without a valid grant, 500 internal.
+// selectEntity is service.SelectEntity for the signed-in session.
 func (s *Server) selectEntity(r *http.Request, a *authState, entityID string) error {
-	ctx := r.Context()
-	now := s.now()
-	rows, err := s.entitiesOf(ctx, a.rec, a.login.ID, now)
-	if err != nil {
-		return s.internal(fmt.Errorf("select entity: %w", err))
-	}
-	if !canActFor(rows, entityID) {
-		return s.errf(jedenlogin.EFORBIDDEN, "entities.no_grant")
-	}
-	if err := s.st.TouchSession(ctx, a.sess.IDHash, now, &entityID); err != nil {
-		return s.internal(fmt.Errorf("select entity: %w", err))
-	}
-	a.sess.EntityID = entityID
-	ev := jedenlogin.AuditEvent{
-		At: now, Action: jedenlogin.AuditEntitySelected, Actor: a.login.Name, PersonID: &a.rec.Person.ID,
-		Subject: "entity:" + entityID, Address: a.addr, Outcome: "ok",
-	}
-	if err := s.st.AppendAudit(ctx, ev); err != nil {
-		return s.internal(fmt.Errorf("select entity: audit: %w", err))
-	}
-	return nil
+	return s.svc.SelectEntity(r.Context(), a.caller(), entityID)
 }

@@ -60,9 +60,9 @@ type myApplicationsPage struct {
 // pageMyApplications is GET /moje-wnioski: the person's applications with
 // POKAŻ WNIOSEK and, while zlozony, WYCOFAJ WNIOSEK.
 func (s *Server) pageMyApplications(w http.ResponseWriter, r *http.Request, a *authState) error {
-	rows, err := s.myApplications(r.Context(), a)
+	rows, err := s.svc.MyApplications(r.Context(), a.caller())
 	if err != nil {
-		return s.internal(err)
+		return err
 	}
 	s.render(w, r, http.StatusOK, "my_applications", &pageData{
 		Title: s.msg("my_applications.title"), User: s.user(r, a, "my_applications"), CSRF: a.sess.CSRFToken,
@@ -83,14 +83,14 @@ type queuePage struct {
 // and the grants they may revoke (COFNIJ UPOWAŻNIENIE). After a
 // revocation (?cofnieto=ID) it confirms it.
 func (s *Server) pageQueue(w http.ResponseWriter, r *http.Request, a *authState) error {
-	ctx, now := r.Context(), s.now()
-	rows, err := s.queue(ctx, a, now)
+	ctx, c := r.Context(), a.caller()
+	rows, err := s.svc.ApplicationQueue(ctx, c)
 	if err != nil {
-		return s.internal(err)
+		return err
 	}
-	grants, err := s.managedGrants(ctx, a, now)
+	grants, err := s.svc.ManagedGrants(ctx, c)
 	if err != nil {
-		return s.internal(err)
+		return err
 	}
 	p := queuePage{Rows: s.appViews(rows), Grants: grants}
 	if id, err := strconv.ParseInt(r.URL.Query().Get("cofnieto"), 10, 64); err == nil {
@@ -152,12 +152,12 @@ func (s *Server) doneLine(st jedenlogin.ApplicationStatus) string {
 }
 
 func (s *Server) applicationData(r *http.Request, a *authState, id int64) (*pageData, error) {
-	row, mine, decider, err := s.loadApplication(r.Context(), a, id, s.now())
+	v, err := s.svc.Application(r.Context(), a.caller(), id)
 	if err != nil {
 		return nil, err
 	}
-	st := row.App.Status
-	p := &applicationPage{appView: s.appViews([]appRow{row})[0], Mine: mine, Decider: decider,
+	st, mine, decider := v.App.Status, v.Mine, v.Decider
+	p := &applicationPage{appView: s.appViews([]appRow{v.ApplicationRow})[0], Mine: mine, Decider: decider,
 		CanWithdraw: mine && st == jedenlogin.ApplicationSubmitted,
 		CanReview:   decider && st == jedenlogin.ApplicationSubmitted,
 		CanDecide:   decider && st == jedenlogin.ApplicationUnderReview}
@@ -193,9 +193,8 @@ func (s *Server) applicationAction(act func(r *http.Request, a *authState, id in
 			return err
 		}
 		d.Error = s.text(he.Text)
-		if f, ok := he.Extra["fields"].(map[string]string); ok {
+		if f := s.fieldMessages(he); f != nil {
 			d.Fields = f
-			d.Error = s.msg("form.has_errors")
 		}
 		if he.Code == jedenlogin.CodeIdentityNotConfirmed {
 			d.Fields = map[string]string{"identity_confirmed": s.text(he.Text)}
@@ -208,21 +207,21 @@ func (s *Server) applicationAction(act func(r *http.Request, a *authState, id in
 
 // pageReview is POST /wnioski/{id}/rozpatruj.
 func (s *Server) pageReview(r *http.Request, a *authState, id int64) (*appRow, error) {
-	return s.review(r.Context(), a, id)
+	return s.svc.ReviewApplication(r.Context(), a.caller(), id)
 }
 
 // pageAccept is POST /wnioski/{id}/akceptuj (checkbox
 // identity_confirmed: "osobiste stawiennictwo").
 func (s *Server) pageAccept(r *http.Request, a *authState, id int64) (*appRow, error) {
-	return s.accept(r.Context(), a, id, r.PostFormValue("identity_confirmed") == "tak")
+	return s.svc.AcceptApplication(r.Context(), a.caller(), id, r.PostFormValue("identity_confirmed") == "tak")
 }
 
 // pageReject is POST /wnioski/{id}/odrzuc (reason).
 func (s *Server) pageReject(r *http.Request, a *authState, id int64) (*appRow, error) {
-	return s.reject(r.Context(), a, id, r.PostFormValue("reason"))
+	return s.svc.RejectApplication(r.Context(), a.caller(), id, r.PostFormValue("reason"))
 }
 
 // pageWithdraw is POST /wnioski/{id}/wycofaj (WYCOFAJ WNIOSEK).
 func (s *Server) pageWithdraw(r *http.Request, a *authState, id int64) (*appRow, error) {
-	return s.withdraw(r.Context(), a, id)
+	return s.svc.WithdrawApplication(r.Context(), a.caller(), id)
 }

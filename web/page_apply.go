@@ -2,7 +2,6 @@ package web
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -10,6 +9,7 @@ import (
 
 	"jedenlogin"
 	"jedenlogin/applications"
+	"jedenlogin/service"
 )
 
 // option is one radio button or checkbox of a form.
@@ -24,7 +24,7 @@ type applyPage struct {
 	// public form with the personal fields.
 	SignedIn bool
 	Account  jedenlogin.Applicant
-	Form     applyInput
+	Form     service.ApplyInput
 	// Query is the entity search; Entities the entities to choose from
 	// (the search results and the chosen one); Searched tells that a
 	// search ran.
@@ -39,6 +39,14 @@ type applyPage struct {
 
 // knownScopes are the access scopes offered on the form, in order.
 var knownScopes = []string{"sio", applications.ScopeApplications}
+
+// callerOf is a's service.Caller; nil without a session (the public form).
+func callerOf(a *authState) *service.Caller {
+	if a == nil {
+		return nil
+	}
+	return a.caller()
+}
 
 // applySession returns the page's session (nil without one) and whether
 // the handler is done (a pending person was sent to the transition).
@@ -61,9 +69,8 @@ func (s *Server) pageApply(w http.ResponseWriter, r *http.Request) error {
 	if done || err != nil {
 		return err
 	}
-	now := s.now()
-	in := applyInput{Function: string(jedenlogin.FunctionEmployee), Scopes: []string{"sio"},
-		ValidTo: applications.DefaultValidTo(now).Format(time.DateOnly), EntityID: r.URL.Query().Get("podmiot")}
+	in := service.ApplyInput{Function: string(jedenlogin.FunctionEmployee), Scopes: []string{"sio"},
+		ValidTo: s.svc.ApplyForm(callerOf(a)).ValidTo.Format(time.DateOnly), EntityID: r.URL.Query().Get("podmiot")}
 	d := s.applyData(r, a, in, "", false)
 	if a == nil {
 		d.CSRF = s.preSessionToken(w, r)
@@ -78,13 +85,10 @@ func (s *Server) pageApply(w http.ResponseWriter, r *http.Request) error {
 }
 
 // applyData builds the page data for the form with values in.
-func (s *Server) applyData(r *http.Request, a *authState, in applyInput, query string, searched bool) *pageData {
-	now := s.now()
-	p := applyPage{SignedIn: a != nil, Form: in, Query: query, Searched: searched,
-		MinDate: applications.Day(now).Format(time.DateOnly), MaxDate: applications.MaxValidTo(now).Format(time.DateOnly)}
-	if a != nil {
-		p.Account = applications.ApplicantFromAccount(a.rec, a.login)
-	}
+func (s *Server) applyData(r *http.Request, a *authState, in service.ApplyInput, query string, searched bool) *pageData {
+	f := s.svc.ApplyForm(callerOf(a))
+	p := applyPage{SignedIn: a != nil, Account: f.Account, Form: in, Query: query, Searched: searched,
+		MinDate: f.MinDate.Format(time.DateOnly), MaxDate: f.MaxDate.Format(time.DateOnly)}
 	for _, f := range []jedenlogin.Function{jedenlogin.FunctionHead, jedenlogin.FunctionActingHead, jedenlogin.FunctionEmployee} {
 		p.Funcs = append(p.Funcs, option{Value: string(f), Label: s.msg("function." + string(f)), Checked: in.Function == string(f)})
 	}
@@ -116,12 +120,12 @@ func (s *Server) fillEntities(r *http.Request, d *pageData, found []jedenlogin.E
 	}
 	seen := map[string]bool{}
 	if id := p.Form.EntityID; id != "" {
-		e, err := s.st.Entity(r.Context(), id)
+		e, err := s.svc.Entity(r.Context(), id)
 		switch {
 		case errors.Is(err, jedenlogin.ErrNotFound):
 			p.Form.EntityID = ""
 		case err != nil:
-			return s.internal(fmt.Errorf("apply: %w", err))
+			return err
 		default:
 			p.Entities = append(p.Entities, option{Value: e.ID, Label: entityLabel(*e), Checked: true})
 			seen[e.ID] = true
@@ -150,7 +154,7 @@ func (s *Server) pageApplyPost(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return s.errf(jedenlogin.EINVALID, "request.invalid")
 	}
-	in := applyInput{
+	in := service.ApplyInput{
 		EntityID: strings.TrimSpace(r.PostFormValue("entity_id")), Function: r.PostFormValue("function"),
 		Scopes: r.PostForm["scopes"], ValidTo: strings.TrimSpace(r.PostFormValue("valid_to")),
 	}
@@ -175,9 +179,8 @@ func (s *Server) pageApplyPost(w http.ResponseWriter, r *http.Request) error {
 	}
 	var found []jedenlogin.Entity
 	if query != "" {
-		found, err = s.st.SearchEntities(r.Context(), query, 20)
-		if err != nil {
-			return s.internal(fmt.Errorf("apply: search: %w", err))
+		if found, err = s.svc.SearchEntities(r.Context(), query); err != nil {
+			return err
 		}
 	}
 	if searching {
@@ -190,7 +193,7 @@ func (s *Server) pageApplyPost(w http.ResponseWriter, r *http.Request) error {
 		s.render(w, r, http.StatusOK, "apply", d)
 		return nil
 	}
-	app, e, fields, err := s.submitApplication(r.Context(), a, in, s.clientAddr(r))
+	row, err := s.svc.SubmitApplication(r.Context(), callerOf(a), s.clientAddr(r), in)
 	if err != nil {
 		var he *jedenlogin.Error
 		if !errors.As(err, &he) || he.Code == jedenlogin.EINTERNAL {
@@ -199,12 +202,13 @@ func (s *Server) pageApplyPost(w http.ResponseWriter, r *http.Request) error {
 		if err := s.fillEntities(r, d, found); err != nil {
 			return err
 		}
-		d.Fields = fields
+		d.Fields = s.fieldMessages(he)
 		d.Error = s.text(he.Text)
 		setRetryAfter(w, he.RetryAfter)
 		s.render(w, r, statusOfError(he), "apply", d)
 		return nil
 	}
+	app := &row.App
 	if a != nil {
 		http.Redirect(w, r, "/wnioski/"+strconv.FormatInt(app.ID, 10)+"?gotowe="+string(app.Status), http.StatusSeeOther)
 		return nil
@@ -212,7 +216,7 @@ func (s *Server) pageApplyPost(w http.ResponseWriter, r *http.Request) error {
 	s.render(w, r, http.StatusOK, "done", &pageData{
 		Title: s.msg("done.title"),
 		Data: donePage{
-			Lines: []string{s.msg("apply.done_public", app.ID, e.Name), s.msg("apply.done_mail", app.Applicant.Email)},
+			Lines: []string{s.msg("apply.done_public", app.ID, row.Entity.Name), s.msg("apply.done_mail", app.Applicant.Email)},
 			Links: []link{{Href: "/logowanie", Text: s.msg("done.to_sign_in")}},
 		},
 	})

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"jedenlogin"
-	"jedenlogin/applications"
+	"jedenlogin/service"
 )
 
 // extendPage is the data of "Przedłużenie upoważnienia".
@@ -21,97 +21,69 @@ type extendPage struct {
 	MaxDate    string
 }
 
-// extendTarget finds the grant the page is about: ?upowaznienie=GRANT_ID
+// extension reads which grant the page is about — ?upowaznienie=GRANT_ID
 // (or the form's field), or ?podmiot=ENTITY_ID for the login's grant at
-// that entity that may be extended. 404 when the login holds no such
-// grant.
-func (s *Server) extendTarget(r *http.Request, a *authState, now time.Time) (*jedenlogin.Grant, error) {
+// that entity — and returns what PRZEDŁUŻ offers for it; 404 when the
+// login holds no such grant.
+func (s *Server) extension(r *http.Request, a *authState) (*service.Extension, error) {
+	var ref service.GrantRef
 	if v := r.FormValue("upowaznienie"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
+		if err != nil || id == 0 {
 			return nil, s.errf(jedenlogin.ENOTFOUND, "grants.not_found")
 		}
-		return s.ownGrant(a, id)
+		ref.GrantID = id
+	} else {
+		ref.EntityID = r.FormValue("podmiot")
 	}
-	entity := r.FormValue("podmiot")
-	var found *jedenlogin.Grant
-	for i := range a.rec.Grants {
-		g := &a.rec.Grants[i]
-		if g.LoginID != a.login.ID || g.EntityID != entity || g.MergedInto != nil {
-			continue
-		}
-		if found == nil || applications.Extendable(g, now) && !applications.Extendable(found, now) {
-			found = g
-		}
-	}
-	if found == nil {
-		return nil, s.errf(jedenlogin.ENOTFOUND, "grants.not_found")
-	}
-	return found, nil
+	return s.svc.Extension(r.Context(), a.caller(), ref)
 }
 
-func (s *Server) extendData(r *http.Request, a *authState, g *jedenlogin.Grant, validTo string, now time.Time) (*pageData, error) {
-	e, err := s.st.Entity(r.Context(), g.EntityID)
-	if errors.Is(err, jedenlogin.ErrNotFound) {
-		e = &jedenlogin.Entity{ID: g.EntityID, Name: g.EntityID}
-	} else if err != nil {
-		return nil, s.internal(err)
-	}
+// extendData is the page for x, showing validTo as the date asked for
+// ("": the default).
+func (s *Server) extendData(r *http.Request, a *authState, x *service.Extension, validTo string) *pageData {
 	if validTo == "" {
-		validTo = applications.ExtensionValidTo(g, now).Format(time.DateOnly)
+		validTo = x.ValidTo.Format(time.DateOnly)
 	}
-	min := applications.Day(now)
-	if g.ValidTo != nil && g.ValidTo.After(min) {
-		min = *g.ValidTo
-	}
-	p := extendPage{Grant: *g, Entity: *e, Extendable: applications.Extendable(g, now), ValidTo: validTo,
-		MinDate: min.AddDate(0, 0, 1).Format(time.DateOnly), MaxDate: applications.MaxValidTo(now).Format(time.DateOnly)}
-	return &pageData{Title: s.msg("extend.title"), User: s.user(r, a, "entities"), CSRF: a.sess.CSRFToken, Data: p, Fields: map[string]string{}}, nil
+	p := extendPage{Grant: x.Grant, Entity: x.Entity, Extendable: x.Extendable, ValidTo: validTo,
+		MinDate: x.MinDate.Format(time.DateOnly), MaxDate: x.MaxDate.Format(time.DateOnly)}
+	return &pageData{Title: s.msg("extend.title"), User: s.user(r, a, "entities"), CSRF: a.sess.CSRFToken, Data: p, Fields: map[string]string{}}
 }
 
 // pageExtend is GET /przedluz: PRZEDŁUŻ for one of the person's grants —
 // the grant, the end of validity to ask for, and the button that files
 // the extension application.
 func (s *Server) pageExtend(w http.ResponseWriter, r *http.Request, a *authState) error {
-	now := s.now()
-	g, err := s.extendTarget(r, a, now)
+	x, err := s.extension(r, a)
 	if err != nil {
 		return err
 	}
-	d, err := s.extendData(r, a, g, "", now)
-	if err != nil {
-		return err
-	}
-	s.render(w, r, http.StatusOK, "extend", d)
+	s.render(w, r, http.StatusOK, "extend", s.extendData(r, a, x, ""))
 	return nil
 }
 
 // pageExtendPost is POST /przedluz: files the extension application and
 // shows it ("OPERACJA ZAKOŃCZONA POMYŚLNIE").
 func (s *Server) pageExtendPost(w http.ResponseWriter, r *http.Request, a *authState) error {
-	now := s.now()
-	g, err := s.extendTarget(r, a, now)
+	x, err := s.extension(r, a)
 	if err != nil {
 		return err
 	}
 	validTo := r.PostFormValue("valid_to")
-	app, _, fields, err := s.extendGrant(r.Context(), a, g.ID, validTo)
+	row, err := s.svc.ExtendGrant(r.Context(), a.caller(), x.Grant.ID, validTo)
 	if err != nil {
 		var he *jedenlogin.Error
 		if !errors.As(err, &he) || he.Code == jedenlogin.EINTERNAL || he.Code == jedenlogin.ENOTFOUND {
 			return err
 		}
-		d, derr := s.extendData(r, a, g, validTo, now)
-		if derr != nil {
-			return derr
-		}
-		d.Error, d.Fields = s.text(he.Text), fields
-		if fields == nil {
-			d.Fields = map[string]string{}
+		d := s.extendData(r, a, x, validTo)
+		d.Error = s.text(he.Text)
+		if f := s.fieldMessages(he); f != nil {
+			d.Fields = f
 		}
 		s.render(w, r, statusOfError(he), "extend", d)
 		return nil
 	}
-	http.Redirect(w, r, "/wnioski/"+strconv.FormatInt(app.ID, 10)+"?gotowe="+string(app.Status), http.StatusSeeOther)
+	http.Redirect(w, r, "/wnioski/"+strconv.FormatInt(row.App.ID, 10)+"?gotowe="+string(row.App.Status), http.StatusSeeOther)
 	return nil
 }

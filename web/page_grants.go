@@ -3,11 +3,11 @@ package web
 import (
 	"errors"
 	"net/http"
-	"slices"
 	"strconv"
 
 	"jedenlogin"
 	"jedenlogin/applications"
+	"jedenlogin/service"
 )
 
 // revokePage is the data of "COFNIJ UPOWAŻNIENIE".
@@ -19,8 +19,8 @@ type revokePage struct {
 	Understood bool
 }
 
-func (s *Server) revokeData(r *http.Request, a *authState, h *jedenlogin.HeldGrant, e *jedenlogin.Entity, reason string) *pageData {
-	p := revokePage{Held: *h, Entity: *e, Understood: r.PostFormValue("rozumiem") == "tak"}
+func (s *Server) revokeData(r *http.Request, a *authState, m *service.ManagedGrant, reason string) *pageData {
+	p := revokePage{Held: m.Held, Entity: m.Entity, Understood: r.PostFormValue("rozumiem") == "tak"}
 	for _, rs := range applications.RevokeReasons {
 		p.Reasons = append(p.Reasons, option{Value: rs, Label: rs, Checked: rs == reason})
 	}
@@ -35,14 +35,11 @@ func (s *Server) pageRevoke(w http.ResponseWriter, r *http.Request, a *authState
 	if err != nil {
 		return err
 	}
-	h, e, err := s.manageableGrant(r.Context(), a, id, s.now())
+	m, err := s.svc.RevocableGrant(r.Context(), a.caller(), id)
 	if err != nil {
 		return err
 	}
-	if h.Grant.RevokedAt != nil {
-		return s.toHTTPError(applications.ErrGrantRevoked)
-	}
-	s.render(w, r, http.StatusOK, "revoke", s.revokeData(r, a, h, e, ""))
+	s.render(w, r, http.StatusOK, "revoke", s.revokeData(r, a, m, ""))
 	return nil
 }
 
@@ -55,28 +52,22 @@ func (s *Server) pageRevokePost(w http.ResponseWriter, r *http.Request, a *authS
 		return err
 	}
 	reason := r.PostFormValue("reason")
-	h, e, err := s.manageableGrant(r.Context(), a, id, s.now())
+	c := a.caller()
+	m, err := s.svc.ManageableGrant(r.Context(), c, id)
 	if err != nil {
 		return err
 	}
-	d := s.revokeData(r, a, h, e, reason)
-	if r.PostFormValue("rozumiem") != "tak" {
-		d.Fields["rozumiem"] = s.msg("revoke.understood_required")
-	}
-	if !slices.Contains(applications.RevokeReasons, reason) {
-		d.Fields["reason"] = s.msg("grants.reason_required")
-	}
-	if len(d.Fields) > 0 {
-		d.Error = s.msg("form.has_errors")
-		s.render(w, r, http.StatusBadRequest, "revoke", d)
-		return nil
-	}
-	if _, _, err := s.revokeGrant(r.Context(), a, id, reason); err != nil {
+	understood := r.PostFormValue("rozumiem") == "tak"
+	if _, err := s.svc.RevokeGrant(r.Context(), c, id, service.RevokeInput{Reason: reason, Confirmed: &understood}); err != nil {
 		var he *jedenlogin.Error
 		if !errors.As(err, &he) || he.Code == jedenlogin.EINTERNAL {
 			return err
 		}
+		d := s.revokeData(r, a, m, reason)
 		d.Error = s.text(he.Text)
+		if f := s.fieldMessages(he); f != nil {
+			d.Fields = f
+		}
 		s.render(w, r, statusOfError(he), "revoke", d)
 		return nil
 	}

@@ -1,0 +1,157 @@
+package service
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"jedenlogin"
+	"jedenlogin/applications"
+)
+
+// EntityRow is a grant of a login with its entity: a line of the person's
+// entity list (PODMIOTY, the profile, /me).
+type EntityRow struct {
+	Grant  jedenlogin.Grant
+	Entity jedenlogin.Entity
+	Valid  bool
+	// NotYet: not valid yet (ValidFrom in the future).
+	NotYet bool
+	// Extendable: within 3 months before or after the end of validity,
+	// when PRZEDŁUŻ is offered.
+	Extendable bool
+}
+
+// EntitiesOf returns the grants held by login loginID of rec — not merged
+// as duplicates, not revoked — with their entities, sorted by entity name
+// (then id, then function). Expired grants are listed with Valid false; an
+// entity missing from the database shows its id as its name. Errors are
+// internal.
+func (s *Service) EntitiesOf(ctx context.Context, rec *jedenlogin.PersonRecord, loginID int64) ([]EntityRow, error) {
+	now := s.now()
+	var rows []EntityRow
+	var ids []string
+	for _, g := range rec.Grants {
+		if g.LoginID != loginID || !listed(&g, now) {
+			continue
+		}
+		rows = append(rows, newEntityRow(g, jedenlogin.Entity{ID: g.EntityID, Name: g.EntityID}, now))
+		ids = append(ids, g.EntityID)
+	}
+	if len(ids) > 0 {
+		slices.Sort(ids)
+		ents, err := s.st.Entities(ctx, slices.Compact(ids))
+		if err != nil {
+			return nil, s.internal(fmt.Errorf("load entities: %w", err))
+		}
+		byID := make(map[string]jedenlogin.Entity, len(ents))
+		for _, e := range ents {
+			byID[e.ID] = e
+		}
+		for i := range rows {
+			if e, ok := byID[rows[i].Grant.EntityID]; ok {
+				rows[i].Entity = e
+			}
+		}
+	}
+	sortEntityRows(rows)
+	return rows, nil
+}
+
+// GrantViewRows is EntitiesOf for the grants of one login read with their
+// entities (Caller.Grants, the session view): no store access.
+func GrantViewRows(gvs []jedenlogin.GrantView, now time.Time) []EntityRow {
+	rows := make([]EntityRow, 0, len(gvs))
+	for _, gv := range gvs {
+		if !listed(&gv.Grant, now) {
+			continue
+		}
+		e := gv.Entity
+		if e.Name == "" {
+			e.Name = e.ID
+		}
+		rows = append(rows, newEntityRow(gv.Grant, e, now))
+	}
+	sortEntityRows(rows)
+	return rows
+}
+
+// listed reports whether a grant of the login appears in its entity list:
+// not merged as a duplicate, not revoked (expired ones are listed).
+func listed(g *jedenlogin.Grant, now time.Time) bool {
+	return g.MergedInto == nil && (g.RevokedAt == nil || g.RevokedAt.After(now))
+}
+
+func newEntityRow(g jedenlogin.Grant, e jedenlogin.Entity, now time.Time) EntityRow {
+	row := EntityRow{Grant: g, Entity: e, Valid: g.ValidAt(now)}
+	row.NotYet = !row.Valid && g.ValidFrom != nil && now.Before(*g.ValidFrom)
+	row.Extendable = applications.Extendable(&row.Grant, now)
+	return row
+}
+
+// sortEntityRows sorts by entity name, then id, then function and grant.
+func sortEntityRows(rows []EntityRow) {
+	slices.SortFunc(rows, func(a, b EntityRow) int {
+		return cmp.Or(cmp.Compare(a.Entity.Name, b.Entity.Name), cmp.Compare(a.Entity.ID, b.Entity.ID),
+			cmp.Compare(a.Grant.Function, b.Grant.Function), cmp.Compare(a.Grant.ID, b.Grant.ID))
+	})
+}
+
+// SelectEntity binds the caller's session to the entity (the session acts
+// for it) after checking that the caller's login holds a grant valid now
+// at it, and audits the choice (entity_selected). c.Session.EntityID is
+// updated. Errors: EFORBIDDEN (entities.no_grant) without a valid grant;
+// internal otherwise. The Store has no method writing a session change
+// and an audit event in one transaction, so the event is appended right
+// after the change.
+func (s *Service) SelectEntity(ctx context.Context, c *Caller, entityID string) error {
+	now := s.now()
+	rows, err := s.EntitiesOf(ctx, c.Record, c.Login.ID)
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(rows, func(r EntityRow) bool { return r.Valid && r.Entity.ID == entityID }) {
+		return s.errf(jedenlogin.EFORBIDDEN, "entities.no_grant")
+	}
+	if err := s.st.TouchSession(ctx, c.Session.IDHash, now, &entityID); err != nil {
+		return s.internal(fmt.Errorf("select entity: %w", err))
+	}
+	c.Session.EntityID = entityID
+	ev := jedenlogin.AuditEvent{
+		At: now, Action: jedenlogin.AuditEntitySelected, Actor: c.Login.Name, PersonID: &c.Person.ID,
+		Subject: "entity:" + entityID, Address: c.Addr, Outcome: "ok",
+	}
+	if err := s.st.AppendAudit(ctx, ev); err != nil {
+		return s.internal(fmt.Errorf("select entity: audit: %w", err))
+	}
+	return nil
+}
+
+// maxEntityResults bounds an entity search.
+const maxEntityResults = 20
+
+// SearchEntities returns up to 20 entities whose id starts with query or
+// whose name contains it, by name, for the application form (entity names
+// and numbers are public registers). Errors are internal.
+func (s *Service) SearchEntities(ctx context.Context, query string) ([]jedenlogin.Entity, error) {
+	ents, err := s.st.SearchEntities(ctx, query, maxEntityResults)
+	if err != nil {
+		return nil, s.internal(fmt.Errorf("search entities: %w", err))
+	}
+	return ents, nil
+}
+
+// Entity returns one entity. Errors: ENOTFOUND (jedenlogin.ErrNotFound)
+// when there is none; internal otherwise.
+func (s *Service) Entity(ctx context.Context, id string) (*jedenlogin.Entity, error) {
+	e, err := s.st.Entity(ctx, id)
+	if errors.Is(err, jedenlogin.ErrNotFound) {
+		return nil, jedenlogin.ErrNotFound
+	} else if err != nil {
+		return nil, s.internal(fmt.Errorf("entity %s: %w", id, err))
+	}
+	return e, nil
+}
