@@ -34,14 +34,12 @@ func ValidEmail(s string) bool {
 		return false
 	}
 	for i := 0; i < len(local); i++ {
-		c := local[i]
-		switch {
-		case isAlnum(c) || c >= utf8.RuneSelf:
-		case c == '.':
+		// (if, not switch: gremlins sees no coverage of case expressions.)
+		if c := local[i]; c == '.' {
 			if local[i-1] == '.' {
 				return false
 			}
-		case !isAtext(c):
+		} else if !isAlnum(c) && c < utf8.RuneSelf && !isAtext(c) {
 			return false
 		}
 	}
@@ -97,12 +95,9 @@ func ValidPhone(s string) bool {
 	}
 	digits := 0
 	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case '0' <= c && c <= '9':
+		if c := s[i]; '0' <= c && c <= '9' {
 			digits++
-		case c == '+' && i == 0:
-		case c == ' ' || c == '-' || c == '(' || c == ')':
-		default:
+		} else if !(c == '+' && i == 0 || c == ' ' || c == '-' || c == '(' || c == ')') {
 			return false
 		}
 	}

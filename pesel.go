@@ -4,7 +4,7 @@ package jedenlogin
 const PESELLen = 11
 
 // peselWeights are the weights of the first ten digits in the check sum.
-var peselWeights = [PESELLen - 1]int{1, 3, 7, 9, 1, 3, 7, 9, 1, 3}
+var peselWeights = [...]int{1, 3, 7, 9, 1, 3, 7, 9, 1, 3}
 
 // ValidPESEL reports whether s is a PESEL number: exactly 11 ASCII digits
 // whose last digit is the check digit (10 - Σ weight·digit mod 10) mod 10
