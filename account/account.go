@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/big"
-	"net/mail"
 	"slices"
 	"strings"
 	"time"
@@ -215,67 +214,32 @@ var (
 	ErrInvalidPESEL = jedenlogin.NewError(jedenlogin.EINVALID, "account.invalid_pesel")
 )
 
-// NormalizeEmail trims s and checks that it is a plain address
-// local@domain.tld of at most 254 characters; ErrInvalidEmail otherwise.
+// NormalizeEmail trims s and checks it with jedenlogin.ValidEmail;
+// ErrInvalidEmail otherwise.
 func NormalizeEmail(s string) (string, error) {
 	s = strings.TrimSpace(s)
-	if s == "" || len(s) > 254 || strings.ContainsAny(s, "<>\"() ,;:\\") {
-		return "", ErrInvalidEmail
-	}
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Name != "" || a.Address != s {
-		return "", ErrInvalidEmail
-	}
-	local, domain, _ := strings.Cut(s, "@")
-	if local == "" || !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") {
+	if !jedenlogin.ValidEmail(s) {
 		return "", ErrInvalidEmail
 	}
 	return s, nil
 }
 
-// NormalizePhone trims s and collapses its spaces; "" stays "" (no phone).
-// A phone is digits with optional spaces, hyphens and parentheses, an
-// optional leading +, and 9 to 15 digits; ErrInvalidPhone otherwise.
+// NormalizePhone returns jedenlogin.NormalizePhone(s); "" stays "" (no
+// phone). Any other value must pass jedenlogin.ValidPhone, the rule of the
+// application form too; ErrInvalidPhone otherwise.
 func NormalizePhone(s string) (string, error) {
-	s = strings.Join(strings.Fields(s), " ")
-	if s == "" {
-		return "", nil
-	}
-	digits := 0
-	for i, r := range s {
-		switch {
-		case r >= '0' && r <= '9':
-			digits++
-		case r == '+' && i == 0:
-		case r == ' ' || r == '-' || r == '(' || r == ')':
-		default:
-			return "", ErrInvalidPhone
-		}
-	}
-	if digits < 9 || digits > 15 {
+	s = jedenlogin.NormalizePhone(s)
+	if s != "" && !jedenlogin.ValidPhone(s) {
 		return "", ErrInvalidPhone
 	}
 	return s, nil
 }
 
-// NormalizePESEL trims s and checks its 11 digits and check digit;
+// NormalizePESEL trims s and checks it with jedenlogin.ValidPESEL;
 // ErrInvalidPESEL otherwise.
 func NormalizePESEL(s string) (string, error) {
 	s = strings.TrimSpace(s)
-	if len(s) != 11 {
-		return "", ErrInvalidPESEL
-	}
-	weights := [10]int{1, 3, 7, 9, 1, 3, 7, 9, 1, 3}
-	sum := 0
-	for i := 0; i < 11; i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return "", ErrInvalidPESEL
-		}
-		if i < 10 {
-			sum += weights[i] * int(s[i]-'0')
-		}
-	}
-	if int(s[10]-'0') != (10-sum%10)%10 {
+	if !jedenlogin.ValidPESEL(s) {
 		return "", ErrInvalidPESEL
 	}
 	return s, nil

@@ -1,7 +1,6 @@
 package applications
 
 import (
-	"net/mail"
 	"regexp"
 	"strings"
 	"time"
@@ -20,8 +19,6 @@ const ExtendWindowMonths = 3
 // Limits of the application's free-text fields.
 const (
 	maxNameLen   = 100
-	maxEmailLen  = 254
-	maxPhoneLen  = 32
 	maxScopes    = 10
 	maxReasonLen = 500
 )
@@ -48,43 +45,7 @@ const (
 	ProblemTooEarly ProblemCode = "too_early"
 )
 
-// ValidPESEL reports whether s is 11 digits with a valid check digit
-// (weights 1,3,7,9,1,3,7,9,1,3; check = (10 - sum%10) % 10).
-func ValidPESEL(s string) bool {
-	if len(s) != 11 {
-		return false
-	}
-	weights := [10]int{1, 3, 7, 9, 1, 3, 7, 9, 1, 3}
-	sum := 0
-	for i := 0; i < 11; i++ {
-		c := s[i]
-		if c < '0' || c > '9' {
-			return false
-		}
-		if i < 10 {
-			sum += weights[i] * int(c-'0')
-		}
-	}
-	return int(s[10]-'0') == (10-sum%10)%10
-}
-
-// validEmail reports whether s is a bare address local@domain.domain.
-func validEmail(s string) bool {
-	if len(s) > maxEmailLen || strings.ContainsAny(s, " <>\"(),;:") {
-		return false
-	}
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Address != s || a.Name != "" {
-		return false
-	}
-	_, domain, _ := strings.Cut(s, "@")
-	return strings.Contains(domain, ".") && !strings.HasSuffix(domain, ".") && !strings.HasPrefix(domain, ".")
-}
-
-var (
-	phoneRe = regexp.MustCompile(`^\+?[0-9 ()-]{6,32}$`)
-	scopeRe = regexp.MustCompile(`^[a-z0-9_]{1,32}$`)
-)
+var scopeRe = regexp.MustCompile(`^[a-z0-9_]{1,32}$`)
 
 // MaxValidTo returns the latest ValidTo an application filed at now may ask for.
 func MaxValidTo(now time.Time) time.Time { return Day(now).AddDate(MaxValidityYears, 0, 0) }
@@ -94,13 +55,15 @@ func MaxValidTo(now time.Time) time.Time { return Day(now).AddDate(MaxValidityYe
 func DefaultValidTo(now time.Time) time.Time { return Day(now).AddDate(1, 0, 0) }
 
 // Normalize trims the application's text fields and sorts its scopes; the
-// function and e-mail address are lower-cased.
+// function and e-mail address are lower-cased, the phone's inner white
+// space collapsed (jedenlogin.NormalizePhone), as contact change keeps it.
 func Normalize(app *jedenlogin.Application) {
 	a := &app.Applicant
 	for _, p := range []*string{&a.FirstName, &a.SecondName, &a.LastName, &a.PESEL, &a.Email, &a.Phone, &app.EntityID} {
 		*p = strings.TrimSpace(*p)
 	}
 	a.Email = strings.ToLower(a.Email)
+	a.Phone = jedenlogin.NormalizePhone(a.Phone)
 	app.Function = jedenlogin.Function(strings.ToLower(strings.TrimSpace(string(app.Function))))
 	for i := range app.Scopes {
 		app.Scopes[i] = strings.TrimSpace(app.Scopes[i])
@@ -140,16 +103,16 @@ func Check(app *jedenlogin.Application, public bool, now time.Time) []Problem {
 		switch {
 		case a.PESEL == "":
 			add("pesel", ProblemRequired)
-		case !ValidPESEL(a.PESEL):
+		case !jedenlogin.ValidPESEL(a.PESEL):
 			add("pesel", ProblemPESEL)
 		}
 		switch {
 		case a.Email == "":
 			add("email", ProblemRequired)
-		case !validEmail(a.Email):
+		case !jedenlogin.ValidEmail(a.Email):
 			add("email", ProblemEmail)
 		}
-		if a.Phone != "" && !phoneRe.MatchString(a.Phone) {
+		if a.Phone != "" && !jedenlogin.ValidPhone(a.Phone) {
 			add("phone", ProblemInvalid)
 		}
 	}

@@ -10,25 +10,6 @@ import (
 	"jedenlogin/applications"
 )
 
-func TestValidPESEL(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		want bool
-	}{
-		{"44051401458", true},
-		{peselJan, true},
-		{"44051401459", false},
-		{"4405140145", false},
-		{"440514014580", false},
-		{"4405140145a", false},
-		{"", false},
-	} {
-		if got := applications.ValidPESEL(tc.in); got != tc.want {
-			t.Errorf("ValidPESEL(%q) = %v, want %v", tc.in, got, tc.want)
-		}
-	}
-}
-
 func TestCheck(t *testing.T) {
 	valid := func() *jedenlogin.Application {
 		a := publicApp(jedenlogin.FunctionEmployee)

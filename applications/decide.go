@@ -150,9 +150,8 @@ func Accept(a *jedenlogin.Acceptance, d Decision) ([]jedenlogin.AuditEvent, erro
 		if HeadConflict(a.EntityGrants, g.EntityID, g.Function, &today, app.ValidTo, now, g.ID) {
 			return nil, fmt.Errorf("application %d: %w", app.ID, ErrHeadConflict)
 		}
-		if app.ValidTo != nil && (g.ValidTo == nil || app.ValidTo.After(*g.ValidTo)) {
-			to := *app.ValidTo
-			g.ValidTo = &to
+		if app.ValidTo != nil {
+			g.Merge(&jedenlogin.Grant{ValidFrom: g.ValidFrom, ValidTo: app.ValidTo})
 		}
 		app.GrantID = &g.ID
 		grantDetails["change"] = "extended"
@@ -163,7 +162,7 @@ func Accept(a *jedenlogin.Acceptance, d Decision) ([]jedenlogin.AuditEvent, erro
 	var holder *jedenlogin.Login
 	if a.Person != nil {
 		holder = holderLogin(a.Person)
-	} else if !ValidPESEL(app.Applicant.PESEL) {
+	} else if !jedenlogin.ValidPESEL(app.Applicant.PESEL) {
 		return nil, jedenlogin.NewError(jedenlogin.EINVALID, "applications.no_pesel")
 	}
 
@@ -179,13 +178,7 @@ func Accept(a *jedenlogin.Acceptance, d Decision) ([]jedenlogin.AuditEvent, erro
 			if HeadConflict(a.EntityGrants, app.EntityID, app.Function, &today, app.ValidTo, now, g.ID) {
 				return nil, fmt.Errorf("application %d: %w", app.ID, ErrHeadConflict)
 			}
-			if g.ValidTo != nil && (app.ValidTo == nil || app.ValidTo.After(*g.ValidTo)) {
-				g.ValidTo = cloneTime(app.ValidTo)
-			}
-			if g.ValidFrom != nil && g.ValidFrom.After(today) {
-				g.ValidFrom = &today
-			}
-			g.Scopes = jedenlogin.NormalizeScopes(append(slices.Clone(g.Scopes), app.Scopes...))
+			g.Merge(&jedenlogin.Grant{Scopes: app.Scopes, ValidFrom: &today, ValidTo: app.ValidTo})
 			app.GrantID = &g.ID
 			grantDetails["change"] = "merged"
 			grantDetails["grant_id"] = g.ID

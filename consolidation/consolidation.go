@@ -450,13 +450,7 @@ func moveGrants(grants []jedenlogin.Grant, unifiedID int64, from map[int64]bool)
 		}
 		for _, i := range idx[1:] {
 			g := &grants[i]
-			keep.Scopes = jedenlogin.NormalizeScopes(append(keep.Scopes, g.Scopes...))
-			if keep.ValidFrom != nil && (g.ValidFrom == nil || g.ValidFrom.Before(*keep.ValidFrom)) {
-				keep.ValidFrom = clonePtr(g.ValidFrom)
-			}
-			if keep.ValidTo != nil && (g.ValidTo == nil || g.ValidTo.After(*keep.ValidTo)) {
-				keep.ValidTo = clonePtr(g.ValidTo)
-			}
+			keep.Merge(g)
 			g.MergedInto = ptr(keep.ID)
 			merged++
 		}
@@ -466,11 +460,3 @@ func moveGrants(grants []jedenlogin.Grant, unifiedID int64, from map[int64]bool)
 
 // ptr returns a pointer to a copy of v.
 func ptr[T any](v T) *T { return &v }
-
-// clonePtr returns a pointer to a copy of *v, or nil.
-func clonePtr[T any](v *T) *T {
-	if v == nil {
-		return nil
-	}
-	return ptr(*v)
-}

@@ -851,32 +851,12 @@ func (f *importFile) planExisting(ep *existingPerson, sum *Summary, now time.Tim
 }
 
 // covers reports whether grant have, held by the unified login, is open
-// and gives at least what grant g gives: same entity and function, every
-// scope of g, and validity at least as long.
+// and gives at least what grant g gives (jedenlogin.Grant.Covers: the
+// merge rule of consolidation would leave it unchanged). The import does
+// not widen a grant already in the database, so a new grant that is not
+// covered stays a grant of its own.
 func covers(have, g *jedenlogin.Grant, unified int64) bool {
-	if have.LoginID != unified || have.RevokedAt != nil || have.MergedInto != nil ||
-		have.EntityID != g.EntityID || have.Function != g.Function {
-		return false
-	}
-	if have.ValidFrom != nil && (g.ValidFrom == nil || g.ValidFrom.Before(*have.ValidFrom)) {
-		return false
-	}
-	if have.ValidTo != nil && (g.ValidTo == nil || g.ValidTo.After(*have.ValidTo)) {
-		return false
-	}
-	for _, s := range g.Scopes {
-		found := false
-		for _, h := range have.Scopes {
-			if h == s {
-				found = true
-				break
-			}
-		}
-		if !found {
-			return false
-		}
-	}
-	return true
+	return have.LoginID == unified && have.RevokedAt == nil && have.MergedInto == nil && have.Covers(g)
 }
 
 // allocator returns a loginname.Allocator that knows every login name of

@@ -555,14 +555,14 @@ func (s *scanner) checkRow(rec []string) bool {
 
 	// Warnings: the row is imported, a bad value is treated as absent.
 	if p := v[colPESEL]; p != "" {
-		if validPESEL(p) {
+		if jedenlogin.ValidPESEL(p) {
 			row.PESEL = s.arena.copyString(p)
 		} else {
 			s.issue(colPESEL, true, "niepoprawny PESEL (wymagane 11 cyfr z poprawną cyfrą kontrolną); pominięto go")
 		}
 	}
 	if e := v[colEmail]; e != "" {
-		if validEmail(e) {
+		if jedenlogin.ValidEmail(e) {
 			row.Email = s.arena.copyString(e)
 		} else {
 			s.issue(colEmail, true, "niepoprawny adres e-mail %q; pominięto go", e)

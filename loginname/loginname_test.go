@@ -14,6 +14,13 @@ func TestIsUnified(t *testing.T) {
 	}{
 		{"letters and digits", "JANKOW1", true},
 		{"digits only", "12345", true},
+		{"digit 0", "JANKOW10", true},
+		{"every digit", "A0123456789", true},
+		{"first and last letters", "AZ", true},
+		{"byte after Z", "JANKOW[", false},
+		{"byte before A", "@JANKOW", false},
+		{"byte after 9", "JANKOW1:", false},
+		{"byte before 0", "JANKOW/1", false},
 		{"one letter", "X", true},
 		{"32 characters", strings.Repeat("A", 32), true},
 		{"33 characters", strings.Repeat("A", 33), false},
@@ -49,6 +56,14 @@ func TestValidLegacy(t *testing.T) {
 		{"at sign", "jan@kow", false},
 		{"Polish letter", "łukasz", false},
 		{"unified", "JANKOW1", true},
+		{"first and last of each class", "AZaz09._-", true},
+		{"byte after z", "jan{", false},
+		{"byte before a", "jan`", false},
+		{"byte after Z", "JAN[", false},
+		{"byte before A", "@JAN", false},
+		{"byte after 9", "jan:", false},
+		{"byte before 0", "jan/", false},
+		{"slash", "jan/kow", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -65,6 +80,11 @@ func TestFold(t *testing.T) {
 		{"JANKOW1", "JANKOW1"},
 		{"jan.kow_1-a", "JAN.KOW_1-A"},
 		{"", ""},
+		{"zofia.k", "ZOFIA.K"},
+		{"az", "AZ"},
+		{"ZOFIAz", "ZOFIAZ"},
+		{"a`{", "A`{"},
+		{"łukasz", "łUKASZ"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -72,6 +92,15 @@ func TestFold(t *testing.T) {
 				t.Errorf("Fold(%q) = %q, want %q", tt.in, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestFoldUnifiedDoesNotAllocate: Fold runs for every login name of an
+// import; a name with nothing to fold is returned as is.
+func TestFoldUnifiedDoesNotAllocate(t *testing.T) {
+	name := strings.Repeat("JANKOW", 5) + "12"
+	if n := testing.AllocsPerRun(100, func() { _ = Fold(name) }); n != 0 {
+		t.Errorf("Fold(%q) allocates %v times", name, n)
 	}
 }
 
@@ -91,6 +120,9 @@ func TestPrefix(t *testing.T) {
 		{"Zażółć Gęślą", "Zażółć", "Gęślą", "ZAZGES"},
 		{"German umlaut", "Jürgen", "Müller", "JURMUL"},
 		{"sharp s counts as two letters", "Aßa", "Özil", "ASSOZI"},
+		{"a multi-letter transliteration is cut at the third letter", "Jaß", "Þór", "JASTHO"},
+		{"thorn counts as two letters", "Ola", "Þór", "OLATHO"},
+		{"three multi-letter letters", "ßßß", "ÆÆÆ", "SSSAEA"},
 		{"Czech", "Přemysl", "Čapek", "PRECAP"},
 		{"French", "Élodie", "Façade", "ELOFAC"},
 		{"Scandinavian", "Søren", "Ærø", "SORAER"},

@@ -125,6 +125,34 @@ func (e *accountEnv) lastMail(to string) *mail.Message {
 	return ms[len(ms)-1]
 }
 
+// mailWith returns the message to to whose subject contains subject, after
+// the background work is done, and fails when there is none. Status mails
+// are sent by several background workers in no fixed order, so a test
+// looks for the mail it expects rather than for the newest one.
+func (e *accountEnv) mailWith(to, subject string) *mail.Message {
+	e.t.Helper()
+	ms := e.mails(to)
+	if m := withSubject(ms, subject); m != nil {
+		return m
+	}
+	subjects := make([]string, len(ms))
+	for i, m := range ms {
+		subjects[i] = m.Subject
+	}
+	e.t.Fatalf("no mail to %s with %q in the subject; got %q", to, subject, subjects)
+	return nil
+}
+
+// withSubject returns the last of ms whose subject contains subject, or nil.
+func withSubject(ms []*mail.Message, subject string) *mail.Message {
+	for i := len(ms) - 1; i >= 0; i-- {
+		if strings.Contains(ms[i].Subject, subject) {
+			return ms[i]
+		}
+	}
+	return nil
+}
+
 // linkIn returns the path of the mailed link publicURL+prefix+TOKEN; the
 // HTML part must carry the same link.
 func linkIn(t *testing.T, m *mail.Message, prefix string) string {
