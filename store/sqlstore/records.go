@@ -292,10 +292,7 @@ const (
 // tell an entity id holding the separators from more grants.
 func (s *Store) grantOutlineAgg() string {
 	fields := "g.id || '" + fieldSep + "' || g.origin_login_id || '" + fieldSep + "' || COALESCE(g.merged_into, 0) || '" + fieldSep + "' || g.entity_id"
-	agg := "group_concat(" + fields + ", '" + grantSep + "')"
-	if s.pg() {
-		agg = "string_agg(" + fields + ", '" + grantSep + "')"
-	}
+	agg := "string_agg(" + fields + ", '" + grantSep + "')"
 	return "COALESCE((SELECT count(*) || '" + countSep + "' || " + agg + " FROM grants g WHERE g.login_id = logins.id), '0')"
 }
 

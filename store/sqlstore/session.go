@@ -38,11 +38,7 @@ func (s *Store) RecordFailure(ctx context.Context, key string, now time.Time, wi
 		firstBlock = s.ts(until)
 	}
 	nowV, untilV, windowStartV := s.ts(now), s.ts(until), s.ts(now.Add(-window))
-	tt := "INTEGER"
-	if s.pg() {
-		tt = "TIMESTAMPTZ"
-	}
-	cast := func(p string) string { return "CAST(" + p + " AS " + tt + ")" }
+	cast := func(p string) string { return "CAST(" + p + " AS " + s.d.timeType + ")" }
 	// restart: the block has run out, or the window is over (and no block runs).
 	blockedNow := "(t.blocked_until IS NOT NULL AND t.blocked_until > " + cast("?") + ")"
 	restart := "((t.blocked_until IS NOT NULL AND t.blocked_until <= " + cast("?") + ") OR (t.blocked_until IS NULL AND t.window_start < " + cast("?") + "))"
@@ -67,14 +63,12 @@ RETURNING failures, window_start, blocked_until`
 		th            = jedenlogin.Throttle{Key: key}
 		start, until2 timeCol
 	)
-	if !s.pg() {
-		s.wmu.Lock()
-		defer s.wmu.Unlock()
-	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	var err error
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		err = s.queryRowWrite(ctx, query, args...).Scan(&th.Failures, &start, &until2)
-		if err == nil || !isRetryable(err) || ctx.Err() != nil {
+		if err == nil || !s.d.isRetryable(err) || ctx.Err() != nil {
 			break
 		}
 		time.Sleep(time.Duration(attempt+1) * 10 * time.Millisecond)
@@ -131,7 +125,7 @@ func (s *Store) sessionArgs(ss *jedenlogin.Session) []any {
 // CreateSession stores a new session; an existing IDHash gives ECONFLICT.
 func (s *Store) CreateSession(ctx context.Context, ss *jedenlogin.Session) error {
 	_, err := s.exec(ctx, createSessionSQL, s.sessionArgs(ss)...)
-	if isUniqueViolation(err) {
+	if s.d.isUniqueViolation(err) {
 		return jedenlogin.Errorf(jedenlogin.ECONFLICT, "Sesja już istnieje.")
 	} else if err != nil {
 		return fmt.Errorf("create session: %w", err)
@@ -167,7 +161,7 @@ func (s *Store) StartSession(ctx context.Context, st jedenlogin.SessionStart) er
 				return fmt.Errorf("start session: delete replaced session: %w", err)
 			}
 		}
-		if _, err := s.txExec(ctx, tx, createSessionSQL, s.sessionArgs(ss)...); isUniqueViolation(err) {
+		if _, err := s.txExec(ctx, tx, createSessionSQL, s.sessionArgs(ss)...); s.d.isUniqueViolation(err) {
 			return jedenlogin.Errorf(jedenlogin.ECONFLICT, "Sesja już istnieje.")
 		} else if err != nil {
 			return fmt.Errorf("start session: create session: %w", err)
