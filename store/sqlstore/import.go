@@ -169,7 +169,7 @@ type importWriter struct {
 	// (commit restores them; finish does when commit did not get there).
 	sorting bool
 	// persons, logins and entities are what this import wrote or found,
-	// for checking references on SQLite (checkRef). A reference to a row
+	// for checking references on SQLite (checkRefs). A reference to a row
 	// not written (yet) waits in the pending lists until Commit, since a
 	// row may be written after the rows that refer to it.
 	persons, logins idRanges
