@@ -19,8 +19,9 @@ import (
 // flavor): Open picks sqliteDialect or postgresDialect once, and the rest of
 // the store writes one query text ('?' placeholders, standard SQL both
 // databases run: ON CONFLICT … DO UPDATE, RETURNING, string_agg) and asks
-// its dialect for what is not the same. No code outside Open and the two
-// bulkLoader implementations branches on the database.
+// its dialect for what is not the same. No code outside Open, this file and
+// the two bulkLoader implementations names a database; the rest reads the
+// fields below and never compares dialects.
 type dialect struct {
 	// name is the backend's name (Store.Backend) and the directory of its
 	// migrations under schema/.
