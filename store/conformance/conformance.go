@@ -812,6 +812,7 @@ func testLogins(t *testing.T, open Opener) {
 	p := bb.person("login:X", jedenlogin.CaseChooseUppercase)
 	up := bb.login(p, "JANKOW1", jedenlogin.LoginActive)
 	low := bb.login(p, "JanKow1", jedenlogin.LoginActive)
+	kasia := bb.login(p, "KASIA1", jedenlogin.LoginActive)
 	bb.apply(t, s)
 
 	tests := []struct {
@@ -824,6 +825,10 @@ func testLogins(t *testing.T, open Opener) {
 		{"mixed", "JanKow1", low, []int64{up, low}},
 		{"other case", "jankow1", 0, []int64{up, low}},
 		{"unknown", "NOBODY", 0, nil},
+		{"lower case", "kasia1", 0, []int64{kasia}},
+		// loginname.Fold folds ASCII letters only: the long s and the
+		// dotless i, whose upper case is ASCII, stay what they are.
+		{"non-ASCII letters do not fold", "KAſıA1", 0, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

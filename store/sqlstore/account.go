@@ -30,7 +30,7 @@ func (s *Store) CreateToken(ctx context.Context, t *jedenlogin.Token) error {
 	return s.writeTx(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, s.q("INSERT INTO tokens (kind, hash, person_id, login_id, data, created_at, expires_at, used_at, failures) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"),
 			string(t.Kind), t.Hash, t.PersonID, t.LoginID, t.Data, s.ts(t.CreatedAt), s.ts(t.ExpiresAt), s.tsp(t.UsedAt), t.Failures).Scan(&t.ID)
-		if isUniqueViolation(err) {
+		if s.d.isUniqueViolation(err) {
 			return fmt.Errorf("token exists: %w", jedenlogin.ErrConflict)
 		} else if err != nil {
 			return fmt.Errorf("create %s token: %w", t.Kind, err)
@@ -71,10 +71,7 @@ func (s *Store) updateToken(ctx context.Context, where string, args []any, kind 
 	var fnErr error
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
 		fnErr = nil
-		query := "SELECT " + tokenCols + " FROM tokens WHERE " + where
-		if s.pg() {
-			query += " FOR UPDATE"
-		}
+		query := "SELECT " + tokenCols + " FROM tokens WHERE " + where + s.d.forUpdate
 		t, err := scanToken(tx.QueryRowContext(ctx, s.q(query), args...))
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("%s token: %w", kind, jedenlogin.ErrNotFound)

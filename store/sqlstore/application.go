@@ -182,10 +182,7 @@ func (s *Store) Applications(ctx context.Context, f jedenlogin.ApplicationFilter
 // lockApplication reads an application in a write transaction, locking its
 // row on PostgreSQL (SQLite's write transaction excludes other writers).
 func (s *Store) lockApplication(ctx context.Context, tx *sql.Tx, id int64) (*jedenlogin.Application, error) {
-	query := "SELECT " + appSelect + " FROM applications a WHERE a.id = ?"
-	if s.pg() {
-		query += " FOR UPDATE"
-	}
+	query := "SELECT " + appSelect + " FROM applications a WHERE a.id = ?" + s.d.forUpdate
 	a, err := scanApplication(tx.QueryRowContext(ctx, s.q(query), id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("application %d: %w", id, jedenlogin.ErrNotFound)
@@ -317,10 +314,7 @@ func (s *Store) loadAcceptance(ctx context.Context, tx *sql.Tx, id int64) (*jede
 		return nil, err
 	}
 	a := &jedenlogin.Acceptance{Application: app, EntityGrants: []jedenlogin.Grant{}}
-	query := "SELECT " + colList(entityCols, "") + " FROM entities WHERE id = ?"
-	if s.pg() {
-		query += " FOR UPDATE"
-	}
+	query := "SELECT " + colList(entityCols, "") + " FROM entities WHERE id = ?" + s.d.forUpdate
 	e := &a.Entity
 	if err := tx.QueryRowContext(ctx, s.q(query), app.EntityID).Scan(&e.ID, &e.Name, &e.Kind, &e.ParentID); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
@@ -406,7 +400,7 @@ func (s *Store) writeAcceptance(ctx context.Context, tx *sql.Tx, a *jedenlogin.A
 		}
 		id, err := s.insertReturningID(ctx, tx, "persons", personCols, s.personArgs(p))
 		if err != nil {
-			if isUniqueViolation(err) {
+			if s.d.isUniqueViolation(err) {
 				return fmt.Errorf("create person %s: %w", p.Key, errPersonRace)
 			}
 			return fmt.Errorf("create person %s: %w", p.Key, err)
@@ -482,10 +476,8 @@ func (s *Store) writeRecord(ctx context.Context, tx *sql.Tx, rec *jedenlogin.Per
 // serialised per prefix like ReserveLogin.
 func (s *Store) reserveInTx(ctx context.Context, tx *sql.Tx, prefix string, l *jedenlogin.Login) error {
 	folded := fold(prefix)
-	if s.pg() {
-		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtext($1))", "reserve:"+folded); err != nil {
-			return fmt.Errorf("lock prefix %s: %w", prefix, err)
-		}
+	if err := s.d.lockName(ctx, tx, "reserve:"+folded); err != nil {
+		return fmt.Errorf("lock prefix %s: %w", prefix, err)
 	}
 	n, err := s.smallestFree(ctx, tx, folded)
 	if err != nil {
@@ -601,12 +593,7 @@ func (s *Store) SearchEntities(ctx context.Context, query string, limit int) ([]
 	if limit <= 0 {
 		limit = 20
 	}
-	var nameCond, pattern string
-	if s.pg() {
-		nameCond, pattern = "name ~ ?", caseClasses(query, true)
-	} else {
-		nameCond, pattern = "name GLOB ?", "*"+caseClasses(query, false)+"*"
-	}
+	nameCond, pattern := s.d.nameContains(query)
 	q := "SELECT " + colList(entityCols, "") + " FROM entities WHERE substr(id, 1, " + strconv.Itoa(utf8.RuneCountInString(query)) + ") = ? OR " + nameCond +
 		" ORDER BY CASE WHEN id = ? THEN 0 ELSE 1 END, name, id LIMIT " + strconv.Itoa(limit)
 	rows, err := s.db.QueryContext(ctx, s.q(q), query, pattern, query)

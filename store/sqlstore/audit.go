@@ -28,14 +28,12 @@ func (s *Store) AppendAudit(ctx context.Context, events ...jedenlogin.AuditEvent
 		if e.At.IsZero() {
 			e.At = time.Now().UTC()
 		}
-		if !s.pg() {
-			s.wmu.Lock()
-			defer s.wmu.Unlock()
-		}
+		s.wmu.Lock()
+		defer s.wmu.Unlock()
 		var err error
 		for attempt := 0; attempt < maxAttempts; attempt++ {
 			err = s.queryRowWrite(ctx, auditInsert, s.auditArgs(e)...).Scan(&e.ID)
-			if err == nil || !isRetryable(err) || ctx.Err() != nil {
+			if err == nil || !s.d.isRetryable(err) || ctx.Err() != nil {
 				break
 			}
 			time.Sleep(time.Duration(attempt+1) * 10 * time.Millisecond)

@@ -3,16 +3,9 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"runtime"
-	"slices"
 	"strings"
-
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 
 	"jedenlogin"
 )
@@ -111,6 +104,27 @@ func (s *Store) ImportSnapshot(ctx context.Context) (*jedenlogin.ImportSnapshot,
 	return snap, nil
 }
 
+// bulkLoader is the part of an import the two databases do each in a way
+// of its own: COPY on PostgreSQL; multi-row INSERTs of prepared statements
+// on a connection without foreign-key enforcement on SQLite. Each dialect
+// has one (dialect.bulk); it keeps no state of its own, the import's being
+// in the importWriter.
+type bulkLoader interface {
+	// begin begins w.tx on w.conn and takes the import's locks.
+	begin(ctx context.Context, w *importWriter) error
+	// write loads n rows of cols into table; fill(dst, i) stores the values
+	// of row i into dst. It may buffer them until commit.
+	write(ctx context.Context, w *importWriter, table string, cols []string, n int, fill func(dst []any, i int)) error
+	// commit does what comes between the last write and the change
+	// counter: writes what write buffered, checks the references, builds
+	// the dropped indexes (w.buildIndexes), brings the database's own
+	// bookkeeping up to date.
+	commit(ctx context.Context, w *importWriter) error
+	// finish restores the settings begin and commit changed on w.conn,
+	// or marks it bad, before it goes back to the pool.
+	finish(w *importWriter)
+}
+
 // bulkIndexThreshold is the smallest load for which an import considers
 // rebuilding a table's indexes after the load.
 var bulkIndexThreshold = 10000
@@ -131,11 +145,9 @@ var bulkIndexThreshold = 10000
 // table's secondary indexes and builds them at Commit in one sorted pass
 // each, which also checks the unique ones.
 func (s *Store) BeginImport(ctx context.Context, snapshotVersion string, size jedenlogin.ImportSize) (jedenlogin.ImportWriter, error) {
-	w := &importWriter{s: s, ins: map[string]*bulkInsert{}, entities: map[string]bool{}, pendingEntities: map[string]bool{}}
-	if !s.pg() {
-		s.wmu.Lock()
-		w.unlock = s.wmu.Unlock
-	}
+	w := &importWriter{s: s, load: s.d.bulk, ins: map[string]*bulkInsert{}, entities: map[string]bool{}, pendingEntities: map[string]bool{}}
+	s.wmu.Lock()
+	w.unlock = s.wmu.Unlock
 	if err := w.begin(ctx, snapshotVersion, size); err != nil {
 		w.Rollback()
 		return nil, err
@@ -143,9 +155,12 @@ func (s *Store) BeginImport(ctx context.Context, snapshotVersion string, size je
 	return w, nil
 }
 
-// importWriter is the jedenlogin.ImportWriter of both backends.
+// importWriter is the jedenlogin.ImportWriter of both backends: what the
+// two do alike is here, what they do differently is in its bulkLoader,
+// whose state (the SQLite fields below) it keeps.
 type importWriter struct {
 	s      *Store
+	load   bulkLoader
 	conn   *sql.Conn
 	tx     *sql.Tx
 	unlock func()
@@ -154,7 +169,7 @@ type importWriter struct {
 	// (commit restores them; finish does when commit did not get there).
 	sorting bool
 	// persons, logins and entities are what this import wrote or found,
-	// for checking references on SQLite (checkRef). A reference to a row
+	// for checking references on SQLite (checkRefs). A reference to a row
 	// not written (yet) waits in the pending lists until Commit, since a
 	// row may be written after the rows that refer to it.
 	persons, logins idRanges
@@ -169,34 +184,6 @@ type importWriter struct {
 	done            bool
 }
 
-// bulkInsert buffers the rows of one table for multi-row INSERT
-// statements of per rows (SQLite), executed on the driver connection with
-// one reused argument array.
-type bulkInsert struct {
-	table string
-	cols  []string
-	per   int
-	vals  []any // per*len(cols) values, rows one after another
-	n     int   // rows buffered
-	nv    []driver.NamedValue
-	full  driver.Stmt
-	// emptyNull marks the text columns, whose empty values are bound as
-	// NULL and written as '' (ifnull): a text bind costs the driver a
-	// C allocation and a copy, a NULL bind nothing.
-	emptyNull []bool
-}
-
-// textCols are the NOT NULL text columns of the bulk-loaded tables; other
-// columns must not be listed (ifnull would turn their NULLs into ”).
-var textCols = map[string]bool{
-	"person_key": true, "consolidation_case": true, "state": true, "acc_first_name": true, "acc_second_name": true,
-	"acc_last_name": true, "acc_pesel": true, "acc_email": true, "acc_phone": true,
-	"name": true, "name_folded": true, "password_hash": true, "origin": true, "first_name": true, "second_name": true,
-	"last_name": true, "pesel": true, "email": true, "phone": true, "state_before_merge": true,
-	"entity_id": true, "grant_function": true, "scopes": true, "revoke_reason": true,
-	"action": true, "actor": true, "subject": true, "address": true, "outcome": true, "details": true,
-}
-
 func (w *importWriter) begin(ctx context.Context, version string, size jedenlogin.ImportSize) error {
 	s := w.s
 	conn, err := s.db.Conn(ctx)
@@ -204,27 +191,8 @@ func (w *importWriter) begin(ctx context.Context, version string, size jedenlogi
 		return fmt.Errorf("import: %w", err)
 	}
 	w.conn = conn
-	if !s.pg() {
-		// Enforcement checks three parent rows per grant and one per
-		// login: that doubled the write of a million rows. The pragma
-		// works only outside a transaction.
-		if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
-			return fmt.Errorf("import: %w", err)
-		}
-		w.fkOff = true
-	}
-	if w.tx, err = conn.BeginTx(ctx, nil); err != nil {
-		return fmt.Errorf("import: begin: %w", err)
-	}
-	if s.pg() {
-		if _, err := w.tx.ExecContext(ctx, "LOCK TABLE entities, persons, logins, grants IN EXCLUSIVE MODE"); err != nil {
-			return fmt.Errorf("import: lock tables: %w", err)
-		}
-		// Rows may come before the rows they refer to (a login before its
-		// person): the references are checked at commit (0005_import_order).
-		if _, err := w.tx.ExecContext(ctx, "SET CONSTRAINTS ALL DEFERRED"); err != nil {
-			return fmt.Errorf("import: defer reference checks: %w", err)
-		}
+	if err := w.load.begin(ctx, w); err != nil {
+		return err
 	}
 	v, err := s.version(ctx, w.tx)
 	if err != nil {
@@ -377,19 +345,11 @@ func (w *importWriter) Persons(ctx context.Context, ids []int64) ([]*jedenlogin.
 		return nil, err
 	}
 	s := w.s
-	// The ids as one parameter: a JSON array SQLite reads with json_each,
-	// a bigint array for PostgreSQL.
-	in := func(col string) string { return col + " IN (SELECT value FROM json_each(?))" }
-	var list any
-	if s.pg() {
-		in = func(col string) string { return col + " = ANY(?)" }
-		list = ids
-	} else {
-		b, err := json.Marshal(ids)
-		if err != nil {
-			return nil, w.fail(fmt.Errorf("import: read persons: %w", err))
-		}
-		list = string(b)
+	// The ids as one parameter (dialect.idsIn).
+	in := s.d.idsIn
+	list, err := s.d.idsArg(ids)
+	if err != nil {
+		return nil, w.fail(fmt.Errorf("import: read persons: %w", err))
 	}
 	query := func(q string, args ...any) (*sql.Rows, error) { return w.tx.QueryContext(ctx, s.q(q), args...) }
 
@@ -440,13 +400,9 @@ func (w *importWriter) Persons(ctx context.Context, ids []int64) ([]*jedenlogin.
 
 	// As Store.Person: the grants held by the person's logins or given to
 	// one of them originally.
-	var logins any = loginIDs
-	if !s.pg() {
-		b, err := json.Marshal(loginIDs)
-		if err != nil {
-			return nil, w.fail(fmt.Errorf("import: read grants of persons: %w", err))
-		}
-		logins = string(b)
+	logins, err := s.d.idsArg(loginIDs)
+	if err != nil {
+		return nil, w.fail(fmt.Errorf("import: read grants of persons: %w", err))
 	}
 	rows, err = query("SELECT "+grantSelectG+" FROM grants g WHERE "+in("g.login_id")+" OR "+in("g.origin_login_id")+" ORDER BY g.id", logins, logins)
 	if err != nil {
@@ -472,90 +428,14 @@ func (w *importWriter) Persons(ctx context.Context, ids []int64) ([]*jedenlogin.
 	return recs, nil
 }
 
-// bulk writes n rows of cols into table; fill(dst, i) stores the values of
-// row i into dst (len(cols) long). PostgreSQL copies them at once (COPY in
-// the transaction); SQLite buffers them for multi-row INSERTs.
+// bulk writes n rows of cols into table through the bulkLoader; fill(dst,
+// i) stores the values of row i into dst (len(cols) long).
 func (w *importWriter) bulk(ctx context.Context, table string, cols []string, n int, fill func(dst []any, i int)) error {
 	if err := w.usable(); err != nil || n == 0 {
 		return err
 	}
-	if w.s.pg() {
-		row := make([]any, len(cols))
-		err := w.conn.Raw(func(dc any) error {
-			pc := dc.(*stdlib.Conn).Conn()
-			_, err := pc.CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromSlice(n, func(i int) ([]any, error) {
-				fill(row, i) // pgx encodes a row before asking for the next
-				return row, nil
-			}))
-			return err
-		})
-		if err != nil {
-			return w.fail(fmt.Errorf("import: write %s: %w", table, err))
-		}
-		return nil
-	}
-	b := w.ins[table]
-	if b == nil {
-		per := min(256, 32000/len(cols)) // SQLite allows 32766 variables per statement
-		b = &bulkInsert{table: table, cols: cols, per: per, vals: make([]any, per*len(cols)), nv: make([]driver.NamedValue, per*len(cols)),
-			emptyNull: make([]bool, len(cols))}
-		for k, c := range cols {
-			b.emptyNull[k] = textCols[c]
-		}
-		for k := range b.nv {
-			b.nv[k].Ordinal = k + 1
-		}
-		w.ins[table] = b
-		w.order = append(w.order, b)
-	}
-	nc := len(cols)
-	for i := 0; i < n; i++ {
-		fill(b.vals[b.n*nc:(b.n+1)*nc], i)
-		b.n++
-		if b.n == b.per {
-			if err := w.flush(ctx, b); err != nil {
-				return w.fail(err)
-			}
-		}
-	}
-	return nil
-}
-
-// flush executes the rows buffered in b: a full buffer with b's prepared
-// statement, a partial one (the last rows of an import) with its own.
-func (w *importWriter) flush(ctx context.Context, b *bulkInsert) error {
-	if b.n == 0 {
-		return nil
-	}
-	nv := b.nv[:b.n*len(b.cols)]
-	nc := len(b.cols)
-	for k := range nv {
-		v := b.vals[k]
-		if s, ok := v.(string); ok && s == "" && b.emptyNull[k%nc] {
-			v = nil // written as '' by ifnull: binding NULL costs the driver no copy
-		}
-		nv[k].Value = v
-	}
-	err := w.conn.Raw(func(dc any) error {
-		st := b.full
-		if b.n < b.per || st == nil {
-			var err error
-			if st, err = dc.(driver.ConnPrepareContext).PrepareContext(ctx, insertTextSQL(b.table, b.cols, b.emptyNull, b.n)); err != nil {
-				return err
-			}
-			if b.n == b.per {
-				b.full = st
-			} else {
-				defer st.Close()
-			}
-		}
-		_, err := st.(driver.StmtExecContext).ExecContext(ctx, nv)
-		return err
-	})
-	clear(b.vals[:len(nv)]) // drop references to the rows' strings
-	b.n = 0
-	if err != nil {
-		return fmt.Errorf("import: write %s: %w", b.table, err)
+	if err := w.load.write(ctx, w, table, cols, n, fill); err != nil {
+		return w.fail(err)
 	}
 	return nil
 }
@@ -576,63 +456,10 @@ func (w *importWriter) Commit(ctx context.Context) error {
 }
 
 func (w *importWriter) commit(ctx context.Context) error {
-	s := w.s
-	for _, b := range w.order {
-		if err := w.flush(ctx, b); err != nil {
-			return err
-		}
+	if err := w.load.commit(ctx, w); err != nil {
+		return err
 	}
-	w.closeStmts()
-	if w.fkOff {
-		if err := w.checkRefs(ctx); err != nil {
-			return err
-		}
-	}
-	if s.pg() {
-		// Check the references now (PostgreSQL builds no index on a table
-		// with checks pending); they look up primary keys, which stay.
-		if _, err := w.tx.ExecContext(ctx, "SET CONSTRAINTS ALL IMMEDIATE"); err != nil {
-			return fmt.Errorf("import: check references: %w", err)
-		}
-	}
-	if len(w.rebuild) > 0 && !s.pg() {
-		// SQLite sorts an index's keys in runs of at most the page cache's
-		// size: smaller runs let helper threads sort them on the other
-		// cores while the table is read, instead of one sort at the end.
-		w.sorting = true
-		if err := w.pragmas(ctx, fmt.Sprintf("threads = %d", runtime.GOMAXPROCS(0)), "cache_size = -8192"); err != nil {
-			return err
-		}
-	}
-	for _, def := range w.rebuild {
-		if _, err := w.tx.ExecContext(ctx, def); err != nil {
-			if isUniqueViolation(err) {
-				return fmt.Errorf("import: %s: duplicate values: %w", def, err)
-			}
-			return fmt.Errorf("import: %s: %w", def, err)
-		}
-	}
-	if len(w.rebuild) > 0 && !s.pg() {
-		if err := w.pragmas(ctx, sortPragmasOff()...); err != nil {
-			return err
-		}
-		w.sorting = false
-	}
-	if s.pg() {
-		// Fresh statistics, or the planner walks a million rows per chunk
-		// of ForEachPerson until autovacuum gets round to the tables.
-		if len(w.rebuild) > 0 {
-			if _, err := w.tx.ExecContext(ctx, "ANALYZE entities, persons, logins, grants"); err != nil {
-				return fmt.Errorf("import: analyze: %w", err)
-			}
-		}
-		for _, t := range []string{"persons", "logins", "grants"} {
-			if _, err := w.tx.ExecContext(ctx, "SELECT setval(pg_get_serial_sequence('"+t+"', 'id'), COALESCE((SELECT max(id) FROM "+t+"), 0) + 1, false)"); err != nil {
-				return fmt.Errorf("import: reset id sequence of %s: %w", t, err)
-			}
-		}
-	}
-	if err := s.bumpChanges(ctx, w.tx); err != nil {
+	if err := w.s.bumpChanges(ctx, w.tx); err != nil {
 		return fmt.Errorf("import: %w", err)
 	}
 	if err := w.tx.Commit(); err != nil {
@@ -641,79 +468,15 @@ func (w *importWriter) commit(ctx context.Context) error {
 	return nil
 }
 
-// idRanges is a set of ids written by this import, as runs of consecutive
-// ids (an importer assigns them in order, so there are few runs).
-type idRanges []struct{ lo, hi int64 }
-
-func (r *idRanges) add(id int64) {
-	if n := len(*r); n > 0 && (*r)[n-1].hi+1 == id {
-		(*r)[n-1].hi = id
-		return
-	}
-	if len(*r) < 256 {
-		*r = append(*r, struct{ lo, hi int64 }{id, id})
-	}
-}
-
-func (r idRanges) has(id int64) bool {
-	for i := len(r) - 1; i >= 0; i-- {
-		if r[i].lo <= id && id <= r[i].hi {
-			return true
-		}
-	}
-	return false
-}
-
-// checkRefs does what foreign-key enforcement (off while SQLite imports)
-// would do: every person, login and entity a row of the import refers to
-// was written by the import or is in the database. Called at Commit, after
-// the buffered rows are written.
-func (w *importWriter) checkRefs(ctx context.Context) error {
-	check := func(table string, known bool, id any) error {
-		if known {
-			return nil
-		}
-		var one int
-		err := w.tx.QueryRowContext(ctx, "SELECT 1 FROM "+table+" WHERE id = ?", id).Scan(&one)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("import: no %s with id %v", strings.TrimSuffix(table, "s"), id)
-		}
-		if err != nil {
-			return fmt.Errorf("import: look up %s %v: %w", table, id, err)
-		}
-		return nil
-	}
-	for _, p := range []struct {
-		table string
-		ids   []int64
-		have  idRanges
-	}{{"persons", w.pendingPersons, w.persons}, {"logins", w.pendingLogins, w.logins}} {
-		slices.Sort(p.ids)
-		for _, id := range slices.Compact(p.ids) {
-			if err := check(p.table, p.have.has(id), id); err != nil {
-				return err
+// buildIndexes runs the CREATE INDEX statements of the indexes begin
+// dropped.
+func (w *importWriter) buildIndexes(ctx context.Context) error {
+	for _, def := range w.rebuild {
+		if _, err := w.tx.ExecContext(ctx, def); err != nil {
+			if w.s.d.isUniqueViolation(err) {
+				return fmt.Errorf("import: %s: duplicate values: %w", def, err)
 			}
-		}
-	}
-	for id := range w.pendingEntities {
-		if err := check("entities", w.entities[id], id); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// sortPragmasOff are the connection's settings again after the sort
-// pragmas of an index rebuild.
-func sortPragmasOff() []string {
-	return []string{"threads = 0", fmt.Sprintf("cache_size = %d", sqliteCacheSize)}
-}
-
-// pragmas sets SQLite pragmas on the import's connection.
-func (w *importWriter) pragmas(ctx context.Context, ps ...string) error {
-	for _, p := range ps {
-		if _, err := w.tx.ExecContext(ctx, "PRAGMA "+p); err != nil {
-			return fmt.Errorf("import: pragma %s: %w", p, err)
+			return fmt.Errorf("import: %s: %w", def, err)
 		}
 	}
 	return nil
@@ -750,20 +513,7 @@ func (w *importWriter) Rollback() error {
 func (w *importWriter) finish() {
 	w.done = true
 	if w.conn != nil {
-		if w.sorting {
-			// The connection goes back to the pool: with the defaults.
-			for _, p := range sortPragmasOff() {
-				if _, err := w.conn.ExecContext(context.Background(), "PRAGMA "+p); err != nil {
-					w.conn.Raw(func(any) error { return driver.ErrBadConn })
-					break
-				}
-			}
-		}
-		if w.fkOff {
-			if _, err := w.conn.ExecContext(context.Background(), "PRAGMA foreign_keys = ON"); err != nil {
-				w.conn.Raw(func(any) error { return driver.ErrBadConn })
-			}
-		}
+		w.load.finish(w)
 		w.conn.Close()
 		w.conn = nil
 	}
@@ -771,33 +521,6 @@ func (w *importWriter) finish() {
 		w.unlock()
 		w.unlock = nil
 	}
-}
-
-// insertTextSQL is a multi-row INSERT of rows rows of cols whose text
-// columns (text[k]) take ifnull(?, ”).
-func insertTextSQL(table string, cols []string, text []bool, rows int) string {
-	var one strings.Builder
-	one.WriteByte('(')
-	for k := range cols {
-		if k > 0 {
-			one.WriteString(", ")
-		}
-		if text[k] {
-			one.WriteString("ifnull(?, '')")
-		} else {
-			one.WriteByte('?')
-		}
-	}
-	one.WriteByte(')')
-	var b strings.Builder
-	b.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
-	for i := 0; i < rows; i++ {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(one.String())
-	}
-	return b.String()
 }
 
 // insertSQL is a multi-row INSERT of rows rows of cols.
@@ -861,13 +584,7 @@ func (s *Store) dropIndexesForLoad(ctx context.Context, tx *sql.Tx, table string
 	if rows <= existing {
 		return nil, nil
 	}
-	query := "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL"
-	if s.pg() {
-		query = `SELECT i.indexname, i.indexdef FROM pg_indexes i
-			WHERE i.schemaname = current_schema() AND i.tablename = ?
-			AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = (quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))::regclass)`
-	}
-	r, err := tx.QueryContext(ctx, s.q(query), table)
+	r, err := tx.QueryContext(ctx, s.q(s.d.loadIndexes), table)
 	if err != nil {
 		return nil, fmt.Errorf("list indexes of %s: %w", table, err)
 	}

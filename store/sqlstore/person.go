@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
@@ -36,8 +35,8 @@ func (s *Store) Person(ctx context.Context, id int64) (*jedenlogin.PersonRecord,
 // PostgreSQL (SQLite's write transaction already excludes other writers).
 func (s *Store) loadRecord(ctx context.Context, q queryer, id int64, forUpdate bool) (*jedenlogin.PersonRecord, error) {
 	query := "SELECT " + personSelect + " FROM persons WHERE id = ?"
-	if forUpdate && s.pg() {
-		query += " FOR UPDATE"
+	if forUpdate {
+		query += s.d.forUpdate
 	}
 	p, err := scanPerson(q.QueryRowContext(ctx, s.q(query), id))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -143,16 +142,10 @@ func (s *Store) forEachPerson(ctx context.Context, outline bool, fn func(*jedenl
 					return false
 				}
 			}
-			if s.pg() {
-				// Each chunk touches a few thousand of a million rows: plan
-				// it for its real bounds, and walk the grants through their
-				// index instead of hashing the whole table once per chunk,
-				// which the planner prefers on its cost estimates.
-				for _, set := range []string{"plan_cache_mode = force_custom_plan", "enable_hashjoin = off", "enable_mergejoin = off"} {
-					if _, err := tx.ExecContext(ctx, "SET LOCAL "+set); err != nil {
-						send(chunk{err: fmt.Errorf("read persons: %w", err)})
-						return
-					}
+			for _, set := range s.d.walkSettings {
+				if _, err := tx.ExecContext(ctx, "SET LOCAL "+set); err != nil {
+					send(chunk{err: fmt.Errorf("read persons: %w", err)})
+					return
 				}
 			}
 			for k := r; k < chunks; k += len(txs) {
@@ -199,10 +192,8 @@ const walkReaders = 2
 
 // snapshotReaders begins read-only transactions that all see one state of
 // the database: walkReaders of them, one on a ":memory:" database (it has
-// one connection) or a single CPU. PostgreSQL: the first exports its
-// snapshot and the others take it. SQLite: a reader sees the database as
-// of its first read, so the write lock is held while every reader makes it
-// — no commit can come between them — and released at once.
+// one connection) or a single CPU; the dialect's shareSnapshot makes them
+// see one state.
 func (s *Store) snapshotReaders(ctx context.Context) (txs []*sql.Tx, err error) {
 	defer func() {
 		if err != nil {
@@ -216,12 +207,8 @@ func (s *Store) snapshotReaders(ctx context.Context) (txs []*sql.Tx, err error) 
 	if s.memory || runtime.GOMAXPROCS(0) < 2 {
 		n = 1
 	}
-	opts := &sql.TxOptions{ReadOnly: true}
-	if s.pg() {
-		opts.Isolation = sql.LevelRepeatableRead
-	}
 	begin := func() (*sql.Tx, error) {
-		tx, err := s.db.BeginTx(ctx, opts)
+		tx, err := s.db.BeginTx(ctx, &s.d.snapshot)
 		if err != nil {
 			return nil, fmt.Errorf("begin: %w", err)
 		}
@@ -232,51 +219,9 @@ func (s *Store) snapshotReaders(ctx context.Context) (txs []*sql.Tx, err error) 
 		_, err := begin()
 		return txs, err
 	}
-	if s.pg() {
-		tx, err := begin()
-		if err != nil {
-			return txs, err
-		}
-		var snap string
-		if err := tx.QueryRowContext(ctx, "SELECT pg_export_snapshot()").Scan(&snap); err != nil {
-			return txs, fmt.Errorf("export snapshot: %w", err)
-		}
-		if !snapshotID.MatchString(snap) {
-			return txs, fmt.Errorf("export snapshot: unexpected id %q", snap)
-		}
-		for range n - 1 {
-			tx, err := begin()
-			if err != nil {
-				return txs, err
-			}
-			if _, err := tx.ExecContext(ctx, "SET TRANSACTION SNAPSHOT '"+snap+"'"); err != nil {
-				return txs, fmt.Errorf("share snapshot: %w", err)
-			}
-		}
-		return txs, nil
-	}
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	w, err := s.db.BeginTx(ctx, nil) // BEGIN IMMEDIATE: the write lock
-	if err != nil {
-		return txs, fmt.Errorf("begin: %w", err)
-	}
-	defer w.Rollback()
-	for range n {
-		tx, err := begin()
-		if err != nil {
-			return txs, err
-		}
-		var one int
-		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM store_meta").Scan(&one); err != nil {
-			return txs, fmt.Errorf("begin reading: %w", err)
-		}
-	}
-	return txs, nil
+	err = s.d.shareSnapshot(ctx, s, n, begin)
+	return txs, err
 }
-
-// snapshotID is the form of a PostgreSQL snapshot id (pg_export_snapshot).
-var snapshotID = regexp.MustCompile(`^[0-9A-F]+-[0-9A-F]+(-[0-9A-F]+)?$`)
 
 // readChunk reads the records of the persons with ids lo … hi, in id
 // order; with outline, logins and grants in outline
@@ -463,11 +408,7 @@ func (s *Store) PlanSummary(ctx context.Context) (*jedenlogin.PlanSummary, error
 		if err := rows.Close(); err != nil {
 			return fmt.Errorf("count persons per case: %w", err)
 		}
-		prefix := "substr(person_key, 1, instr(person_key, ':') - 1)"
-		if s.pg() {
-			prefix = "split_part(person_key, ':', 1)"
-		}
-		rows, err = tx.QueryContext(ctx, "SELECT "+prefix+" AS g, count(*) FROM persons GROUP BY g")
+		rows, err = tx.QueryContext(ctx, "SELECT "+s.d.keyGroup+" AS g, count(*) FROM persons GROUP BY g")
 		if err != nil {
 			return fmt.Errorf("count persons per grouping: %w", err)
 		}
@@ -556,7 +497,7 @@ func (s *Store) savePerson(ctx context.Context, tx *sql.Tx, p *jedenlogin.Person
 	b.WriteString(" WHERE id = ?")
 	upd := append(args[1:len(args)-1:len(args)-1], p.ID)
 	if _, err := tx.ExecContext(ctx, s.q(b.String()), upd...); err != nil {
-		if isUniqueViolation(err) {
+		if s.d.isUniqueViolation(err) {
 			return fmt.Errorf("person key %s exists: %w", p.Key, jedenlogin.ErrConflict)
 		}
 		return fmt.Errorf("save person %d: %w", p.ID, err)
@@ -580,7 +521,7 @@ func (s *Store) saveLogin(ctx context.Context, tx *sql.Tx, l *jedenlogin.Login) 
 		}
 		id, err := s.insertReturningID(ctx, tx, "logins", loginCols, s.loginArgs(l))
 		if err != nil {
-			if isUniqueViolation(err) {
+			if s.d.isUniqueViolation(err) {
 				return fmt.Errorf("login %s: %w", l.Name, jedenlogin.ErrLoginTaken)
 			}
 			return fmt.Errorf("insert login %s: %w", l.Name, err)
@@ -591,7 +532,7 @@ func (s *Store) saveLogin(ctx context.Context, tx *sql.Tx, l *jedenlogin.Login) 
 	args := s.loginArgs(l)
 	res, err := tx.ExecContext(ctx, s.q(updateSQL("logins", loginCols)), append(args[1:len(args)-1:len(args)-1], l.ID)...)
 	if err != nil {
-		if isUniqueViolation(err) {
+		if s.d.isUniqueViolation(err) {
 			return fmt.Errorf("login %s: %w", l.Name, jedenlogin.ErrLoginTaken)
 		}
 		return fmt.Errorf("save login %s: %w", l.Name, err)
@@ -676,10 +617,8 @@ func (s *Store) ReserveLogin(ctx context.Context, prefix string, l jedenlogin.Lo
 	var err error
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		err = s.writeTx(ctx, func(tx *sql.Tx) error {
-			if s.pg() {
-				if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtext($1))", "reserve:"+folded); err != nil {
-					return fmt.Errorf("lock prefix %s: %w", prefix, err)
-				}
+			if err := s.d.lockName(ctx, tx, "reserve:"+folded); err != nil {
+				return fmt.Errorf("lock prefix %s: %w", prefix, err)
 			}
 			n, err := s.smallestFree(ctx, tx, folded)
 			if err != nil {

@@ -32,11 +32,12 @@ type stmtCache struct {
 }
 
 // prepared returns the prepared statement of query (already in the store's
-// dialect), preparing it on first use; nil on PostgreSQL, when the cache is
-// full or closed, and when preparing fails — the caller then runs the text
-// unprepared, which reports the error, if any, in the ordinary way.
+// dialect), preparing it on first use; nil where the dialect does not
+// prepare (PostgreSQL), when the cache is full or closed, and when
+// preparing fails — the caller then runs the text unprepared, which reports
+// the error, if any, in the ordinary way.
 func (s *Store) prepared(ctx context.Context, query string) *sql.Stmt {
-	if s.pg() {
+	if !s.d.prepares {
 		return nil
 	}
 	c := &s.stmts
@@ -87,7 +88,7 @@ func (s *Store) closeStmts() {
 // anyway. A context that has ended already is passed on, so the query
 // fails with its error as usual. PostgreSQL gets ctx unchanged.
 func (s *Store) shortCtx(ctx context.Context) context.Context {
-	if s.pg() || ctx.Err() != nil {
+	if !s.d.uncancelledShortReads || ctx.Err() != nil {
 		return ctx
 	}
 	return context.WithoutCancel(ctx)

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"jedenlogin"
+	"jedenlogin/loginname"
 )
 
 // Column lists, in the order the scan and argument helpers below use.
@@ -47,8 +48,9 @@ var (
 
 type scanner interface{ Scan(dest ...any) error }
 
-// fold is the case-folded form of a login name used for comparisons ignoring case.
-func fold(name string) string { return strings.ToUpper(name) }
+// fold is the case-folded form of a login name (the name_folded column):
+// loginname.Fold, the domain's one rule for comparing names ignoring case.
+func fold(name string) string { return loginname.Fold(name) }
 
 func scanPerson(r scanner, extra ...any) (jedenlogin.Person, error) {
 	var (
@@ -292,10 +294,7 @@ const (
 // tell an entity id holding the separators from more grants.
 func (s *Store) grantOutlineAgg() string {
 	fields := "g.id || '" + fieldSep + "' || g.origin_login_id || '" + fieldSep + "' || COALESCE(g.merged_into, 0) || '" + fieldSep + "' || g.entity_id"
-	agg := "group_concat(" + fields + ", '" + grantSep + "')"
-	if s.pg() {
-		agg = "string_agg(" + fields + ", '" + grantSep + "')"
-	}
+	agg := "string_agg(" + fields + ", '" + grantSep + "')"
 	return "COALESCE((SELECT count(*) || '" + countSep + "' || " + agg + " FROM grants g WHERE g.login_id = logins.id), '0')"
 }
 

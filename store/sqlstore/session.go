@@ -38,23 +38,7 @@ func (s *Store) RecordFailure(ctx context.Context, key string, now time.Time, wi
 		firstBlock = s.ts(until)
 	}
 	nowV, untilV, windowStartV := s.ts(now), s.ts(until), s.ts(now.Add(-window))
-	tt := "INTEGER"
-	if s.pg() {
-		tt = "TIMESTAMPTZ"
-	}
-	cast := func(p string) string { return "CAST(" + p + " AS " + tt + ")" }
-	// restart: the block has run out, or the window is over (and no block runs).
-	blockedNow := "(t.blocked_until IS NOT NULL AND t.blocked_until > " + cast("?") + ")"
-	restart := "((t.blocked_until IS NOT NULL AND t.blocked_until <= " + cast("?") + ") OR (t.blocked_until IS NULL AND t.window_start < " + cast("?") + "))"
-	query := `INSERT INTO throttles AS t (throttle_key, failures, window_start, blocked_until) VALUES (?, 1, ?, ?)
-ON CONFLICT (throttle_key) DO UPDATE SET
-	failures = CASE WHEN ` + blockedNow + ` THEN t.failures + 1 WHEN ` + restart + ` THEN 1 ELSE t.failures + 1 END,
-	window_start = CASE WHEN ` + blockedNow + ` THEN t.window_start WHEN ` + restart + ` THEN ` + cast("?") + ` ELSE t.window_start END,
-	blocked_until = CASE WHEN ` + blockedNow + ` THEN t.blocked_until
-		WHEN ` + restart + ` THEN (CASE WHEN 1 >= ? THEN ` + cast("?") + ` ELSE NULL END)
-		WHEN t.failures + 1 >= ? THEN ` + cast("?") + `
-		ELSE NULL END
-RETURNING failures, window_start, blocked_until`
+	query := s.recordFailureSQL
 	args := []any{key, nowV, firstBlock,
 		// failures
 		nowV, nowV, windowStartV,
@@ -67,14 +51,12 @@ RETURNING failures, window_start, blocked_until`
 		th            = jedenlogin.Throttle{Key: key}
 		start, until2 timeCol
 	)
-	if !s.pg() {
-		s.wmu.Lock()
-		defer s.wmu.Unlock()
-	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	var err error
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		err = s.queryRowWrite(ctx, query, args...).Scan(&th.Failures, &start, &until2)
-		if err == nil || !isRetryable(err) || ctx.Err() != nil {
+		if err == nil || !s.d.isRetryable(err) || ctx.Err() != nil {
 			break
 		}
 		time.Sleep(time.Duration(attempt+1) * 10 * time.Millisecond)
@@ -87,6 +69,24 @@ RETURNING failures, window_start, blocked_until`
 	// them grow past limit, so reaching exactly limit with a block set
 	// happens in the one call that set it.
 	return th, th.BlockedUntil != nil && th.Failures == limit, nil
+}
+
+// recordFailureSQL is RecordFailure's upsert with times of the column type
+// timeType, built once per store (Open): it is the same every call.
+func recordFailureSQL(timeType string) string {
+	cast := func(p string) string { return "CAST(" + p + " AS " + timeType + ")" }
+	// restart: the block has run out, or the window is over (and no block runs).
+	blockedNow := "(t.blocked_until IS NOT NULL AND t.blocked_until > " + cast("?") + ")"
+	restart := "((t.blocked_until IS NOT NULL AND t.blocked_until <= " + cast("?") + ") OR (t.blocked_until IS NULL AND t.window_start < " + cast("?") + "))"
+	return `INSERT INTO throttles AS t (throttle_key, failures, window_start, blocked_until) VALUES (?, 1, ?, ?)
+ON CONFLICT (throttle_key) DO UPDATE SET
+	failures = CASE WHEN ` + blockedNow + ` THEN t.failures + 1 WHEN ` + restart + ` THEN 1 ELSE t.failures + 1 END,
+	window_start = CASE WHEN ` + blockedNow + ` THEN t.window_start WHEN ` + restart + ` THEN ` + cast("?") + ` ELSE t.window_start END,
+	blocked_until = CASE WHEN ` + blockedNow + ` THEN t.blocked_until
+		WHEN ` + restart + ` THEN (CASE WHEN 1 >= ? THEN ` + cast("?") + ` ELSE NULL END)
+		WHEN t.failures + 1 >= ? THEN ` + cast("?") + `
+		ELSE NULL END
+RETURNING failures, window_start, blocked_until`
 }
 
 // ThrottleState returns the key's counter, or a zero Throttle (with Key
@@ -131,7 +131,7 @@ func (s *Store) sessionArgs(ss *jedenlogin.Session) []any {
 // CreateSession stores a new session; an existing IDHash gives ECONFLICT.
 func (s *Store) CreateSession(ctx context.Context, ss *jedenlogin.Session) error {
 	_, err := s.exec(ctx, createSessionSQL, s.sessionArgs(ss)...)
-	if isUniqueViolation(err) {
+	if s.d.isUniqueViolation(err) {
 		return fmt.Errorf("session exists: %w", jedenlogin.ErrConflict)
 	} else if err != nil {
 		return fmt.Errorf("create session: %w", err)
@@ -167,7 +167,7 @@ func (s *Store) StartSession(ctx context.Context, st jedenlogin.SessionStart) er
 				return fmt.Errorf("start session: delete replaced session: %w", err)
 			}
 		}
-		if _, err := s.txExec(ctx, tx, createSessionSQL, s.sessionArgs(ss)...); isUniqueViolation(err) {
+		if _, err := s.txExec(ctx, tx, createSessionSQL, s.sessionArgs(ss)...); s.d.isUniqueViolation(err) {
 			return fmt.Errorf("session exists: %w", jedenlogin.ErrConflict)
 		} else if err != nil {
 			return fmt.Errorf("start session: create session: %w", err)

@@ -18,10 +18,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers driver "pgx"
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
 
 	"jedenlogin"
 )
@@ -45,12 +42,13 @@ type Options struct {
 // Store is a jedenlogin.Store on SQLite or PostgreSQL. It is safe for
 // concurrent use, also by several processes sharing one database.
 type Store struct {
-	db      *sql.DB
-	backend string
+	db *sql.DB
+	d  *dialect
 	// wmu serialises this process's SQLite write transactions so they queue
 	// in Go instead of spinning in SQLite's busy handler; other processes
-	// are still kept out by the database lock and busy_timeout.
-	wmu sync.Mutex
+	// are still kept out by the database lock and busy_timeout. It locks
+	// nothing on PostgreSQL (dialect.writerLock).
+	wmu sync.Locker
 
 	qmu    sync.Mutex
 	qcache map[string]string
@@ -60,6 +58,9 @@ type Store struct {
 
 	// stmts holds the prepared statements (SQLite only; prepared.go).
 	stmts stmtCache
+
+	// recordFailureSQL is RecordFailure's query in the store's dialect.
+	recordFailureSQL string
 }
 
 var _ jedenlogin.Store = (*Store)(nil)
@@ -73,7 +74,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	s := &Store{qcache: map[string]string{}}
 	var err error
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		s.backend = BackendPostgres
+		s.d = postgresDialect
 		s.db, err = sql.Open("pgx", dsn)
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
@@ -84,7 +85,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		s.db.SetMaxIdleConns(20)
 		s.db.SetConnMaxIdleTime(5 * time.Minute)
 	} else {
-		s.backend = BackendSQLite
+		s.d = sqliteDialect
 		if err := createSQLite(ctx, dsn); err != nil {
 			return nil, err
 		}
@@ -105,9 +106,11 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 			s.db.SetMaxIdleConns(8)
 		}
 	}
+	s.wmu = s.d.writerLock()
+	s.recordFailureSQL = recordFailureSQL(s.d.timeType)
 	if err := s.db.PingContext(ctx); err != nil {
 		s.db.Close()
-		return nil, fmt.Errorf("open %s database: %w", s.backend, err)
+		return nil, fmt.Errorf("open %s database: %w", s.d.name, err)
 	}
 	if opts.Migrate {
 		if _, err := s.Migrate(ctx); err != nil {
@@ -197,17 +200,15 @@ func (s *Store) Close() error {
 }
 
 // Backend returns "sqlite" or "postgres".
-func (s *Store) Backend() string { return s.backend }
+func (s *Store) Backend() string { return s.d.name }
 
 // DB returns the underlying database, for tests and tools.
 func (s *Store) DB() *sql.DB { return s.db }
 
-func (s *Store) pg() bool { return s.backend == BackendPostgres }
-
 // q returns query in the store's dialect: '?' placeholders become $1, $2, …
-// on PostgreSQL. Queries must not contain '?' elsewhere.
+// where the dialect numbers them. Queries must not contain '?' elsewhere.
 func (s *Store) q(query string) string {
-	if !s.pg() {
+	if !s.d.numbered {
 		return query
 	}
 	s.qmu.Lock()
@@ -238,10 +239,7 @@ func (s *Store) ts(t time.Time) any {
 	if t.IsZero() {
 		return nil
 	}
-	if s.pg() {
-		return t.UTC()
-	}
-	return t.UnixNano()
+	return s.d.timeValue(t)
 }
 
 // tsp converts an optional time to its column value.
@@ -295,36 +293,6 @@ func nullInt(n sql.NullInt64) *int64 {
 	return &v
 }
 
-// Error classification.
-
-func isUniqueViolation(err error) bool {
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
-		return pe.Code == "23505"
-	}
-	var se *sqlite.Error
-	if errors.As(err, &se) {
-		return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
-	}
-	return false
-}
-
-// isRetryable reports errors after which the whole transaction may simply
-// run again: serialization failures and deadlocks on PostgreSQL, a busy or
-// locked database on SQLite.
-func isRetryable(err error) bool {
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
-		return pe.Code == "40001" || pe.Code == "40P01"
-	}
-	var se *sqlite.Error
-	if errors.As(err, &se) {
-		c := se.Code() & 0xff
-		return c == sqlite3.SQLITE_BUSY || c == sqlite3.SQLITE_LOCKED
-	}
-	return false
-}
-
 const maxAttempts = 5
 
 // writeTx runs fn in a write transaction, retrying on retryable errors. On
@@ -334,7 +302,7 @@ func (s *Store) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	var err error
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		err = s.writeTxOnce(ctx, fn)
-		if err == nil || !isRetryable(err) || ctx.Err() != nil {
+		if err == nil || !s.d.isRetryable(err) || ctx.Err() != nil {
 			return err
 		}
 		time.Sleep(time.Duration(attempt+1) * 10 * time.Millisecond)
@@ -343,10 +311,8 @@ func (s *Store) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 }
 
 func (s *Store) writeTxOnce(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	if !s.pg() {
-		s.wmu.Lock()
-		defer s.wmu.Unlock()
-	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -363,10 +329,8 @@ func (s *Store) writeTxOnce(ctx context.Context, fn func(tx *sql.Tx) error) erro
 
 // exec runs one write statement outside a transaction.
 func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if !s.pg() {
-		s.wmu.Lock()
-		defer s.wmu.Unlock()
-	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	var (
 		res sql.Result
 		err error
@@ -379,7 +343,7 @@ func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result
 		} else {
 			res, err = s.db.ExecContext(ctx, query, args...)
 		}
-		if err == nil || !isRetryable(err) || ctx.Err() != nil {
+		if err == nil || !s.d.isRetryable(err) || ctx.Err() != nil {
 			break
 		}
 		time.Sleep(time.Duration(attempt+1) * 10 * time.Millisecond)
@@ -390,11 +354,7 @@ func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result
 // readTx runs fn in a read-only transaction that sees one consistent
 // snapshot of the database.
 func (s *Store) readTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	opts := &sql.TxOptions{ReadOnly: true}
-	if s.pg() {
-		opts.Isolation = sql.LevelRepeatableRead
-	}
-	tx, err := s.db.BeginTx(ctx, opts)
+	tx, err := s.db.BeginTx(ctx, &s.d.snapshot)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
@@ -423,7 +383,7 @@ type migration struct {
 }
 
 func (s *Store) migrations() ([]migration, error) {
-	dir := path.Join("schema", s.backend)
+	dir := path.Join("schema", s.d.name)
 	entries, err := fs.ReadDir(schemaFS, dir)
 	if err != nil {
 		return nil, fmt.Errorf("read embedded schema: %w", err)
@@ -472,13 +432,7 @@ type querier interface {
 
 func (s *Store) schemaVersion(ctx context.Context, q querier) (int, error) {
 	var exists bool
-	var err error
-	if s.pg() {
-		err = q.QueryRowContext(ctx, "SELECT to_regclass('schema_migrations') IS NOT NULL").Scan(&exists)
-	} else {
-		err = q.QueryRowContext(ctx, "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").Scan(&exists)
-	}
-	if err != nil {
+	if err := q.QueryRowContext(ctx, s.d.migrationsExist).Scan(&exists); err != nil {
 		return 0, fmt.Errorf("read schema version: %w", err)
 	}
 	if !exists {
@@ -503,15 +457,13 @@ func (s *Store) Migrate(ctx context.Context) ([]string, error) {
 	for _, m := range ms {
 		done := false
 		err := s.writeTx(ctx, func(tx *sql.Tx) error {
-			if s.pg() {
-				// Serialise migrators; the lock ends with the transaction.
-				if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(7244918315)"); err != nil {
-					return fmt.Errorf("lock for migration: %w", err)
-				}
+			// Serialise migrators; the lock ends with the transaction.
+			if err := s.d.lockMigrations(ctx, tx); err != nil {
+				return fmt.Errorf("lock for migration: %w", err)
 			}
 			if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 				version INTEGER PRIMARY KEY,
-				applied_at `+s.timeType()+` NOT NULL)`); err != nil {
+				applied_at `+s.d.timeType+` NOT NULL)`); err != nil {
 				return fmt.Errorf("create schema_migrations: %w", err)
 			}
 			cur, err := s.schemaVersion(ctx, tx)
@@ -539,13 +491,6 @@ func (s *Store) Migrate(ctx context.Context) ([]string, error) {
 		}
 	}
 	return applied, nil
-}
-
-func (s *Store) timeType() string {
-	if s.pg() {
-		return "TIMESTAMPTZ"
-	}
-	return "INTEGER"
 }
 
 // randomSuffix returns n random bytes in hex.

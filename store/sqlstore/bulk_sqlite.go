@@ -1,0 +1,284 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+	"strings"
+)
+
+// sqliteBulk is the bulkLoader of SQLite: the import's connection runs
+// with foreign-key enforcement off (the importer assigns every id from the
+// snapshot it checked, under the write lock; checkRefs does the checking
+// at commit), and the rows go in as multi-row INSERTs of prepared
+// statements on the driver connection, with one reused argument array.
+type sqliteBulk struct{}
+
+func (sqliteBulk) begin(ctx context.Context, w *importWriter) error {
+	// Enforcement checks three parent rows per grant and one per login:
+	// that doubled the write of a million rows. The pragma works only
+	// outside a transaction.
+	if _, err := w.conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	w.fkOff = true
+	var err error
+	if w.tx, err = w.conn.BeginTx(ctx, nil); err != nil { // BEGIN IMMEDIATE
+		return fmt.Errorf("import: begin: %w", err)
+	}
+	return nil
+}
+
+// write buffers the rows, executing the buffer of table whenever it is full.
+func (l sqliteBulk) write(ctx context.Context, w *importWriter, table string, cols []string, n int, fill func(dst []any, i int)) error {
+	b := w.ins[table]
+	if b == nil {
+		per := min(256, 32000/len(cols)) // SQLite allows 32766 variables per statement
+		b = &bulkInsert{table: table, cols: cols, per: per, vals: make([]any, per*len(cols)), nv: make([]driver.NamedValue, per*len(cols)),
+			emptyNull: make([]bool, len(cols))}
+		for k, c := range cols {
+			b.emptyNull[k] = textCols[c]
+		}
+		for k := range b.nv {
+			b.nv[k].Ordinal = k + 1
+		}
+		w.ins[table] = b
+		w.order = append(w.order, b)
+	}
+	nc := len(cols)
+	for i := 0; i < n; i++ {
+		fill(b.vals[b.n*nc:(b.n+1)*nc], i)
+		b.n++
+		if b.n == b.per {
+			if err := l.flush(ctx, w, b); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (l sqliteBulk) commit(ctx context.Context, w *importWriter) error {
+	for _, b := range w.order {
+		if err := l.flush(ctx, w, b); err != nil {
+			return err
+		}
+	}
+	w.closeStmts()
+	if w.fkOff {
+		if err := w.checkRefs(ctx); err != nil {
+			return err
+		}
+	}
+	if len(w.rebuild) == 0 {
+		return nil
+	}
+	// SQLite sorts an index's keys in runs of at most the page cache's
+	// size: smaller runs let helper threads sort them on the other cores
+	// while the table is read, instead of one sort at the end.
+	w.sorting = true
+	if err := w.pragmas(ctx, fmt.Sprintf("threads = %d", runtime.GOMAXPROCS(0)), "cache_size = -8192"); err != nil {
+		return err
+	}
+	if err := w.buildIndexes(ctx); err != nil {
+		return err
+	}
+	if err := w.pragmas(ctx, sortPragmasOff()...); err != nil {
+		return err
+	}
+	w.sorting = false
+	return nil
+}
+
+func (sqliteBulk) finish(w *importWriter) {
+	if w.sorting {
+		// The connection goes back to the pool: with the defaults.
+		for _, p := range sortPragmasOff() {
+			if _, err := w.conn.ExecContext(context.Background(), "PRAGMA "+p); err != nil {
+				w.conn.Raw(func(any) error { return driver.ErrBadConn })
+				break
+			}
+		}
+	}
+	if w.fkOff {
+		if _, err := w.conn.ExecContext(context.Background(), "PRAGMA foreign_keys = ON"); err != nil {
+			w.conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}
+}
+
+// bulkInsert buffers the rows of one table for multi-row INSERT
+// statements of per rows (SQLite), executed on the driver connection with
+// one reused argument array.
+type bulkInsert struct {
+	table string
+	cols  []string
+	per   int
+	vals  []any // per*len(cols) values, rows one after another
+	n     int   // rows buffered
+	nv    []driver.NamedValue
+	full  driver.Stmt
+	// emptyNull marks the text columns, whose empty values are bound as
+	// NULL and written as '' (ifnull): a text bind costs the driver a
+	// C allocation and a copy, a NULL bind nothing.
+	emptyNull []bool
+}
+
+// textCols are the NOT NULL text columns of the bulk-loaded tables; other
+// columns must not be listed (ifnull would turn their NULLs into ”).
+var textCols = map[string]bool{
+	"person_key": true, "consolidation_case": true, "state": true, "acc_first_name": true, "acc_second_name": true,
+	"acc_last_name": true, "acc_pesel": true, "acc_email": true, "acc_phone": true,
+	"name": true, "name_folded": true, "password_hash": true, "origin": true, "first_name": true, "second_name": true,
+	"last_name": true, "pesel": true, "email": true, "phone": true, "state_before_merge": true,
+	"entity_id": true, "grant_function": true, "scopes": true, "revoke_reason": true,
+	"action": true, "actor": true, "subject": true, "address": true, "outcome": true, "details": true,
+}
+
+// flush executes the rows buffered in b: a full buffer with b's prepared
+// statement, a partial one (the last rows of an import) with its own.
+func (sqliteBulk) flush(ctx context.Context, w *importWriter, b *bulkInsert) error {
+	if b.n == 0 {
+		return nil
+	}
+	nv := b.nv[:b.n*len(b.cols)]
+	nc := len(b.cols)
+	for k := range nv {
+		v := b.vals[k]
+		if s, ok := v.(string); ok && s == "" && b.emptyNull[k%nc] {
+			v = nil // written as '' by ifnull: binding NULL costs the driver no copy
+		}
+		nv[k].Value = v
+	}
+	err := w.conn.Raw(func(dc any) error {
+		st := b.full
+		if b.n < b.per || st == nil {
+			var err error
+			if st, err = dc.(driver.ConnPrepareContext).PrepareContext(ctx, insertTextSQL(b.table, b.cols, b.emptyNull, b.n)); err != nil {
+				return err
+			}
+			if b.n == b.per {
+				b.full = st
+			} else {
+				defer st.Close()
+			}
+		}
+		_, err := st.(driver.StmtExecContext).ExecContext(ctx, nv)
+		return err
+	})
+	clear(b.vals[:len(nv)]) // drop references to the rows' strings
+	b.n = 0
+	if err != nil {
+		return fmt.Errorf("import: write %s: %w", b.table, err)
+	}
+	return nil
+}
+
+// idRanges is a set of ids written by this import, as runs of consecutive
+// ids (an importer assigns them in order, so there are few runs).
+type idRanges []struct{ lo, hi int64 }
+
+func (r *idRanges) add(id int64) {
+	if n := len(*r); n > 0 && (*r)[n-1].hi+1 == id {
+		(*r)[n-1].hi = id
+		return
+	}
+	if len(*r) < 256 {
+		*r = append(*r, struct{ lo, hi int64 }{id, id})
+	}
+}
+
+func (r idRanges) has(id int64) bool {
+	for i := len(r) - 1; i >= 0; i-- {
+		if r[i].lo <= id && id <= r[i].hi {
+			return true
+		}
+	}
+	return false
+}
+
+// checkRefs does what foreign-key enforcement (off while SQLite imports)
+// would do: every person, login and entity a row of the import refers to
+// was written by the import or is in the database. Called at Commit, after
+// the buffered rows are written.
+func (w *importWriter) checkRefs(ctx context.Context) error {
+	check := func(table string, known bool, id any) error {
+		if known {
+			return nil
+		}
+		var one int
+		err := w.tx.QueryRowContext(ctx, "SELECT 1 FROM "+table+" WHERE id = ?", id).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("import: no %s with id %v", strings.TrimSuffix(table, "s"), id)
+		}
+		if err != nil {
+			return fmt.Errorf("import: look up %s %v: %w", table, id, err)
+		}
+		return nil
+	}
+	for _, p := range []struct {
+		table string
+		ids   []int64
+		have  idRanges
+	}{{"persons", w.pendingPersons, w.persons}, {"logins", w.pendingLogins, w.logins}} {
+		slices.Sort(p.ids)
+		for _, id := range slices.Compact(p.ids) {
+			if err := check(p.table, p.have.has(id), id); err != nil {
+				return err
+			}
+		}
+	}
+	for id := range w.pendingEntities {
+		if err := check("entities", w.entities[id], id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sortPragmasOff are the connection's settings again after the sort
+// pragmas of an index rebuild.
+func sortPragmasOff() []string {
+	return []string{"threads = 0", fmt.Sprintf("cache_size = %d", sqliteCacheSize)}
+}
+
+// pragmas sets SQLite pragmas on the import's connection.
+func (w *importWriter) pragmas(ctx context.Context, ps ...string) error {
+	for _, p := range ps {
+		if _, err := w.tx.ExecContext(ctx, "PRAGMA "+p); err != nil {
+			return fmt.Errorf("import: pragma %s: %w", p, err)
+		}
+	}
+	return nil
+}
+
+// insertTextSQL is a multi-row INSERT of rows rows of cols whose text
+// columns (text[k]) take ifnull(?, ”).
+func insertTextSQL(table string, cols []string, text []bool, rows int) string {
+	var one strings.Builder
+	one.WriteByte('(')
+	for k := range cols {
+		if k > 0 {
+			one.WriteString(", ")
+		}
+		if text[k] {
+			one.WriteString("ifnull(?, '')")
+		} else {
+			one.WriteByte('?')
+		}
+	}
+	one.WriteByte(')')
+	var b strings.Builder
+	b.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
+	for i := 0; i < rows; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(one.String())
+	}
+	return b.String()
+}
