@@ -27,7 +27,7 @@ const (
 	peselNew   = "90010112349"
 )
 
-// fixture is the legacy file of these tests, one person per login, each
+// appFixture is the legacy file of these tests, one person per login, each
 // alone and so consolidated at import (account data from the login):
 //
 //   - HEAD1 heads SP1 (kierownik, scope wnioski): approves its employees.
@@ -36,14 +36,14 @@ const (
 //   - KNOWN works at SP2 and has a PESEL: the public form with that
 //     PESEL is theirs.
 //   - OTHER works at SP1 and approves nothing.
-var fixture = [][]string{
+var appFixture = [][]string{
 	// login, password, status, first, second, last, pesel, email, phone, entity_id, entity_name, parent, function, scopes, valid_to, accepted_at
 	{"HEAD1", "", "active", "Anna", "", "Kierownik", "", "head@example.pl", "", "SP1", "Szkoła Podstawowa nr 1", "GM1", "kierownik", "sio|wnioski", "2027-08-31", "2024-09-01T10:00:00Z"},
 	{"KNOWN", "", "active", "Karol", "", "Znany", peselKnown, "known@example.pl", "600 700 800", "SP2", "Szkoła Podstawowa nr 2", "GM1", "pracownik", "sio", "2027-08-31", "2024-09-01T10:00:00Z"},
 	{"OTHER", "", "active", "Olga", "", "Inna", "", "olga@example.pl", "", "SP1", "Szkoła Podstawowa nr 1", "GM1", "pracownik", "sio", "2027-08-31", "2024-09-01T10:00:00Z"},
 }
 
-// env is a service on a fresh store of one backend, filled with fixture.
+// env is a service on a fresh store of one backend, filled with appFixture.
 type env struct {
 	t   *testing.T
 	st  jedenlogin.Store
@@ -57,10 +57,10 @@ func newEnv(t *testing.T, b storetest.Backend) *env {
 	w := csv.NewWriter(&buf)
 	w.Write([]string{"login", "password_hash", "status", "first_name", "second_name", "last_name", "pesel", "email", "phone",
 		"entity_id", "entity_name", "entity_parent_id", "function", "scopes", "valid_to", "accepted_at"})
-	w.WriteAll(fixture)
+	w.WriteAll(appFixture)
 	im := &legacy.Importer{Store: st, Now: func() time.Time { return now }}
 	if _, err := im.Import(context.Background(), &buf, int64(buf.Len())); err != nil {
-		t.Fatalf("import fixture: %v", err)
+		t.Fatalf("import appFixture: %v", err)
 	}
 	svc, err := service.New(service.Config{Store: st, Hasher: &password.Hasher{Params: password.CheapParams},
 		Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return now }})

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"jedenlogin"
+	"jedenlogin/service"
 )
 
 // maxBodyBytes bounds every JSON request body.
@@ -102,20 +103,11 @@ func (s *Server) requireField(name string, v *string) error {
 	return nil
 }
 
-// Limits of credentials accepted at all: no legitimate login is longer
-// than 64 characters, and argon2 need not hash megabytes.
-const (
-	maxLoginLen    = 256
-	maxPasswordLen = 1024
-)
-
-// checkCredentials validates the sizes of a login and password pair.
+// checkCredentials validates the sizes of a login and password pair
+// (service.CheckCredentialSizes).
 func (s *Server) checkCredentials(login, pw string) error {
-	if len(login) > maxLoginLen {
-		return s.errf(jedenlogin.EINVALID, "request.login_too_long")
-	}
-	if len(pw) > maxPasswordLen {
-		return s.errf(jedenlogin.EINVALID, "request.password_too_long")
+	if he := service.CheckCredentialSizes(login, pw); he != nil {
+		return he
 	}
 	return nil
 }

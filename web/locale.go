@@ -2,7 +2,6 @@ package web
 
 import (
 	"jedenlogin"
-	"jedenlogin/locale"
 )
 
 // msg returns the catalogue text for key formatted with args.
@@ -10,6 +9,3 @@ func (s *Server) msg(key string, args ...any) string { return s.cat.Msg(key, arg
 
 // text translates a Text from a service or an error.
 func (s *Server) text(t jedenlogin.Text) string { return s.cat.Text(t) }
-
-// pluralKey returns key+".one", ".few" or ".many" by the Polish plural rule.
-func pluralKey(key string, n int) string { return locale.PluralKey(key, n) }

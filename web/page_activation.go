@@ -1,12 +1,10 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"strings"
 
 	"jedenlogin"
-	"jedenlogin/account"
 )
 
 // activationPage is the data of "Aktywacja konta": the login being
@@ -18,21 +16,17 @@ type activationPage struct {
 	Names string
 }
 
-// activationData is the form's data for the token's account, or the
-// answer of an expired link.
+// activationData is the form's data for the token's account
+// (service.ActivationLink), or the answer of an expired link.
 func (s *Server) activationData(r *http.Request, secret string) (*pageData, error) {
-	tok, rec, err := s.usableToken(r.Context(), jedenlogin.TokenActivation, secret)
-	if err != nil {
-		return nil, s.activationExpired(err)
+	f, err := s.svc.ActivationLink(r.Context(), secret)
+	he := jedenlogin.AsError(err)
+	if he != nil {
+		return nil, he
 	}
-	l := rec.Login(tok.LoginID)
-	if l == nil || l.State != jedenlogin.LoginActive || l.PasswordHash != "" {
-		return nil, s.activationExpired(s.linkExpired(jedenlogin.TokenActivation))
-	}
-	p := activationPage{Token: secret, Login: l.Name, Rules: s.passwordRules()}
-	if s.policy.NoPersonalData {
-		pc := account.PolicyContext(rec, l)
-		p.Names = strings.Join([]string{pc.FirstName, pc.LastName}, " ")
+	p := activationPage{Token: secret, Login: f.Login, Rules: s.passwordRules()}
+	if f.PersonalWords != nil {
+		p.Names = strings.Join(f.PersonalWords, " ")
 	}
 	return &pageData{Title: s.msg("activation.title"), Data: p, Fields: map[string]string{}}, nil
 }
@@ -67,13 +61,13 @@ func (s *Server) pageActivation(w http.ResponseWriter, r *http.Request) error {
 		s.render(w, r, http.StatusBadRequest, "activation", d)
 		return nil
 	}
-	login, err := s.activate(r.Context(), secret, pw, s.clientAddr(r))
-	if err != nil {
-		var he *jedenlogin.Error
-		if !errors.As(err, &he) || he.Code == jedenlogin.EINTERNAL || he.Code == jedenlogin.CodeLinkExpired {
-			return err
+	login, err := s.svc.Activate(r.Context(), secret, pw, s.clientAddr(r))
+	he := jedenlogin.AsError(err)
+	if he != nil {
+		if he.Code == jedenlogin.EINTERNAL || he.Code == jedenlogin.CodeLinkExpired {
+			return he
 		}
-		s.formError(d, he, "")
+		s.formError(d, he)
 		s.render(w, r, statusOfError(he), "activation", d)
 		return nil
 	}

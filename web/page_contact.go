@@ -1,9 +1,10 @@
 package web
 
 import (
-	"fmt"
-	"jedenlogin"
 	"net/http"
+
+	"jedenlogin"
+	"jedenlogin/service"
 )
 
 // contactPage is the data of "Zmiana danych kontaktowych".
@@ -16,11 +17,12 @@ type contactPage struct {
 }
 
 func (s *Server) contactPageData(r *http.Request, a *authState) (*pageData, *contactPage, error) {
-	c, err := s.contactOf(r.Context(), a.rec)
-	if err != nil {
-		return nil, nil, s.internal(fmt.Errorf("contact page: %w", err))
+	c, err := s.svc.Contact(r.Context(), a.caller())
+	he := jedenlogin.AsError(err)
+	if he != nil {
+		return nil, nil, he
 	}
-	p := &contactPage{Contact: c, Phone: c.Phone}
+	p := &contactPage{Contact: contactJSONOf(c), Phone: c.Phone}
 	d := &pageData{Title: s.msg("contact.title"), User: s.user(r, a, "profile"), CSRF: a.sess.CSRFToken, Data: p, Fields: map[string]string{}}
 	return d, p, nil
 }
@@ -40,7 +42,7 @@ func (s *Server) pageContact(w http.ResponseWriter, r *http.Request, a *authStat
 }
 
 // pageContactPost is POST /profil/kontakt: changes the phone, starts an
-// e-mail change; on failure shows the form again.
+// e-mail change (service.ChangeContact); on failure shows the form again.
 func (s *Server) pageContactPost(w http.ResponseWriter, r *http.Request, a *authState) error {
 	d, p, err := s.contactPageData(r, a)
 	if err != nil {
@@ -54,24 +56,19 @@ func (s *Server) pageContactPost(w http.ResponseWriter, r *http.Request, a *auth
 		s.render(w, r, http.StatusBadRequest, "contact", d)
 		return nil
 	}
-	err = s.changeContact(r.Context(), a, contactChange{Email: &email, Phone: &phone}, pw)
-	if err != nil {
-		he := s.toHTTPError(err)
+	c, err := s.svc.ChangeContact(r.Context(), a.caller(), service.ContactChange{Email: &email, Phone: &phone, Password: pw})
+	he := jedenlogin.AsError(err)
+	if he != nil {
 		if he.Code == jedenlogin.EINTERNAL {
 			return he
 		}
-		d.Error, d.Notice = s.text(he.Text), s.text(he.Notice)
-		if he.Code == jedenlogin.CodeInvalidCredentials {
-			d.Fields["password"] = s.msg("password.current_wrong")
-		} else if f, ok := he.Extra["field"].(string); ok {
-			d.Fields[f] = s.text(he.Text)
-		}
+		s.formError(d, he)
 		setRetryAfter(w, he.RetryAfter)
 		s.render(w, r, statusOfError(he), "contact", d)
 		return nil
 	}
 	target := "/profil?kontakt"
-	if pending, err := s.pendingEmail(r.Context(), a.rec.Person.ID); err == nil && pending != "" && email != "" {
+	if c.EmailPending != "" && email != "" {
 		target = "/profil/kontakt?wyslano"
 	}
 	http.Redirect(w, r, target, http.StatusSeeOther)
@@ -79,11 +76,10 @@ func (s *Server) pageContactPost(w http.ResponseWriter, r *http.Request, a *auth
 }
 
 // pageContactCode is POST /profil/kontakt/kod: confirms the new e-mail
-// with the mailed code.
+// with the mailed code (service.VerifyEmailCode).
 func (s *Server) pageContactCode(w http.ResponseWriter, r *http.Request, a *authState) error {
-	code := r.PostFormValue("code")
-	if err := s.verifyEmailCode(r.Context(), a, code); err != nil {
-		he := s.toHTTPError(err)
+	if _, err := s.svc.VerifyEmailCode(r.Context(), a.caller(), r.PostFormValue("code")); err != nil {
+		he := jedenlogin.AsError(err)
 		if he.Code == jedenlogin.EINTERNAL {
 			return he
 		}
@@ -91,10 +87,7 @@ func (s *Server) pageContactCode(w http.ResponseWriter, r *http.Request, a *auth
 		if err != nil {
 			return err
 		}
-		d.Error, d.Notice = s.text(he.Text), s.text(he.Notice)
-		if he.Code == jedenlogin.CodeInvalidCode {
-			d.Fields["code"] = s.text(he.Text)
-		}
+		s.formError(d, he)
 		s.render(w, r, statusOfError(he), "contact", d)
 		return nil
 	}

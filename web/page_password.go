@@ -5,8 +5,8 @@ import (
 	"strings"
 
 	"jedenlogin"
-	"jedenlogin/account"
 	"jedenlogin/password"
+	"jedenlogin/service"
 )
 
 // passwordRule is one rule of the policy as the password form lists it;
@@ -32,7 +32,7 @@ type passwordPage struct {
 
 // passwordRules lists the policy's rules for the form.
 func (s *Server) passwordRules() []passwordRule {
-	p := s.policy
+	p := s.svc.Policy()
 	var rules []passwordRule
 	add := func(rule string, value int, text string) {
 		rules = append(rules, passwordRule{Rule: rule, Value: value, Text: text})
@@ -62,18 +62,24 @@ func (s *Server) passwordRules() []passwordRule {
 	return rules
 }
 
-func (s *Server) passwordData(rec *jedenlogin.PersonRecord, l *jedenlogin.Login) *passwordPage {
-	pc := account.PolicyContext(rec, l)
-	p := &passwordPage{Action: "/profil/haslo", Login: l.Name, Rules: s.passwordRules()}
-	if s.policy.NoPersonalData {
-		p.Names = strings.Join([]string{pc.FirstName, pc.LastName}, " ")
+// passwordData is the form's data for a login (service.PasswordForm).
+func (s *Server) passwordData(f service.PasswordForm) *passwordPage {
+	p := &passwordPage{Action: "/profil/haslo", Login: f.Login, Rules: s.passwordRules()}
+	if f.PersonalWords != nil {
+		p.Names = strings.Join(f.PersonalWords, " ")
 	}
 	return p
 }
 
+// passwordExpired is service.PasswordExpired, for the session checks
+// (session.go, api_session.go, page_signin.go).
+func (s *Server) passwordExpired(p *jedenlogin.Person, l *jedenlogin.Login) bool {
+	return s.svc.PasswordExpired(p, l)
+}
+
 // pagePassword is GET /profil/haslo: "Aktualizuj hasło".
 func (s *Server) pagePassword(w http.ResponseWriter, r *http.Request, a *authState) error {
-	p := s.passwordData(a.rec, a.login)
+	p := s.passwordData(s.svc.PasswordForm(a.rec, a.login))
 	p.Expired = s.passwordExpired(a.person, a.login)
 	d := &pageData{Title: s.msg("password.title"), User: s.user(r, a, "profile"), CSRF: a.sess.CSRFToken, Data: p}
 	if p.Expired {
@@ -86,7 +92,7 @@ func (s *Server) pagePassword(w http.ResponseWriter, r *http.Request, a *authSta
 // pagePasswordPost is POST /profil/haslo: changes the password; on
 // failure shows the form again with every reason.
 func (s *Server) pagePasswordPost(w http.ResponseWriter, r *http.Request, a *authState) error {
-	p := s.passwordData(a.rec, a.login)
+	p := s.passwordData(s.svc.PasswordForm(a.rec, a.login))
 	d := &pageData{Title: s.msg("password.title"), User: s.user(r, a, "profile"), CSRF: a.sess.CSRFToken, Data: p, Fields: map[string]string{}}
 	current, next, repeat := r.PostFormValue("current"), r.PostFormValue("new"), r.PostFormValue("repeat")
 	if current == "" {
@@ -98,13 +104,12 @@ func (s *Server) pagePasswordPost(w http.ResponseWriter, r *http.Request, a *aut
 		s.render(w, r, http.StatusBadRequest, "password", d)
 		return nil
 	}
-	err := s.changePassword(r.Context(), a, current, next)
-	if err != nil {
-		he := s.toHTTPError(err)
+	if err := s.svc.ChangePassword(r.Context(), a.caller(), service.PasswordChange{Current: current, New: next}); err != nil {
+		he := jedenlogin.AsError(err)
 		if he.Code == jedenlogin.EINTERNAL {
 			return he
 		}
-		s.formError(d, he, "current")
+		s.formError(d, he)
 		setRetryAfter(w, he.RetryAfter)
 		s.render(w, r, statusOfError(he), "password", d)
 		return nil
@@ -125,23 +130,24 @@ func (s *Server) checkNewFields(d *pageData, next, repeat string) {
 	}
 }
 
-// formError puts an error answer on a form page: weak_password's reasons
-// go to the "new" field, a wrong password to passwordField, anything else
-// to the alert.
-func (s *Server) formError(d *pageData, he *jedenlogin.Error, passwordField string) {
+// formError puts an error answer on a form page: its text and notice in
+// the alert, its field messages (Fields) on their fields, and
+// weak_password's reasons on the "new" field.
+func (s *Server) formError(d *pageData, he *jedenlogin.Error) {
 	d.Error, d.Notice = s.text(he.Text), s.text(he.Notice)
-	switch he.Code {
-	case jedenlogin.CodeWeakPassword:
+	if d.Fields == nil {
+		d.Fields = map[string]string{}
+	}
+	for f, t := range he.Fields {
+		d.Fields[f] = s.text(t)
+	}
+	if he.Code == jedenlogin.CodeWeakPassword {
 		if reasons, ok := he.Extra["reasons"].([]password.Reason); ok {
 			msgs := make([]string, len(reasons))
 			for i, r := range reasons {
 				msgs[i] = r.Message
 			}
 			d.Fields["new"] = strings.Join(msgs, " ")
-		}
-	case jedenlogin.CodeInvalidCredentials:
-		if passwordField != "" {
-			d.Fields[passwordField] = s.msg("password.current_wrong")
 		}
 	}
 }

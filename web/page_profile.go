@@ -73,9 +73,10 @@ func (s *Server) pageProfile(w http.ResponseWriter, r *http.Request, a *authStat
 	if err != nil {
 		return s.internal(fmt.Errorf("profile: %w", err))
 	}
-	pending, err := s.pendingEmail(ctx, a.rec.Person.ID)
-	if err != nil {
-		return s.internal(fmt.Errorf("profile: %w", err))
+	pending, err := s.svc.PendingEmail(ctx, a.rec.Person.ID)
+	he := jedenlogin.AsError(err)
+	if he != nil {
+		return he
 	}
 	d := &pageData{
 		Title: s.msg("profile.title"), User: s.user(r, a, "profile"), CSRF: a.sess.CSRFToken,

@@ -1,12 +1,12 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"jedenlogin"
+	"jedenlogin/service"
 )
 
 // recoveryPage is the data of "Odzyskaj login" and "Nie pamiętasz hasła?".
@@ -64,14 +64,11 @@ func (s *Server) recoveryForm(w http.ResponseWriter, r *http.Request, view, titl
 		return nil
 	}
 	if err := accept(); err != nil {
-		he := s.toHTTPError(err)
+		he := jedenlogin.AsError(err)
 		if he.Code == jedenlogin.EINTERNAL {
 			return he
 		}
-		d.Error = s.text(he.Text)
-		if f, ok := he.Extra["field"].(string); ok {
-			d.Fields[f] = s.text(he.Text)
-		}
+		s.formError(d, he)
 		setRetryAfter(w, he.RetryAfter)
 		s.render(w, r, statusOfError(he), view, d)
 		return nil
@@ -95,19 +92,14 @@ func (s *Server) recoveryRequired() []requiredField {
 	}
 }
 
-func formPtr(r *http.Request, name string) *string {
-	v := r.PostFormValue(name)
-	return &v
-}
-
 // pageRecoverLogin is GET and POST /odzyskaj-login ("ODZYSKAJ LOGIN").
 func (s *Server) pageRecoverLogin(w http.ResponseWriter, r *http.Request) error {
 	return s.recoveryForm(w, r, "recovery_login", s.msg("recovery.login_title"), s.recoveryRequired(),
 		func() error {
-			return s.acceptLoginRecovery(r.Context(), r, loginRecoveryRequest{
-				FirstName: formPtr(r, "first_name"), SecondName: formPtr(r, "second_name"), LastName: formPtr(r, "last_name"),
-				PESEL: formPtr(r, "pesel"), Email: formPtr(r, "email"),
-			})
+			return s.svc.RequestLoginRecovery(r.Context(), service.LoginRecoveryRequest{
+				FirstName: r.PostFormValue("first_name"), SecondName: r.PostFormValue("second_name"), LastName: r.PostFormValue("last_name"),
+				PESEL: r.PostFormValue("pesel"), Email: r.PostFormValue("email"),
+			}, s.clientAddr(r))
 		}, s.msg("recovery.login_sent"))
 }
 
@@ -116,17 +108,17 @@ func (s *Server) pageRecoverPassword(w http.ResponseWriter, r *http.Request) err
 	required := append([]requiredField{{"login", s.msg("recovery.required_login")}}, s.recoveryRequired()...)
 	return s.recoveryForm(w, r, "recovery_password", s.msg("recovery.password_title"), required,
 		func() error {
-			return s.acceptPasswordRecovery(r.Context(), r, passwordRecoveryRequest{
-				Login: formPtr(r, "login"), FirstName: formPtr(r, "first_name"), LastName: formPtr(r, "last_name"),
-				PESEL: formPtr(r, "pesel"), Email: formPtr(r, "email"),
-			})
+			return s.svc.RequestPasswordRecovery(r.Context(), service.PasswordRecoveryRequest{
+				Login: r.PostFormValue("login"), FirstName: r.PostFormValue("first_name"), LastName: r.PostFormValue("last_name"),
+				PESEL: r.PostFormValue("pesel"), Email: r.PostFormValue("email"),
+			}, s.clientAddr(r))
 		}, s.msg("recovery.password_sent"))
 }
 
 // recoveredLoginPage is the data of the login recovery link's page.
 type recoveredLoginPage struct {
 	Action string
-	Result *recoveredLogin // set once the right PESEL was entered
+	Result *service.RecoveredLogin // set once the right PESEL was entered
 }
 
 // pageRecoveredLogin is GET and POST /odzyskaj-login/{token}: asks for the
@@ -136,9 +128,10 @@ func (s *Server) pageRecoveredLogin(w http.ResponseWriter, r *http.Request) erro
 	secret := r.PathValue("token")
 	p := &recoveredLoginPage{Action: "/odzyskaj-login/" + secret}
 	d := &pageData{Title: s.msg("recovery.login_title"), Data: p, Fields: map[string]string{}}
-	var err error
+	var he *jedenlogin.Error
 	if r.Method == http.MethodGet {
-		_, _, err = s.usableToken(r.Context(), jedenlogin.TokenLoginRecovery, secret)
+		err := s.svc.LoginRecoveryLink(r.Context(), secret)
+		he = jedenlogin.AsError(err)
 	} else if !s.checkPreSessionToken(r) {
 		d.CSRF = s.preSessionToken(w, r)
 		d.Error = s.msg("error.form_expired")
@@ -151,17 +144,17 @@ func (s *Server) pageRecoveredLogin(w http.ResponseWriter, r *http.Request) erro
 		s.render(w, r, http.StatusBadRequest, "recovered_login", d)
 		return nil
 	} else {
-		p.Result, err = s.showLogin(r.Context(), secret, pesel, s.clientAddr(r))
+		var err error
+		p.Result, err = s.svc.RecoverLogin(r.Context(), secret, pesel, s.clientAddr(r))
+		he = jedenlogin.AsError(err)
 	}
-	if err != nil {
-		he := s.toHTTPError(err)
+	if he != nil {
 		switch he.Code {
 		case jedenlogin.CodeLinkExpired:
 			s.renderLinkExpired(w, r, he, "/odzyskaj-login", s.msg("recovery.login_again"))
 			return nil
 		case jedenlogin.CodePESELMismatch:
-			d.Error, d.Notice = s.text(he.Text), s.text(he.Notice)
-			d.Fields["pesel"] = s.text(he.Text)
+			s.formError(d, he)
 			d.CSRF = s.preSessionToken(w, r)
 			s.render(w, r, statusOfError(he), "recovered_login", d)
 			return nil
@@ -177,20 +170,15 @@ func (s *Server) pageRecoveredLogin(w http.ResponseWriter, r *http.Request) erro
 // password once ("Hasło zostało zmienione.").
 func (s *Server) pageResetPassword(w http.ResponseWriter, r *http.Request) error {
 	secret := r.PathValue("token")
-	tok, rec, err := s.usableToken(r.Context(), jedenlogin.TokenPasswordReset, secret)
-	var he *jedenlogin.Error
-	if errors.As(err, &he) && he.Code == jedenlogin.CodeLinkExpired {
+	f, err := s.svc.PasswordResetLink(r.Context(), secret)
+	he := jedenlogin.AsError(err)
+	if he != nil && he.Code == jedenlogin.CodeLinkExpired {
 		s.renderLinkExpired(w, r, he, "/nie-pamietam-hasla", s.msg("recovery.password_again"))
 		return nil
-	} else if err != nil {
-		return err
+	} else if he != nil {
+		return he
 	}
-	l := rec.Login(tok.LoginID)
-	if l == nil {
-		s.renderLinkExpired(w, r, s.linkExpired(jedenlogin.TokenPasswordReset), "/nie-pamietam-hasla", s.msg("recovery.password_again"))
-		return nil
-	}
-	p := s.passwordData(rec, l)
+	p := s.passwordData(*f)
 	p.Reset, p.Action = true, "/reset-hasla/"+secret
 	d := &pageData{Title: s.msg("recovery.reset_title"), Data: p, Fields: map[string]string{}}
 	if r.Method == http.MethodGet {
@@ -212,15 +200,15 @@ func (s *Server) pageResetPassword(w http.ResponseWriter, r *http.Request) error
 		s.render(w, r, http.StatusBadRequest, "password", d)
 		return nil
 	}
-	if _, err := s.resetPassword(r.Context(), secret, next, s.clientAddr(r)); err != nil {
-		he := s.toHTTPError(err)
+	if _, err := s.svc.ResetPassword(r.Context(), secret, next, s.clientAddr(r)); err != nil {
+		he := jedenlogin.AsError(err)
 		if he.Code == jedenlogin.CodeLinkExpired {
 			s.renderLinkExpired(w, r, he, "/nie-pamietam-hasla", s.msg("recovery.password_again"))
 			return nil
 		} else if he.Code == jedenlogin.EINTERNAL {
 			return he
 		}
-		s.formError(d, he, "")
+		s.formError(d, he)
 		s.render(w, r, statusOfError(he), "password", d)
 		return nil
 	}
@@ -242,8 +230,7 @@ type emailConfirmPage struct {
 // state change on GET).
 func (s *Server) pageConfirmEmail(w http.ResponseWriter, r *http.Request) error {
 	secret := r.PathValue("token")
-	expired := func(err error) error {
-		he := s.toHTTPError(err)
+	expired := func(he *jedenlogin.Error) error {
 		if he.Code == jedenlogin.CodeLinkExpired {
 			s.renderLinkExpired(w, r, he, "/profil/kontakt", s.msg("contact.again"))
 			return nil
@@ -253,11 +240,12 @@ func (s *Server) pageConfirmEmail(w http.ResponseWriter, r *http.Request) error 
 	p := &emailConfirmPage{Action: "/potwierdz-email/" + secret}
 	d := &pageData{Title: s.msg("contact.confirm_title"), Data: p}
 	if r.Method == http.MethodGet {
-		tok, _, err := s.usableToken(r.Context(), jedenlogin.TokenEmailVerify, secret)
-		if err != nil {
-			return expired(err)
+		email, err := s.svc.EmailChangeLink(r.Context(), secret)
+		he := jedenlogin.AsError(err)
+		if he != nil {
+			return expired(he)
 		}
-		p.Email = decodeEmailChangeAddress(tok.Data)
+		p.Email = email
 		d.CSRF = s.preSessionToken(w, r)
 		s.render(w, r, http.StatusOK, "email_confirm", d)
 		return nil
@@ -268,9 +256,10 @@ func (s *Server) pageConfirmEmail(w http.ResponseWriter, r *http.Request) error 
 		s.render(w, r, http.StatusForbidden, "email_confirm", d)
 		return nil
 	}
-	email, err := s.confirmEmailLink(r.Context(), secret, s.clientAddr(r))
-	if err != nil {
-		return expired(err)
+	email, err := s.svc.ConfirmEmailChange(r.Context(), secret, s.clientAddr(r))
+	he := jedenlogin.AsError(err)
+	if he != nil {
+		return expired(he)
 	}
 	p.Email, p.Done = email, true
 	d.CSRF = s.preSessionToken(w, r)
