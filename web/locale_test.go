@@ -35,6 +35,8 @@ func TestCatalogueComplete(t *testing.T) {
 	plurals := map[string]bool{}
 	goFiles, _ := filepath.Glob("*.go")
 	tmplFiles, _ := filepath.Glob("templates/*.html")
+	partialFiles, _ := filepath.Glob("templates/partials/*.html")
+	tmplFiles = append(tmplFiles, partialFiles...)
 	for _, f := range append(goFiles, tmplFiles...) {
 		if strings.HasSuffix(f, "_test.go") {
 			continue

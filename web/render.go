@@ -6,42 +6,154 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
+	"text/template/parse"
 	"time"
 
 	"jedenlogin"
 )
 
-//go:embed templates/*.html
+//go:embed templates/*.html templates/partials/*.html
 var templateFS embed.FS
 
 //go:embed static
 var staticFS embed.FS
 
-// viewNames declares every page template; each is parsed with the layout.
-var viewNames = []string{"signin", "consolidation", "account", "entities", "extend", "error",
+// The partial files (templates/partials/): shared pieces of pages, each a
+// set of {{define}}d templates.
+const (
+	// partialRecovery is the person check of the recovery forms
+	// ("recovery_person_fields").
+	partialRecovery = "partials/recovery.html"
+)
+
+// partialDeps declares the partials each partial file itself calls.
+var partialDeps = map[string][]string{}
+
+// viewPartials declares every page template (templates/NAME.html) and the
+// partial files it calls. A page is parsed with the layout, its declared
+// partials (and theirs) and nothing else, so a page calling a partial it
+// does not declare fails at start; TestTemplateFilesDeclared fails on a
+// template file that no view or partial declaration names.
+var viewPartials = map[string][]string{
+	"signin":        nil,
+	"consolidation": nil,
+	"account":       nil,
+	"entities":      nil,
+	"extend":        nil,
+	"error":         nil,
 	// Account self-service.
-	"profile", "contact", "password", "recovery_login", "recovery_password", "recovered_login", "email_confirm", "link_expired",
+	"profile":           nil,
+	"contact":           nil,
+	"password":          nil,
+	"recovery_login":    {partialRecovery},
+	"recovery_password": {partialRecovery},
+	"recovered_login":   nil,
+	"email_confirm":     nil,
+	"link_expired":      nil,
 	// Access applications and grants.
-	"apply", "done", "my_applications", "queue", "application", "revoke", "activation"}
+	"apply":           nil,
+	"done":            nil,
+	"my_applications": nil,
+	"queue":           nil,
+	"application":     nil,
+	"revoke":          nil,
+	"activation":      nil,
+}
+
+// viewFiles returns the files a page is parsed from, relative to
+// templates/: the layout, the page, and its partials with theirs.
+func viewFiles(name string) []string {
+	files := []string{"layout.html", name + ".html"}
+	seen := map[string]bool{}
+	var add func(ps []string)
+	add = func(ps []string) {
+		for _, p := range ps {
+			if !seen[p] {
+				seen[p] = true
+				files = append(files, p)
+				add(partialDeps[p])
+			}
+		}
+	}
+	add(viewPartials[name])
+	return files
+}
 
 // views holds the parsed templates, one per page.
 type views struct {
 	byName map[string]*template.Template
 }
 
-// parseViews parses the layout with each page once, at start.
+// parseViews parses each page with its files once, at start.
 func parseViews(funcs template.FuncMap) (*views, error) {
 	v := &views{byName: map[string]*template.Template{}}
-	for _, name := range viewNames {
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", "templates/"+name+".html")
+	for _, name := range slices.Sorted(maps.Keys(viewPartials)) {
+		t, err := parseView(funcs, name, viewFiles(name))
 		if err != nil {
-			return nil, fmt.Errorf("template %s: %w", name, err)
+			return nil, err
 		}
 		v.byName[name] = t
 	}
 	return v, nil
+}
+
+// parseView parses one page from files (relative to templates/) and checks
+// that every template it calls is among them; html/template would only
+// notice a missing one when the page is first rendered.
+func parseView(funcs template.FuncMap, name string, files []string) (*template.Template, error) {
+	paths := make([]string, len(files))
+	for i, f := range files {
+		paths[i] = "templates/" + f
+	}
+	t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, paths...)
+	if err != nil {
+		return nil, fmt.Errorf("template %s: %w", name, err)
+	}
+	for _, def := range t.Templates() {
+		if def.Tree == nil {
+			continue
+		}
+		for _, called := range calledTemplates(def.Tree.Root) {
+			if t.Lookup(called) == nil {
+				return nil, fmt.Errorf("template %s: %s calls %q, which none of %s defines (declare its partial in viewPartials)",
+					name, def.Name(), called, strings.Join(files, ", "))
+			}
+		}
+	}
+	return t, nil
+}
+
+// calledTemplates lists the names of the {{template}} calls under n.
+func calledTemplates(n parse.Node) []string {
+	var names []string
+	var walk func(parse.Node)
+	walk = func(n parse.Node) {
+		switch n := n.(type) {
+		case *parse.ListNode:
+			if n != nil {
+				for _, c := range n.Nodes {
+					walk(c)
+				}
+			}
+		case *parse.TemplateNode:
+			names = append(names, n.Name)
+		case *parse.IfNode:
+			walk(n.List)
+			walk(n.ElseList)
+		case *parse.RangeNode:
+			walk(n.List)
+			walk(n.ElseList)
+		case *parse.WithNode:
+			walk(n.List)
+			walk(n.ElseList)
+		}
+	}
+	walk(n)
+	return names
 }
 
 // templateFuncs are the functions templates may call.
