@@ -25,13 +25,17 @@ var staticFS embed.FS
 // The partial files (templates/partials/): shared pieces of pages, each a
 // set of {{define}}d templates.
 const (
+	// partialField is the form field with its label, hint and error ("field").
+	partialField = "partials/field.html"
 	// partialRecovery is the person check of the recovery forms
 	// ("recovery_person_fields").
 	partialRecovery = "partials/recovery.html"
 )
 
 // partialDeps declares the partials each partial file itself calls.
-var partialDeps = map[string][]string{}
+var partialDeps = map[string][]string{
+	partialRecovery: {partialField},
+}
 
 // viewPartials declares every page template (templates/NAME.html) and the
 // partial files it calls. A page is parsed with the layout, its declared
@@ -39,29 +43,29 @@ var partialDeps = map[string][]string{}
 // does not declare fails at start; TestTemplateFilesDeclared fails on a
 // template file that no view or partial declaration names.
 var viewPartials = map[string][]string{
-	"signin":        nil,
-	"consolidation": nil,
+	"signin":        {partialField},
+	"consolidation": {partialField},
 	"account":       nil,
 	"entities":      nil,
-	"extend":        nil,
+	"extend":        {partialField},
 	"error":         nil,
 	// Account self-service.
 	"profile":           nil,
-	"contact":           nil,
-	"password":          nil,
-	"recovery_login":    {partialRecovery},
-	"recovery_password": {partialRecovery},
-	"recovered_login":   nil,
+	"contact":           {partialField},
+	"password":          {partialField},
+	"recovery_login":    {partialField, partialRecovery},
+	"recovery_password": {partialField, partialRecovery},
+	"recovered_login":   {partialField},
 	"email_confirm":     nil,
 	"link_expired":      nil,
 	// Access applications and grants.
-	"apply":           nil,
+	"apply":           {partialField},
 	"done":            nil,
 	"my_applications": nil,
 	"queue":           nil,
-	"application":     nil,
-	"revoke":          nil,
-	"activation":      nil,
+	"application":     {partialField},
+	"revoke":          {partialField},
+	"activation":      {partialField},
 }
 
 // viewFiles returns the files a page is parsed from, relative to
@@ -172,21 +176,10 @@ func (s *Server) templateFuncs() template.FuncMap {
 		"function": func(f jedenlogin.Function) string { return s.msg("function." + string(f)) },
 		// join lists scopes.
 		"join": func(ss []string) string { return strings.Join(ss, ", ") },
-		// describedby returns the ids that describe a form field: its
-		// hint, its own error and the page's alert.
-		"describedby": func(d *pageData, field, hint string) string {
-			var ids []string
-			if hint != "" {
-				ids = append(ids, hint)
-			}
-			if d.Fields[field] != "" {
-				ids = append(ids, field+"-blad")
-			}
-			if d.Error != "" && (field == "login" || field == "password") {
-				ids = append(ids, "komunikat")
-			}
-			return strings.Join(ids, " ")
-		},
+		// field builds a form field for the "field" partial (formfield.go).
+		"field": newFormField,
+		// dict passes several values to a partial.
+		"dict": dict,
 	}
 }
 
