@@ -27,6 +27,9 @@ var staticFS embed.FS
 const (
 	// partialField is the form field with its label, hint and error ("field").
 	partialField = "partials/field.html"
+	// partialPassword is the new password, its rules and its repetition
+	// ("new_password_fields").
+	partialPassword = "partials/password.html"
 	// partialRecovery is the person check of the recovery forms
 	// ("recovery_person_fields").
 	partialRecovery = "partials/recovery.html"
@@ -34,6 +37,7 @@ const (
 
 // partialDeps declares the partials each partial file itself calls.
 var partialDeps = map[string][]string{
+	partialPassword: {partialField},
 	partialRecovery: {partialField},
 }
 
@@ -52,7 +56,7 @@ var viewPartials = map[string][]string{
 	// Account self-service.
 	"profile":           nil,
 	"contact":           {partialField},
-	"password":          {partialField},
+	"password":          {partialField, partialPassword},
 	"recovery_login":    {partialField, partialRecovery},
 	"recovery_password": {partialField, partialRecovery},
 	"recovered_login":   {partialField},
@@ -65,7 +69,7 @@ var viewPartials = map[string][]string{
 	"queue":           nil,
 	"application":     {partialField},
 	"revoke":          {partialField},
-	"activation":      {partialField},
+	"activation":      {partialField, partialPassword},
 }
 
 // viewFiles returns the files a page is parsed from, relative to
