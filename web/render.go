@@ -33,6 +33,9 @@ const (
 	// partialRecovery is the person check of the recovery forms
 	// ("recovery_person_fields").
 	partialRecovery = "partials/recovery.html"
+	// partialTables is the applications and grants tables
+	// ("applications_table", "grants_table").
+	partialTables = "partials/tables.html"
 )
 
 // partialDeps declares the partials each partial file itself calls.
@@ -50,11 +53,11 @@ var viewPartials = map[string][]string{
 	"signin":        {partialField},
 	"consolidation": {partialField},
 	"account":       nil,
-	"entities":      nil,
+	"entities":      {partialTables},
 	"extend":        {partialField},
 	"error":         nil,
 	// Account self-service.
-	"profile":           nil,
+	"profile":           {partialTables},
 	"contact":           {partialField},
 	"password":          {partialField, partialPassword},
 	"recovery_login":    {partialField, partialRecovery},
@@ -65,8 +68,8 @@ var viewPartials = map[string][]string{
 	// Access applications and grants.
 	"apply":           {partialField},
 	"done":            nil,
-	"my_applications": nil,
-	"queue":           nil,
+	"my_applications": {partialTables},
+	"queue":           {partialTables},
 	"application":     {partialField},
 	"revoke":          {partialField},
 	"activation":      {partialField, partialPassword},
