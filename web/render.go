@@ -6,42 +6,165 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
+	"text/template/parse"
 	"time"
 
 	"jedenlogin"
 )
 
-//go:embed templates/*.html
+//go:embed templates/*.html templates/partials/*.html
 var templateFS embed.FS
 
 //go:embed static
 var staticFS embed.FS
 
-// viewNames declares every page template; each is parsed with the layout.
-var viewNames = []string{"signin", "consolidation", "account", "entities", "extend", "error",
+// The partial files (templates/partials/): shared pieces of pages, each a
+// set of {{define}}d templates.
+const (
+	// partialField is the form field with its label, hint and error ("field").
+	partialField = "partials/field.html"
+	// partialPassword is the new password, its rules and its repetition
+	// ("new_password_fields").
+	partialPassword = "partials/password.html"
+	// partialRecovery is the person check of the recovery forms
+	// ("recovery_person_fields").
+	partialRecovery = "partials/recovery.html"
+	// partialTables is the applications and grants tables
+	// ("applications_table", "grants_table").
+	partialTables = "partials/tables.html"
+)
+
+// partialDeps declares the partials each partial file itself calls.
+var partialDeps = map[string][]string{
+	partialPassword: {partialField},
+	partialRecovery: {partialField},
+}
+
+// viewPartials declares every page template (templates/NAME.html) and the
+// partial files it calls. A page is parsed with the layout, its declared
+// partials (and theirs) and nothing else, so a page calling a partial it
+// does not declare fails at start; TestTemplateFilesDeclared fails on a
+// template file that no view or partial declaration names.
+var viewPartials = map[string][]string{
+	"signin":        {partialField},
+	"consolidation": {partialField},
+	"account":       nil,
+	"entities":      {partialTables},
+	"extend":        {partialField},
+	"error":         nil,
 	// Account self-service.
-	"profile", "contact", "password", "recovery_login", "recovery_password", "recovered_login", "email_confirm", "link_expired",
+	"profile":           {partialTables},
+	"contact":           {partialField},
+	"password":          {partialField, partialPassword},
+	"recovery_login":    {partialField, partialRecovery},
+	"recovery_password": {partialField, partialRecovery},
+	"recovered_login":   {partialField},
+	"email_confirm":     nil,
+	"link_expired":      nil,
 	// Access applications and grants.
-	"apply", "done", "my_applications", "queue", "application", "revoke", "activation"}
+	"apply":           {partialField},
+	"done":            nil,
+	"my_applications": {partialTables},
+	"queue":           {partialTables},
+	"application":     {partialField},
+	"revoke":          {partialField},
+	"activation":      {partialField, partialPassword},
+}
+
+// viewFiles returns the files a page is parsed from, relative to
+// templates/: the layout, the page, and its partials with theirs.
+func viewFiles(name string) []string {
+	files := []string{"layout.html", name + ".html"}
+	seen := map[string]bool{}
+	var add func(ps []string)
+	add = func(ps []string) {
+		for _, p := range ps {
+			if !seen[p] {
+				seen[p] = true
+				files = append(files, p)
+				add(partialDeps[p])
+			}
+		}
+	}
+	add(viewPartials[name])
+	return files
+}
 
 // views holds the parsed templates, one per page.
 type views struct {
 	byName map[string]*template.Template
 }
 
-// parseViews parses the layout with each page once, at start.
+// parseViews parses each page with its files once, at start.
 func parseViews(funcs template.FuncMap) (*views, error) {
 	v := &views{byName: map[string]*template.Template{}}
-	for _, name := range viewNames {
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", "templates/"+name+".html")
+	for _, name := range slices.Sorted(maps.Keys(viewPartials)) {
+		t, err := parseView(funcs, name, viewFiles(name))
 		if err != nil {
-			return nil, fmt.Errorf("template %s: %w", name, err)
+			return nil, err
 		}
 		v.byName[name] = t
 	}
 	return v, nil
+}
+
+// parseView parses one page from files (relative to templates/) and checks
+// that every template it calls is among them; html/template would only
+// notice a missing one when the page is first rendered.
+func parseView(funcs template.FuncMap, name string, files []string) (*template.Template, error) {
+	paths := make([]string, len(files))
+	for i, f := range files {
+		paths[i] = "templates/" + f
+	}
+	t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, paths...)
+	if err != nil {
+		return nil, fmt.Errorf("template %s: %w", name, err)
+	}
+	for _, def := range t.Templates() {
+		if def.Tree == nil {
+			continue
+		}
+		for _, called := range calledTemplates(def.Tree.Root) {
+			if t.Lookup(called) == nil {
+				return nil, fmt.Errorf("template %s: %s calls %q, which none of %s defines (declare its partial in viewPartials)",
+					name, def.Name(), called, strings.Join(files, ", "))
+			}
+		}
+	}
+	return t, nil
+}
+
+// calledTemplates lists the names of the {{template}} calls under n.
+func calledTemplates(n parse.Node) []string {
+	var names []string
+	var walk func(parse.Node)
+	walk = func(n parse.Node) {
+		switch n := n.(type) {
+		case *parse.ListNode:
+			if n != nil {
+				for _, c := range n.Nodes {
+					walk(c)
+				}
+			}
+		case *parse.TemplateNode:
+			names = append(names, n.Name)
+		case *parse.IfNode:
+			walk(n.List)
+			walk(n.ElseList)
+		case *parse.RangeNode:
+			walk(n.List)
+			walk(n.ElseList)
+		case *parse.WithNode:
+			walk(n.List)
+			walk(n.ElseList)
+		}
+	}
+	walk(n)
+	return names
 }
 
 // templateFuncs are the functions templates may call.
@@ -60,21 +183,10 @@ func (s *Server) templateFuncs() template.FuncMap {
 		"function": func(f jedenlogin.Function) string { return s.msg("function." + string(f)) },
 		// join lists scopes.
 		"join": func(ss []string) string { return strings.Join(ss, ", ") },
-		// describedby returns the ids that describe a form field: its
-		// hint, its own error and the page's alert.
-		"describedby": func(d *pageData, field, hint string) string {
-			var ids []string
-			if hint != "" {
-				ids = append(ids, hint)
-			}
-			if d.Fields[field] != "" {
-				ids = append(ids, field+"-blad")
-			}
-			if d.Error != "" && (field == "login" || field == "password") {
-				ids = append(ids, "komunikat")
-			}
-			return strings.Join(ids, " ")
-		},
+		// field builds a form field for the "field" partial (formfield.go).
+		"field": newFormField,
+		// dict passes several values to a partial.
+		"dict": dict,
 	}
 }
 
