@@ -123,13 +123,13 @@ func (h *Hasher) Verify(hash, pw string) (bool, error) {
 }
 
 // NeedsRehash reports whether hash is anything other than a well-formed
-// argon2id hash with exactly h.Params (memory, time, threads, key and salt
+// PHC argon2id hash (no Django or OpenLDAP wrapper) with exactly h.Params (memory, time, threads, key and salt
 // length), i.e. whether a password that just verified against it should be
 // hashed again with Hash.
 func (h *Hasher) NeedsRehash(hash string) bool {
 	ph, err := parse(hash)
-	if err != nil || ph.scheme != schemeArgon2id {
-		return true
+	if err != nil || ph.scheme != schemeArgon2id || ph.wrapped {
+		return true // a Django or OpenLDAP argon2id too: store it as PHC
 	}
 	p := h.params()
 	return ph.memory != p.Memory || ph.time != p.Time || ph.threads != p.Threads ||
