@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // foreign returns the generated vector called name.
@@ -151,5 +152,76 @@ func TestForeignMalformed(t *testing.T) {
 				t.Error("NeedsRehash = false, want true")
 			}
 		})
+	}
+}
+
+// TestNewPasswordsDoNotTruncate: a legacy bcrypt hash of a 100-byte password
+// accepts, as bcrypt always has, every password sharing its first 72 bytes;
+// the argon2id hash that replaces it after the sign-in (NeedsRehash, then
+// Hash of what was typed) accepts the full password only.
+func TestNewPasswordsDoNotTruncate(t *testing.T) {
+	h := &Hasher{Params: CheapParams}
+	legacy := foreign(t, "django bcrypt 100 bytes")
+	if len(pw100) != 100 || pw100Same72[:72] != pw100[:72] || pw100Same72 == pw100 {
+		t.Fatalf("pw100 and pw100Same72 are not 100 bytes sharing the first 72")
+	}
+	for _, pw := range []string{pw100, pw100Same72, pw100[:72]} {
+		if ok, err := h.Verify(legacy.hash, pw); err != nil || !ok {
+			t.Errorf("legacy bcrypt: Verify(%q) = %v, %v; want true (bcrypt reads 72 bytes)", pw, ok, err)
+		}
+	}
+	if !h.NeedsRehash(legacy.hash) {
+		t.Fatal("NeedsRehash(legacy bcrypt) = false")
+	}
+	rehashed, err := h.Hash(pw100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		pw   string
+		want bool
+	}{{pw100, true}, {pw100Same72, false}, {pw100[:72], false}, {pw100[:99], false}} {
+		if ok, err := h.Verify(rehashed, tc.pw); err != nil || ok != tc.want {
+			t.Errorf("after rehash: Verify(%q) = %v, %v; want %v", tc.pw, ok, err, tc.want)
+		}
+	}
+	// The other 100-byte vectors never truncated.
+	for _, v := range foreignVectors {
+		if v.pw == pw100 && v.name != legacy.name {
+			if ok, err := h.Verify(v.hash, pw100Same72); err != nil || ok {
+				t.Errorf("%s: Verify(pw100Same72) = %v, %v; want false", v.name, ok, err)
+			}
+		}
+	}
+}
+
+// TestHashRefusesOverMaxPasswordBytes: Hash takes passwords up to
+// MaxPasswordBytes, every byte counting, and refuses longer ones; the zero
+// Policy refuses them too, so that no face stores what it cannot sign in.
+func TestHashRefusesOverMaxPasswordBytes(t *testing.T) {
+	h := &Hasher{Params: CheapParams}
+	longest := strings.Repeat("ż", MaxPasswordBytes/2) // 2 bytes each
+	hash, err := h.Hash(longest)
+	if err != nil {
+		t.Fatalf("Hash(%d bytes) = %v", len(longest), err)
+	}
+	if ok, _ := h.Verify(hash, longest[:len(longest)-2]+"z"); ok {
+		t.Error("a password differing in its last character verifies")
+	}
+	if _, err := h.Hash(longest + "a"); !errors.Is(err, ErrTooLong) || !strings.Contains(err.Error(), "1025 bytes, at most 1024") {
+		t.Errorf("Hash(%d bytes) = %v, want ErrTooLong naming both lengths", len(longest)+1, err)
+	}
+	reasons := Policy{}.Check(longest+"a", PolicyContext{})
+	if len(reasons) != 1 || reasons[0].Code != ReasonTooLong {
+		t.Errorf("zero Policy on %d bytes = %v, want too_long", len(longest)+1, reasons)
+	}
+	if reasons := (Policy{}).Check(longest, PolicyContext{}); reasons != nil {
+		t.Errorf("zero Policy on %d bytes = %v, want nil", len(longest), reasons)
+	}
+	// The presets' 256 characters are at most 1024 bytes.
+	for _, p := range []Policy{PolicySIO, PolicyNIST} {
+		if p.MaxLength*utf8.UTFMax > MaxPasswordBytes {
+			t.Errorf("%s: MaxLength %d characters may exceed MaxPasswordBytes", p.Name, p.MaxLength)
+		}
 	}
 }
