@@ -521,7 +521,7 @@ func (s *scanner) checkRow(rec []string) bool {
 	if h := v[colPasswordHash]; h != "" {
 		hash := s.in.intern(h)
 		if err := s.supported(hash); err != nil {
-			s.issue(colPasswordHash, false, "nieobsługiwany lub uszkodzony skrót hasła (%v); obsługiwane: argon2id, argon2i, bcrypt, PBKDF2, SSHA/SSHA256/SSHA512", err)
+			s.issue(colPasswordHash, false, "nieobsługiwany lub uszkodzony skrót hasła (%v); obsługiwane: argon2id, argon2i, bcrypt, PBKDF2, SSHA/SSHA256/SSHA512, Django argon2/bcrypt/bcrypt_sha256, OpenLDAP {ARGON2}", err)
 			ok = false
 		}
 		row.PasswordHash = hash

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"hash"
 	"strconv"
@@ -25,29 +26,59 @@ const (
 	schemeDjangoPBKDF2        // pbkdf2_sha256$iter$salt$hash
 	schemePBKDF2              // $pbkdf2-sha256$ / $pbkdf2-sha512$, passlib or PHC
 	schemeSSHA                // {SSHA}, {SSHA256}, {SSHA512}
+	schemeBcryptSHA256        // Django bcrypt_sha256$$2b$…: bcrypt of the SHA-256 hex digest
 )
 
 // prefixes maps each recognised prefix to its scheme, the registry Verify and
 // Supported dispatch on. The name is the one used in error messages.
+//
+// Django and OpenLDAP wrap hashes of other formats: "argon2" + a PHC
+// argon2 string without its leading '$', "bcrypt$" or "bcrypt_sha256$" + a
+// bcrypt hash, "{ARGON2}" + a PHC argon2 string. Such a wrapper is part of
+// the prefix, and wrap is how many of its bytes come before the inner hash
+// (which keeps its own '$'); the inner hash is parsed and computed as the
+// format it is. fold is how many leading bytes of the prefix match
+// regardless of case, as OpenLDAP compares its {SCHEME}.
 var prefixes = []struct {
 	prefix string
 	scheme scheme
 	name   string
 	newSHA func() hash.Hash
 	size   int // of newSHA's digest
+	wrap   int // bytes of a Django or OpenLDAP wrapper at the start of prefix
+	fold   int // bytes of prefix matched case-insensitively
 }{
-	{"$argon2id$", schemeArgon2id, "argon2id", nil, 0},
-	{"$argon2i$", schemeArgon2i, "argon2i", nil, 0},
-	{"$2a$", schemeBcrypt, "bcrypt", nil, 0},
-	{"$2b$", schemeBcrypt, "bcrypt", nil, 0},
-	{"$2y$", schemeBcrypt, "bcrypt", nil, 0},
-	{"pbkdf2_sha256$", schemeDjangoPBKDF2, "django pbkdf2_sha256", sha256.New, sha256.Size},
-	{"$pbkdf2-sha256$", schemePBKDF2, "pbkdf2-sha256", sha256.New, sha256.Size},
-	{"$pbkdf2-sha512$", schemePBKDF2, "pbkdf2-sha512", sha512.New, sha512.Size},
+	{"$argon2id$", schemeArgon2id, "argon2id", nil, 0, 0, 0},
+	{"$argon2i$", schemeArgon2i, "argon2i", nil, 0, 0, 0},
+	{"$2a$", schemeBcrypt, "bcrypt", nil, 0, 0, 0},
+	{"$2b$", schemeBcrypt, "bcrypt", nil, 0, 0, 0},
+	{"$2y$", schemeBcrypt, "bcrypt", nil, 0, 0, 0},
+	{"pbkdf2_sha256$", schemeDjangoPBKDF2, "django pbkdf2_sha256", sha256.New, sha256.Size, 0, 0},
+	{"$pbkdf2-sha256$", schemePBKDF2, "pbkdf2-sha256", sha256.New, sha256.Size, 0, 0},
+	{"$pbkdf2-sha512$", schemePBKDF2, "pbkdf2-sha512", sha512.New, sha512.Size, 0, 0},
 	// Matched case-insensitively, as OpenLDAP does.
-	{"{SSHA}", schemeSSHA, "SSHA", sha1.New, sha1.Size},
-	{"{SSHA256}", schemeSSHA, "SSHA256", sha256.New, sha256.Size},
-	{"{SSHA512}", schemeSSHA, "SSHA512", sha512.New, sha512.Size},
+	{"{SSHA}", schemeSSHA, "SSHA", sha1.New, sha1.Size, 0, 6},
+	{"{SSHA256}", schemeSSHA, "SSHA256", sha256.New, sha256.Size, 0, 9},
+	{"{SSHA512}", schemeSSHA, "SSHA512", sha512.New, sha512.Size, 0, 9},
+
+	// Django's Argon2PasswordHasher: "argon2" + "$argon2id$v=19$…" (Django
+	// 3.2 and later) or "$argon2i$v=19$…" (Django 1.10 to 3.1).
+	{"argon2$argon2id$", schemeArgon2id, "django argon2id", nil, 0, 6, 0},
+	{"argon2$argon2i$", schemeArgon2i, "django argon2i", nil, 0, 6, 0},
+	// Django's BCryptPasswordHasher: "bcrypt$" + the bcrypt hash.
+	{"bcrypt$$2a$", schemeBcrypt, "django bcrypt", nil, 0, 7, 0},
+	{"bcrypt$$2b$", schemeBcrypt, "django bcrypt", nil, 0, 7, 0},
+	{"bcrypt$$2y$", schemeBcrypt, "django bcrypt", nil, 0, 7, 0},
+	// Django's BCryptSHA256PasswordHasher: "bcrypt_sha256$" + the bcrypt
+	// hash of the lower-case hex SHA-256 digest of the UTF-8 password.
+	{"bcrypt_sha256$$2a$", schemeBcryptSHA256, "django bcrypt_sha256", nil, 0, 14, 0},
+	{"bcrypt_sha256$$2b$", schemeBcryptSHA256, "django bcrypt_sha256", nil, 0, 14, 0},
+	{"bcrypt_sha256$$2y$", schemeBcryptSHA256, "django bcrypt_sha256", nil, 0, 14, 0},
+	// OpenLDAP's argon2 module (contrib pw-argon2 in 2.4, pwmods in 2.5):
+	// "{ARGON2}" + a PHC string, argon2i when built with libargon2 (Debian),
+	// argon2id when built with libsodium.
+	{"{ARGON2}$argon2id$", schemeArgon2id, "ldap ARGON2 argon2id", nil, 0, 8, 8},
+	{"{ARGON2}$argon2i$", schemeArgon2i, "ldap ARGON2 argon2i", nil, 0, 8, 8},
 }
 
 // Base64 variants used by the formats. Go's decoders ignore '\r' and '\n';
@@ -64,7 +95,8 @@ var (
 type parsedHash struct {
 	scheme     scheme
 	name       string
-	hash       string // the whole stored hash (bcrypt needs it)
+	hash       string // the stored hash without a wrapper (bcrypt needs it)
+	wrapped    bool   // the stored hash had a Django or OpenLDAP wrapper
 	newSHA     func() hash.Hash
 	digestSize int
 	memory     uint32 // argon2, KiB
@@ -86,10 +118,10 @@ func parse(hash string) (parsedHash, error) {
 		if len(hash) < len(f.prefix) {
 			continue
 		}
-		if hash[:len(f.prefix)] != f.prefix && !(f.scheme == schemeSSHA && strings.EqualFold(hash[:len(f.prefix)], f.prefix)) {
+		if !strings.EqualFold(hash[:f.fold], f.prefix[:f.fold]) || hash[f.fold:len(f.prefix)] != f.prefix[f.fold:] {
 			continue
 		}
-		ph := parsedHash{scheme: f.scheme, name: f.name, hash: hash, newSHA: f.newSHA, digestSize: f.size}
+		ph := parsedHash{scheme: f.scheme, name: f.name, hash: hash[f.wrap:], wrapped: f.wrap > 0, newSHA: f.newSHA, digestSize: f.size}
 		for i := 0; i < len(hash); i++ {
 			if c := hash[i]; c <= ' ' || c > '~' {
 				return ph, ph.malformed("contains a space, control or non-ASCII character")
@@ -100,7 +132,7 @@ func parse(hash string) (parsedHash, error) {
 		switch f.scheme {
 		case schemeArgon2id, schemeArgon2i:
 			err = ph.parseArgon2(rest)
-		case schemeBcrypt:
+		case schemeBcrypt, schemeBcryptSHA256:
 			err = ph.parseBcrypt(rest)
 		case schemeDjangoPBKDF2:
 			err = ph.parseDjango(rest)
@@ -122,33 +154,33 @@ var djangoAlgorithms = []string{"pbkdf2_sha1", "argon2", "bcrypt_sha256", "bcryp
 
 // unknownFormat returns an error wrapping ErrUnknownFormat that names the
 // hash's algorithm identifier if it has a recognisable one ("$1$", "{MD5}",
-// "pbkdf2_sha1$"), and nothing else of the hash. An identifier is at most 32
-// letters, digits, '-' or '_' between "$…$" or "{…}"; other text before a '$'
-// is named only if it is a known Django hasher, since a plain-text password
-// stored by mistake must not reach the import report.
+// "pbkdf2_sha1$", "argon2$argon2d$", "{ARGON2}$argon2d$"), and nothing else
+// of the hash. An identifier is at most 32 letters, digits, '-' or '_'
+// between "$…$" or "{…}"; other text before a '$' is named only if it is a
+// known Django hasher, since a plain-text password stored by mistake must
+// not reach the import report. After a Django or OpenLDAP wrapper the
+// inner identifier is named by the same rules.
 func unknownFormat(hash string) error {
-	isIDChar := func(c byte) bool {
-		return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_'
-	}
 	id := ""
 	if len(hash) > 0 && (hash[0] == '$' || hash[0] == '{') {
-		end := byte('$')
-		if hash[0] == '{' {
-			end = '}'
+		id = delimitedID(hash)
+		if strings.EqualFold(id, "{ARGON2}") {
+			id += delimitedID(hash[len(id):])
 		}
-		for i := 1; i < len(hash) && i <= 33; i++ {
-			if hash[i] == end && i > 1 {
-				id = hash[:i+1]
-				break
-			}
-			if !isIDChar(hash[i]) {
-				break
-			}
-		}
-	} else if name, _, ok := strings.Cut(hash, "$"); ok {
+	} else if name, rest, ok := strings.Cut(hash, "$"); ok {
 		for _, a := range djangoAlgorithms {
 			if name == a {
 				id = name + "$"
+			}
+		}
+		switch {
+		case name == "bcrypt" || name == "bcrypt_sha256":
+			id += delimitedID(rest)
+		case name == "argon2":
+			// Django drops the '$' before the variant: name only those
+			// argon2 has, never other text.
+			if v, _, _ := strings.Cut(rest, "$"); v == "argon2d" || v == "argon2i" || v == "argon2id" {
+				id += v + "$"
 			}
 		}
 	}
@@ -156,6 +188,30 @@ func unknownFormat(hash string) error {
 		return fmt.Errorf("%w (no recognised prefix)", ErrUnknownFormat)
 	}
 	return fmt.Errorf("%w (prefix %q)", ErrUnknownFormat, id)
+}
+
+// delimitedID returns the identifier "$…$" or "{…}" at the start of s, or
+// "": 1 to 32 letters, digits, '-' or '_' between the delimiters.
+func delimitedID(s string) string {
+	isIDChar := func(c byte) bool {
+		return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_'
+	}
+	if len(s) == 0 || s[0] != '$' && s[0] != '{' {
+		return ""
+	}
+	end := byte('$')
+	if s[0] == '{' {
+		end = '}'
+	}
+	for i := 1; i < len(s) && i <= 33; i++ {
+		if s[i] == end && i > 1 {
+			return s[:i+1]
+		}
+		if !isIDChar(s[i]) {
+			break
+		}
+	}
+	return ""
 }
 
 func (ph *parsedHash) malformed(problem string) error {
@@ -385,7 +441,7 @@ func (ph *parsedHash) compute(pw string) (want, got []byte, err error) {
 	case schemeArgon2i:
 		want = decode(ph.sum)
 		got = argon2.Key([]byte(pw), decode(ph.salt), ph.time, ph.memory, ph.threads, uint32(len(want)))
-	case schemeBcrypt:
+	case schemeBcrypt, schemeBcryptSHA256:
 		// $2y$ (PHP, htpasswd) is the same algorithm as $2b$. $2a$ differs
 		// only in OpenBSD's old bug with passwords over 255 bytes, which Go
 		// never had. Bytes after the 72nd are ignored, as by every bcrypt.
@@ -393,7 +449,14 @@ func (ph *parsedHash) compute(pw string) (want, got []byte, err error) {
 		if strings.HasPrefix(h, "$2y$") {
 			h = "$2b$" + h[4:]
 		}
-		switch err := bcrypt.CompareHashAndPassword([]byte(h), []byte(pw)); err {
+		in := []byte(pw)
+		if ph.scheme == schemeBcryptSHA256 {
+			// Django: binascii.hexlify(hashlib.sha256(password).digest()),
+			// 64 bytes, so nothing of the password is cut off.
+			sum := sha256.Sum256(in)
+			in = []byte(hex.EncodeToString(sum[:]))
+		}
+		switch err := bcrypt.CompareHashAndPassword([]byte(h), in); err {
 		case nil:
 			return []byte{1}, []byte{1}, nil
 		case bcrypt.ErrMismatchedHashAndPassword:

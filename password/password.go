@@ -38,7 +38,17 @@ var (
 	// million PBKDF2 iterations. Such a hash would stall sign-in for minutes
 	// or is too weak to be what it claims.
 	ErrParams = errors.New("password hash parameters out of the accepted range")
+	// ErrTooLong: Hash was given a password longer than MaxPasswordBytes.
+	ErrTooLong = errors.New("password too long to hash")
 )
+
+// MaxPasswordBytes is the longest password, in bytes, that Hash accepts: the
+// limit the web and API faces put on every password they take (sign-in,
+// change, activation, recovery), so that no new password is stored whose
+// sign-in those faces would refuse. argon2id itself reads the whole
+// password, whatever its length: there is no truncation to rely on or to
+// guard against, unlike bcrypt's 72 bytes.
+const MaxPasswordBytes = 1024
 
 // Limits on the parameters of stored hashes and of a Hasher.
 const (
@@ -86,12 +96,18 @@ func (p Params) Validate() error {
 	return nil
 }
 
-// Hash returns an argon2id PHC string for pw, with a fresh random salt. The
-// only error is an invalid h.Params (wrapping ErrParams).
+// Hash returns an argon2id PHC string for pw, with a fresh random salt.
+// Every byte of pw counts (argon2id has no length limit of its own), but pw
+// longer than MaxPasswordBytes is refused (ErrTooLong), as is an invalid
+// h.Params (ErrParams). Hash never makes bcrypt hashes: no new password's
+// meaning depends on bcrypt's 72-byte truncation.
 func (h *Hasher) Hash(pw string) (string, error) {
 	p := h.params()
 	if err := p.Validate(); err != nil {
 		return "", err
+	}
+	if len(pw) > MaxPasswordBytes {
+		return "", fmt.Errorf("%w: %d bytes, at most %d", ErrTooLong, len(pw), MaxPasswordBytes)
 	}
 	salt := make([]byte, p.SaltLen)
 	rand.Read(salt) // never returns an error; crashes the program if randomness fails
@@ -123,13 +139,13 @@ func (h *Hasher) Verify(hash, pw string) (bool, error) {
 }
 
 // NeedsRehash reports whether hash is anything other than a well-formed
-// argon2id hash with exactly h.Params (memory, time, threads, key and salt
+// PHC argon2id hash (no Django or OpenLDAP wrapper) with exactly h.Params (memory, time, threads, key and salt
 // length), i.e. whether a password that just verified against it should be
 // hashed again with Hash.
 func (h *Hasher) NeedsRehash(hash string) bool {
 	ph, err := parse(hash)
-	if err != nil || ph.scheme != schemeArgon2id {
-		return true
+	if err != nil || ph.scheme != schemeArgon2id || ph.wrapped {
+		return true // a Django or OpenLDAP argon2id too: store it as PHC
 	}
 	p := h.params()
 	return ph.memory != p.Memory || ph.time != p.Time || ph.threads != p.Threads ||

@@ -13,8 +13,9 @@ import (
 )
 
 // Policy is a set of rules a new password must satisfy. The zero Policy
-// accepts any password without control characters; PolicySIO and PolicyNIST
-// are the presets.
+// accepts any password without control characters of at most
+// MaxPasswordBytes bytes (what Hash accepts); PolicySIO and PolicyNIST are
+// the presets.
 type Policy struct {
 	Name      string // "sio" or "nist" for the presets
 	MinLength int    // characters (not bytes); 0 means no minimum
@@ -120,6 +121,10 @@ func (p Policy) Check(pw string, ctx PolicyContext) []Reason {
 	}
 	if p.MaxLength > 0 && n > p.MaxLength {
 		add(ReasonTooLong, "Hasło może mieć najwyżej %d %s.", p.MaxLength, characters(p.MaxLength))
+	} else if len(pw) > MaxPasswordBytes {
+		// Only a policy without MaxLength (or one above 256) gets here:
+		// Hash would refuse the password.
+		add(ReasonTooLong, "Hasło może mieć najwyżej %d bajtów (litera polska zajmuje dwa).", MaxPasswordBytes)
 	}
 	if p.RequireLower && strings.IndexFunc(pw, unicode.IsLower) < 0 {
 		add(ReasonNoLowercase, "Hasło musi zawierać co najmniej jedną małą literę.")
