@@ -214,3 +214,8 @@ const (
 	AuditOIDCClient     = "oidc_client"      // a client added, changed or removed
 	AuditOIDCKeyRotated = "oidc_key_rotated" // a signing key added
 )
+
+// OIDCCallbackPath is where the sign-in pages send the browser when the
+// person's side of an authorization request is over (query "id"): the
+// provider answers the client with a code or an error from there.
+const OIDCCallbackPath = "/oidc/authorize/callback"
