@@ -34,6 +34,8 @@ func commands() []command {
 		{"demo", "build a fresh demo database with every transition case, print its credentials and serve it", runDemo},
 		{"unlock", "lift the sign-in block of a login name: jedenlogin unlock [--db DSN] LOGIN", runUnlock},
 		{"create-operator", "make the person behind LOGIN an operator: jedenlogin create-operator [--db DSN] [--revoke] LOGIN", runCreateOperator},
+		{"client", "OpenID Connect clients: jedenlogin client add|list|remove|rotate-secret [--db DSN] …", runClient},
+		{"keys", "rotate the OpenID Connect signing key: jedenlogin keys rotate [--db DSN] [--alg ES256|RS256]", runKeys},
 		{"help", "list the subcommands", nil},
 	}
 }
