@@ -18,6 +18,8 @@ type Store interface {
 	AccountStore
 	// ApplicationStore: access applications and grant changes (store_application.go).
 	ApplicationStore
+	// OIDCStore: the OpenID Connect provider's clients, keys, requests and tokens (oidc.go).
+	OIDCStore
 
 	// ImportSnapshot returns what an import must know of the database: every
 	// login name, every person key, every entity, and the version the

@@ -109,6 +109,10 @@ func (s *Server) pageConsolidationPost(w http.ResponseWriter, r *http.Request, a
 		s.render(w, r, statusOfError(he), "consolidation", d)
 		return nil
 	}
-	http.Redirect(w, r, "/dane-konta?potwierdzono", http.StatusSeeOther)
+	target := "/dane-konta?potwierdzono"
+	if next := s.oidcNext(r, false); next != "" {
+		target = next // back to the module (page_oidc.go)
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
 	return nil
 }

@@ -34,6 +34,10 @@ func (s *Server) pageSelectEntity(w http.ResponseWriter, r *http.Request, a *aut
 	if err := s.selectEntity(r, a, r.PostFormValue("entity_id")); err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/podmioty?wybrano", http.StatusSeeOther)
+	target := "/podmioty?wybrano"
+	if next := s.oidcNext(r, true); next != "" {
+		target = next // back to the module (page_oidc.go)
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
 	return nil
 }

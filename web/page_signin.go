@@ -15,6 +15,9 @@ type signInPage struct {
 // pageSignIn is GET /logowanie: the sign-in form ("Logowanie"). A signed-in
 // user goes on to the home page.
 func (s *Server) pageSignIn(w http.ResponseWriter, r *http.Request) error {
+	if r.URL.Query().Has("oidc") {
+		return s.pageOIDC(w, r) // signing in for a module (page_oidc.go)
+	}
 	a, _, err := s.loadSession(w, r, false)
 	if err != nil {
 		return s.internal(err)
@@ -79,6 +82,8 @@ func (s *Server) pageSignInPost(w http.ResponseWriter, r *http.Request) error {
 		target = "/potwierdz-login"
 	} else if s.passwordExpired(&res.Record.Person, res.Login) {
 		target = "/profil/haslo"
+	} else if next := s.oidcNext(r, false); next != "" {
+		target = next // back to the module (page_oidc.go)
 	}
 	http.Redirect(w, r, target, http.StatusSeeOther)
 	return nil

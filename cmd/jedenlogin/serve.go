@@ -113,8 +113,12 @@ func serve(ctx context.Context, st jedenlogin.Store, f *serveFlags, logger *slog
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *f.addr, err)
 	}
+	handler, err := mountOIDC(ctx, st, *f.publicURL, srv, logger)
+	if err != nil {
+		return err
+	}
 	hs := &http.Server{
-		Handler:           srv.Handler(),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -172,6 +176,9 @@ func sweepSessions(ctx context.Context, st jedenlogin.Store, logger *slog.Logger
 		case now := <-t.C:
 			if _, err := st.DeleteExpiredSessions(ctx, now, now.Add(-web.DefaultIdleTimeout)); err != nil && ctx.Err() == nil {
 				logger.Warn("session sweep failed", "err", err)
+			}
+			if _, err := st.DeleteExpiredOIDC(ctx, now); err != nil && ctx.Err() == nil {
+				logger.Warn("oidc sweep failed", "err", err)
 			}
 			// Used and expired one-time tokens are kept a day for support questions.
 			if _, err := st.DeleteExpiredTokens(ctx, now.Add(-24*time.Hour)); err != nil && ctx.Err() == nil {

@@ -1,0 +1,302 @@
+package oidc
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+	"github.com/zitadel/oidc/v3/pkg/op"
+	"golang.org/x/text/language"
+
+	"jedenlogin"
+)
+
+// Lifetimes. A key replaced by a rotation stays published for
+// KeyRetireAfter: longer than any ID token it signed lives.
+const (
+	DefaultAuthRequestLifetime = 30 * time.Minute
+	DefaultCodeLifetime        = time.Minute
+	DefaultAccessTokenLifetime = 10 * time.Minute
+	DefaultIDTokenLifetime     = time.Hour
+	DefaultRefreshLifetime     = 12 * time.Hour
+	KeyRetireAfter             = DefaultIDTokenLifetime + 10*time.Minute
+)
+
+// ScopeEntity asks for the entity the person acts for (SPEC §10).
+const ScopeEntity = "entity"
+
+// Config configures the provider.
+type Config struct {
+	// Issuer is the public URL (serve's --public-url); the endpoints are
+	// under Issuer + "/oidc/", discovery at the well-known path.
+	Issuer string
+	Store  jedenlogin.Store
+	Logger *slog.Logger
+	// SignInURL is where the authorize endpoint sends the browser, the
+	// request's id appended ("/logowanie?oidc=" by default).
+	SignInURL string
+	// EndSession ends the browser's jedenlogin session (RP-initiated
+	// logout): web.Server.EndSession.
+	EndSession func(w http.ResponseWriter, r *http.Request) error
+	// AllowInsecure permits an http:// issuer (tests, local runs).
+	AllowInsecure bool
+	// Now is the clock of codes, requests and tokens (tests move it).
+	Now func() time.Time
+
+	AuthRequestLifetime, CodeLifetime, AccessTokenLifetime, IDTokenLifetime, RefreshLifetime time.Duration
+}
+
+// Provider is the OpenID Connect provider.
+type Provider struct {
+	cfg  Config
+	op   *op.Provider
+	st   *storage
+	keys *keyring
+}
+
+// endpoint paths, relative to the issuer.
+const (
+	pathAuthorize  = "oidc/authorize"
+	pathToken      = "oidc/token"
+	pathUserinfo   = "oidc/userinfo"
+	pathRevoke     = "oidc/revoke"
+	pathEndSession = "oidc/end_session"
+	pathKeys       = "oidc/keys"
+	pathIntrospect = "oidc/introspect"
+)
+
+// New returns a provider on cfg.Store. It reads (or, in a fresh database,
+// creates) the shared key that encrypts opaque access tokens and codes.
+func New(ctx context.Context, cfg Config) (*Provider, error) {
+	if cfg.Issuer == "" {
+		return nil, errors.New("oidc: no issuer")
+	}
+	cfg.Issuer = strings.TrimSuffix(cfg.Issuer, "/")
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.SignInURL == "" {
+		cfg.SignInURL = "/logowanie?oidc="
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&cfg.AuthRequestLifetime, DefaultAuthRequestLifetime)
+	def(&cfg.CodeLifetime, DefaultCodeLifetime)
+	def(&cfg.AccessTokenLifetime, DefaultAccessTokenLifetime)
+	def(&cfg.IDTokenLifetime, DefaultIDTokenLifetime)
+	def(&cfg.RefreshLifetime, DefaultRefreshLifetime)
+
+	secret, err := cfg.Store.OIDCSecret(ctx, "token-key", func() ([]byte, error) {
+		b := make([]byte, 32)
+		_, err := rand.Read(b)
+		return b, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("oidc: token key: %w", err)
+	}
+	if len(secret) != 32 {
+		return nil, fmt.Errorf("oidc: token key has %d bytes, want 32", len(secret))
+	}
+	p := &Provider{cfg: cfg}
+	p.keys = &keyring{st: cfg.Store, now: cfg.Now}
+	p.st = &storage{p: p, st: cfg.Store}
+	opCfg := &op.Config{
+		CryptoKey:                [32]byte(secret),
+		DefaultLogoutRedirectURI: "/logowanie?wylogowano",
+		CodeMethodS256:           true,
+		AuthMethodPost:           true,
+		GrantTypeRefreshToken:    true,
+		SupportedUILocales:       []language.Tag{language.Polish},
+		SupportedScopes:          []string{oidc.ScopeOpenID, oidc.ScopeProfile, oidc.ScopeEmail, oidc.ScopePhone, oidc.ScopeOfflineAccess, ScopeEntity},
+		SupportedClaims: []string{"sub", "aud", "exp", "iat", "iss", "auth_time", "nonce", "amr", "azp", "at_hash", "c_hash",
+			"preferred_username", "given_name", "family_name", "email", "email_verified", "phone_number", "entity", "entities"},
+	}
+	opts := []op.Option{
+		op.WithCustomAuthEndpoint(op.NewEndpoint(pathAuthorize)),
+		op.WithCustomTokenEndpoint(op.NewEndpoint(pathToken)),
+		op.WithCustomUserinfoEndpoint(op.NewEndpoint(pathUserinfo)),
+		op.WithCustomRevocationEndpoint(op.NewEndpoint(pathRevoke)),
+		op.WithCustomEndSessionEndpoint(op.NewEndpoint(pathEndSession)),
+		op.WithCustomKeysEndpoint(op.NewEndpoint(pathKeys)),
+		op.WithCustomIntrospectionEndpoint(op.NewEndpoint(pathIntrospect)),
+	}
+	if cfg.AllowInsecure {
+		opts = append(opts, op.WithAllowInsecure())
+	}
+	p.op, err = op.NewProvider(opCfg, p.st, op.StaticIssuer(cfg.Issuer), opts...)
+	if err != nil {
+		return nil, fmt.Errorf("oidc: %w", err)
+	}
+	return p, nil
+}
+
+// Issuer returns the issuer URL.
+func (p *Provider) Issuer() string { return p.cfg.Issuer }
+
+// Handler serves the provider's endpoints (discovery and everything under
+// /oidc/) and passes every other request to next (web's handler).
+func (p *Provider) Handler(next http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/", next)
+	mux.HandleFunc(oidc.DiscoveryEndpoint, p.discovery)
+	mux.Handle("/oidc/", p.op)
+	mux.HandleFunc(jedenlogin.OIDCCallbackPath, p.callback)
+	mux.HandleFunc("/"+pathToken, func(w http.ResponseWriter, r *http.Request) {
+		p.op.ServeHTTP(w, r.WithContext(withClientID(r)))
+	})
+	mux.HandleFunc("/"+pathEndSession, func(w http.ResponseWriter, r *http.Request) {
+		p.op.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), httpKey{}, &httpExchange{w: w, r: r})))
+	})
+	return mux
+}
+
+// discovery is op's document with what this provider really does: the
+// code flow only (op lists the implicit and JWT grants it could do).
+func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) {
+	ctx := op.ContextWithIssuer(r.Context(), p.cfg.Issuer)
+	d := op.CreateDiscoveryConfig(ctx, p.op, p.st)
+	d.ResponseTypesSupported = []string{string(oidc.ResponseTypeCode)}
+	d.GrantTypesSupported = []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken}
+	d.ResponseModesSupported = []string{"query"}
+	d.RequestObjectSigningAlgValuesSupported = nil
+	op.Discover(w, d)
+}
+
+// callback answers the client when the person's side of a request is
+// over: with a code (op.AuthorizeCallback), or with the error the pages
+// recorded (access_denied, login_required, …).
+func (p *Provider) callback(w http.ResponseWriter, r *http.Request) {
+	id := r.URL.Query().Get("id")
+	req, err := p.cfg.Store.OIDCAuthRequest(r.Context(), id)
+	if err != nil || req.Error == "" {
+		op.AuthorizeCallback(w, r, p.op)
+		return
+	}
+	op.AuthRequestError(w, r, &authRequest{req}, errorOfCode(req.Error), p.op)
+}
+
+// errorOfCode returns the OAuth error for a code the pages recorded.
+func errorOfCode(code string) *oidc.Error {
+	e := oidc.ErrAccessDenied()
+	switch code {
+	case "login_required":
+		e = oidc.ErrLoginRequired()
+	case "interaction_required":
+		e = oidc.ErrInteractionRequired()
+	case "account_selection_required":
+		e.ErrorType = "account_selection_required"
+	}
+	return e
+}
+
+type clientIDKey struct{}
+
+// withClientID puts the token request's client id in the context: the
+// signing key depends on the client (its SigningAlg), and op asks the
+// storage for the key with the context alone.
+func withClientID(r *http.Request) context.Context {
+	id, _, ok := r.BasicAuth()
+	if ok {
+		id, _ = url.QueryUnescape(id)
+	} else {
+		id = r.PostFormValue("client_id")
+	}
+	return context.WithValue(r.Context(), clientIDKey{}, id)
+}
+
+type httpKey struct{}
+
+// httpExchange gives the end-session storage call the browser's request
+// and response: ending the jedenlogin session clears its cookie.
+type httpExchange struct {
+	w http.ResponseWriter
+	r *http.Request
+}
+
+// client is a jedenlogin.OIDCClient as op.Client.
+type client struct {
+	c   *jedenlogin.OIDCClient
+	cfg *Config
+}
+
+func (c *client) GetID() string                    { return c.c.ID }
+func (c *client) RedirectURIs() []string           { return c.c.RedirectURIs }
+func (c *client) PostLogoutRedirectURIs() []string { return c.c.PostLogoutRedirectURIs }
+func (c *client) ApplicationType() op.ApplicationType {
+	if c.c.Public {
+		return op.ApplicationTypeUserAgent
+	}
+	return op.ApplicationTypeWeb
+}
+func (c *client) AuthMethod() oidc.AuthMethod {
+	if c.c.Public {
+		return oidc.AuthMethodNone
+	}
+	return oidc.AuthMethodBasic
+}
+func (c *client) ResponseTypes() []oidc.ResponseType {
+	return []oidc.ResponseType{oidc.ResponseTypeCode}
+}
+func (c *client) GrantTypes() []oidc.GrantType {
+	return []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken}
+}
+func (c *client) LoginURL(id string) string            { return c.cfg.SignInURL + url.QueryEscape(id) }
+func (c *client) AccessTokenType() op.AccessTokenType  { return op.AccessTokenTypeBearer }
+func (c *client) IDTokenLifetime() time.Duration       { return c.cfg.IDTokenLifetime }
+func (c *client) DevMode() bool                        { return false }
+func (c *client) IsScopeAllowed(scope string) bool     { return scope == ScopeEntity }
+func (c *client) IDTokenUserinfoClaimsAssertion() bool { return true }
+func (c *client) ClockSkew() time.Duration             { return 0 }
+func (c *client) RestrictAdditionalIdTokenScopes() func([]string) []string {
+	return func(s []string) []string { return s }
+}
+func (c *client) RestrictAdditionalAccessTokenScopes() func([]string) []string {
+	return func(s []string) []string { return s }
+}
+
+// NewClientSecret returns a new client secret (256 random bits,
+// base64url) and the hash the store keeps of it.
+func NewClientSecret() (secret, hash string) {
+	secret = randomID()
+	return secret, HashSecret(secret)
+}
+
+// HashSecret is how the store keeps client secrets, codes and tokens:
+// hex SHA-256. All of them are 256 random bits, beyond guessing, so a
+// fast hash is enough and a database leak still reveals none of them.
+func HashSecret(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+// secretMatches compares a presented secret with the stored hash in
+// constant time.
+func secretMatches(secret, hash string) bool {
+	return hash != "" && subtle.ConstantTimeCompare([]byte(HashSecret(secret)), []byte(hash)) == 1
+}
+
+// randomID returns 32 random bytes, base64url (43 characters).
+func randomID() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("oidc: crypto/rand failed: %v", err))
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}

@@ -1,0 +1,101 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"time"
+
+	"jedenlogin"
+	"jedenlogin/service"
+)
+
+// cookieOIDC holds the id of the OpenID Connect authorization request the
+// browser is signing in for, so that the sign-in, the transition and the
+// choice of entity lead back to it.
+const cookieOIDC = "jedenlogin-oidc"
+
+// oidcCookieMaxAge: an authorization request lives half an hour.
+const oidcCookieMaxAge = 30 * time.Minute
+
+// pageOIDC is GET /logowanie?oidc=ID, where the provider's authorize
+// endpoint sends the browser: it shows the sign-in form, or sends the
+// person to the transition or to PODMIOTY, or back to the module
+// (service.ContinueAuthorization decides).
+func (s *Server) pageOIDC(w http.ResponseWriter, r *http.Request) error {
+	id := r.URL.Query().Get("oidc")
+	a, _, err := s.loadSession(w, r, true)
+	if err != nil {
+		return s.internal(err)
+	}
+	var c *service.Caller
+	if a != nil {
+		c = a.caller()
+	}
+	next, err := s.svc.ContinueAuthorization(r.Context(), id, c, r.URL.Query().Has("wybrano"))
+	if err != nil {
+		s.setCookie(w, cookieOIDC, "", -1)
+		return err
+	}
+	switch next.Step {
+	case service.OIDCSignIn:
+		s.setCookie(w, cookieOIDC, id, oidcCookieMaxAge)
+		s.render(w, r, http.StatusOK, "signin", &pageData{
+			Title: s.msg("signin.title"), CSRF: s.preSessionToken(w, r),
+			Info: s.msg("oidc.sign_in_for", next.ClientName), Data: signInPage{},
+		})
+	case service.OIDCConsolidate:
+		s.setCookie(w, cookieOIDC, id, oidcCookieMaxAge)
+		http.Redirect(w, r, "/potwierdz-login", http.StatusSeeOther)
+	case service.OIDCChooseEntity:
+		s.setCookie(w, cookieOIDC, id, oidcCookieMaxAge)
+		http.Redirect(w, r, "/podmioty", http.StatusSeeOther)
+	case service.OIDCNoEntity:
+		s.setCookie(w, cookieOIDC, "", -1)
+		s.render(w, r, http.StatusForbidden, "done", &pageData{
+			Title: s.msg("oidc.no_entity_title"),
+			Data: donePage{
+				Lines: []string{s.msg("oidc.no_entity", next.ClientName)},
+				Links: []link{
+					{Href: oidcCallback(id), Text: s.msg("oidc.back_to_client", next.ClientName)},
+					{Href: "/wniosek", Text: s.msg("oidc.apply")},
+				},
+			},
+		})
+	default:
+		s.setCookie(w, cookieOIDC, "", -1)
+		http.Redirect(w, r, oidcCallback(id), http.StatusSeeOther)
+	}
+	return nil
+}
+
+func oidcCallback(id string) string {
+	return jedenlogin.OIDCCallbackPath + "?id=" + url.QueryEscape(id)
+}
+
+// oidcNext returns where a page goes on when the browser signs in for an
+// authorization request (sign-in, transition, choice of entity): back to
+// pageOIDC, chosen marking the choice of entity. "" when there is none.
+func (s *Server) oidcNext(r *http.Request, chosen bool) string {
+	c, err := r.Cookie(s.cookieName(cookieOIDC))
+	if err != nil || !validToken(c.Value) {
+		return ""
+	}
+	next := "/logowanie?oidc=" + url.QueryEscape(c.Value)
+	if chosen {
+		next += "&wybrano"
+	}
+	return next
+}
+
+// EndSession ends the browser's session, if any, and clears its cookie:
+// OpenID Connect RP-initiated logout (package oidc calls it).
+func (s *Server) EndSession(w http.ResponseWriter, r *http.Request) error {
+	if id := s.sessionCookie(r); id != "" {
+		if err := s.svc.SignOut(r.Context(), hashID(id), s.clientAddr(r)); err != nil {
+			return err
+		}
+	}
+	s.setCookie(w, cookieSession, "", -1)
+	s.setCookie(w, cookieOIDC, "", -1)
+	return nil
+}
