@@ -113,10 +113,12 @@ type Store interface {
 	// login, its person and the login's grants with their entities, in one
 	// read (see SessionView); ErrNotFound when there is no such session.
 	SessionView(ctx context.Context, idHash string) (*SessionView, error)
-	// TouchSession sets LastSeenAt (and EntityID when entityID is non-nil).
-	TouchSession(ctx context.Context, idHash string, at time.Time, entityID *string) error
-	// DeleteSession removes one session; removing a missing one is not an error.
-	DeleteSession(ctx context.Context, idHash string) error
+	// TouchSession sets LastSeenAt (and EntityID when entityID is non-nil)
+	// and appends events in the same transaction.
+	TouchSession(ctx context.Context, idHash string, at time.Time, entityID *string, events ...AuditEvent) error
+	// DeleteSession removes one session and appends events in the same
+	// transaction; removing a missing one is not an error.
+	DeleteSession(ctx context.Context, idHash string, events ...AuditEvent) error
 	// DeleteSessionsOfPerson removes every session of the person except
 	// exceptIDHash (may be "") and returns how many it removed.
 	DeleteSessionsOfPerson(ctx context.Context, personID int64, exceptIDHash string) (int, error)

@@ -492,16 +492,15 @@ func (s *Service) sendActivation(ctx context.Context, c *Caller, acc *jedenlogin
 	secret, hash := jedenlogin.NewTokenSecret()
 	tok := &jedenlogin.Token{Kind: jedenlogin.TokenActivation, Hash: hash, PersonID: l.PersonID, LoginID: l.ID,
 		Data: Details(map[string]any{"email": to}), CreatedAt: now, ExpiresAt: now.Add(activationValidity)}
-	if err := s.st.CreateToken(ctx, tok); err != nil {
-		return s.internal(fmt.Errorf("activation token for %s: %w", l.Name, err))
-	}
 	pid := l.PersonID
 	ev := jedenlogin.AuditEvent{At: now, Action: jedenlogin.AuditAccountCreated, Actor: c.Login.Name, PersonID: &pid,
 		Subject: l.Name, Address: c.Addr, Outcome: "ok", Details: Details(map[string]any{
 			"application_id": acc.Application.ID, "activation_expires_at": tok.ExpiresAt.UTC().Format(time.RFC3339),
 		})}
-	if err := s.st.AppendAudit(ctx, ev); err != nil {
-		return s.internal(fmt.Errorf("audit activation of %s: %w", l.Name, err))
+	// The account itself was written with the acceptance; its activation
+	// link and the event that records both are written together.
+	if err := s.st.CreateToken(ctx, tok, ev); err != nil {
+		return s.internal(fmt.Errorf("activation token for %s: %w", l.Name, err))
 	}
 	act := mail.ActivationData{Login: l.Name, Entity: acc.Entity.Name, Link: s.Link("/aktywuj/" + secret)}
 	// One job, so the activation link always arrives after the status mail.

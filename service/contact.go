@@ -156,17 +156,12 @@ func (s *Service) startEmailChange(ctx context.Context, c *Caller, email string,
 		Data:      account.EmailChange{Email: email, CodeHash: account.CodeHash(hash, code)}.Encode(),
 		CreatedAt: now, ExpiresAt: now.Add(account.EmailCodeValidity),
 	}
-	if err := s.st.CreateToken(ctx, tok); err != nil {
-		return s.internal(fmt.Errorf("e-mail change: %w", err))
-	}
-	// The store has no method that creates a token and appends an event in
-	// one transaction; the event follows the token.
 	ev := jedenlogin.AuditEvent{
 		At: now, Action: jedenlogin.AuditContactChanged, Actor: c.Login.Name, PersonID: &pid, Subject: c.Login.Name,
 		Address: c.Addr, Outcome: "pending", Details: Details(map[string]any{"field": "email", "new_email": account.MaskEmail(email)}),
 	}
-	if err := s.st.AppendAudit(ctx, ev); err != nil {
-		return s.internal(fmt.Errorf("e-mail change: audit: %w", err))
+	if err := s.st.CreateToken(ctx, tok, ev); err != nil {
+		return s.internal(fmt.Errorf("e-mail change: %w", err))
 	}
 	s.MailLater(ctx, mail.KindEmailVerify, email, mail.EmailVerifyData{
 		Login: c.Login.Name, NewEmail: email, Code: code, Link: s.Link("/potwierdz-email/" + secret),

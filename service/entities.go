@@ -116,17 +116,14 @@ func (s *Service) SelectEntity(ctx context.Context, c *Caller, entityID string) 
 	if !slices.ContainsFunc(rows, func(r EntityRow) bool { return r.Valid && r.Entity.ID == entityID }) {
 		return s.errf(jedenlogin.EFORBIDDEN, "entities.no_grant")
 	}
-	if err := s.st.TouchSession(ctx, c.Session.IDHash, now, &entityID); err != nil {
-		return s.internal(fmt.Errorf("select entity: %w", err))
-	}
-	c.Session.EntityID = entityID
 	ev := jedenlogin.AuditEvent{
 		At: now, Action: jedenlogin.AuditEntitySelected, Actor: c.Login.Name, PersonID: &c.Person.ID,
 		Subject: "entity:" + entityID, Address: c.Addr, Outcome: "ok",
 	}
-	if err := s.st.AppendAudit(ctx, ev); err != nil {
-		return s.internal(fmt.Errorf("select entity: audit: %w", err))
+	if err := s.st.TouchSession(ctx, c.Session.IDHash, now, &entityID, ev); err != nil {
+		return s.internal(fmt.Errorf("select entity: %w", err))
 	}
+	c.Session.EntityID = entityID
 	return nil
 }
 

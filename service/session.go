@@ -223,9 +223,6 @@ func (s *Service) SignOut(ctx context.Context, idHash, addr string) error {
 	} else if err != nil {
 		return s.internal(fmt.Errorf("sign-out: %w", err))
 	}
-	if err := s.st.DeleteSession(ctx, idHash); err != nil {
-		return s.internal(fmt.Errorf("sign-out: %w", err))
-	}
 	actor := "system"
 	if rec, err := s.st.Person(ctx, sess.PersonID); err == nil {
 		if l := rec.Login(sess.LoginID); l != nil {
@@ -236,8 +233,8 @@ func (s *Service) SignOut(ctx context.Context, idHash, addr string) error {
 		At: s.now(), Action: jedenlogin.AuditSignOut, Actor: actor, PersonID: &sess.PersonID,
 		Subject: actor, Address: addr, Outcome: "ok",
 	}
-	if err := s.st.AppendAudit(ctx, ev); err != nil {
-		return s.internal(fmt.Errorf("sign-out: audit: %w", err))
+	if err := s.st.DeleteSession(ctx, idHash, ev); err != nil {
+		return s.internal(fmt.Errorf("sign-out: %w", err))
 	}
 	return nil
 }

@@ -194,33 +194,50 @@ func (s *Store) Session(ctx context.Context, idHash string) (*jedenlogin.Session
 	return ss, nil
 }
 
-// TouchSession sets LastSeenAt (and EntityID when entityID is non-nil);
+// TouchSession sets LastSeenAt (and EntityID when entityID is non-nil)
+// and appends events in the same transaction;
 // jedenlogin.ErrNotFound when the session does not exist.
-func (s *Store) TouchSession(ctx context.Context, idHash string, at time.Time, entityID *string) error {
-	var (
-		res sql.Result
-		err error
-	)
+func (s *Store) TouchSession(ctx context.Context, idHash string, at time.Time, entityID *string, events ...jedenlogin.AuditEvent) error {
+	query, args := "UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?", []any{s.ts(at), idHash}
 	if entityID != nil {
-		res, err = s.exec(ctx, "UPDATE sessions SET last_seen_at = ?, entity_id = ? WHERE id_hash = ?", s.ts(at), *entityID, idHash)
-	} else {
-		res, err = s.exec(ctx, "UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?", s.ts(at), idHash)
+		query, args = "UPDATE sessions SET last_seen_at = ?, entity_id = ? WHERE id_hash = ?", []any{s.ts(at), *entityID, idHash}
 	}
-	if err != nil {
-		return fmt.Errorf("touch session: %w", err)
+	touched := func(res sql.Result, err error) error {
+		if err != nil {
+			return fmt.Errorf("touch session: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("session: %w", jedenlogin.ErrNotFound)
+		}
+		return nil
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("session: %w", jedenlogin.ErrNotFound)
+	if len(events) == 0 { // the hot path: one statement, no transaction
+		return touched(s.exec(ctx, query, args...))
 	}
-	return nil
+	return s.writeTx(ctx, func(tx *sql.Tx) error {
+		if err := touched(tx.ExecContext(ctx, s.q(query), args...)); err != nil {
+			return err
+		}
+		return s.appendAudit(ctx, tx, events)
+	})
 }
 
-// DeleteSession removes one session; removing a missing one is not an error.
-func (s *Store) DeleteSession(ctx context.Context, idHash string) error {
-	if _, err := s.exec(ctx, deleteSessionSQL, idHash); err != nil {
-		return fmt.Errorf("delete session: %w", err)
+// DeleteSession removes one session and appends events in the same
+// transaction; removing a missing one is not an error (the events are
+// still written).
+func (s *Store) DeleteSession(ctx context.Context, idHash string, events ...jedenlogin.AuditEvent) error {
+	if len(events) == 0 {
+		if _, err := s.exec(ctx, deleteSessionSQL, idHash); err != nil {
+			return fmt.Errorf("delete session: %w", err)
+		}
+		return nil
 	}
-	return nil
+	return s.writeTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, s.q(deleteSessionSQL), idHash); err != nil {
+			return fmt.Errorf("delete session: %w", err)
+		}
+		return s.appendAudit(ctx, tx, events)
+	})
 }
 
 // DeleteSessionsOfPerson removes every session of the person except
