@@ -523,6 +523,11 @@ func refuseAudit(t *testing.T, db *sql.DB, backend, action string) {
 // take the same time — a failure is answered no sooner than the slowest
 // check lately — while a successful sign-in is not held back.
 func TestSignInFailureTimeEqual(t *testing.T) {
+	if raceEnabled {
+		// bcrypt under the race detector on a busy machine exceeds the
+		// floor's 2 s cap; scripts/test runs this test without -race.
+		t.Skip("timing is not meaningful under the race detector")
+	}
 	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
 		e := newEnv(t, b, web.Config{})
 		slow, err := bcrypt.GenerateFromPassword([]byte(pwFilip), 10)
