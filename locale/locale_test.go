@@ -32,7 +32,7 @@ func TestCatalogueComplete(t *testing.T) {
 		t.Fatalf("pl.json: %v", err)
 	}
 	const key = `"([a-z_]+(?:\.[a-z_]+)+)"`
-	goKey := regexp.MustCompile(`(?:\.[mM]sg|\.errf|NewError|\bT|Key ==)\(?(?:[a-zA-Z.]+, )?` + key)
+	goKey := regexp.MustCompile(`(?:\.[mM]sg\(|\.errf\(|NewError\(|\bT\(|Key ==\s*|Key:\s*|\badd\()(?:[a-zA-Z.]+, )?` + key)
 	tmplKey := regexp.MustCompile(`\bt ` + key)
 	pluralBase := regexp.MustCompile(`(?:[pP]luralKey|Plural)\(` + key)
 	used := map[string]string{} // key → where

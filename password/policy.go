@@ -5,6 +5,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"jedenlogin/locale"
 	"strings"
 	"sync"
 	"time"
@@ -82,10 +83,13 @@ type PolicyContext struct {
 	Login     string
 }
 
-// Reason is one rule a password breaks: a stable machine-readable Code and a
-// Message in Polish for the user.
+// Reason is one rule a password breaks: a stable machine-readable Code,
+// and the message catalogue's Key with its Args (package locale) for the
+// text a person reads, which the caller puts into Message.
 type Reason struct {
 	Code    string `json:"code"`
+	Key     string `json:"-"`
+	Args    []any  `json:"-"`
 	Message string `json:"message"`
 }
 
@@ -109,53 +113,53 @@ const (
 // every policy.
 func (p Policy) Check(pw string, ctx PolicyContext) []Reason {
 	var reasons []Reason
-	add := func(code, format string, args ...any) {
-		reasons = append(reasons, Reason{Code: code, Message: fmt.Sprintf(format, args...)})
+	add := func(code, key string, args ...any) {
+		reasons = append(reasons, Reason{Code: code, Key: key, Args: args})
 	}
 	if !utf8.ValidString(pw) || strings.IndexFunc(pw, unicode.IsControl) >= 0 {
-		add(ReasonInvalidCharacter, "Hasło zawiera niedozwolony znak (np. znak sterujący).")
+		add(ReasonInvalidCharacter, "password.reason.invalid_character")
 	}
 	n := utf8.RuneCountInString(pw)
 	if n < p.MinLength {
-		add(ReasonTooShort, "Hasło musi mieć co najmniej %d %s.", p.MinLength, characters(p.MinLength))
+		add(ReasonTooShort, locale.PluralKey("password.reason.too_short", p.MinLength), p.MinLength)
 	}
 	if p.MaxLength > 0 && n > p.MaxLength {
-		add(ReasonTooLong, "Hasło może mieć najwyżej %d %s.", p.MaxLength, characters(p.MaxLength))
+		add(ReasonTooLong, locale.PluralKey("password.reason.too_long", p.MaxLength), p.MaxLength)
 	} else if len(pw) > MaxPasswordBytes {
 		// Only a policy without MaxLength (or one above 256) gets here:
 		// Hash would refuse the password.
-		add(ReasonTooLong, "Hasło może mieć najwyżej %d bajtów (litera polska zajmuje dwa).", MaxPasswordBytes)
+		add(ReasonTooLong, "password.reason.too_many_bytes", MaxPasswordBytes)
 	}
 	if p.RequireLower && strings.IndexFunc(pw, unicode.IsLower) < 0 {
-		add(ReasonNoLowercase, "Hasło musi zawierać co najmniej jedną małą literę.")
+		add(ReasonNoLowercase, "password.reason.no_lowercase")
 	}
 	if p.RequireUpper && strings.IndexFunc(pw, unicode.IsUpper) < 0 {
-		add(ReasonNoUppercase, "Hasło musi zawierać co najmniej jedną wielką literę.")
+		add(ReasonNoUppercase, "password.reason.no_uppercase")
 	}
 	if p.RequireSpecial && strings.IndexFunc(pw, isSpecial) < 0 {
-		add(ReasonNoSpecial, "Hasło musi zawierać co najmniej jeden znak specjalny (np. ! @ # $ %% &).")
+		add(ReasonNoSpecial, "password.reason.no_special")
 	}
 	if p.LetterAtEdges && pw != "" {
 		first, _ := utf8.DecodeRuneInString(pw)
 		last, _ := utf8.DecodeLastRuneInString(pw)
 		if !unicode.IsLetter(first) {
-			add(ReasonBadFirstCharacter, "Pierwszy znak hasła nie może być cyfrą ani znakiem specjalnym.")
+			add(ReasonBadFirstCharacter, "password.reason.bad_first_character")
 		}
 		if !unicode.IsLetter(last) {
-			add(ReasonBadLastCharacter, "Ostatni znak hasła nie może być cyfrą ani znakiem specjalnym.")
+			add(ReasonBadLastCharacter, "password.reason.bad_last_character")
 		}
 	}
 	if p.NoPersonalData {
 		folded := fold(pw)
 		if containsNamePart(folded, ctx.FirstName) || containsNamePart(folded, ctx.LastName) {
-			add(ReasonContainsName, "Hasło nie może zawierać imienia ani nazwiska.")
+			add(ReasonContainsName, "password.reason.contains_name")
 		}
 		if login := fold(strings.TrimSpace(ctx.Login)); utf8.RuneCountInString(login) >= minNamePart && strings.Contains(folded, login) {
-			add(ReasonContainsLogin, "Hasło nie może zawierać loginu.")
+			add(ReasonContainsLogin, "password.reason.contains_login")
 		}
 	}
 	if p.Blocklist && IsCommon(pw) {
-		add(ReasonCommon, "To hasło jest zbyt popularne: znajduje się na liście często używanych haseł.")
+		add(ReasonCommon, "password.reason.common")
 	}
 	return reasons
 }
@@ -165,17 +169,6 @@ func (p Policy) Check(pw string, ctx PolicyContext) []Reason {
 // zero changedAt (unknown, e.g. an imported password) is not expired.
 func (p Policy) Expired(changedAt, now time.Time) bool {
 	return p.MaxAge > 0 && !changedAt.IsZero() && now.Sub(changedAt) >= p.MaxAge
-}
-
-// characters returns the Polish plural of "znak" that follows n.
-func characters(n int) string {
-	switch {
-	case n == 1:
-		return "znak"
-	case n%10 >= 2 && n%10 <= 4 && (n%100 < 12 || n%100 > 14):
-		return "znaki"
-	}
-	return "znaków"
 }
 
 // isSpecial reports whether r is a special character: printable, and

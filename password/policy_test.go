@@ -1,11 +1,14 @@
 package password
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"jedenlogin/locale"
 )
 
 func codes(reasons []Reason) []string {
@@ -95,8 +98,17 @@ func TestPolicyNIST(t *testing.T) {
 	}
 }
 
+// polish fills in the reasons' messages from the catalogue, as the
+// service does.
+func polish(rs []Reason) []Reason {
+	for i := range rs {
+		rs[i].Message = locale.Polish.Msg(rs[i].Key, rs[i].Args...)
+	}
+	return rs
+}
+
 func TestReasonMessagesArePolish(t *testing.T) {
-	got := PolicySIO.Check("", person)
+	got := polish(PolicySIO.Check("", person))
 	want := map[string]string{
 		ReasonTooShort:    "Hasło musi mieć co najmniej 12 znaków.",
 		ReasonNoLowercase: "Hasło musi zawierać co najmniej jedną małą literę.",
@@ -108,7 +120,7 @@ func TestReasonMessagesArePolish(t *testing.T) {
 			t.Errorf("%s: message %q, want %q", r.Code, r.Message, want[r.Code])
 		}
 	}
-	all := append(PolicySIO.Check("#kochamcie\x00", person), PolicySIO.Check("1Lukasz!lwisniewski", person)...)
+	all := polish(append(PolicySIO.Check("#kochamcie\x00", person), PolicySIO.Check("1Lukasz!lwisniewski", person)...))
 	for _, r := range all {
 		if r.Message == "" || !strings.HasSuffix(r.Message, ".") || !utf8.ValidString(r.Message) {
 			t.Errorf("%s: message %q is not a sentence", r.Code, r.Message)
@@ -122,8 +134,9 @@ func TestReasonMessagesArePolish(t *testing.T) {
 func TestCharactersPlural(t *testing.T) {
 	for n, want := range map[int]string{1: "znak", 2: "znaki", 4: "znaki", 5: "znaków", 12: "znaków", 14: "znaków",
 		15: "znaków", 22: "znaki", 25: "znaków", 112: "znaków", 124: "znaki", 256: "znaków"} {
-		if got := characters(n); got != want {
-			t.Errorf("characters(%d) = %q, want %q", n, got, want)
+		got := polish(Policy{MinLength: n}.Check("", PolicyContext{}))
+		if len(got) != 1 || !strings.HasSuffix(got[0].Message, fmt.Sprintf(" %d %s.", n, want)) {
+			t.Errorf("minimum length %d: %v, want the message to end in %q", n, got, fmt.Sprintf("%d %s.", n, want))
 		}
 	}
 }

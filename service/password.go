@@ -70,10 +70,13 @@ const ReasonSameAsCurrent = "same_as_current"
 func (s *Service) weakPassword(rec *jedenlogin.PersonRecord, l *jedenlogin.Login, pw, current string) error {
 	reasons := s.policy.Check(pw, account.PolicyContext(rec, l))
 	if current != "" && pw == current {
-		reasons = append(reasons, password.Reason{Code: ReasonSameAsCurrent, Message: s.msg("password.same_as_current")})
+		reasons = append(reasons, password.Reason{Code: ReasonSameAsCurrent, Key: "password.same_as_current"})
 	}
 	if len(reasons) == 0 {
 		return nil
+	}
+	for i := range reasons {
+		reasons[i].Message = s.msg(reasons[i].Key, reasons[i].Args...)
 	}
 	he := s.errf(jedenlogin.CodeWeakPassword, "password.weak")
 	he.Extra = map[string]any{"reasons": reasons}
