@@ -9,7 +9,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
 )
 
 // Background work: the recovery lookups run after the answer was sent, so
