@@ -123,13 +123,21 @@ func (s *Service) Flush() {
 	s.flushMail()
 }
 
-// Close finishes the queued recovery lookups and stops their workers, then
-// stops the mail delivery workers (a send under way is abandoned and its
-// message made due again at once, for any instance); call it after the
-// HTTP server has shut down. Work queued later is refused (and logged).
-// It always returns nil.
+// Close finishes the queued recovery lookups and stops their workers,
+// delivers the mail due now for up to mailDrain, then stops the mail
+// delivery workers (a send under way is abandoned and its message made due
+// again at once, for any instance; what is left waits in the outbox for
+// the next start or another instance); call it after the HTTP server has
+// shut down. Work queued later is refused (and logged). It always returns
+// nil.
 func (s *Service) Close() error {
 	s.bg.close()
+	if s.cfg.MailWorkers >= 0 {
+		ctx, cancel := context.WithTimeout(context.Background(), mailDrain)
+		for s.DeliverMail(ctx) > 0 {
+		}
+		cancel()
+	}
 	s.mail.cancel()
 	s.mail.done.Wait()
 	return nil

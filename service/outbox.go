@@ -41,6 +41,8 @@ const (
 	mailLease       = 5 * time.Minute
 	mailSendTimeout = 2 * time.Minute
 	mailBatch       = 10
+	// mailDrain bounds the delivery of due mail at Close.
+	mailDrain = 10 * time.Second
 )
 
 // mailRetryDelay is the wait after the attempts-th failed attempt.
