@@ -20,6 +20,9 @@ const (
 	AuditSchemaMigrated     = "schema_migrated"
 	AuditRecoveryRequested  = "recovery_requested"
 	AuditApplicationChanged = "application_changed"
+	// AuditMailFailed: an outbox message given up after
+	// service.MailGiveUp of failed attempts (or refused as invalid).
+	AuditMailFailed = "mail_failed"
 )
 
 // AuditEvent is one entry of the audit log: who did what, when, from where.

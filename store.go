@@ -20,6 +20,8 @@ type Store interface {
 	ApplicationStore
 	// OIDCStore: the OpenID Connect provider's clients, keys, requests and tokens (oidc.go).
 	OIDCStore
+	// OutboxStore: the durable mail outbox (store_outbox.go).
+	OutboxStore
 
 	// ImportSnapshot returns what an import must know of the database: every
 	// login name, every person key, every entity, and the version the
@@ -54,6 +56,9 @@ type Store interface {
 	// returned unchanged. A new login name (ID 0 logins) that equals an
 	// existing one ignoring case gives ErrLoginTaken.
 	UpdatePerson(ctx context.Context, id int64, fn func(rec *PersonRecord) ([]AuditEvent, error)) error
+	// UpdatePersonMail is UpdatePerson whose fn also returns mail, queued
+	// in the outbox in the same transaction (see OutboxStore.EnqueueMail).
+	UpdatePersonMail(ctx context.Context, id int64, fn func(rec *PersonRecord) ([]AuditEvent, []OutboxMessage, error)) error
 	// ReserveLogin atomically inserts a login for the person with the
 	// smallest name prefix+N (N ≥ 1) not equal, ignoring case, to any login
 	// that ever existed, and returns it. Concurrent callers never get the

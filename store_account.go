@@ -8,9 +8,10 @@ import (
 // AccountStore is the part of Store serving account self-service: contact
 // data changes, login and password recovery, one-time tokens (issue 5).
 type AccountStore interface {
-	// CreateToken stores a new token, sets t.ID and appends events in the
-	// same transaction. A Hash that already exists gives ECONFLICT.
-	CreateToken(ctx context.Context, t *Token, events ...AuditEvent) error
+	// CreateToken stores a new token and sets t.ID, and writes the audit
+	// events and queues the mail (the link to it) in the outbox in the same
+	// transaction. A Hash that already exists gives ECONFLICT.
+	CreateToken(ctx context.Context, t *Token, events []AuditEvent, mail ...OutboxMessage) error
 	// Token returns the token of this kind with this hash, used or expired
 	// ones included; ErrNotFound when there is none.
 	Token(ctx context.Context, kind TokenKind, hash string) (*Token, error)

@@ -21,6 +21,9 @@ type ApplicationStore interface {
 	// ErrNotFound when there is no such application. It returns the
 	// application as written.
 	UpdateApplication(ctx context.Context, id int64, fn func(app *Application) ([]AuditEvent, error)) (*Application, error)
+	// UpdateApplicationMail is UpdateApplication whose fn also returns
+	// mail, queued in the outbox in the same transaction.
+	UpdateApplicationMail(ctx context.Context, id int64, fn func(app *Application) ([]AuditEvent, []OutboxMessage, error)) (*Application, error)
 	// AcceptApplication runs the acceptance of application id in one
 	// transaction: it locks the application and its entity (so acceptances
 	// at one entity serialise, also across processes), loads what

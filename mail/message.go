@@ -26,7 +26,15 @@ type Message struct {
 	Subject string
 	Text    string
 	HTML    string
+	// MessageID, when set, is the Message-ID (without angle brackets) the
+	// message is sent with, e.g. one kept in the outbox for every attempt
+	// (NewMessageID); empty: a new one in the sender's domain.
+	MessageID string
 }
+
+// NewMessageID returns a new random Message-ID in domain, without angle
+// brackets.
+func NewMessageID(domain string) string { return randomHex(16) + "@" + domain }
 
 // Sender delivers messages.
 type Sender interface {
@@ -62,6 +70,9 @@ func (m *Message) validate() error {
 	}
 	if strings.TrimSpace(m.Text) == "" {
 		return fmt.Errorf("mail: %w: empty text part", ErrInvalidMessage)
+	}
+	if strings.ContainsAny(m.MessageID, "\r\n<> ") {
+		return fmt.Errorf("mail: %w: malformed Message-ID", ErrInvalidMessage)
 	}
 	return nil
 }
@@ -112,7 +123,11 @@ func (s sender) build(m *Message, now time.Time) (*gomail.Msg, error) {
 	}
 	msg.Subject(m.Subject)
 	msg.SetDateWithValue(now)
-	msg.SetMessageIDWithValue(randomHex(16) + "@" + s.domain)
+	if m.MessageID != "" {
+		msg.SetMessageIDWithValue(m.MessageID)
+	} else {
+		msg.SetMessageIDWithValue(NewMessageID(s.domain))
+	}
 	// Automatic mail: ask auto-responders (out-of-office) to stay quiet.
 	msg.SetGenHeader(gomail.HeaderXAutoResponseSuppress, "All")
 	msg.SetGenHeader("Auto-Submitted", "auto-generated")
@@ -155,7 +170,7 @@ func Parse(r io.Reader) (*Message, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse message: %w", err)
 	}
-	var m Message
+	m := Message{MessageID: strings.Trim(strings.TrimSpace(raw.Header.Get("Message-ID")), "<>")}
 	if raw.Header.Get("To") != "" {
 		to, err := raw.Header.AddressList("To")
 		if err != nil {

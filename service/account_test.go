@@ -136,7 +136,7 @@ func (f *fixture) token(t *testing.T, kind jedenlogin.TokenKind, login string) s
 	secret, hash := jedenlogin.NewTokenSecret()
 	tok := &jedenlogin.Token{Kind: kind, Hash: hash, PersonID: l.PersonID, LoginID: l.ID,
 		Data: `{"email":"jan@example.pl"}`, CreatedAt: f.now, ExpiresAt: f.now.Add(time.Hour)}
-	if err := f.st.CreateToken(context.Background(), tok); err != nil {
+	if err := f.st.CreateToken(context.Background(), tok, nil); err != nil {
 		t.Fatal(err)
 	}
 	return secret

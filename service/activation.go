@@ -73,7 +73,7 @@ func (s *Service) Activate(ctx context.Context, secret, pw, addr string) (string
 	pid := rec.Person.ID
 	activated := jedenlogin.AuditEvent{At: now, Action: jedenlogin.AuditAccountActivated, Actor: l.Name, PersonID: &pid,
 		Subject: l.Name, Address: addr, Outcome: "ok"}
-	if he := s.setPassword(ctx, pid, l.ID, "", pw, l.Name, addr, "activation", now, activated); he != nil {
+	if he := s.setPassword(ctx, pid, l.ID, "", pw, l.Name, addr, "activation", now, nil, activated); he != nil {
 		return "", he
 	}
 	return l.Name, nil

@@ -378,17 +378,17 @@ func (s *Service) RejectApplication(ctx context.Context, c *Caller, id int64, re
 // otherwise.
 func (s *Service) WithdrawApplication(ctx context.Context, c *Caller, id int64) (*ApplicationRow, error) {
 	now := s.now()
-	app, err := s.st.UpdateApplication(ctx, id, func(app *jedenlogin.Application) ([]jedenlogin.AuditEvent, error) {
+	app, err := s.st.Application(ctx, id)
+	if err != nil {
+		return nil, appErr(err)
+	}
+	return s.changeApplication(ctx, id, app.EntityID, now, func(app *jedenlogin.Application) ([]jedenlogin.AuditEvent, error) {
 		evs, err := applications.Withdraw(app, c.Person.ID, actor(c), now)
 		if errors.Is(err, applications.ErrNotApplicant) {
 			return nil, jedenlogin.ErrNotFound
 		}
 		return evs, err
 	})
-	if err != nil {
-		return nil, appErr(err)
-	}
-	return s.afterChange(ctx, app)
 }
 
 // decisionEntity loads application id and its entity as the approval
@@ -414,26 +414,36 @@ func (s *Service) decide(ctx context.Context, c *Caller, id int64, fn func(app *
 	if err != nil {
 		return nil, err
 	}
-	app, err := s.st.UpdateApplication(ctx, id, func(app *jedenlogin.Application) ([]jedenlogin.AuditEvent, error) {
+	return s.changeApplication(ctx, id, e.ID, now, func(app *jedenlogin.Application) ([]jedenlogin.AuditEvent, error) {
 		if !applications.MayDecide(c.Record, app, *e, now) {
 			return nil, applications.ErrNotApprover
 		}
 		return fn(app, now)
 	})
+}
+
+// changeApplication runs the status change fn on application id, at entity
+// entityID, and queues the mail telling the applicant the new status in
+// the change's transaction; it returns the application with its entity.
+func (s *Service) changeApplication(ctx context.Context, id int64, entityID string, now time.Time, fn func(app *jedenlogin.Application) ([]jedenlogin.AuditEvent, error)) (*ApplicationRow, error) {
+	e, err := s.st.Entity(ctx, entityID)
+	if err != nil {
+		return nil, s.internal(fmt.Errorf("entity of application %d: %w", id, err))
+	}
+	app, err := s.st.UpdateApplicationMail(ctx, id, func(app *jedenlogin.Application) ([]jedenlogin.AuditEvent, []jedenlogin.OutboxMessage, error) {
+		evs, err := fn(app)
+		if err != nil {
+			return nil, nil, err
+		}
+		if app.EntityID != entityID {
+			return nil, nil, fmt.Errorf("application %d moved to entity %s: %w", id, app.EntityID, jedenlogin.ErrConflict)
+		}
+		return evs, s.outboxMail(ctx, mail.KindApplicationStatus, app.Applicant.Email, s.statusMailData(app, e.Name), now), nil
+	})
 	if err != nil {
 		return nil, appErr(err)
 	}
-	return s.afterChange(ctx, app)
-}
-
-// afterChange mails the applicant the new status and returns the
-// application with its entity.
-func (s *Service) afterChange(ctx context.Context, app *jedenlogin.Application) (*ApplicationRow, error) {
-	e, err := s.st.Entity(ctx, app.EntityID)
-	if err != nil {
-		return nil, s.internal(fmt.Errorf("entity of application %d: %w", app.ID, err))
-	}
-	s.statusMail(ctx, app, e.Name)
+	s.mailQueued()
 	return &ApplicationRow{App: *app, Entity: *e}, nil
 }
 
@@ -478,11 +488,12 @@ func (s *Service) AcceptApplication(ctx context.Context, c *Caller, id int64, id
 }
 
 // sendActivation creates the activation token of an account an acceptance
-// created, audits it (account_created) and mails, in this order, the
-// status change and the activation link (PUBLIC_URL/aktywuj/TOKEN, valid
-// 72 hours). Both writes follow the acceptance's transaction: the event
-// names the generated login, whose name the store chooses inside that
-// transaction after the decision function has returned its events, and
+// created, with the mails of the status change and of the activation link
+// (PUBLIC_URL/aktywuj/TOKEN, valid 72 hours) queued in the token's
+// transaction, and audits it (account_created). Both writes follow the
+// acceptance's transaction: the event names the generated login, whose
+// name the store chooses inside that transaction after the decision
+// function has returned its events, and
 // the token needs the login's id; the Store offers no way to write either
 // in the acceptance. Should they fail, the account still exists and "Nie
 // pamiętasz hasła?" sets its password.
@@ -497,27 +508,24 @@ func (s *Service) sendActivation(ctx context.Context, c *Caller, acc *jedenlogin
 		Subject: l.Name, Address: c.Addr, Outcome: "ok", Details: Details(map[string]any{
 			"application_id": acc.Application.ID, "activation_expires_at": tok.ExpiresAt.UTC().Format(time.RFC3339),
 		})}
+	act := mail.ActivationData{Login: l.Name, Entity: acc.Entity.Name, Link: s.Link("/aktywuj/" + secret)}
+	// The status mail first, then the link: queued in this order, they are
+	// claimed in this order.
+	msgs := append(s.outboxMail(ctx, mail.KindApplicationStatus, to, status, now),
+		s.outboxMail(ctx, mail.KindActivation, to, act, now)...)
 	// The account itself was written with the acceptance; its activation
-	// link and the event that records both are written together.
-	if err := s.st.CreateToken(ctx, tok, ev); err != nil {
+	// link, the event that records both and the mails are written together.
+	if err := s.st.CreateToken(ctx, tok, []jedenlogin.AuditEvent{ev}, msgs...); err != nil {
 		return s.internal(fmt.Errorf("activation token for %s: %w", l.Name, err))
 	}
-	act := mail.ActivationData{Login: l.Name, Entity: acc.Entity.Name, Link: s.Link("/aktywuj/" + secret)}
-	// One job, so the activation link always arrives after the status mail.
-	err := s.Enqueue("mail activation", func(ctx context.Context) error {
-		if err := s.Deliver(ctx, mail.KindApplicationStatus, to, status); err != nil {
-			s.log.ErrorContext(ctx, "status mail failed", "err", err)
-		}
-		return s.Deliver(ctx, mail.KindActivation, to, act)
-	})
-	if err != nil {
-		s.log.ErrorContext(ctx, "activation mail not queued", "login", l.Name, "err", err)
-	}
+	s.mailQueued()
 	return nil
 }
 
 // statusMail queues the mail telling the applicant their application's new
-// status (every status change mails the applicant).
+// status (every status change mails the applicant), for the changes whose
+// Store method takes no mail (CreateApplication, AcceptApplication): in a
+// transaction of its own right after the change.
 func (s *Service) statusMail(ctx context.Context, app *jedenlogin.Application, entityName string) {
 	s.MailLater(ctx, mail.KindApplicationStatus, app.Applicant.Email, s.statusMailData(app, entityName))
 }

@@ -9,16 +9,15 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"jedenlogin/mail"
 )
 
-// Background work: mail delivery and the recovery lookups run after the
-// answer was sent, so that neither a slow SMTP server nor whether a
-// recovery request matched anybody shows in the answer or its timing.
+// Background work: the recovery lookups run after the answer was sent, so
+// that whether a recovery request matched anybody shows neither in the
+// answer nor in its timing. The mail they produce goes to the durable
+// outbox (outbox.go); only the lookup itself lives in this queue.
 const (
 	backgroundWorkers = 2
-	backgroundQueue   = 256
+	backgroundQueue   = 1024
 	backgroundTimeout = time.Minute
 )
 
@@ -115,15 +114,32 @@ func (b *background) close() {
 	b.workers.Wait()
 }
 
-// Flush waits until the background work queued so far — mail, recovery
-// lookups — has finished. Tests use it before reading the outbox.
-func (s *Service) Flush() { s.bg.flush() }
+// Flush waits until the recovery lookups queued so far have finished, then
+// delivers every outbox message due now (also those queued by other
+// instances) and waits for the sends under way; a message whose attempt
+// failed waits for its retry. Tests use it before reading what was sent.
+func (s *Service) Flush() {
+	s.bg.flush()
+	s.flushMail()
+}
 
-// Close finishes the queued background work and stops its workers; call it
-// after the HTTP server has shut down. Work queued later is refused (and
-// logged). It always returns nil.
+// Close finishes the queued recovery lookups and stops their workers,
+// delivers the mail due now for up to mailDrain, then stops the mail
+// delivery workers (a send under way is abandoned and its message made due
+// again at once, for any instance; what is left waits in the outbox for
+// the next start or another instance); call it after the HTTP server has
+// shut down. Work queued later is refused (and logged). It always returns
+// nil.
 func (s *Service) Close() error {
 	s.bg.close()
+	if s.cfg.MailWorkers >= 0 {
+		ctx, cancel := context.WithTimeout(context.Background(), mailDrain)
+		for s.DeliverMail(ctx) > 0 {
+		}
+		cancel()
+	}
+	s.mail.cancel()
+	s.mail.done.Wait()
 	return nil
 }
 
@@ -144,41 +160,9 @@ func publicBase(raw string) (string, error) {
 // public address, for mails.
 func (s *Service) Link(path string) string { return s.public + path }
 
-// Deliver renders a mail of kind (mail.Kind…) with data and sends it to to
-// now. Without a Mailer it logs that the message was dropped. Errors:
-// rendering or delivery failed (never containing the body).
-func (s *Service) Deliver(ctx context.Context, kind, to string, data any) error {
-	m, err := mail.Render(kind, data)
-	if err != nil {
-		return fmt.Errorf("mail %s: %w", kind, err)
-	}
-	m.To = []string{to}
-	if s.cfg.Mailer == nil {
-		s.log.WarnContext(ctx, "mail not sent: no mailer configured", "kind", kind, "to", to)
-		return nil
-	}
-	if err := s.cfg.Mailer.Send(ctx, m); err != nil {
-		return fmt.Errorf("mail %s to %s: %w", kind, to, err)
-	}
-	return nil
-}
-
-// MailLater queues a mail for delivery in the background; a failure (full
-// queue, rendering, delivery) is logged, never shown to the user, who is
-// told only that a message was sent.
-func (s *Service) MailLater(ctx context.Context, kind, to string, data any) {
-	if to == "" {
-		return
-	}
-	err := s.bg.enqueue("mail "+kind, func(ctx context.Context) error { return s.Deliver(ctx, kind, to, data) })
-	if err != nil {
-		s.log.ErrorContext(ctx, "mail not queued", "kind", kind, "to", to, "err", err)
-	}
-}
-
-// Enqueue runs fn in the background (mail, recovery lookups), after the
-// answer was sent; it returns an error, running nothing, when the queue is
-// full or closed.
+// Enqueue runs fn (a recovery lookup) in the background, after the answer
+// was sent; it returns an error, running nothing, when the queue is full
+// or closed.
 func (s *Service) Enqueue(name string, fn func(ctx context.Context) error) error {
 	return s.bg.enqueue(name, fn)
 }

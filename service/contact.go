@@ -142,8 +142,9 @@ func (s *Service) ChangeContact(ctx context.Context, c *Caller, ch ContactChange
 }
 
 // startEmailChange retires the person's earlier codes, stores a new
-// e-mail verification token (link secret and the hash of a 6-digit code),
-// audits the pending change and mails both to the new address.
+// e-mail verification token (link secret and the hash of a 6-digit code)
+// with the mail of both to the new address queued in the token's
+// transaction, and audits the pending change.
 func (s *Service) startEmailChange(ctx context.Context, c *Caller, email string, now time.Time) error {
 	pid := c.Record.Person.ID
 	if _, err := s.st.ExpireTokens(ctx, pid, jedenlogin.TokenEmailVerify, now); err != nil {
@@ -160,12 +161,13 @@ func (s *Service) startEmailChange(ctx context.Context, c *Caller, email string,
 		At: now, Action: jedenlogin.AuditContactChanged, Actor: c.Login.Name, PersonID: &pid, Subject: c.Login.Name,
 		Address: c.Addr, Outcome: "pending", Details: Details(map[string]any{"field": "email", "new_email": account.MaskEmail(email)}),
 	}
-	if err := s.st.CreateToken(ctx, tok, ev); err != nil {
+	msgs := s.outboxMail(ctx, mail.KindEmailVerify, email, mail.EmailVerifyData{
+		Login: c.Login.Name, NewEmail: email, Code: code, Link: s.Link("/potwierdz-email/" + secret),
+	}, now)
+	if err := s.st.CreateToken(ctx, tok, []jedenlogin.AuditEvent{ev}, msgs...); err != nil {
 		return s.internal(fmt.Errorf("e-mail change: %w", err))
 	}
-	s.MailLater(ctx, mail.KindEmailVerify, email, mail.EmailVerifyData{
-		Login: c.Login.Name, NewEmail: email, Code: code, Link: s.Link("/potwierdz-email/" + secret),
-	})
+	s.mailQueued()
 	return nil
 }
 
@@ -292,12 +294,13 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, secret, addr string) (
 }
 
 // applyEmail makes the confirmed address the account's e-mail, audits it
-// in the same transaction and tells the old address (masking the new one).
+// and queues the notice to the old address (masking the new one), in one
+// transaction.
 func (s *Service) applyEmail(ctx context.Context, personID int64, email, actor, addr string, now time.Time) error {
 	var old, login string
-	err := s.st.UpdatePerson(ctx, personID, func(rec *jedenlogin.PersonRecord) ([]jedenlogin.AuditEvent, error) {
+	err := s.st.UpdatePersonMail(ctx, personID, func(rec *jedenlogin.PersonRecord) ([]jedenlogin.AuditEvent, []jedenlogin.OutboxMessage, error) {
 		if rec.Person.Account == nil {
-			return nil, fmt.Errorf("person %d has no account data", personID)
+			return nil, nil, fmt.Errorf("person %d has no account data", personID)
 		}
 		old = rec.Person.Account.Email
 		rec.Person.Account.Email = email
@@ -306,18 +309,20 @@ func (s *Service) applyEmail(ctx context.Context, personID int64, email, actor, 
 				login = l.Name
 			}
 		}
+		var notice []jedenlogin.OutboxMessage
+		if old != "" && old != email {
+			notice = s.outboxMail(ctx, mail.KindEmailChangedNotice, old, mail.EmailChangedNoticeData{
+				Login: login, NewEmail: account.MaskEmail(email), When: now,
+			}, now)
+		}
 		return []jedenlogin.AuditEvent{{
 			At: now, Action: jedenlogin.AuditContactChanged, Actor: actor, Subject: login,
 			Address: addr, Outcome: "ok", Details: Details(map[string]any{"field": "email", "new_email": account.MaskEmail(email)}),
-		}}, nil
+		}}, notice, nil
 	})
 	if err != nil {
 		return s.internal(fmt.Errorf("e-mail change: %w", err))
 	}
-	if old != "" && old != email {
-		s.MailLater(ctx, mail.KindEmailChangedNotice, old, mail.EmailChangedNoticeData{
-			Login: login, NewEmail: account.MaskEmail(email), When: now,
-		})
-	}
+	s.mailQueued()
 	return nil
 }

@@ -157,16 +157,17 @@ func (s *Service) ChangePassword(ctx context.Context, c *Caller, in PasswordChan
 		return he
 	}
 	pid := c.Record.Person.ID
-	if he := s.setPassword(ctx, pid, c.Login.ID, c.Login.PasswordHash, in.New, c.Login.Name, c.Addr, "change", now); he != nil {
+	var notice []jedenlogin.OutboxMessage
+	if acc := c.Record.Person.Account; acc != nil {
+		notice = s.outboxMail(ctx, mail.KindPasswordChangedNotice, acc.Email, mail.PasswordChangedNoticeData{
+			Login: c.Login.Name, When: now, ResetLink: s.Link("/nie-pamietam-hasla"),
+		}, now)
+	}
+	if he := s.setPassword(ctx, pid, c.Login.ID, c.Login.PasswordHash, in.New, c.Login.Name, c.Addr, "change", now, notice); he != nil {
 		return he
 	}
 	if _, err := s.st.DeleteSessionsOfPerson(ctx, pid, c.Session.IDHash); err != nil {
 		return s.internal(fmt.Errorf("password change: end other sessions: %w", err))
-	}
-	if acc := c.Record.Person.Account; acc != nil {
-		s.MailLater(ctx, mail.KindPasswordChangedNotice, acc.Email, mail.PasswordChangedNoticeData{
-			Login: c.Login.Name, When: now, ResetLink: s.Link("/nie-pamietam-hasla"),
-		})
 	}
 	return nil
 }
@@ -176,21 +177,24 @@ var errPasswordChanged = errors.New("password changed meanwhile")
 
 // setPassword hashes pw and stores it as the password of login loginID of
 // person personID, with PasswordChangedAt now, and audits it
-// (password_changed, Details {"via": via}) together with more, in the same
-// transaction. A non-empty oldHash must still be the login's hash
-// (ECONFLICT otherwise); "" replaces any hash. The login must be active.
-func (s *Service) setPassword(ctx context.Context, personID, loginID int64, oldHash, pw, actor, addr, via string, now time.Time, more ...jedenlogin.AuditEvent) error {
+// (password_changed, Details {"via": via}) together with more, and queues
+// notice in the outbox, in the same transaction. A non-empty oldHash must
+// still be the login's hash (ECONFLICT otherwise); "" replaces any hash.
+// The login must be active. Then it ends every password reset and login
+// recovery link of the person (a link mailed before the change must not
+// outlive it) — a step of its own: UpdatePerson writes no tokens.
+func (s *Service) setPassword(ctx context.Context, personID, loginID int64, oldHash, pw, actor, addr, via string, now time.Time, notice []jedenlogin.OutboxMessage, more ...jedenlogin.AuditEvent) error {
 	hash, err := s.HashPassword(ctx, pw)
 	if err != nil {
 		return s.internal(fmt.Errorf("hash new password: %w", err))
 	}
-	err = s.st.UpdatePerson(ctx, personID, func(rec *jedenlogin.PersonRecord) ([]jedenlogin.AuditEvent, error) {
+	err = s.st.UpdatePersonMail(ctx, personID, func(rec *jedenlogin.PersonRecord) ([]jedenlogin.AuditEvent, []jedenlogin.OutboxMessage, error) {
 		l := rec.Login(loginID)
 		if l == nil || l.State != jedenlogin.LoginActive {
-			return nil, fmt.Errorf("login %d of person %d is not active: %w", loginID, personID, errPasswordChanged)
+			return nil, nil, fmt.Errorf("login %d of person %d is not active: %w", loginID, personID, errPasswordChanged)
 		}
 		if oldHash != "" && l.PasswordHash != oldHash {
-			return nil, errPasswordChanged
+			return nil, nil, errPasswordChanged
 		}
 		l.PasswordHash = hash
 		t := now
@@ -198,12 +202,20 @@ func (s *Service) setPassword(ctx context.Context, personID, loginID int64, oldH
 		return append([]jedenlogin.AuditEvent{{
 			At: now, Action: jedenlogin.AuditPasswordChanged, Actor: actor, Subject: l.Name,
 			Address: addr, Outcome: "ok", Details: Details(map[string]any{"via": via}),
-		}}, more...), nil
+		}}, more...), notice, nil
 	})
 	if errors.Is(err, errPasswordChanged) {
 		return s.errf(jedenlogin.ECONFLICT, "password.changed_meanwhile")
 	} else if err != nil {
 		return s.internal(fmt.Errorf("store new password: %w", err))
+	}
+	if len(notice) > 0 {
+		s.mailQueued()
+	}
+	for _, kind := range []jedenlogin.TokenKind{jedenlogin.TokenPasswordReset, jedenlogin.TokenLoginRecovery} {
+		if _, err := s.st.ExpireTokens(ctx, personID, kind, now); err != nil {
+			return s.internal(fmt.Errorf("password set: end %s links: %w", kind, err))
+		}
 	}
 	return nil
 }

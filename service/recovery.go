@@ -21,9 +21,12 @@ import (
 //
 // Limits: RecoveryAddrLimit requests per client address (IPv6: per /64)
 // within RecoveryWindow, then too_many_attempts for RecoveryWindow;
-// RecoveryTargetLimit requests for one target (a PESEL, a login name)
-// within RecoveryWindow, after which further requests for it are answered
-// alike but send nothing, so nobody can flood a person's mailbox.
+// RecoveryTargetLimit requests whose data matched for one target (a
+// PESEL, a login name) within RecoveryWindow, after which further requests
+// for it are answered alike but send nothing, so nobody can flood a
+// person's mailbox. Requests whose data did not match count only against
+// their address: otherwise anyone naming a PESEL or a login could use up
+// its owner's quota, and the owner's real request would send nothing.
 const (
 	RecoveryWindow      = time.Hour
 	RecoveryAddrLimit   = 20
@@ -171,8 +174,9 @@ func (s *Service) overTargetLimit(ctx context.Context, kind jedenlogin.TokenKind
 	return BlockedAt(t, now), nil
 }
 
-// auditRecovery records how a recovery request ended: outcome "sent",
-// "no_match", "throttled" or "mail_failed". The PESEL is never written.
+// auditRecovery records how a recovery request ended: outcome "sent" (the
+// link's token and mail written), "no_match", "throttled" or "mail_failed"
+// (they could not be written). The PESEL is never written.
 func (s *Service) auditRecovery(ctx context.Context, kind jedenlogin.TokenKind, subject, addr, outcome string, personID *int64, now time.Time) error {
 	ev := jedenlogin.AuditEvent{
 		At: now, Action: jedenlogin.AuditRecoveryRequested, Actor: "anonymous", PersonID: personID,
@@ -184,31 +188,27 @@ func (s *Service) auditRecovery(ctx context.Context, kind jedenlogin.TokenKind, 
 	return nil
 }
 
-// sendRecovery creates a token for the person (and login) and mails its
-// link, built from path+secret, rendered by kind with data(link).
+// sendRecovery creates a token for the person (and login) and queues the
+// mail of its link, built from path+secret, rendered by kind with
+// data(link), in the token's transaction.
 func (s *Service) sendRecovery(ctx context.Context, kind jedenlogin.TokenKind, personID, loginID int64, email, path string, validity time.Duration, now time.Time, mailKind string, data func(link string) any) error {
 	secret, hash := jedenlogin.NewTokenSecret()
 	tok := &jedenlogin.Token{
 		Kind: kind, Hash: hash, PersonID: personID, LoginID: loginID, Data: encodeTokenEmail(email),
 		CreatedAt: now, ExpiresAt: now.Add(validity),
 	}
-	if err := s.st.CreateToken(ctx, tok); err != nil {
+	msgs := s.outboxMail(ctx, mailKind, email, data(s.Link(path+secret)), now)
+	if err := s.st.CreateToken(ctx, tok, nil, msgs...); err != nil {
 		return fmt.Errorf("create %s token: %w", kind, err)
 	}
-	return s.Deliver(ctx, mailKind, email, data(s.Link(path+secret)))
+	s.mailQueued()
+	return nil
 }
 
 // lookUpLoginRecovery is the background part of "Odzyskaj login".
 func (s *Service) lookUpLoginRecovery(ctx context.Context, req account.LoginRecovery, addr string, now time.Time) error {
 	const kind = jedenlogin.TokenLoginRecovery
 	subject := "recovery:login"
-	over, err := s.overTargetLimit(ctx, kind, req.PESEL, now)
-	if err != nil {
-		return err
-	}
-	if over {
-		return s.auditRecovery(ctx, kind, subject, addr, "throttled", nil, now)
-	}
 	rec, err := s.st.PersonByKey(ctx, "pesel:"+req.PESEL)
 	if errors.Is(err, jedenlogin.ErrNotFound) {
 		return s.auditRecovery(ctx, kind, subject, addr, "no_match", nil, now)
@@ -219,6 +219,11 @@ func (s *Service) lookUpLoginRecovery(ctx context.Context, req account.LoginReco
 	email, ok := account.MatchLogin(rec, req)
 	if !ok {
 		return s.auditRecovery(ctx, kind, subject, addr, "no_match", &pid, now)
+	}
+	if over, err := s.overTargetLimit(ctx, kind, req.PESEL, now); err != nil {
+		return err
+	} else if over {
+		return s.auditRecovery(ctx, kind, subject, addr, "throttled", &pid, now)
 	}
 	err = s.sendRecovery(ctx, kind, pid, 0, email, "/odzyskaj-login/", account.LoginRecoveryValidity, now,
 		mail.KindLoginRecovery, func(link string) any { return mail.LoginRecoveryData{Link: link} })
@@ -234,13 +239,6 @@ func (s *Service) lookUpLoginRecovery(ctx context.Context, req account.LoginReco
 func (s *Service) lookUpPasswordRecovery(ctx context.Context, req account.PasswordRecovery, addr string, now time.Time) error {
 	const kind = jedenlogin.TokenPasswordReset
 	subject := req.Login
-	over, err := s.overTargetLimit(ctx, kind, req.Login, now)
-	if err != nil {
-		return err
-	}
-	if over {
-		return s.auditRecovery(ctx, kind, subject, addr, "throttled", nil, now)
-	}
 	l, err := s.st.LoginByName(ctx, req.Login)
 	if errors.Is(err, jedenlogin.ErrNotFound) {
 		return s.auditRecovery(ctx, kind, subject, addr, "no_match", nil, now)
@@ -255,6 +253,11 @@ func (s *Service) lookUpPasswordRecovery(ctx context.Context, req account.Passwo
 	email, ok := account.MatchPassword(rec, rec.Login(l.ID), req)
 	if !ok {
 		return s.auditRecovery(ctx, kind, subject, addr, "no_match", &pid, now)
+	}
+	if over, err := s.overTargetLimit(ctx, kind, req.Login, now); err != nil {
+		return err
+	} else if over {
+		return s.auditRecovery(ctx, kind, subject, addr, "throttled", &pid, now)
 	}
 	if _, err := s.st.ExpireTokens(ctx, pid, kind, now); err != nil {
 		return fmt.Errorf("password recovery: %w", err)
@@ -401,7 +404,10 @@ func (s *Service) ResetPassword(ctx context.Context, secret, pw, addr string) (s
 	if he := s.spendToken(ctx, tok, now); he != nil {
 		return "", he
 	}
-	if he := s.setPassword(ctx, rec.Person.ID, l.ID, "", pw, l.Name, addr, "reset", now); he != nil {
+	notice := s.outboxMail(ctx, mail.KindPasswordChangedNotice, decodeTokenEmail(tok.Data), mail.PasswordChangedNoticeData{
+		Login: l.Name, When: now, ResetLink: s.Link("/nie-pamietam-hasla"),
+	}, now)
+	if he := s.setPassword(ctx, rec.Person.ID, l.ID, "", pw, l.Name, addr, "reset", now, notice); he != nil {
 		return "", he
 	}
 	if _, err := s.st.DeleteSessionsOfPerson(ctx, rec.Person.ID, ""); err != nil {
@@ -410,8 +416,5 @@ func (s *Service) ResetPassword(ctx context.Context, secret, pw, addr string) (s
 	if err := s.st.ClearThrottle(ctx, LoginKey(l.Name)); err != nil {
 		return "", s.internal(fmt.Errorf("password reset: clear failures: %w", err))
 	}
-	s.MailLater(ctx, mail.KindPasswordChangedNotice, decodeTokenEmail(tok.Data), mail.PasswordChangedNoticeData{
-		Login: l.Name, When: now, ResetLink: s.Link("/nie-pamietam-hasla"),
-	})
 	return l.Name, nil
 }

@@ -38,9 +38,16 @@ type Config struct {
 	AddressFailureLimit  int
 	AddressFailureWindow time.Duration
 
-	// Mailer sends e-mail in the background; nil: messages are logged as
-	// dropped, not sent.
+	// Mailer sends e-mail from the outbox; nil: messages are logged as
+	// dropped, not queued.
 	Mailer mail.Sender
+	// MailWorkers is the number of delivery workers (default
+	// DefaultMailWorkers); negative: none, mail waits for Flush or
+	// DeliverMail (tests).
+	MailWorkers int
+	// MailPoll is how often idle workers look for due mail (default
+	// DefaultMailPoll).
+	MailPoll time.Duration
 	// PublicURL is the absolute address users reach the server at; links
 	// in mails are built from it. Default "http://localhost".
 	PublicURL string
@@ -95,8 +102,8 @@ func (noMetrics) Consolidated(jedenlogin.Case) {}
 // its transaction, checks who may act, writes its audit event in the same
 // transaction as the change and returns *jedenlogin.Error values. It keeps
 // no state that another instance would need; what it keeps in memory
-// (hashing slots, the failure floor, the mail queue) is per process by
-// design.
+// (hashing slots, the failure floor, the queue of recovery lookups) is per
+// process by design; mail lives in the database's outbox.
 type Service struct {
 	cfg     Config
 	st      jedenlogin.Store
@@ -107,14 +114,17 @@ type Service struct {
 	public  string // PublicURL without a trailing slash
 	metrics Metrics
 	bg      *background
-	hashing hashGate // bounds concurrent password hashing (hashing.go)
+	mail    *mailWorkers
+	// msgDomain is the domain of the Message-IDs the outbox makes.
+	msgDomain string
+	hashing   hashGate // bounds concurrent password hashing (hashing.go)
 	// checkTime is how long password checks take, for the floor under
 	// the answer time of failed sign-ins (hashing.go).
 	checkTime checkTime
 }
 
 // New checks cfg, fills in defaults and returns the service with its
-// background workers started (stop them with Close). It fails when a
+// background and mail delivery workers started (stop them with Close). It fails when a
 // required field is missing or a duration or limit is negative.
 func New(cfg Config) (*Service, error) {
 	if cfg.Store == nil || cfg.Hasher == nil || cfg.Logger == nil {
@@ -132,6 +142,7 @@ func New(cfg Config) (*Service, error) {
 		{&cfg.LoginFailureWindow, DefaultLoginFailureWindow},
 		{&cfg.LoginBlock, DefaultLoginBlock},
 		{&cfg.AddressFailureWindow, DefaultAddressFailureWindow},
+		{&cfg.MailPoll, DefaultMailPoll},
 	} {
 		if *d.p < 0 {
 			return nil, fmt.Errorf("service: negative duration %v in Config", *d.p)
@@ -166,7 +177,7 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Metrics == nil {
 		cfg.Metrics = noMetrics{}
 	}
-	return &Service{
+	s := &Service{
 		cfg:     cfg,
 		st:      cfg.Store,
 		hasher:  cfg.Hasher,
@@ -177,7 +188,18 @@ func New(cfg Config) (*Service, error) {
 		metrics: cfg.Metrics,
 		bg:      newBackground(cfg.Logger),
 		hashing: newHashGate(),
-	}, nil
+
+		mail:      newMailWorkers(),
+		msgDomain: messageIDDomain(public),
+	}
+	workers := cfg.MailWorkers
+	if workers == 0 {
+		workers = DefaultMailWorkers
+	}
+	if cfg.Mailer != nil && workers > 0 {
+		s.startMail(workers, cfg.MailPoll)
+	}
+	return s, nil
 }
 
 // Config returns the configuration in force, defaults filled in.

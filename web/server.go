@@ -53,7 +53,8 @@ type Config struct {
 	AddressFailureWindow time.Duration
 
 	// Mailer sends e-mail (codes, recovery and activation links, notices)
-	// in the background; nil: messages are logged as dropped, not sent.
+	// from the durable outbox, by delivery workers the Server runs until
+	// Close; nil: messages are logged as dropped, not queued.
 	Mailer mail.Sender
 	// PublicURL is the absolute address users reach the server at, e.g.
 	// https://konto.example.gov.pl; links in mails are built from it, never
@@ -153,6 +154,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}
+	m.reg.MustRegister(newOutboxCollector(svc.OutboxStats, svc.Now))
 	s := &Server{
 		cfg:     cfg,
 		st:      cfg.Store,
@@ -307,10 +309,11 @@ func (s *Server) ping(r *http.Request) error {
 	return err
 }
 
-// Flush waits until the background work queued so far — mail, recovery
-// lookups — has finished. Tests use it before reading the outbox.
+// Flush waits until the recovery lookups queued so far have finished and
+// delivers every outbox message due now (service.Service.Flush). Tests use
+// it before reading the outbox.
 func (s *Server) Flush() { s.svc.Flush() }
 
-// Close finishes the queued background work and stops its workers; call it
-// after the HTTP server has shut down. It always returns nil.
+// Close finishes the queued recovery lookups and stops the background and
+// mail delivery workers; call it after the HTTP server has shut down. It always returns nil.
 func (s *Server) Close() error { return s.svc.Close() }

@@ -122,7 +122,8 @@ func TestRecoveryOverSMTP(t *testing.T) {
 }
 
 // TestMailFailureIsLogged: an unreachable SMTP server changes nothing in
-// the answer; the failure is logged without the message body.
+// the answer; the failure is logged without the message body, and the
+// message stays queued in the outbox for its retry, which /metrics shows.
 func TestMailFailureIsLogged(t *testing.T) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -138,13 +139,28 @@ func TestMailFailureIsLogged(t *testing.T) {
 	wantStatus(t, e.call("POST", "/api/v1/recovery/password", lukaszPasswordRecovery(), nil), http.StatusAccepted)
 	e.srv.Flush()
 	logs := e.logs.String()
-	if !strings.Contains(logs, "background job failed") || !strings.Contains(logs, addr) {
+	if !strings.Contains(logs, "mail delivery failed") || !strings.Contains(logs, addr) {
 		t.Errorf("delivery failure not logged:\n%s", logs)
 	}
 	if strings.Contains(logs, "/reset-hasla/") {
 		t.Errorf("the secret link reached the log")
 	}
-	if got := e.auditOutcomes("recovery_requested"); strings.Join(got, " ") != "mail_failed" {
-		t.Errorf("audit outcomes %v, want mail_failed", got)
+	if got := e.auditOutcomes("recovery_requested"); strings.Join(got, " ") != "sent" {
+		t.Errorf("audit outcomes %v, want sent (the link queued)", got)
 	}
+	metrics := e.call("GET", "/metrics", nil, nil).Body.String()
+	if !strings.Contains(metrics, "\njedenlogin_mail_outbox_queued 1\n") {
+		t.Errorf("/metrics does not show the one message waiting for its retry:\n%s", grepLines(metrics, "outbox"))
+	}
+}
+
+// grepLines returns the lines of s that contain sub.
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

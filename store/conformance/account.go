@@ -37,7 +37,7 @@ func newToken(t testing.TB, s jedenlogin.Store, kind jedenlogin.TokenKind, perso
 	secret, hash := jedenlogin.NewTokenSecret()
 	tok := &jedenlogin.Token{Kind: kind, Hash: hash, PersonID: person, LoginID: person * 10, Data: `{"email":"nowy@example.pl"}`,
 		CreatedAt: t0.Add(created), ExpiresAt: t0.Add(created + time.Hour)}
-	if err := s.CreateToken(context.Background(), tok); err != nil {
+	if err := s.CreateToken(context.Background(), tok, nil); err != nil {
 		t.Fatalf("CreateToken: %v", err)
 	}
 	if tok.ID == 0 {
@@ -86,7 +86,7 @@ func testTokenCreateAndRead(t *testing.T, open Opener) {
 
 	dup := *tok
 	dup.ID = 0
-	if err := s.CreateToken(ctx, &dup); jedenlogin.ErrorCode(err) != jedenlogin.ECONFLICT {
+	if err := s.CreateToken(ctx, &dup, nil); jedenlogin.ErrorCode(err) != jedenlogin.ECONFLICT {
 		t.Errorf("CreateToken with an existing hash: %v, want %s", err, jedenlogin.ECONFLICT)
 	}
 }

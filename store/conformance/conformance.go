@@ -66,6 +66,7 @@ func RunTests(t *testing.T, open func(t testing.TB) jedenlogin.Store) {
 	runApplicationTests(t, open)
 	runOIDCTests(t, open)
 	runEventTests(t, open)
+	runOutboxTests(t, open)
 }
 
 // t0 is the suite's clock: whole seconds, UTC, so every backend keeps it exactly.

@@ -56,11 +56,11 @@ func testChangesWithEvents(t *testing.T, open Opener) {
 	}
 
 	tok := &jedenlogin.Token{Kind: jedenlogin.TokenEmailVerify, Hash: "ev-token", PersonID: 1, LoginID: 10, CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
-	if err := s.CreateToken(ctx, tok, ev(jedenlogin.AuditContactChanged)); err != nil {
+	if err := s.CreateToken(ctx, tok, []jedenlogin.AuditEvent{ev(jedenlogin.AuditContactChanged)}); err != nil {
 		t.Fatalf("CreateToken with an event: %v", err)
 	}
 	dup := *tok
-	if err := s.CreateToken(ctx, &dup, ev(jedenlogin.AuditContactChanged)); jedenlogin.ErrorCode(err) != jedenlogin.ECONFLICT {
+	if err := s.CreateToken(ctx, &dup, []jedenlogin.AuditEvent{ev(jedenlogin.AuditContactChanged)}); jedenlogin.ErrorCode(err) != jedenlogin.ECONFLICT {
 		t.Errorf("CreateToken(duplicate) = %v, want a conflict", err)
 	}
 	if n := count(jedenlogin.AuditContactChanged); n != 1 {

@@ -24,9 +24,10 @@ func scanToken(row interface{ Scan(...any) error }) (*jedenlogin.Token, error) {
 	return t, nil
 }
 
-// CreateToken stores a new token, sets t.ID and appends events in the same
-// transaction; a Hash that already exists gives ECONFLICT.
-func (s *Store) CreateToken(ctx context.Context, t *jedenlogin.Token, events ...jedenlogin.AuditEvent) error {
+// CreateToken stores a new token and sets t.ID, and appends the events and
+// queues the mail in the same transaction; a Hash that already exists
+// gives ECONFLICT.
+func (s *Store) CreateToken(ctx context.Context, t *jedenlogin.Token, events []jedenlogin.AuditEvent, mail ...jedenlogin.OutboxMessage) error {
 	return s.writeTx(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, s.q("INSERT INTO tokens (kind, hash, person_id, login_id, data, created_at, expires_at, used_at, failures) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"),
 			string(t.Kind), t.Hash, t.PersonID, t.LoginID, t.Data, s.ts(t.CreatedAt), s.ts(t.ExpiresAt), s.tsp(t.UsedAt), t.Failures).Scan(&t.ID)
@@ -35,7 +36,10 @@ func (s *Store) CreateToken(ctx context.Context, t *jedenlogin.Token, events ...
 		} else if err != nil {
 			return fmt.Errorf("create %s token: %w", t.Kind, err)
 		}
-		return s.appendAudit(ctx, tx, events)
+		if err := s.appendAudit(ctx, tx, events); err != nil {
+			return err
+		}
+		return s.enqueueMail(ctx, tx, mail)
 	})
 }
 

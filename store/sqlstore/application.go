@@ -208,6 +208,15 @@ func (s *Store) saveApplication(ctx context.Context, tx *sql.Tx, a *jedenlogin.A
 // is returned unchanged; fn may run again when the transaction is retried.
 // ErrNotFound: no such application.
 func (s *Store) UpdateApplication(ctx context.Context, id int64, fn func(app *jedenlogin.Application) ([]jedenlogin.AuditEvent, error)) (*jedenlogin.Application, error) {
+	return s.UpdateApplicationMail(ctx, id, func(app *jedenlogin.Application) ([]jedenlogin.AuditEvent, []jedenlogin.OutboxMessage, error) {
+		evs, err := fn(app)
+		return evs, nil, err
+	})
+}
+
+// UpdateApplicationMail is UpdateApplication whose fn also returns mail,
+// queued in the outbox in the same transaction.
+func (s *Store) UpdateApplicationMail(ctx context.Context, id int64, fn func(app *jedenlogin.Application) ([]jedenlogin.AuditEvent, []jedenlogin.OutboxMessage, error)) (*jedenlogin.Application, error) {
 	var fnErr error
 	var out *jedenlogin.Application
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
@@ -216,9 +225,12 @@ func (s *Store) UpdateApplication(ctx context.Context, id int64, fn func(app *je
 		if err != nil {
 			return err
 		}
-		events, err := fn(app)
+		events, msgs, err := fn(app)
 		if err != nil {
 			fnErr = err
+			return err
+		}
+		if err := s.enqueueMail(ctx, tx, msgs); err != nil {
 			return err
 		}
 		app.ID = id

@@ -41,6 +41,11 @@ type dialect struct {
 	// write transaction (BEGIN IMMEDIATE) already excludes every other
 	// writer.
 	forUpdate string
+	// skipLocked follows a SELECT that claims rows for one worker among
+	// many (the mail outbox): " FOR UPDATE SKIP LOCKED" on PostgreSQL, so
+	// concurrent claimers take different rows without waiting; empty on
+	// SQLite, whose one writer claims alone.
+	skipLocked string
 	// lockName takes a lock on name until the transaction ends, so writers
 	// of the same name (a login prefix) run one after the other; nothing on
 	// SQLite, for the same reason.
@@ -141,11 +146,12 @@ var sqliteDialect = &dialect{
 }
 
 var postgresDialect = &dialect{
-	name:      BackendPostgres,
-	numbered:  true,
-	timeType:  "TIMESTAMPTZ",
-	timeValue: func(t time.Time) any { return t.UTC() },
-	forUpdate: " FOR UPDATE",
+	name:       BackendPostgres,
+	numbered:   true,
+	timeType:   "TIMESTAMPTZ",
+	timeValue:  func(t time.Time) any { return t.UTC() },
+	forUpdate:  " FOR UPDATE",
+	skipLocked: " FOR UPDATE SKIP LOCKED",
 	lockName: func(ctx context.Context, tx *sql.Tx, name string) error {
 		_, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtext($1))", name)
 		return err

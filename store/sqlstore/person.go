@@ -441,6 +441,15 @@ func (s *Store) PlanSummary(ctx context.Context) (*jedenlogin.PlanSummary, error
 // ErrNotFound: no such person. ErrLoginTaken: a new or renamed login
 // equals an existing one ignoring case.
 func (s *Store) UpdatePerson(ctx context.Context, id int64, fn func(rec *jedenlogin.PersonRecord) ([]jedenlogin.AuditEvent, error)) error {
+	return s.UpdatePersonMail(ctx, id, func(rec *jedenlogin.PersonRecord) ([]jedenlogin.AuditEvent, []jedenlogin.OutboxMessage, error) {
+		evs, err := fn(rec)
+		return evs, nil, err
+	})
+}
+
+// UpdatePersonMail is UpdatePerson whose fn also returns mail, queued in
+// the outbox in the same transaction.
+func (s *Store) UpdatePersonMail(ctx context.Context, id int64, fn func(rec *jedenlogin.PersonRecord) ([]jedenlogin.AuditEvent, []jedenlogin.OutboxMessage, error)) error {
 	var fnErr error
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
 		fnErr = nil
@@ -448,9 +457,12 @@ func (s *Store) UpdatePerson(ctx context.Context, id int64, fn func(rec *jedenlo
 		if err != nil {
 			return err
 		}
-		events, err := fn(rec)
+		events, msgs, err := fn(rec)
 		if err != nil {
 			fnErr = err
+			return err
+		}
+		if err := s.enqueueMail(ctx, tx, msgs); err != nil {
 			return err
 		}
 		if err := s.savePerson(ctx, tx, &rec.Person); err != nil {
