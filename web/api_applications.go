@@ -233,7 +233,9 @@ func (s *Server) apiExtendGrant(w http.ResponseWriter, r *http.Request, a *authS
 // public registers.
 func (s *Server) apiEntities(w http.ResponseWriter, r *http.Request) error {
 	ents, err := s.svc.SearchEntities(r.Context(), r.URL.Query().Get("q"))
-	if err != nil {
+	if he := jedenlogin.AsError(err); he != nil && he.Code == jedenlogin.EINVALID {
+		return he.WithField("q")
+	} else if err != nil {
 		return err
 	}
 	type entity struct {
