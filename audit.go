@@ -20,6 +20,7 @@ const (
 	AuditSchemaMigrated     = "schema_migrated"
 	AuditRecoveryRequested  = "recovery_requested"
 	AuditApplicationChanged = "application_changed"
+	AuditBackup             = "backup" // a copy of the whole database was written (Subject: the file)
 )
 
 // AuditEvent is one entry of the audit log: who did what, when, from where.
