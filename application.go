@@ -142,7 +142,15 @@ type ApplicationFilter struct {
 	// ExtendsGrantID selects the extension applications of one grant.
 	ExtendsGrantID *int64
 	Statuses       []ApplicationStatus
-	Limit          int // 0 = 500
+	// Public selects the applications filed without signing in (no
+	// applicant person).
+	Public bool
+	// OldestFirst orders by id ascending; the default is newest first.
+	// AfterID, when not 0, starts after that id in the chosen order (the
+	// cursor of a queue read in pages).
+	OldestFirst bool
+	AfterID     int64
+	Limit       int // 0 = 500
 }
 
 // HeldGrant is a grant with who holds it: for approvers' lists and for

@@ -23,6 +23,7 @@ const (
 	// AuditMailFailed: an outbox message given up after
 	// service.MailGiveUp of failed attempts (or refused as invalid).
 	AuditMailFailed = "mail_failed"
+	AuditBackup     = "backup" // a copy of the whole database was written (Subject: the file)
 )
 
 // AuditEvent is one entry of the audit log: who did what, when, from where.

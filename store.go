@@ -88,6 +88,16 @@ type Store interface {
 	ThrottleState(ctx context.Context, key string) (Throttle, error)
 	// ClearThrottle removes the key's counter and block (success, operator unblock).
 	ClearThrottle(ctx context.Context, key string) error
+	// ForgiveFailure takes back one failure counted for key by
+	// RecordFailure (an attempt counted before its check that then
+	// succeeded): while the key's window or block still runs at now (the
+	// counter RecordFailure would grow rather than restart) the count
+	// drops by one, never below 0, and when it falls below limit a block
+	// is lifted; otherwise, and for a missing key, it does nothing.
+	ForgiveFailure(ctx context.Context, key string, now time.Time, window time.Duration, limit int) error
+	// DeleteExpiredThrottles removes the counters whose window began before
+	// windowStartBefore and that no block holds at now, and returns how many.
+	DeleteExpiredThrottles(ctx context.Context, now, windowStartBefore time.Time) (int, error)
 
 	// AcquireLease takes the lease on key for holder until now+ttl when no
 	// one else holds it — it is free, expired (at or before now), or

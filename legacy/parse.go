@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"jedenlogin"
+	"jedenlogin/internal/termsafe"
 	"jedenlogin/loginname"
 	"jedenlogin/password"
 )
@@ -441,6 +442,30 @@ func (s *scanner) fieldLine(field int) int {
 	return s.lastLine()
 }
 
+// unsafeValue handles a value of column c holding control or bidirectional
+// formatting characters: in a key column (entity ids) it records an error
+// and reports false; in a free-text column it removes them from *val with a
+// warning naming the value escaped; in any other column (login, status,
+// PESEL, …) it leaves the value to that column's own check, which refuses
+// such characters.
+func (s *scanner) unsafeValue(c column, val *string) bool {
+	for _, k := range keyColumns {
+		if c == k {
+			s.issue(c, false, "identyfikator %s zawiera znaki sterujące, znaki nowego wiersza lub znaki zmiany kierunku tekstu; identyfikatory są kluczami, więc wiersza nie zaimportowano — popraw plik", termsafe.String(*val))
+			return false
+		}
+	}
+	for _, k := range cleanedColumns {
+		if c == k {
+			clean := removeUnsafe(*val)
+			s.issue(c, true, "wartość %s zawiera znaki sterujące, znaki nowego wiersza lub znaki zmiany kierunku tekstu; zaimportowano ją bez nich: %q", termsafe.String(*val), clean)
+			*val = clean
+			return true
+		}
+	}
+	return true
+}
+
 // issue records an error (warn false) or a warning about column c of the
 // current record.
 func (s *scanner) issue(c column, warn bool, format string, args ...any) {
@@ -471,6 +496,12 @@ func (s *scanner) checkRow(rec []string) bool {
 		if !valid {
 			ok = false
 			continue
+		}
+		if hasUnsafe(val) {
+			if !s.unsafeValue(c, &val) {
+				ok = false
+				continue
+			}
 		}
 		if val == "" && columns[c].required {
 			s.issue(c, false, "brak wymaganej wartości")

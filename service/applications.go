@@ -29,6 +29,15 @@ const (
 	applyWindow    = time.Hour
 )
 
+// PublicPendingLimit is how many applications filed without signing in may
+// await a decision (zlozony or rozpatrywany) at one entity; beyond it the
+// public form refuses (409 apply.entity_full) until the entity's approvers
+// decide some. A flood of public applications from many addresses thus
+// stays bounded per entity, while applications of signed-in people are
+// never refused by it. Two public applications filed at the same instant
+// may both pass the check, so the bound holds up to those in flight.
+const PublicPendingLimit = 50
+
 // activationValidity is how long an activation link works (issue 6: 72 h).
 const activationValidity = 72 * time.Hour
 
@@ -201,6 +210,9 @@ func (s *Service) SubmitApplication(ctx context.Context, c *Caller, addr string,
 		app.ValidTo = &d
 	}
 	if public {
+		if err := s.refuseEntityFull(ctx, app.EntityID); err != nil {
+			return nil, err
+		}
 		if err := s.countApplication(ctx, addr, now); err != nil {
 			return nil, err
 		}
@@ -214,6 +226,22 @@ func (s *Service) SubmitApplication(ctx context.Context, c *Caller, addr string,
 	}
 	s.statusMail(ctx, app, entity.Name)
 	return &ApplicationRow{App: *app, Entity: *entity}, nil
+}
+
+// refuseEntityFull answers ECONFLICT (apply.entity_full, on the entity
+// field) when PublicPendingLimit public applications await a decision at
+// the entity.
+func (s *Service) refuseEntityFull(ctx context.Context, entityID string) error {
+	pending, err := s.st.Applications(ctx, jedenlogin.ApplicationFilter{Entities: []string{entityID}, Public: true,
+		Statuses: []jedenlogin.ApplicationStatus{jedenlogin.ApplicationSubmitted, jedenlogin.ApplicationUnderReview},
+		Limit:    PublicPendingLimit})
+	if err != nil {
+		return s.internal(fmt.Errorf("count pending public applications: %w", err))
+	}
+	if len(pending) >= PublicPendingLimit {
+		return s.errf(jedenlogin.ECONFLICT, "apply.entity_full").WithField("entity_id")
+	}
+	return nil
 }
 
 // countApplication counts one public application from the client address
@@ -294,25 +322,6 @@ func (s *Service) MyApplications(ctx context.Context, c *Caller) ([]ApplicationR
 		return nil, s.internal(err)
 	}
 	return rows, nil
-}
-
-// ApplicationQueue returns the open applications c may decide
-// (applications.MayDecide), newest first. Errors are internal.
-func (s *Service) ApplicationQueue(ctx context.Context, c *Caller) ([]ApplicationRow, error) {
-	now := s.now()
-	f, ok := applications.QueueFilter(c.Record, now)
-	if !ok {
-		return []ApplicationRow{}, nil
-	}
-	apps, err := s.st.Applications(ctx, f)
-	if err != nil {
-		return nil, s.internal(fmt.Errorf("application queue: %w", err))
-	}
-	rows, err := s.withEntities(ctx, apps)
-	if err != nil {
-		return nil, s.internal(err)
-	}
-	return slices.DeleteFunc(rows, func(r ApplicationRow) bool { return !applications.MayDecide(c.Record, &r.App, r.Entity, now) }), nil
 }
 
 // ApplicationView is an application as one person sees it.

@@ -210,7 +210,7 @@ func TestApplicationNotApprover(t *testing.T) {
 		wantCode(t, func() error { _, err := e.svc.Application(ctx, other, id); return err }(), jedenlogin.ENOTFOUND)
 		wantCode(t, func() error { _, err := e.svc.ReviewApplication(ctx, other, id); return err }(), jedenlogin.CodeNotApprover)
 		wantCode(t, func() error { _, err := e.svc.RejectApplication(ctx, other, id, "nie"); return err }(), jedenlogin.CodeNotApprover)
-		if q, err := e.svc.ApplicationQueue(ctx, other); err != nil || len(q) != 0 {
+		if q, err := e.svc.ApplicationQueue(ctx, other, service.QueueQuery{}); err != nil || len(q.Rows) != 0 {
 			t.Errorf("OTHER's queue %v, %v", q, err)
 		}
 		app, err := e.st.Application(ctx, id)
@@ -223,7 +223,7 @@ func TestApplicationNotApprover(t *testing.T) {
 
 		// The head of SP1 decides it; a missing application is not found.
 		head := e.caller("HEAD1")
-		if q, err := e.svc.ApplicationQueue(ctx, head); err != nil || len(q) != 1 || q[0].App.ID != id {
+		if q, err := e.svc.ApplicationQueue(ctx, head, service.QueueQuery{}); err != nil || len(q.Rows) != 1 || q.Rows[0].App.ID != id {
 			t.Errorf("HEAD1's queue %v, %v", q, err)
 		}
 		if _, err := e.svc.ReviewApplication(ctx, head, id); err != nil {

@@ -107,7 +107,7 @@ func (s *Service) Confirm(ctx context.Context, a *Caller, name, pw string) (*Con
 	if !ok {
 		return nil, s.FailAttempt(ctx, att, &rec.Person.ID, "wrong_password", "consolidation", now)
 	}
-	if err := s.SucceedAttempt(ctx, att); err != nil {
+	if err := s.SucceedAttempt(ctx, att, now); err != nil {
 		return nil, s.internal(err)
 	}
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"time"
+	"unicode/utf8"
 
 	"jedenlogin"
 	"jedenlogin/applications"
@@ -130,10 +131,21 @@ func (s *Service) SelectEntity(ctx context.Context, c *Caller, entityID string) 
 // maxEntityResults bounds an entity search.
 const maxEntityResults = 20
 
+// MaxEntityQuery is the longest entity search, in characters: longer than
+// any entity name, and short enough that the database's pattern stays
+// simple (a 12,600-character query made SQLite refuse the GLOB as "too
+// complex").
+const MaxEntityQuery = 100
+
 // SearchEntities returns up to 20 entities whose id starts with query or
 // whose name contains it, by name, for the application form (entity names
-// and numbers are public registers). Errors are internal.
+// and numbers are public registers). A query longer than MaxEntityQuery
+// characters is EINVALID (entities.query_too_long); other errors are
+// internal.
 func (s *Service) SearchEntities(ctx context.Context, query string) ([]jedenlogin.Entity, error) {
+	if utf8.RuneCountInString(query) > MaxEntityQuery {
+		return nil, s.errf(jedenlogin.EINVALID, "entities.query_too_long", MaxEntityQuery)
+	}
 	ents, err := s.st.SearchEntities(ctx, query, maxEntityResults)
 	if err != nil {
 		return nil, s.internal(fmt.Errorf("search entities: %w", err))

@@ -108,7 +108,7 @@ func (s *Service) confirmPassword(ctx context.Context, c *Caller, pw, during, fi
 		}
 		return he
 	}
-	if err := s.SucceedAttempt(ctx, att); err != nil {
+	if err := s.SucceedAttempt(ctx, att, now); err != nil {
 		return s.internal(err)
 	}
 	return nil

@@ -97,7 +97,7 @@ func (s *Service) SignIn(ctx context.Context, req SignInRequest) (*SignedIn, err
 		return nil, he
 	}
 	if l.State == jedenlogin.LoginMerged {
-		if err := s.SucceedAttempt(ctx, att); err != nil {
+		if err := s.SucceedAttempt(ctx, att, now); err != nil {
 			return nil, s.internal(err)
 		}
 		return nil, s.mergedAnswer(ctx, l, addr, now)
@@ -121,6 +121,11 @@ func (s *Service) SignIn(ctx context.Context, req SignInRequest) (*SignedIn, err
 	})
 	if err != nil {
 		return nil, s.internal(fmt.Errorf("sign-in: %w", err))
+	}
+	// A success does not count against the address (BeginAttempt counted
+	// it before the check); the session stands even if this fails.
+	if err := s.ForgiveAddress(ctx, att, now); err != nil {
+		s.log.ErrorContext(ctx, "sign-in: forgive address failure", "err", err)
 	}
 	// The record was read before the sign-in was recorded.
 	login := rec.Login(l.ID)

@@ -62,19 +62,29 @@ func (s *Service) AddrBlocked(until, now time.Time) *jedenlogin.Error {
 }
 
 // Attempt is one password check against a login name from a client
-// address, its failure counted for the name before the check.
+// address, its failure counted for the address and the name before the
+// check.
 type Attempt struct {
 	Name, Addr string
 	t          jedenlogin.Throttle // the name's counter after this failure was counted
 	blockedNow bool                // this Attempt's failure blocked the name
+	addrT      jedenlogin.Throttle // the address's counter after this failure was counted
+	addrNow    bool                // this Attempt's failure blocked the address
 }
 
+// addrLimit is the count at which an address is blocked: more than
+// AddressFailureLimit failures.
+func (s *Service) addrLimit() int { return s.cfg.AddressFailureLimit + 1 }
+
 // BeginAttempt refuses (429 too_many_attempts) when the address or the
-// name is blocked, and otherwise counts a failure for the name atomically
-// before the password is checked, so that parallel attempts never check
-// more passwords than the limit allows: the Attempt that reaches the limit
-// may still succeed (SucceedAttempt clears the counter), later ones are
-// refused without a check. Other errors are internal.
+// name is blocked, and otherwise counts a failure for the address and then
+// for the name, each atomically, before the password is checked, so that
+// parallel attempts never check more passwords than the limits allow: the
+// Attempt whose count reaches a limit is still checked (its success takes
+// the count back), later ones are refused without a check. A successful
+// Attempt takes its address failure back (SucceedAttempt, ForgiveAddress),
+// so many people signing in behind one address (a school's NAT) are never
+// blocked by their successes. Other errors are internal.
 func (s *Service) BeginAttempt(ctx context.Context, name, addr string, now time.Time) (*Attempt, error) {
 	at, err := s.st.ThrottleState(ctx, AddrKey(addr))
 	if err != nil {
@@ -91,37 +101,56 @@ func (s *Service) BeginAttempt(ctx context.Context, name, addr string, now time.
 		return nil, s.NameBlocked(*nt.BlockedUntil, now)
 	}
 	a := &Attempt{Name: name, Addr: addr}
+	a.addrT, a.addrNow, err = s.st.RecordFailure(ctx, AddrKey(addr), now, s.cfg.AddressFailureWindow, s.addrLimit(), s.cfg.AddressFailureWindow)
+	if err != nil {
+		return nil, s.internal(fmt.Errorf("count Attempt for address: %w", err))
+	}
+	if !a.addrNow && BlockedAt(a.addrT, now) {
+		// A parallel Attempt blocked the address first. This refusal stays
+		// counted, as the Attempts racing a block are an address's flood.
+		return nil, s.AddrBlocked(*a.addrT.BlockedUntil, now)
+	}
 	a.t, a.blockedNow, err = s.st.RecordFailure(ctx, LoginKey(name), now, s.cfg.LoginFailureWindow, s.cfg.LoginFailureLimit, s.cfg.LoginBlock)
 	if err != nil {
 		return nil, s.internal(fmt.Errorf("count Attempt: %w", err))
 	}
 	if !a.blockedNow && BlockedAt(a.t, now) {
-		// A parallel Attempt reached the limit first.
+		// A parallel Attempt reached the name's limit first. RefuseBlocked
+		// counts this refusal for the address, so the count taken above is
+		// given back: one refusal, one count.
+		if err := s.ForgiveAddress(ctx, a, now); err != nil {
+			return nil, s.internal(err)
+		}
 		return nil, s.NameBlocked(*a.t.BlockedUntil, now)
 	}
 	return a, nil
 }
 
-// SucceedAttempt clears the name's counter after a correct password.
-func (s *Service) SucceedAttempt(ctx context.Context, a *Attempt) error {
-	if err := s.st.ClearThrottle(ctx, LoginKey(a.Name)); err != nil {
-		return fmt.Errorf("clear throttle: %w", err)
+// ForgiveAddress takes back the failure a's BeginAttempt counted for its
+// address: the check succeeded (or the Attempt was refused otherwise).
+func (s *Service) ForgiveAddress(ctx context.Context, a *Attempt, now time.Time) error {
+	if err := s.st.ForgiveFailure(ctx, AddrKey(a.Addr), now, s.cfg.AddressFailureWindow, s.addrLimit()); err != nil {
+		return fmt.Errorf("forgive address failure: %w", err)
 	}
 	return nil
 }
 
-// FailAttempt records a failed check: counts it for the address (the
-// name's failure was counted when the Attempt began), writes the audit
-// events and returns the answer — 401 invalid_credentials with the remaining
+// SucceedAttempt clears the name's counter and takes the address's failure
+// back after a correct password.
+func (s *Service) SucceedAttempt(ctx context.Context, a *Attempt, now time.Time) error {
+	if err := s.st.ClearThrottle(ctx, LoginKey(a.Name)); err != nil {
+		return fmt.Errorf("clear throttle: %w", err)
+	}
+	return s.ForgiveAddress(ctx, a, now)
+}
+
+// FailAttempt records a failed check (counted for the address and the name
+// when the Attempt began): writes the audit events and returns the answer — 401 invalid_credentials with the remaining
 // attempts, or 429 too_many_attempts when this failure blocked the name
 // or the address. personID is the person behind the name, nil when
 // unknown; it goes only to the audit log, never into the answer.
 func (s *Service) FailAttempt(ctx context.Context, a *Attempt, personID *int64, reason, during string, now time.Time) *jedenlogin.Error {
-	addrT, addrBlockedNow, err := s.st.RecordFailure(ctx, AddrKey(a.Addr), now, s.cfg.AddressFailureWindow, s.cfg.AddressFailureLimit+1, s.cfg.AddressFailureWindow)
-	if err != nil {
-		return s.internal(fmt.Errorf("count address failure: %w", err))
-	}
-
+	addrT, addrBlockedNow := a.addrT, a.addrNow
 	var he *jedenlogin.Error
 	outcome := "failed"
 	switch {
@@ -183,7 +212,7 @@ func (s *Service) RefuseBlocked(ctx context.Context, name, addr string, personID
 		return he
 	}
 	s.metrics.SignIn(OutcomeBlocked)
-	if _, _, err := s.st.RecordFailure(ctx, AddrKey(addr), now, s.cfg.AddressFailureWindow, s.cfg.AddressFailureLimit+1, s.cfg.AddressFailureWindow); err != nil {
+	if _, _, err := s.st.RecordFailure(ctx, AddrKey(addr), now, s.cfg.AddressFailureWindow, s.addrLimit(), s.cfg.AddressFailureWindow); err != nil {
 		return s.internal(fmt.Errorf("count refused Attempt: %w", err))
 	}
 	ev := jedenlogin.AuditEvent{

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 
 	"jedenlogin"
 	"jedenlogin/service"
@@ -64,23 +65,72 @@ func (s *Server) apiApply(w http.ResponseWriter, r *http.Request) error {
 }
 
 // apiApplications is GET /api/v1/applications: the signed-in person's
-// applications; with ?queue=1 the open ones they may decide.
+// applications; with ?queue=1 one page of the open ones they may decide
+// (see apiQueue).
 func (s *Server) apiApplications(w http.ResponseWriter, r *http.Request, a *authState) error {
-	var rows []appRow
-	var err error
 	if r.URL.Query().Get("queue") == "1" {
-		rows, err = s.svc.ApplicationQueue(r.Context(), a.caller())
-	} else {
-		rows, err = s.svc.MyApplications(r.Context(), a.caller())
+		return s.apiQueue(w, r, a)
 	}
+	rows, err := s.svc.MyApplications(r.Context(), a.caller())
 	if err != nil {
 		return err
 	}
+	writeJSON(w, http.StatusOK, map[string]any{"applications": applicationsBody(rows)})
+	return nil
+}
+
+func applicationsBody(rows []appRow) []applicationJSON {
 	out := make([]applicationJSON, 0, len(rows))
 	for _, row := range rows {
 		out = append(out, applicationBody(&row.App, row.Entity.Name))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"applications": out})
+	return out
+}
+
+// apiQueue is GET /api/v1/applications?queue=1: a page of 50 open
+// applications the person may decide, oldest first (?order=newest for
+// newest first), chosen by ?page=N (from 1) or by the cursor ?after=ID
+// that the previous page gave as next_cursor. The answer has page,
+// next_page and next_cursor (null on the last page). A page or cursor that
+// is not a number, or out of range, is 400.
+func (s *Server) apiQueue(w http.ResponseWriter, r *http.Request, a *authState) error {
+	qv := r.URL.Query()
+	q := service.QueueQuery{Newest: qv.Get("order") == "newest"}
+	bad := jedenlogin.NewError(jedenlogin.EINVALID, "queue.bad_page", service.MaxQueuePage)
+	if v := qv.Get("page"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return bad.WithField("page")
+		}
+		q.Page = n
+	}
+	if v := qv.Get("after"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			return bad.WithField("after")
+		}
+		q.After = n
+	}
+	if o := qv.Get("order"); o != "" && o != "newest" && o != "oldest" {
+		return bad.WithField("order")
+	}
+	p, err := s.svc.ApplicationQueue(r.Context(), a.caller(), q)
+	if err != nil {
+		return err
+	}
+	// A page read by cursor has no number.
+	var page, nextPage, nextCursor any
+	if q.After == 0 {
+		page = p.Page
+	}
+	if p.More {
+		nextCursor = strconv.FormatInt(p.Next, 10)
+		if q.After == 0 && p.Page < service.MaxQueuePage {
+			nextPage = p.Page + 1
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"applications": applicationsBody(p.Rows),
+		"page": page, "next_page": nextPage, "next_cursor": nextCursor})
 	return nil
 }
 
@@ -233,7 +283,9 @@ func (s *Server) apiExtendGrant(w http.ResponseWriter, r *http.Request, a *authS
 // public registers.
 func (s *Server) apiEntities(w http.ResponseWriter, r *http.Request) error {
 	ents, err := s.svc.SearchEntities(r.Context(), r.URL.Query().Get("q"))
-	if err != nil {
+	if he := jedenlogin.AsError(err); he != nil && he.Code == jedenlogin.EINVALID {
+		return he.WithField("q")
+	} else if err != nil {
 		return err
 	}
 	type entity struct {

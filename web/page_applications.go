@@ -4,6 +4,7 @@ import (
 	"errors"
 	"jedenlogin/service"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"jedenlogin"
@@ -77,6 +78,41 @@ type queuePage struct {
 	Grants []managedGrant
 	// Done confirms a revocation ("OPERACJA ZAKOŃCZONA POMYŚLNIE").
 	Done string
+	// Page is the page shown (from 1); Prev and Next are the links to the
+	// pages around it, "" where there is none; Newest: newest first;
+	// Oldest and NewestLink switch the order.
+	Page                           int
+	Prev, Next, Oldest, NewestLink string
+	Newest                         bool
+}
+
+// queueQuery reads a page of the queue from the query: ?strona=N (from 1)
+// and ?kolejnosc=najnowsze. A page that is not a number is EINVALID.
+func (s *Server) queueQuery(r *http.Request) (service.QueueQuery, error) {
+	q := service.QueueQuery{Page: 1, Newest: r.URL.Query().Get("kolejnosc") == "najnowsze"}
+	if v := r.URL.Query().Get("strona"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return q, jedenlogin.NewError(jedenlogin.EINVALID, "queue.bad_page", service.MaxQueuePage)
+		}
+		q.Page = n
+	}
+	return q, nil
+}
+
+// queueLink is the address of page n of the queue in the order asked.
+func queueLink(n int, newest bool) string {
+	v := url.Values{}
+	if n > 1 {
+		v.Set("strona", strconv.Itoa(n))
+	}
+	if newest {
+		v.Set("kolejnosc", "najnowsze")
+	}
+	if len(v) == 0 {
+		return "/wnioski"
+	}
+	return "/wnioski?" + v.Encode()
 }
 
 // pageQueue is GET /wnioski: the open applications the person may decide
@@ -84,7 +120,11 @@ type queuePage struct {
 // revocation (?cofnieto=ID) it confirms it.
 func (s *Server) pageQueue(w http.ResponseWriter, r *http.Request, a *authState) error {
 	ctx, c := r.Context(), a.caller()
-	rows, err := s.svc.ApplicationQueue(ctx, c)
+	q, err := s.queueQuery(r)
+	if err != nil {
+		return err
+	}
+	qp, err := s.svc.ApplicationQueue(ctx, c, q)
 	if err != nil {
 		return err
 	}
@@ -92,7 +132,14 @@ func (s *Server) pageQueue(w http.ResponseWriter, r *http.Request, a *authState)
 	if err != nil {
 		return err
 	}
-	p := queuePage{Rows: s.appViews(rows), Grants: grants}
+	p := queuePage{Rows: s.appViews(qp.Rows), Grants: grants, Page: qp.Page, Newest: q.Newest,
+		Oldest: queueLink(1, false), NewestLink: queueLink(1, true)}
+	if qp.Page > 1 {
+		p.Prev = queueLink(qp.Page-1, q.Newest)
+	}
+	if qp.More && qp.Page < service.MaxQueuePage {
+		p.Next = queueLink(qp.Page+1, q.Newest)
+	}
 	if id, err := strconv.ParseInt(r.URL.Query().Get("cofnieto"), 10, 64); err == nil {
 		for _, g := range grants {
 			if g.Held.Grant.ID == id && g.Revoked {

@@ -180,7 +180,17 @@ func (s *Server) pageApplyPost(w http.ResponseWriter, r *http.Request) error {
 	var found []jedenlogin.Entity
 	if query != "" {
 		if found, err = s.svc.SearchEntities(r.Context(), query); err != nil {
-			return err
+			var he *jedenlogin.Error
+			if !errors.As(err, &he) || he.Code != jedenlogin.EINVALID {
+				return err
+			}
+			if err := s.fillEntities(r, d, nil); err != nil {
+				return err
+			}
+			d.Fields = s.fieldMessages(he.WithField("szukaj"))
+			d.Error = s.text(he.Text)
+			s.render(w, r, http.StatusBadRequest, "apply", d)
+			return nil
 		}
 	}
 	if searching {

@@ -180,6 +180,12 @@ func sweepSessions(ctx context.Context, st jedenlogin.Store, logger *slog.Logger
 			if _, err := st.DeleteExpiredOIDC(ctx, now); err != nil && ctx.Err() == nil {
 				logger.Warn("oidc sweep failed", "err", err)
 			}
+			// A throttle counter outlives its window only while a block holds
+			// it; the longest window of any kind (recovery, applications) is
+			// an hour, so a day-old window is over for every kind.
+			if _, err := st.DeleteExpiredThrottles(ctx, now, now.Add(-24*time.Hour)); err != nil && ctx.Err() == nil {
+				logger.Warn("throttle sweep failed", "err", err)
+			}
 			// Used and expired one-time tokens are kept a day for support questions.
 			if _, err := st.DeleteExpiredTokens(ctx, now.Add(-24*time.Hour)); err != nil && ctx.Err() == nil {
 				logger.Warn("token sweep failed", "err", err)

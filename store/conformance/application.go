@@ -170,6 +170,11 @@ func testApplicationFilters(t *testing.T, open Opener) {
 		{"parentless and open", jedenlogin.ApplicationFilter{Parentless: true, Statuses: []jedenlogin.ApplicationStatus{jedenlogin.ApplicationSubmitted}}, []int64{orphan, atGmina}},
 		{"extensions of a grant", jedenlogin.ApplicationFilter{ExtendsGrantID: i64(w.g3)}, []int64{extID}},
 		{"nothing", jedenlogin.ApplicationFilter{Entities: []string{"9999"}}, []int64{}},
+		{"public (filed without signing in)", jedenlogin.ApplicationFilter{Public: true}, []int64{orphan, atGmina}},
+		{"oldest first", jedenlogin.ApplicationFilter{OldestFirst: true}, []int64{atSchool, atGmina, atKO, orphan, extID}},
+		{"oldest first, a page after a cursor", jedenlogin.ApplicationFilter{OldestFirst: true, AfterID: atGmina, Limit: 2}, []int64{atKO, orphan}},
+		{"newest first, after a cursor", jedenlogin.ApplicationFilter{AfterID: orphan}, []int64{atKO, atGmina, atSchool}},
+		{"cursor with other conditions", jedenlogin.ApplicationFilter{OldestFirst: true, AfterID: atSchool, Entities: []string{"2000"}}, []int64{extID}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -151,6 +151,21 @@ func (s *Store) Applications(ctx context.Context, f jedenlogin.ApplicationFilter
 		l, args = inList(args, st)
 		where = append(where, "a.status IN ("+l+")")
 	}
+	if f.Public {
+		where = append(where, "a.applicant_person_id IS NULL")
+	}
+	order := " ORDER BY a.id DESC"
+	if f.OldestFirst {
+		order = " ORDER BY a.id"
+	}
+	if f.AfterID != 0 {
+		if f.OldestFirst {
+			where = append(where, "a.id > ?")
+		} else {
+			where = append(where, "a.id < ?")
+		}
+		args = append(args, f.AfterID)
+	}
 	query := "SELECT " + appSelect + " FROM applications a"
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
@@ -159,7 +174,7 @@ func (s *Store) Applications(ctx context.Context, f jedenlogin.ApplicationFilter
 	if limit <= 0 {
 		limit = 500
 	}
-	query += " ORDER BY a.id DESC LIMIT " + strconv.Itoa(limit)
+	query += order + " LIMIT " + strconv.Itoa(limit)
 	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
 	if err != nil {
 		return nil, fmt.Errorf("read applications: %w", err)

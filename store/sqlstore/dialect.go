@@ -106,6 +106,12 @@ type dialect struct {
 
 	// bulk is how an import loads and finishes its rows (import.go).
 	bulk bulkLoader
+
+	// backupInto is the statement that writes a consistent copy of the
+	// open database to the file named by its one argument while others
+	// keep writing (Store.Backup); "" where the database is backed up by
+	// its own tools (PostgreSQL: pg_dump and WAL archiving).
+	backupInto string
 }
 
 var sqliteDialect = &dialect{
@@ -142,7 +148,8 @@ var sqliteDialect = &dialect{
 		c := se.Code() & 0xff
 		return c == sqlite3.SQLITE_BUSY || c == sqlite3.SQLITE_LOCKED
 	},
-	bulk: sqliteBulk{},
+	bulk:       sqliteBulk{},
+	backupInto: "VACUUM INTO ?",
 }
 
 var postgresDialect = &dialect{

@@ -123,6 +123,36 @@ func (s *Store) ClearThrottle(ctx context.Context, key string) error {
 	return nil
 }
 
+// ForgiveFailure takes back one failure counted for key, in one atomic
+// UPDATE: only while the counter is current (a block runs, or no block and
+// the window began at or after now-window — RecordFailure would grow it, not
+// restart it) and above 0; a block is lifted when the count falls below
+// limit. A missing or stale key is left alone.
+func (s *Store) ForgiveFailure(ctx context.Context, key string, now time.Time, window time.Duration, limit int) error {
+	now = now.UTC()
+	_, err := s.exec(ctx, `UPDATE throttles SET failures = failures - 1,
+	blocked_until = CASE WHEN failures - 1 < ? THEN NULL ELSE blocked_until END
+WHERE throttle_key = ? AND failures > 0
+	AND ((blocked_until IS NOT NULL AND blocked_until > ?) OR (blocked_until IS NULL AND window_start >= ?))`,
+		limit, key, s.ts(now), s.ts(now.Add(-window)))
+	if err != nil {
+		return fmt.Errorf("forgive failure for %s: %w", key, err)
+	}
+	return nil
+}
+
+// DeleteExpiredThrottles removes counters whose window began before
+// windowStartBefore and whose block, if any, is over at now.
+func (s *Store) DeleteExpiredThrottles(ctx context.Context, now, windowStartBefore time.Time) (int, error) {
+	res, err := s.exec(ctx, "DELETE FROM throttles WHERE window_start < ? AND (blocked_until IS NULL OR blocked_until <= ?)",
+		s.ts(windowStartBefore), s.ts(now))
+	if err != nil {
+		return 0, fmt.Errorf("delete expired throttles: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
 // sessionArgs are the values of createSessionSQL.
 func (s *Store) sessionArgs(ss *jedenlogin.Session) []any {
 	return []any{ss.IDHash, ss.LoginID, ss.PersonID, ss.CSRFToken, ss.EntityID, s.ts(ss.CreatedAt), s.ts(ss.LastSeenAt), s.ts(ss.ExpiresAt)}

@@ -1,0 +1,96 @@
+package service
+
+import (
+	"context"
+	"fmt"
+
+	"jedenlogin"
+	"jedenlogin/applications"
+)
+
+// QueuePageSize is how many applications a page of the approver's queue
+// holds.
+const QueuePageSize = 50
+
+// MaxQueuePage is the highest page number a queue request may ask for:
+// pages are found by walking the queue from its start, so the walk is
+// bounded (MaxQueuePage × QueuePageSize applications); a cursor (After)
+// reaches further.
+const MaxQueuePage = 200
+
+// QueueQuery selects a page of the approver's queue: oldest first unless
+// Newest; Page (from 1) counts pages from the start, or, when After is
+// set, the page begins after that application id in the chosen order
+// (a cursor: stable while applications are decided or filed meanwhile).
+type QueueQuery struct {
+	Page   int
+	After  int64
+	Newest bool
+}
+
+// QueuePage is one page of the approver's queue. More: there are more
+// applications after this page; Next is the cursor of the next page (the
+// last id on this one).
+type QueuePage struct {
+	Rows []ApplicationRow
+	Page int
+	More bool
+	Next int64
+}
+
+// queueBatch is how many applications a queue walk reads at a time.
+const queueBatch = 200
+
+// ApplicationQueue returns one page (QueuePageSize) of the open
+// applications c may decide (applications.MayDecide), oldest first by
+// default, so that the applications that waited longest are seen first and
+// a flood of new ones cannot push them out of sight. Errors: EINVALID
+// (queue.bad_page) for a page outside 1..MaxQueuePage; internal otherwise.
+func (s *Service) ApplicationQueue(ctx context.Context, c *Caller, q QueueQuery) (*QueuePage, error) {
+	if q.Page == 0 {
+		q.Page = 1
+	}
+	if q.Page < 1 || q.Page > MaxQueuePage || q.After < 0 {
+		return nil, s.errf(jedenlogin.EINVALID, "queue.bad_page", MaxQueuePage)
+	}
+	now := s.now()
+	p := &QueuePage{Rows: []ApplicationRow{}, Page: q.Page}
+	f, ok := applications.QueueFilter(c.Record, now)
+	if !ok {
+		return p, nil
+	}
+	f.OldestFirst, f.AfterID, f.Limit = !q.Newest, q.After, queueBatch
+	skip := 0
+	if q.After == 0 {
+		skip = (q.Page - 1) * QueuePageSize
+	}
+	for {
+		apps, err := s.st.Applications(ctx, f)
+		if err != nil {
+			return nil, s.internal(fmt.Errorf("application queue: %w", err))
+		}
+		rows, err := s.withEntities(ctx, apps)
+		if err != nil {
+			return nil, s.internal(err)
+		}
+		for _, r := range rows {
+			if !applications.MayDecide(c.Record, &r.App, r.Entity, now) {
+				continue
+			}
+			if skip > 0 {
+				skip--
+				continue
+			}
+			if len(p.Rows) == QueuePageSize {
+				p.More = true
+				p.Next = p.Rows[len(p.Rows)-1].App.ID
+				return p, nil
+			}
+			p.Rows = append(p.Rows, r)
+		}
+		if len(apps) < queueBatch {
+			return p, nil
+		}
+		f.AfterID = apps[len(apps)-1].ID
+	}
+}
