@@ -26,6 +26,10 @@ type Message struct {
 	Subject string
 	Text    string
 	HTML    string
+	// MessageID is the Message-ID to send with, without angle brackets;
+	// "" gives a random one in the sender's domain. A caller that records
+	// what it sent (the notice campaign) chooses it.
+	MessageID string
 }
 
 // Sender delivers messages.
@@ -62,6 +66,9 @@ func (m *Message) validate() error {
 	}
 	if strings.TrimSpace(m.Text) == "" {
 		return fmt.Errorf("mail: %w: empty text part", ErrInvalidMessage)
+	}
+	if m.MessageID != "" && !validMessageID(m.MessageID) {
+		return fmt.Errorf("mail: %w: Message-ID %q is not local@domain of letters, digits and . - _", ErrInvalidMessage, m.MessageID)
 	}
 	return nil
 }
@@ -112,7 +119,11 @@ func (s sender) build(m *Message, now time.Time) (*gomail.Msg, error) {
 	}
 	msg.Subject(m.Subject)
 	msg.SetDateWithValue(now)
-	msg.SetMessageIDWithValue(randomHex(16) + "@" + s.domain)
+	id := m.MessageID
+	if id == "" {
+		id = randomHex(16) + "@" + s.domain
+	}
+	msg.SetMessageIDWithValue(id)
 	// Automatic mail: ask auto-responders (out-of-office) to stay quiet.
 	msg.SetGenHeader(gomail.HeaderXAutoResponseSuppress, "All")
 	msg.SetGenHeader("Auto-Submitted", "auto-generated")
@@ -248,4 +259,20 @@ func (n newlineStripper) Read(p []byte) (int, error) {
 		return n.Read(p)
 	}
 	return len(out), err
+}
+
+// validMessageID accepts local@domain made of letters, digits, '.', '-'
+// and '_' only, so an id can also name a file (Outbox) and needs no
+// quoting in the header.
+func validMessageID(id string) bool {
+	local, domain, ok := strings.Cut(id, "@")
+	if !ok || local == "" || domain == "" {
+		return false
+	}
+	for _, c := range []byte(local + domain) {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
