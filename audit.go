@@ -20,6 +20,11 @@ const (
 	AuditSchemaMigrated     = "schema_migrated"
 	AuditRecoveryRequested  = "recovery_requested"
 	AuditApplicationChanged = "application_changed"
+
+	// A notice campaign (jedenlogin notify): one event per run's start
+	// and end; Subject "campaign:<name>".
+	AuditNoticeCampaignStarted  = "notice_campaign_started"
+	AuditNoticeCampaignFinished = "notice_campaign_finished"
 )
 
 // AuditEvent is one entry of the audit log: who did what, when, from where.
