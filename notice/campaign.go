@@ -242,7 +242,6 @@ func (c *Campaign) resolve(ctx context.Context, sum *Summary, prior map[int64]je
 		return err
 	}
 	sum.Recovered = len(delivered)
-	sum.AlreadySent -= len(delivered) // the walk counts them as sent before
 	return nil
 }
 
