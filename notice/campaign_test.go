@@ -18,8 +18,8 @@ import (
 // recorder is a Sender that keeps what it was given, as a mail server's
 // log would.
 type recorder struct {
-	mu   sync.Mutex
-	ids  []string
+	mu  sync.Mutex
+	ids []string
 }
 
 func (r *recorder) Send(_ context.Context, m *mail.Message) error {
