@@ -3,9 +3,17 @@ package notice_test
 import (
 	"bytes"
 	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	netmail "net/mail"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/emersion/go-smtp"
 
 	"jedenlogin"
 	"jedenlogin/legacy"
@@ -15,17 +23,69 @@ import (
 	"jedenlogin/store/storetest"
 )
 
-// recorder is a Sender that keeps what it was given, as a mail server's
-// log would.
-type recorder struct {
-	mu  sync.Mutex
-	ids []string
+// smtpSink is a real SMTP server (emersion/go-smtp) on 127.0.0.1 that keeps
+// the Message-ID of every message it takes and refuses the recipients in
+// reject.
+type smtpSink struct {
+	addr   string
+	mu     sync.Mutex
+	ids    []string
+	reject map[string]bool
 }
 
-func (r *recorder) Send(_ context.Context, m *mail.Message) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.ids = append(r.ids, m.MessageID)
+func (k *smtpSink) received() []string {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return append([]string(nil), k.ids...)
+}
+
+func startSMTPSink(t *testing.T) *smtpSink {
+	t.Helper()
+	k := &smtpSink{reject: map[string]bool{}}
+	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &sinkSession{sink: k}, nil }))
+	srv.Domain = "mx.test"
+	srv.ReadTimeout, srv.WriteTimeout = 5*time.Second, 5*time.Second
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.addr = l.Addr().String()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := srv.Serve(l); err != nil && !errors.Is(err, smtp.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
+			t.Errorf("smtp server: %v", err)
+		}
+	}()
+	t.Cleanup(func() {
+		l.Close()
+		srv.Close()
+		<-done
+	})
+	return k
+}
+
+type sinkSession struct{ sink *smtpSink }
+
+func (s *sinkSession) Mail(string, *smtp.MailOptions) error { return nil }
+func (s *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.sink.mu.Lock()
+	defer s.sink.mu.Unlock()
+	if s.sink.reject[to] {
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
+	}
+	return nil
+}
+func (s *sinkSession) Reset()        {}
+func (s *sinkSession) Logout() error { return nil }
+func (s *sinkSession) Data(r io.Reader) error {
+	m, err := netmail.ReadMessage(r)
+	if err != nil {
+		return err
+	}
+	s.sink.mu.Lock()
+	defer s.sink.mu.Unlock()
+	s.sink.ids = append(s.sink.ids, strings.Trim(m.Header.Get("Message-Id"), "<>"))
 	return nil
 }
 
@@ -60,14 +120,20 @@ func eligible(t *testing.T, st jedenlogin.Store) []notice.Notice {
 	return out
 }
 
-// TestCampaignOverSMTPNeverSendsAnUncertainNoticeAgain: a claim left
-// unconfirmed by a killed run over SMTP (no outbox to look into) is never
-// re-sent; it is reported as uncertain, run after run, and everyone else
-// gets their notice once.
-func TestCampaignOverSMTPNeverSendsAnUncertainNoticeAgain(t *testing.T) {
+// TestCampaignOverSMTP runs a campaign through a real SMTP server: a claim
+// left unconfirmed by a killed run (no outbox to look into) is never
+// re-sent but reported as uncertain, run after run; a notice the server
+// refuses is failed and sent by the next run; everyone else gets exactly
+// one notice, carrying the Message-ID recorded for them.
+func TestCampaignOverSMTP(t *testing.T) {
 	st := newStore(t)
 	ctx := context.Background()
 	all := eligible(t, st)
+	sink := startSMTPSink(t)
+	sender, err := mail.NewSMTP("smtp://"+sink.addr+"?starttls=none&timeout=5s", "noreply@sio.example.pl", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
 	// A killed run claimed the first person and died before confirming.
 	victim := all[0]
 	ok, err := st.ClaimNotices(ctx, []jedenlogin.NoticeSend{{Campaign: "k", PersonID: victim.PersonID,
@@ -75,9 +141,19 @@ func TestCampaignOverSMTPNeverSendsAnUncertainNoticeAgain(t *testing.T) {
 	if err != nil || !ok[0] {
 		t.Fatalf("claim: %v %v", ok, err)
 	}
-	rec := &recorder{}
+	// The server refuses the address of the last person for now.
+	refused := all[len(all)-1].Email
+	nRefused := 0
+	for _, n := range all[1:] {
+		if n.Email == refused {
+			nRefused++
+		}
+	}
+	sink.mu.Lock()
+	sink.reject[refused] = true
+	sink.mu.Unlock()
 	c := func() *notice.Campaign {
-		return &notice.Campaign{Store: st, Sender: rec, Name: "k", Domain: "sio.example.pl",
+		return &notice.Campaign{Store: st, Sender: sender, Name: "k", Domain: "sio.example.pl",
 			Deadline: time.Date(2027, 3, 31, 0, 0, 0, 0, time.UTC), HelpURL: "https://pomoc.sio.gov.pl", LeaseTTL: time.Second}
 	}
 	sum, err := c().Run(ctx)
@@ -87,16 +163,42 @@ func TestCampaignOverSMTPNeverSendsAnUncertainNoticeAgain(t *testing.T) {
 	if len(sum.Uncertain) != 1 || sum.Uncertain[0].PersonID != victim.PersonID || sum.Uncertain[0].MessageID != "notice.k.1.dead@sio.example.pl" {
 		t.Fatalf("uncertain = %+v, want the killed run's claim", sum.Uncertain)
 	}
-	if sum.Sent != len(all)-1 || len(rec.ids) != len(all)-1 {
-		t.Fatalf("sent %d (recorded %d), want %d", sum.Sent, len(rec.ids), len(all)-1)
+	if len(sum.Failed) != nRefused || sum.Sent != len(all)-1-nRefused || len(sink.received()) != sum.Sent {
+		t.Fatalf("first run: sent %d (server got %d), failed %d; want %d and %d", sum.Sent, len(sink.received()), len(sum.Failed), len(all)-1-nRefused, nRefused)
 	}
-	// Run again: nothing more is sent, the uncertain one is listed again.
+
+	// Run again, the server taking everything: the refused are sent,
+	// the uncertain one still is not.
+	sink.mu.Lock()
+	delete(sink.reject, refused)
+	sink.mu.Unlock()
 	sum, err = c().Run(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Sent != 0 || len(rec.ids) != len(all)-1 || len(sum.Uncertain) != 1 || sum.AlreadySent != len(all)-1 {
-		t.Fatalf("second run: sent %d, recorded %d, uncertain %d, already %d", sum.Sent, len(rec.ids), len(sum.Uncertain), sum.AlreadySent)
+	if sum.Sent != nRefused || len(sum.Uncertain) != 1 || len(sum.Failed) != 0 {
+		t.Fatalf("second run: sent %d, uncertain %d, failed %d", sum.Sent, len(sum.Uncertain), len(sum.Failed))
+	}
+	got := sink.received()
+	if len(got) != len(all)-1 {
+		t.Fatalf("the server got %d notices, want %d", len(got), len(all)-1)
+	}
+	rows, err := st.NoticeSends(ctx, "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	recorded := map[string]bool{}
+	for _, r := range rows {
+		if r.PersonID != victim.PersonID {
+			recorded[r.MessageID] = r.State == jedenlogin.NoticeSent
+		}
+	}
+	seen := map[string]bool{}
+	for _, id := range got {
+		if !recorded[id] || seen[id] {
+			t.Errorf("the server got %s: recorded as sent %v, seen before %v", id, recorded[id], seen[id])
+		}
+		seen[id] = true
 	}
 	evs, err := st.Audit(ctx, jedenlogin.AuditFilter{Subject: "campaign:k"})
 	if err != nil || len(evs) != 4 {
