@@ -528,10 +528,12 @@ func (c *Campaign) acquire(ctx context.Context) (*lease, error) {
 }
 
 // limiter spaces hand-overs rate per second apart; rate 0 does not wait.
+// The workers share it.
 type limiter struct {
 	every time.Duration
-	next  time.Time
 	now   func() time.Time
+	mu    sync.Mutex
+	next  time.Time
 }
 
 func newLimiter(rate float64, now func() time.Time) *limiter {
@@ -546,12 +548,15 @@ func (l *limiter) wait(ctx context.Context) error {
 	if l.every == 0 {
 		return ctx.Err()
 	}
+	// Each caller takes the next slot under the lock, then waits for it.
+	l.mu.Lock()
 	now := l.now()
 	if l.next.IsZero() || l.next.Before(now) {
 		l.next = now
 	}
 	d := l.next.Sub(now)
 	l.next = l.next.Add(l.every)
+	l.mu.Unlock()
 	if d <= 0 {
 		return ctx.Err()
 	}
