@@ -91,7 +91,12 @@ func (s *sinkSession) Data(r io.Reader) error {
 
 func newStore(t *testing.T) jedenlogin.Store {
 	t.Helper()
-	st := storetest.Open(t, storetest.Backends(t)[0].NewDSN(t))
+	return newStoreOn(t, storetest.Backends(t)[0])
+}
+
+func newStoreOn(t *testing.T, b storetest.Backend) jedenlogin.Store {
+	t.Helper()
+	st := storetest.Open(t, b.NewDSN(t))
 	var csv bytes.Buffer
 	if _, err := legacygen.Generate(&csv, legacygen.Options{Rows: 400, Seed: 3}); err != nil {
 		t.Fatal(err)
@@ -126,7 +131,11 @@ func eligible(t *testing.T, st jedenlogin.Store) []notice.Notice {
 // refuses is failed and sent by the next run; everyone else gets exactly
 // one notice, carrying the Message-ID recorded for them.
 func TestCampaignOverSMTP(t *testing.T) {
-	st := newStore(t)
+	storetest.Run(t, testCampaignOverSMTP)
+}
+
+func testCampaignOverSMTP(t *testing.T, b storetest.Backend) {
+	st := newStoreOn(t, b)
 	ctx := context.Background()
 	all := eligible(t, st)
 	sink := startSMTPSink(t)
