@@ -24,6 +24,11 @@ const (
 	// service.MailGiveUp of failed attempts (or refused as invalid).
 	AuditMailFailed = "mail_failed"
 	AuditBackup     = "backup" // a copy of the whole database was written (Subject: the file)
+
+	// A notice campaign (jedenlogin notify): one event per run's start
+	// and end; Subject "campaign:<name>".
+	AuditNoticeCampaignStarted  = "notice_campaign_started"
+	AuditNoticeCampaignFinished = "notice_campaign_finished"
 )
 
 // AuditEvent is one entry of the audit log: who did what, when, from where.

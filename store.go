@@ -22,6 +22,8 @@ type Store interface {
 	OIDCStore
 	// OutboxStore: the durable mail outbox (store_outbox.go).
 	OutboxStore
+	// NoticeStore: notice campaigns sent exactly once (store_notice.go).
+	NoticeStore
 
 	// ImportSnapshot returns what an import must know of the database: every
 	// login name, every person key, every entity, and the version the

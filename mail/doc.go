@@ -1,6 +1,7 @@
 // Package mail sends jedenlogin's e-mail: e-mail change verification codes,
 // notices to the old address, login-recovery, password-reset and activation
-// links, and application status changes.
+// links, application status changes, and the notices of the one-login
+// transition (before the deadline, and after it what was done).
 //
 // A Sender delivers a Message. Two senders exist:
 //

@@ -26,9 +26,10 @@ type Message struct {
 	Subject string
 	Text    string
 	HTML    string
-	// MessageID, when set, is the Message-ID (without angle brackets) the
-	// message is sent with, e.g. one kept in the outbox for every attempt
-	// (NewMessageID); empty: a new one in the sender's domain.
+	// MessageID is the Message-ID to send with, without angle brackets,
+	// kept by whoever records what it sent (the outbox for every attempt,
+	// the notice campaign); "" gives a new one in the sender's domain
+	// (NewMessageID).
 	MessageID string
 }
 
@@ -71,8 +72,8 @@ func (m *Message) validate() error {
 	if strings.TrimSpace(m.Text) == "" {
 		return fmt.Errorf("mail: %w: empty text part", ErrInvalidMessage)
 	}
-	if strings.ContainsAny(m.MessageID, "\r\n<> ") {
-		return fmt.Errorf("mail: %w: malformed Message-ID", ErrInvalidMessage)
+	if m.MessageID != "" && !validMessageID(m.MessageID) {
+		return fmt.Errorf("mail: %w: Message-ID %q is not local@domain of letters, digits and . - _", ErrInvalidMessage, m.MessageID)
 	}
 	return nil
 }
@@ -263,4 +264,20 @@ func (n newlineStripper) Read(p []byte) (int, error) {
 		return n.Read(p)
 	}
 	return len(out), err
+}
+
+// validMessageID accepts local@domain made of letters, digits, '.', '-'
+// and '_' only, so an id can also name a file (Outbox) and needs no
+// quoting in the header.
+func validMessageID(id string) bool {
+	local, domain, ok := strings.Cut(id, "@")
+	if !ok || local == "" || domain == "" {
+		return false
+	}
+	for _, c := range []byte(local + domain) {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }

@@ -79,6 +79,12 @@ func (o *Outbox) Send(ctx context.Context, m *Message) error {
 		return err
 	}
 	name := now.Format(timeLayout) + "-" + randomHex(4) + ".eml"
+	if m.MessageID != "" {
+		// Named by its Message-ID (validated by build: no path separators),
+		// so a caller can tell whether a message it recorded was written
+		// (OutboxMessageIDs).
+		name = now.Format(timeLayout) + "-" + m.MessageID + ".eml"
+	}
 	tmp, err := os.CreateTemp(o.dir, ".tmp-*.eml")
 	if err != nil {
 		return fmt.Errorf("mail: outbox: %w", err)
@@ -119,6 +125,26 @@ func OutboxFiles(dir string) ([]string, error) {
 	}
 	slices.Sort(paths)
 	return paths, nil
+}
+
+// OutboxMessageIDs maps the Message-ID of every message in dir that was sent
+// with a chosen Message.MessageID to its file. It returns an error when dir
+// cannot be read.
+func OutboxMessageIDs(dir string) (map[string]string, error) {
+	paths, err := OutboxFiles(dir)
+	if err != nil {
+		return nil, err
+	}
+	ids := make(map[string]string)
+	for _, p := range paths {
+		name := strings.TrimSuffix(filepath.Base(p), ".eml")
+		if len(name) > len(timeLayout)+1 && name[len(timeLayout)] == '-' {
+			if id := name[len(timeLayout)+1:]; strings.Contains(id, "@") {
+				ids[id] = p
+			}
+		}
+	}
+	return ids, nil
 }
 
 // Latest returns the newest message in the outbox directory dir addressed

@@ -25,6 +25,8 @@ const (
 	KindPasswordChangedNotice = "password_changed_notice" // PasswordChangedNoticeData
 	KindActivation            = "activation"              // ActivationData
 	KindApplicationStatus     = "application_status"      // ApplicationStatusData
+	KindTransitionNotice      = "transition_notice"       // TransitionNoticeData, before the deadline
+	KindTransitionCompleted   = "transition_completed"    // TransitionCompletedData, after it
 )
 
 // Kinds returns every kind Render knows.
@@ -32,6 +34,7 @@ func Kinds() []string {
 	return []string{
 		KindEmailVerify, KindEmailChangedNotice, KindLoginRecovery, KindPasswordReset,
 		KindPasswordChangedNotice, KindActivation, KindApplicationStatus,
+		KindTransitionNotice, KindTransitionCompleted,
 	}
 }
 
@@ -154,6 +157,24 @@ var funcs = map[string]any{
 			return "", fmt.Errorf("time not set")
 		}
 		return t.In(warsaw).Format("02.01.2006, 15:04"), nil
+	},
+	// date prints a day: "31.01.2027" (a date without a time is a day in
+	// Poland, so it is printed as given, not moved to Warsaw time).
+	"date": func(t time.Time) (string, error) {
+		if t.IsZero() {
+			return "", fmt.Errorf("date not set")
+		}
+		return t.Format("02.01.2006"), nil
+	},
+	// list joins names the Polish way: "A", "A i B", "A, B i C".
+	"list": func(names []string) (string, error) {
+		switch len(names) {
+		case 0:
+			return "", fmt.Errorf("empty list")
+		case 1:
+			return names[0], nil
+		}
+		return strings.Join(names[:len(names)-1], ", ") + " i " + names[len(names)-1], nil
 	},
 }
 

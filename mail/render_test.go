@@ -19,6 +19,9 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden from the curr
 // changedAt is 10:05 in Warsaw (UTC+1 in winter).
 var changedAt = time.Date(2026, 1, 15, 9, 5, 0, 0, time.UTC)
 
+// deadline is the transition's deadline in the samples.
+var deadline = time.Date(2027, 1, 31, 0, 0, 0, 0, time.UTC)
+
 // samples holds data for every kind, with the values each mail must show.
 var samples = map[string]struct {
 	data any
@@ -51,6 +54,14 @@ var samples = map[string]struct {
 	KindApplicationStatus: {
 		ApplicationStatusData{Status: StatusRejected, Entity: "Gmina Żółkiewka", Function: jedenlogin.FunctionActingHead, Reason: "Brak upoważnienia dyrektora.", Link: "https://konto.sio.gov.pl/wnioski/17"},
 		[]string{"Odrzucony", "Gmina Żółkiewka", "p.o. Kierownika jednostki", "Brak upoważnienia dyrektora.", "https://konto.sio.gov.pl/wnioski/17"},
+	},
+	KindTransitionNotice: {
+		TransitionNoticeData{Case: jedenlogin.CaseChoose, Logins: []string{"JANKOW1", "JANKOW9"}, Keep: []string{"JANKOW1", "JANKOW9"}, Deadline: deadline, HelpURL: "https://pomoc.sio.gov.pl"},
+		[]string{"Po zmianie wybierzesz jeden z nich", "31.01.2027", "https://pomoc.sio.gov.pl"},
+	},
+	KindTransitionCompleted: {
+		TransitionCompletedData{Case: jedenlogin.CaseGenerate, Login: "JANKOW3", PasswordFrom: "jan.kowalski", Retired: []string{"jan.kowalski", "jkowal"}, Deadline: deadline, HelpURL: "https://pomoc.sio.gov.pl"},
+		[]string{"JANKOW3", "hasłem loginu jan.kowalski", "Loginy jan.kowalski i jkowal przestały działać", "31.01.2027", "https://pomoc.sio.gov.pl"},
 	},
 }
 

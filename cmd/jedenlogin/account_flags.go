@@ -63,6 +63,11 @@ func parseAge(s string) (time.Duration, error) {
 // mailer returns the SMTP sender when --smtp is set, else the outbox.
 // public is the public URL, whose host names the default sender.
 func (f *accountFlags) mailer(public string, logger *slog.Logger) (mail.Sender, string, error) {
+	return f.mailerOf(f.fromAddress(public), logger)
+}
+
+// fromAddress is --mail-from, or by default noreply@ the host of public.
+func (f *accountFlags) fromAddress(public string) string {
 	from := *f.from
 	if from == "" {
 		host := "localhost"
@@ -74,6 +79,11 @@ func (f *accountFlags) mailer(public string, logger *slog.Logger) (mail.Sender, 
 		}
 		from = "Konto SIO <noreply@" + host + ">"
 	}
+	return from
+}
+
+// mailerOf is mailer's body once the sender is known.
+func (f *accountFlags) mailerOf(from string, logger *slog.Logger) (mail.Sender, string, error) {
 	if *f.smtp != "" {
 		s, err := mail.NewSMTP(*f.smtp, from, logger)
 		if err != nil {

@@ -38,6 +38,8 @@ func commands() []command {
 		{"create-operator", "nadaje (--revoke: odbiera) osobie z loginem LOGIN rolę operatora: jedenlogin create-operator [--db DSN] [--revoke] LOGIN", runCreateOperator},
 		{"client", "klienci OpenID Connect (inne moduły): jedenlogin client add|list|remove|rotate-secret [--db DSN] …", runClient},
 		{"keys", "wymiana klucza podpisu OpenID Connect: jedenlogin keys rotate [--db DSN] [--alg ES256|RS256]", runKeys},
+		{"notify", "zawiadomienia o przejściu na jeden login, wznawialne: jedenlogin notify --campaign NAZWA --date RRRR-MM-DD [--case …] [--rate N] [--dry-run]", runNotify},
+		{"finish", "po terminie kończy przejście za osoby, które go nie wykonały: jedenlogin finish --before RRRR-MM-DD [--confirm]", runFinish},
 		{"help", "lista poleceń", nil},
 	}
 }

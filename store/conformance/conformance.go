@@ -70,6 +70,7 @@ func RunTests(t *testing.T, open func(t testing.TB) jedenlogin.Store) {
 	runOIDCTests(t, open)
 	runEventTests(t, open)
 	runOutboxTests(t, open)
+	runNoticeTests(t, open)
 }
 
 // t0 is the suite's clock: whole seconds, UTC, so every backend keeps it exactly.

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	netmail "net/mail"
+	"strings"
+	"time"
+
+	"jedenlogin"
+	"jedenlogin/mail"
+)
+
+// campaignMail are the mail flags of notify and finish: SMTP or the outbox,
+// and the sender.
+type campaignMail struct {
+	accountFlags
+}
+
+func registerCampaignMail(fs *flag.FlagSet) *campaignMail {
+	f := &campaignMail{}
+	f.smtp = fs.String("smtp", "", "serwer SMTP: smtp://użytkownik:hasło@host:587 (STARTTLS) albo smtps://…:465; bez niego poczta trafia do --mail-outbox")
+	f.from = fs.String("mail-from", "", `nadawca, np. "Konto SIO <noreply@konto.sio.gov.pl>" (domyślnie noreply@localhost.localdomain)`)
+	f.outbox = fs.String("mail-outbox", "./outbox", "katalog, do którego trafiają wiadomości jako pliki .eml, gdy nie podano --smtp")
+	return f
+}
+
+// open returns the sender, the outbox directory ("" for SMTP), the domain of
+// Message-IDs and a description. The senders log nothing per message: the
+// commands show progress instead.
+func (f *campaignMail) open() (mail.Sender, string, string, string, error) {
+	from := f.fromAddress("")
+	a, err := netmail.ParseAddress(from)
+	if err != nil {
+		return nil, "", "", "", fmt.Errorf("--mail-from %q: %w", from, err)
+	}
+	domain := a.Address[strings.LastIndexByte(a.Address, '@')+1:]
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	s, desc, err := f.mailerOf(from, quiet)
+	if err != nil {
+		return nil, "", "", "", err
+	}
+	dir := ""
+	if o, ok := s.(*mail.Outbox); ok {
+		dir = o.Dir()
+	}
+	return s, dir, domain, desc, nil
+}
+
+// parseDay reads a YYYY-MM-DD date.
+func parseDay(flagName, s string) (time.Time, error) {
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("--%s: podaj datę w postaci RRRR-MM-DD, np. 2027-01-31 (jest %q)", flagName, s)
+	}
+	return d, nil
+}
+
+// caseList is a repeatable --case flag that also takes a comma-separated list.
+type caseList []jedenlogin.Case
+
+func (c *caseList) String() string {
+	s := make([]string, len(*c))
+	for i, v := range *c {
+		s[i] = string(v)
+	}
+	return strings.Join(s, ",")
+}
+
+func (c *caseList) Set(v string) error {
+	for _, part := range strings.Split(v, ",") {
+		switch k := jedenlogin.Case(strings.TrimSpace(part)); k {
+		case jedenlogin.CaseChoose, jedenlogin.CaseChooseUppercase, jedenlogin.CaseGenerate:
+			*c = append(*c, k)
+		default:
+			return fmt.Errorf("nieznany przypadek %q (choose, choose_uppercase albo generate)", part)
+		}
+	}
+	return nil
+}
