@@ -20,6 +20,8 @@ type Store interface {
 	ApplicationStore
 	// OIDCStore: the OpenID Connect provider's clients, keys, requests and tokens (oidc.go).
 	OIDCStore
+	// AdminStore: what the operator console reads (store_admin.go).
+	AdminStore
 
 	// ImportSnapshot returns what an import must know of the database: every
 	// login name, every person key, every entity, and the version the
