@@ -14,6 +14,10 @@ type AdminStore interface {
 	// on an indexed column (see PersonSearch), so a search stays fast on
 	// millions of logins.
 	SearchPersons(ctx context.Context, q PersonSearch, limit int) ([]int64, error)
+	// PersonsOutline returns the persons with these ids that exist, by id,
+	// each with its logins (by id) and without grants: a search's hits in
+	// two reads.
+	PersonsOutline(ctx context.Context, ids []int64) ([]PersonRecord, error)
 	// SessionsOfPerson returns the person's sessions, newest first.
 	SessionsOfPerson(ctx context.Context, personID int64) ([]Session, error)
 	// ConsolidationsPerDay counts the persons whose consolidation ended on

@@ -185,15 +185,13 @@ func (s *Service) SearchPersons(ctx context.Context, c *Caller, q string) ([]Per
 			}
 		}
 	}
+	recs, err := s.st.PersonsOutline(ctx, ids)
+	if err != nil {
+		return nil, s.internal(fmt.Errorf("search persons: %w", err))
+	}
 	hits := []PersonHit{}
-	for _, id := range ids {
-		rec, err := s.st.Person(ctx, id)
-		if errors.Is(err, jedenlogin.ErrNotFound) {
-			continue
-		} else if err != nil {
-			return nil, s.internal(fmt.Errorf("search persons: %w", err))
-		}
-		hits = append(hits, personHit(rec))
+	for i := range recs {
+		hits = append(hits, personHit(&recs[i]))
 	}
 	return hits, nil
 }

@@ -17,6 +17,7 @@ func runAdminTests(t *testing.T, open Opener) {
 		fn   func(t *testing.T, open Opener)
 	}{
 		{"SearchPersons", testSearchPersons},
+		{"PersonsOutline", testPersonsOutline},
 		{"SessionsOfPerson", testSessionsOfPerson},
 		{"ConsolidationsPerDay", testConsolidationsPerDay},
 		{"AuditChain", testAuditChain},
@@ -265,5 +266,25 @@ func testAuditFilterAddressOutcome(t *testing.T, open Opener) {
 		if err != nil || len(got) != tc.want {
 			t.Errorf("Audit(%+v) = %d events, %v; want %d", tc.f, len(got), err, tc.want)
 		}
+	}
+}
+
+func testPersonsOutline(t *testing.T, open Opener) {
+	s := open(t)
+	ctx := context.Background()
+	w := seed(t, s)
+	got, err := s.PersonsOutline(ctx, []int64{w.p3, 999999, w.p1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Person.ID != w.p1 || got[1].Person.ID != w.p3 {
+		t.Fatalf("PersonsOutline = %+v, want p1 and p3 by id", got)
+	}
+	if names := loginNames(got[0].Logins); !slices.Equal(names, []string{"JANKOW1", "jankow.k"}) || len(got[0].Grants) != 0 {
+		t.Errorf("p1 outline: logins %v, grants %d", names, len(got[0].Grants))
+	}
+	sameJSON(t, "p1 person", got[0].Person, mustPerson(t, s, w.p1).Person)
+	if got, err := s.PersonsOutline(ctx, nil); err != nil || len(got) != 0 {
+		t.Errorf("PersonsOutline(nil) = %v, %v", got, err)
 	}
 }

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strconv"
 	"strings"
@@ -171,4 +172,55 @@ func (s *Store) auditChunk(ctx context.Context, query string, afterID int64) ([]
 		return nil, fmt.Errorf("walk audit log: %w", err)
 	}
 	return evs, nil
+}
+
+// PersonsOutline returns the persons with these ids, by id, each with its
+// logins (by id) and no grants, in two queries whatever the number of ids.
+func (s *Store) PersonsOutline(ctx context.Context, ids []int64) ([]jedenlogin.PersonRecord, error) {
+	out := []jedenlogin.PersonRecord{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	arg, err := s.d.idsArg(ids)
+	if err != nil {
+		return nil, fmt.Errorf("persons outline: %w", err)
+	}
+	err = s.readTx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, s.q("SELECT "+personSelect+" FROM persons WHERE "+s.d.idsIn("id")+" ORDER BY id"), arg)
+		if err != nil {
+			return err
+		}
+		at := map[int64]int{}
+		for rows.Next() {
+			p, err := scanPerson(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			at[p.ID] = len(out)
+			out = append(out, jedenlogin.PersonRecord{Person: p, Logins: []jedenlogin.Login{}, Grants: []jedenlogin.Grant{}})
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		rows, err = tx.QueryContext(ctx, s.q("SELECT "+loginSelect+" FROM logins WHERE "+s.d.idsIn("person_id")+" ORDER BY id"), arg)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			l, err := scanLogin(rows)
+			if err != nil {
+				return err
+			}
+			if i, ok := at[l.PersonID]; ok {
+				out[i].Logins = append(out[i].Logins, l)
+			}
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("persons outline: %w", err)
+	}
+	return out, nil
 }

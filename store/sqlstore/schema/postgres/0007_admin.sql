@@ -10,10 +10,12 @@ CREATE INDEX audit_events_outcome ON audit_events (outcome, id);
 -- Progress: persons per case and state, consolidations per day.
 CREATE INDEX persons_case_state ON persons (consolidation_case, state);
 CREATE INDEX persons_consolidated_at ON persons (consolidated_at);
+-- PlanSummary's count per grouping (dialect.keyGroup, the same expression).
+CREATE INDEX persons_key_group ON persons ((split_part(person_key, ':', 1)));
 
 -- Search by e-mail and name (PESEL: the partial indexes of 0003; logins by
 -- name: logins_name_folded).
 CREATE INDEX persons_acc_email ON persons (acc_email);
-CREATE INDEX persons_acc_last_name ON persons (acc_last_name);
+CREATE INDEX persons_acc_name ON persons (acc_last_name, acc_first_name);
 CREATE INDEX logins_email ON logins (email);
-CREATE INDEX logins_last_name ON logins (last_name);
+CREATE INDEX logins_name_parts ON logins (last_name, first_name);
