@@ -38,6 +38,14 @@ var auditLast = "SELECT id, " + colList(auditCols, "") + " FROM audit_events ORD
 // until tx ends, so concurrent transactions append one after another, in
 // the order of their ids.
 func (s *Store) appendAudit(ctx context.Context, tx *sql.Tx, events []jedenlogin.AuditEvent) error {
+	return s.appendAuditWith(ctx, tx, events, true)
+}
+
+// appendAuditWith is appendAudit; usePrepared false keeps it off the
+// store's prepared statements, which a transaction on a connection of its
+// own (the import's) must not wait for: preparing takes another connection
+// from the pool, and a one-connection pool has none to give.
+func (s *Store) appendAuditWith(ctx context.Context, tx *sql.Tx, events []jedenlogin.AuditEvent, usePrepared bool) error {
 	if len(events) == 0 {
 		return nil
 	}
@@ -53,7 +61,10 @@ func (s *Store) appendAudit(ctx context.Context, tx *sql.Tx, events []jedenlogin
 		return fmt.Errorf("append audit events: read the last one: %w", err)
 	}
 	query := s.q(auditInsert)
-	stmt := s.prepared(ctx, query)
+	var stmt *sql.Stmt
+	if usePrepared {
+		stmt = s.prepared(ctx, query)
+	}
 	if stmt != nil {
 		stmt = tx.StmtContext(ctx, stmt)
 		defer stmt.Close()

@@ -336,7 +336,7 @@ func (w *importWriter) Audit(ctx context.Context, es []jedenlogin.AuditEvent) er
 	if err := w.usable(); err != nil {
 		return err
 	}
-	return w.s.appendAudit(ctx, w.tx, es)
+	return w.s.appendAuditWith(ctx, w.tx, es, false)
 }
 
 // Persons reads the records of persons ids in the import's transaction,
