@@ -29,6 +29,9 @@ const (
 	// and end; Subject "campaign:<name>".
 	AuditNoticeCampaignStarted  = "notice_campaign_started"
 	AuditNoticeCampaignFinished = "notice_campaign_finished"
+	// Operator console (issue 12).
+	AuditSessionsEnded = "sessions_ended"
+	AuditAuditExported = "audit_exported"
 )
 
 // AuditEvent is one entry of the audit log: who did what, when, from where.
@@ -42,6 +45,11 @@ type AuditEvent struct {
 	Address  string // client address; "" for CLI actions
 	Outcome  string // "ok", "failed", "blocked", …
 	Details  string // JSON object with further facts; never a secret
+	// PrevHash is the hash of the event before this one (AuditHash of it;
+	// AuditGenesis for the first event), set by the store when it appends:
+	// the chain that makes the log tamper-evident (audit_chain.go). "" on
+	// events written before the chain existed.
+	PrevHash string
 }
 
 // AuditFilter selects audit events; zero fields match everything.
@@ -50,6 +58,8 @@ type AuditFilter struct {
 	Actor    string
 	Subject  string
 	PersonID *int64
+	Address  string
+	Outcome  string
 	Since    time.Time
 	Until    time.Time
 	Limit    int // 0 = 100

@@ -24,6 +24,8 @@ type Store interface {
 	OutboxStore
 	// NoticeStore: notice campaigns sent exactly once (store_notice.go).
 	NoticeStore
+	// AdminStore: what the operator console reads (store_admin.go).
+	AdminStore
 
 	// ImportSnapshot returns what an import must know of the database: every
 	// login name, every person key, every entity, and the version the

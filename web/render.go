@@ -36,6 +36,8 @@ const (
 	// partialTables is the applications and grants tables
 	// ("applications_table", "grants_table").
 	partialTables = "partials/tables.html"
+	// partialAdmin is the operator console's navigation ("admin_nav").
+	partialAdmin = "partials/admin.html"
 )
 
 // partialDeps declares the partials each partial file itself calls.
@@ -73,6 +75,11 @@ var viewPartials = map[string][]string{
 	"application":     {partialField},
 	"revoke":          {partialField},
 	"activation":      {partialField, partialPassword},
+	// Operator console.
+	"admin_progress": {partialAdmin},
+	"admin_search":   {partialAdmin, partialField},
+	"admin_person":   {partialAdmin, partialField},
+	"admin_audit":    {partialAdmin, partialField},
 }
 
 // viewFiles returns the files a page is parsed from, relative to
@@ -231,6 +238,8 @@ type userInfo struct {
 	// WarnSeconds is how long before expiry the dialog opens.
 	WarnSeconds int
 	Nav         string // which navigation item is current
+	// Operator: the person has the operator role (the console's link).
+	Operator bool
 	// Path is the current page, where "Przedłuż sesję" returns without script.
 	Path string
 }
@@ -247,7 +256,7 @@ func (s *Server) user(r *http.Request, a *authState, nav string) *userInfo {
 		warn = s.cfg.IdleTimeout / 2
 	}
 	return &userInfo{
-		Login: a.login.Name, Pending: a.pending(), Nav: nav, Path: localPath(r.URL.Path),
+		Login: a.login.Name, Pending: a.pending(), Nav: nav, Path: localPath(r.URL.Path), Operator: a.person.Operator,
 		IdleSeconds: int(s.cfg.IdleTimeout / time.Second), WarnSeconds: int(warn / time.Second),
 	}
 }

@@ -224,6 +224,15 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/v1/grants/{id}/revoke", s.api(s.authed(0, s.apiRevokeGrant)))
 	mux.HandleFunc("POST /api/v1/grants/{id}/extend", s.api(s.authed(0, s.apiExtendGrant)))
 	mux.HandleFunc("GET /api/v1/entities", s.api(s.apiEntities))
+	// Operator console (issue 12).
+	mux.HandleFunc("GET /api/v1/admin/progress", s.api(s.authed(0, s.apiAdminProgress)))
+	mux.HandleFunc("GET /api/v1/admin/persons", s.api(s.authed(0, s.apiAdminPersons)))
+	mux.HandleFunc("GET /api/v1/admin/persons/{id}", s.api(s.authed(0, s.apiAdminPerson)))
+	mux.HandleFunc("POST /api/v1/admin/logins/{login}/unlock", s.api(s.authed(0, s.apiAdminUnlock)))
+	mux.HandleFunc("POST /api/v1/admin/persons/{id}/sessions/end", s.api(s.authed(0, s.apiAdminEndSessions)))
+	mux.HandleFunc("POST /api/v1/admin/persons/{id}/recovery", s.api(s.authed(0, s.apiAdminRecovery)))
+	mux.HandleFunc("PUT /api/v1/admin/persons/{id}/contact", s.api(s.authed(0, s.apiAdminContact)))
+	mux.HandleFunc("GET /api/v1/admin/audit", s.api(s.authed(0, s.apiAdminAudit)))
 	mux.HandleFunc("/api/", s.api(func(http.ResponseWriter, *http.Request) error {
 		return s.errf(jedenlogin.ENOTFOUND, "error.not_found")
 	}))
@@ -260,6 +269,16 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /profil/kontakt/kod", s.page(s.authedPage(0, s.pageContactCode)))
 	mux.HandleFunc("GET /profil/haslo", s.page(s.authedPage(passwordRoute, s.pagePassword)))
 	mux.HandleFunc("POST /profil/haslo", s.page(s.authedPage(passwordRoute, s.pagePasswordPost)))
+	// Operator console (issue 12).
+	mux.HandleFunc("GET /konsola", s.page(s.authedPage(0, s.pageAdminProgress)))
+	mux.HandleFunc("GET /konsola/osoby", s.page(s.authedPage(0, s.pageAdminSearch)))
+	mux.HandleFunc("GET /konsola/osoby/{id}", s.page(s.authedPage(0, s.pageAdminPerson)))
+	mux.HandleFunc("POST /konsola/osoby/{id}/odblokuj", s.page(s.authedPage(0, s.adminAction("unblock_", "odblokowano", s.pageAdminUnblock))))
+	mux.HandleFunc("POST /konsola/osoby/{id}/sesje/zakoncz", s.page(s.authedPage(0, s.adminAction("sessions_", "sesje", s.pageAdminEndSessions))))
+	mux.HandleFunc("POST /konsola/osoby/{id}/odzyskiwanie", s.page(s.authedPage(0, s.adminAction("recovery_", "wyslano", s.pageAdminRecovery))))
+	mux.HandleFunc("POST /konsola/osoby/{id}/kontakt", s.page(s.authedPage(0, s.adminAction("contact_", "kontakt", s.pageAdminContact))))
+	mux.HandleFunc("GET /konsola/dziennik", s.page(s.authedPage(0, s.pageAdminAudit)))
+	mux.HandleFunc("GET /konsola/dziennik.csv", s.page(s.authedPage(0, s.pageAdminAuditCSV)))
 	for _, m := range []string{"GET ", "POST "} {
 		mux.HandleFunc(m+"/potwierdz-email/{token}", s.page(s.pageConfirmEmail))
 		mux.HandleFunc(m+"/odzyskaj-login", s.page(s.pageRecoverLogin))

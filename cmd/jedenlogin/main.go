@@ -30,7 +30,7 @@ func commands() []command {
 		{"serve", "uruchamia serwis: strony i JSON API (--db, --addr, --public-url, --trusted-proxy)", runServe},
 		{"import", "importuje konta dotychczasowego systemu z pliku CSV: jedenlogin import [--db DSN] PLIK.csv", runImport},
 		{"plan", "plan przejścia na jeden login: jedenlogin plan [--db DSN] [--format text|json]", runPlan},
-		{"verify", "sprawdza spójność danych; kod wyjścia 1 przy każdym naruszeniu", runVerify},
+		{"verify", "sprawdza spójność danych; kod wyjścia 1 przy każdym naruszeniu; --audit: łańcuch skrótów dziennika zdarzeń (pierwsze zerwane ogniwo)", runVerify},
 		{"backup", "kopia zapasowa bazy SQLite w trakcie pracy serwisu: jedenlogin backup [--db DSN] PLIK", runBackup},
 		{"migrate-schema", "aktualizuje schemat bazy danych (tworzy pustą bazę)", runMigrateSchema},
 		{"demo", "tworzy bazę demonstracyjną z każdym przypadkiem przejścia, wypisuje loginy i hasła i uruchamia serwis", runDemo},

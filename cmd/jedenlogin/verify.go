@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"runtime/debug"
+	"time"
 
 	"jedenlogin"
 	"jedenlogin/consolidation"
@@ -16,6 +18,7 @@ import (
 func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
 	db := dbFlag(fs)
+	audit := fs.Bool("audit", false, "sprawdź łańcuch skrótów dziennika zdarzeń zamiast osób")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
@@ -24,6 +27,9 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer st.Close()
+	if *audit {
+		return verifyAudit(ctx, st, stdout)
+	}
 
 	limitHeap()
 	v := consolidation.NewVerifier()
@@ -59,4 +65,40 @@ func limitHeap() {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(walkHeapLimit)
 	}
+}
+
+// errBrokenLink stops the walk over the audit log at the first broken link.
+var errBrokenLink = errors.New("broken link")
+
+// verifyAudit walks the audit log in id order and reports the first event
+// whose hash of its predecessor does not match (exit 1).
+func verifyAudit(ctx context.Context, st jedenlogin.Store, stdout io.Writer) error {
+	var (
+		chain  jedenlogin.AuditChain
+		broken jedenlogin.AuditEvent
+	)
+	err := st.ForEachAudit(ctx, 0, func(e jedenlogin.AuditEvent) error {
+		if !chain.Add(e) {
+			broken = e
+			return errBrokenLink
+		}
+		if chain.Checked%1000000 == 0 {
+			fmt.Fprintf(stdout, "verify --audit: sprawdzono zdarzeń: %d…\n", chain.Checked)
+		}
+		return nil
+	})
+	if errors.Is(err, errBrokenLink) {
+		fmt.Fprintf(stdout, "NARUSZENIE dziennika: zdarzenie %d (%s, %s) nie zawiera skrótu zdarzenia przed nim — to zdarzenie albo poprzednie zmieniono, albo usunięto zdarzenia między nimi\n",
+			broken.ID, termsafe.String(broken.Action), broken.At.Format(time.RFC3339))
+		fmt.Fprintf(stdout, "verify --audit: pierwsze zerwane ogniwo: zdarzenie %d (sprawdzono zdarzeń: %d)\n", broken.ID, chain.Checked)
+		return exitError{1}
+	} else if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "verify --audit: OK, sprawdzono zdarzeń: %d", chain.Checked)
+	if chain.Legacy > 0 {
+		fmt.Fprintf(stdout, " (w tym %d sprzed łańcucha, niepowiązanych)", chain.Legacy)
+	}
+	fmt.Fprintln(stdout)
+	return nil
 }

@@ -24,6 +24,7 @@ type config struct {
 	duration  time.Duration
 	users     int
 	persons   int
+	logins    int // console: legacy logins in the database
 	compare   bool
 	keep      bool
 	serve     string // me: set up, write the servers' file, serve

@@ -71,6 +71,7 @@ func RunTests(t *testing.T, open func(t testing.TB) jedenlogin.Store) {
 	runEventTests(t, open)
 	runOutboxTests(t, open)
 	runNoticeTests(t, open)
+	runAdminTests(t, open)
 }
 
 // t0 is the suite's clock: whole seconds, UTC, so every backend keeps it exactly.
@@ -1120,7 +1121,7 @@ func testAudit(t *testing.T, open Opener) {
 	}
 	for i, e := range all {
 		want := evs[len(evs)-1-i]
-		want.ID = e.ID
+		want.ID, want.PrevHash = e.ID, e.PrevHash
 		sameJSON(t, "event "+strconv.Itoa(i), e, want)
 		if i > 0 && e.ID >= all[i-1].ID {
 			t.Errorf("events not newest first: %d after %d", e.ID, all[i-1].ID)

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -18,40 +19,52 @@ var auditInsert = "INSERT INTO audit_events (" + colList(auditCols, "") + ") VAL
 // AppendAudit appends events to the audit log in one transaction; a zero
 // At becomes the current time.
 func (s *Store) AppendAudit(ctx context.Context, events ...jedenlogin.AuditEvent) error {
-	switch len(events) {
-	case 0:
-		return nil
-	case 1:
-		// One statement is a transaction of its own: no BEGIN and COMMIT
-		// around it (most requests append exactly one event).
-		e := &events[0]
-		if e.At.IsZero() {
-			e.At = time.Now().UTC()
-		}
-		s.wmu.Lock()
-		defer s.wmu.Unlock()
-		var err error
-		for attempt := 0; attempt < maxAttempts; attempt++ {
-			err = s.queryRowWrite(ctx, auditInsert, s.auditArgs(e)...).Scan(&e.ID)
-			if err == nil || !s.d.isRetryable(err) || ctx.Err() != nil {
-				break
-			}
-			time.Sleep(time.Duration(attempt+1) * 10 * time.Millisecond)
-		}
-		if err != nil {
-			return fmt.Errorf("append audit event %s: %w", e.Action, err)
-		}
+	if len(events) == 0 {
 		return nil
 	}
 	return s.writeTx(ctx, func(tx *sql.Tx) error { return s.appendAudit(ctx, tx, events) })
 }
 
+// auditChainLock is the name under which appends to the audit log take
+// turns (dialect.lockName; SQLite's write transaction already excludes
+// every other writer), so each event links to the one committed before it.
+const auditChainLock = "audit_events chain"
+
+// auditLast reads the newest event, the one the next event links to.
+var auditLast = "SELECT id, " + colList(auditCols, "") + " FROM audit_events ORDER BY id DESC LIMIT 1"
+
+// appendAudit appends events in tx, each with the hash of the event before
+// it (jedenlogin.AuditHash). It takes the chain lock first and holds it
+// until tx ends, so concurrent transactions append one after another, in
+// the order of their ids.
 func (s *Store) appendAudit(ctx context.Context, tx *sql.Tx, events []jedenlogin.AuditEvent) error {
+	return s.appendAuditWith(ctx, tx, events, true)
+}
+
+// appendAuditWith is appendAudit; usePrepared false keeps it off the
+// store's prepared statements, which a transaction on a connection of its
+// own (the import's) must not wait for: preparing takes another connection
+// from the pool, and a one-connection pool has none to give.
+func (s *Store) appendAuditWith(ctx context.Context, tx *sql.Tx, events []jedenlogin.AuditEvent, usePrepared bool) error {
 	if len(events) == 0 {
 		return nil
 	}
+	if err := s.d.lockName(ctx, tx, auditChainLock); err != nil {
+		return fmt.Errorf("append audit events: lock the chain: %w", err)
+	}
+	prev := jedenlogin.AuditGenesis
+	last, err := scanAudit(tx.QueryRowContext(ctx, s.q(auditLast)))
+	switch {
+	case err == nil:
+		prev = jedenlogin.AuditHash(&last)
+	case !errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("append audit events: read the last one: %w", err)
+	}
 	query := s.q(auditInsert)
-	stmt := s.prepared(ctx, query)
+	var stmt *sql.Stmt
+	if usePrepared {
+		stmt = s.prepared(ctx, query)
+	}
 	if stmt != nil {
 		stmt = tx.StmtContext(ctx, stmt)
 		defer stmt.Close()
@@ -62,6 +75,9 @@ func (s *Store) appendAudit(ctx context.Context, tx *sql.Tx, events []jedenlogin
 		if e.At.IsZero() {
 			e.At = now
 		}
+		// The hash covers the time as the database keeps it.
+		e.At = e.At.UTC().Truncate(s.d.timeResolution)
+		e.PrevHash = prev
 		var row *sql.Row
 		if stmt != nil {
 			row = stmt.QueryRowContext(ctx, s.auditArgs(e)...)
@@ -71,8 +87,23 @@ func (s *Store) appendAudit(ctx context.Context, tx *sql.Tx, events []jedenlogin
 		if err := row.Scan(&e.ID); err != nil {
 			return fmt.Errorf("append audit event %s: %w", e.Action, err)
 		}
+		prev = jedenlogin.AuditHash(e)
 	}
 	return nil
+}
+
+// scanAudit scans one event selected as "id, " + auditCols.
+func scanAudit(r scanner) (jedenlogin.AuditEvent, error) {
+	var (
+		e   jedenlogin.AuditEvent
+		at  timeCol
+		pid sql.NullInt64
+	)
+	if err := r.Scan(&e.ID, &at, &e.Action, &e.Actor, &pid, &e.Subject, &e.Address, &e.Outcome, &e.Details, &e.PrevHash); err != nil {
+		return e, err
+	}
+	e.At, e.PersonID = at.t, nullInt(pid)
+	return e, nil
 }
 
 // Audit returns the events matching f, newest (highest id) first, at most
@@ -97,6 +128,12 @@ func (s *Store) Audit(ctx context.Context, f jedenlogin.AuditFilter) ([]jedenlog
 	}
 	if f.PersonID != nil {
 		add("person_id = ?", *f.PersonID)
+	}
+	if f.Address != "" {
+		add("address = ?", f.Address)
+	}
+	if f.Outcome != "" {
+		add("outcome = ?", f.Outcome)
 	}
 	if !f.Since.IsZero() {
 		add("at >= ?", s.ts(f.Since))
@@ -123,15 +160,10 @@ func (s *Store) Audit(ctx context.Context, f jedenlogin.AuditFilter) ([]jedenlog
 	defer rows.Close()
 	out := []jedenlogin.AuditEvent{}
 	for rows.Next() {
-		var (
-			e   jedenlogin.AuditEvent
-			at  timeCol
-			pid sql.NullInt64
-		)
-		if err := rows.Scan(&e.ID, &at, &e.Action, &e.Actor, &pid, &e.Subject, &e.Address, &e.Outcome, &e.Details); err != nil {
+		e, err := scanAudit(rows)
+		if err != nil {
 			return nil, fmt.Errorf("read audit log: %w", err)
 		}
-		e.At, e.PersonID = at.t, nullInt(pid)
 		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {

@@ -35,6 +35,12 @@ type dialect struct {
 	// (microseconds) on PostgreSQL. timeCol scans both.
 	timeType  string
 	timeValue func(time.Time) any
+	// timeResolution is the precision a time column keeps (the audit
+	// chain hashes times as stored).
+	timeResolution time.Duration
+	// dayNumber is the expression of a time column's UTC day as whole days
+	// since 1970-01-01.
+	dayNumber func(col string) string
 
 	// forUpdate follows a SELECT in a write transaction that must lock the
 	// rows it reads: " FOR UPDATE" on PostgreSQL; empty on SQLite, whose
@@ -118,6 +124,8 @@ var sqliteDialect = &dialect{
 	name:           BackendSQLite,
 	timeType:       "INTEGER",
 	timeValue:      func(t time.Time) any { return t.UnixNano() },
+	timeResolution: time.Nanosecond,
+	dayNumber:      func(col string) string { return "(" + col + " / 86400000000000)" },
 	lockName:       func(context.Context, *sql.Tx, string) error { return nil },
 	lockMigrations: func(context.Context, *sql.Tx) error { return nil },
 	oneWriter:      true,
@@ -153,12 +161,15 @@ var sqliteDialect = &dialect{
 }
 
 var postgresDialect = &dialect{
-	name:       BackendPostgres,
-	numbered:   true,
-	timeType:   "TIMESTAMPTZ",
-	timeValue:  func(t time.Time) any { return t.UTC() },
-	forUpdate:  " FOR UPDATE",
-	skipLocked: " FOR UPDATE SKIP LOCKED",
+	name:      BackendPostgres,
+	numbered:  true,
+	timeType:  "TIMESTAMPTZ",
+	timeValue: func(t time.Time) any { return t.UTC() },
+	// timestamptz keeps microseconds; pgx truncates the rest.
+	timeResolution: time.Microsecond,
+	dayNumber:      func(col string) string { return "floor(extract(epoch FROM " + col + ") / 86400)::bigint" },
+	forUpdate:      " FOR UPDATE",
+	skipLocked:     " FOR UPDATE SKIP LOCKED",
 	lockName: func(ctx context.Context, tx *sql.Tx, name string) error {
 		_, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtext($1))", name)
 		return err

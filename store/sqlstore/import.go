@@ -330,11 +330,13 @@ func (w *importWriter) Grants(ctx context.Context, gs []jedenlogin.Grant) error 
 	return w.bulk(ctx, "grants", grantCols, len(gs), func(dst []any, i int) { w.s.grantValues(dst, &gs[i]) })
 }
 
+// Audit appends the import's events (one or a few) in its transaction
+// through the audit log's hash chain, not through a bulk load.
 func (w *importWriter) Audit(ctx context.Context, es []jedenlogin.AuditEvent) error {
-	return w.bulk(ctx, "audit_events", auditCols, len(es), func(dst []any, i int) {
-		e := &es[i]
-		copy(dst, []any{w.s.ts(e.At), e.Action, e.Actor, i64p(e.PersonID), e.Subject, e.Address, e.Outcome, e.Details})
-	})
+	if err := w.usable(); err != nil {
+		return err
+	}
+	return w.s.appendAuditWith(ctx, w.tx, es, false)
 }
 
 // Persons reads the records of persons ids in the import's transaction,

@@ -20,7 +20,7 @@ var (
 	grantCols = []string{"id", "login_id", "entity_id", "grant_function", "scopes", "valid_from", "valid_to",
 		"revoked_at", "revoke_reason", "origin_login_id", "merged_into", "created_at"}
 	entityCols = []string{"id", "name", "kind", "parent_id"}
-	auditCols  = []string{"at", "action", "actor", "person_id", "subject", "address", "outcome", "details"}
+	auditCols  = []string{"at", "action", "actor", "person_id", "subject", "address", "outcome", "details", "prev_hash"}
 )
 
 // colList returns the columns joined by commas, each prefixed with alias+"." when alias is set.
@@ -145,7 +145,7 @@ func (s *Store) grantArgs(g *jedenlogin.Grant) []any {
 
 // auditArgs returns the column values of e in auditCols order.
 func (s *Store) auditArgs(e *jedenlogin.AuditEvent) []any {
-	return []any{s.ts(e.At), e.Action, e.Actor, i64p(e.PersonID), e.Subject, e.Address, e.Outcome, e.Details}
+	return []any{s.ts(e.At), e.Action, e.Actor, i64p(e.PersonID), e.Subject, e.Address, e.Outcome, e.Details, e.PrevHash}
 }
 
 func joinScopes(scopes []string) string {
