@@ -148,7 +148,7 @@ func (s *Service) Link(path string) string { return s.public + path }
 // now. Without a Mailer it logs that the message was dropped. Errors:
 // rendering or delivery failed (never containing the body).
 func (s *Service) Deliver(ctx context.Context, kind, to string, data any) error {
-	m, err := mail.Render(kind, data)
+	m, err := mail.RenderWithFooter(kind, data, mail.Footer{HelpURL: s.cfg.HelpURL, Support: s.cfg.SupportContact})
 	if err != nil {
 		return fmt.Errorf("mail %s: %w", kind, err)
 	}

@@ -19,6 +19,7 @@ import (
 
 	"jedenlogin/demo"
 	"jedenlogin/internal/browsertest"
+	"jedenlogin/mail"
 	"jedenlogin/password"
 	"jedenlogin/store/sqlstore"
 	"jedenlogin/web"
@@ -47,10 +48,17 @@ func startE2E(t *testing.T) *e2e {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := web.New(web.Config{Store: st, Hasher: h, Logger: slog.New(slog.DiscardHandler)})
+	outbox := t.TempDir()
+	mailer, err := mail.NewOutbox(outbox, "jedenlogin@example.org", slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
+	srv, err := web.New(web.Config{Store: st, Hasher: h, Logger: slog.New(slog.DiscardHandler), Mailer: mailer,
+		HelpURL: "https://pomoc.sio.gov.pl", SupportContact: "tel. 22 123 45 67, pomoc@sio.example.gov.pl"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { checkOutbox(t, outbox) })
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	e := &e2e{t: t, b: b, url: ts.URL, creds: creds}
