@@ -27,13 +27,14 @@ const (
 	KindPasswordChangedNotice = "password_changed_notice" // PasswordChangedNoticeData
 	KindActivation            = "activation"              // ActivationData
 	KindApplicationStatus     = "application_status"      // ApplicationStatusData
+	KindTransitionDone        = "transition_done"         // TransitionDoneData
 )
 
 // Kinds returns every kind Render knows.
 func Kinds() []string {
 	return []string{
 		KindEmailVerify, KindEmailChangedNotice, KindLoginRecovery, KindPasswordReset,
-		KindPasswordChangedNotice, KindActivation, KindApplicationStatus,
+		KindPasswordChangedNotice, KindActivation, KindApplicationStatus, KindTransitionDone,
 	}
 }
 
@@ -80,6 +81,20 @@ type ActivationData struct {
 	Login  string
 	Entity string // the entity's name, optional
 	Link   string // absolute URL
+}
+
+// TransitionDoneData fills KindTransitionDone, sent when the person has
+// gone over to one login: the login to use from now on (new in generate,
+// with the advice to note it down), the logins that stopped working, the
+// inactive ones whose access ended, and the entities on either side.
+type TransitionDoneData struct {
+	Login         string
+	Generated     bool
+	Stopped       []string // active logins merged into Login
+	Ended         []string // inactive logins, access ended
+	Entities      []string // e.g. "Szkoła Podstawowa nr 3 (27631) – Kierownik jednostki"
+	EndedEntities []string // the entities of the Ended logins
+	Link          string   // absolute URL of the sign-in page
 }
 
 // Application statuses, as SPEC §9 names them.

@@ -175,7 +175,9 @@ func TestPagesSignInAndTransition(t *testing.T) {
 		}
 		// Wrong password for the chosen login.
 		body = page(t, br.post("/potwierdz-login", url.Values{"csrf": {stok}, "login": {"BEATA1"}, "password": {pwBeataL}, "potwierdzam": {"tak"}}), 401, "Potwierdź wybór loginu")
-		if !strings.Contains(body, "Podano nieprawidłowy login lub hasło.") || !strings.Contains(body, "checked") {
+		// The error names the chosen login, whose password was asked for.
+		if !strings.Contains(body, "To nie jest hasło loginu BEATA1.") || !strings.Contains(body, "checked") ||
+			!strings.Contains(body, `href="/nie-pamietam-hasla?login=BEATA1"`) {
 			t.Errorf("wrong password page")
 		}
 		// Confirm.
@@ -257,8 +259,15 @@ func TestPagesTransitionScreens(t *testing.T) {
 					t.Errorf("page lacks %s", want)
 				}
 			}
-			if strings.Contains(body, "ADAM1x") {
+			if strings.Contains(body, `value="ADAM1x"`) {
 				t.Errorf("the inactive login is offered")
+			}
+			// Before POTWIERDŹ the page says what happens with each choice.
+			for _, want := range []string{"Co się stanie po potwierdzeniu", "Jeśli wybierzesz login ADAM3",
+				"Te loginy przestaną działać", "Dostęp przez nieaktywne loginy wygaśnie:", "ADAM1x", "Hasło loginu ADAM2"} {
+				if !strings.Contains(body, want) {
+					t.Errorf("page lacks %q", want)
+				}
 			}
 			// Choose another candidate with its own password.
 			rec := br.post("/potwierdz-login", url.Values{"csrf": {csrfOf(t, body)}, "login": {"ADAM3"}, "password": {pwAdam3}, "potwierdzam": {"tak"}})

@@ -40,6 +40,9 @@ const (
 	partialTables = "partials/tables.html"
 	// partialHelp is the help and helpdesk box ("help_box").
 	partialHelp = "partials/help.html"
+	// partialTransition is what the transition does or did
+	// ("transition_summary").
+	partialTransition = "partials/transition.html"
 )
 
 // partialDeps declares the partials each partial file itself calls.
@@ -55,8 +58,8 @@ var partialDeps = map[string][]string{
 // template file that no view or partial declaration names.
 var viewPartials = map[string][]string{
 	"signin":        {partialField, partialHelp},
-	"consolidation": {partialField, partialHelp},
-	"account":       nil,
+	"consolidation": {partialField, partialHelp, partialTransition},
+	"account":       {partialTransition},
 	"entities":      {partialTables},
 	"extend":        {partialField},
 	"error":         {partialHelp},

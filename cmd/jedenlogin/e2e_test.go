@@ -222,7 +222,8 @@ func TestBrowserE2E(t *testing.T) {
 
 		id := browsertest.Eval[string](p, fmt.Sprintf("document.querySelector(%q).id", radioForLogin(to.Name)))
 		p.Click("label[for=" + browsertest.CSSEscapeID(id) + "]")
-		p.Type(p.FieldByLabel("Hasło wybranego loginu"), to.Password)
+		// The label names the login checked: its password is asked for.
+		p.Type(p.FieldByLabel("Hasło loginu "+to.Name), to.Password)
 		p.ClickText("label", "POTWIERDZAM")
 		p.ClickText("button", "POTWIERDŹ")
 		p.WaitHeading("Dane konta")
@@ -276,7 +277,7 @@ func TestBrowserE2E(t *testing.T) {
 
 		p.TabTo(radioForLogin(upper.Name))
 		p.Press(browsertest.Space)
-		p.TabTo(p.FieldByLabel("Hasło wybranego loginu"))
+		p.TabTo(p.FieldByLabel("Hasło loginu " + upper.Name))
 		p.Press(upper.Password)
 		p.TabTo("#potwierdzam")
 		p.Press(browsertest.Space)
@@ -308,7 +309,7 @@ func TestBrowserE2E(t *testing.T) {
 			p.Press("\u0301") // ArrowDown moves the choice within the group
 		}
 		p.Press(browsertest.Space)
-		p.TabTo(p.FieldByLabel("Hasło wybranego loginu"))
+		p.TabTo(p.FieldByLabel("Hasło loginu " + cur.Name))
 		p.Press(cur.Password)
 		p.TabTo("#potwierdzam")
 		p.Press(browsertest.Space)
