@@ -215,7 +215,7 @@ func TestPagesSignInAndTransition(t *testing.T) {
 			t.Fatalf("select: %d %s", rec.Code, rec.Body)
 		}
 		body = page(t, br.get("/podmioty?wybrano"), 200, "PODMIOTY")
-		if !strings.Contains(body, "Pracujesz teraz w imieniu podmiotu LO1.") || !strings.Contains(body, "Wybrany") {
+		if !strings.Contains(body, "Pracujesz teraz w imieniu podmiotu I Liceum Ogólnokształcące (numer LO1).") || !strings.Contains(body, "Wybrany") {
 			t.Errorf("selected entity not marked")
 		}
 		if rec := br.post("/podmioty/wybierz", url.Values{"csrf": {stok}, "entity_id": {"SP1"}}); rec.Code != 403 {

@@ -271,6 +271,10 @@ type pageData struct {
 	Info string
 	// Fields holds messages for single form fields, by field name.
 	Fields map[string]string
+	// FieldDetails lists, by field name, the reasons behind the field's
+	// message in Fields (each on its own line, in the alert and at the
+	// field).
+	FieldDetails map[string][]string
 	// Data is the page's own data.
 	Data any
 }
