@@ -128,8 +128,8 @@ func TestBrowserPhone(t *testing.T) {
 				for _, pr := range pageProblems(p) {
 					t.Errorf("%s, transition screen: %s", dp.Key, pr)
 				}
-				if dp.Key == demo.Choose || dp.Key == demo.Generate1 {
-					e.phoneShot(p, "02-przejscie-"+dp.Key)
+				if dp.Key == demo.Choose {
+					e.phoneShot(p, "02-przejscie-choose")
 				}
 				e.confirmByScript(t, p, dp, first)
 			}
