@@ -287,7 +287,8 @@ func TestPagesTransitionScreens(t *testing.T) {
 			br := e.browser()
 			signInBrowser(t, br, "celina.w", pwCelina)
 			body := page(t, br.get("/potwierdz-login"), 200, "Potwierdź wybór loginu")
-			for _, want := range []string{"CELWIS1", "Twój nowy login", `<label for="password">Potwierdź dotychczasowym hasłem</label>`, "Podaj hasło loginu celina.w"} {
+			for _, want := range []string{"CELWIS1", "Twój nowy login", `<label for="password">Potwierdź dotychczasowym hasłem</label>`, "Podaj hasło loginu celina.w",
+				"Co się stanie po potwierdzeniu", "Od teraz będziesz logować się tylko nowym loginem CELWIS1.", "tylko nowego loginu CELWIS1"} {
 				if !strings.Contains(body, want) {
 					t.Errorf("page lacks %s", want)
 				}
@@ -296,8 +297,14 @@ func TestPagesTransitionScreens(t *testing.T) {
 			if rec.Code != http.StatusSeeOther {
 				t.Fatalf("confirm: %d %s", rec.Code, rec.Body)
 			}
-			if body := page(t, br.get("/dane-konta?potwierdzono"), 200, "Dane konta"); !strings.Contains(body, "Od teraz logujesz się loginem CELWIS1.") {
-				t.Errorf("account page does not name the new login")
+			body = page(t, br.get("/dane-konta?potwierdzono"), 200, "Dane konta")
+			// The confirmation says what the transition did, as the screen
+			// said before it, and how to keep the new login.
+			for _, want := range []string{"Od teraz logujesz się loginem CELWIS1.", "Co się zmieniło", "Te loginy przestały działać",
+				"<li>celina.w</li>", "Loginem CELWIS1 pracujesz w imieniu podmiotów:", "Zapisz nowy login w bezpiecznym miejscu"} {
+				if !strings.Contains(body, want) {
+					t.Errorf("account page after the transition lacks %q", want)
+				}
 			}
 		})
 		t.Run("merged login on the page", func(t *testing.T) {
