@@ -159,6 +159,9 @@ type HeldGrant struct {
 	Grant     Grant
 	PersonID  int64
 	LoginName string
+	// LoginState is the holding login's state: a grant of a login that is
+	// not active (merged at the transition, inactive) opens nothing.
+	LoginState LoginState
 	// HolderName is the holder's first and last name: the account data, or
 	// the holding login's application data when there are none yet.
 	HolderName string

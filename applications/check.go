@@ -127,7 +127,11 @@ func Check(app *jedenlogin.Application, public bool, now time.Time) []Problem {
 	case !app.Function.Valid():
 		add("function", ProblemInvalid)
 	}
-	if len(app.Scopes) > maxScopes {
+	if len(app.Scopes) == 0 && app.ExtendsGrantID == nil {
+		// A grant without any scope opens nothing; an extension keeps the
+		// scopes of its grant, whatever they are.
+		add("scopes", ProblemRequired)
+	} else if len(app.Scopes) > maxScopes {
 		add("scopes", ProblemTooLong)
 	} else {
 		for _, s := range app.Scopes {

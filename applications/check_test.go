@@ -48,6 +48,9 @@ func TestCheck(t *testing.T) {
 			[]applications.Problem{{"function", applications.ProblemRequired}}},
 		{"bad scope", func(a *jedenlogin.Application) { a.Scopes = []string{"SIO moduł"} }, false,
 			[]applications.Problem{{"scopes", applications.ProblemInvalid}}},
+		{"no scope: the grant would open nothing", func(a *jedenlogin.Application) { a.Scopes = nil }, false,
+			[]applications.Problem{{"scopes", applications.ProblemRequired}}},
+		{"an extension keeps its grant's scopes, even none", func(a *jedenlogin.Application) { a.Scopes, a.ExtendsGrantID = nil, new(int64) }, false, nil},
 		{"name too long", func(a *jedenlogin.Application) { a.Applicant.LastName = string(make([]rune, 101)) }, true,
 			[]applications.Problem{{"last_name", applications.ProblemTooLong}}},
 	}

@@ -40,6 +40,7 @@ type Credentials struct {
 type Person struct {
 	Key      string // one of the constants above
 	Name     string // first and last name, with diacritics
+	PESEL    string // "" when the person has none (grouped by e-mail)
 	PersonID int64
 	Case     jedenlogin.Case
 	Grouping jedenlogin.Grouping
@@ -62,6 +63,7 @@ type Login struct {
 	Password string
 	Active   bool
 	HashKind string // "argon2id" or "bcrypt" (rehashed to argon2id on the first sign-in)
+	Email    string // the login's e-mail address (recovery mails go there)
 }
 
 // Grant is one grant as the entity list should show it.
@@ -438,6 +440,7 @@ func describe(ctx context.Context, st jedenlogin.Store, sp personSpec, now time.
 	p := Person{
 		Key:      sp.key,
 		Name:     sp.first + " " + sp.last,
+		PESEL:    sp.pesel,
 		PersonID: rec.Person.ID,
 		Case:     rec.Person.Case,
 		Grouping: rec.Person.Grouping(),
@@ -455,7 +458,7 @@ func describe(ctx context.Context, st jedenlogin.Store, sp personSpec, now time.
 		if r.bcrypt {
 			kind = "bcrypt"
 		}
-		p.Logins = append(p.Logins, Login{Name: r.login, Password: r.password, Active: r.active, HashKind: kind})
+		p.Logins = append(p.Logins, Login{Name: r.login, Password: r.password, Active: r.active, HashKind: kind, Email: r.email})
 		if !r.active {
 			continue
 		}

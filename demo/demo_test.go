@@ -199,6 +199,15 @@ func TestBuild(t *testing.T) {
 					t.Errorf("output lacks %q", want)
 				}
 			}
+			// What recovery asks for, so it can be tried.
+			if p.PESEL != "" && !strings.Contains(out, "PESEL "+p.PESEL) {
+				t.Errorf("output lacks the PESEL of %s", p.Name)
+			}
+			for _, l := range p.Logins {
+				if l.Email != "" && !strings.Contains(out, l.Email) {
+					t.Errorf("output lacks the e-mail of %s (%q)", l.Name, l.Email)
+				}
+			}
 		}
 	})
 

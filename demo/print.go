@@ -3,6 +3,7 @@ package demo
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 )
@@ -50,6 +51,18 @@ func (c *Credentials) Print(w io.Writer) error {
 			fmt.Fprintf(ew, "    nowy login / new login: %s\n", p.GeneratedLogin)
 		}
 		fmt.Fprintf(ew, "    %s\n    %s\n", p.Expect, p.ExpectEN)
+		// What "Odzyskaj login" and "Nie pamiętasz hasła?" ask for.
+		pesel := p.PESEL
+		if pesel == "" {
+			pesel = "brak / none"
+		}
+		var emails []string
+		for _, l := range p.Logins {
+			if l.Email != "" && !slices.Contains(emails, l.Email) {
+				emails = append(emails, l.Email)
+			}
+		}
+		fmt.Fprintf(ew, "    do odzyskiwania / for recovery: PESEL %s, e-mail %s\n", pesel, strings.Join(emails, ", "))
 		for _, g := range p.Grants {
 			until := "bezterminowo / no end"
 			if !g.ValidTo.IsZero() {

@@ -5,9 +5,11 @@ import (
 	"embed"
 	"fmt"
 	htmltemplate "html/template"
+	"maps"
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	texttemplate "text/template"
 	"time"
 	_ "time/tzdata" // Polish local time in mails even where the system has no zoneinfo
@@ -27,6 +29,7 @@ const (
 	KindApplicationStatus     = "application_status"      // ApplicationStatusData
 	KindTransitionNotice      = "transition_notice"       // TransitionNoticeData, before the deadline
 	KindTransitionCompleted   = "transition_completed"    // TransitionCompletedData, after it
+	KindTransitionDone        = "transition_done"         // TransitionDoneData
 )
 
 // Kinds returns every kind Render knows.
@@ -34,7 +37,7 @@ func Kinds() []string {
 	return []string{
 		KindEmailVerify, KindEmailChangedNotice, KindLoginRecovery, KindPasswordReset,
 		KindPasswordChangedNotice, KindActivation, KindApplicationStatus,
-		KindTransitionNotice, KindTransitionCompleted,
+		KindTransitionNotice, KindTransitionCompleted, KindTransitionDone,
 	}
 }
 
@@ -81,6 +84,20 @@ type ActivationData struct {
 	Login  string
 	Entity string // the entity's name, optional
 	Link   string // absolute URL
+}
+
+// TransitionDoneData fills KindTransitionDone, sent when the person has
+// gone over to one login: the login to use from now on (new in generate,
+// with the advice to note it down), the logins that stopped working, the
+// inactive ones whose access ended, and the entities on either side.
+type TransitionDoneData struct {
+	Login         string
+	Generated     bool
+	Stopped       []string // active logins merged into Login
+	Ended         []string // inactive logins, access ended
+	Entities      []string // e.g. "Szkoła Podstawowa nr 3 (27631) – Kierownik jednostki"
+	EndedEntities []string // the entities of the Ended logins
+	Link          string   // absolute URL of the sign-in page
 }
 
 // Application statuses, as SPEC §9 names them.
@@ -188,18 +205,41 @@ type kindTemplates struct {
 	html *htmltemplate.Template
 }
 
-var templates = func() map[string]kindTemplates {
+// Footer closes every mail: where the users' instructions are and how to
+// reach the helpdesk. Empty fields are left out.
+type Footer struct {
+	HelpURL string // absolute http(s) URL
+	Support string // e.g. "tel. 22 123 45 67, pomoc@sio.example.gov.pl"
+}
+
+// parseTemplates parses every kind's templates with the footer's values.
+func parseTemplates(f Footer) map[string]kindTemplates {
+	fm := maps.Clone(funcs)
+	fm["helpURL"] = func() string { return f.HelpURL }
+	fm["support"] = func() string { return f.Support }
 	m := map[string]kindTemplates{}
 	for _, kind := range Kinds() {
 		m[kind] = kindTemplates{
-			text: texttemplate.Must(texttemplate.New(kind).Funcs(funcs).Option("missingkey=error").
+			text: texttemplate.Must(texttemplate.New(kind).Funcs(fm).Option("missingkey=error").
 				ParseFS(templateFS, "templates/layout.txt", "templates/"+kind+".txt")),
-			html: htmltemplate.Must(htmltemplate.New(kind).Funcs(funcs).Option("missingkey=error").
+			html: htmltemplate.Must(htmltemplate.New(kind).Funcs(fm).Option("missingkey=error").
 				ParseFS(templateFS, "templates/layout.html", "templates/"+kind+".html")),
 		}
 	}
 	return m
-}()
+}
+
+// templatesByFooter holds the parsed templates per Footer (a server has
+// one).
+var templatesByFooter sync.Map // Footer → map[string]kindTemplates
+
+func templatesFor(f Footer) map[string]kindTemplates {
+	if t, ok := templatesByFooter.Load(f); ok {
+		return t.(map[string]kindTemplates)
+	}
+	t, _ := templatesByFooter.LoadOrStore(f, parseTemplates(f))
+	return t.(map[string]kindTemplates)
+}
 
 var blankLines = regexp.MustCompile(`\n{3,}`)
 
@@ -210,7 +250,19 @@ var blankLines = regexp.MustCompile(`\n{3,}`)
 // cannot use: a missing field, a link that is not an absolute http(s) URL,
 // an unknown status or function, or an unset time.
 func Render(kind string, data any) (*Message, error) {
-	t, ok := templates[kind]
+	return RenderWithFooter(kind, data, Footer{})
+}
+
+// RenderWithFooter is Render with the help page and the helpdesk contact
+// at the end of the message. A help URL that is not an absolute http(s)
+// URL is an error (ErrInvalidMessage).
+func RenderWithFooter(kind string, data any, f Footer) (*Message, error) {
+	if f.HelpURL != "" {
+		if u, err := url.Parse(f.HelpURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return nil, fmt.Errorf("mail: %w: help URL %q is not an absolute http(s) URL", ErrInvalidMessage, f.HelpURL)
+		}
+	}
+	t, ok := templatesFor(f)[kind]
 	if !ok {
 		return nil, fmt.Errorf("mail: %w: unknown kind %q", ErrInvalidMessage, kind)
 	}

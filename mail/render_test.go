@@ -63,6 +63,13 @@ var samples = map[string]struct {
 		TransitionCompletedData{Case: jedenlogin.CaseGenerate, Login: "JANKOW3", PasswordFrom: "jan.kowalski", Retired: []string{"jan.kowalski", "jkowal"}, Deadline: deadline, HelpURL: "https://pomoc.sio.gov.pl"},
 		[]string{"JANKOW3", "hasłem loginu jan.kowalski", "Loginy jan.kowalski i jkowal przestały działać", "31.01.2027", "https://pomoc.sio.gov.pl"},
 	},
+	KindTransitionDone: {
+		TransitionDoneData{Login: "JEDWOJ1", Generated: true, Stopped: []string{"jwojcik"}, Ended: []string{"j.wojcik"},
+			Entities:      []string{"Szkoła Podstawowa nr 3 (27631) – pracownik"},
+			EndedEntities: []string{"Gmina Łęczna (431020130) – pracownik"}, Link: "https://konto.sio.gov.pl/logowanie"},
+		[]string{"JEDWOJ1", "Zapisz go w bezpiecznym miejscu", "jwojcik", "j.wojcik", "Szkoła Podstawowa nr 3 (27631) – pracownik",
+			"Gmina Łęczna (431020130) – pracownik", "https://konto.sio.gov.pl/logowanie"},
+	},
 }
 
 func TestRenderEveryKind(t *testing.T) {
@@ -257,4 +264,23 @@ func TestRenderedMailSurvivesTheWire(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkMessage(t, got, m)
+}
+
+// Every mail ends with where to find help and how to reach the helpdesk.
+func TestRenderWithFooter(t *testing.T) {
+	f := Footer{HelpURL: "https://pomoc.sio.gov.pl", Support: "tel. 22 123 45 67"}
+	for _, kind := range Kinds() {
+		m, err := RenderWithFooter(kind, samples[kind].data, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, part := range []string{m.Text, html.UnescapeString(m.HTML)} {
+			if !strings.Contains(part, "Instrukcje i pomoc:") || !strings.Contains(part, "https://pomoc.sio.gov.pl") || !strings.Contains(part, "Pomoc techniczna: tel. 22 123 45 67") {
+				t.Errorf("%s: no help footer in\n%s", kind, part)
+			}
+		}
+	}
+	if _, err := RenderWithFooter(KindLoginRecovery, samples[KindLoginRecovery].data, Footer{HelpURL: "pomoc.sio.gov.pl"}); err == nil {
+		t.Error("a help URL without scheme accepted")
+	}
 }

@@ -89,6 +89,8 @@ func problemText(p applications.Problem) jedenlogin.Text {
 		return jedenlogin.T("apply.entity_not_found")
 	case "function/required", "function/invalid":
 		return jedenlogin.T("apply.function_required")
+	case "scopes/required":
+		return jedenlogin.T("apply.scopes_required")
 	case "scopes/invalid", "scopes/too_long":
 		return jedenlogin.T("apply.scopes_invalid")
 	case "valid_to/past":
@@ -329,6 +331,9 @@ type ApplicationView struct {
 	ApplicationRow
 	// Mine: the caller is its applicant; Decider: the caller may decide it.
 	Mine, Decider bool
+	// ReviewerName and DeciderName are the people behind ReviewedBy and
+	// DecidedBy (first and last name; the login when unknown).
+	ReviewerName, DeciderName string
 }
 
 // Application returns application id for its applicant and for those who
@@ -349,6 +354,8 @@ func (s *Service) Application(ctx context.Context, c *Caller, id int64) (*Applic
 	if !v.Mine && !v.Decider {
 		return nil, s.errf(jedenlogin.ENOTFOUND, "applications.not_found")
 	}
+	v.ReviewerName = s.personNameOf(ctx, app.ReviewedBy)
+	v.DeciderName = s.personNameOf(ctx, app.DecidedBy)
 	return v, nil
 }
 
@@ -547,4 +554,28 @@ func (s *Service) statusMailData(app *jedenlogin.Application, entityName string)
 		data.Link = s.Link("/wnioski/" + strconv.FormatInt(app.ID, 10))
 	}
 	return data
+}
+
+// personNameOf returns the first and last name of the person holding the
+// login (account data, else the login's own), the login itself when they
+// cannot be read, and "" for "".
+func (s *Service) personNameOf(ctx context.Context, login string) string {
+	if login == "" {
+		return ""
+	}
+	l, err := s.st.LoginByName(ctx, login)
+	if err != nil {
+		return login
+	}
+	rec, err := s.st.Person(ctx, l.PersonID)
+	if err != nil {
+		return login
+	}
+	if acc := rec.Person.Account; acc != nil && acc.LastName != "" {
+		return strings.TrimSpace(acc.FirstName + " " + acc.LastName)
+	}
+	if own := rec.Login(l.ID); own != nil && own.LastName != "" {
+		return strings.TrimSpace(own.FirstName + " " + own.LastName)
+	}
+	return login
 }

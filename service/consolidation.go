@@ -161,6 +161,7 @@ func (s *Service) Confirm(ctx context.Context, a *Caller, name, pw string) (*Con
 	if err != nil {
 		return nil, s.internal(fmt.Errorf("confirm: reload person: %w", err))
 	}
+	s.mailTransitionDone(ctx, after)
 	id, sess, err := s.startSession(ctx, unifiedID, rec.Person.ID, now, a.Session.IDHash, jedenlogin.SessionStart{})
 	if err != nil {
 		return nil, s.internal(fmt.Errorf("confirm: renew session: %w", err))

@@ -21,8 +21,12 @@ import (
 type ManagedGrant struct {
 	Held   jedenlogin.HeldGrant
 	Entity jedenlogin.Entity
-	// Valid: opens its entity now; Revoked: revoked already.
-	Valid, Revoked bool
+	// Valid: opens its entity now; Revoked: revoked already. Retired: its
+	// login is no longer used (merged into the unified login at the
+	// transition, or inactive), so it opens nothing; Merged tells which.
+	// Ended: its validity is over. Revocable: none of these — only such a
+	// grant is offered COFNIJ UPOWAŻNIENIE.
+	Valid, Revoked, Retired, Merged, Ended, Revocable bool
 }
 
 // ManagedGrants returns the grants at the entities where c approves, and
@@ -67,7 +71,13 @@ func (s *Service) ManagedGrants(ctx context.Context, c *Caller) ([]ManagedGrant,
 
 func managed(h jedenlogin.HeldGrant, e jedenlogin.Entity, now time.Time) ManagedGrant {
 	revoked := h.Grant.RevokedAt != nil && !h.Grant.RevokedAt.After(now)
-	return ManagedGrant{Held: h, Entity: e, Valid: h.Grant.ValidAt(now), Revoked: revoked}
+	retired := h.LoginState != jedenlogin.LoginActive
+	ended := h.Grant.ValidTo != nil && !now.Before(h.Grant.ValidTo.AddDate(0, 0, 1))
+	return ManagedGrant{
+		Held: h, Entity: e, Valid: h.Grant.ValidAt(now) && !retired, Revoked: revoked,
+		Retired: retired, Merged: h.LoginState == jedenlogin.LoginMerged, Ended: ended,
+		Revocable: h.Grant.RevokedAt == nil && !retired && !ended,
+	}
 }
 
 // ManageableGrant returns grant id with its holder and entity when c may
@@ -103,6 +113,9 @@ func (s *Service) RevocableGrant(ctx context.Context, c *Caller, id int64) (*Man
 	if m.Held.Grant.RevokedAt != nil {
 		return nil, applications.ErrGrantRevoked
 	}
+	if !m.Revocable {
+		return nil, s.errf(jedenlogin.ECONFLICT, "grants.already_ended")
+	}
 	return m, nil
 }
 
@@ -121,7 +134,8 @@ type RevokeInput struct {
 // (grant_changed) are one transaction. Errors: EINVALID with Fields
 // ("reason" not on the list, "rozumiem" not confirmed; checked first),
 // ENOTFOUND, CodeNotApprover, ECONFLICT (applications.ErrGrantRevoked)
-// when revoked already; internal otherwise.
+// when revoked already, ECONFLICT grants.already_ended when it opens
+// nothing anyway (expired, or its login retired); internal otherwise.
 func (s *Service) RevokeGrant(ctx context.Context, c *Caller, id int64, in RevokeInput) (*ManagedGrant, error) {
 	fields := map[string]jedenlogin.Text{}
 	if in.Confirmed != nil && !*in.Confirmed {
@@ -136,6 +150,9 @@ func (s *Service) RevokeGrant(ctx context.Context, c *Caller, id int64, in Revok
 	m, err := s.ManageableGrant(ctx, c, id)
 	if err != nil {
 		return nil, err
+	}
+	if m.Held.Grant.RevokedAt == nil && !m.Revocable {
+		return nil, s.errf(jedenlogin.ECONFLICT, "grants.already_ended")
 	}
 	now := s.now()
 	err = s.st.UpdatePerson(ctx, m.Held.PersonID, func(rec *jedenlogin.PersonRecord) ([]jedenlogin.AuditEvent, error) {

@@ -76,7 +76,7 @@ func (s *Service) outboxMail(ctx context.Context, kind, to string, data any, now
 		s.log.WarnContext(ctx, "mail not sent: no mailer configured", "kind", kind, "to", to)
 		return nil
 	}
-	m, err := mail.Render(kind, data)
+	m, err := mail.RenderWithFooter(kind, data, mail.Footer{HelpURL: s.cfg.HelpURL, Support: s.cfg.SupportContact})
 	if err != nil {
 		s.log.ErrorContext(ctx, "mail not queued: rendering failed", "kind", kind, "to", to, "err", err)
 		return nil

@@ -59,6 +59,10 @@ type Config struct {
 
 	// Metrics counts sign-ins and consolidations; nil counts nothing.
 	Metrics Metrics
+
+	// HelpURL (the users' instructions) and SupportContact (the
+	// helpdesk's phone or address) close every mail; "" leaves them out.
+	HelpURL, SupportContact string
 }
 
 // Defaults of Config.

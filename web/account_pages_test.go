@@ -164,7 +164,7 @@ func TestPasswordPage(t *testing.T) {
 		want   string
 	}{
 		{"repeat differs", url.Values{"current": {pwLukasz}, "new": {newPassword}, "repeat": {newPassword + "x"}}, http.StatusBadRequest, "Powtórzone hasło różni się od nowego hasła."},
-		{"weak", url.Values{"current": {pwLukasz}, "new": {"krotkie"}, "repeat": {"krotkie"}}, http.StatusUnprocessableEntity, "Hasło musi mieć co najmniej 12 znaków."},
+		{"weak", url.Values{"current": {pwLukasz}, "new": {"krotkie"}, "repeat": {"krotkie"}}, http.StatusUnprocessableEntity, "zasad:</a>\n        <ul><li>Hasło musi mieć co najmniej 12 znaków.</li>"}, // each rule on its own line
 		{"wrong current", url.Values{"current": {"zle"}, "new": {newPassword}, "repeat": {newPassword}}, http.StatusUnauthorized, "Obecne hasło jest nieprawidłowe."},
 	}
 	for _, tc := range cases {

@@ -67,7 +67,13 @@ func TestApplicationPages(t *testing.T) {
 		pageHas(t, "search results", body, `value="SP1" id="entity_id" checked`, "Szkoła Podstawowa nr 1 (SP1)", `value="Nowy"`, `value="`+peselNowy+`"`)
 		form.Set("szukaj", "nic takiego")
 		body = page(t, pub.post("/wniosek", form), 200, "Złóż wniosek o dostęp")
-		pageHas(t, "empty search", body, "Nie znaleziono podmiotu.")
+		pageHas(t, "search without results", body, "Nie znaleziono podmiotu.")
+		form.Set("szukaj", " ")
+		body = page(t, pub.post("/wniosek", form), 400, "Złóż wniosek o dostęp")
+		pageHas(t, "nothing typed", body, "Wpisz nazwę lub numer podmiotu.", `href="#szukaj"`)
+		if strings.Contains(body, "Nie znaleziono podmiotu") {
+			t.Error("an empty search says nothing was found")
+		}
 
 		// Submitting with mistakes: each field says what is wrong.
 		form = url.Values{"csrf": {tok}, "akcja": {"zloz"}, "entity_id": {"SP1"}, "function": {"pracownik"}, "scopes": {"sio"},
@@ -107,7 +113,8 @@ func TestApplicationPages(t *testing.T) {
 		}
 		body = page(t, adam.get("/wnioski/"+id+"?gotowe=rozpatrywany"), 200, "Wniosek o dostęp nr "+id)
 		pageHas(t, "after review", body, "OPERACJA ZAKOŃCZONA POMYŚLNIE", "Rozpatrywany", "Potwierdzam tożsamość wnioskodawcy (osobiste stawiennictwo)",
-			"AKCEPTUJ WNIOSEK", "ODRZUĆ WNIOSEK", `<label for="reason">`)
+			"AKCEPTUJ WNIOSEK", "ODRZUĆ WNIOSEK", `<label for="reason">`,
+			"<dt>Rozpatruje</dt><dd>Adam Nowak</dd>") // the person, not the login
 		body = page(t, adam.post("/wnioski/"+id+"/akceptuj", url.Values{"csrf": {csrf}}), 422, "Wniosek o dostęp nr "+id)
 		pageHas(t, "acceptance without the confirmation", body, "osobiste stawiennictwo", `id="identity_confirmed-blad"`, "Rozpatrywany")
 		page(t, adam.post("/wnioski/"+id+"/akceptuj", url.Values{"identity_confirmed": {"tak"}}), 403, "Nie udało się wykonać operacji")
@@ -172,7 +179,7 @@ func TestApplicationPages(t *testing.T) {
 		pageHas(t, "filed", body, "OPERACJA ZAKOŃCZONA POMYŚLNIE", "Złożony", "WYCOFAJ WNIOSEK")
 		body = page(t, filip.get("/moje-wnioski"), 200, "Moje wnioski")
 		pageHas(t, "Moje wnioski", body, "POKAŻ WNIOSEK", "WYCOFAJ WNIOSEK", "Szkoła Podstawowa nr 1", "Złożony", `action="/wnioski/`+fid+`/wycofaj"`)
-		body = page(t, filip.post("/wniosek", url.Values{"csrf": {fcsrf}, "akcja": {"zloz"}, "entity_id": {"SP1"}, "function": {"pracownik"}}), 409, "Złóż wniosek o dostęp")
+		body = page(t, filip.post("/wniosek", url.Values{"csrf": {fcsrf}, "akcja": {"zloz"}, "entity_id": {"SP1"}, "function": {"pracownik"}, "scopes": {"sio"}}), 409, "Złóż wniosek o dostęp")
 		pageHas(t, "duplicate", body, "został już złożony")
 		rec = filip.post("/wnioski/"+fid+"/wycofaj", url.Values{"csrf": {fcsrf}})
 		if rec.Code != http.StatusSeeOther {

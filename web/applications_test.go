@@ -324,7 +324,7 @@ func TestApplicationHeadConflict(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
 		e := newAppEnv(t, b)
 		// ADAM1 is kierownik of SP1 until 2027-08-31: a second one conflicts.
-		id := e.apply(e.filip, map[string]any{"entity_id": "SP1", "function": "kierownik"})
+		id := e.apply(e.filip, map[string]any{"entity_id": "SP1", "function": "kierownik", "scopes": []string{"sio"}})
 		wantError(t, e.act(e.adam, id, "review", nil), http.StatusForbidden, "not_approver")
 		wantStatus(t, e.act(e.darek, id, "review", nil), http.StatusOK)
 		m := wantError(t, e.act(e.darek, id, "accept", map[string]any{"identity_confirmed": true}), http.StatusConflict, "head_conflict")
@@ -335,7 +335,7 @@ func TestApplicationHeadConflict(t *testing.T) {
 			t.Errorf("a refused acceptance changed the status to %v", got["status"])
 		}
 		// A shorter validity still overlaps the current head's.
-		late := e.apply(e.lukasz, map[string]any{"entity_id": "SP1", "function": "kierownik", "valid_to": "2026-06-30"})
+		late := e.apply(e.lukasz, map[string]any{"entity_id": "SP1", "function": "kierownik", "valid_to": "2026-06-30", "scopes": []string{"sio"}})
 		wantStatus(t, e.act(e.darek, late, "review", nil), http.StatusOK)
 		wantError(t, e.act(e.darek, late, "accept", map[string]any{"identity_confirmed": true}), http.StatusConflict, "head_conflict")
 
@@ -344,8 +344,8 @@ func TestApplicationHeadConflict(t *testing.T) {
 		zofia := publicApp("SP1", "po_kierownika")
 		zofia["pesel"], zofia["email"] = peselZofia, "zofia.k@example.pl"
 		ids := []int64{
-			e.apply(e.filip, map[string]any{"entity_id": "SP1", "function": "po_kierownika"}),
-			e.apply(e.lukasz, map[string]any{"entity_id": "SP1", "function": "po_kierownika"}),
+			e.apply(e.filip, map[string]any{"entity_id": "SP1", "function": "po_kierownika", "scopes": []string{"sio"}}),
+			e.apply(e.lukasz, map[string]any{"entity_id": "SP1", "function": "po_kierownika", "scopes": []string{"sio"}}),
 			jan, e.apply(nil, zofia),
 		}
 		for _, id := range ids {
@@ -427,8 +427,8 @@ func TestApplicationRejectWithdraw(t *testing.T) {
 		}
 
 		// Withdrawal: only the applicant, only while zlozony.
-		id = e.apply(e.filip, map[string]any{"entity_id": "SP1", "function": "pracownik"})
-		m := wantError(t, e.call("POST", "/api/v1/applications", map[string]any{"entity_id": "SP1", "function": "pracownik"}, e.filip), http.StatusConflict, "conflict")
+		id = e.apply(e.filip, map[string]any{"entity_id": "SP1", "function": "pracownik", "scopes": []string{"sio"}})
+		m := wantError(t, e.call("POST", "/api/v1/applications", map[string]any{"entity_id": "SP1", "function": "pracownik", "scopes": []string{"sio"}}, e.filip), http.StatusConflict, "conflict")
 		if !strings.Contains(m["message"].(string), "został już złożony") {
 			t.Errorf("duplicate message %v", m["message"])
 		}
@@ -445,14 +445,14 @@ func TestApplicationRejectWithdraw(t *testing.T) {
 		wantError(t, e.act(e.filip, id, "withdraw", nil), http.StatusConflict, "invalid_status")
 		wantError(t, e.act(e.adam, id, "review", nil), http.StatusConflict, "invalid_status")
 
-		id = e.apply(e.filip, map[string]any{"entity_id": "SP1", "function": "pracownik"})
+		id = e.apply(e.filip, map[string]any{"entity_id": "SP1", "function": "pracownik", "scopes": []string{"sio"}})
 		wantStatus(t, e.act(e.adam, id, "review", nil), http.StatusOK)
 		wantError(t, e.act(e.filip, id, "withdraw", nil), http.StatusConflict, "invalid_status")
 		wantError(t, e.call("POST", "/api/v1/applications/99999/review", map[string]any{}, e.adam), http.StatusNotFound, "not_found")
 
 		// A person still pending consolidation cannot use the API.
 		zofia := e.mustSignIn("ZKOWAL", pwZofiaU)
-		wantError(t, e.call("POST", "/api/v1/applications", map[string]any{"entity_id": "SP1", "function": "pracownik"}, zofia), http.StatusForbidden, "consolidation_required")
+		wantError(t, e.call("POST", "/api/v1/applications", map[string]any{"entity_id": "SP1", "function": "pracownik", "scopes": []string{"sio"}}, zofia), http.StatusForbidden, "consolidation_required")
 	})
 }
 
@@ -463,7 +463,7 @@ func TestGrantRevokeAndExtend(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
 		e := newAppEnv(t, b)
 		ctx := context.Background()
-		e.accepted(e.adam, e.apply(e.filip, map[string]any{"entity_id": "SP1", "function": "pracownik"}))
+		e.accepted(e.adam, e.apply(e.filip, map[string]any{"entity_id": "SP1", "function": "pracownik", "scopes": []string{"sio"}}))
 		g := grantAt(e.me(e.filip), "SP1")
 		gid := int64(g["grant_id"].(float64))
 		wantStatus(t, e.call("PUT", "/api/v1/me/entity", map[string]string{"entity_id": "SP1"}, e.filip), http.StatusOK)
@@ -500,7 +500,7 @@ func TestGrantRevokeAndExtend(t *testing.T) {
 		wantError(t, e.call("POST", fmt.Sprintf("/api/v1/grants/%d/revoke", head), map[string]string{"reason": reason}, e.adam), http.StatusForbidden, "not_approver")
 
 		// PRZEDŁUŻ: not for a grant valid for long; from 3 months before its end.
-		e.accepted(e.adam, e.apply(e.lukasz, map[string]any{"entity_id": "SP1", "function": "pracownik", "valid_to": "2026-12-31"}))
+		e.accepted(e.adam, e.apply(e.lukasz, map[string]any{"entity_id": "SP1", "function": "pracownik", "valid_to": "2026-12-31", "scopes": []string{"sio"}}))
 		lg := int64(grantAt(e.me(e.lukasz), "SP1")["grant_id"].(float64))
 		wantError(t, e.call("POST", fmt.Sprintf("/api/v1/grants/%d/extend", lg), nil, e.lukasz), http.StatusConflict, "conflict")
 		l := mustLogin(t, e.st, "LWISNIEWSKI")

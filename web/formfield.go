@@ -26,6 +26,9 @@ type formField struct {
 	// Error is the field's own message from pageData.Fields, shown with the
 	// id ErrorID.
 	Error, ErrorID string
+	// Details are the reasons behind Error, listed under it
+	// (pageData.FieldDetails), e.g. each password rule not met.
+	Details []string
 	// DescribedBy lists the ids that describe the control: its hint, any
 	// extra ids (the password rules), its error and, when asked for, the
 	// page's alert.
@@ -157,6 +160,7 @@ func newFormField(d *pageData, name string, kv ...any) (*formField, error) {
 		}
 	}
 	f.Error = d.Fields[name]
+	f.Details = d.FieldDetails[name]
 	if f.Error != "" {
 		f.ErrorID = name + "-blad"
 	}

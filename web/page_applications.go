@@ -155,6 +155,8 @@ func (s *Server) pageQueue(w http.ResponseWriter, r *http.Request, a *authState)
 type applicationPage struct {
 	appView
 	Mine, Decider bool
+	// ReviewerName, DeciderName: the people who took it up and decided.
+	ReviewerName, DeciderName string
 	// CanWithdraw, CanReview, CanDecide: the actions offered.
 	CanWithdraw, CanReview, CanDecide bool
 	Reason                            string // typed rejection reason, kept on an error
@@ -205,6 +207,7 @@ func (s *Server) applicationData(r *http.Request, a *authState, id int64) (*page
 	}
 	st, mine, decider := v.App.Status, v.Mine, v.Decider
 	p := &applicationPage{appView: s.appViews([]appRow{v.ApplicationRow})[0], Mine: mine, Decider: decider,
+		ReviewerName: v.ReviewerName, DeciderName: v.DeciderName,
 		CanWithdraw: mine && st == jedenlogin.ApplicationSubmitted,
 		CanReview:   decider && st == jedenlogin.ApplicationSubmitted,
 		CanDecide:   decider && st == jedenlogin.ApplicationUnderReview}

@@ -194,13 +194,23 @@ func (s *Server) pageApplyPost(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if searching {
-		if len(found) == 0 {
+		status := http.StatusOK
+		switch {
+		case query == "":
+			// Nothing typed: say what to type, not that nothing was found.
+			if d.Fields == nil {
+				d.Fields = map[string]string{}
+			}
+			d.Fields["szukaj"] = s.msg("apply.search_empty")
+			d.Error = s.msg("form.has_errors")
+			status = http.StatusBadRequest
+		case len(found) == 0:
 			d.Notice = s.msg("apply.no_results")
 		}
 		if err := s.fillEntities(r, d, found); err != nil {
 			return err
 		}
-		s.render(w, r, http.StatusOK, "apply", d)
+		s.render(w, r, status, "apply", d)
 		return nil
 	}
 	row, err := s.svc.SubmitApplication(r.Context(), callerOf(a), s.clientAddr(r), in)

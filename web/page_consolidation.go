@@ -20,9 +20,12 @@ type consolidationPage struct {
 	Confirmed    bool     // POTWIERDZAM was ticked (kept after an error)
 	Unavailable  bool     // no transition possible (no candidates, no reserved login)
 	MixedCurrent bool     // choose_uppercase signed in with a login with lowercase letters
+	// Previews say what the transition does, one per login to choose
+	// (service.TransitionPreviews).
+	Previews []service.TransitionSummary
 }
 
-func (s *Server) consolidationData(a *authState) consolidationPage {
+func (s *Server) consolidationData(r *http.Request, a *authState) (consolidationPage, error) {
 	info := service.ConsolidationOf(a.rec, a.login)
 	p := consolidationPage{
 		Case: info.Case, Current: a.login.Name, Candidates: info.Candidates,
@@ -48,7 +51,13 @@ func (s *Server) consolidationData(a *authState) consolidationPage {
 	default:
 		p.Unavailable = true
 	}
-	return p
+	if !p.Unavailable {
+		var err error
+		if p.Previews, err = s.svc.TransitionPreviews(r.Context(), a.caller()); err != nil {
+			return p, err
+		}
+	}
+	return p, nil
 }
 
 // pageConsolidation is GET /potwierdz-login: the transition screen; after
@@ -58,9 +67,13 @@ func (s *Server) pageConsolidation(w http.ResponseWriter, r *http.Request, a *au
 		http.Redirect(w, r, "/podmioty", http.StatusSeeOther)
 		return nil
 	}
+	p, err := s.consolidationData(r, a)
+	if err != nil {
+		return err
+	}
 	s.render(w, r, http.StatusOK, "consolidation", &pageData{
 		Title: s.msg("consolidation.title"), User: s.user(r, a, ""), CSRF: a.sess.CSRFToken,
-		Data: s.consolidationData(a),
+		Data: p,
 	})
 	return nil
 }
@@ -72,7 +85,10 @@ func (s *Server) pageConsolidationPost(w http.ResponseWriter, r *http.Request, a
 	if !a.pending() {
 		return s.toHTTPError(jedenlogin.ErrAlreadyConsolidated)
 	}
-	p := s.consolidationData(a)
+	p, err := s.consolidationData(r, a)
+	if err != nil {
+		return err
+	}
 	login, pw := r.PostFormValue("login"), r.PostFormValue("password")
 	p.Confirmed = r.PostFormValue("potwierdzam") == "tak"
 	if login != "" {
@@ -103,7 +119,14 @@ func (s *Server) pageConsolidationPost(w http.ResponseWriter, r *http.Request, a
 		}
 		d.Error, d.Notice = s.text(he.Text), s.text(he.Notice)
 		if he.Code == jedenlogin.CodeInvalidCredentials {
-			d.Fields["password"] = s.text(he.Text)
+			// Name the login whose password was asked for: the one chosen,
+			// not necessarily the one signed in with.
+			asked := login
+			if p.Generated != "" {
+				asked = p.Current
+			}
+			d.Error = s.msg("consolidation.wrong_password_for", asked)
+			d.Fields["password"] = d.Error
 		}
 		setRetryAfter(w, he.RetryAfter)
 		s.render(w, r, statusOfError(he), "consolidation", d)

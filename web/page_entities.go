@@ -23,7 +23,13 @@ func (s *Server) pageEntities(w http.ResponseWriter, r *http.Request, a *authSta
 		Data: entitiesPage{Rows: rows, Current: a.sess.EntityID},
 	}
 	if r.URL.Query().Has("wybrano") && a.sess.EntityID != "" {
-		d.Info = s.msg("entities.selected_notice", a.sess.EntityID)
+		name := a.sess.EntityID
+		for _, row := range rows {
+			if row.Entity.ID == a.sess.EntityID {
+				name = row.Entity.Name
+			}
+		}
+		d.Info = s.msg("entities.selected_notice", name, a.sess.EntityID)
 	}
 	s.render(w, r, http.StatusOK, "entities", d)
 	return nil

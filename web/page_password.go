@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"jedenlogin"
+	"jedenlogin/locale"
 	"jedenlogin/password"
 	"jedenlogin/service"
 )
@@ -147,7 +148,16 @@ func (s *Server) formError(d *pageData, he *jedenlogin.Error) {
 			for i, r := range reasons {
 				msgs[i] = r.Message
 			}
-			d.Fields["new"] = strings.Join(msgs, " ")
+			if len(msgs) == 1 {
+				d.Fields["new"] = msgs[0]
+			} else {
+				// Each rule not met on its own line, not run together.
+				d.Fields["new"] = s.text(locale.Plural("password.rules_not_met", len(msgs)))
+				if d.FieldDetails == nil {
+					d.FieldDetails = map[string][]string{}
+				}
+				d.FieldDetails["new"] = msgs
+			}
 		}
 	}
 }

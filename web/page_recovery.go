@@ -39,7 +39,13 @@ func (s *Server) recoveryForm(w http.ResponseWriter, r *http.Request, view, titl
 	d := &pageData{Title: title, Fields: map[string]string{}}
 	if r.Method == http.MethodGet {
 		d.CSRF = s.preSessionToken(w, r)
-		d.Data = recoveryPage{Form: url.Values{}}
+		// A link may name the login ("Ustaw nowe hasło loginu X" on the
+		// transition screen).
+		form := url.Values{}
+		if l := strings.TrimSpace(r.URL.Query().Get("login")); l != "" && len(l) <= 64 {
+			form.Set("login", l)
+		}
+		d.Data = recoveryPage{Form: form}
 		s.render(w, r, http.StatusOK, view, d)
 		return nil
 	}

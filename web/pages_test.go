@@ -175,7 +175,9 @@ func TestPagesSignInAndTransition(t *testing.T) {
 		}
 		// Wrong password for the chosen login.
 		body = page(t, br.post("/potwierdz-login", url.Values{"csrf": {stok}, "login": {"BEATA1"}, "password": {pwBeataL}, "potwierdzam": {"tak"}}), 401, "Potwierdź wybór loginu")
-		if !strings.Contains(body, "Podano nieprawidłowy login lub hasło.") || !strings.Contains(body, "checked") {
+		// The error names the chosen login, whose password was asked for.
+		if !strings.Contains(body, "To nie jest hasło loginu BEATA1.") || !strings.Contains(body, "checked") ||
+			!strings.Contains(body, `href="/nie-pamietam-hasla?login=BEATA1"`) {
 			t.Errorf("wrong password page")
 		}
 		// Confirm.
@@ -213,7 +215,7 @@ func TestPagesSignInAndTransition(t *testing.T) {
 			t.Fatalf("select: %d %s", rec.Code, rec.Body)
 		}
 		body = page(t, br.get("/podmioty?wybrano"), 200, "PODMIOTY")
-		if !strings.Contains(body, "Pracujesz teraz w imieniu podmiotu LO1.") || !strings.Contains(body, "Wybrany") {
+		if !strings.Contains(body, "Pracujesz teraz w imieniu podmiotu I Liceum Ogólnokształcące (numer LO1).") || !strings.Contains(body, "Wybrany") {
 			t.Errorf("selected entity not marked")
 		}
 		if rec := br.post("/podmioty/wybierz", url.Values{"csrf": {stok}, "entity_id": {"SP1"}}); rec.Code != 403 {
@@ -257,8 +259,15 @@ func TestPagesTransitionScreens(t *testing.T) {
 					t.Errorf("page lacks %s", want)
 				}
 			}
-			if strings.Contains(body, "ADAM1x") {
+			if strings.Contains(body, `value="ADAM1x"`) {
 				t.Errorf("the inactive login is offered")
+			}
+			// Before POTWIERDŹ the page says what happens with each choice.
+			for _, want := range []string{"Co się stanie po potwierdzeniu", "Jeśli wybierzesz login ADAM3",
+				"Te loginy przestaną działać", "Dostęp przez nieaktywne loginy wygaśnie:", "ADAM1x", "Hasło loginu ADAM2"} {
+				if !strings.Contains(body, want) {
+					t.Errorf("page lacks %q", want)
+				}
 			}
 			// Choose another candidate with its own password.
 			rec := br.post("/potwierdz-login", url.Values{"csrf": {csrfOf(t, body)}, "login": {"ADAM3"}, "password": {pwAdam3}, "potwierdzam": {"tak"}})
@@ -278,7 +287,8 @@ func TestPagesTransitionScreens(t *testing.T) {
 			br := e.browser()
 			signInBrowser(t, br, "celina.w", pwCelina)
 			body := page(t, br.get("/potwierdz-login"), 200, "Potwierdź wybór loginu")
-			for _, want := range []string{"CELWIS1", "Twój nowy login", `<label for="password">Potwierdź dotychczasowym hasłem</label>`, "Podaj hasło loginu celina.w"} {
+			for _, want := range []string{"CELWIS1", "Twój nowy login", `<label for="password">Potwierdź dotychczasowym hasłem</label>`, "Podaj hasło loginu celina.w",
+				"Co się stanie po potwierdzeniu", "Od teraz będziesz logować się tylko nowym loginem CELWIS1.", "tylko nowego loginu CELWIS1"} {
 				if !strings.Contains(body, want) {
 					t.Errorf("page lacks %s", want)
 				}
@@ -287,8 +297,14 @@ func TestPagesTransitionScreens(t *testing.T) {
 			if rec.Code != http.StatusSeeOther {
 				t.Fatalf("confirm: %d %s", rec.Code, rec.Body)
 			}
-			if body := page(t, br.get("/dane-konta?potwierdzono"), 200, "Dane konta"); !strings.Contains(body, "Od teraz logujesz się loginem CELWIS1.") {
-				t.Errorf("account page does not name the new login")
+			body = page(t, br.get("/dane-konta?potwierdzono"), 200, "Dane konta")
+			// The confirmation says what the transition did, as the screen
+			// said before it, and how to keep the new login.
+			for _, want := range []string{"Od teraz logujesz się loginem CELWIS1.", "Co się zmieniło", "Te loginy przestały działać",
+				"<li>celina.w</li>", "Loginem CELWIS1 pracujesz w imieniu podmiotów:", "Zapisz nowy login w bezpiecznym miejscu"} {
+				if !strings.Contains(body, want) {
+					t.Errorf("account page after the transition lacks %q", want)
+				}
 			}
 		})
 		t.Run("merged login on the page", func(t *testing.T) {

@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"maps"
 	"net/http"
+	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"text/template/parse"
@@ -38,6 +40,11 @@ const (
 	partialTables = "partials/tables.html"
 	// partialAdmin is the operator console's navigation ("admin_nav").
 	partialAdmin = "partials/admin.html"
+	// partialHelp is the help and helpdesk box ("help_box").
+	partialHelp = "partials/help.html"
+	// partialTransition is what the transition does or did
+	// ("transition_summary").
+	partialTransition = "partials/transition.html"
 )
 
 // partialDeps declares the partials each partial file itself calls.
@@ -52,12 +59,12 @@ var partialDeps = map[string][]string{
 // does not declare fails at start; TestTemplateFilesDeclared fails on a
 // template file that no view or partial declaration names.
 var viewPartials = map[string][]string{
-	"signin":        {partialField},
-	"consolidation": {partialField},
-	"account":       nil,
+	"signin":        {partialField, partialHelp},
+	"consolidation": {partialField, partialHelp, partialTransition},
+	"account":       {partialTransition},
 	"entities":      {partialTables},
 	"extend":        {partialField},
-	"error":         nil,
+	"error":         {partialHelp},
 	// Account self-service.
 	"profile":           {partialTables},
 	"contact":           {partialField},
@@ -178,7 +185,9 @@ func calledTemplates(n parse.Node) []string {
 func (s *Server) templateFuncs() template.FuncMap {
 	return template.FuncMap{
 		// t returns the catalogue text for a key.
-		"t": func(key string, args ...any) string { return s.msg(key, args...) },
+		// Pointer arguments are followed (a nil one prints as ""), so a
+		// *string field never prints as "%!s(*string=0x…)".
+		"t": func(key string, args ...any) string { return s.msg(key, derefArgs(args)...) },
 		// date formats a date the Polish way: 31.08.2026.
 		"date": func(t *time.Time) string {
 			if t == nil {
@@ -194,8 +203,52 @@ func (s *Server) templateFuncs() template.FuncMap {
 		"field": newFormField,
 		// dict passes several values to a partial.
 		"dict": dict,
+		// helpURL, helpHost and support: the help page, its host name
+		// (the link's text) and the helpdesk contact (Config).
+		"helpURL":  func() string { return s.cfg.HelpURL },
+		"helpHost": func() string { return helpHost(s.cfg.HelpURL) },
+		"support":  func() string { return s.cfg.SupportContact },
 	}
 }
+
+// derefArgs returns args with every pointer replaced by what it points to
+// ("" for a nil pointer).
+func derefArgs(args []any) []any {
+	var out []any
+	for i, a := range args {
+		v := reflect.ValueOf(a)
+		if v.Kind() != reflect.Pointer {
+			continue
+		}
+		if out == nil {
+			out = slices.Clone(args)
+		}
+		if v.IsNil() {
+			out[i] = ""
+		} else {
+			out[i] = v.Elem().Interface()
+		}
+	}
+	if out == nil {
+		return args
+	}
+	return out
+}
+
+// helpHost is the help page's address as people read it: the host, with
+// the path when there is one ("pomoc.sio.gov.pl/jeden-login").
+func helpHost(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	return strings.TrimSuffix(u.Host+u.EscapedPath(), "/")
+}
+
+// checkRendered, when set (by this package's tests), vets every rendered
+// page before it is sent; an error turns the page into the 500 error page
+// (and fails the test that asked for it).
+var checkRendered func(view string, page []byte) error
 
 // staticHandler serves the embedded CSS and JS (cacheable for an hour).
 func staticHandler() http.Handler {
@@ -225,6 +278,10 @@ type pageData struct {
 	Info string
 	// Fields holds messages for single form fields, by field name.
 	Fields map[string]string
+	// FieldDetails lists, by field name, the reasons behind the field's
+	// message in Fields (each on its own line, in the alert and at the
+	// field).
+	FieldDetails map[string][]string
 	// Data is the page's own data.
 	Data any
 }
@@ -270,7 +327,11 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		return
 	}
 	var buf bytes.Buffer
-	if err := t.Execute(&buf, d); err != nil {
+	err := t.Execute(&buf, d)
+	if err == nil && checkRendered != nil {
+		err = checkRendered(name, buf.Bytes())
+	}
+	if err != nil {
 		if name == "error" {
 			s.log.ErrorContext(r.Context(), "render error page", "err", err)
 			http.Error(w, "internal error", http.StatusInternalServerError)

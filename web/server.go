@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"net/url"
+	"strings"
 	"time"
 
 	"jedenlogin"
@@ -70,7 +72,18 @@ type Config struct {
 	// MetricsHandler on a listener of its own (serve --metrics-addr), so
 	// the users' listener does not show the operators' figures.
 	SeparateMetrics bool
+	// HelpURL is the page with the users' instructions (default
+	// DefaultHelpURL), SupportContact how to reach the helpdesk (a phone
+	// number, an e-mail address; "" shows none). Both appear in the
+	// footer of every page, on the sign-in, transition and error pages and
+	// in every mail.
+	HelpURL        string
+	SupportContact string
 }
+
+// DefaultHelpURL is where the announcement of the one-login transition
+// sends people for instructions.
+const DefaultHelpURL = "https://pomoc.sio.gov.pl"
 
 // Defaults of Config.
 const (
@@ -142,6 +155,13 @@ func New(cfg Config) (*Server, error) {
 	if cfg.PasswordMaxAge < 0 {
 		return nil, fmt.Errorf("web: negative PasswordMaxAge %v in Config", cfg.PasswordMaxAge)
 	}
+	if cfg.HelpURL == "" {
+		cfg.HelpURL = DefaultHelpURL
+	}
+	if u, err := url.Parse(cfg.HelpURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, fmt.Errorf("web: HelpURL %q: want an absolute http(s) URL, e.g. %s", cfg.HelpURL, DefaultHelpURL)
+	}
+	cfg.SupportContact = strings.TrimSpace(cfg.SupportContact)
 	m := newMetrics()
 	svc, err := service.New(service.Config{
 		Store: cfg.Store, Hasher: cfg.Hasher, Logger: cfg.Logger, Now: cfg.Now,
@@ -149,7 +169,7 @@ func New(cfg Config) (*Server, error) {
 		LoginFailureLimit: cfg.LoginFailureLimit, LoginFailureWindow: cfg.LoginFailureWindow, LoginBlock: cfg.LoginBlock,
 		AddressFailureLimit: cfg.AddressFailureLimit, AddressFailureWindow: cfg.AddressFailureWindow,
 		Mailer: cfg.Mailer, PublicURL: cfg.PublicURL, PasswordPolicy: cfg.PasswordPolicy, PasswordMaxAge: cfg.PasswordMaxAge,
-		Metrics: m,
+		Metrics: m, HelpURL: cfg.HelpURL, SupportContact: cfg.SupportContact,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)

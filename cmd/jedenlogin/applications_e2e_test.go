@@ -313,7 +313,7 @@ func secondSchoolStory(t *testing.T, e *appE2E) {
 	mixed, upper := head.Logins[1], head.Logins[0]
 	appSignIn(a, e.base, mixed.Name, mixed.Password, true)
 	a.WaitHeading("Potwierdź wybór loginu")
-	a.Type(a.FieldByLabel("Hasło wybranego loginu"), upper.Password)
+	a.Type(a.FieldByLabel("Hasło loginu "+upper.Name), upper.Password)
 	a.ClickText("label", "POTWIERDZAM")
 	a.ClickText("button", "POTWIERDŹ")
 	a.WaitHeading("Dane konta")

@@ -19,6 +19,7 @@ import (
 
 	"jedenlogin/demo"
 	"jedenlogin/internal/browsertest"
+	"jedenlogin/mail"
 	"jedenlogin/password"
 	"jedenlogin/store/sqlstore"
 	"jedenlogin/web"
@@ -47,10 +48,17 @@ func startE2E(t *testing.T) *e2e {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := web.New(web.Config{Store: st, Hasher: h, Logger: slog.New(slog.DiscardHandler)})
+	outbox := t.TempDir()
+	mailer, err := mail.NewOutbox(outbox, "jedenlogin@example.org", slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
+	srv, err := web.New(web.Config{Store: st, Hasher: h, Logger: slog.New(slog.DiscardHandler), Mailer: mailer,
+		HelpURL: "https://pomoc.sio.gov.pl", SupportContact: "tel. 22 123 45 67, pomoc@sio.example.gov.pl"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { checkOutbox(t, outbox) })
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	e := &e2e{t: t, b: b, url: ts.URL, creds: creds}
@@ -214,7 +222,8 @@ func TestBrowserE2E(t *testing.T) {
 
 		id := browsertest.Eval[string](p, fmt.Sprintf("document.querySelector(%q).id", radioForLogin(to.Name)))
 		p.Click("label[for=" + browsertest.CSSEscapeID(id) + "]")
-		p.Type(p.FieldByLabel("Hasło wybranego loginu"), to.Password)
+		// The label names the login checked: its password is asked for.
+		p.Type(p.FieldByLabel("Hasło loginu "+to.Name), to.Password)
 		p.ClickText("label", "POTWIERDZAM")
 		p.ClickText("button", "POTWIERDŹ")
 		p.WaitHeading("Dane konta")
@@ -268,7 +277,7 @@ func TestBrowserE2E(t *testing.T) {
 
 		p.TabTo(radioForLogin(upper.Name))
 		p.Press(browsertest.Space)
-		p.TabTo(p.FieldByLabel("Hasło wybranego loginu"))
+		p.TabTo(p.FieldByLabel("Hasło loginu " + upper.Name))
 		p.Press(upper.Password)
 		p.TabTo("#potwierdzam")
 		p.Press(browsertest.Space)
@@ -300,7 +309,7 @@ func TestBrowserE2E(t *testing.T) {
 			p.Press("\u0301") // ArrowDown moves the choice within the group
 		}
 		p.Press(browsertest.Space)
-		p.TabTo(p.FieldByLabel("Hasło wybranego loginu"))
+		p.TabTo(p.FieldByLabel("Hasło loginu " + cur.Name))
 		p.Press(cur.Password)
 		p.TabTo("#potwierdzam")
 		p.Press(browsertest.Space)

@@ -30,6 +30,8 @@ type serveFlags struct {
 	params    *password.Params
 	account   *accountFlags
 	metrics   *string
+	helpURL   *string
+	support   *string
 }
 
 func registerServeFlags(fs *flag.FlagSet, defaultDB string) *serveFlags {
@@ -50,6 +52,8 @@ func registerServeFlags(fs *flag.FlagSet, defaultDB string) *serveFlags {
 		return nil
 	})
 	f.metrics = fs.String("metrics-addr", "", "serve /metrics on this address HOST:PORT only, not on --addr (for the monitoring network)")
+	f.helpURL = fs.String("help-url", web.DefaultHelpURL, "page with the users' instructions, linked from the pages and every mail")
+	f.support = fs.String("support-contact", "", `how users reach the helpdesk, shown on the pages and in every mail, e.g. "tel. 22 123 45 67, pomoc@sio.example.gov.pl"`)
 	f.params = hashFlags(fs)
 	f.account = registerAccountFlags(fs)
 	return f
@@ -104,6 +108,8 @@ func serve(ctx context.Context, st jedenlogin.Store, f *serveFlags, logger *slog
 		PasswordPolicy:  policy,
 		PasswordMaxAge:  f.account.maxAge,
 		SeparateMetrics: *f.metrics != "",
+		HelpURL:         *f.helpURL,
+		SupportContact:  *f.support,
 	})
 	if err != nil {
 		return err

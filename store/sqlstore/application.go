@@ -526,7 +526,7 @@ func (s *Store) reserveInTx(ctx context.Context, tx *sql.Tx, prefix string, l *j
 const heldGrantFrom = " FROM grants g JOIN logins l ON l.id = g.login_id JOIN persons p ON p.id = l.person_id"
 
 func heldGrantSelect() string {
-	return "SELECT " + grantSelectG + ", l.person_id, l.name, " +
+	return "SELECT " + grantSelectG + ", l.person_id, l.name, l.state, " +
 		"CASE WHEN p.has_account THEN p.acc_first_name ELSE l.first_name END, " +
 		"CASE WHEN p.has_account THEN p.acc_last_name ELSE l.last_name END" + heldGrantFrom
 }
@@ -534,7 +534,7 @@ func heldGrantSelect() string {
 func scanHeldGrant(r scanner) (jedenlogin.HeldGrant, error) {
 	var h jedenlogin.HeldGrant
 	var first, last string
-	g, err := scanGrant(r, &h.PersonID, &h.LoginName, &first, &last)
+	g, err := scanGrant(r, &h.PersonID, &h.LoginName, &h.LoginState, &first, &last)
 	if err != nil {
 		return h, err
 	}

@@ -1,0 +1,90 @@
+package service_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"io"
+	"log/slog"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"jedenlogin/legacy"
+	"jedenlogin/service"
+	"jedenlogin/store/storetest"
+)
+
+// A generate person: the transition screen's preview names the new login,
+// the login that stops working, the entity that moves and the inactive
+// login whose access ends; after POTWIERDŹ the record says the same and the
+// person gets it by mail, with the new login and the advice to note it.
+func TestTransitionPreviewDoneAndMail(t *testing.T) {
+	st := storetest.Open(t, storetest.Backends(t)[0].NewDSN(t))
+	now := time.Date(2026, 3, 10, 8, 0, 0, 0, time.UTC)
+	h, err := hasher.Hash(pwJanek)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	w.WriteAll([][]string{
+		{"login", "password_hash", "status", "first_name", "second_name", "last_name", "pesel", "email", "phone",
+			"entity_id", "entity_name", "entity_parent_id", "function", "scopes", "valid_to", "accepted_at"},
+		{"jan.k", h, "active", "Jan", "", "Kowalski", peselJanek, "jan@example.pl", "", "SP1", "Szkoła Podstawowa nr 1", "", "pracownik", "sio", "", ""},
+		{"j.kowalski", h, "inactive", "Jan", "", "Kowalski", peselJanek, "jan@example.pl", "", "G1", "Gmina Pierwsza", "", "pracownik", "sio", "", ""},
+	})
+	if _, err := (&legacy.Importer{Store: st, Now: func() time.Time { return now }}).Import(context.Background(), &buf, int64(buf.Len())); err != nil {
+		t.Fatal(err)
+	}
+	box := &outbox{}
+	svc, err := service.New(service.Config{
+		Store: st, Hasher: hasher, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Now: func() time.Time { return now }, Mailer: box, PublicURL: "https://konto.example.pl",
+		HelpURL: "https://pomoc.sio.gov.pl", SupportContact: "tel. 22 123 45 67",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{st: st, svc: svc, mail: box, now: now}
+	ctx := context.Background()
+
+	a := f.caller(t, "jan.k")
+	pre, err := svc.TransitionPreviews(ctx, a)
+	if err != nil || len(pre) != 1 {
+		t.Fatalf("previews %+v, %v", pre, err)
+	}
+	p := pre[0]
+	if !p.Generated || !strings.HasPrefix(p.Unified, "JAN") || !slices.Equal(p.Stopped, []string{"jan.k"}) || !slices.Equal(p.Ended, []string{"j.kowalski"}) {
+		t.Errorf("preview %+v", p)
+	}
+	if len(p.Entities) != 1 || p.Entities[0].Name != "Szkoła Podstawowa nr 1" || len(p.EndedEntities) != 1 || p.EndedEntities[0].Name != "Gmina Pierwsza" {
+		t.Errorf("preview entities %+v, ended %+v", p.Entities, p.EndedEntities)
+	}
+
+	c, err := svc.Confirm(ctx, a, "", pwJanek)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done, err := svc.TransitionDone(ctx, c.Record)
+	if err != nil || done == nil {
+		t.Fatalf("done %+v, %v", done, err)
+	}
+	if done.Unified != p.Unified || !slices.Equal(done.Stopped, p.Stopped) || !slices.Equal(done.Ended, p.Ended) || len(done.Entities) != 1 || len(done.EndedEntities) != 1 {
+		t.Errorf("after the transition %+v, the preview said %+v", done, p)
+	}
+
+	svc.Close() // delivers the queued mail
+	m := box.last(t, "jan@example.pl")
+	for _, want := range []string{"Twój nowy login: " + p.Unified, "Zapisz go w bezpiecznym miejscu", "jan.k", "j.kowalski",
+		"Szkoła Podstawowa nr 1 (SP1) – Pracownik", "Gmina Pierwsza (G1) – Pracownik", "https://konto.example.pl/logowanie",
+		"Instrukcje i pomoc: https://pomoc.sio.gov.pl", "Pomoc techniczna: tel. 22 123 45 67"} {
+		if !strings.Contains(m.Text, want) {
+			t.Errorf("mail lacks %q:\n%s", want, m.Text)
+		}
+	}
+	if !strings.Contains(m.Subject, p.Unified) {
+		t.Errorf("subject %q does not name the new login", m.Subject)
+	}
+}
