@@ -30,7 +30,11 @@ const (
 	DefaultAccessTokenLifetime = 10 * time.Minute
 	DefaultIDTokenLifetime     = time.Hour
 	DefaultRefreshLifetime     = 12 * time.Hour
-	KeyRetireAfter             = DefaultIDTokenLifetime + 10*time.Minute
+	// DefaultRefreshChainLifetime ends every refresh chain 12 hours after
+	// the sign-in it descends from, as jedenlogin's own session ends
+	// (service.DefaultAbsoluteTimeout): rotating does not make it longer.
+	DefaultRefreshChainLifetime = 12 * time.Hour
+	KeyRetireAfter              = DefaultIDTokenLifetime + 10*time.Minute
 )
 
 // ScopeEntity asks for the entity the person acts for (SPEC §10).
@@ -53,16 +57,26 @@ type Config struct {
 	AllowInsecure bool
 	// Now is the clock of codes, requests and tokens (tests move it).
 	Now func() time.Time
+	// LogoutPoll is how often DeliverLogouts looks into the queue
+	// (DefaultLogoutPoll by default).
+	LogoutPoll time.Duration
+	// LogoutClient posts back-channel logouts; nil: a client that follows
+	// no redirects.
+	LogoutClient *http.Client
 
 	AuthRequestLifetime, CodeLifetime, AccessTokenLifetime, IDTokenLifetime, RefreshLifetime time.Duration
+	// RefreshChainLifetime is the longest a refresh chain lives after the
+	// sign-in (auth_time), however often it is rotated.
+	RefreshChainLifetime time.Duration
 }
 
 // Provider is the OpenID Connect provider.
 type Provider struct {
-	cfg  Config
-	op   *op.Provider
-	st   *storage
-	keys *keyring
+	cfg          Config
+	logoutClient *http.Client
+	op           *op.Provider
+	st           *storage
+	keys         *keyring
 }
 
 // endpoint paths, relative to the issuer.
@@ -102,6 +116,8 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	def(&cfg.AccessTokenLifetime, DefaultAccessTokenLifetime)
 	def(&cfg.IDTokenLifetime, DefaultIDTokenLifetime)
 	def(&cfg.RefreshLifetime, DefaultRefreshLifetime)
+	def(&cfg.LogoutPoll, DefaultLogoutPoll)
+	def(&cfg.RefreshChainLifetime, DefaultRefreshChainLifetime)
 
 	secret, err := cfg.Store.OIDCSecret(ctx, "token-key", func() ([]byte, error) {
 		b := make([]byte, 32)
@@ -114,7 +130,14 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	if len(secret) != 32 {
 		return nil, fmt.Errorf("oidc: token key has %d bytes, want 32", len(secret))
 	}
-	p := &Provider{cfg: cfg}
+	p := &Provider{cfg: cfg, logoutClient: cfg.LogoutClient}
+	if p.logoutClient == nil {
+		// A logout token goes to the registered URI only, never where a
+		// redirect points.
+		p.logoutClient = &http.Client{Timeout: logoutTimeout, CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		}}
+	}
 	p.keys = &keyring{st: cfg.Store, now: cfg.Now}
 	p.st = &storage{p: p, st: cfg.Store}
 	opCfg := &op.Config{
@@ -126,7 +149,7 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 		SupportedUILocales:       []language.Tag{language.Polish},
 		SupportedScopes:          []string{oidc.ScopeOpenID, oidc.ScopeProfile, oidc.ScopeEmail, oidc.ScopePhone, oidc.ScopeOfflineAccess, ScopeEntity},
 		SupportedClaims: []string{"sub", "aud", "exp", "iat", "iss", "auth_time", "nonce", "amr", "azp", "at_hash", "c_hash",
-			"preferred_username", "given_name", "family_name", "email", "email_verified", "phone_number", "entity", "entities"},
+			"sid", "preferred_username", "given_name", "family_name", "email", "email_verified", "phone_number", "entity", "entities"},
 	}
 	opts := []op.Option{
 		op.WithCustomAuthEndpoint(op.NewEndpoint(pathAuthorize)),
@@ -176,6 +199,7 @@ func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) {
 	d.GrantTypesSupported = []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken}
 	d.ResponseModesSupported = []string{"query"}
 	d.RequestObjectSigningAlgValuesSupported = nil
+	d.BackChannelLogoutSupported, d.BackChannelLogoutSessionSupported = true, true
 	op.Discover(w, d)
 }
 

@@ -224,6 +224,14 @@ func (s *storage) issue(ctx context.Context, req op.TokenRequest, currentRefresh
 			EntityID: r.r.EntityID, AuthTime: r.r.AuthTime, AMR: r.r.AMR, FamilyID: r.r.ID, SessionIDHash: r.r.SessionIDHash}
 		iss.ConsumeCode = r.r.ID
 		ev.Action = jedenlogin.AuditOIDCToken
+		if r.r.SessionIDHash != "" {
+			// The client now holds the session: its end reaches the client.
+			iss.Link = &jedenlogin.OIDCLink{SessionIDHash: r.r.SessionIDHash, ClientID: r.r.ClientID, PersonID: r.r.PersonID,
+				LoginID: r.r.LoginID, EntityID: r.r.EntityID, CreatedAt: now, ExpiresAt: s.chainEnd(r.r.AuthTime, now)}
+			if idEnd := now.Add(s.p.cfg.IDTokenLifetime); iss.Link.ExpiresAt.Before(idEnd) {
+				iss.Link.ExpiresAt = idEnd // the client's session lives at least as long as its ID token
+			}
+		}
 	case *refreshRequest:
 		base = *r.t
 		base.Scopes = r.scopes
@@ -241,6 +249,9 @@ func (s *storage) issue(ctx context.Context, req op.TokenRequest, currentRefresh
 		refresh = randomID()
 		rt := base
 		rt.IDHash, rt.Kind, rt.ExpiresAt = HashSecret(refresh), jedenlogin.OIDCRefreshToken, now.Add(s.p.cfg.RefreshLifetime)
+		if end := s.chainEnd(base.AuthTime, now); end.Before(rt.ExpiresAt) {
+			rt.ExpiresAt = end
+		}
 		iss.Tokens = append(iss.Tokens, rt)
 	}
 	ev.Actor, ev.Subject, ev.PersonID = "client:"+base.ClientID, "client:"+base.ClientID, &base.PersonID
@@ -406,13 +417,13 @@ func (s *storage) SetUserinfoFromScopes(ctx context.Context, ui *oidc.UserInfo, 
 func (s *storage) SetUserinfoFromRequest(ctx context.Context, ui *oidc.UserInfo, req op.IDTokenRequest, scopes []string) error {
 	var (
 		personID, loginID int64
-		entityID          string
+		entityID, session string
 	)
 	switch r := req.(type) {
 	case *authRequest:
-		personID, loginID, entityID = r.r.PersonID, r.r.LoginID, r.r.EntityID
+		personID, loginID, entityID, session = r.r.PersonID, r.r.LoginID, r.r.EntityID, r.r.SessionIDHash
 	case *refreshRequest:
-		personID, loginID, entityID = r.t.PersonID, r.t.LoginID, r.t.EntityID
+		personID, loginID, entityID, session = r.t.PersonID, r.t.LoginID, r.t.EntityID, r.t.SessionIDHash
 	default:
 		return oidc.ErrServerError().WithDescription("unexpected token request")
 	}
@@ -421,6 +432,10 @@ func (s *storage) SetUserinfoFromRequest(ctx context.Context, ui *oidc.UserInfo,
 		return err
 	}
 	c.fill(ui)
+	if session != "" {
+		// Back-channel logout names the session by it.
+		ui.AppendClaims("sid", jedenlogin.OIDCSessionID(session))
+	}
 	return nil
 }
 
@@ -478,4 +493,12 @@ func (s *storage) GetKeyByIDAndClientID(context.Context, string, string) (*jose.
 
 func (s *storage) ValidateJWTProfileScopes(context.Context, string, []string) ([]string, error) {
 	return nil, oidc.ErrUnsupportedGrantType()
+}
+
+// chainEnd is when the refresh chain of a sign-in at authTime ends.
+func (s *storage) chainEnd(authTime, now time.Time) time.Time {
+	if authTime.IsZero() {
+		authTime = now
+	}
+	return authTime.Add(s.p.cfg.RefreshChainLifetime)
 }

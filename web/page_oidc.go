@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"time"
@@ -98,4 +99,11 @@ func (s *Server) EndSession(w http.ResponseWriter, r *http.Request) error {
 	s.setCookie(w, cookieSession, "", -1)
 	s.setCookie(w, cookieOIDC, "", -1)
 	return nil
+}
+
+// EndClientSessionsOfEndedGrants ends the module sessions acting for an
+// entity whose grant was revoked or expired (back-channel logout): serve's
+// periodic cleanup calls it. See service.EndClientSessionsOfEndedGrants.
+func (s *Server) EndClientSessionsOfEndedGrants(ctx context.Context) (int, error) {
+	return s.svc.EndClientSessionsOfEndedGrants(ctx)
 }
