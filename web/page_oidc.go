@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
+	"strings"
 	"time"
 
 	"jedenlogin"
@@ -107,3 +109,38 @@ func (s *Server) EndSession(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) EndClientSessionsOfEndedGrants(ctx context.Context) (int, error) {
 	return s.svc.EndClientSessionsOfEndedGrants(ctx)
 }
+
+// oidcFormAction lets the forms of a page shown during an OpenID Connect
+// authorization (sign-in, transition, PODMIOTY) lead to the module:
+// browsers apply CSP form-action to every redirect after a form is sent,
+// and the redirects after the last form of an authorization end at the
+// client's redirect URI. Its origin — registered, and where the provider
+// sends the browser anyway — joins 'self'.
+func (s *Server) oidcFormAction(w http.ResponseWriter, r *http.Request) {
+	id := r.URL.Query().Get("oidc")
+	if id == "" {
+		if c, err := r.Cookie(s.cookieName(cookieOIDC)); err == nil {
+			id = c.Value
+		}
+	}
+	if !validToken(id) {
+		return
+	}
+	req, err := s.st.OIDCAuthRequest(r.Context(), id)
+	if err != nil {
+		return
+	}
+	allowFormAction(w, req.RedirectURI)
+}
+
+// allowFormAction adds the origin of uri to the page's CSP form-action.
+func allowFormAction(w http.ResponseWriter, uri string) {
+	u, err := url.Parse(uri)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || !cspHost.MatchString(u.Host) {
+		return
+	}
+	w.Header().Set("Content-Security-Policy", strings.Replace(contentSecurityPolicy, "form-action 'self'", "form-action 'self' "+u.Scheme+"://"+u.Host, 1))
+}
+
+// cspHost is a host[:port] that cannot break out of a CSP source.
+var cspHost = regexp.MustCompile(`^[A-Za-z0-9.\-]+(:[0-9]+)?$|^\[[0-9A-Fa-f:.]+\](:[0-9]+)?$`)

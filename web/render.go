@@ -271,6 +271,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	s.oidcFormAction(w, r)
 	w.WriteHeader(status)
 	_, _ = buf.WriteTo(w)
 }
