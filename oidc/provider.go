@@ -242,7 +242,17 @@ func withClientID(r *http.Request) context.Context {
 	} else {
 		id = r.PostFormValue("client_id")
 	}
-	return context.WithValue(r.Context(), clientIDKey{}, id)
+	ctx := context.WithValue(r.Context(), clientIDKey{}, id)
+	return context.WithValue(ctx, clientMemoKey{}, &clientMemo{})
+}
+
+type clientMemoKey struct{}
+
+// clientMemo keeps the client read once during one token request: op asks
+// for it three times (client, secret, signing key). Nothing outlives the
+// request, so a removed client or a rotated secret counts at once.
+type clientMemo struct {
+	c *jedenlogin.OIDCClient
 }
 
 type httpKey struct{}

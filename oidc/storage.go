@@ -62,6 +62,9 @@ func (a *authRequest) GetCodeChallenge() *oidc.CodeChallenge {
 type refreshRequest struct {
 	t      *jedenlogin.OIDCToken
 	scopes []string
+	// claims were read when the token was checked; the ID token of the
+	// same request reuses them unless the scopes narrowed.
+	claims *personClaims
 }
 
 func (r *refreshRequest) GetAMR() []string            { return r.t.AMR }
@@ -79,7 +82,7 @@ func (s *storage) Health(ctx context.Context) error { return nil }
 
 // GetClientByClientID returns the client; an unknown one is invalid_client.
 func (s *storage) GetClientByClientID(ctx context.Context, id string) (op.Client, error) {
-	c, err := s.st.OIDCClient(ctx, id)
+	c, err := s.client(ctx, id)
 	if errors.Is(err, jedenlogin.ErrNotFound) {
 		return nil, oidc.ErrInvalidClient().WithDescription("unknown client")
 	} else if err != nil {
@@ -90,7 +93,7 @@ func (s *storage) GetClientByClientID(ctx context.Context, id string) (op.Client
 
 // AuthorizeClientIDSecret checks a confidential client's secret.
 func (s *storage) AuthorizeClientIDSecret(ctx context.Context, id, secret string) error {
-	c, err := s.st.OIDCClient(ctx, id)
+	c, err := s.client(ctx, id)
 	if errors.Is(err, jedenlogin.ErrNotFound) {
 		return oidc.ErrInvalidClient().WithDescription("unknown client")
 	} else if err != nil {
@@ -289,10 +292,11 @@ func (s *storage) TokenRequestByRefreshToken(ctx context.Context, token string) 
 	if !s.now().Before(t.ExpiresAt) {
 		return nil, errors.New("refresh token expired")
 	}
-	if _, err := s.p.claims(ctx, t.PersonID, t.LoginID, nil, t.EntityID); err != nil {
+	c, err := s.p.claims(ctx, t.PersonID, t.LoginID, t.Scopes, t.EntityID)
+	if err != nil {
 		return nil, err
 	}
-	return &refreshRequest{t: t, scopes: t.Scopes}, nil
+	return &refreshRequest{t: t, scopes: t.Scopes, claims: c}, nil
 }
 
 // GetRefreshTokenInfo identifies a refresh token for revocation.
@@ -371,7 +375,7 @@ func (s *storage) TerminateSessionFromRequest(ctx context.Context, req *op.EndSe
 func (s *storage) SigningKey(ctx context.Context) (op.SigningKey, error) {
 	alg := jedenlogin.AlgES256
 	if id, _ := ctx.Value(clientIDKey{}).(string); id != "" {
-		if c, err := s.st.OIDCClient(ctx, id); err == nil && c.SigningAlg != "" {
+		if c, err := s.client(ctx, id); err == nil && c.SigningAlg != "" {
 			alg = c.SigningAlg
 		}
 	}
@@ -418,18 +422,23 @@ func (s *storage) SetUserinfoFromRequest(ctx context.Context, ui *oidc.UserInfo,
 	var (
 		personID, loginID int64
 		entityID, session string
+		memo              *personClaims
 	)
 	switch r := req.(type) {
 	case *authRequest:
 		personID, loginID, entityID, session = r.r.PersonID, r.r.LoginID, r.r.EntityID, r.r.SessionIDHash
 	case *refreshRequest:
 		personID, loginID, entityID, session = r.t.PersonID, r.t.LoginID, r.t.EntityID, r.t.SessionIDHash
+		memo = r.claims
 	default:
 		return oidc.ErrServerError().WithDescription("unexpected token request")
 	}
-	c, err := s.p.claims(ctx, personID, loginID, scopes, entityID)
-	if err != nil {
-		return err
+	c := memo
+	if c == nil || !slices.Equal(c.scopes, scopes) {
+		var err error
+		if c, err = s.p.claims(ctx, personID, loginID, scopes, entityID); err != nil {
+			return err
+		}
 	}
 	c.fill(ui)
 	if session != "" {
@@ -501,4 +510,17 @@ func (s *storage) chainEnd(authTime, now time.Time) time.Time {
 		authTime = now
 	}
 	return authTime.Add(s.p.cfg.RefreshChainLifetime)
+}
+
+// client reads a client, once per token request (clientMemo).
+func (s *storage) client(ctx context.Context, id string) (*jedenlogin.OIDCClient, error) {
+	m, _ := ctx.Value(clientMemoKey{}).(*clientMemo)
+	if m != nil && m.c != nil && m.c.ID == id {
+		return m.c, nil
+	}
+	c, err := s.st.OIDCClient(ctx, id)
+	if err == nil && m != nil {
+		m.c = c
+	}
+	return c, err
 }
