@@ -120,7 +120,7 @@ func newStack(t *testing.T, dsn, issuer string, clk *clock) (http.Handler, *web.
 	t.Cleanup(func() { srv.Close() })
 	p, err := oidc.New(context.Background(), oidc.Config{
 		Issuer: issuer, Store: st, Logger: logger, EndSession: srv.EndSession, AllowInsecure: true, Now: clk.now,
-		LogoutPoll: 100 * time.Millisecond,
+		LogoutPoll: 100 * time.Millisecond, Middleware: srv.Wrap,
 	})
 	if err != nil {
 		t.Fatalf("oidc.New: %v", err)

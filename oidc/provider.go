@@ -53,6 +53,9 @@ type Config struct {
 	// EndSession ends the browser's jedenlogin session (RP-initiated
 	// logout): web.Server.EndSession.
 	EndSession func(w http.ResponseWriter, r *http.Request) error
+	// Middleware wraps the provider's own endpoints, e.g. with web's
+	// security headers and metrics (web.Server.Wrap); nil: none.
+	Middleware func(http.Handler) http.Handler
 	// AllowInsecure permits an http:// issuer (tests, local runs).
 	AllowInsecure bool
 	// Now is the clock of codes, requests and tokens (tests move it).
@@ -176,17 +179,26 @@ func (p *Provider) Issuer() string { return p.cfg.Issuer }
 // Handler serves the provider's endpoints (discovery and everything under
 // /oidc/) and passes every other request to next (web's handler).
 func (p *Provider) Handler(next http.Handler) http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle("/", next)
-	mux.HandleFunc(oidc.DiscoveryEndpoint, p.discovery)
-	mux.Handle("/oidc/", p.op)
-	mux.HandleFunc(jedenlogin.OIDCCallbackPath, p.callback)
-	mux.HandleFunc("/"+pathToken, func(w http.ResponseWriter, r *http.Request) {
+	own := http.NewServeMux()
+	own.HandleFunc(oidc.DiscoveryEndpoint, p.discovery)
+	own.Handle("/oidc/", p.op)
+	// One pattern per endpoint: the metrics' route label.
+	for _, path := range []string{pathAuthorize, pathUserinfo, pathRevoke, pathKeys, pathIntrospect} {
+		own.Handle("/"+path, p.op)
+	}
+	own.HandleFunc(jedenlogin.OIDCCallbackPath, p.callback)
+	own.HandleFunc("/"+pathToken, func(w http.ResponseWriter, r *http.Request) {
 		p.op.ServeHTTP(w, r.WithContext(withClientID(r)))
 	})
-	mux.HandleFunc("/"+pathEndSession, func(w http.ResponseWriter, r *http.Request) {
-		p.op.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), httpKey{}, &httpExchange{w: w, r: r})))
-	})
+	own.HandleFunc("/"+pathEndSession, p.endSession)
+	var h http.Handler = own
+	if p.cfg.Middleware != nil {
+		h = p.cfg.Middleware(own)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/", next)
+	mux.Handle(oidc.DiscoveryEndpoint, h)
+	mux.Handle("/oidc/", h)
 	return mux
 }
 
@@ -333,4 +345,25 @@ func randomID() string {
 		panic(fmt.Sprintf("oidc: crypto/rand failed: %v", err))
 	}
 	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// ConfirmLogoutPath is jedenlogin's page asking the person to confirm an
+// RP-initiated logout that came without id_token_hint (OpenID Connect
+// RP-Initiated Logout 1.0 §2: without the hint the provider should ask, as
+// anyone could have sent the browser there). The request's parameters
+// follow in the query.
+const ConfirmLogoutPath = "/wyloguj-z-aplikacji"
+
+// endSession is the end_session endpoint: with id_token_hint op ends the
+// session; without it the browser goes to the confirmation page first.
+func (p *Provider) endSession(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "invalid_request", http.StatusBadRequest)
+		return
+	}
+	if r.Form.Get("id_token_hint") == "" {
+		http.Redirect(w, r, ConfirmLogoutPath+"?"+r.Form.Encode(), http.StatusSeeOther)
+		return
+	}
+	p.op.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), httpKey{}, &httpExchange{w: w, r: r})))
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
+	"slices"
 	"time"
 
 	"jedenlogin"
@@ -73,4 +75,55 @@ func (s *Service) EndClientSessionsOfEndedGrants(ctx context.Context) (int, erro
 func (s *Service) holdsValidGrant(ctx context.Context, personID, loginID int64, entityID string, now time.Time) bool {
 	rec, err := s.st.Person(ctx, personID)
 	return err == nil && StillActsFor(rec, loginID, entityID, now)
+}
+
+// LogoutTarget checks an RP-initiated logout's post_logout_redirect_uri:
+// it must be one the client registered, exactly. It returns the URI with
+// state appended ("" when none was asked for) and the client's name ("" for
+// no client_id). EINVALID (oidc.logout_invalid) for an unknown client, or a
+// URI without a client or not registered: never a redirect elsewhere.
+func (s *Service) LogoutTarget(ctx context.Context, clientID, uri, state string) (target, clientName string, err error) {
+	if clientID == "" {
+		if uri != "" {
+			return "", "", s.errf(jedenlogin.EINVALID, "oidc.logout_invalid")
+		}
+		return "", "", nil
+	}
+	c, err := s.st.OIDCClient(ctx, clientID)
+	if errors.Is(err, jedenlogin.ErrNotFound) {
+		return "", "", s.errf(jedenlogin.EINVALID, "oidc.logout_invalid")
+	} else if err != nil {
+		return "", "", s.internal(fmt.Errorf("logout: client: %w", err))
+	}
+	if uri == "" {
+		return "", c.Name, nil
+	}
+	if !slices.Contains(c.PostLogoutRedirectURIs, uri) {
+		return "", "", s.errf(jedenlogin.EINVALID, "oidc.logout_invalid")
+	}
+	u, err := url.Parse(uri)
+	if err != nil {
+		return "", "", s.errf(jedenlogin.EINVALID, "oidc.logout_invalid")
+	}
+	if state != "" {
+		q := u.Query()
+		q.Set("state", state)
+		u.RawQuery = q.Encode()
+	}
+	return u.String(), c.Name, nil
+}
+
+// AuditClientLogout records an RP-initiated logout the person confirmed
+// (oidc_logout), before the session ends. Errors are internal.
+func (s *Service) AuditClientLogout(ctx context.Context, c *Caller, clientID string) error {
+	subject := "client:" + clientID
+	if clientID == "" {
+		subject = c.Login.Name
+	}
+	ev := jedenlogin.AuditEvent{At: s.now(), Action: jedenlogin.AuditOIDCLogout, Actor: c.Login.Name, PersonID: &c.Person.ID,
+		Subject: subject, Address: c.Addr, Outcome: "confirmed"}
+	if err := s.st.AppendAudit(ctx, ev); err != nil {
+		return s.internal(fmt.Errorf("logout: audit: %w", err))
+	}
+	return nil
 }

@@ -144,3 +144,11 @@ func allowFormAction(w http.ResponseWriter, uri string) {
 
 // cspHost is a host[:port] that cannot break out of a CSP source.
 var cspHost = regexp.MustCompile(`^[A-Za-z0-9.\-]+(:[0-9]+)?$|^\[[0-9A-Fa-f:.]+\](:[0-9]+)?$`)
+
+// Wrap gives the OpenID Connect provider's endpoints what web's own pages
+// have: the security headers and the request metrics (with recovery from
+// panics). Not the cross-origin protection: modules post to the token
+// endpoint, and browsers to end_session, from other origins by design.
+func (s *Server) Wrap(h http.Handler) http.Handler {
+	return s.observe(securityHeaders(h))
+}

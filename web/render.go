@@ -73,6 +73,8 @@ var viewPartials = map[string][]string{
 	"application":     {partialField},
 	"revoke":          {partialField},
 	"activation":      {partialField, partialPassword},
+	// The OpenID Connect provider's own screen.
+	"oidc_logout": nil,
 }
 
 // viewFiles returns the files a page is parsed from, relative to

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -59,7 +60,7 @@ func startOIDCE2E(t *testing.T) *oidcE2E {
 		t.Fatal(err)
 	}
 	p, err := oidc.New(ctx, oidc.Config{Issuer: issuer, Store: st, Logger: logger, EndSession: srv.EndSession, AllowInsecure: true,
-		LogoutPoll: 100 * time.Millisecond})
+		LogoutPoll: 100 * time.Millisecond, Middleware: srv.Wrap})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,9 +195,19 @@ func TestBrowserOIDCModule(t *testing.T) {
 			// Signing out of jedenlogin on its own pages ends the module's
 			// session by back-channel logout.
 			before := e.module.Sessions()
-			p.Open(e.url + "/podmioty")
-			p.WaitHeading("PODMIOTY")
-			browserSignOut(p)
+			if key == demo.Generate2 {
+				// A logout without id_token_hint: jedenlogin asks first.
+				p.Open(e.url + "/oidc/end_session?client_id=modul&post_logout_redirect_uri=" + url.QueryEscape(e.moduleURL+"/wylogowano"))
+				p.WaitHeading("Wylogowanie")
+				wantPageText(t, p, "Aplikacja Moduł przykładowy prosi o wylogowanie.")
+				e.check(p, "oidc logout confirmation")
+				p.ClickText("button", "WYLOGUJ")
+				p.WaitHeading("Wylogowano")
+			} else {
+				p.Open(e.url + "/podmioty")
+				p.WaitHeading("PODMIOTY")
+				browserSignOut(p)
+			}
 			for deadline := time.Now().Add(10 * time.Second); e.module.Sessions() >= before; {
 				if time.Now().After(deadline) {
 					t.Fatal("the module's session outlived the sign-out by 10 s")

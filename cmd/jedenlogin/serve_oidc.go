@@ -25,6 +25,7 @@ func mountOIDC(ctx context.Context, st jedenlogin.Store, publicURL string, srv *
 		Store:         st,
 		Logger:        logger,
 		EndSession:    srv.EndSession,
+		Middleware:    srv.Wrap,
 		AllowInsecure: !strings.HasPrefix(publicURL, "https://"),
 	})
 	if err != nil {
