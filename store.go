@@ -20,6 +20,8 @@ type Store interface {
 	ApplicationStore
 	// OIDCStore: the OpenID Connect provider's clients, keys, requests and tokens (oidc.go).
 	OIDCStore
+	// VerifiedEmailStore: addresses confirmed by a link (email_verified.go).
+	VerifiedEmailStore
 
 	// ImportSnapshot returns what an import must know of the database: every
 	// login name, every person key, every entity, and the version the

@@ -171,6 +171,19 @@ func testCodeFlow(t *testing.T, e *env) {
 		t.Errorf("second sign-in sub %q", idt2.Subject)
 	}
 
+	// An address confirmed through the contact change is verified.
+	if err := e.st.MarkEmailVerified(e.ctx, p.PersonID, "ewa.kaczmarczyk@kuratorium.example", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	fv := e.newFlow(conf)
+	tokv, err := e.exchange(conf, fv, fv.code(t, b.get(fv.authURL)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, cv := e.idToken(confidential, tokv, fv.nonce); cv["email_verified"] != true {
+		t.Errorf("email_verified = %v after the confirmation", cv["email_verified"])
+	}
+
 	// Without scopes profile/email/entity the claims are not given.
 	f3 := e.newFlow(e.oauth(confidential))
 	tok3, err := e.exchange(e.oauth(confidential), f3, f3.code(t, b.get(f3.authURL)))

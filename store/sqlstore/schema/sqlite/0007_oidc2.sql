@@ -28,3 +28,13 @@ CREATE TABLE oidc_logouts (
 CREATE INDEX oidc_logouts_next ON oidc_logouts (next_at);
 
 CREATE INDEX oidc_tokens_session ON oidc_tokens (session_id_hash);
+
+-- E-mail addresses a person confirmed by a link jedenlogin sent (contact
+-- change): the OpenID Connect claim email_verified. Imported addresses
+-- were never confirmed and have no row.
+CREATE TABLE verified_emails (
+	person_id   INTEGER NOT NULL,
+	email       TEXT NOT NULL,
+	verified_at INTEGER NOT NULL,
+	PRIMARY KEY (person_id, email)
+);
