@@ -126,7 +126,10 @@ type OIDCIssue struct {
 	RotateRefresh string
 	At            time.Time
 	Tokens        []OIDCToken
-	Audit         []AuditEvent
+	// Link, when set, records (or, for the same session and client,
+	// replaces) that the client holds the person's session.
+	Link  *OIDCLink
+	Audit []AuditEvent
 }
 
 // OIDCStore is the persistence of the OpenID Connect provider: everything
@@ -196,6 +199,9 @@ type OIDCStore interface {
 	// generate() first when there is none (concurrent callers, also in
 	// other processes, all get the one stored).
 	OIDCSecret(ctx context.Context, name string, generate func() ([]byte, error)) ([]byte, error)
+
+	// OIDCLogoutStore: back-channel logout (oidc_logout.go).
+	OIDCLogoutStore
 }
 
 // ErrOIDCReused: an authorization code or refresh token was presented a

@@ -26,6 +26,8 @@ type Store interface {
 	NoticeStore
 	// AdminStore: what the operator console reads (store_admin.go).
 	AdminStore
+	// VerifiedEmailStore: addresses confirmed by a link (email_verified.go).
+	VerifiedEmailStore
 
 	// ImportSnapshot returns what an import must know of the database: every
 	// login name, every person key, every entity, and the version the

@@ -30,6 +30,9 @@ type personClaims struct {
 	entities            []EntityClaim
 	withEntity          bool
 	profile, mail, tele bool
+	// emailVerified: the person confirmed the account's address by a link
+	// (contact change); imported addresses never were.
+	emailVerified bool
 }
 
 // errNoLongerValid: the person can no longer sign in through the login,
@@ -67,6 +70,11 @@ func (p *Provider) claims(ctx context.Context, personID, loginID int64, scopes [
 		profile:    slices.Contains(scopes, oidc.ScopeProfile),
 		mail:       slices.Contains(scopes, oidc.ScopeEmail),
 		tele:       slices.Contains(scopes, oidc.ScopePhone),
+	}
+	if c.mail && rec.Person.Account != nil && rec.Person.Account.Email != "" {
+		if c.emailVerified, err = p.cfg.Store.EmailVerified(ctx, personID, rec.Person.Account.Email); err != nil {
+			return nil, oidc.ErrServerError().WithParent(err)
+		}
 	}
 	if !c.withEntity {
 		return c, nil
@@ -115,10 +123,9 @@ func (c *personClaims) fill(ui *oidc.UserInfo) {
 	}
 	if c.mail && a.Email != "" {
 		// Imported addresses were never confirmed by jedenlogin; only a
-		// change through the contact page is (SPEC §7). Until the store
-		// tells them apart, none is claimed verified.
+		// change through the contact page is (SPEC §7).
 		ui.Email = a.Email
-		ui.AppendClaims("email_verified", false)
+		ui.AppendClaims("email_verified", c.emailVerified)
 	}
 	if c.tele && a.Phone != "" {
 		ui.PhoneNumber = a.Phone

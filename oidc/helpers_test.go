@@ -40,6 +40,7 @@ const (
 	confidential  = "modul"
 	publicClient  = "aplikacja"
 	rsaClient     = "modul-rsa"
+	bcClient      = "modul-bc" // takes back-channel logouts at env.bc
 	testTimeLimit = 2 * time.Minute
 )
 
@@ -61,10 +62,54 @@ type env struct {
 	clock  *clock
 	secret string // the confidential clients' secret
 	rp     *gooidc.Provider
+	bc     *receiver   // bcClient's backchannel_logout_uri
+	srv    *web.Server // the first instance's web server
 }
 
-// stack is one instance: web and the provider on their own store handle.
-func newStack(t *testing.T, dsn, issuer string, clk *clock) http.Handler {
+// receiver is a module's back-channel logout endpoint: it records every
+// logout_token posted, answering 500 to the first fail posts.
+type receiver struct {
+	url    string
+	fail   atomic.Int64
+	posts  atomic.Int64
+	tokens chan string
+}
+
+func newReceiver(t *testing.T) *receiver {
+	rc := &receiver{tokens: make(chan string, 100)}
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rc.posts.Add(1)
+		if r.Method != http.MethodPost || r.Header.Get("Content-Type") != "application/x-www-form-urlencoded" {
+			http.Error(w, "want a form POST", http.StatusBadRequest)
+			return
+		}
+		if rc.fail.Add(-1) >= 0 {
+			http.Error(w, "not now", http.StatusInternalServerError)
+			return
+		}
+		rc.tokens <- r.PostFormValue("logout_token")
+	}))
+	t.Cleanup(s.Close)
+	rc.url = s.URL + "/backchannel"
+	return rc
+}
+
+// next waits for the next logout token (seconds at most, as the spec's
+// "within seconds" promises).
+func (rc *receiver) next(t *testing.T) string {
+	t.Helper()
+	select {
+	case tok := <-rc.tokens:
+		return tok
+	case <-time.After(10 * time.Second):
+		t.Fatal("no back-channel logout within 10 s")
+		return ""
+	}
+}
+
+// stack is one instance: web and the provider on their own store handle,
+// delivering back-channel logouts as serve does.
+func newStack(t *testing.T, dsn, issuer string, clk *clock) (http.Handler, *web.Server) {
 	t.Helper()
 	st := storetest.Open(t, dsn)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -75,11 +120,16 @@ func newStack(t *testing.T, dsn, issuer string, clk *clock) http.Handler {
 	t.Cleanup(func() { srv.Close() })
 	p, err := oidc.New(context.Background(), oidc.Config{
 		Issuer: issuer, Store: st, Logger: logger, EndSession: srv.EndSession, AllowInsecure: true, Now: clk.now,
+		LogoutPoll: 100 * time.Millisecond, Middleware: srv.Wrap,
 	})
 	if err != nil {
 		t.Fatalf("oidc.New: %v", err)
 	}
-	return p.Handler(srv.Handler())
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); p.DeliverLogouts(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return p.Handler(srv.Handler()), srv
 }
 
 // newEnv starts instances instances on one database behind one issuer (a
@@ -87,7 +137,7 @@ func newStack(t *testing.T, dsn, issuer string, clk *clock) http.Handler {
 func newEnv(t *testing.T, b storetest.Backend, instances int) *env {
 	t.Helper()
 	ctx := context.Background()
-	e := &env{t: t, ctx: ctx, dsn: b.NewDSN(t), clock: &clock{}}
+	e := &env{t: t, ctx: ctx, dsn: b.NewDSN(t), clock: &clock{}, bc: newReceiver(t)}
 	e.st = storetest.Open(t, e.dsn)
 	creds, err := demo.Build(ctx, e.st, &password.Hasher{Params: password.CheapParams}, time.Now())
 	if err != nil {
@@ -100,6 +150,7 @@ func newEnv(t *testing.T, b storetest.Backend, instances int) *env {
 		{ID: confidential, Name: "Moduł SIO", SecretHash: hash, SigningAlg: jedenlogin.AlgES256},
 		{ID: rsaClient, Name: "Moduł RSA", SecretHash: hash, SigningAlg: jedenlogin.AlgRS256},
 		{ID: publicClient, Name: "Aplikacja", Public: true, SigningAlg: jedenlogin.AlgES256},
+		{ID: bcClient, Name: "Moduł z wylogowaniem", SecretHash: hash, SigningAlg: jedenlogin.AlgES256, BackchannelLogoutURI: e.bc.url},
 	} {
 		c.RedirectURIs, c.PostLogoutRedirectURIs, c.CreatedAt = []string{redirectURI}, []string{logoutURI}, time.Now()
 		if err := e.st.CreateOIDCClient(ctx, c); err != nil {
@@ -111,7 +162,11 @@ func newEnv(t *testing.T, b storetest.Backend, instances int) *env {
 	e.issuer = "http://" + front.Listener.Addr().String()
 	var backends []*url.URL
 	for range instances {
-		s := httptest.NewServer(newStack(t, e.dsn, e.issuer, e.clock))
+		h, srv := newStack(t, e.dsn, e.issuer, e.clock)
+		if e.srv == nil {
+			e.srv = srv
+		}
+		s := httptest.NewServer(h)
 		t.Cleanup(s.Close)
 		u, _ := url.Parse(s.URL)
 		backends = append(backends, u)

@@ -2,6 +2,7 @@ package oidc_test
 
 import (
 	"encoding/base64"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -47,6 +48,7 @@ func TestProvider(t *testing.T) {
 			{"TamperedToken", testTampered},
 			{"KeyRotation", testKeyRotation},
 			{"RS256Client", testRS256},
+			{"Backchannel", testBackchannel},
 		} {
 			// Each case with its own clock offset from zero.
 			e.t = t
@@ -71,6 +73,8 @@ func testDiscovery(t *testing.T, e *env) {
 		ResponseTypes    []string `json:"response_types_supported"`
 		GrantTypes       []string `json:"grant_types_supported"`
 		UserinfoEndpoint string   `json:"userinfo_endpoint"`
+		Backchannel      bool     `json:"backchannel_logout_supported"`
+		BackchannelSID   bool     `json:"backchannel_logout_session_supported"`
 	}
 	if err := e.rp.Claims(&d); err != nil {
 		t.Fatal(err)
@@ -82,8 +86,30 @@ func testDiscovery(t *testing.T, e *env) {
 	if !slices.Equal(d.Methods, []string{"S256"}) || !slices.Contains(d.AuthMethods, "client_secret_basic") ||
 		!slices.Contains(d.AuthMethods, "client_secret_post") || !slices.Contains(d.Scopes, "entity") ||
 		!slices.Contains(d.IDTokenAlgs, "ES256") || !slices.Contains(d.IDTokenAlgs, "RS256") ||
-		!slices.Equal(d.ResponseTypes, []string{"code"}) || !slices.Contains(d.GrantTypes, "refresh_token") {
+		!slices.Equal(d.ResponseTypes, []string{"code"}) || !slices.Contains(d.GrantTypes, "refresh_token") ||
+		!d.Backchannel || !d.BackchannelSID {
 		t.Errorf("discovery: %+v", d)
+	}
+	// The provider's endpoints carry web's security headers and count in
+	// its metrics.
+	for _, path := range []string{"/.well-known/openid-configuration", "/oidc/keys", "/oidc/token"} {
+		resp, err := http.Get(e.issuer + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.Header.Get("X-Content-Type-Options") != "nosniff" || resp.Header.Get("Content-Security-Policy") == "" {
+			t.Errorf("%s without the security headers: %v", path, resp.Header)
+		}
+	}
+	resp, err := http.Get(e.issuer + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), `route="/oidc/keys"`) {
+		t.Errorf("no metrics of the provider's endpoints:\n%.3000s", body)
 	}
 }
 
@@ -143,6 +169,19 @@ func testCodeFlow(t *testing.T, e *env) {
 	idt2, _ := e.idToken(confidential, tok2, f2.nonce)
 	if idt2.Subject != idt.Subject {
 		t.Errorf("second sign-in sub %q", idt2.Subject)
+	}
+
+	// An address confirmed through the contact change is verified.
+	if err := e.st.MarkEmailVerified(e.ctx, p.PersonID, "ewa.kaczmarczyk@kuratorium.example", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	fv := e.newFlow(conf)
+	tokv, err := e.exchange(conf, fv, fv.code(t, b.get(fv.authURL)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, cv := e.idToken(confidential, tokv, fv.nonce); cv["email_verified"] != true {
+		t.Errorf("email_verified = %v after the confirmation", cv["email_verified"])
 	}
 
 	// Without scopes profile/email/entity the claims are not given.
@@ -630,20 +669,40 @@ func testLogout(t *testing.T, e *env) {
 	if e.audit(jedenlogin.AuditOIDCLogout) != logouts+1 {
 		t.Error("no audit event for the logout")
 	}
-	// Without id_token_hint: the session ends, the browser lands on the
-	// sign-in page (a post_logout_redirect_uri needs the client).
+	// Without id_token_hint the person confirms first (anyone could have
+	// sent the browser there): nothing ends until they do.
 	e.signedInFlow(b, conf, demo.Operator)
 	p = b.get(e.issuer + "/oidc/end_session")
-	if p.url.Path != "/logowanie" || p.status != http.StatusOK {
-		t.Errorf("logout without hint ended at %s (%d)", p.url, p.status)
+	if p.url.Path != "/wyloguj-z-aplikacji" || p.status != http.StatusOK || !strings.Contains(p.body, "Czy na pewno chcesz się wylogować") {
+		t.Fatalf("logout without hint ended at %s (%d)", p.url, p.status)
+	}
+	if p := b.get(e.issuer + "/podmioty"); p.url.Path != "/podmioty" {
+		t.Errorf("signed out before confirming: %s", p.url)
+	}
+	confirm := p.form(t, "csrf")
+	if forged := b.post(e.issuer+"/wyloguj-z-aplikacji", url.Values{"csrf": {"x"}}); forged.status != http.StatusForbidden {
+		t.Errorf("a confirmation without the session's token: %d", forged.status)
+	}
+	if p := b.post(e.issuer+"/wyloguj-z-aplikacji", confirm); p.url.Path != "/logowanie" || p.status != http.StatusOK {
+		t.Errorf("confirmed logout ended at %s (%d)", p.url, p.status)
 	}
 	if p := b.get(e.issuer + "/podmioty"); p.url.Path != "/logowanie" {
-		t.Errorf("still signed in after logout without hint: %s", p.url)
+		t.Errorf("still signed in after the confirmed logout: %s", p.url)
 	}
+	// With client_id: confirmed, then back to the registered URI with state.
 	e.signedInFlow(b, conf, demo.Operator)
-	p = b.get(e.issuer + "/oidc/end_session?" + url.Values{"client_id": {confidential}, "post_logout_redirect_uri": {logoutURI}}.Encode())
-	if !strings.HasPrefix(p.location, logoutURI) {
+	p = b.get(e.issuer + "/oidc/end_session?" + url.Values{"client_id": {confidential}, "post_logout_redirect_uri": {logoutURI}, "state": {"s1"}}.Encode())
+	if !strings.Contains(p.body, "Aplikacja Moduł SIO prosi o wylogowanie") {
+		t.Fatalf("no confirmation naming the module at %s (%d)", p.url, p.status)
+	}
+	p = b.post(e.issuer+"/wyloguj-z-aplikacji", p.form(t, "post_logout_redirect_uri"))
+	if !strings.HasPrefix(p.location, logoutURI) || p.query(t).Get("state") != "s1" {
 		t.Errorf("logout with client_id went to %q", p.location)
+	}
+	// An unregistered URI is refused, never followed.
+	p = b.get(e.issuer + "/oidc/end_session?" + url.Values{"client_id": {confidential}, "post_logout_redirect_uri": {"https://evil.example/"}}.Encode())
+	if p.status != http.StatusBadRequest || p.location != "" {
+		t.Errorf("an unregistered post_logout_redirect_uri: %d to %q", p.status, p.location)
 	}
 }
 
@@ -667,7 +726,13 @@ func testTampered(t *testing.T, e *env) {
 	}
 	// A tampered access token is refused by userinfo.
 	bad := *tok
-	bad.AccessToken = tok.AccessToken[:len(tok.AccessToken)-2] + "xx"
+	// One character in the middle changes (the last ones may carry bits
+	// base64 ignores, and CFB would leave the token's id intact).
+	mid, swap := len(tok.AccessToken)/2, byte('A')
+	if tok.AccessToken[mid] == swap {
+		swap = 'B'
+	}
+	bad.AccessToken = tok.AccessToken[:mid] + string(swap) + tok.AccessToken[mid+1:]
 	if _, err := e.rp.UserInfo(e.ctx, oauth2.StaticTokenSource(&bad)); err == nil {
 		t.Error("userinfo accepted a tampered access token")
 	}

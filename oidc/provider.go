@@ -30,7 +30,11 @@ const (
 	DefaultAccessTokenLifetime = 10 * time.Minute
 	DefaultIDTokenLifetime     = time.Hour
 	DefaultRefreshLifetime     = 12 * time.Hour
-	KeyRetireAfter             = DefaultIDTokenLifetime + 10*time.Minute
+	// DefaultRefreshChainLifetime ends every refresh chain 12 hours after
+	// the sign-in it descends from, as jedenlogin's own session ends
+	// (service.DefaultAbsoluteTimeout): rotating does not make it longer.
+	DefaultRefreshChainLifetime = 12 * time.Hour
+	KeyRetireAfter              = DefaultIDTokenLifetime + 10*time.Minute
 )
 
 // ScopeEntity asks for the entity the person acts for (SPEC §10).
@@ -49,20 +53,33 @@ type Config struct {
 	// EndSession ends the browser's jedenlogin session (RP-initiated
 	// logout): web.Server.EndSession.
 	EndSession func(w http.ResponseWriter, r *http.Request) error
+	// Middleware wraps the provider's own endpoints, e.g. with web's
+	// security headers and metrics (web.Server.Wrap); nil: none.
+	Middleware func(http.Handler) http.Handler
 	// AllowInsecure permits an http:// issuer (tests, local runs).
 	AllowInsecure bool
 	// Now is the clock of codes, requests and tokens (tests move it).
 	Now func() time.Time
+	// LogoutPoll is how often DeliverLogouts looks into the queue
+	// (DefaultLogoutPoll by default).
+	LogoutPoll time.Duration
+	// LogoutClient posts back-channel logouts; nil: a client that follows
+	// no redirects.
+	LogoutClient *http.Client
 
 	AuthRequestLifetime, CodeLifetime, AccessTokenLifetime, IDTokenLifetime, RefreshLifetime time.Duration
+	// RefreshChainLifetime is the longest a refresh chain lives after the
+	// sign-in (auth_time), however often it is rotated.
+	RefreshChainLifetime time.Duration
 }
 
 // Provider is the OpenID Connect provider.
 type Provider struct {
-	cfg  Config
-	op   *op.Provider
-	st   *storage
-	keys *keyring
+	cfg          Config
+	logoutClient *http.Client
+	op           *op.Provider
+	st           *storage
+	keys         *keyring
 }
 
 // endpoint paths, relative to the issuer.
@@ -102,6 +119,8 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	def(&cfg.AccessTokenLifetime, DefaultAccessTokenLifetime)
 	def(&cfg.IDTokenLifetime, DefaultIDTokenLifetime)
 	def(&cfg.RefreshLifetime, DefaultRefreshLifetime)
+	def(&cfg.LogoutPoll, DefaultLogoutPoll)
+	def(&cfg.RefreshChainLifetime, DefaultRefreshChainLifetime)
 
 	secret, err := cfg.Store.OIDCSecret(ctx, "token-key", func() ([]byte, error) {
 		b := make([]byte, 32)
@@ -114,7 +133,14 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	if len(secret) != 32 {
 		return nil, fmt.Errorf("oidc: token key has %d bytes, want 32", len(secret))
 	}
-	p := &Provider{cfg: cfg}
+	p := &Provider{cfg: cfg, logoutClient: cfg.LogoutClient}
+	if p.logoutClient == nil {
+		// A logout token goes to the registered URI only, never where a
+		// redirect points.
+		p.logoutClient = &http.Client{Timeout: logoutTimeout, CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		}}
+	}
 	p.keys = &keyring{st: cfg.Store, now: cfg.Now}
 	p.st = &storage{p: p, st: cfg.Store}
 	opCfg := &op.Config{
@@ -126,7 +152,7 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 		SupportedUILocales:       []language.Tag{language.Polish},
 		SupportedScopes:          []string{oidc.ScopeOpenID, oidc.ScopeProfile, oidc.ScopeEmail, oidc.ScopePhone, oidc.ScopeOfflineAccess, ScopeEntity},
 		SupportedClaims: []string{"sub", "aud", "exp", "iat", "iss", "auth_time", "nonce", "amr", "azp", "at_hash", "c_hash",
-			"preferred_username", "given_name", "family_name", "email", "email_verified", "phone_number", "entity", "entities"},
+			"sid", "preferred_username", "given_name", "family_name", "email", "email_verified", "phone_number", "entity", "entities"},
 	}
 	opts := []op.Option{
 		op.WithCustomAuthEndpoint(op.NewEndpoint(pathAuthorize)),
@@ -153,17 +179,26 @@ func (p *Provider) Issuer() string { return p.cfg.Issuer }
 // Handler serves the provider's endpoints (discovery and everything under
 // /oidc/) and passes every other request to next (web's handler).
 func (p *Provider) Handler(next http.Handler) http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle("/", next)
-	mux.HandleFunc(oidc.DiscoveryEndpoint, p.discovery)
-	mux.Handle("/oidc/", p.op)
-	mux.HandleFunc(jedenlogin.OIDCCallbackPath, p.callback)
-	mux.HandleFunc("/"+pathToken, func(w http.ResponseWriter, r *http.Request) {
+	own := http.NewServeMux()
+	own.HandleFunc(oidc.DiscoveryEndpoint, p.discovery)
+	own.Handle("/oidc/", p.op)
+	// One pattern per endpoint: the metrics' route label.
+	for _, path := range []string{pathAuthorize, pathUserinfo, pathRevoke, pathKeys, pathIntrospect} {
+		own.Handle("/"+path, p.op)
+	}
+	own.HandleFunc(jedenlogin.OIDCCallbackPath, p.callback)
+	own.HandleFunc("/"+pathToken, func(w http.ResponseWriter, r *http.Request) {
 		p.op.ServeHTTP(w, r.WithContext(withClientID(r)))
 	})
-	mux.HandleFunc("/"+pathEndSession, func(w http.ResponseWriter, r *http.Request) {
-		p.op.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), httpKey{}, &httpExchange{w: w, r: r})))
-	})
+	own.HandleFunc("/"+pathEndSession, p.endSession)
+	var h http.Handler = own
+	if p.cfg.Middleware != nil {
+		h = p.cfg.Middleware(own)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/", next)
+	mux.Handle(oidc.DiscoveryEndpoint, h)
+	mux.Handle("/oidc/", h)
 	return mux
 }
 
@@ -176,6 +211,7 @@ func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) {
 	d.GrantTypesSupported = []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken}
 	d.ResponseModesSupported = []string{"query"}
 	d.RequestObjectSigningAlgValuesSupported = nil
+	d.BackChannelLogoutSupported, d.BackChannelLogoutSessionSupported = true, true
 	op.Discover(w, d)
 }
 
@@ -218,7 +254,17 @@ func withClientID(r *http.Request) context.Context {
 	} else {
 		id = r.PostFormValue("client_id")
 	}
-	return context.WithValue(r.Context(), clientIDKey{}, id)
+	ctx := context.WithValue(r.Context(), clientIDKey{}, id)
+	return context.WithValue(ctx, clientMemoKey{}, &clientMemo{})
+}
+
+type clientMemoKey struct{}
+
+// clientMemo keeps the client read once during one token request: op asks
+// for it three times (client, secret, signing key). Nothing outlives the
+// request, so a removed client or a rotated secret counts at once.
+type clientMemo struct {
+	c *jedenlogin.OIDCClient
 }
 
 type httpKey struct{}
@@ -299,4 +345,25 @@ func randomID() string {
 		panic(fmt.Sprintf("oidc: crypto/rand failed: %v", err))
 	}
 	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// ConfirmLogoutPath is jedenlogin's page asking the person to confirm an
+// RP-initiated logout that came without id_token_hint (OpenID Connect
+// RP-Initiated Logout 1.0 §2: without the hint the provider should ask, as
+// anyone could have sent the browser there). The request's parameters
+// follow in the query.
+const ConfirmLogoutPath = "/wyloguj-z-aplikacji"
+
+// endSession is the end_session endpoint: with id_token_hint op ends the
+// session; without it the browser goes to the confirmation page first.
+func (p *Provider) endSession(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "invalid_request", http.StatusBadRequest)
+		return
+	}
+	if r.Form.Get("id_token_hint") == "" {
+		http.Redirect(w, r, ConfirmLogoutPath+"?"+r.Form.Encode(), http.StatusSeeOther)
+		return
+	}
+	p.op.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), httpKey{}, &httpExchange{w: w, r: r})))
 }

@@ -62,6 +62,9 @@ func (a *authRequest) GetCodeChallenge() *oidc.CodeChallenge {
 type refreshRequest struct {
 	t      *jedenlogin.OIDCToken
 	scopes []string
+	// claims were read when the token was checked; the ID token of the
+	// same request reuses them unless the scopes narrowed.
+	claims *personClaims
 }
 
 func (r *refreshRequest) GetAMR() []string            { return r.t.AMR }
@@ -79,7 +82,7 @@ func (s *storage) Health(ctx context.Context) error { return nil }
 
 // GetClientByClientID returns the client; an unknown one is invalid_client.
 func (s *storage) GetClientByClientID(ctx context.Context, id string) (op.Client, error) {
-	c, err := s.st.OIDCClient(ctx, id)
+	c, err := s.client(ctx, id)
 	if errors.Is(err, jedenlogin.ErrNotFound) {
 		return nil, oidc.ErrInvalidClient().WithDescription("unknown client")
 	} else if err != nil {
@@ -90,7 +93,7 @@ func (s *storage) GetClientByClientID(ctx context.Context, id string) (op.Client
 
 // AuthorizeClientIDSecret checks a confidential client's secret.
 func (s *storage) AuthorizeClientIDSecret(ctx context.Context, id, secret string) error {
-	c, err := s.st.OIDCClient(ctx, id)
+	c, err := s.client(ctx, id)
 	if errors.Is(err, jedenlogin.ErrNotFound) {
 		return oidc.ErrInvalidClient().WithDescription("unknown client")
 	} else if err != nil {
@@ -224,6 +227,14 @@ func (s *storage) issue(ctx context.Context, req op.TokenRequest, currentRefresh
 			EntityID: r.r.EntityID, AuthTime: r.r.AuthTime, AMR: r.r.AMR, FamilyID: r.r.ID, SessionIDHash: r.r.SessionIDHash}
 		iss.ConsumeCode = r.r.ID
 		ev.Action = jedenlogin.AuditOIDCToken
+		if r.r.SessionIDHash != "" {
+			// The client now holds the session: its end reaches the client.
+			iss.Link = &jedenlogin.OIDCLink{SessionIDHash: r.r.SessionIDHash, ClientID: r.r.ClientID, PersonID: r.r.PersonID,
+				LoginID: r.r.LoginID, EntityID: r.r.EntityID, CreatedAt: now, ExpiresAt: s.chainEnd(r.r.AuthTime, now)}
+			if idEnd := now.Add(s.p.cfg.IDTokenLifetime); iss.Link.ExpiresAt.Before(idEnd) {
+				iss.Link.ExpiresAt = idEnd // the client's session lives at least as long as its ID token
+			}
+		}
 	case *refreshRequest:
 		base = *r.t
 		base.Scopes = r.scopes
@@ -241,6 +252,9 @@ func (s *storage) issue(ctx context.Context, req op.TokenRequest, currentRefresh
 		refresh = randomID()
 		rt := base
 		rt.IDHash, rt.Kind, rt.ExpiresAt = HashSecret(refresh), jedenlogin.OIDCRefreshToken, now.Add(s.p.cfg.RefreshLifetime)
+		if end := s.chainEnd(base.AuthTime, now); end.Before(rt.ExpiresAt) {
+			rt.ExpiresAt = end
+		}
 		iss.Tokens = append(iss.Tokens, rt)
 	}
 	ev.Actor, ev.Subject, ev.PersonID = "client:"+base.ClientID, "client:"+base.ClientID, &base.PersonID
@@ -278,10 +292,11 @@ func (s *storage) TokenRequestByRefreshToken(ctx context.Context, token string) 
 	if !s.now().Before(t.ExpiresAt) {
 		return nil, errors.New("refresh token expired")
 	}
-	if _, err := s.p.claims(ctx, t.PersonID, t.LoginID, nil, t.EntityID); err != nil {
+	c, err := s.p.claims(ctx, t.PersonID, t.LoginID, t.Scopes, t.EntityID)
+	if err != nil {
 		return nil, err
 	}
-	return &refreshRequest{t: t, scopes: t.Scopes}, nil
+	return &refreshRequest{t: t, scopes: t.Scopes, claims: c}, nil
 }
 
 // GetRefreshTokenInfo identifies a refresh token for revocation.
@@ -360,7 +375,7 @@ func (s *storage) TerminateSessionFromRequest(ctx context.Context, req *op.EndSe
 func (s *storage) SigningKey(ctx context.Context) (op.SigningKey, error) {
 	alg := jedenlogin.AlgES256
 	if id, _ := ctx.Value(clientIDKey{}).(string); id != "" {
-		if c, err := s.st.OIDCClient(ctx, id); err == nil && c.SigningAlg != "" {
+		if c, err := s.client(ctx, id); err == nil && c.SigningAlg != "" {
 			alg = c.SigningAlg
 		}
 	}
@@ -406,21 +421,30 @@ func (s *storage) SetUserinfoFromScopes(ctx context.Context, ui *oidc.UserInfo, 
 func (s *storage) SetUserinfoFromRequest(ctx context.Context, ui *oidc.UserInfo, req op.IDTokenRequest, scopes []string) error {
 	var (
 		personID, loginID int64
-		entityID          string
+		entityID, session string
+		memo              *personClaims
 	)
 	switch r := req.(type) {
 	case *authRequest:
-		personID, loginID, entityID = r.r.PersonID, r.r.LoginID, r.r.EntityID
+		personID, loginID, entityID, session = r.r.PersonID, r.r.LoginID, r.r.EntityID, r.r.SessionIDHash
 	case *refreshRequest:
-		personID, loginID, entityID = r.t.PersonID, r.t.LoginID, r.t.EntityID
+		personID, loginID, entityID, session = r.t.PersonID, r.t.LoginID, r.t.EntityID, r.t.SessionIDHash
+		memo = r.claims
 	default:
 		return oidc.ErrServerError().WithDescription("unexpected token request")
 	}
-	c, err := s.p.claims(ctx, personID, loginID, scopes, entityID)
-	if err != nil {
-		return err
+	c := memo
+	if c == nil || !slices.Equal(c.scopes, scopes) {
+		var err error
+		if c, err = s.p.claims(ctx, personID, loginID, scopes, entityID); err != nil {
+			return err
+		}
 	}
 	c.fill(ui)
+	if session != "" {
+		// Back-channel logout names the session by it.
+		ui.AppendClaims("sid", jedenlogin.OIDCSessionID(session))
+	}
 	return nil
 }
 
@@ -478,4 +502,25 @@ func (s *storage) GetKeyByIDAndClientID(context.Context, string, string) (*jose.
 
 func (s *storage) ValidateJWTProfileScopes(context.Context, string, []string) ([]string, error) {
 	return nil, oidc.ErrUnsupportedGrantType()
+}
+
+// chainEnd is when the refresh chain of a sign-in at authTime ends.
+func (s *storage) chainEnd(authTime, now time.Time) time.Time {
+	if authTime.IsZero() {
+		authTime = now
+	}
+	return authTime.Add(s.p.cfg.RefreshChainLifetime)
+}
+
+// client reads a client, once per token request (clientMemo).
+func (s *storage) client(ctx context.Context, id string) (*jedenlogin.OIDCClient, error) {
+	m, _ := ctx.Value(clientMemoKey{}).(*clientMemo)
+	if m != nil && m.c != nil && m.c.ID == id {
+		return m.c, nil
+	}
+	c, err := s.st.OIDCClient(ctx, id)
+	if err == nil && m != nil {
+		m.c = c
+	}
+	return c, err
 }

@@ -215,6 +215,15 @@ func TestVerifyEmailCode(t *testing.T) {
 	if c.Email != "jan.nowy@example.pl" || c.EmailPending != "" {
 		t.Errorf("contact %+v, want the new address and nothing pending", c)
 	}
+	// The confirmed address is verified (OpenID Connect email_verified);
+	// the imported one never was.
+	pid := f.caller(t, "JANEK").Person.ID
+	if ok, err := f.st.EmailVerified(ctx, pid, "jan.nowy@example.pl"); err != nil || !ok {
+		t.Errorf("the confirmed address is not verified: %v, %v", ok, err)
+	}
+	if ok, _ := f.st.EmailVerified(ctx, pid, "jan@example.pl"); ok {
+		t.Error("the imported address is verified")
+	}
 	evs := f.audit(t, jedenlogin.AuditContactChanged)
 	if last := evs[len(evs)-1]; last.Outcome != "ok" || last.Subject != "JANEK" {
 		t.Errorf("last contact_changed %+v, want ok for JANEK", last)

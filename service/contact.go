@@ -323,6 +323,11 @@ func (s *Service) applyEmail(ctx context.Context, personID int64, email, actor, 
 	if err != nil {
 		return s.internal(fmt.Errorf("e-mail change: %w", err))
 	}
+	// The person proved the address by the link: modules may trust it
+	// (email_verified). A failure here leaves it unverified, the safe side.
+	if err := s.st.MarkEmailVerified(ctx, personID, email, now); err != nil {
+		s.log.ErrorContext(ctx, "e-mail change: mark verified", "err", err)
+	}
 	s.mailQueued()
 	return nil
 }

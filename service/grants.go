@@ -163,6 +163,15 @@ func (s *Service) RevokeGrant(ctx context.Context, c *Caller, id int64, in Revok
 	}
 	m.Held.Grant.RevokedAt, m.Held.Grant.RevokeReason = &now, in.Reason
 	m.Valid, m.Revoked = false, true
+	// Modules acting for the entity in the holder's name learn it now (a
+	// failure here is caught by the periodic EndClientSessionsOfEndedGrants).
+	// The revocation's own audit event says why; each delivery is audited.
+	pid := m.Held.PersonID
+	if !s.holdsValidGrant(ctx, pid, m.Held.Grant.LoginID, m.Held.Grant.EntityID, now) {
+		if err := s.endClientSessions(ctx, jedenlogin.OIDCSessionEnd{PersonID: pid, EntityID: m.Held.Grant.EntityID, Reason: jedenlogin.OIDCEndGrantEnded, At: now}); err != nil {
+			s.log.ErrorContext(ctx, "revoke grant: end client sessions", "err", err)
+		}
+	}
 	return m, nil
 }
 

@@ -215,13 +215,20 @@ func (s *Service) dropSession(ctx context.Context, idHash string) {
 }
 
 // SignOut ends the session with the id hash idHash, if there is one, and
-// audits it (as its login, from addr). Errors are internal.
+// audits it (as its login, from addr). Every module that holds the
+// session through OpenID Connect learns it by back-channel logout, and
+// their tokens are revoked at once (before the session is deleted: a
+// failure leaves the session, so signing out again finishes the job).
+// Errors are internal.
 func (s *Service) SignOut(ctx context.Context, idHash, addr string) error {
 	sess, err := s.st.Session(ctx, idHash)
 	if errors.Is(err, jedenlogin.ErrNotFound) {
 		return nil
 	} else if err != nil {
 		return s.internal(fmt.Errorf("sign-out: %w", err))
+	}
+	if err := s.endClientSessions(ctx, jedenlogin.OIDCSessionEnd{SessionIDHash: idHash, Reason: jedenlogin.OIDCEndSignOut, At: s.now()}); err != nil {
+		return err
 	}
 	actor := "system"
 	if rec, err := s.st.Person(ctx, sess.PersonID); err == nil {

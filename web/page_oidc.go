@@ -1,8 +1,11 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
+	"regexp"
+	"strings"
 	"time"
 
 	"jedenlogin"
@@ -98,4 +101,54 @@ func (s *Server) EndSession(w http.ResponseWriter, r *http.Request) error {
 	s.setCookie(w, cookieSession, "", -1)
 	s.setCookie(w, cookieOIDC, "", -1)
 	return nil
+}
+
+// EndClientSessionsOfEndedGrants ends the module sessions acting for an
+// entity whose grant was revoked or expired (back-channel logout): serve's
+// periodic cleanup calls it. See service.EndClientSessionsOfEndedGrants.
+func (s *Server) EndClientSessionsOfEndedGrants(ctx context.Context) (int, error) {
+	return s.svc.EndClientSessionsOfEndedGrants(ctx)
+}
+
+// oidcFormAction lets the forms of a page shown during an OpenID Connect
+// authorization (sign-in, transition, PODMIOTY) lead to the module:
+// browsers apply CSP form-action to every redirect after a form is sent,
+// and the redirects after the last form of an authorization end at the
+// client's redirect URI. Its origin — registered, and where the provider
+// sends the browser anyway — joins 'self'.
+func (s *Server) oidcFormAction(w http.ResponseWriter, r *http.Request) {
+	id := r.URL.Query().Get("oidc")
+	if id == "" {
+		if c, err := r.Cookie(s.cookieName(cookieOIDC)); err == nil {
+			id = c.Value
+		}
+	}
+	if !validToken(id) {
+		return
+	}
+	req, err := s.st.OIDCAuthRequest(r.Context(), id)
+	if err != nil {
+		return
+	}
+	allowFormAction(w, req.RedirectURI)
+}
+
+// allowFormAction adds the origin of uri to the page's CSP form-action.
+func allowFormAction(w http.ResponseWriter, uri string) {
+	u, err := url.Parse(uri)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || !cspHost.MatchString(u.Host) {
+		return
+	}
+	w.Header().Set("Content-Security-Policy", strings.Replace(contentSecurityPolicy, "form-action 'self'", "form-action 'self' "+u.Scheme+"://"+u.Host, 1))
+}
+
+// cspHost is a host[:port] that cannot break out of a CSP source.
+var cspHost = regexp.MustCompile(`^[A-Za-z0-9.\-]+(:[0-9]+)?$|^\[[0-9A-Fa-f:.]+\](:[0-9]+)?$`)
+
+// Wrap gives the OpenID Connect provider's endpoints what web's own pages
+// have: the security headers and the request metrics (with recovery from
+// panics). Not the cross-origin protection: modules post to the token
+// endpoint, and browsers to end_session, from other origins by design.
+func (s *Server) Wrap(h http.Handler) http.Handler {
+	return s.observe(securityHeaders(h))
 }

@@ -87,6 +87,8 @@ var viewPartials = map[string][]string{
 	"admin_search":   {partialAdmin, partialField},
 	"admin_person":   {partialAdmin, partialField},
 	"admin_audit":    {partialAdmin, partialField},
+	// The OpenID Connect provider's own screen.
+	"oidc_logout": nil,
 }
 
 // viewFiles returns the files a page is parsed from, relative to
@@ -341,6 +343,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	s.oidcFormAction(w, r)
 	w.WriteHeader(status)
 	_, _ = buf.WriteTo(w)
 }

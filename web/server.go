@@ -262,6 +262,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /logowanie", s.page(s.pageSignIn))
 	mux.HandleFunc("POST /logowanie", s.page(s.pageSignInPost))
 	mux.HandleFunc("POST /wyloguj", s.page(s.pageSignOut))
+	mux.HandleFunc("GET /wyloguj-z-aplikacji", s.page(s.pageOIDCLogout))
+	mux.HandleFunc("POST /wyloguj-z-aplikacji", s.page(s.pageOIDCLogoutPost))
 	mux.HandleFunc("POST /sesja/przedluz", s.page(s.authedPage(sessionRoute|extendRoute, s.pageSessionExtend)))
 	mux.HandleFunc("GET /potwierdz-login", s.page(s.authedPage(sessionRoute, s.pageConsolidation)))
 	mux.HandleFunc("POST /potwierdz-login", s.page(s.authedPage(sessionRoute|confirmRoute, s.pageConsolidationPost)))

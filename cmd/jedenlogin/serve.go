@@ -136,7 +136,7 @@ func serve(ctx context.Context, st jedenlogin.Store, f *serveFlags, logger *slog
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
-	go sweepSessions(ctx, st, logger)
+	go sweepSessions(ctx, st, srv, logger)
 	errc := make(chan error, 2)
 	go func() { errc <- hs.Serve(ln) }()
 	servers := []*http.Server{hs}
@@ -170,9 +170,10 @@ func serve(ctx context.Context, st jedenlogin.Store, f *serveFlags, logger *slog
 	return errs
 }
 
-// sweepSessions removes expired sessions once a minute; every instance may
-// run it, the deletes are idempotent.
-func sweepSessions(ctx context.Context, st jedenlogin.Store, logger *slog.Logger) {
+// sweepSessions removes expired sessions once a minute and ends the module
+// sessions of grants that expired; every instance may run it, both are
+// idempotent.
+func sweepSessions(ctx context.Context, st jedenlogin.Store, srv *web.Server, logger *slog.Logger) {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
 	for {
@@ -182,6 +183,11 @@ func sweepSessions(ctx context.Context, st jedenlogin.Store, logger *slog.Logger
 		case now := <-t.C:
 			if _, err := st.DeleteExpiredSessions(ctx, now, now.Add(-web.DefaultIdleTimeout)); err != nil && ctx.Err() == nil {
 				logger.Warn("session sweep failed", "err", err)
+			}
+			// Modules acting for an entity whose grant expired (or was
+			// revoked) get a back-channel logout.
+			if _, err := srv.EndClientSessionsOfEndedGrants(ctx); err != nil && ctx.Err() == nil {
+				logger.Warn("ended grants sweep failed", "err", err)
 			}
 			if _, err := st.DeleteExpiredOIDC(ctx, now); err != nil && ctx.Err() == nil {
 				logger.Warn("oidc sweep failed", "err", err)

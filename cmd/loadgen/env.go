@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"jedenlogin/legacy"
+	"jedenlogin/oidc"
 	"jedenlogin/password"
 	"jedenlogin/service"
 	"jedenlogin/store/sqlstore"
@@ -36,13 +37,14 @@ type env struct {
 	hasher  *password.Hasher
 	closers []func() error
 	client  *http.Client
+	issuer  string // the first instance's URL: the OpenID Connect issuer
 }
 
 // newEnv creates a fresh database (a SQLite file in a temporary directory,
 // or a new PostgreSQL database beside the one pgDSN names) with the schema,
 // opens instances stores on it and starts one server per store on
 // 127.0.0.1. Call close when done.
-func newEnv(ctx context.Context, pgDSN string, instances, clients int, h *password.Hasher, keep bool) (e *env, err error) {
+func newEnv(ctx context.Context, pgDSN string, instances, clients int, h *password.Hasher, keep, withOIDC bool) (e *env, err error) {
 	e = &env{hasher: h}
 	defer func() {
 		if err != nil {
@@ -79,18 +81,29 @@ func newEnv(ctx context.Context, pgDSN string, instances, clients int, h *passwo
 		}
 		e.stores = append(e.stores, st)
 		e.closers = append(e.closers, st.Close)
-		srv, err := web.New(web.Config{Store: st, Hasher: h, Logger: logger,
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("listen: %w", err)
+		}
+		if i == 0 {
+			e.issuer = "http://" + ln.Addr().String() // every instance serves this one issuer
+		}
+		srv, err := web.New(web.Config{Store: st, Hasher: h, Logger: logger, PublicURL: e.issuer,
 			// The load comes from one address; the per-address limit must
 			// not turn the benchmark into a test of the limiter.
 			AddressFailureLimit: 1 << 30})
 		if err != nil {
 			return nil, fmt.Errorf("web server: %w", err)
 		}
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, fmt.Errorf("listen: %w", err)
+		handler := srv.Handler()
+		if withOIDC {
+			p, err := oidc.New(ctx, oidc.Config{Issuer: e.issuer, Store: st, Logger: logger, EndSession: srv.EndSession, AllowInsecure: true})
+			if err != nil {
+				return nil, fmt.Errorf("oidc provider: %w", err)
+			}
+			handler = p.Handler(handler)
 		}
-		hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+		hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
 		go hs.Serve(ln)
 		e.servers = append(e.servers, hs)
 		e.urls = append(e.urls, "http://"+ln.Addr().String())

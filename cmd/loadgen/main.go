@@ -15,7 +15,7 @@ import (
 	"jedenlogin/password"
 )
 
-const usage = `usage: go run ./cmd/loadgen [flags] argon2|signin|me|confirm|console
+const usage = `usage: go run ./cmd/loadgen [flags] argon2|signin|me|confirm|console|oidc-signin|oidc-refresh|oidc-userinfo
 
 Measures jedenlogin on this machine against servers it starts itself on a
 fresh database and prints a Markdown table for BENCHMARKS.md.
@@ -48,7 +48,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&cfg.users, "users", 100, "consolidated users for signin and me")
 	fs.IntVar(&cfg.persons, "persons", 1000, "persons confirming in confirm (half choose, half generate)")
 	fs.IntVar(&cfg.logins, "logins", 100000, "console: legacy logins in the database (legacygen; the issue's figure is on 1000000)")
-	fs.BoolVar(&cfg.compare, "compare", false, "signin: measure raw argon2id too, in alternating turns, and print the ratio")
+	fs.BoolVar(&cfg.compare, "compare", false, "signin, oidc-signin: measure raw argon2id too, in alternating turns, and print the ratio")
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the database instead of deleting it")
 	fs.StringVar(&params, "params", "default", "argon2id parameters of the stored hashes: default (OWASP m=19 MiB, t=2, p=1) or cheap (tests only)")
 	fs.StringVar(&cpuprofile, "cpuprofile", "", "write a CPU profile of the whole run (server and clients; the clients' samples carry the label loadgen=client) to this file")
@@ -73,7 +73,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	scenario := fs.Arg(0)
 	if cfg.clients <= 0 {
 		cfg.clients = 4 * runtime.GOMAXPROCS(0)
-		if scenario == "me" {
+		if scenario == "me" || scenario == "oidc-refresh" || scenario == "oidc-userinfo" {
 			cfg.clients = 32
 		}
 	}
@@ -160,6 +160,39 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			rep.notes = append(rep.notes, fmt.Sprintf("Progress page p99 %s (target ≤ 200 ms on 1M logins): %s. Search p99 %s (target ≤ 50 ms on 1M logins): %s.",
 				fmtDuration(rs[0].Percentile(99)), yesNo(rs[0].Percentile(99) <= 200*time.Millisecond),
 				fmtDuration(rs[1].Percentile(99)), yesNo(rs[1].Percentile(99) <= 50*time.Millisecond)))
+		}
+	case "oidc-signin":
+		fmt.Fprintf(stderr, "loadgen: oidc-signin for %v (compare: %t)…\n", cfg.duration, cfg.compare)
+		var raw, r result
+		raw, r, err = oidcSignin(ctx, cfg)
+		if cfg.compare {
+			rep.rows = append(rep.rows, raw)
+		}
+		rep.rows = append(rep.rows, r)
+		if err == nil && cfg.compare {
+			ratio := r.Rate() / raw.Rate()
+			rep.notes = append(rep.notes, fmt.Sprintf("Code-flow sign-ins reach **%.1f %%** of the raw argon2id rate (target ≥ 85 %%): %s. "+
+				"Both were measured in alternating %v turns.", 100*ratio, yesNo(ratio >= 0.85), compareSlice))
+		}
+	case "oidc-refresh", "oidc-userinfo":
+		fmt.Fprintf(stderr, "loadgen: %s for %v…\n", scenario, cfg.duration)
+		var r result
+		if scenario == "oidc-refresh" {
+			r, err = oidcRefresh(ctx, cfg)
+		} else {
+			r, err = oidcUserinfo(ctx, cfg)
+		}
+		rep.rows = append(rep.rows, r)
+		if err == nil {
+			goal, p99 := 5000.0, 10*time.Millisecond
+			if scenario == "oidc-refresh" {
+				goal, p99 = 2000, 25*time.Millisecond
+				if r.Backend == "PostgreSQL" {
+					goal = 1000
+				}
+			}
+			rep.notes = append(rep.notes, fmt.Sprintf("%s: target ≥ %.0f/s with p99 < %v: %s.", scenario, goal, p99,
+				yesNo(r.Rate() >= goal && r.Percentile(99) < p99)))
 		}
 	default:
 		fmt.Fprintf(stderr, "loadgen: unknown scenario %q\n", scenario)

@@ -26,6 +26,7 @@ type config struct {
 	persons   int
 	logins    int // console: legacy logins in the database
 	compare   bool
+	oidc      bool // mount the OpenID Connect provider (the oidc-* scenarios)
 	keep      bool
 	serve     string // me: set up, write the servers' file, serve
 	target    string // me: drive the servers of this file
@@ -344,7 +345,7 @@ func prepare(ctx context.Context, cfg config, data func(hash string) ([]byte, er
 	if err != nil {
 		return nil, err
 	}
-	e, err := newEnv(ctx, cfg.db, cfg.instances, cfg.clients, h, cfg.keep)
+	e, err := newEnv(ctx, cfg.db, cfg.instances, cfg.clients, h, cfg.keep, cfg.oidc)
 	if err != nil {
 		return nil, err
 	}

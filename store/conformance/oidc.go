@@ -27,6 +27,7 @@ func runOIDCTests(t *testing.T, open Opener) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
 	}
+	runOIDCLogoutTests(t, open)
 }
 
 func oidcClient(id string) jedenlogin.OIDCClient {

@@ -348,6 +348,11 @@ func (s *Store) IssueOIDCTokens(ctx context.Context, iss jedenlogin.OIDCIssue) e
 				return fmt.Errorf("store %s token: %w", t.Kind, err)
 			}
 		}
+		if iss.Link != nil {
+			if err := s.upsertOIDCLink(ctx, tx, iss.Link); err != nil {
+				return err
+			}
+		}
 		return s.appendAudit(ctx, tx, iss.Audit)
 	})
 }
@@ -431,6 +436,7 @@ func (s *Store) DeleteExpiredOIDC(ctx context.Context, now time.Time) (int, erro
 			"DELETE FROM oidc_tokens WHERE expires_at < ?",
 			"DELETE FROM oidc_auth_requests WHERE expires_at < ? AND (code_expires_at IS NULL OR code_expires_at < ?)",
 			"DELETE FROM oidc_keys WHERE retire_at < ?",
+			"DELETE FROM oidc_links WHERE expires_at < ?",
 		} {
 			args := []any{s.ts(now)}
 			if strings.Count(q, "?") == 2 {
