@@ -20,6 +20,8 @@ const (
 	AuditSchemaMigrated     = "schema_migrated"
 	AuditRecoveryRequested  = "recovery_requested"
 	AuditApplicationChanged = "application_changed"
+	AuditMFAChanged         = "mfa_changed" // a second factor enrolled, removed or reset; Outcome says which
+	AuditMFAUsed            = "mfa_used"    // a second factor given at sign-in
 )
 
 // AuditEvent is one entry of the audit log: who did what, when, from where.

@@ -20,6 +20,8 @@ type Store interface {
 	ApplicationStore
 	// OIDCStore: the OpenID Connect provider's clients, keys, requests and tokens (oidc.go).
 	OIDCStore
+	// MFAStore: second factors — TOTP, recovery codes, passkeys (mfa.go).
+	MFAStore
 
 	// ImportSnapshot returns what an import must know of the database: every
 	// login name, every person key, every entity, and the version the

@@ -65,6 +65,7 @@ func RunTests(t *testing.T, open func(t testing.TB) jedenlogin.Store) {
 	runAccountTests(t, open)
 	runApplicationTests(t, open)
 	runOIDCTests(t, open)
+	runMFATests(t, open)
 }
 
 // t0 is the suite's clock: whole seconds, UTC, so every backend keeps it exactly.
