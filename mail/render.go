@@ -25,13 +25,14 @@ const (
 	KindPasswordChangedNotice = "password_changed_notice" // PasswordChangedNoticeData
 	KindActivation            = "activation"              // ActivationData
 	KindApplicationStatus     = "application_status"      // ApplicationStatusData
+	KindMFAReset              = "mfa_reset"               // MFAResetData
 )
 
 // Kinds returns every kind Render knows.
 func Kinds() []string {
 	return []string{
 		KindEmailVerify, KindEmailChangedNotice, KindLoginRecovery, KindPasswordReset,
-		KindPasswordChangedNotice, KindActivation, KindApplicationStatus,
+		KindPasswordChangedNotice, KindActivation, KindApplicationStatus, KindMFAReset,
 	}
 }
 
@@ -78,6 +79,13 @@ type ActivationData struct {
 	Login  string
 	Entity string // the entity's name, optional
 	Link   string // absolute URL
+}
+
+// MFAResetData fills KindMFAReset: an operator removed the account's
+// second factors; the next sign-in asks for a new one where required.
+type MFAResetData struct {
+	Login string
+	When  time.Time
 }
 
 // Application statuses, as SPEC §9 names them.

@@ -161,7 +161,10 @@ func (s *Service) Confirm(ctx context.Context, a *Caller, name, pw string) (*Con
 	if err != nil {
 		return nil, s.internal(fmt.Errorf("confirm: reload person: %w", err))
 	}
-	id, sess, err := s.startSession(ctx, unifiedID, rec.Person.ID, now, a.Session.IDHash, jedenlogin.SessionStart{})
+	// The renewed session keeps where it stood with the second factor.
+	id, sess, err := s.startSession(ctx, unifiedID, rec.Person.ID, now, a.Session.IDHash, jedenlogin.SessionStart{
+		Session: jedenlogin.Session{MFA: a.Session.MFA, AMR: a.Session.AMR},
+	})
 	if err != nil {
 		return nil, s.internal(fmt.Errorf("confirm: renew session: %w", err))
 	}

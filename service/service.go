@@ -50,6 +50,10 @@ type Config struct {
 	// password is that old (SPEC §7); 0: never.
 	PasswordMaxAge time.Duration
 
+	// MFARequired says who must have a second factor; the zero policy
+	// requires it of nobody (the command line's default is operators).
+	MFARequired MFAPolicy
+
 	// Metrics counts sign-ins and consolidations; nil counts nothing.
 	Metrics Metrics
 }
