@@ -239,16 +239,16 @@ func (s *Service) PendingTOTP(ctx context.Context, c *Caller) (*TOTPEnrolment, e
 }
 
 // MFAConfirmed is the result of a confirmed enrolment: the recovery codes
-// (shown once; nil when the enrolment kept the existing ones) and, when
-// the session was waiting for the enrolment, the renewed session.
+// (shown once) and the renewed session.
 type MFAConfirmed struct {
 	RecoveryCodes []string
 	Renewed       *SignedIn
 }
 
 // ConfirmTOTP confirms the caller's pending TOTP enrolment with a first
-// code and returns 10 new recovery codes. A session that had to enrol
-// (MFAEnrol) is renewed: its second factor is done, amr gains "otp".
+// code and returns 10 new recovery codes. The session is renewed: the
+// code proved the factor, so its second factor is done and amr gains
+// "otp" (a session that had to enrol may now do everything).
 // Errors: 422 invalid_code (a wrong code; Fields["code"]), 409 conflict
 // (no enrolment pending), 403 mfa_required, internal.
 func (s *Service) ConfirmTOTP(ctx context.Context, c *Caller, code string) (*MFAConfirmed, error) {
@@ -283,10 +283,8 @@ func (s *Service) ConfirmTOTP(ctx context.Context, c *Caller, code string) (*MFA
 		return nil, s.errf(jedenlogin.ECONFLICT, "mfa.no_enrolment")
 	}
 	res := &MFAConfirmed{RecoveryCodes: codes}
-	if c.Session.MFA == jedenlogin.MFAEnrol {
-		if res.Renewed, err = s.renewWithFactor(ctx, c, jedenlogin.AMROTP, now); err != nil {
-			return nil, err
-		}
+	if res.Renewed, err = s.renewWithFactor(ctx, c, jedenlogin.AMROTP, now); err != nil {
+		return nil, err
 	}
 	return res, nil
 }

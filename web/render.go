@@ -73,6 +73,9 @@ var viewPartials = map[string][]string{
 	"application":     {partialField},
 	"revoke":          {partialField},
 	"activation":      {partialField, partialPassword},
+	// Second factors.
+	"mfa":      {partialField},
+	"mfa_code": {partialField},
 }
 
 // viewFiles returns the files a page is parsed from, relative to
@@ -247,7 +250,7 @@ func (s *Server) user(r *http.Request, a *authState, nav string) *userInfo {
 		warn = s.cfg.IdleTimeout / 2
 	}
 	return &userInfo{
-		Login: a.login.Name, Pending: a.pending(), Nav: nav, Path: localPath(r.URL.Path),
+		Login: a.login.Name, Pending: a.pending() || a.sess.MFA != jedenlogin.MFADone, Nav: nav, Path: localPath(r.URL.Path),
 		IdleSeconds: int(s.cfg.IdleTimeout / time.Second), WarnSeconds: int(warn / time.Second),
 	}
 }

@@ -65,6 +65,9 @@ type Config struct {
 	// PasswordMaxAge, when positive, forces a password change at the next
 	// sign-in once the password is that old (SPEC §7); 0: never.
 	PasswordMaxAge time.Duration
+	// MFARequired says who must have a second factor (service.MFAPolicy);
+	// the zero value requires it of nobody.
+	MFARequired service.MFAPolicy
 	// SeparateMetrics leaves /metrics out of Handler: the process serves
 	// MetricsHandler on a listener of its own (serve --metrics-addr), so
 	// the users' listener does not show the operators' figures.
@@ -148,7 +151,7 @@ func New(cfg Config) (*Server, error) {
 		LoginFailureLimit: cfg.LoginFailureLimit, LoginFailureWindow: cfg.LoginFailureWindow, LoginBlock: cfg.LoginBlock,
 		AddressFailureLimit: cfg.AddressFailureLimit, AddressFailureWindow: cfg.AddressFailureWindow,
 		Mailer: cfg.Mailer, PublicURL: cfg.PublicURL, PasswordPolicy: cfg.PasswordPolicy, PasswordMaxAge: cfg.PasswordMaxAge,
-		Metrics: m,
+		Metrics: m, MFARequired: cfg.MFARequired,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
@@ -193,9 +196,9 @@ func (s *Server) routes() http.Handler {
 
 	// JSON API v1.
 	mux.HandleFunc("POST /api/v1/session", s.api(s.apiSignIn))
-	mux.HandleFunc("GET /api/v1/session", s.api(s.authed(sessionRoute|noTouch, s.apiSessionInfo)))
+	mux.HandleFunc("GET /api/v1/session", s.api(s.authed(sessionRoute|noTouch|mfaRoute, s.apiSessionInfo)))
 	mux.HandleFunc("DELETE /api/v1/session", s.api(s.apiSignOut))
-	mux.HandleFunc("POST /api/v1/session/refresh", s.api(s.authed(sessionRoute|extendRoute, s.apiSessionRefresh)))
+	mux.HandleFunc("POST /api/v1/session/refresh", s.api(s.authed(sessionRoute|extendRoute|mfaRoute, s.apiSessionRefresh)))
 	mux.HandleFunc("GET /api/v1/consolidation", s.api(s.authed(sessionRoute, s.apiConsolidationInfo)))
 	mux.HandleFunc("POST /api/v1/consolidation/confirm", s.api(s.authed(sessionRoute|confirmRoute, s.apiConfirm)))
 	mux.HandleFunc("GET /api/v1/me", s.api(s.authed(lightRoute, s.apiMe)))
@@ -222,6 +225,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/v1/grants/{id}/revoke", s.api(s.authed(0, s.apiRevokeGrant)))
 	mux.HandleFunc("POST /api/v1/grants/{id}/extend", s.api(s.authed(0, s.apiExtendGrant)))
 	mux.HandleFunc("GET /api/v1/entities", s.api(s.apiEntities))
+	s.mfaRoutes(mux) // second factors (issue 14): mfa.go
 	mux.HandleFunc("/api/", s.api(func(http.ResponseWriter, *http.Request) error {
 		return s.errf(jedenlogin.ENOTFOUND, "error.not_found")
 	}))
@@ -231,7 +235,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /logowanie", s.page(s.pageSignIn))
 	mux.HandleFunc("POST /logowanie", s.page(s.pageSignInPost))
 	mux.HandleFunc("POST /wyloguj", s.page(s.pageSignOut))
-	mux.HandleFunc("POST /sesja/przedluz", s.page(s.authedPage(sessionRoute|extendRoute, s.pageSessionExtend)))
+	mux.HandleFunc("POST /sesja/przedluz", s.page(s.authedPage(sessionRoute|extendRoute|mfaRoute, s.pageSessionExtend)))
 	mux.HandleFunc("GET /potwierdz-login", s.page(s.authedPage(sessionRoute, s.pageConsolidation)))
 	mux.HandleFunc("POST /potwierdz-login", s.page(s.authedPage(sessionRoute|confirmRoute, s.pageConsolidationPost)))
 	mux.HandleFunc("GET /dane-konta", s.page(s.authedPage(0, s.pageAccount)))

@@ -30,6 +30,7 @@ type serveFlags struct {
 	params    *password.Params
 	account   *accountFlags
 	metrics   *string
+	mfa       service.MFAPolicy
 }
 
 func registerServeFlags(fs *flag.FlagSet, defaultDB string) *serveFlags {
@@ -52,6 +53,15 @@ func registerServeFlags(fs *flag.FlagSet, defaultDB string) *serveFlags {
 	f.metrics = fs.String("metrics-addr", "", "serve /metrics on this address HOST:PORT only, not on --addr (for the monitoring network)")
 	f.params = hashFlags(fs)
 	f.account = registerAccountFlags(fs)
+	f.mfa = service.MFAPolicy{Operators: true}
+	fs.Func("mfa-required", "who must have a second factor (TOTP or passkey): a comma-separated list of operator, kierownik (a holder of a kierownik or po_kierownika grant), or none (default operator)", func(s string) error {
+		p, err := service.ParseMFAPolicy(s)
+		if err != nil {
+			return err
+		}
+		f.mfa = p
+		return nil
+	})
 	return f
 }
 
@@ -104,6 +114,7 @@ func serve(ctx context.Context, st jedenlogin.Store, f *serveFlags, logger *slog
 		PasswordPolicy:  policy,
 		PasswordMaxAge:  f.account.maxAge,
 		SeparateMetrics: *f.metrics != "",
+		MFARequired:     f.mfa,
 	})
 	if err != nil {
 		return err
