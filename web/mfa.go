@@ -34,6 +34,7 @@ func (s *Server) mfaRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+pathMFAProfile+"/totp", s.page(s.authedPage(enrolRoute, s.pageBeginTOTP)))
 	mux.HandleFunc("POST "+pathMFAProfile+"/totp/potwierdz", s.page(s.authedPage(enrolRoute, s.pageConfirmTOTP)))
 	mux.HandleFunc("POST "+pathMFAProfile+"/totp/wylacz", s.page(s.authedPage(0, s.pageDisableTOTP)))
+	s.passkeyRoutes(mux)
 }
 
 // mfaGate is the answer for a session that owes its second factor on a

@@ -1,9 +1,11 @@
 package web
 
 import (
+	"encoding/base64"
 	"html/template"
 	"net/http"
 	"strings"
+	"time"
 
 	"jedenlogin"
 	"jedenlogin/service"
@@ -37,8 +39,27 @@ func (s *Server) pageMFACode(w http.ResponseWriter, r *http.Request, a *authStat
 		http.Redirect(w, r, s.nextAfterSignIn(r, a.sess, a.person, a.login), http.StatusSeeOther)
 		return nil
 	}
-	s.render(w, r, http.StatusOK, "mfa_code", &pageData{Title: s.msg("mfa.code_title"), User: s.user(r, a, ""), CSRF: a.sess.CSRFToken})
+	d, err := s.mfaCodeData(r, a)
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "mfa_code", d)
 	return nil
+}
+
+// mfaCodePage is the data of "Kod weryfikacyjny".
+type mfaCodePage struct {
+	// Passkeys: the person has passkeys, so the page offers them.
+	Passkeys bool
+}
+
+func (s *Server) mfaCodeData(r *http.Request, a *authState) (*pageData, error) {
+	st, err := s.svc.MFAStatus(r.Context(), a.caller())
+	if err != nil {
+		return nil, err
+	}
+	return &pageData{Title: s.msg("mfa.code_title"), User: s.user(r, a, ""), CSRF: a.sess.CSRFToken, Fields: map[string]string{},
+		Data: mfaCodePage{Passkeys: len(st.Passkeys) > 0}}, nil
 }
 
 // pageMFACodePost is POST /logowanie/kod: checks the code
@@ -49,7 +70,10 @@ func (s *Server) pageMFACodePost(w http.ResponseWriter, r *http.Request, a *auth
 		http.Redirect(w, r, s.nextAfterSignIn(r, a.sess, a.person, a.login), http.StatusSeeOther)
 		return nil
 	}
-	d := &pageData{Title: s.msg("mfa.code_title"), User: s.user(r, a, ""), CSRF: a.sess.CSRFToken, Fields: map[string]string{}}
+	d, err := s.mfaCodeData(r, a)
+	if err != nil {
+		return err
+	}
 	code := r.PostFormValue("code")
 	switch {
 	case strings.TrimSpace(code) == "":
@@ -91,6 +115,17 @@ type mfaPage struct {
 	Next          string
 	// Enrolling: the policy holds the session until it enrols.
 	Enrolling bool
+	// PasskeyName is the name typed for a passkey that was refused.
+	PasskeyName string
+	Passkeys    []passkeyRow
+}
+
+// passkeyRow is one passkey on the page.
+type passkeyRow struct {
+	ID        string // base64url
+	Name      string
+	CreatedAt *time.Time
+	LastUsed  *time.Time
 }
 
 // mfaPageData builds the page for the caller's factors as they are now.
@@ -101,6 +136,9 @@ func (s *Server) mfaPageData(r *http.Request, a *authState) (*pageData, *mfaPage
 		return nil, nil, err
 	}
 	p := &mfaPage{Status: st, Enrolling: a.sess.MFA == jedenlogin.MFAEnrol}
+	for _, c := range st.Passkeys {
+		p.Passkeys = append(p.Passkeys, passkeyRow{ID: base64.RawURLEncoding.EncodeToString(c.ID), Name: c.Name, CreatedAt: &c.CreatedAt, LastUsed: c.LastUsedAt})
+	}
 	if !st.TOTP {
 		if p.Enrolment, err = s.svc.PendingTOTP(r.Context(), c); err != nil {
 			return nil, nil, err
