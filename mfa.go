@@ -28,6 +28,22 @@ const (
 	AMRHardware = "hwk" // a passkey (WebAuthn)
 )
 
+// Authentication context classes (OpenID Connect acr): a sign-in with the
+// password alone, or with a second factor. A client requires the second
+// with acr_values=ACRSecondFactor.
+const (
+	ACRPassword     = "urn:jedenlogin:acr:pwd"
+	ACRSecondFactor = "urn:jedenlogin:acr:mfa"
+)
+
+// ACR is the authentication context class of a sign-in with the methods amr.
+func ACR(amr []string) string {
+	if SecondFactor(amr) {
+		return ACRSecondFactor
+	}
+	return ACRPassword
+}
+
 // JoinAMR and SplitAMR are how a session's AMR is stored: space-separated.
 func JoinAMR(amr []string) string { return strings.Join(amr, " ") }
 

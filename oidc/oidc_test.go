@@ -47,6 +47,7 @@ func TestProvider(t *testing.T) {
 			{"TamperedToken", testTampered},
 			{"KeyRotation", testKeyRotation},
 			{"RS256Client", testRS256},
+			{"SecondFactor", testSecondFactor}, // last: leaves the operator with a TOTP
 		} {
 			// Each case with its own clock offset from zero.
 			e.t = t

@@ -120,6 +120,23 @@ func (s *Service) ContinueAuthorization(ctx context.Context, id string, c *Calle
 		next.Step = OIDCEnrol
 		return next, nil
 	}
+	if slices.Contains(req.ACRValues, jedenlogin.ACRSecondFactor) && !jedenlogin.SecondFactor(c.Session.AMR) {
+		// The client requires a second factor this session did not give:
+		// a person who has one signs in again (and gives it), one who has
+		// none enrols (which proves it).
+		if none {
+			return deny("interaction_required", OIDCFinish)
+		}
+		f, err := s.st.MFAFactors(ctx, c.Person.ID)
+		if err != nil {
+			return nil, s.internal(fmt.Errorf("authorization: second factors: %w", err))
+		}
+		next.Step = OIDCEnrol
+		if f.Any() {
+			next.Step = OIDCSignIn
+		}
+		return next, nil
+	}
 	entity := ""
 	if slices.Contains(req.Scopes, "entity") {
 		var valid []string

@@ -6,6 +6,9 @@
 ALTER TABLE sessions ADD COLUMN mfa TEXT NOT NULL DEFAULT '';
 ALTER TABLE sessions ADD COLUMN amr TEXT NOT NULL DEFAULT 'pwd';
 
+-- The acr_values an OpenID Connect client asked for (space-separated).
+ALTER TABLE oidc_auth_requests ADD COLUMN acr_values TEXT NOT NULL DEFAULT '';
+
 -- confirmed_at is NULL while the secret waits for its first code.
 -- last_step is the time step of the last accepted code (replay protection).
 CREATE TABLE mfa_totp (
