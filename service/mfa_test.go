@@ -60,7 +60,8 @@ func TestTOTPKnownVectors(t *testing.T) {
 }
 
 // mfaFixture is a service with a clock the test moves, on a database
-// holding JANEK (done) and OPER (done, an operator).
+// holding JANEK (done), OPER (done, an operator), KIER (a kierownik) and
+// BYLY (whose kierownik grant ended).
 type mfaFixture struct {
 	st    jedenlogin.Store
 	svc   *service.Service
@@ -88,6 +89,8 @@ func newMFAFixture(t *testing.T, policy service.MFAPolicy) *mfaFixture {
 			"entity_id", "entity_name", "entity_parent_id", "function", "scopes", "valid_to", "accepted_at"},
 		{"JANEK", h, "active", "Jan", "", "Kowalski", peselJanek, "jan@example.pl", "", "SP1", "Szkoła Podstawowa nr 1", "", "pracownik", "sio", "", ""},
 		{"OPER", h, "active", "Olga", "", "Operator", "", "olga@example.pl", "", "SP1", "Szkoła Podstawowa nr 1", "", "pracownik", "sio", "", ""},
+		{"KIER", h, "active", "Krystyna", "", "Kierownik", "", "kier@example.pl", "", "SP1", "Szkoła Podstawowa nr 1", "", "kierownik", "sio", "", ""},
+		{"BYLY", h, "active", "Bogdan", "", "Były", "", "byly@example.pl", "", "SP1", "Szkoła Podstawowa nr 1", "", "kierownik", "sio", "2026-01-31", ""},
 	})
 	im := &legacy.Importer{Store: f.st, Now: f.now}
 	if _, err := im.Import(context.Background(), &buf, int64(buf.Len())); err != nil {
@@ -407,5 +410,30 @@ func TestMFADisable(t *testing.T) {
 	st, _ := f.svc.MFAStatus(ctx, f.callerWithRecord(t, c))
 	if st.TOTP || st.RecoveryCodesLeft != 0 {
 		t.Errorf("after disabling: %+v (codes were %d)", st, len(codes))
+	}
+}
+
+// TestMFAPolicyHeads: --mfa-required kierownik holds a holder of a valid
+// head grant, not one whose grant has ended, nor an operator (not named).
+func TestMFAPolicyHeads(t *testing.T) {
+	f := newMFAFixture(t, service.MFAPolicy{Heads: true})
+	for _, tc := range []struct {
+		login string
+		want  jedenlogin.MFAState
+	}{
+		{"KIER", jedenlogin.MFAEnrol},
+		{"BYLY", jedenlogin.MFADone},
+		{"OPER", jedenlogin.MFADone},
+		{"JANEK", jedenlogin.MFADone},
+	} {
+		if c := f.signIn(t, tc.login); c.Session.MFA != tc.want {
+			t.Errorf("%s: %q, want %q", tc.login, c.Session.MFA, tc.want)
+		}
+	}
+	if _, err := service.ParseMFAPolicy("operator,dyrektor"); err == nil || !strings.Contains(err.Error(), `"dyrektor"`) {
+		t.Errorf("ParseMFAPolicy of an unknown role = %v", err)
+	}
+	if p, err := service.ParseMFAPolicy("operator, kierownik"); err != nil || !p.Operators || !p.Heads {
+		t.Errorf("ParseMFAPolicy = %+v, %v", p, err)
 	}
 }

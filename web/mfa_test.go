@@ -103,6 +103,13 @@ func TestMFAAPI(t *testing.T) {
 		} {
 			wantError(t, call(r.method, r.path, map[string]string{}, c), 403, jedenlogin.CodeMFARequired)
 		}
+		wantError(t, call("POST", "/api/v1/applications", map[string]string{"entity_id": "SP1", "function": "pracownik"}, c), 403, jedenlogin.CodeMFARequired)
+		if rec := e.do(req{method: "GET", path: "/wniosek", cookies: []*http.Cookie{c}}); rec.Code != 303 || rec.Header().Get("Location") != "/logowanie/kod" {
+			t.Errorf("GET /wniosek while the code is owed: %d → %s", rec.Code, rec.Header().Get("Location"))
+		}
+		if rec := e.do(req{method: "GET", path: "/", cookies: []*http.Cookie{c}}); rec.Header().Get("Location") != "/logowanie/kod" {
+			t.Errorf("GET / while the code is owed → %s", rec.Header().Get("Location"))
+		}
 		if rec := call("GET", "/api/v1/session", nil, c); rec.Code != 200 || decode(t, rec)["mfa_required"] != true {
 			t.Errorf("GET /api/v1/session while the code is owed: %d %s", rec.Code, rec.Body)
 		}
@@ -245,5 +252,42 @@ func TestMFAPages(t *testing.T) {
 	}
 	if rec := br2.get("/podmioty"); rec.Code != 200 {
 		t.Errorf("after the code /podmioty: %d", rec.Code)
+	}
+}
+
+// TestPasskeyAPIShapes: the registration options name the relying party
+// (the public URL's host) and carry a challenge; an answer that is not a
+// valid credential is refused (422), and at sign-in counted like a wrong
+// code (401 with the attempts left). The browser test registers and uses a
+// real (virtual) passkey.
+func TestPasskeyAPIShapes(t *testing.T) {
+	e := newEnv(t, storetest.Backends(t)[0], web.Config{PublicURL: "https://konto.example.pl"})
+	_, c := e.signIn("FILIP", pwFilip)
+	call := func(method, path string, body any, c *http.Cookie) *httpRecorder {
+		t.Helper()
+		return e.do(req{method: method, path: path, json: body, cookies: []*http.Cookie{c}})
+	}
+	rec := call("POST", "/api/v1/me/mfa/passkeys/options", nil, c)
+	opts := decode(t, rec)
+	pk, _ := opts["publicKey"].(map[string]any)
+	rp, _ := pk["rp"].(map[string]any)
+	user, _ := pk["user"].(map[string]any)
+	if rec.Code != 200 || rp["id"] != "konto.example.pl" || pk["challenge"] == "" || user["name"] != "FILIP" {
+		t.Fatalf("registration options: %d %v", rec.Code, opts)
+	}
+	wantError(t, call("POST", "/api/v1/me/mfa/passkeys", map[string]any{"credential": map[string]any{}}, c), 400, jedenlogin.EINVALID)
+	wantError(t, call("POST", "/api/v1/me/mfa/passkeys", map[string]any{"name": "Klucz", "credential": map[string]any{"id": "x"}}, c), 422, jedenlogin.CodeInvalidCode)
+	wantError(t, call("DELETE", "/api/v1/me/mfa/passkeys/AAAA", nil, c), 404, jedenlogin.ENOTFOUND)
+
+	// A person with a TOTP only is offered no passkey at sign-in.
+	secret := decode(t, call("POST", "/api/v1/me/mfa/totp", nil, c))["secret"].(string)
+	if rec := call("POST", "/api/v1/me/mfa/totp/confirm", map[string]string{"code": e.totpCode(secret)}, c); rec.Code != 200 {
+		t.Fatalf("confirm: %d", rec.Code)
+	}
+	_, c = e.signIn("FILIP", pwFilip)
+	wantError(t, call("POST", "/api/v1/session/mfa/passkey/options", nil, c), 409, jedenlogin.ECONFLICT)
+	body := wantError(t, call("POST", "/api/v1/session/mfa/passkey", map[string]any{"credential": map[string]any{"id": "x"}}, c), 401, jedenlogin.CodeInvalidCredentials)
+	if body["remaining_attempts"] != 4.0 {
+		t.Errorf("a bad passkey answer: %v", body)
 	}
 }
