@@ -27,6 +27,7 @@ func (s *Server) mfaRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/me/mfa/totp", s.api(s.authed(enrolRoute, s.apiBeginTOTP)))
 	mux.HandleFunc("POST /api/v1/me/mfa/totp/confirm", s.api(s.authed(enrolRoute, s.apiConfirmTOTP)))
 	mux.HandleFunc("DELETE /api/v1/me/mfa/totp", s.api(s.authed(0, s.apiDisableTOTP)))
+	mux.HandleFunc("POST /api/v1/admin/mfa/reset", s.api(s.authed(0, s.apiResetMFA)))
 
 	mux.HandleFunc("GET "+pathMFACode, s.page(s.authedPage(mfaRoute, s.pageMFACode)))
 	mux.HandleFunc("POST "+pathMFACode, s.page(s.authedPage(mfaRoute, s.pageMFACodePost)))
@@ -181,6 +182,37 @@ func (s *Server) apiDisableTOTP(w http.ResponseWriter, r *http.Request, a *authS
 		return err
 	}
 	if err := s.svc.DisableTOTP(r.Context(), a.caller(), *req.Password); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// resetRequest is the body of POST /api/v1/admin/mfa/reset.
+type resetRequest struct {
+	Login  *string `json:"login"`
+	Reason *string `json:"reason"`
+}
+
+// apiResetMFA is POST /api/v1/admin/mfa/reset {"login","reason"}: an
+// operator (who gave their own second factor, if any) removes every second
+// factor of the person behind login (service.ResetMFA): 204; 403 forbidden
+// for others; 404 for an unknown login.
+func (s *Server) apiResetMFA(w http.ResponseWriter, r *http.Request, a *authState) error {
+	if !a.person.Operator {
+		return s.errf(jedenlogin.EFORBIDDEN, "admin.operators_only")
+	}
+	var req resetRequest
+	if err := s.decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	if err := s.requireField("login", req.Login); err != nil {
+		return err
+	}
+	if err := s.requireField("reason", req.Reason); err != nil {
+		return err
+	}
+	if err := s.svc.ResetMFA(r.Context(), "operator:"+a.login.Name, *req.Login, *req.Reason); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

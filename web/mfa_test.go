@@ -291,3 +291,33 @@ func TestPasskeyAPIShapes(t *testing.T) {
 		t.Errorf("a bad passkey answer: %v", body)
 	}
 }
+
+// TestMFAAdminReset: an operator resets another person's factors over the
+// API (audited as the operator); others may not.
+func TestMFAAdminReset(t *testing.T) {
+	e := newEnv(t, storetest.Backends(t)[0], web.Config{})
+	call := func(method, path string, body any, c *http.Cookie) *httpRecorder {
+		t.Helper()
+		return e.do(req{method: method, path: path, json: body, cookies: []*http.Cookie{c}})
+	}
+	_, filip := e.signIn("FILIP", pwFilip)
+	secret := decode(t, call("POST", "/api/v1/me/mfa/totp", nil, filip))["secret"].(string)
+	if rec := call("POST", "/api/v1/me/mfa/totp/confirm", map[string]string{"code": e.totpCode(secret)}, filip); rec.Code != 200 {
+		t.Fatalf("confirm: %d", rec.Code)
+	}
+	_, darek := e.signIn("DAREK", pwDarek)
+	wantError(t, call("POST", "/api/v1/admin/mfa/reset", map[string]string{"login": "FILIP"}, darek), 400, jedenlogin.EINVALID)
+	wantError(t, call("POST", "/api/v1/admin/mfa/reset", map[string]string{"login": "NIKT", "reason": "x"}, darek), 404, jedenlogin.ENOTFOUND)
+	if rec := call("POST", "/api/v1/admin/mfa/reset", map[string]string{"login": "FILIP", "reason": "zgubiony telefon"}, darek); rec.Code != 204 {
+		t.Fatalf("reset: %d %s", rec.Code, rec.Body)
+	}
+	evs := e.audit(jedenlogin.AuditMFAChanged)
+	if len(evs) == 0 || evs[0].Actor != "operator:DAREK" || evs[0].Outcome != "reset" {
+		t.Errorf("audit: %+v", evs)
+	}
+	rec, c := e.signIn("FILIP", pwFilip)
+	if decode(t, rec)["mfa_required"] != false {
+		t.Error("after the reset the sign-in still owes a code")
+	}
+	wantError(t, call("POST", "/api/v1/admin/mfa/reset", map[string]string{"login": "DAREK", "reason": "x"}, c), 403, jedenlogin.EFORBIDDEN)
+}
