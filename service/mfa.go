@@ -211,7 +211,11 @@ func (s *Service) BeginTOTP(ctx context.Context, c *Caller) (*TOTPEnrolment, err
 	if err != nil {
 		return nil, s.internal(fmt.Errorf("TOTP secret: %w", err))
 	}
-	err = s.st.BeginTOTP(ctx, c.Person.ID, key.Secret(), s.now())
+	stored, err := s.sealSecret(key.Secret())
+	if err != nil {
+		return nil, s.internal(fmt.Errorf("seal TOTP secret: %w", err))
+	}
+	err = s.st.BeginTOTP(ctx, c.Person.ID, stored, s.now())
 	if errors.Is(err, jedenlogin.ErrConflict) {
 		return nil, s.errf(jedenlogin.ECONFLICT, "mfa.totp_exists")
 	} else if err != nil {
@@ -230,12 +234,16 @@ func (s *Service) PendingTOTP(ctx context.Context, c *Caller) (*TOTPEnrolment, e
 	if f.TOTP == nil || f.TOTP.Confirmed {
 		return nil, nil
 	}
+	secret, err := s.openSecret(f.TOTP.Secret)
+	if err != nil {
+		return nil, s.internal(err)
+	}
 	key, err := otp.NewKeyFromURL((&url.URL{Scheme: "otpauth", Host: "totp", Path: "/" + s.issuer() + ":" + c.Login.Name,
-		RawQuery: url.Values{"secret": {f.TOTP.Secret}, "issuer": {s.issuer()}, "algorithm": {"SHA1"}, "digits": {"6"}, "period": {"30"}}.Encode()}).String())
+		RawQuery: url.Values{"secret": {secret}, "issuer": {s.issuer()}, "algorithm": {"SHA1"}, "digits": {"6"}, "period": {"30"}}.Encode()}).String())
 	if err != nil {
 		return nil, s.internal(fmt.Errorf("TOTP key: %w", err))
 	}
-	return &TOTPEnrolment{Secret: f.TOTP.Secret, OTPAuthURI: key.URL()}, nil
+	return &TOTPEnrolment{Secret: secret, OTPAuthURI: key.URL()}, nil
 }
 
 // MFAConfirmed is the result of a confirmed enrolment: the recovery codes
@@ -263,7 +271,11 @@ func (s *Service) ConfirmTOTP(ctx context.Context, c *Caller, code string) (*MFA
 	if f.TOTP == nil || f.TOTP.Confirmed {
 		return nil, s.errf(jedenlogin.ECONFLICT, "mfa.no_enrolment")
 	}
-	step, ok := MatchTOTP(f.TOTP.Secret, normaliseCode(code), now, TOTPOpts)
+	secret, err := s.openSecret(f.TOTP.Secret)
+	if err != nil {
+		return nil, s.internal(err)
+	}
+	step, ok := MatchTOTP(secret, normaliseCode(code), now, TOTPOpts)
 	if !ok {
 		he := s.errf(jedenlogin.CodeInvalidCode, "mfa.code_wrong")
 		he.Fields = map[string]jedenlogin.Text{"code": jedenlogin.T("mfa.code_wrong")}
@@ -367,7 +379,11 @@ func (s *Service) VerifyMFA(ctx context.Context, c *Caller, code string) (*Signe
 	code = normaliseCode(code)
 	reason, method := "wrong_code", ""
 	if f.TOTP != nil && f.TOTP.Confirmed {
-		if step, ok := MatchTOTP(f.TOTP.Secret, code, now, TOTPOpts); ok {
+		secret, err := s.openSecret(f.TOTP.Secret)
+		if err != nil {
+			return nil, s.internal(err)
+		}
+		if step, ok := MatchTOTP(secret, code, now, TOTPOpts); ok {
 			fresh, err := s.st.UseTOTPStep(ctx, c.Person.ID, step)
 			if err != nil {
 				return nil, s.internal(fmt.Errorf("use TOTP step: %w", err))

@@ -437,3 +437,47 @@ func TestMFAPolicyHeads(t *testing.T) {
 		t.Errorf("ParseMFAPolicy = %+v, %v", p, err)
 	}
 }
+
+// withKey replaces the fixture's service by one that encrypts TOTP secrets
+// with key.
+func (f *mfaFixture) withKey(t *testing.T, key []byte) {
+	t.Helper()
+	svc, err := service.New(service.Config{
+		Store: f.st, Hasher: hasher, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Now: f.now, Mailer: f.mail, PublicURL: "https://konto.example.pl", MFAKey: key,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { svc.Close() })
+	f.svc = svc
+}
+
+// TestMFASecretEncrypted: with an MFA key the store holds the TOTP secret
+// only encrypted, sign-in works, and another key cannot read it (an
+// internal error, never a guess).
+func TestMFASecretEncrypted(t *testing.T) {
+	f := newMFAFixture(t, service.MFAPolicy{})
+	ctx := context.Background()
+	key := bytes.Repeat([]byte{7}, 32)
+	f.withKey(t, key)
+	secret, _ := f.enrol(t, f.signIn(t, "JANEK"))
+	c := f.signIn(t, "JANEK")
+	fs, err := f.st.MFAFactors(ctx, c.Person.ID)
+	if err != nil || !strings.HasPrefix(fs.TOTP.Secret, "aesgcm:") || strings.Contains(fs.TOTP.Secret, secret) {
+		t.Fatalf("stored secret %q (plain %q), %v", fs.TOTP.Secret, secret, err)
+	}
+	f.advance(30 * time.Second)
+	if _, err := f.svc.VerifyMFA(ctx, c, f.code(t, secret, 0)); err != nil {
+		t.Fatalf("VerifyMFA with the key: %v", err)
+	}
+	f.withKey(t, bytes.Repeat([]byte{8}, 32))
+	f.advance(30 * time.Second)
+	c = f.signIn(t, "JANEK")
+	if _, err := f.svc.VerifyMFA(ctx, c, f.code(t, secret, 0)); code(err) != jedenlogin.EINTERNAL {
+		t.Errorf("VerifyMFA with another key = %v, want internal", err)
+	}
+	if _, err := service.New(service.Config{Store: f.st, Hasher: hasher, Logger: slog.New(slog.DiscardHandler), MFAKey: []byte("short")}); err == nil {
+		t.Error("a 5-byte MFA key was accepted")
+	}
+}

@@ -68,6 +68,8 @@ type Config struct {
 	// MFARequired says who must have a second factor (service.MFAPolicy);
 	// the zero value requires it of nobody.
 	MFARequired service.MFAPolicy
+	// MFAKey (32 bytes) encrypts TOTP secrets in the store; nil: not encrypted.
+	MFAKey []byte
 	// SeparateMetrics leaves /metrics out of Handler: the process serves
 	// MetricsHandler on a listener of its own (serve --metrics-addr), so
 	// the users' listener does not show the operators' figures.
@@ -151,7 +153,7 @@ func New(cfg Config) (*Server, error) {
 		LoginFailureLimit: cfg.LoginFailureLimit, LoginFailureWindow: cfg.LoginFailureWindow, LoginBlock: cfg.LoginBlock,
 		AddressFailureLimit: cfg.AddressFailureLimit, AddressFailureWindow: cfg.AddressFailureWindow,
 		Mailer: cfg.Mailer, PublicURL: cfg.PublicURL, PasswordPolicy: cfg.PasswordPolicy, PasswordMaxAge: cfg.PasswordMaxAge,
-		Metrics: m, MFARequired: cfg.MFARequired,
+		Metrics: m, MFARequired: cfg.MFARequired, MFAKey: cfg.MFAKey,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)

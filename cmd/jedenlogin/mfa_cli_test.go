@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -63,5 +65,26 @@ func TestCLIMFAReset(t *testing.T) {
 		if files, _ := os.ReadDir(outbox); len(files) != 1 {
 			t.Errorf("%d mails in the outbox, want 1", len(files))
 		}
+	}
+}
+
+// TestMFAKeyFlag: --mfa-key-file takes 64 hex characters and names a file
+// that holds anything else.
+func TestMFAKeyFlag(t *testing.T) {
+	dir := t.TempDir()
+	good, bad := filepath.Join(dir, "good"), filepath.Join(dir, "bad")
+	os.WriteFile(good, []byte(strings.Repeat("ab", 32)+"\n"), 0o600)
+	os.WriteFile(bad, []byte("krotki"), 0o600)
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	f := registerServeFlags(fs, "./x.db")
+	if err := fs.Parse([]string{"--mfa-key-file", good, "--mfa-required", "kierownik"}); err != nil || len(f.mfaKey) != 32 || f.mfaKey[0] != 0xab || f.mfa.Operators || !f.mfa.Heads {
+		t.Errorf("good key: %v, %x, %+v", err, f.mfaKey, f.mfa)
+	}
+	if err := fs.Parse([]string{"--mfa-key-file", bad}); err == nil || !strings.Contains(err.Error(), "64 hex") {
+		t.Errorf("bad key: %v", err)
+	}
+	if err := fs.Parse([]string{"--mfa-required", "dyrektor"}); err == nil {
+		t.Error("unknown role accepted")
 	}
 }

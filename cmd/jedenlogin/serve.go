@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -31,6 +32,7 @@ type serveFlags struct {
 	account   *accountFlags
 	metrics   *string
 	mfa       service.MFAPolicy
+	mfaKey    []byte
 }
 
 func registerServeFlags(fs *flag.FlagSet, defaultDB string) *serveFlags {
@@ -54,6 +56,18 @@ func registerServeFlags(fs *flag.FlagSet, defaultDB string) *serveFlags {
 	f.params = hashFlags(fs)
 	f.account = registerAccountFlags(fs)
 	f.mfa = service.MFAPolicy{Operators: true}
+	fs.Func("mfa-key-file", "file holding 64 hex characters (32 bytes): the key that encrypts TOTP secrets in the database (AES-256-GCM); keep it outside the database's backups", func(path string) error {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		k, err := hex.DecodeString(strings.TrimSpace(string(b)))
+		if err != nil || len(k) != 32 {
+			return fmt.Errorf("%s: want 64 hex characters (32 bytes)", path)
+		}
+		f.mfaKey = k
+		return nil
+	})
 	fs.Func("mfa-required", "who must have a second factor (TOTP or passkey): a comma-separated list of operator, kierownik (a holder of a kierownik or po_kierownika grant), or none (default operator)", func(s string) error {
 		p, err := service.ParseMFAPolicy(s)
 		if err != nil {
@@ -115,6 +129,7 @@ func serve(ctx context.Context, st jedenlogin.Store, f *serveFlags, logger *slog
 		PasswordMaxAge:  f.account.maxAge,
 		SeparateMetrics: *f.metrics != "",
 		MFARequired:     f.mfa,
+		MFAKey:          f.mfaKey,
 	})
 	if err != nil {
 		return err
