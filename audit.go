@@ -32,6 +32,8 @@ const (
 	// Operator console (issue 12).
 	AuditSessionsEnded = "sessions_ended"
 	AuditAuditExported = "audit_exported"
+	AuditMFAChanged    = "mfa_changed" // a second factor enrolled, removed or reset; Outcome says which
+	AuditMFAUsed       = "mfa_used"    // a second factor given at sign-in
 )
 
 // AuditEvent is one entry of the audit log: who did what, when, from where.

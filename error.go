@@ -38,6 +38,7 @@ const (
 	CodeIdentityNotConfirmed  = "identity_not_confirmed" // acceptance without the applicant's identity confirmed
 	CodeTooLarge              = "too_large"              // the request body is over its limit
 	CodeUnsupportedMedia      = "unsupported_media_type" // a body of a kind the route does not take (multipart)
+	CodeMFARequired           = "mfa_required"           // the session must first give (or enrol) its second factor
 )
 
 // Text is a user-facing text by its key in the message catalogue (package

@@ -62,6 +62,9 @@ type OIDCAuthRequest struct {
 	// MaxAge is the max_age parameter in seconds; nil when absent.
 	MaxAge    *int64
 	LoginHint string
+	// ACRValues are the acr_values the client asked for (ACRSecondFactor
+	// requires a second factor).
+	ACRValues []string
 	CreatedAt time.Time
 	ExpiresAt time.Time
 

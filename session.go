@@ -16,6 +16,10 @@ type Session struct {
 	LastSeenAt time.Time
 	// ExpiresAt is the absolute expiry (12 hours after sign-in).
 	ExpiresAt time.Time
+	// MFA is where the session stands with the second factor; AMR lists
+	// how it was authenticated (RFC 8176: "pwd", "otp", "hwk").
+	MFA MFAState
+	AMR []string
 }
 
 // SessionStart is everything Store.StartSession writes when a session

@@ -28,6 +28,8 @@ type Store interface {
 	AdminStore
 	// VerifiedEmailStore: addresses confirmed by a link (email_verified.go).
 	VerifiedEmailStore
+	// MFAStore: second factors — TOTP, recovery codes, passkeys (mfa.go).
+	MFAStore
 
 	// ImportSnapshot returns what an import must know of the database: every
 	// login name, every person key, every entity, and the version the

@@ -17,6 +17,10 @@ const (
 	TokenLoginRecovery TokenKind = "login_recovery" // shows a forgotten login once ("Odzyskaj login")
 	TokenPasswordReset TokenKind = "password_reset" // sets a new password once ("Nie pamiętasz hasła?")
 	TokenActivation    TokenKind = "activation"     // activates an account created from an access application
+	// A WebAuthn ceremony's state between its options and its answer
+	// (Data: the session it belongs to and the challenge); never mailed.
+	TokenWebAuthnRegister TokenKind = "webauthn_register"
+	TokenWebAuthnLogin    TokenKind = "webauthn_login"
 )
 
 // MaxTokenFailures is how many wrong tries (e.g. a wrong PESEL or a wrong

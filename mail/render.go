@@ -30,6 +30,7 @@ const (
 	KindTransitionNotice      = "transition_notice"       // TransitionNoticeData, before the deadline
 	KindTransitionCompleted   = "transition_completed"    // TransitionCompletedData, after it
 	KindTransitionDone        = "transition_done"         // TransitionDoneData
+	KindMFAReset              = "mfa_reset"               // MFAResetData
 )
 
 // Kinds returns every kind Render knows.
@@ -37,7 +38,7 @@ func Kinds() []string {
 	return []string{
 		KindEmailVerify, KindEmailChangedNotice, KindLoginRecovery, KindPasswordReset,
 		KindPasswordChangedNotice, KindActivation, KindApplicationStatus,
-		KindTransitionNotice, KindTransitionCompleted, KindTransitionDone,
+		KindTransitionNotice, KindTransitionCompleted, KindTransitionDone, KindMFAReset,
 	}
 }
 
@@ -98,6 +99,13 @@ type TransitionDoneData struct {
 	Entities      []string // e.g. "Szkoła Podstawowa nr 3 (27631) – Kierownik jednostki"
 	EndedEntities []string // the entities of the Ended logins
 	Link          string   // absolute URL of the sign-in page
+}
+
+// MFAResetData fills KindMFAReset: an operator removed the account's
+// second factors; the next sign-in asks for a new one where required.
+type MFAResetData struct {
+	Login string
+	When  time.Time
 }
 
 // Application statuses, as SPEC §9 names them.

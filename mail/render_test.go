@@ -51,6 +51,10 @@ var samples = map[string]struct {
 		&ActivationData{Login: "PIOTRZIELINSKI2", Entity: "Szkoła Podstawowa nr 1 w Łodzi", Link: "https://konto.sio.gov.pl/aktywacja/t/rty"},
 		[]string{"PIOTRZIELINSKI2", "Szkoła Podstawowa nr 1 w Łodzi", "https://konto.sio.gov.pl/aktywacja/t/rty", "72 godziny"},
 	},
+	KindMFAReset: {
+		MFAResetData{Login: "ANNANOWAK", When: changedAt},
+		[]string{"ANNANOWAK", "15.01.2026, 10:05", "weryfikacji dwuetapowej"},
+	},
 	KindApplicationStatus: {
 		ApplicationStatusData{Status: StatusRejected, Entity: "Gmina Żółkiewka", Function: jedenlogin.FunctionActingHead, Reason: "Brak upoważnienia dyrektora.", Link: "https://konto.sio.gov.pl/wnioski/17"},
 		[]string{"Odrzucony", "Gmina Żółkiewka", "p.o. Kierownika jednostki", "Brak upoważnienia dyrektora.", "https://konto.sio.gov.pl/wnioski/17"},

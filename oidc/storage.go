@@ -34,7 +34,7 @@ func (s *storage) now() time.Time { return s.p.cfg.Now().UTC() }
 type authRequest struct{ r *jedenlogin.OIDCAuthRequest }
 
 func (a *authRequest) GetID() string          { return a.r.ID }
-func (a *authRequest) GetACR() string         { return "" }
+func (a *authRequest) GetACR() string         { return jedenlogin.ACR(a.r.AMR) }
 func (a *authRequest) GetAMR() []string       { return a.r.AMR }
 func (a *authRequest) GetAudience() []string  { return []string{a.r.ClientID} }
 func (a *authRequest) GetAuthTime() time.Time { return a.r.AuthTime }
@@ -126,7 +126,7 @@ func (s *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 		ID: randomID(), ClientID: req.ClientID, RedirectURI: req.RedirectURI, Scopes: req.Scopes,
 		State: req.State, Nonce: req.Nonce, ResponseType: string(req.ResponseType), ResponseMode: string(req.ResponseMode),
 		CodeChallenge: req.CodeChallenge, CodeChallengeMethod: string(req.CodeChallengeMethod),
-		Prompt: req.Prompt, LoginHint: req.LoginHint, CreatedAt: now, ExpiresAt: now.Add(s.p.cfg.AuthRequestLifetime),
+		Prompt: req.Prompt, LoginHint: req.LoginHint, ACRValues: req.ACRValues, CreatedAt: now, ExpiresAt: now.Add(s.p.cfg.AuthRequestLifetime),
 	}
 	if req.MaxAge != nil {
 		m := int64(*req.MaxAge)

@@ -162,7 +162,10 @@ func (s *Service) Confirm(ctx context.Context, a *Caller, name, pw string) (*Con
 		return nil, s.internal(fmt.Errorf("confirm: reload person: %w", err))
 	}
 	s.mailTransitionDone(ctx, after)
-	id, sess, err := s.startSession(ctx, unifiedID, rec.Person.ID, now, a.Session.IDHash, jedenlogin.SessionStart{})
+	// The renewed session keeps where it stood with the second factor.
+	id, sess, err := s.startSession(ctx, unifiedID, rec.Person.ID, now, a.Session.IDHash, jedenlogin.SessionStart{
+		Session: jedenlogin.Session{MFA: a.Session.MFA, AMR: a.Session.AMR},
+	})
 	if err != nil {
 		return nil, s.internal(fmt.Errorf("confirm: renew session: %w", err))
 	}

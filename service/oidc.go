@@ -28,6 +28,11 @@ const (
 	// OIDCFinish: the request is over (done or with an error for the
 	// client); send the browser to jedenlogin.OIDCCallbackPath.
 	OIDCFinish
+	// OIDCSecondFactor: the session owes its second factor (the code page).
+	OIDCSecondFactor
+	// OIDCEnrol: the person must enrol a second factor first (the policy
+	// requires one, or the client asks for it with acr_values).
+	OIDCEnrol
 )
 
 // OIDCContinuation is the next step of an authorization request.
@@ -94,11 +99,42 @@ func (s *Service) ContinueAuthorization(ctx context.Context, id string, c *Calle
 		next.Step = OIDCSignIn
 		return next, nil
 	}
+	if c.Session.MFA == jedenlogin.MFAPending {
+		if none {
+			return deny("interaction_required", OIDCFinish)
+		}
+		next.Step = OIDCSecondFactor
+		return next, nil
+	}
 	if c.Pending() {
 		if none {
 			return deny("interaction_required", OIDCFinish)
 		}
 		next.Step = OIDCConsolidate
+		return next, nil
+	}
+	if c.Session.MFA == jedenlogin.MFAEnrol {
+		if none {
+			return deny("interaction_required", OIDCFinish)
+		}
+		next.Step = OIDCEnrol
+		return next, nil
+	}
+	if slices.Contains(req.ACRValues, jedenlogin.ACRSecondFactor) && !jedenlogin.SecondFactor(c.Session.AMR) {
+		// The client requires a second factor this session did not give:
+		// a person who has one signs in again (and gives it), one who has
+		// none enrols (which proves it).
+		if none {
+			return deny("interaction_required", OIDCFinish)
+		}
+		f, err := s.st.MFAFactors(ctx, c.Person.ID)
+		if err != nil {
+			return nil, s.internal(fmt.Errorf("authorization: second factors: %w", err))
+		}
+		next.Step = OIDCEnrol
+		if f.Any() {
+			next.Step = OIDCSignIn
+		}
 		return next, nil
 	}
 	entity := ""
@@ -136,7 +172,10 @@ func (s *Service) ContinueAuthorization(ctx context.Context, id string, c *Calle
 		}
 	}
 	req.Done, req.PersonID, req.LoginID, req.SessionIDHash = true, c.Person.ID, c.Login.ID, c.Session.IDHash
-	req.EntityID, req.AuthTime, req.AMR = entity, c.Session.CreatedAt, []string{"pwd"}
+	req.EntityID, req.AuthTime, req.AMR = entity, c.Session.CreatedAt, c.Session.AMR
+	if len(req.AMR) == 0 {
+		req.AMR = []string{jedenlogin.AMRPassword}
+	}
 	if err := s.st.FinishOIDCAuthRequest(ctx, req); err != nil {
 		return nil, s.internal(fmt.Errorf("authorization: %w", err))
 	}

@@ -57,6 +57,14 @@ type Config struct {
 	// password is that old (SPEC §7); 0: never.
 	PasswordMaxAge time.Duration
 
+	// MFARequired says who must have a second factor; the zero policy
+	// requires it of nobody (the command line's default is operators).
+	MFARequired MFAPolicy
+	// MFAKey, when set (32 bytes), encrypts TOTP secrets in the store
+	// (AES-256-GCM); nil stores them as they are. Secrets stored with a
+	// key need it to be read.
+	MFAKey []byte
+
 	// Metrics counts sign-ins and consolidations; nil counts nothing.
 	Metrics Metrics
 
@@ -169,6 +177,9 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.PasswordMaxAge < 0 {
 		return nil, fmt.Errorf("service: negative PasswordMaxAge %v in Config", cfg.PasswordMaxAge)
+	}
+	if cfg.MFAKey != nil && len(cfg.MFAKey) != 32 {
+		return nil, fmt.Errorf("service: MFAKey has %d bytes, want 32", len(cfg.MFAKey))
 	}
 	public, err := publicBase(cfg.PublicURL)
 	if err != nil {

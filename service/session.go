@@ -45,11 +45,19 @@ func HashID(id string) string {
 // The session is written in one transaction with whatever else with holds
 // (Store.StartSession: a cleared failure counter, the login's last
 // sign-in, audit events), so that either all of it happens or nothing
-// does; with.Session and with.ReplacesIDHash are filled in here. It
-// returns the new session's id (for the client) and the stored session.
+// does; with.Session and with.ReplacesIDHash are filled in here, keeping
+// with.Session's MFA, AMR (default "pwd") and EntityID. It returns the new
+// session's id (for the client) and the stored session.
 func (s *Service) startSession(ctx context.Context, loginID, personID int64, now time.Time, replaces string, with jedenlogin.SessionStart) (string, *jedenlogin.Session, error) {
 	id := NewToken()
+	amr := with.Session.AMR
+	if len(amr) == 0 {
+		amr = []string{jedenlogin.AMRPassword}
+	}
 	with.Session = jedenlogin.Session{
+		MFA:        with.Session.MFA,
+		AMR:        amr,
+		EntityID:   with.Session.EntityID,
 		IDHash:     HashID(id),
 		LoginID:    loginID,
 		PersonID:   personID,

@@ -111,13 +111,28 @@ func (s *Service) SignIn(ctx context.Context, req SignInRequest) (*SignedIn, err
 	// One transaction: no session exists unaudited, and a sign-in that
 	// failed to be stored leaves the previous session and the failure
 	// counted when the attempt began.
+	mfa, err := s.mfaStateAtSignIn(ctx, rec, now)
+	if err != nil {
+		return nil, s.internal(fmt.Errorf("sign-in: %w", err))
+	}
+	// The password alone clears the failure counter only when no second
+	// factor is owed. Otherwise it clears the counter only when its own
+	// attempt is all it holds: earlier failures (wrong codes, typed
+	// passwords) stay counted, and this attempt with them, until the code
+	// is right — else a password holder could guess codes forever, a few
+	// per sign-in.
+	clear := LoginKey(att.Name)
+	if mfa == jedenlogin.MFAPending && att.t.Failures > 1 {
+		clear = ""
+	}
 	ev := jedenlogin.AuditEvent{
 		At: now, Action: jedenlogin.AuditSignIn, Actor: l.Name, PersonID: &l.PersonID,
 		Subject: l.Name, Address: addr, Outcome: "ok",
-		Details: Details(map[string]any{"consolidation_required": rec.Person.State != jedenlogin.StateDone}),
+		Details: Details(map[string]any{"consolidation_required": rec.Person.State != jedenlogin.StateDone, "mfa": string(mfa)}),
 	}
 	id, sess, err := s.startSession(ctx, l.ID, l.PersonID, now, req.ReplacesIDHash, jedenlogin.SessionStart{
-		ClearThrottle: LoginKey(att.Name), TouchLogin: true, Audit: []jedenlogin.AuditEvent{ev},
+		Session:       jedenlogin.Session{MFA: mfa},
+		ClearThrottle: clear, TouchLogin: true, Audit: []jedenlogin.AuditEvent{ev},
 	})
 	if err != nil {
 		return nil, s.internal(fmt.Errorf("sign-in: %w", err))

@@ -32,6 +32,11 @@ func (s *Server) optionalSession(w http.ResponseWriter, r *http.Request) (*authS
 	if err != nil {
 		return nil, s.internal(err)
 	}
+	if a != nil {
+		if he := s.mfaGate(a, 0); he != nil {
+			return nil, he
+		}
+	}
 	if a != nil && a.pending() {
 		return nil, s.errf(jedenlogin.CodeConsolidationRequired, "consolidation.required")
 	}

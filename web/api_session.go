@@ -32,6 +32,22 @@ type sessionJSON struct {
 	// only PUT /api/v1/me/password (and the session endpoints) answer
 	// until it is changed.
 	PasswordChangeRequired bool `json:"password_change_required"`
+	// MFARequired: the second factor is owed; only POST
+	// /api/v1/session/mfa (and sign-out) answer until it is given.
+	MFARequired bool `json:"mfa_required"`
+	// MFAEnrolmentRequired: the policy requires a second factor the
+	// person lacks; only the enrolment (and the transition) answer.
+	MFAEnrolmentRequired bool `json:"mfa_enrolment_required"`
+	// AMR lists how the session was authenticated ("pwd", "otp", "hwk").
+	AMR []string `json:"amr"`
+}
+
+// withMFA fills in the session's second-factor state.
+func (b sessionJSON) withMFA(sess *jedenlogin.Session) sessionJSON {
+	b.MFARequired = sess.MFA == jedenlogin.MFAPending
+	b.MFAEnrolmentRequired = sess.MFA == jedenlogin.MFAEnrol
+	b.AMR = sess.AMR
+	return b
 }
 
 func sessionBody(rec *jedenlogin.PersonRecord, l *jedenlogin.Login) sessionJSON {
@@ -61,7 +77,7 @@ func (s *Server) apiSignIn(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	b := sessionBody(res.Record, res.Login)
+	b := sessionBody(res.Record, res.Login).withMFA(res.Session)
 	b.PasswordChangeRequired = s.passwordExpired(&res.Record.Person, res.Login)
 	writeJSON(w, http.StatusOK, b)
 	return nil
@@ -112,7 +128,7 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request, a *authState, n
 
 // fullSessionBody adds the session's entity and deadlines.
 func (s *Server) fullSessionBody(a *authState) sessionJSON {
-	b := sessionBody(a.rec, a.login)
+	b := sessionBody(a.rec, a.login).withMFA(a.sess)
 	b.PasswordChangeRequired = s.passwordExpired(a.person, a.login)
 	if a.sess.EntityID != "" {
 		b.EntityID = &a.sess.EntityID

@@ -36,6 +36,7 @@ var statusOf = map[string]int{
 	jedenlogin.CodeIdentityNotConfirmed:  http.StatusUnprocessableEntity,
 	jedenlogin.CodeTooLarge:              http.StatusRequestEntityTooLarge,
 	jedenlogin.CodeUnsupportedMedia:      http.StatusUnsupportedMediaType,
+	jedenlogin.CodeMFARequired:           http.StatusForbidden,
 }
 
 // statusOfError returns the HTTP status of e's code (500 for an unknown one).

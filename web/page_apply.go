@@ -55,6 +55,10 @@ func (s *Server) applySession(w http.ResponseWriter, r *http.Request) (*authStat
 	if err != nil {
 		return nil, true, s.internal(err)
 	}
+	if a != nil && a.sess.MFA != jedenlogin.MFADone {
+		http.Redirect(w, r, s.nextAfterSignIn(r, a.sess, a.person, a.login), http.StatusSeeOther)
+		return nil, true, nil
+	}
 	if a != nil && a.pending() {
 		http.Redirect(w, r, "/potwierdz-login", http.StatusSeeOther)
 		return nil, true, nil

@@ -1,6 +1,10 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
+
+	"jedenlogin"
+)
 
 // pageHome is GET /: the entity list when signed in, the transition screen
 // while it is pending, the sign-in page otherwise.
@@ -16,8 +20,12 @@ func (s *Server) pageHome(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, "/logowanie?sesja=zastapiona", http.StatusSeeOther)
 	case a == nil:
 		http.Redirect(w, r, "/logowanie", http.StatusSeeOther)
+	case a.sess.MFA == jedenlogin.MFAPending:
+		http.Redirect(w, r, pathMFACode, http.StatusSeeOther)
 	case a.pending():
 		http.Redirect(w, r, "/potwierdz-login", http.StatusSeeOther)
+	case a.sess.MFA == jedenlogin.MFAEnrol:
+		http.Redirect(w, r, pathMFAProfile, http.StatusSeeOther)
 	default:
 		http.Redirect(w, r, "/podmioty", http.StatusSeeOther)
 	}

@@ -49,6 +49,12 @@ func (s *Server) pageOIDC(w http.ResponseWriter, r *http.Request) error {
 	case service.OIDCConsolidate:
 		s.setCookie(w, cookieOIDC, id, oidcCookieMaxAge)
 		http.Redirect(w, r, "/potwierdz-login", http.StatusSeeOther)
+	case service.OIDCSecondFactor:
+		s.setCookie(w, cookieOIDC, id, oidcCookieMaxAge)
+		http.Redirect(w, r, pathMFACode, http.StatusSeeOther)
+	case service.OIDCEnrol:
+		s.setCookie(w, cookieOIDC, id, oidcCookieMaxAge)
+		http.Redirect(w, r, pathMFAProfile, http.StatusSeeOther)
 	case service.OIDCChooseEntity:
 		s.setCookie(w, cookieOIDC, id, oidcCookieMaxAge)
 		http.Redirect(w, r, "/podmioty", http.StatusSeeOther)

@@ -77,14 +77,6 @@ func (s *Server) pageSignInPost(w http.ResponseWriter, r *http.Request) error {
 		s.render(w, r, statusOfError(he), "signin", d)
 		return nil
 	}
-	target := "/podmioty"
-	if res.Record.Person.State != jedenlogin.StateDone {
-		target = "/potwierdz-login"
-	} else if s.passwordExpired(&res.Record.Person, res.Login) {
-		target = "/profil/haslo"
-	} else if next := s.oidcNext(r, false); next != "" {
-		target = next // back to the module (page_oidc.go)
-	}
-	http.Redirect(w, r, target, http.StatusSeeOther)
+	http.Redirect(w, r, s.nextAfterSignIn(r, res.Session, &res.Record.Person, res.Login), http.StatusSeeOther)
 	return nil
 }

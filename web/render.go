@@ -89,6 +89,9 @@ var viewPartials = map[string][]string{
 	"admin_audit":    {partialAdmin, partialField},
 	// The OpenID Connect provider's own screen.
 	"oidc_logout": nil,
+	// Second factors.
+	"mfa":      {partialField},
+	"mfa_code": {partialField},
 }
 
 // viewFiles returns the files a page is parsed from, relative to
@@ -315,7 +318,7 @@ func (s *Server) user(r *http.Request, a *authState, nav string) *userInfo {
 		warn = s.cfg.IdleTimeout / 2
 	}
 	return &userInfo{
-		Login: a.login.Name, Pending: a.pending(), Nav: nav, Path: localPath(r.URL.Path), Operator: a.person.Operator,
+		Login: a.login.Name, Pending: a.pending() || a.sess.MFA != jedenlogin.MFADone, Nav: nav, Path: localPath(r.URL.Path), Operator: a.person.Operator,
 		IdleSeconds: int(s.cfg.IdleTimeout / time.Second), WarnSeconds: int(warn / time.Second),
 	}
 }

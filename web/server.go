@@ -68,6 +68,11 @@ type Config struct {
 	// PasswordMaxAge, when positive, forces a password change at the next
 	// sign-in once the password is that old (SPEC §7); 0: never.
 	PasswordMaxAge time.Duration
+	// MFARequired says who must have a second factor (service.MFAPolicy);
+	// the zero value requires it of nobody.
+	MFARequired service.MFAPolicy
+	// MFAKey (32 bytes) encrypts TOTP secrets in the store; nil: not encrypted.
+	MFAKey []byte
 	// SeparateMetrics leaves /metrics out of Handler: the process serves
 	// MetricsHandler on a listener of its own (serve --metrics-addr), so
 	// the users' listener does not show the operators' figures.
@@ -170,6 +175,7 @@ func New(cfg Config) (*Server, error) {
 		AddressFailureLimit: cfg.AddressFailureLimit, AddressFailureWindow: cfg.AddressFailureWindow,
 		Mailer: cfg.Mailer, PublicURL: cfg.PublicURL, PasswordPolicy: cfg.PasswordPolicy, PasswordMaxAge: cfg.PasswordMaxAge,
 		Metrics: m, HelpURL: cfg.HelpURL, SupportContact: cfg.SupportContact,
+		MFARequired: cfg.MFARequired, MFAKey: cfg.MFAKey,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
@@ -215,9 +221,9 @@ func (s *Server) routes() http.Handler {
 
 	// JSON API v1.
 	mux.HandleFunc("POST /api/v1/session", s.api(s.apiSignIn))
-	mux.HandleFunc("GET /api/v1/session", s.api(s.authed(sessionRoute|noTouch, s.apiSessionInfo)))
+	mux.HandleFunc("GET /api/v1/session", s.api(s.authed(sessionRoute|noTouch|mfaRoute, s.apiSessionInfo)))
 	mux.HandleFunc("DELETE /api/v1/session", s.api(s.apiSignOut))
-	mux.HandleFunc("POST /api/v1/session/refresh", s.api(s.authed(sessionRoute|extendRoute, s.apiSessionRefresh)))
+	mux.HandleFunc("POST /api/v1/session/refresh", s.api(s.authed(sessionRoute|extendRoute|mfaRoute, s.apiSessionRefresh)))
 	mux.HandleFunc("GET /api/v1/consolidation", s.api(s.authed(sessionRoute, s.apiConsolidationInfo)))
 	mux.HandleFunc("POST /api/v1/consolidation/confirm", s.api(s.authed(sessionRoute|confirmRoute, s.apiConfirm)))
 	mux.HandleFunc("GET /api/v1/me", s.api(s.authed(lightRoute, s.apiMe)))
@@ -253,6 +259,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/v1/admin/persons/{id}/recovery", s.api(s.authed(0, s.apiAdminRecovery)))
 	mux.HandleFunc("PUT /api/v1/admin/persons/{id}/contact", s.api(s.authed(0, s.apiAdminContact)))
 	mux.HandleFunc("GET /api/v1/admin/audit", s.api(s.authed(0, s.apiAdminAudit)))
+	s.mfaRoutes(mux) // second factors (issue 14): mfa.go
 	mux.HandleFunc("/api/", s.api(func(http.ResponseWriter, *http.Request) error {
 		return s.errf(jedenlogin.ENOTFOUND, "error.not_found")
 	}))
@@ -264,7 +271,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /wyloguj", s.page(s.pageSignOut))
 	mux.HandleFunc("GET /wyloguj-z-aplikacji", s.page(s.pageOIDCLogout))
 	mux.HandleFunc("POST /wyloguj-z-aplikacji", s.page(s.pageOIDCLogoutPost))
-	mux.HandleFunc("POST /sesja/przedluz", s.page(s.authedPage(sessionRoute|extendRoute, s.pageSessionExtend)))
+	mux.HandleFunc("POST /sesja/przedluz", s.page(s.authedPage(sessionRoute|extendRoute|mfaRoute, s.pageSessionExtend)))
 	mux.HandleFunc("GET /potwierdz-login", s.page(s.authedPage(sessionRoute, s.pageConsolidation)))
 	mux.HandleFunc("POST /potwierdz-login", s.page(s.authedPage(sessionRoute|confirmRoute, s.pageConsolidationPost)))
 	mux.HandleFunc("GET /dane-konta", s.page(s.authedPage(0, s.pageAccount)))

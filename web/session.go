@@ -109,6 +109,13 @@ const (
 	// extendRoute marks "Przedłuż sesję": the idle timeout restarts exactly
 	// now, even within service.TouchInterval of the last recorded activity.
 	extendRoute
+	// mfaRoute marks the routes a session owing its second factor may use
+	// (the code step, the session's state); every other answers 403
+	// mfa_required or leads to the code page (mfa.go).
+	mfaRoute
+	// enrolRoute marks the enrolment of a second factor, open to a session
+	// that the policy holds until it enrols (besides the sessionRoutes).
+	enrolRoute
 )
 
 // sessionEnd tells why a request has no valid session although it carried
@@ -188,10 +195,13 @@ func (s *Server) authed(flags authFlags, h func(http.ResponseWriter, *http.Reque
 			}
 			return s.errf(jedenlogin.EUNAUTHORIZED, "error.unauthenticated")
 		}
+		if he := s.mfaGate(a, flags); he != nil {
+			return he
+		}
 		if a.pending() && flags&sessionRoute == 0 {
 			return s.errf(jedenlogin.CodeConsolidationRequired, "consolidation.required")
 		}
-		if flags&(sessionRoute|passwordRoute) == 0 && s.passwordExpired(a.person, a.login) {
+		if flags&(sessionRoute|passwordRoute|enrolRoute) == 0 && s.passwordExpired(a.person, a.login) {
 			return s.errf(jedenlogin.CodePasswordExpired, "password.expired")
 		}
 		return h(w, r, a)
@@ -220,11 +230,19 @@ func (s *Server) authedPage(flags authFlags, h func(http.ResponseWriter, *http.R
 			http.Redirect(w, r, target, http.StatusSeeOther)
 			return nil
 		}
+		if he := s.mfaGate(a, flags); he != nil {
+			target := pathMFACode
+			if a.sess.MFA == jedenlogin.MFAEnrol {
+				target = pathMFAProfile
+			}
+			http.Redirect(w, r, target, http.StatusSeeOther)
+			return nil
+		}
 		if a.pending() && flags&sessionRoute == 0 {
 			http.Redirect(w, r, "/potwierdz-login", http.StatusSeeOther)
 			return nil
 		}
-		if flags&(sessionRoute|passwordRoute) == 0 && s.passwordExpired(a.person, a.login) {
+		if flags&(sessionRoute|passwordRoute|enrolRoute) == 0 && s.passwordExpired(a.person, a.login) {
 			http.Redirect(w, r, "/profil/haslo", http.StatusSeeOther)
 			return nil
 		}

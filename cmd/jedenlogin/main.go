@@ -35,6 +35,7 @@ func commands() []command {
 		{"migrate-schema", "aktualizuje schemat bazy danych (tworzy pustą bazę)", runMigrateSchema},
 		{"demo", "tworzy bazę demonstracyjną z każdym przypadkiem przejścia, wypisuje loginy i hasła i uruchamia serwis", runDemo},
 		{"unlock", "zdejmuje blokadę logowania nazwy: jedenlogin unlock [--db DSN] LOGIN", runUnlock},
+		{"mfa", "weryfikacja dwuetapowa: jedenlogin mfa reset [--db DSN] LOGIN --reason TEKST usuwa wszystkie metody osoby (aplikację, klucze dostępu, kody odzyskiwania), kończy jej sesje i wysyła jej e-mail", runMFA},
 		{"create-operator", "nadaje (--revoke: odbiera) osobie z loginem LOGIN rolę operatora: jedenlogin create-operator [--db DSN] [--revoke] LOGIN", runCreateOperator},
 		{"client", "klienci OpenID Connect (inne moduły): jedenlogin client add|list|remove|rotate-secret [--db DSN] …", runClient},
 		{"keys", "wymiana klucza podpisu OpenID Connect: jedenlogin keys rotate [--db DSN] [--alg ES256|RS256]", runKeys},

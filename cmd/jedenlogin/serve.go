@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -32,6 +33,8 @@ type serveFlags struct {
 	metrics   *string
 	helpURL   *string
 	support   *string
+	mfa       service.MFAPolicy
+	mfaKey    []byte
 }
 
 func registerServeFlags(fs *flag.FlagSet, defaultDB string) *serveFlags {
@@ -56,6 +59,27 @@ func registerServeFlags(fs *flag.FlagSet, defaultDB string) *serveFlags {
 	f.support = fs.String("support-contact", "", `how users reach the helpdesk, shown on the pages and in every mail, e.g. "tel. 22 123 45 67, pomoc@sio.example.gov.pl"`)
 	f.params = hashFlags(fs)
 	f.account = registerAccountFlags(fs)
+	f.mfa = service.MFAPolicy{Operators: true}
+	fs.Func("mfa-key-file", "file holding 64 hex characters (32 bytes): the key that encrypts TOTP secrets in the database (AES-256-GCM); keep it outside the database's backups", func(path string) error {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		k, err := hex.DecodeString(strings.TrimSpace(string(b)))
+		if err != nil || len(k) != 32 {
+			return fmt.Errorf("%s: want 64 hex characters (32 bytes)", path)
+		}
+		f.mfaKey = k
+		return nil
+	})
+	fs.Func("mfa-required", "who must have a second factor (TOTP or passkey): a comma-separated list of operator, kierownik (a holder of a kierownik or po_kierownika grant), or none (default operator)", func(s string) error {
+		p, err := service.ParseMFAPolicy(s)
+		if err != nil {
+			return err
+		}
+		f.mfa = p
+		return nil
+	})
 	return f
 }
 
@@ -110,6 +134,8 @@ func serve(ctx context.Context, st jedenlogin.Store, f *serveFlags, logger *slog
 		SeparateMetrics: *f.metrics != "",
 		HelpURL:         *f.helpURL,
 		SupportContact:  *f.support,
+		MFARequired:     f.mfa,
+		MFAKey:          f.mfaKey,
 	})
 	if err != nil {
 		return err

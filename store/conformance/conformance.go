@@ -72,6 +72,7 @@ func RunTests(t *testing.T, open func(t testing.TB) jedenlogin.Store) {
 	runOutboxTests(t, open)
 	runNoticeTests(t, open)
 	runAdminTests(t, open)
+	runMFATests(t, open)
 }
 
 // t0 is the suite's clock: whole seconds, UTC, so every backend keeps it exactly.

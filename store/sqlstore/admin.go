@@ -88,15 +88,11 @@ func (s *Store) SessionsOfPerson(ctx context.Context, personID int64) ([]jedenlo
 	defer rows.Close()
 	out := []jedenlogin.Session{}
 	for rows.Next() {
-		var (
-			ss                     jedenlogin.Session
-			created, seen, expires timeCol
-		)
-		if err := rows.Scan(&ss.IDHash, &ss.LoginID, &ss.PersonID, &ss.CSRFToken, &ss.EntityID, &created, &seen, &expires); err != nil {
+		ss, err := scanSession(rows)
+		if err != nil {
 			return nil, fmt.Errorf("sessions of person %d: %w", personID, err)
 		}
-		ss.CreatedAt, ss.LastSeenAt, ss.ExpiresAt = created.t, seen.t, expires.t
-		out = append(out, ss)
+		out = append(out, *ss)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sessions of person %d: %w", personID, err)

@@ -189,26 +189,26 @@ func (s *Store) OIDCKeys(ctx context.Context, now time.Time) ([]jedenlogin.OIDCK
 }
 
 const oidcAuthRequestCols = `id, client_id, redirect_uri, scopes, state, nonce, response_type, response_mode,
-	code_challenge, code_challenge_method, prompt, max_age, login_hint, created_at, expires_at,
+	code_challenge, code_challenge_method, prompt, max_age, login_hint, acr_values, created_at, expires_at,
 	done, error, person_id, login_id, session_id_hash, entity_id, auth_time, amr,
 	code_hash, code_expires_at, exchanged_at`
 
 func scanOIDCAuthRequest(row interface{ Scan(...any) error }) (*jedenlogin.OIDCAuthRequest, error) {
 	var (
 		r                                         jedenlogin.OIDCAuthRequest
-		scopes, prompt, amr                       string
+		scopes, prompt, amr, acr                  string
 		maxAge                                    sql.NullInt64
 		created, expires, authTime, codeExp, exch timeCol
 		code                                      sql.NullString
 	)
 	err := row.Scan(&r.ID, &r.ClientID, &r.RedirectURI, &scopes, &r.State, &r.Nonce, &r.ResponseType, &r.ResponseMode,
-		&r.CodeChallenge, &r.CodeChallengeMethod, &prompt, &maxAge, &r.LoginHint, &created, &expires,
+		&r.CodeChallenge, &r.CodeChallengeMethod, &prompt, &maxAge, &r.LoginHint, &acr, &created, &expires,
 		&r.Done, &r.Error, &r.PersonID, &r.LoginID, &r.SessionIDHash, &r.EntityID, &authTime, &amr,
 		&code, &codeExp, &exch)
 	if err != nil {
 		return nil, err
 	}
-	r.Scopes, r.Prompt, r.AMR = fields(scopes), fields(prompt), fields(amr)
+	r.Scopes, r.Prompt, r.AMR, r.ACRValues = fields(scopes), fields(prompt), fields(amr), fields(acr)
 	r.MaxAge = nullInt(maxAge)
 	r.CreatedAt, r.ExpiresAt, r.AuthTime, r.CodeExpiresAt = created.t, expires.t, authTime.t, codeExp.t
 	r.CodeHash, r.ExchangedAt = code.String, exch.ptr()
@@ -226,10 +226,11 @@ func fields(s string) []string {
 // CreateOIDCAuthRequest stores a new authorization request.
 func (s *Store) CreateOIDCAuthRequest(ctx context.Context, r *jedenlogin.OIDCAuthRequest) error {
 	_, err := s.exec(ctx, `INSERT INTO oidc_auth_requests (id, client_id, redirect_uri, scopes, state, nonce, response_type, response_mode,
-		code_challenge, code_challenge_method, prompt, max_age, login_hint, created_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		code_challenge, code_challenge_method, prompt, max_age, login_hint, acr_values, created_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.ClientID, r.RedirectURI, strings.Join(r.Scopes, " "), r.State, r.Nonce, r.ResponseType, r.ResponseMode,
-		r.CodeChallenge, r.CodeChallengeMethod, strings.Join(r.Prompt, " "), i64p(r.MaxAge), r.LoginHint, s.ts(r.CreatedAt), s.ts(r.ExpiresAt))
+		r.CodeChallenge, r.CodeChallengeMethod, strings.Join(r.Prompt, " "), i64p(r.MaxAge), r.LoginHint, strings.Join(r.ACRValues, " "),
+		s.ts(r.CreatedAt), s.ts(r.ExpiresAt))
 	if s.d.isUniqueViolation(err) {
 		return fmt.Errorf("auth request: %w", jedenlogin.ErrConflict)
 	} else if err != nil {

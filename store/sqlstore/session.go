@@ -109,8 +109,8 @@ func (s *Store) ThrottleState(ctx context.Context, key string) (jedenlogin.Throt
 // step each, so that both use one prepared statement.
 const (
 	clearThrottleSQL = "DELETE FROM throttles WHERE throttle_key = ?"
-	sessionCols      = "id_hash, login_id, person_id, csrf_token, entity_id, created_at, last_seen_at, expires_at"
-	createSessionSQL = "INSERT INTO sessions (" + sessionCols + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+	sessionCols      = "id_hash, login_id, person_id, csrf_token, entity_id, created_at, last_seen_at, expires_at, mfa, amr"
+	createSessionSQL = "INSERT INTO sessions (" + sessionCols + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 	deleteSessionSQL = "DELETE FROM sessions WHERE id_hash = ?"
 )
 
@@ -155,7 +155,7 @@ func (s *Store) DeleteExpiredThrottles(ctx context.Context, now, windowStartBefo
 
 // sessionArgs are the values of createSessionSQL.
 func (s *Store) sessionArgs(ss *jedenlogin.Session) []any {
-	return []any{ss.IDHash, ss.LoginID, ss.PersonID, ss.CSRFToken, ss.EntityID, s.ts(ss.CreatedAt), s.ts(ss.LastSeenAt), s.ts(ss.ExpiresAt)}
+	return []any{ss.IDHash, ss.LoginID, ss.PersonID, ss.CSRFToken, ss.EntityID, s.ts(ss.CreatedAt), s.ts(ss.LastSeenAt), s.ts(ss.ExpiresAt), string(ss.MFA), jedenlogin.JoinAMR(ss.AMR)}
 }
 
 // CreateSession stores a new session; an existing IDHash gives ECONFLICT.
@@ -211,16 +211,27 @@ func (s *Store) StartSession(ctx context.Context, st jedenlogin.SessionStart) er
 
 // Session returns the session with this id hash, or jedenlogin.ErrNotFound.
 func (s *Store) Session(ctx context.Context, idHash string) (*jedenlogin.Session, error) {
-	ss := &jedenlogin.Session{}
-	var created, seen, expires timeCol
-	err := s.queryRow(ctx, "SELECT "+sessionCols+" FROM sessions WHERE id_hash = ?", idHash).
-		Scan(&ss.IDHash, &ss.LoginID, &ss.PersonID, &ss.CSRFToken, &ss.EntityID, &created, &seen, &expires)
+	ss, err := scanSession(s.queryRow(ctx, "SELECT "+sessionCols+" FROM sessions WHERE id_hash = ?", idHash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("session: %w", jedenlogin.ErrNotFound)
 	} else if err != nil {
 		return nil, fmt.Errorf("read session: %w", err)
 	}
+	return ss, nil
+}
+
+// scanSession reads one row of sessionCols.
+func scanSession(row interface{ Scan(...any) error }) (*jedenlogin.Session, error) {
+	ss := &jedenlogin.Session{}
+	var (
+		created, seen, expires timeCol
+		amr                    string
+	)
+	if err := row.Scan(&ss.IDHash, &ss.LoginID, &ss.PersonID, &ss.CSRFToken, &ss.EntityID, &created, &seen, &expires, &ss.MFA, &amr); err != nil {
+		return nil, err
+	}
 	ss.CreatedAt, ss.LastSeenAt, ss.ExpiresAt = created.t, seen.t, expires.t
+	ss.AMR = jedenlogin.SplitAMR(amr)
 	return ss, nil
 }
 
@@ -317,7 +328,7 @@ var sessionViewQuery = func() string {
 		" || '" + unitSep + "' || COALESCE(e.name, '') || '" + unitSep + "' || COALESCE(e.kind, '') || '" +
 		unitSep + "' || COALESCE(e.parent_id, '')"
 	return "SELECT s.login_id, s.person_id, s.created_at, s.last_seen_at, s.expires_at, " +
-		"s.csrf_token || '" + unitSep + "' || s.entity_id, " +
+		"s.csrf_token || '" + unitSep + "' || s.entity_id || '" + unitSep + "' || s.mfa || '" + unitSep + "' || s.amr, " +
 		packedSelect(loginPackedInts, loginPackedText, "l") + ", " +
 		packedSelect(personPackedInts, personPackedText, "p") + ", " +
 		strings.Join(grantInts, ", ") + ", COALESCE(" + grantText + ", '')" +
@@ -420,12 +431,14 @@ func (s *Store) sessionViewPacked(ctx context.Context, idHash string) (v *jedenl
 		if err != nil {
 			return nil, false, err
 		}
-		csrf, entity, okS := strings.Cut(sessText, unitSep)
-		if !okS || strings.Contains(entity, unitSep) || !okL || !okP {
+		sf := strings.Split(sessText, unitSep)
+		if len(sf) != 4 || !okL || !okP {
 			clean = false
+			sf = append(sf, "", "", "")
 		}
 		if v == nil {
-			ss.CSRFToken, ss.EntityID = csrf, entity
+			ss.CSRFToken, ss.EntityID = sf[0], sf[1]
+			ss.MFA, ss.AMR = jedenlogin.MFAState(sf[2]), jedenlogin.SplitAMR(sf[3])
 			ss.CreatedAt, ss.LastSeenAt, ss.ExpiresAt = created.t, seen.t, expires.t
 			v = &jedenlogin.SessionView{Session: ss, Login: l, Person: p}
 		}
