@@ -62,7 +62,8 @@ func (e *e2e) crawl(t *testing.T, p *browsertest.Page, who string, visited map[s
 		links := browsertest.Eval[[]string](p, `[...document.querySelectorAll('a[href]')].map(a => a.getAttribute('href'))`)
 		for _, l := range links {
 			u, err := url.Parse(l)
-			if err != nil || u.IsAbs() || !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "/static/") {
+			// Downloads (the console's CSV export) are files, not pages.
+			if err != nil || u.IsAbs() || !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "/static/") || strings.HasSuffix(u.Path, ".csv") {
 				continue
 			}
 			u.Fragment = ""

@@ -117,7 +117,7 @@ func transition(t *testing.T, p *browsertest.Page, dp *demo.Person, signedIn dem
 		}
 		id := browsertest.Eval[string](p, fmt.Sprintf("document.querySelector(%q).id", radioForLogin(chosen.Name)))
 		p.Click("label[for=" + browsertest.CSSEscapeID(id) + "]")
-		p.Type(p.FieldByLabel("Hasło wybranego loginu"), chosen.Password)
+		p.Type(p.FieldByLabel("Hasło loginu "+chosen.Name), chosen.Password)
 	} else {
 		p.Type(p.FieldByLabel("Potwierdź dotychczasowym hasłem"), signedIn.Password)
 	}
