@@ -20,6 +20,8 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers driver "pgx"
 
+	"modernc.org/sqlite"
+
 	"jedenlogin"
 )
 
@@ -49,6 +51,9 @@ type Store struct {
 	// are still kept out by the database lock and busy_timeout. It locks
 	// nothing on PostgreSQL (dialect.writerLock).
 	wmu sync.Locker
+	// group queues SQLite write transactions to commit them together
+	// (groupcommit.go).
+	group txGroup
 
 	qmu    sync.Mutex
 	qcache map[string]string
@@ -89,10 +94,8 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		if err := createSQLite(ctx, dsn); err != nil {
 			return nil, err
 		}
-		s.db, err = sql.Open("sqlite", sqliteDSN(dsn))
-		if err != nil {
-			return nil, fmt.Errorf("open sqlite %s: %w", dsn, err)
-		}
+		// Connections that keep their compiled statements (stmtcache.go).
+		s.db = sql.OpenDB(sqliteConnector{dsn: sqliteDSN(dsn), drv: &sqlite.Driver{}})
 		if dsn == ":memory:" || dsn == "" {
 			// Every connection to ":memory:" is a database of its own: keep
 			// exactly one, forever.
@@ -179,6 +182,10 @@ func sqliteDSN(p string) string {
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
+	// Savepoints (group commit, groupcommit.go) and statements that change
+	// several rows keep the pages they may have to undo in a journal of
+	// their own: in memory, not in a temporary file written page by page.
+	q.Add("_pragma", "temp_store(MEMORY)")
 	// A 64 MiB page cache per connection (the default is 2 MiB): the
 	// walks over every person re-read index pages many times.
 	q.Add("_pragma", fmt.Sprintf("cache_size(%d)", sqliteCacheSize))
@@ -195,6 +202,7 @@ func sqliteDSN(p string) string {
 
 // Close closes the prepared statements and the database.
 func (s *Store) Close() error {
+	s.closeWriter()
 	s.closeStmts()
 	return s.db.Close()
 }
@@ -311,6 +319,9 @@ func (s *Store) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 }
 
 func (s *Store) writeTxOnce(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if s.d.oneWriter {
+		return s.groupWriteTx(ctx, fn)
+	}
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	tx, err := s.db.BeginTx(ctx, nil)
