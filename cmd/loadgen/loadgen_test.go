@@ -185,6 +185,10 @@ func TestSoakVerdict(t *testing.T) {
 		{"small heap grows 3 MiB", rows([]uint64{5 * mib, 6 * mib, 8 * mib}, []time.Duration{10 * ms, 10 * ms, 10 * ms}), true, true, true},
 		{"p99 doubles", rows([]uint64{50 * mib, 50 * mib, 50 * mib}, []time.Duration{10 * ms, 15 * ms, 20 * ms}), true, false, true},
 		{"an error", &soakReport{Errors: 1, Rows: rows([]uint64{1, 1, 1}, []time.Duration{1, 1, 1}).Rows}, true, true, false},
+		{"one collection amid sign-ins", rows([]uint64{50 * mib, 50 * mib, 50 * mib, 50 * mib, 50 * mib, 50 * mib, 50 * mib, 90 * mib, 50 * mib},
+			[]time.Duration{10 * ms, 10 * ms, 10 * ms, 10 * ms, 10 * ms, 10 * ms, 10 * ms, 10 * ms, 10 * ms}), true, true, true},
+		{"the drain left out", &soakReport{Rows: append(rows([]uint64{50 * mib, 50 * mib, 50 * mib}, []time.Duration{10 * ms, 10 * ms, 10 * ms}).Rows,
+			soakRow{HeapLive: 500 * mib, P99: time.Minute, Drain: true})}, true, true, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

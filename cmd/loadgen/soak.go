@@ -102,6 +102,10 @@ type soakRow struct {
 	P50, P99 time.Duration
 	HeapLive uint64 // bytes, as of the last GC
 	RSS      uint64 // bytes; 0 when unknown
+	// Drain is the time after -t while the operations still under way
+	// end: its few, late operations say nothing of a steady state, so
+	// the verdict leaves it out.
+	Drain bool
 }
 
 // soakReport is what the soak measured.
@@ -366,12 +370,12 @@ func (s *soakEnv) openLoop(ctx context.Context, rep *soakReport, progress io.Wri
 	}
 	start := time.Now()
 	last := start
-	flush := func(now time.Time) {
+	flush := func(now time.Time, drain bool) {
 		mu.Lock()
 		iv := cur
 		cur = &interval{lat: make([]time.Duration, 0, len(iv.lat))}
 		mu.Unlock()
-		row := soakRow{At: now.Sub(start), Len: now.Sub(last), Ops: iv.ops, Errors: iv.errors, HeapLive: heapLive(), RSS: rss()}
+		row := soakRow{At: now.Sub(start), Len: now.Sub(last), Ops: iv.ops, Errors: iv.errors, HeapLive: heapLive(), RSS: rss(), Drain: drain}
 		last = now
 		slices.Sort(iv.lat)
 		row.P50, row.P99 = percentile(iv.lat, 50), percentile(iv.lat, 99)
@@ -396,7 +400,7 @@ func (s *soakEnv) openLoop(ctx context.Context, rep *soakReport, progress io.Wri
 		}
 		select {
 		case now := <-ticker.C:
-			flush(now)
+			flush(now, false)
 		default:
 		}
 		if ctx.Err() != nil {
@@ -415,9 +419,16 @@ func (s *soakEnv) openLoop(ctx context.Context, rep *soakReport, progress io.Wri
 			record(kind, time.Since(at), err)
 		})
 	}
-	wg.Wait() // the operations due within -t count, however late they end
-	if now := time.Now(); now.Sub(last) > s.cfg.every/10 {
-		flush(now)
+	if time.Since(last) > s.cfg.every/10 {
+		flush(time.Now(), false) // the last interval, as far as it came
+	}
+	// The operations due within -t count, however late they end.
+	wg.Wait()
+	mu.Lock()
+	late := cur.errors > 0 || slices.ContainsFunc(cur.ops[:], func(n int) bool { return n > 0 })
+	mu.Unlock()
+	if late {
+		flush(time.Now(), true)
 	}
 }
 
@@ -485,7 +496,11 @@ func (r soakRow) String() string {
 	for _, n := range r.Ops {
 		total += n
 	}
-	fmt.Fprintf(&b, "| %s | %s |", fmtClock(r.At), fmtRate(float64(total)/sec))
+	at := fmtClock(r.At)
+	if r.Drain {
+		at += " (drain)"
+	}
+	fmt.Fprintf(&b, "| %s | %s |", at, fmtRate(float64(total)/sec))
 	for _, n := range r.Ops {
 		fmt.Fprintf(&b, " %s |", fmtRate(float64(n)/sec))
 	}
@@ -506,8 +521,9 @@ func fmtMiB(b uint64) string {
 }
 
 // verdict judges the soak: no error, the heap flat and p99 stable, the
-// last third of the intervals against the first (for 30 one-minute
-// intervals: the last 10 minutes against the first 10).
+// median of the last third of the intervals against the first's (for 30
+// one-minute intervals: the last 10 minutes against the first 10); the
+// drain after -t is left out.
 type verdict struct {
 	NoErrors, HeapFlat, P99Stable bool
 	Judged                        bool // enough intervals to compare thirds
@@ -517,30 +533,32 @@ type verdict struct {
 
 func (rep *soakReport) verdict() verdict {
 	v := verdict{NoErrors: rep.Errors == 0}
-	third := len(rep.Rows) / 3
+	rows := slices.DeleteFunc(slices.Clone(rep.Rows), func(r soakRow) bool { return r.Drain })
+	third := len(rows) / 3
 	if third < 1 {
 		return v
 	}
 	v.Judged = true
-	first, last := rep.Rows[:third], rep.Rows[len(rep.Rows)-third:]
-	mean := func(rows []soakRow) float64 {
-		sum := 0.0
-		for _, r := range rows {
-			sum += float64(r.HeapLive)
-		}
-		return sum / float64(len(rows))
-	}
-	median := func(rows []soakRow) time.Duration {
-		ps := make([]time.Duration, len(rows))
+	first, last := rows[:third], rows[len(rows)-third:]
+	// Medians: the live heap is what the last collection found, and an
+	// interval whose collection fell amid many sign-ins (19 MiB of
+	// argon2id memory each) shows them; one such interval must not decide.
+	median := func(rows []soakRow, f func(soakRow) float64) float64 {
+		xs := make([]float64, len(rows))
 		for i, r := range rows {
-			ps[i] = r.P99
+			xs[i] = f(r)
 		}
-		slices.Sort(ps)
-		return ps[len(ps)/2]
+		slices.Sort(xs)
+		if n := len(xs); n%2 == 0 {
+			return (xs[n/2-1] + xs[n/2]) / 2
+		}
+		return xs[len(xs)/2]
 	}
-	v.HeapFirst, v.HeapLast = mean(first), mean(last)
+	heap := func(r soakRow) float64 { return float64(r.HeapLive) }
+	p99 := func(r soakRow) float64 { return float64(r.P99) }
+	v.HeapFirst, v.HeapLast = median(first, heap), median(last, heap)
 	v.HeapFlat = v.HeapLast <= max(v.HeapFirst*(1+heapTolerance), v.HeapFirst+heapSlack)
-	v.P99First, v.P99Last = median(first), median(last)
+	v.P99First, v.P99Last = time.Duration(median(first, p99)), time.Duration(median(last, p99))
 	v.P99Stable = float64(v.P99Last) <= p99Tolerance*float64(v.P99First)
 	return v
 }
@@ -579,8 +597,8 @@ func (rep *soakReport) print(w io.Writer, cfg config) {
 		fmt.Fprintln(w, "- Heap and p99: fewer than 3 intervals, not judged.")
 		return
 	}
-	third := len(rep.Rows) / 3
-	fmt.Fprintf(w, "- Heap flat (mean live heap of the last %d intervals within %.0f %% or %d MiB of the first %d): %.1f → %.1f MiB: %s.\n",
+	third := len(slices.DeleteFunc(slices.Clone(rep.Rows), func(r soakRow) bool { return r.Drain })) / 3
+	fmt.Fprintf(w, "- Heap flat (median live heap of the last %d intervals within %.0f %% or %d MiB of the first %d's): %.1f → %.1f MiB: %s.\n",
 		third, 100*heapTolerance, heapSlack>>20, third, v.HeapFirst/(1<<20), v.HeapLast/(1<<20), yesNo(v.HeapFlat))
 	fmt.Fprintf(w, "- p99 stable (median p99 of the last %d intervals within %.1f× the first %d's): %s → %s: %s.\n",
 		third, p99Tolerance, third, fmtDuration(v.P99First), fmtDuration(v.P99Last), yesNo(v.P99Stable))
