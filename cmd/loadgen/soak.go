@@ -184,10 +184,11 @@ func soak(ctx context.Context, cfg config, stderr io.Writer) (*soakReport, error
 	if err := s.ensurePersons(ctx, need); err != nil {
 		return rep, err
 	}
-	// Every session in use at least every 2 minutes, far within the idle
-	// timeout of 10 minutes.
+	// Every session in use about every 2 minutes, far within the idle
+	// timeout of 10 minutes; at most 200, so that signing them in (one
+	// argon2id each) never takes long enough for the first to expire.
 	perSession := rep.Rate * float64(soakMix[kindMe]+soakMix[kindApply]) / 100 * 120
-	if err := s.signInUsers(ctx, max(10, min(users, int(perSession)))); err != nil {
+	if err := s.signInUsers(ctx, max(10, min(users, 200, int(perSession)))); err != nil {
 		return rep, err
 	}
 	fmt.Fprintf(stderr, "loadgen: soak: capacity %s ops/s (%d clients); %s ops/s (%.0f %%) for %v, a line every %v\n",
@@ -231,16 +232,25 @@ func (s *soakEnv) ensurePersons(ctx context.Context, n int) error {
 	return nil
 }
 
-// signInUsers replaces the sessions of me and apply with n new ones.
+// signInUsers replaces the sessions of me and apply with n new ones, and
+// uses each once more when all are signed in, so none starts the run
+// near its idle timeout.
 func (s *soakEnv) signInUsers(ctx context.Context, n int) error {
 	sessions := make([]string, n)
-	r := runN(ctx, 8, n, func(ctx context.Context, _, i int) error {
+	r := runN(ctx, 16, n, func(ctx context.Context, _, i int) error {
 		c, _, err := s.signIn(ctx, loadtest.UserLogin(i), loadtest.Password)
 		sessions[i] = c
 		return err
 	})
 	if r.Errors > 0 {
 		return fmt.Errorf("soak: signing users in: %d failed, first: %v", r.Errors, r.FirstErrors)
+	}
+	r = runN(ctx, 16, n, func(ctx context.Context, _, i int) error {
+		_, _, err := s.env.do(ctx, http.MethodGet, "/api/v1/me", sessions[i], nil)
+		return err
+	})
+	if r.Errors > 0 {
+		return fmt.Errorf("soak: the users' new sessions: %d failed, first: %v", r.Errors, r.FirstErrors)
 	}
 	s.sessions = sessions
 	return nil
