@@ -27,7 +27,7 @@ const consoleSample = 2000
 // with cfg.clients, for queries drawn from the data: logins in lower case
 // (found ignoring case), PESELs, e-mail addresses and "first last" names.
 func console(ctx context.Context, cfg config) ([]result, error) {
-	e, err := newEnv(ctx, cfg.db, cfg.instances, cfg.clients, &password.Hasher{Params: cfg.params}, cfg.keep, false)
+	e, err := newEnv(ctx, cfg.db, cfg.instances, cfg.clients, &password.Hasher{Params: cfg.params}, cfg.keep, false, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -7,7 +7,7 @@
 //
 // Usage:
 //
-//	go run ./cmd/loadgen [flags] argon2|signin|me|confirm|oidc-signin|oidc-refresh|oidc-userinfo
+//	go run ./cmd/loadgen [flags] argon2|signin|me|confirm|console|oidc-signin|oidc-refresh|oidc-userinfo|soak
 //
 // Scenarios:
 //
@@ -30,6 +30,12 @@
 //	         chain (≥ 2,000/s SQLite, ≥ 1,000/s PostgreSQL, p99 < 25 ms)
 //	oidc-userinfo  GET /oidc/userinfo with bearer tokens (≥ 5,000/s,
 //	         p99 < 10 ms)
+//	soak     mixed traffic (sign-ins, /me, confirmations of fresh pending
+//	         persons, login and password recovery, applications) at -load
+//	         (0.7) of the capacity it measures first, for -t (default 30m)
+//	         as an open loop; a line every -every (1m): rates by kind,
+//	         errors, p50/p99, live heap, RSS; then a verdict: no error,
+//	         heap flat, p99 stable (see soak.go)
 //
 // The database is a new SQLite file in a temporary directory unless -db
 // names a PostgreSQL server (postgres://…): loadgen then creates a new

@@ -4,21 +4,19 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
-	"sync/atomic"
 	"time"
 
+	"jedenlogin/internal/loadtest"
 	"jedenlogin/legacy"
+	"jedenlogin/mail"
 	"jedenlogin/oidc"
 	"jedenlogin/password"
 	"jedenlogin/service"
@@ -32,19 +30,26 @@ type env struct {
 	dsn     string
 	stores  []*sqlstore.Store
 	servers []*http.Server
+	webs    []*web.Server // closed after servers shut down: background work and mail
 	urls    []string
-	next    atomic.Uint64
 	hasher  *password.Hasher
 	closers []func() error
 	client  *http.Client
-	issuer  string // the first instance's URL: the OpenID Connect issuer
+	api     *loadtest.Client // client's requests to urls, round robin
+	issuer  string           // the first instance's URL: the OpenID Connect issuer
 }
 
 // newEnv creates a fresh database (a SQLite file in a temporary directory,
 // or a new PostgreSQL database beside the one pgDSN names) with the schema,
 // opens instances stores on it and starts one server per store on
 // 127.0.0.1. Call close when done.
-func newEnv(ctx context.Context, pgDSN string, instances, clients int, h *password.Hasher, keep, withOIDC bool) (e *env, err error) {
+//
+// The servers take 127.0.0.1 for a trusted proxy, so a scenario can send
+// its requests as from many client addresses (loadtest.From) and stay
+// under the per-address limits of recovery and public applications, as
+// users behind a load balancer do. mailer, when not nil, delivers the
+// servers' mail from the outbox.
+func newEnv(ctx context.Context, pgDSN string, instances, clients int, h *password.Hasher, keep, withOIDC bool, mailer mail.Sender) (e *env, err error) {
 	e = &env{hasher: h}
 	defer func() {
 		if err != nil {
@@ -91,10 +96,13 @@ func newEnv(ctx context.Context, pgDSN string, instances, clients int, h *passwo
 		srv, err := web.New(web.Config{Store: st, Hasher: h, Logger: logger, PublicURL: e.issuer,
 			// The load comes from one address; the per-address limit must
 			// not turn the benchmark into a test of the limiter.
-			AddressFailureLimit: 1 << 30})
+			AddressFailureLimit: 1 << 30,
+			TrustedProxies:      []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")},
+			Mailer:              mailer})
 		if err != nil {
 			return nil, fmt.Errorf("web server: %w", err)
 		}
+		e.webs = append(e.webs, srv)
 		handler := srv.Handler()
 		if withOIDC {
 			p, err := oidc.New(ctx, oidc.Config{Issuer: e.issuer, Store: st, Logger: logger, EndSession: srv.EndSession, AllowInsecure: true})
@@ -108,24 +116,9 @@ func newEnv(ctx context.Context, pgDSN string, instances, clients int, h *passwo
 		e.servers = append(e.servers, hs)
 		e.urls = append(e.urls, "http://"+ln.Addr().String())
 	}
-	e.client = newClient(clients, instances)
+	e.api = loadtest.NewClient(e.urls, clients)
+	e.client = e.api.HTTP
 	return e, nil
-}
-
-// newClient returns the HTTP client of clients concurrent clients of
-// instances servers.
-func newClient(clients, instances int) *http.Client {
-	return &http.Client{
-		Transport: &http.Transport{
-			MaxIdleConns:        2 * clients * instances,
-			MaxIdleConnsPerHost: 2 * clients,
-			IdleConnTimeout:     time.Minute,
-			DisableCompression:  true,
-		},
-		Timeout: time.Minute,
-		// The API never redirects; a redirect is a wrong answer.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
 }
 
 // store returns the first instance's store (any instance sees the same data).
@@ -133,7 +126,7 @@ func (e *env) store() *sqlstore.Store { return e.stores[0] }
 
 // url returns the next server's base URL, round robin.
 func (e *env) url() string {
-	return e.urls[int(e.next.Add(1)-1)%len(e.urls)]
+	return e.api.URL()
 }
 
 func (e *env) close() {
@@ -141,6 +134,9 @@ func (e *env) close() {
 	defer cancel()
 	for _, s := range e.servers {
 		s.Shutdown(ctx)
+	}
+	for _, w := range e.webs {
+		w.Close()
 	}
 	if e.client != nil {
 		e.client.CloseIdleConnections()
@@ -197,82 +193,13 @@ func (e *env) importCSV(ctx context.Context, data []byte) error {
 	return nil
 }
 
-// apiError is a non-2xx answer of the API.
-type apiError struct {
-	Status int
-	Code   string
-	Body   string
-}
-
-func (e *apiError) Error() string {
-	return fmt.Sprintf("HTTP %d %s: %s", e.Status, e.Code, strings.TrimSpace(e.Body))
-}
-
-// do sends one JSON request to the next server; cookie, when not "", is
-// sent as the Cookie header. It returns the response body for a 2xx
-// answer, and the response (body closed) for its cookies.
+// do sends one JSON request to the next server (loadtest.Client.Do).
 func (e *env) do(ctx context.Context, method, path, cookie string, body []byte) ([]byte, *http.Response, error) {
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, e.url()+path, rd)
-	if err != nil {
-		return nil, nil, err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if cookie != "" {
-		req.Header.Set("Cookie", cookie)
-	}
-	resp, err := e.client.Do(req)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, resp, err
-	}
-	if resp.StatusCode/100 != 2 {
-		ae := &apiError{Status: resp.StatusCode, Body: string(b)}
-		if i := bytes.Index(b, []byte(`"error":"`)); i >= 0 {
-			rest := b[i+len(`"error":"`):]
-			if j := bytes.IndexByte(rest, '"'); j >= 0 {
-				ae.Code = string(rest[:j])
-			}
-		}
-		return b, resp, ae
-	}
-	return b, resp, nil
+	return e.api.Do(ctx, method, path, cookie, body)
 }
-
-// cookieHeader turns a response's Set-Cookie headers into a Cookie header
-// value (cookies being deleted are left out).
-func cookieHeader(resp *http.Response) string {
-	var parts []string
-	for _, c := range resp.Cookies() {
-		if c.Value != "" && c.MaxAge >= 0 {
-			parts = append(parts, c.Name+"="+c.Value)
-		}
-	}
-	return strings.Join(parts, "; ")
-}
-
-var errNoCookie = errors.New("sign-in answered without a session cookie")
 
 // signIn signs in and returns the Cookie header of the new session and the
 // body of the answer.
 func (e *env) signIn(ctx context.Context, login, pw string) (string, []byte, error) {
-	body, _ := json.Marshal(map[string]string{"login": login, "password": pw})
-	b, resp, err := e.do(ctx, http.MethodPost, "/api/v1/session", "", body)
-	if err != nil {
-		return "", b, err
-	}
-	c := cookieHeader(resp)
-	if c == "" {
-		return "", b, errNoCookie
-	}
-	return c, b, nil
+	return e.api.SignIn(ctx, login, pw)
 }

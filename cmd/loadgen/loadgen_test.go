@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -136,6 +137,101 @@ func TestConfirmPostgresTwoInstances(t *testing.T) {
 	}
 }
 
+// TestSoakShort runs the soak for a few seconds on SQLite: capacity, the
+// open loop's lines, no failed operation, and the verdict's lines.
+func TestSoakShort(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs mixed traffic for several seconds")
+	}
+	code, out, errOut := runLoadgen(t, "-params", "cheap", "-users", "50", "-ramp", "500ms", "-t", "3s", "-every", "1s", "-c", "16", "soak")
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	for _, w := range []string{"- Machine: ", "| clients | ops/s |", "Capacity **", "| time | ops/s | sign-in/s |",
+		"| 0:01 |", "| 0:03 |", "errors: 0;", "- Errors = 0: met.", "- Heap flat (", "- p99 stable (", "Soak verdict: **"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("output lacks %q:\n%s", w, out)
+		}
+	}
+	// Every kind ran, and the recovery requests were mailed.
+	if m := regexp.MustCompile(`Done: \d+ operations \(sign-in (\d+), me (\d+), confirm (\d+), recovery (\d+), apply (\d+)\); errors: 0; mails delivered: (\d+);`).FindStringSubmatch(out); m == nil {
+		t.Errorf("no summary of operations:\n%s", out)
+	} else {
+		for i, kind := range []string{"sign-in", "me", "confirm", "recovery", "apply", "mails"} {
+			if m[i+1] == "0" {
+				t.Errorf("no %s in the soak:\n%s", kind, out)
+			}
+		}
+	}
+}
+
+func TestSoakVerdict(t *testing.T) {
+	rows := func(heap []uint64, p99 []time.Duration) *soakReport {
+		r := &soakReport{}
+		for i := range heap {
+			r.Rows = append(r.Rows, soakRow{HeapLive: heap[i], P99: p99[i]})
+		}
+		return r
+	}
+	ms := time.Millisecond
+	const mib = 1 << 20
+	tests := []struct {
+		name                string
+		rep                 *soakReport
+		heap, p99, noErrors bool
+	}{
+		{"flat", rows([]uint64{50 * mib, 52 * mib, 51 * mib}, []time.Duration{10 * ms, 11 * ms, 12 * ms}), true, true, true},
+		{"heap grows 30 %", rows([]uint64{50 * mib, 60 * mib, 65 * mib}, []time.Duration{10 * ms, 10 * ms, 10 * ms}), false, true, true},
+		{"small heap grows 3 MiB", rows([]uint64{5 * mib, 6 * mib, 8 * mib}, []time.Duration{10 * ms, 10 * ms, 10 * ms}), true, true, true},
+		{"p99 doubles", rows([]uint64{50 * mib, 50 * mib, 50 * mib}, []time.Duration{10 * ms, 15 * ms, 20 * ms}), true, false, true},
+		{"an error", &soakReport{Errors: 1, Rows: rows([]uint64{1, 1, 1}, []time.Duration{1, 1, 1}).Rows}, true, true, false},
+		{"one collection amid sign-ins", rows([]uint64{50 * mib, 50 * mib, 50 * mib, 50 * mib, 50 * mib, 50 * mib, 50 * mib, 90 * mib, 50 * mib},
+			[]time.Duration{10 * ms, 10 * ms, 10 * ms, 10 * ms, 10 * ms, 10 * ms, 10 * ms, 10 * ms, 10 * ms}), true, true, true},
+		{"the drain left out", &soakReport{Rows: append(rows([]uint64{50 * mib, 50 * mib, 50 * mib}, []time.Duration{10 * ms, 10 * ms, 10 * ms}).Rows,
+			soakRow{HeapLive: 500 * mib, P99: time.Minute, Drain: true})}, true, true, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := tt.rep.verdict()
+			if !v.Judged || v.HeapFlat != tt.heap || v.P99Stable != tt.p99 || v.NoErrors != tt.noErrors {
+				t.Errorf("verdict %+v, want heap flat %t, p99 stable %t, no errors %t", v, tt.heap, tt.p99, tt.noErrors)
+			}
+		})
+	}
+	if v := rows([]uint64{1, 1}, []time.Duration{1, 1}).verdict(); v.Judged {
+		t.Error("two intervals judged")
+	}
+}
+
+func TestLatencyHist(t *testing.T) {
+	var h latencyHist
+	for i := 1; i <= 1000; i++ {
+		h.add(time.Duration(i) * time.Millisecond)
+	}
+	for _, c := range []struct {
+		p    float64
+		want time.Duration
+	}{{50, 500 * time.Millisecond}, {99, 990 * time.Millisecond}, {100, time.Second}} {
+		got := h.percentile(c.p)
+		if got < c.want || float64(got) > float64(c.want)*1.021 {
+			t.Errorf("p%v = %v, want %v to 2 %% above", c.p, got, c.want)
+		}
+	}
+	if got := (&latencyHist{}).percentile(50); got != 0 {
+		t.Errorf("empty: %v", got)
+	}
+}
+
+func TestPickKindFollowsMix(t *testing.T) {
+	var n [nKinds]int
+	for i := range 100 {
+		n[pickKind(i)]++
+	}
+	if n != soakMix {
+		t.Errorf("pickKind over 0…99 gives %v, want the mix %v", n, soakMix)
+	}
+}
+
 func TestUsage(t *testing.T) {
 	tests := []struct {
 		name string
@@ -147,6 +243,8 @@ func TestUsage(t *testing.T) {
 		{"zero persons", []string{"-persons", "0", "confirm"}},
 		{"serve another scenario", []string{"-serve", "x.json", "signin"}},
 		{"serve and target", []string{"-serve", "x.json", "-target", "y.json", "me"}},
+		{"soak above capacity", []string{"-load", "1.5", "soak"}},
+		{"soak with too many users", []string{"-users", "20000", "soak"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -15,7 +15,7 @@ import (
 	"jedenlogin/password"
 )
 
-const usage = `usage: go run ./cmd/loadgen [flags] argon2|signin|me|confirm|console|oidc-signin|oidc-refresh|oidc-userinfo
+const usage = `usage: go run ./cmd/loadgen [flags] argon2|signin|me|confirm|console|oidc-signin|oidc-refresh|oidc-userinfo|soak
 
 Measures jedenlogin on this machine against servers it starts itself on a
 fresh database and prints a Markdown table for BENCHMARKS.md.
@@ -43,9 +43,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var params, cpuprofile string
 	fs.StringVar(&cfg.db, "db", "", "PostgreSQL server to create a fresh database on (postgres://…); default: SQLite in a temporary directory")
 	fs.IntVar(&cfg.instances, "instances", 1, "servers on the one database; clients alternate between them")
-	fs.IntVar(&cfg.clients, "c", 0, "concurrent HTTP clients (default: signin and confirm 4×GOMAXPROCS, me 32)")
-	fs.DurationVar(&cfg.duration, "t", 10*time.Second, "how long argon2, signin and me run")
-	fs.IntVar(&cfg.users, "users", 100, "consolidated users for signin and me")
+	fs.IntVar(&cfg.clients, "c", 0, "concurrent HTTP clients (default: signin and confirm 4×GOMAXPROCS, me 32; soak: the most clients of its capacity steps, default 256)")
+	fs.DurationVar(&cfg.duration, "t", 10*time.Second, "how long argon2, signin, me and the oidc scenarios run (soak: default 30m)")
+	fs.IntVar(&cfg.users, "users", 100, "consolidated users for signin and me (soak: default 1000, at most 10000)")
+	fs.Float64Var(&cfg.load, "load", 0.7, "soak: the share of the measured capacity to run at")
+	fs.DurationVar(&cfg.every, "every", time.Minute, "soak: one line of the table per interval this long")
+	fs.DurationVar(&cfg.ramp, "ramp", 10*time.Second, "soak: how long each step of the capacity measurement runs")
 	fs.IntVar(&cfg.persons, "persons", 1000, "persons confirming in confirm (half choose, half generate)")
 	fs.IntVar(&cfg.logins, "logins", 100000, "console: legacy logins in the database (legacygen; the issue's figure is on 1000000)")
 	fs.BoolVar(&cfg.compare, "compare", false, "signin, oidc-signin: measure raw argon2id too, in alternating turns, and print the ratio")
@@ -71,6 +74,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	scenario := fs.Arg(0)
+	if scenario == "soak" {
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		if !set["t"] {
+			cfg.duration = 30 * time.Minute
+		}
+		if !set["users"] {
+			cfg.users = 1000
+		}
+		cfg.rampClients = 256
+		if set["c"] {
+			cfg.rampClients = cfg.clients
+		}
+		if cfg.users > 10000 || cfg.load <= 0 || cfg.load > 1 || cfg.every <= 0 || cfg.ramp <= 0 {
+			fmt.Fprintln(stderr, "loadgen: soak: -users at most 10000, -load in (0, 1], -every and -ramp positive")
+			return 2
+		}
+	}
 	if cfg.clients <= 0 {
 		cfg.clients = 4 * runtime.GOMAXPROCS(0)
 		if scenario == "me" || scenario == "oidc-refresh" || scenario == "oidc-userinfo" {
@@ -194,6 +215,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			rep.notes = append(rep.notes, fmt.Sprintf("%s: target ≥ %.0f/s with p99 < %v: %s.", scenario, goal, p99,
 				yesNo(r.Rate() >= goal && r.Percentile(99) < p99)))
 		}
+	case "soak":
+		sr, err := soak(ctx, cfg, stderr)
+		if err != nil {
+			fmt.Fprintf(stderr, "loadgen: soak: %v\n", err)
+			return 1
+		}
+		rep.printHeader(stdout)
+		sr.print(stdout, cfg)
+		if sr.Errors > 0 {
+			fmt.Fprintf(stderr, "loadgen: soak: %d failed operations, first: %s\n", sr.Errors, strings.Join(sr.FirstErrs, " | "))
+			return 1
+		}
+		return 0
 	default:
 		fmt.Fprintf(stderr, "loadgen: unknown scenario %q\n", scenario)
 		fs.Usage()
@@ -238,12 +272,17 @@ type report struct {
 	failed  bool
 }
 
-func (r *report) print(w io.Writer) {
+// printHeader writes the command, the machine and the hash parameters.
+func (r *report) printHeader(w io.Writer) {
 	m := r.machine
 	p := r.cfg.params
 	fmt.Fprintf(w, "`go run ./cmd/loadgen %s` — %s\n\n", strings.Join(r.args, " "), time.Now().UTC().Format("2006-01-02 15:04 UTC"))
 	fmt.Fprintf(w, "- Machine: %d CPUs (GOMAXPROCS %d), %s, %s, %s; load average before the run %s\n", m.CPUs, m.GOMAXPROCS, m.CPUModel, m.OSArch, m.GoVersion, m.LoadAvg)
 	fmt.Fprintf(w, "- argon2id: m=%d KiB, t=%d, p=%d; server, clients and database on this one machine (loopback)\n\n", p.Memory, p.Time, p.Threads)
+}
+
+func (r *report) print(w io.Writer) {
+	r.printHeader(w)
 	fmt.Fprintln(w, "| scenario | database | instances | clients | time | done | errors | rate | p50 | p99 | target |")
 	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
 	for _, x := range r.rows {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"jedenlogin"
+	"jedenlogin/internal/loadtest"
 	"jedenlogin/oidc"
 )
 
@@ -46,7 +47,7 @@ type oidcEnv struct {
 
 func prepareOIDC(ctx context.Context, cfg config) (*oidcEnv, error) {
 	cfg.oidc = true
-	e, err := prepare(ctx, cfg, func(hash string) ([]byte, error) { return usersCSV(cfg.users, hash) })
+	e, err := prepare(ctx, cfg, func(hash string) ([]byte, error) { return loadtest.UsersCSV(cfg.users, hash) })
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +91,7 @@ func (e *oidcEnv) codeFlow(ctx context.Context, login string, scopes string) (*t
 	if resp.StatusCode != http.StatusOK || m == nil {
 		return nil, fmt.Errorf("authorize: no sign-in form (HTTP %d at %s)", resp.StatusCode, resp.Request.URL.Path)
 	}
-	form := url.Values{"login": {login}, "password": {benchPassword}, "csrf": {string(m[1])}}
+	form := url.Values{"login": {login}, "password": {loadtest.Password}, "csrf": {string(m[1])}}
 	_, resp, err = fetch(ctx, c, http.MethodPost, base+"/logowanie", form)
 	if err != nil {
 		return nil, fmt.Errorf("sign-in: %w", err)
@@ -164,7 +165,7 @@ func oidcSignin(ctx context.Context, cfg config) (raw, res result, err error) {
 	defer e.close()
 	measure := func(ctx context.Context, d time.Duration) result {
 		return runFor(ctx, cfg.clients, d, nil, func(ctx context.Context, client, i int) error {
-			_, err := e.codeFlow(ctx, userLogin((client*7919+i)%cfg.users), "openid profile")
+			_, err := e.codeFlow(ctx, loadtest.UserLogin((client*7919+i)%cfg.users), "openid profile")
 			return err
 		})
 	}
@@ -191,7 +192,7 @@ func oidcSignin(ctx context.Context, cfg config) (raw, res result, err error) {
 func oidcTokens(ctx context.Context, cfg config, e *oidcEnv) ([]*tokenResponse, error) {
 	out := make([]*tokenResponse, cfg.clients)
 	for i := range out {
-		t, err := e.codeFlow(ctx, userLogin(i%cfg.users), "openid profile offline_access")
+		t, err := e.codeFlow(ctx, loadtest.UserLogin(i%cfg.users), "openid profile offline_access")
 		if err != nil {
 			return nil, fmt.Errorf("sign-in of client %d: %w", i, err)
 		}

@@ -13,24 +13,31 @@ import (
 
 	"jedenlogin"
 	"jedenlogin/consolidation"
+	"jedenlogin/internal/loadtest"
+	"jedenlogin/mail"
 	"jedenlogin/password"
 )
 
 // config is what the flags say.
 type config struct {
-	db        string // "" = SQLite in a temporary directory
-	instances int
-	clients   int
-	duration  time.Duration
-	users     int
-	persons   int
-	logins    int // console: legacy logins in the database
-	compare   bool
-	oidc      bool // mount the OpenID Connect provider (the oidc-* scenarios)
-	keep      bool
-	serve     string // me: set up, write the servers' file, serve
-	target    string // me: drive the servers of this file
-	params    password.Params
+	db          string // "" = SQLite in a temporary directory
+	instances   int
+	clients     int
+	duration    time.Duration
+	users       int
+	persons     int
+	logins      int // console: legacy logins in the database
+	compare     bool
+	oidc        bool // mount the OpenID Connect provider (the oidc-* scenarios)
+	keep        bool
+	serve       string // me: set up, write the servers' file, serve
+	target      string // me: drive the servers of this file
+	params      password.Params
+	mailer      mail.Sender   // delivers the servers' mail; nil: none is sent
+	load        float64       // soak: share of the capacity
+	every       time.Duration // soak: interval of the table's lines
+	ramp        time.Duration // soak: length of a capacity step
+	rampClients int           // soak: the most clients of a capacity step
 }
 
 // argon2 measures raw argon2id verifications with one goroutine per
@@ -48,14 +55,14 @@ type measureFunc func(ctx context.Context, d time.Duration) result
 
 func argon2Measure(cfg config) (measureFunc, error) {
 	h := &password.Hasher{Params: cfg.params}
-	hash, err := h.Hash(benchPassword)
+	hash, err := h.Hash(loadtest.Password)
 	if err != nil {
 		return nil, fmt.Errorf("argon2: %w", err)
 	}
 	n := runtime.GOMAXPROCS(0)
 	return func(ctx context.Context, d time.Duration) result {
 		res := runFor(ctx, n, d, nil, func(context.Context, int, int) error {
-			ok, err := h.Verify(hash, benchPassword)
+			ok, err := h.Verify(hash, loadtest.Password)
 			if err == nil && !ok {
 				err = errors.New("the password does not verify")
 			}
@@ -75,15 +82,15 @@ const compareSlice = 5 * time.Second
 // With cfg.compare it also returns the raw argon2id rate, measured in
 // turns alternating with the sign-ins over the same total time each.
 func signin(ctx context.Context, cfg config) (raw, res result, err error) {
-	e, err := prepare(ctx, cfg, func(hash string) ([]byte, error) { return usersCSV(cfg.users, hash) })
+	e, err := prepare(ctx, cfg, func(hash string) ([]byte, error) { return loadtest.UsersCSV(cfg.users, hash) })
 	if err != nil {
 		return raw, res, err
 	}
 	defer e.close()
 	measure := func(ctx context.Context, d time.Duration) result {
 		return runFor(ctx, cfg.clients, d, nil, func(ctx context.Context, client, i int) error {
-			login := userLogin((client*7919 + i) % cfg.users)
-			_, body, err := e.signIn(ctx, login, benchPassword)
+			login := loadtest.UserLogin((client*7919 + i) % cfg.users)
+			_, body, err := e.signIn(ctx, login, loadtest.Password)
 			if err != nil {
 				return err
 			}
@@ -140,13 +147,13 @@ func me(ctx context.Context, cfg config) (result, error) {
 // meSetup starts the servers on a fresh database of cfg.users users and
 // signs each in; it returns the Cookie headers of their sessions.
 func meSetup(ctx context.Context, cfg config) (*env, []string, error) {
-	e, err := prepare(ctx, cfg, func(hash string) ([]byte, error) { return usersCSV(cfg.users, hash) })
+	e, err := prepare(ctx, cfg, func(hash string) ([]byte, error) { return loadtest.UsersCSV(cfg.users, hash) })
 	if err != nil {
 		return nil, nil, err
 	}
 	cookies := make([]string, cfg.users)
 	setup := runN(ctx, runtime.GOMAXPROCS(0), cfg.users, func(ctx context.Context, _, i int) error {
-		c, _, err := e.signIn(ctx, userLogin(i), benchPassword)
+		c, _, err := e.signIn(ctx, loadtest.UserLogin(i), loadtest.Password)
 		cookies[i] = c
 		return err
 	})
@@ -196,7 +203,8 @@ func meTarget(ctx context.Context, cfg config) (result, error) {
 		return result{}, fmt.Errorf("me: the serving loadgen: %w", err)
 	}
 	cfg.users = len(srv.Cookies)
-	e := &env{backend: srv.Backend, urls: srv.URLs, client: newClient(cfg.clients, len(srv.URLs))}
+	api := loadtest.NewClient(srv.URLs, cfg.clients)
+	e := &env{backend: srv.Backend, urls: srv.URLs, client: api.HTTP, api: api}
 	defer e.client.CloseIdleConnections()
 	return meDrive(ctx, cfg, e, srv.Cookies, func() (time.Duration, error) { return pidCPU(srv.PID) }), nil
 }
@@ -216,8 +224,8 @@ func meDrive(ctx context.Context, cfg config, e *env, cookies []string, serverCP
 		if err := json.Unmarshal(body, &m); err != nil {
 			return fmt.Errorf("me answer: %w", err)
 		}
-		if m.Login != userLogin(n) || len(m.Entities) != 1 {
-			return fmt.Errorf("me answer %s for %s", body, userLogin(n))
+		if m.Login != loadtest.UserLogin(n) || len(m.Entities) != 1 {
+			return fmt.Errorf("me answer %s for %s", body, loadtest.UserLogin(n))
 		}
 		return nil
 	})
@@ -237,22 +245,23 @@ type confirmReport struct {
 // concurrently, then checks the database with the consolidation verifier.
 func confirm(ctx context.Context, cfg config) (result, confirmReport, error) {
 	var rep confirmReport
-	e, err := prepare(ctx, cfg, func(hash string) ([]byte, error) { return personsCSV(cfg.persons, hash) })
+	e, err := prepare(ctx, cfg, func(hash string) ([]byte, error) { return loadtest.PersonsCSV(0, cfg.persons, hash) })
 	if err != nil {
 		return result{}, rep, err
 	}
 	defer e.close()
 	res := runN(ctx, cfg.clients, cfg.persons, func(ctx context.Context, _, i int) error {
-		return confirmPerson(ctx, e, i)
+		_, err := loadtest.ConfirmPerson(ctx, e.api, i)
+		return err
 	})
 	res.Scenario, res.Backend, res.Instances, res.Unit = "sign-in + POST /api/v1/consolidation/confirm", e.backend, len(e.urls), "persons/s"
 	res.Target = "all succeed, 0 violations"
 
 	// A merged login now names the login that replaced it.
 	for i := 0; i < min(cfg.persons, 20); i += 2 {
-		a, b := chooseLogins(i)
-		_, body, err := e.signIn(ctx, a, benchPassword)
-		var ae *apiError
+		a, b := loadtest.ChooseLogins(i)
+		_, body, err := e.signIn(ctx, a, loadtest.Password)
+		var ae *loadtest.APIError
 		if !errors.As(err, &ae) || ae.Code != "login_merged" || !json.Valid(body) {
 			return res, rep, fmt.Errorf("confirm: sign-in with merged %s: %v, want 409 login_merged naming %s", a, err, b)
 		}
@@ -287,57 +296,11 @@ func confirm(ctx context.Context, cfg config) (result, confirmReport, error) {
 	return res, rep, nil
 }
 
-// confirmPerson signs person i in and confirms: a choose person picks the
-// other login than the one signed in with, a generate person confirms the
-// reserved login with the current password.
-func confirmPerson(ctx context.Context, e *env, i int) error {
-	login, want := generateLogin(i), ""
-	if i%2 == 0 {
-		login, want = chooseLogins(i)
-	}
-	cookie, body, err := e.signIn(ctx, login, benchPassword)
-	if err != nil {
-		return fmt.Errorf("sign in %s: %w", login, err)
-	}
-	var s struct {
-		Required      bool `json:"consolidation_required"`
-		Consolidation struct {
-			Case      string   `json:"case"`
-			Generated *string  `json:"generated_login"`
-			Cands     []string `json:"candidates"`
-		} `json:"consolidation"`
-	}
-	if err := json.Unmarshal(body, &s); err != nil {
-		return fmt.Errorf("sign-in answer of %s: %w", login, err)
-	}
-	if !s.Required {
-		return fmt.Errorf("%s: consolidation not required: %s", login, body)
-	}
-	if want == "" {
-		if s.Consolidation.Generated == nil || *s.Consolidation.Generated == "" {
-			return fmt.Errorf("%s: no generated login offered: %s", login, body)
-		}
-		want = *s.Consolidation.Generated
-	}
-	req, _ := json.Marshal(map[string]string{"login": want, "password": benchPassword})
-	body, _, err = e.do(ctx, http.MethodPost, "/api/v1/consolidation/confirm", cookie, req)
-	if err != nil {
-		return fmt.Errorf("confirm %s as %s: %w", login, want, err)
-	}
-	var m struct {
-		Login string `json:"login"`
-	}
-	if err := json.Unmarshal(body, &m); err != nil || m.Login != want {
-		return fmt.Errorf("confirm %s: answer %s, want login %s", login, body, want)
-	}
-	return nil
-}
-
 // prepare starts the environment and imports the scenario's legacy file,
-// every login with one shared argon2id hash of benchPassword.
+// every login with one shared argon2id hash of loadtest.Password.
 func prepare(ctx context.Context, cfg config, data func(hash string) ([]byte, error)) (*env, error) {
 	h := &password.Hasher{Params: cfg.params}
-	hash, err := h.Hash(benchPassword)
+	hash, err := h.Hash(loadtest.Password)
 	if err != nil {
 		return nil, fmt.Errorf("hash: %w", err)
 	}
@@ -345,7 +308,7 @@ func prepare(ctx context.Context, cfg config, data func(hash string) ([]byte, er
 	if err != nil {
 		return nil, err
 	}
-	e, err := newEnv(ctx, cfg.db, cfg.instances, cfg.clients, h, cfg.keep, cfg.oidc)
+	e, err := newEnv(ctx, cfg.db, cfg.instances, cfg.clients, h, cfg.keep, cfg.oidc, cfg.mailer)
 	if err != nil {
 		return nil, err
 	}
