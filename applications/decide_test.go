@@ -304,21 +304,21 @@ func TestRevoke(t *testing.T) {
 	if _, err := applications.Revoke(rec, 30, "bo tak", who, now); !errors.Is(err, applications.ErrUnknownReason) {
 		t.Errorf("unknown reason: %v", err)
 	}
-	if _, err := applications.Revoke(rec, 31, applications.RevokeReasons[0], who, now); !errors.Is(err, jedenlogin.ErrNotFound) {
+	if _, err := applications.Revoke(rec, 31, applications.RevokeReasons[0].Code, who, now); !errors.Is(err, jedenlogin.ErrNotFound) {
 		t.Errorf("someone else's grant: %v", err)
 	}
-	evs, err := applications.Revoke(rec, 30, applications.RevokeReasons[0], who, now)
+	evs, err := applications.Revoke(rec, 30, applications.RevokeReasons[0].Code, who, now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	g := rec.Grants[0]
-	if g.RevokedAt == nil || !g.RevokedAt.Equal(now) || g.RevokeReason != "Utrata danych niezbędnych do logowania" || g.ValidAt(now) {
+	if g.RevokedAt == nil || !g.RevokedAt.Equal(now) || g.RevokeReason != "lost_credentials" || g.ValidAt(now) {
 		t.Errorf("grant after revocation %+v", g)
 	}
 	if len(evs) != 1 || evs[0].Action != jedenlogin.AuditGrantChanged || !strings.Contains(evs[0].Details, `"change":"revoked"`) {
 		t.Errorf("events %+v", evs)
 	}
-	if _, err := applications.Revoke(rec, 30, applications.RevokeReasons[0], who, now.Add(time.Minute)); !errors.Is(err, applications.ErrGrantRevoked) {
+	if _, err := applications.Revoke(rec, 30, applications.RevokeReasons[0].Code, who, now.Add(time.Minute)); !errors.Is(err, applications.ErrGrantRevoked) {
 		t.Errorf("revoking twice: %v", err)
 	}
 }

@@ -4,13 +4,14 @@ import (
 	"fmt"
 
 	"jedenlogin"
+	"jedenlogin/locale"
 	"jedenlogin/loginname"
 )
 
 // Violation is one broken invariant found by Verifier. PersonID is the
 // person the message is about (for a clash between two persons, the one
-// added later); Message is Polish text for operators naming the person key
-// and the logins.
+// added later); Message is the text for operators (from the catalogue,
+// verify.*) naming the person key and the logins.
 type Violation struct {
 	PersonID int64
 	Message  string
@@ -54,10 +55,12 @@ func NewVerifier() *Verifier {
 // Checked returns how many persons and logins were added so far.
 func (v *Verifier) Checked() (persons, logins int) { return v.persons, v.logins }
 
-func (v *Verifier) report(rec *jedenlogin.PersonRecord, format string, args ...any) {
+// report records a violation of rec: the catalogue's text of key with
+// args, after the person's key.
+func (v *Verifier) report(rec *jedenlogin.PersonRecord, key string, args ...any) {
 	v.violations = append(v.violations, Violation{
 		PersonID: rec.Person.ID,
-		Message:  fmt.Sprintf("osoba %s: ", rec.Person.Key) + fmt.Sprintf(format, args...),
+		Message:  locale.Polish.Msg("verify.person", rec.Person.Key, locale.Polish.Msg(key, args...)),
 	})
 }
 
@@ -86,7 +89,7 @@ func (v *Verifier) checkLogins(rec *jedenlogin.PersonRecord, unified *jedenlogin
 	for i := range rec.Logins {
 		l := &rec.Logins[i]
 		if l.PersonID != p.ID {
-			v.report(rec, "login %s należy do osoby o id %d, a nie %d", l.Name, l.PersonID, p.ID)
+			v.report(rec, "verify.login_of_other_person", l.Name, l.PersonID, p.ID)
 		}
 		if l.State == jedenlogin.LoginActive {
 			active = append(active, l.Name)
@@ -96,13 +99,13 @@ func (v *Verifier) checkLogins(rec *jedenlogin.PersonRecord, unified *jedenlogin
 		}
 		switch {
 		case p.State != jedenlogin.StateDone:
-			v.report(rec, "osoba nie przeszła na jeden login, a login %s jest scalony", l.Name)
+			v.report(rec, "verify.merged_while_pending", l.Name)
 		case l.MergedInto == nil:
-			v.report(rec, "scalony login %s nie wskazuje loginu, w który go scalono", l.Name)
+			v.report(rec, "verify.merged_nowhere", l.Name)
 		case rec.Login(*l.MergedInto) == nil:
-			v.report(rec, "scalony login %s wskazuje login o id %d, który nie należy do tej osoby", l.Name, *l.MergedInto)
+			v.report(rec, "verify.merged_into_other_person", l.Name, *l.MergedInto)
 		case unified == nil || *l.MergedInto != unified.ID:
-			v.report(rec, "scalony login %s wskazuje login %s, który nie jest jednolitym loginem osoby", l.Name, rec.Login(*l.MergedInto).Name)
+			v.report(rec, "verify.merged_not_into_unified", l.Name, rec.Login(*l.MergedInto).Name)
 		}
 	}
 	if p.State != jedenlogin.StateDone {
@@ -110,16 +113,16 @@ func (v *Verifier) checkLogins(rec *jedenlogin.PersonRecord, unified *jedenlogin
 	}
 	switch {
 	case p.UnifiedLoginID == nil:
-		v.report(rec, "osoba przeszła na jeden login, ale nie ma jednolitego loginu")
+		v.report(rec, "verify.no_unified")
 	case unified == nil:
-		v.report(rec, "jednolity login (id %d) nie należy do osoby", *p.UnifiedLoginID)
+		v.report(rec, "verify.unified_of_other_person", *p.UnifiedLoginID)
 	case unified.State != jedenlogin.LoginActive:
-		v.report(rec, "jednolity login %s nie jest aktywny (stan %s)", unified.Name, unified.State)
+		v.report(rec, "verify.unified_inactive", unified.Name, unified.State)
 	case len(active) != 1:
-		v.report(rec, "osoba po przejściu na jeden login ma %d aktywnych loginów zamiast jednego: %v", len(active), active)
+		v.report(rec, "verify.active_logins", len(active), active)
 	}
 	if p.Account == nil {
-		v.report(rec, "osoba przeszła na jeden login, ale nie ma uniwersalnych danych konta")
+		v.report(rec, "verify.no_account_data")
 	}
 }
 
@@ -160,10 +163,10 @@ func (v *Verifier) checkGrants(rec *jedenlogin.PersonRecord, unified *jedenlogin
 			holder = l.Name
 		}
 		if !ok {
-			v.report(rec, "upoważnienie %d (podmiot %s) z loginu %s scalono w upoważnienie, którego nie ma u tej osoby — utracone",
+			v.report(rec, "verify.grant_merged_away",
 				g.ID, g.EntityID, origin.Name)
 		} else {
-			v.report(rec, "upoważnienie %d (podmiot %s) z loginu %s jest w loginie %s (podmiot %s) zamiast w jednolitym loginie %s — utracone",
+			v.report(rec, "verify.grant_lost",
 				g.ID, g.EntityID, origin.Name, holder, final.EntityID, unified.Name)
 		}
 	}
@@ -181,10 +184,10 @@ func (v *Verifier) checkNames(rec *jedenlogin.PersonRecord, unified *jedenlogin.
 		if seen {
 			switch {
 			case isUnified && e.unified > 0:
-				v.report(rec, "jednolity login %s jest równy, bez względu na wielkość liter, jednolitemu loginowi %s (osoba %s)",
+				v.report(rec, "verify.unified_clash",
 					l.Name, e.name, e.personKey)
 			case isGen || e.generated > 0:
-				v.report(rec, "login %s jest równy, bez względu na wielkość liter, loginowi %s (osoba %s), a jeden z nich został wygenerowany — nazwa użyta ponownie",
+				v.report(rec, "verify.generated_clash",
 					l.Name, e.name, e.personKey)
 			}
 		}

@@ -189,7 +189,7 @@ type personSpec struct {
 	want                jedenlogin.Case
 	operator            bool
 	rows                []row
-	expect, expectEN    string
+	expectKey, expectEN string // expectKey: the catalogue's Polish
 }
 
 func specs() []personSpec {
@@ -201,8 +201,7 @@ func specs() []personSpec {
 				function: jedenlogin.FunctionHead, scopes: []string{"sio", "wnioski"}, validity: longValid,
 				acceptedYear: 2019, email: "krystyna.wisniewska@sp3.swidnik.example", phone: "+48 81 751 20 33"},
 		},
-		expect: "Jeden login już jest: po zalogowaniu od razu lista podmiotów. Jako kierownik SP nr 3 rozpatruje wnioski o dostęp " +
-			"do tej szkoły (menu Wnioski) – także te złożone przez formularz „Złóż wniosek o dostęp” na stronie logowania.",
+		expectKey: "demo.expect.unchanged",
 		expectEN: "Already one login: signs in straight to the entity list. As the head of SP nr 3 she decides access applications " +
 			"for that school (menu Wnioski), also those filed through the public form linked from the sign-in page.",
 	}, {
@@ -219,8 +218,7 @@ func specs() []personSpec {
 				function: jedenlogin.FunctionEmployee, scopes: []string{"sio"}, validity: longValid,
 				acceptedYear: 2015, email: "m.dabrowska@sp3.swidnik.example"},
 		},
-		expect: "Zaloguj się MDABROWSKA albo MDABROWSKA2, wybierz jeden z nich i podaj jego hasło. " +
-			"Drugi zostanie scalony (logowanie nim pokaże, który login go zastąpił); nieaktywny MDABROWSKA3 nie wnosi upoważnień. Przedszkole: upoważnienie wygasa za 2 miesiące (PRZEDŁUŻ).",
+		expectKey: "demo.expect.choose",
 		expectEN: "Sign in with MDABROWSKA or MDABROWSKA2, choose one and enter its password. " +
 			"The other is merged (signing in with it names the login that replaced it); inactive MDABROWSKA3 brings no grants. The preschool grant expires in 2 months (extend).",
 	}, {
@@ -234,8 +232,7 @@ func specs() []personSpec {
 				function: jedenlogin.FunctionEmployee, scopes: []string{"sio"}, validity: expired,
 				acceptedYear: 2017, email: "g.zolkiewski@leczna.example"},
 		},
-		expect: "Zaloguj się g.zolkiewski: jedyny możliwy login to GZOLKIEWSKI — podaj jego hasło. " +
-			"Upoważnienie w Gminie Łęczna wygasło (widoczne jako wygasłe).",
+		expectKey: "demo.expect.choose_uppercase_one",
 		expectEN: "Sign in with g.zolkiewski: the only eligible login is GZOLKIEWSKI — enter its password. " +
 			"The grant at Gmina Łęczna has expired (listed as expired).",
 	}, {
@@ -252,8 +249,7 @@ func specs() []personSpec {
 				function: jedenlogin.FunctionEmployee, scopes: []string{"wnioski"}, validity: longValid,
 				acceptedYear: 2021, email: "bozena.lukasik@swidnik.example"},
 		},
-		expect: "Do wyboru BLUKASIK albo BLUKASIK2 (nie bozena.lukasik, bo ma małe litery). " +
-			"Zalogowana BLUKASIK2 zatwierdza go tym samym hasłem.",
+		expectKey: "demo.expect.choose_uppercase_two",
 		expectEN: "Choose BLUKASIK or BLUKASIK2 (not bozena.lukasik: it has lowercase letters). " +
 			"Signed in as BLUKASIK2, confirm it with the same password.",
 	}, {
@@ -264,8 +260,8 @@ func specs() []personSpec {
 				function: jedenlogin.FunctionEmployee, scopes: []string{"sio"}, validity: longValid,
 				acceptedYear: 2022, email: "jedrzej.wojcik@sp3.swidnik.example", phone: "+48 733 210 991"},
 		},
-		expect:   "Nowy login zostanie wygenerowany; potwierdź go dotychczasowym hasłem (ono zostaje).",
-		expectEN: "A new login is generated; confirm it with the current password (which stays).",
+		expectKey: "demo.expect.generate_one",
+		expectEN:  "A new login is generated; confirm it with the current password (which stays).",
 	}, {
 		key: Generate2, first: "Agnieszka", last: "Nowak-Kowalska",
 		want: jedenlogin.CaseGenerate,
@@ -277,8 +273,7 @@ func specs() []personSpec {
 				function: jedenlogin.FunctionActingHead, scopes: []string{"sio", "wnioski"}, validity: longValid,
 				acceptedYear: 2024, email: "agnieszka.nowak@szkola.example", phone: "+48 698 555 012"},
 		},
-		expect: "Bez PESEL: loginy połączone po e-mailu i nazwisku. Zaloguj się którymkolwiek; " +
-			"nowy login dostanie hasło, którym go potwierdzisz.",
+		expectKey: "demo.expect.generate_two",
 		expectEN: "No PESEL: logins grouped by e-mail and name. Sign in with either; " +
 			"the new login gets the password you confirm it with.",
 	}, {
@@ -292,8 +287,8 @@ func specs() []personSpec {
 				function: jedenlogin.FunctionEmployee, scopes: []string{"sio"}, validity: longValid,
 				acceptedYear: 2010},
 		},
-		expect:   "Tylko nieaktywne loginy: logowanie się nie uda („Podano nieprawidłowy login lub hasło.”).",
-		expectEN: "Inactive logins only: sign-in fails (wrong login or password).",
+		expectKey: "demo.expect.no_active_login",
+		expectEN:  "Inactive logins only: sign-in fails (wrong login or password).",
 	}, {
 		key: Operator, first: "Ewa", last: "Kaczmarczyk", pesel: pesel("800205", "2446"),
 		want: jedenlogin.CaseUnchanged, operator: true,
@@ -302,8 +297,8 @@ func specs() []personSpec {
 				function: jedenlogin.FunctionEmployee, scopes: []string{"sio", "wnioski"}, validity: unbounded,
 				acceptedYear: 2014, email: "ewa.kaczmarczyk@kuratorium.example", phone: "+48 81 538 52 00"},
 		},
-		expect:   "Operator (konsola operatora).",
-		expectEN: "An operator (operator console).",
+		expectKey: "demo.expect.operator",
+		expectEN:  "An operator (operator console).",
 	}}
 }
 
@@ -444,7 +439,7 @@ func describe(ctx context.Context, st jedenlogin.Store, sp personSpec, now time.
 		PersonID: rec.Person.ID,
 		Case:     rec.Person.Case,
 		Grouping: rec.Person.Grouping(),
-		Expect:   sp.expect,
+		Expect:   pl.Msg(sp.expectKey),
 		ExpectEN: sp.expectEN,
 	}
 	if p.Case != sp.want {

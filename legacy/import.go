@@ -169,7 +169,7 @@ func (im *Importer) begin(ctx context.Context, hint int, prog *progress) (*jeden
 		// The snapshot comes first so that rows whose login the database
 		// has are only validated, never held: importing a file again
 		// costs little.
-		prog.phase("Odczyt bazy danych…")
+		prog.phase(pl.Msg("legacy.progress.reading_db"))
 		snap, err := im.Store.ImportSnapshot(ctx)
 		if err != nil {
 			return nil, nil, fmt.Errorf("import: read the database: %w", err)
@@ -405,8 +405,8 @@ func (f *importFile) finish(ctx context.Context, w jedenlogin.ImportWriter, sum 
 		At: now, Action: jedenlogin.AuditImport, Actor: "cli", Subject: "import", Outcome: "ok", Details: string(details),
 	}}
 
-	prog.phase(fmt.Sprintf("Zapis do bazy: %s, %s…", pluralDigits(sum.LoginsNew+len(f.reserved), "login", "loginy", "loginów"),
-		pluralDigits(len(persons)+len(updated), "osoba", "osoby", "osób")))
+	prog.phase(pl.Msg("legacy.progress.writing", pluralDigits("legacy.count.logins", sum.LoginsNew+len(f.reserved)),
+		pluralDigits("legacy.count.persons", len(persons)+len(updated))))
 	if err := f.writeRest(ctx, w, entities, persons, updated, audit); err != nil {
 		return fmt.Errorf("import: write to the database: %w", err)
 	}
@@ -578,7 +578,7 @@ func (f *importFile) add(row *Row, g int32, out *stream) {
 	if f.dbFolded != nil {
 		f.foldBuf = appendFold(f.foldBuf[:0], row.Login)
 		if other, ok := f.dbFolded[string(f.foldBuf)]; ok {
-			f.twinWarns.add(Issue{Line: row.Line, Column: "login", Message: fmt.Sprintf("login %s różni się od istniejącego w bazie loginu %s tylko wielkością liter", row.Login, other)})
+			f.twinWarns.add(Issue{Line: row.Line, Column: "login", Message: pl.Msg("legacy.issue.case_twin_in_db", row.Login, other)})
 		}
 	}
 	for int(g) >= len(f.personOf) { // groups are numbered as they appear
@@ -914,7 +914,7 @@ func (f *importFile) planEntities(snap *jedenlogin.ImportSnapshot, sum *Summary,
 			visit(parent, depth+1)
 		} else if pid := e.entity.ParentID; pid != "" && parent == nil {
 			if _, ok := snap.Entities[pid]; !ok {
-				warns.add(Issue{Line: e.line, Column: "entity_parent_id", Message: fmt.Sprintf("podmiot nadrzędny %s nie występuje ani w pliku, ani w bazie; kierownika podmiotu %s zatwierdzi operator, dopóki go nie zaimportujesz", pid, id)})
+				warns.add(Issue{Line: e.line, Column: "entity_parent_id", Message: pl.Msg("legacy.issue.parent_unknown", pid, id)})
 			}
 		}
 		old, ok := snap.Entities[id]

@@ -1,7 +1,6 @@
 package legacy
 
 import (
-	"fmt"
 	"strings"
 
 	"jedenlogin/internal/termsafe"
@@ -12,17 +11,18 @@ import (
 type Issue struct {
 	Line    int    // line of the file; the header is line 1
 	Column  string // column name as in the header; "" when the problem is not in one column
-	Message string // Polish, for the operator
+	Message string // for the operator, from the catalogue (Polish)
 }
 
-// String formats the issue as "wiersz 17, kolumna status: …", with the
+// String formats the issue as "wiersz 17, kolumna status: …" (the
+// catalogue's legacy.issue.at*), with the
 // control and bidirectional characters a file's values may hold escaped
 // (termsafe), so printing it cannot act on the operator's terminal.
 func (is Issue) String() string {
 	if is.Column == "" {
-		return fmt.Sprintf("wiersz %d: %s", is.Line, termsafe.String(is.Message))
+		return pl.Msg("legacy.issue.at_line", is.Line, termsafe.String(is.Message))
 	}
-	return fmt.Sprintf("wiersz %d, kolumna %s: %s", is.Line, termsafe.String(is.Column), termsafe.String(is.Message))
+	return pl.Msg("legacy.issue.at_column", is.Line, termsafe.String(is.Column), termsafe.String(is.Message))
 }
 
 // MaxIssues is how many errors, and separately how many warnings, a parse
@@ -58,7 +58,7 @@ type ValidationError struct {
 // Error says how many errors the file has and that nothing was imported.
 func (e *ValidationError) Error() string {
 	n := len(e.Errors) + e.ErrorsLeftOut
-	return fmt.Sprintf("import: plik zawiera %s; nic nie zaimportowano", plural(n, "błąd", "błędy", "błędów"))
+	return pl.Msg("legacy.invalid_file", plural("legacy.count.errors", n))
 }
 
 // Report returns every kept error and warning, one per line, followed by a
@@ -66,33 +66,20 @@ func (e *ValidationError) Error() string {
 func (e *ValidationError) Report() string {
 	var b strings.Builder
 	for _, is := range e.Errors {
-		b.WriteString("błąd: ")
-		b.WriteString(is.String())
+		b.WriteString(pl.Msg("legacy.report.error", is))
 		b.WriteByte('\n')
 	}
 	if e.ErrorsLeftOut > 0 {
-		fmt.Fprintf(&b, "… i %s więcej (pokazano pierwsze %d)\n", plural(e.ErrorsLeftOut, "błąd", "błędy", "błędów"), MaxIssues)
+		b.WriteString(pl.Msg("legacy.report.more_shown", plural("legacy.count.errors", e.ErrorsLeftOut), MaxIssues))
+		b.WriteByte('\n')
 	}
 	for _, is := range e.Warnings {
-		b.WriteString("ostrzeżenie: ")
-		b.WriteString(is.String())
+		b.WriteString(pl.Msg("legacy.report.warning", is))
 		b.WriteByte('\n')
 	}
 	if e.WarningsLeftOut > 0 {
-		fmt.Fprintf(&b, "… i %s więcej\n", plural(e.WarningsLeftOut, "ostrzeżenie", "ostrzeżenia", "ostrzeżeń"))
+		b.WriteString(pl.Msg("legacy.report.more", plural("legacy.count.warnings", e.WarningsLeftOut)))
+		b.WriteByte('\n')
 	}
 	return b.String()
-}
-
-// plural returns "n word" with the Polish plural form for n: one (1), few
-// (2–4, 22–24, …) or many.
-func plural(n int, one, few, many string) string {
-	w := many
-	switch {
-	case n == 1:
-		w = one
-	case n%10 >= 2 && n%10 <= 4 && (n%100 < 12 || n%100 > 14):
-		w = few
-	}
-	return fmt.Sprintf("%d %s", n, w)
 }

@@ -345,15 +345,15 @@ func (s *scanner) lastLine() int {
 	return int(s.lines[0])
 }
 
-// quoteMessage explains a CSV syntax error in Polish.
+// quoteMessage explains a CSV syntax error (in the catalogue's Polish).
 func quoteMessage(pe *csv.ParseError) string {
 	switch {
 	case errors.Is(pe.Err, csv.ErrBareQuote):
-		return fmt.Sprintf("cudzysłów wewnątrz pola bez cudzysłowów (znak %d); pole zawierające \" musi być całe ujęte w cudzysłów, a \" w środku podwojone", pe.Column)
+		return pl.Msg("legacy.issue.bare_quote", pe.Column)
 	case errors.Is(pe.Err, csv.ErrQuote):
-		return fmt.Sprintf("niedomknięty lub zbędny cudzysłów (znak %d); pole w cudzysłowie musi kończyć się \" przed przecinkiem lub końcem wiersza", pe.Column)
+		return pl.Msg("legacy.issue.quote", pe.Column)
 	}
-	return fmt.Sprintf("błąd składni CSV (znak %d): %v", pe.Column, pe.Err)
+	return pl.Msg("legacy.issue.csv_syntax", pe.Column, pe.Err)
 }
 
 // readHeader reads and checks the header row; it reports whether rows can
@@ -361,15 +361,15 @@ func quoteMessage(pe *csv.ParseError) string {
 func (s *scanner) readHeader(cr *csv.Reader) bool {
 	rec, err := cr.Read()
 	if err == io.EOF {
-		s.errs.add(Issue{Line: 1, Message: "plik jest pusty: brak wiersza nagłówka"})
+		s.errs.add(Issue{Line: 1, Message: pl.Msg("legacy.issue.empty_file")})
 		return false
 	}
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
-		s.errs.add(Issue{Line: pe.Line, Message: "nagłówek: " + quoteMessage(pe)})
+		s.errs.add(Issue{Line: pe.Line, Message: pl.Msg("legacy.issue.header", quoteMessage(pe))})
 		return false
 	} else if err != nil {
-		s.errs.add(Issue{Line: 1, Message: "nie można odczytać nagłówka: " + err.Error()})
+		s.errs.add(Issue{Line: 1, Message: pl.Msg("legacy.issue.header_unreadable", err)})
 		return false
 	}
 	for i := range s.idx {
@@ -385,17 +385,17 @@ func (s *scanner) readHeader(cr *csv.Reader) bool {
 		name = strings.ToLower(strings.TrimSpace(name))
 		s.header[i] = name
 		if !utf8.ValidString(name) {
-			s.errs.add(Issue{Line: 1, Column: strings.ToValidUTF8(name, "?"), Message: "niepoprawne kodowanie UTF-8 w nazwie kolumny"})
+			s.errs.add(Issue{Line: 1, Column: strings.ToValidUTF8(name, "?"), Message: pl.Msg("legacy.issue.header_encoding")})
 			ok = false
 			continue
 		}
 		c := columnByName(name)
 		switch {
 		case c < 0:
-			s.errs.add(Issue{Line: 1, Column: name, Message: fmt.Sprintf("nieznana kolumna %q; dozwolone: %s", name, strings.Join(Header(), ", "))})
+			s.errs.add(Issue{Line: 1, Column: name, Message: pl.Msg("legacy.issue.unknown_column", name, strings.Join(Header(), ", "))})
 			ok = false
 		case s.idx[c] >= 0:
-			s.errs.add(Issue{Line: 1, Column: name, Message: "kolumna występuje w nagłówku więcej niż raz"})
+			s.errs.add(Issue{Line: 1, Column: name, Message: pl.Msg("legacy.issue.duplicate_column")})
 			ok = false
 		default:
 			s.idx[c] = i
@@ -403,7 +403,7 @@ func (s *scanner) readHeader(cr *csv.Reader) bool {
 	}
 	for c := range numColumns {
 		if columns[c].required && s.idx[c] < 0 {
-			s.errs.add(Issue{Line: 1, Column: columns[c].name, Message: "brak wymaganej kolumny"})
+			s.errs.add(Issue{Line: 1, Column: columns[c].name, Message: pl.Msg("legacy.issue.missing_column")})
 			ok = false
 		}
 	}
@@ -428,7 +428,7 @@ func (s *scanner) field(rec []string, c column) (string, bool) {
 	}
 	v := strings.TrimSpace(rec[i])
 	if !utf8.ValidString(v) {
-		s.errs.add(Issue{Line: s.fieldLine(i), Column: columns[c].name, Message: "niepoprawne kodowanie UTF-8 (plik musi być zapisany w UTF-8)"})
+		s.errs.add(Issue{Line: s.fieldLine(i), Column: columns[c].name, Message: pl.Msg("legacy.issue.encoding")})
 		return "", false
 	}
 	return v, true
@@ -451,14 +451,14 @@ func (s *scanner) fieldLine(field int) int {
 func (s *scanner) unsafeValue(c column, val *string) bool {
 	for _, k := range keyColumns {
 		if c == k {
-			s.issue(c, false, "identyfikator %s zawiera znaki sterujące, znaki nowego wiersza lub znaki zmiany kierunku tekstu; identyfikatory są kluczami, więc wiersza nie zaimportowano — popraw plik", termsafe.String(*val))
+			s.issue(c, false, "legacy.issue.unsafe_key", termsafe.String(*val))
 			return false
 		}
 	}
 	for _, k := range cleanedColumns {
 		if c == k {
 			clean := removeUnsafe(*val)
-			s.issue(c, true, "wartość %s zawiera znaki sterujące, znaki nowego wiersza lub znaki zmiany kierunku tekstu; zaimportowano ją bez nich: %q", termsafe.String(*val), clean)
+			s.issue(c, true, "legacy.issue.unsafe_value", termsafe.String(*val), clean)
 			*val = clean
 			return true
 		}
@@ -467,9 +467,9 @@ func (s *scanner) unsafeValue(c column, val *string) bool {
 }
 
 // issue records an error (warn false) or a warning about column c of the
-// current record.
-func (s *scanner) issue(c column, warn bool, format string, args ...any) {
-	is := Issue{Line: s.fieldLine(s.idx[c]), Column: columns[c].name, Message: fmt.Sprintf(format, args...)}
+// current record: the catalogue's text of key with args.
+func (s *scanner) issue(c column, warn bool, key string, args ...any) {
+	is := Issue{Line: s.fieldLine(s.idx[c]), Column: columns[c].name, Message: pl.Msg(key, args...)}
 	if warn {
 		s.warns.add(is)
 	} else {
@@ -486,7 +486,7 @@ func (s *scanner) checkRow(rec []string) bool {
 		if len(rec) < s.nfields {
 			col = s.header[len(rec)]
 		}
-		s.errs.add(Issue{Line: line, Column: col, Message: fmt.Sprintf("wiersz ma %d pól, a nagłówek %d", len(rec), s.nfields)})
+		s.errs.add(Issue{Line: line, Column: col, Message: pl.Msg("legacy.issue.field_count", len(rec), s.nfields)})
 		return false
 	}
 	var v [numColumns]string
@@ -504,7 +504,7 @@ func (s *scanner) checkRow(rec []string) bool {
 			}
 		}
 		if val == "" && columns[c].required {
-			s.issue(c, false, "brak wymaganej wartości")
+			s.issue(c, false, "legacy.issue.required")
 			ok = false
 		}
 		v[c] = val
@@ -515,7 +515,7 @@ func (s *scanner) checkRow(rec []string) bool {
 	// Login: syntax, then duplicates and case twins across the file.
 	if v[colLogin] != "" {
 		if !loginname.ValidLegacy(v[colLogin]) {
-			s.issue(colLogin, false, "niepoprawny login %q: dozwolone są litery A–Z i a–z, cyfry oraz znaki . _ -, najwyżej %d znaki", v[colLogin], loginname.MaxLegacy)
+			s.issue(colLogin, false, "legacy.issue.login", v[colLogin], loginname.MaxLegacy)
 			ok = false
 		} else if !s.checkLoginUnique(v[colLogin], line) {
 			ok = false
@@ -529,7 +529,7 @@ func (s *scanner) checkRow(rec []string) bool {
 	case strings.EqualFold(v[colStatus], "inactive"):
 		row.Status = jedenlogin.LoginInactive
 	default:
-		s.issue(colStatus, false, "niepoprawny status %q: dozwolone są active i inactive", v[colStatus])
+		s.issue(colStatus, false, "legacy.issue.status", v[colStatus])
 		ok = false
 	}
 
@@ -544,7 +544,7 @@ func (s *scanner) checkRow(rec []string) bool {
 		case jedenlogin.FunctionEmployee:
 			row.Function = jedenlogin.FunctionEmployee
 		default:
-			s.issue(colFunction, false, "niepoprawna funkcja %q: dozwolone są kierownik, po_kierownika i pracownik", v[colFunction])
+			s.issue(colFunction, false, "legacy.issue.function", v[colFunction])
 			ok = false
 		}
 	}
@@ -552,7 +552,7 @@ func (s *scanner) checkRow(rec []string) bool {
 	if h := v[colPasswordHash]; h != "" {
 		hash := s.in.intern(h)
 		if err := s.supported(hash); err != nil {
-			s.issue(colPasswordHash, false, "nieobsługiwany lub uszkodzony skrót hasła (%v); obsługiwane: argon2id, argon2i, bcrypt, PBKDF2, SSHA/SSHA256/SSHA512, Django argon2/bcrypt/bcrypt_sha256, OpenLDAP {ARGON2}", err)
+			s.issue(colPasswordHash, false, "legacy.issue.password_hash", err)
 			ok = false
 		}
 		row.PasswordHash = hash
@@ -561,7 +561,7 @@ func (s *scanner) checkRow(rec []string) bool {
 	if d := v[colValidTo]; d != "" {
 		t, good := parseDate(d)
 		if !good {
-			s.issue(colValidTo, false, "niepoprawna data %q: oczekiwano RRRR-MM-DD, np. 2027-08-31", d)
+			s.issue(colValidTo, false, "legacy.issue.date", d)
 			ok = false
 		}
 		row.ValidTo = t
@@ -570,7 +570,7 @@ func (s *scanner) checkRow(rec []string) bool {
 		if d := v[c]; d != "" {
 			t, good := parseTimestamp(d)
 			if !good {
-				s.issue(c, false, "niepoprawny czas %q: oczekiwano RFC 3339, np. 2024-05-17T10:30:00+02:00", d)
+				s.issue(c, false, "legacy.issue.time", d)
 				ok = false
 			}
 			if c == colAcceptedAt {
@@ -589,14 +589,14 @@ func (s *scanner) checkRow(rec []string) bool {
 		if jedenlogin.ValidPESEL(p) {
 			row.PESEL = s.arena.copyString(p)
 		} else {
-			s.issue(colPESEL, true, "niepoprawny PESEL (wymagane 11 cyfr z poprawną cyfrą kontrolną); pominięto go")
+			s.issue(colPESEL, true, "legacy.issue.pesel")
 		}
 	}
 	if e := v[colEmail]; e != "" {
 		if jedenlogin.ValidEmail(e) {
 			row.Email = s.arena.copyString(e)
 		} else {
-			s.issue(colEmail, true, "niepoprawny adres e-mail %q; pominięto go", e)
+			s.issue(colEmail, true, "legacy.issue.email", e)
 		}
 	}
 
@@ -646,11 +646,11 @@ func (s *scanner) checkLoginUnique(name string, line int) bool {
 	others := append([]loginSeen{first}, s.twins[string(s.buf)]...)
 	for _, o := range others {
 		if o.name == name {
-			s.issue(colLogin, false, "login %s powtarza się: występuje już w wierszu %d", name, o.line)
+			s.issue(colLogin, false, "legacy.issue.duplicate_login", name, o.line)
 			return false
 		}
 	}
-	s.issue(colLogin, true, "login %s różni się od loginu %s z wiersza %d tylko wielkością liter", name, first.name, first.line)
+	s.issue(colLogin, true, "legacy.issue.case_twin", name, first.name, first.line)
 	key := s.arena.copy(s.buf)
 	s.twins[key] = append(s.twins[key], loginSeen{name: s.arena.copyString(name), line: int32(line)})
 	return true
@@ -703,17 +703,17 @@ func (s *scanner) checkEntity(row *Row, id, name, parent string) {
 		s.entities[e.entity.ID] = e
 	} else {
 		if name != e.entity.Name {
-			s.issue(colEntityName, true, "podmiot %s ma w wierszu %d inną nazwę (%q); zachowano tamtą", id, e.line, e.entity.Name)
+			s.issue(colEntityName, true, "legacy.issue.entity_name", id, e.line, e.entity.Name)
 		}
 		if parent != e.entity.ParentID {
-			s.issue(colEntityParentID, true, "podmiot %s ma w wierszu %d inny podmiot nadrzędny (%q); zachowano tamten", id, e.line, e.entity.ParentID)
+			s.issue(colEntityParentID, true, "legacy.issue.entity_parent", id, e.line, e.entity.ParentID)
 		}
 	}
 	row.EntityID, row.EntityName, row.EntityParentID = e.entity.ID, e.entity.Name, e.entity.ParentID
 	if row.Function == jedenlogin.FunctionHead && row.Status == jedenlogin.LoginActive &&
 		(row.ValidTo.IsZero() || !s.now.After(row.ValidTo.AddDate(0, 0, 1))) {
 		if e.headLine != 0 {
-			s.issue(colFunction, true, "podmiot %s ma już aktywnego kierownika (wiersz %d); w podmiocie może być tylko jeden", id, e.headLine)
+			s.issue(colFunction, true, "legacy.issue.second_head", id, e.headLine)
 		} else {
 			e.headLine = row.Line
 		}
@@ -753,7 +753,7 @@ func (s *scanner) groupRow(row *Row) {
 		s.groups[gi.key] = g
 	} else if gi := &s.group[g]; gi.names >= 0 && string(s.nbuf) != s.names[gi.names].norm {
 		n := &s.names[gi.names]
-		s.issue(colPESEL, true, "ten sam PESEL co w wierszu %d, ale inne imię lub nazwisko (%s %s wobec %s %s); loginy potraktowano jako jedną osobę",
+		s.issue(colPESEL, true, "legacy.issue.pesel_names",
 			gi.line, row.FirstName, row.LastName, n.first, n.last)
 	}
 	s.rowGroup = g

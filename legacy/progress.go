@@ -47,7 +47,7 @@ func (p *progress) update(rows int, offset int64) {
 	if el > 0 {
 		rate = float64(rows) / el
 	}
-	msg := fmt.Sprintf("Wczytano %s (%s/s)", pluralDigits(rows, "wiersz", "wiersze", "wierszy"), groupDigits(int(rate)))
+	msg := pl.Msg("legacy.progress.read", pluralDigits("legacy.count.rows", rows), groupDigits(int(rate)))
 	var done float64
 	switch {
 	case p.size > 0 && offset > 0:
@@ -57,7 +57,7 @@ func (p *progress) update(rows int, offset int64) {
 	}
 	if done > 0 && done <= 1 && el >= 1 { // the first second's rate says little
 		left := time.Duration(el * (1 - done) / done * float64(time.Second)).Round(time.Second)
-		msg += fmt.Sprintf(", %d%%, pozostało ok. %s", int(done*100), left)
+		msg += pl.Msg("legacy.progress.left", int(done*100), left)
 	}
 	p.print(msg)
 }
@@ -86,13 +86,6 @@ func (p *progress) clear() {
 	}
 	fmt.Fprintf(p.w, "\r%s\r", strings.Repeat(" ", p.width))
 	p.width = 0
-}
-
-// pluralDigits is plural with the number's thousands grouped.
-func pluralDigits(n int, one, few, many string) string {
-	w := plural(n, one, few, many)
-	_, word, _ := strings.Cut(w, " ")
-	return groupDigits(n) + " " + word
 }
 
 // groupDigits formats n with spaces between thousands, as Polish does.

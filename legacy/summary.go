@@ -9,33 +9,42 @@ import (
 	"jedenlogin"
 )
 
-// String is the summary the CLI prints after an import, in Polish.
+// String is the summary the CLI prints after an import, in the
+// catalogue's Polish (legacy.summary.*).
 func (s *Summary) String() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "Import zakończony w %s.\n", s.Duration.Round(10*time.Millisecond))
-	fmt.Fprintf(&b, "Wiersze pliku:             %s\n", groupDigits(s.RowsRead))
-	fmt.Fprintf(&b, "Nowe loginy:               %s\n", groupDigits(s.LoginsNew))
-	fmt.Fprintf(&b, "Loginy już w bazie:        %s (pominięte)\n", groupDigits(s.LoginsPresent))
-	fmt.Fprintf(&b, "Nowe osoby:                %s (PESEL: %s, e-mail i nazwisko: %s, pojedynczy login: %s)\n",
+	var b lines
+	b.msg("legacy.summary.done", s.Duration.Round(10*time.Millisecond))
+	b.msg("legacy.summary.rows", groupDigits(s.RowsRead))
+	b.msg("legacy.summary.logins_new", groupDigits(s.LoginsNew))
+	b.msg("legacy.summary.logins_present", groupDigits(s.LoginsPresent))
+	b.msg("legacy.summary.persons_new",
 		groupDigits(s.PersonsNew), groupDigits(s.Grouping[jedenlogin.GroupedByPESEL]),
 		groupDigits(s.Grouping[jedenlogin.GroupedByEmail]), groupDigits(s.Grouping[jedenlogin.GroupedByLogin]))
-	fmt.Fprintf(&b, "Osoby uzupełnione:         %s\n", groupDigits(s.PersonsUpdated))
-	fmt.Fprintf(&b, "Podmioty nowe/zmienione:   %s / %s\n", groupDigits(s.EntitiesNew), groupDigits(s.EntitiesUpdated))
-	fmt.Fprintf(&b, "Upoważnienia:              %s\n", groupDigits(s.Grants))
+	b.msg("legacy.summary.persons_updated", groupDigits(s.PersonsUpdated))
+	b.msg("legacy.summary.entities", groupDigits(s.EntitiesNew), groupDigits(s.EntitiesUpdated))
+	b.msg("legacy.summary.grants", groupDigits(s.Grants))
 	if s.PersonsNew+s.PersonsUpdated > 0 {
-		b.WriteString("Przypadki przejścia na jeden login (nowe i uzupełnione osoby):\n")
+		b.msg("legacy.summary.cases")
 		for _, c := range jedenlogin.Cases {
 			fmt.Fprintf(&b, "  %-18s %s\n", c, groupDigits(s.Cases[c]))
 		}
 	}
-	fmt.Fprintf(&b, "Osoby bez zmian, zakończone od razu: %s\n", groupDigits(s.Completed))
-	fmt.Fprintf(&b, "Zarezerwowane nowe loginy:           %s\n", groupDigits(s.GeneratedLogins))
+	b.msg("legacy.summary.completed", groupDigits(s.Completed))
+	b.msg("legacy.summary.generated", groupDigits(s.GeneratedLogins))
 	if s.MergedAtOnce > 0 {
-		fmt.Fprintf(&b, "Loginy dołączone od razu do jednego loginu osoby: %s\n", groupDigits(s.MergedAtOnce))
+		b.msg("legacy.summary.merged", groupDigits(s.MergedAtOnce))
 	}
-	n := len(s.Warnings) + s.WarningsLeftOut
-	fmt.Fprintf(&b, "Ostrzeżenia:               %s\n", groupDigits(n))
+	b.msg("legacy.summary.warnings", groupDigits(len(s.Warnings)+s.WarningsLeftOut))
 	return b.String()
+}
+
+// lines builds text a line per catalogue message.
+type lines struct{ strings.Builder }
+
+// msg adds the catalogue's text of key with args as a line.
+func (b *lines) msg(key string, args ...any) {
+	b.WriteString(pl.Msg(key, args...))
+	b.WriteByte('\n')
 }
 
 // Print writes the summary followed by every kept warning.
@@ -43,12 +52,12 @@ func (s *Summary) Print(w io.Writer) error {
 	var b strings.Builder
 	b.WriteString(s.String())
 	for _, is := range s.Warnings {
-		b.WriteString("ostrzeżenie: ")
-		b.WriteString(is.String())
+		b.WriteString(pl.Msg("legacy.report.warning", is))
 		b.WriteByte('\n')
 	}
 	if s.WarningsLeftOut > 0 {
-		fmt.Fprintf(&b, "… i %s więcej (pokazano pierwsze %d)\n", plural(s.WarningsLeftOut, "ostrzeżenie", "ostrzeżenia", "ostrzeżeń"), MaxIssues)
+		b.WriteString(pl.Msg("legacy.report.more_shown", plural("legacy.count.warnings", s.WarningsLeftOut), MaxIssues))
+		b.WriteByte('\n')
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -32,9 +32,11 @@ func TestCatalogueComplete(t *testing.T) {
 		t.Fatalf("pl.json: %v", err)
 	}
 	const key = `"([a-z_]+(?:\.[a-z_]+)+)"`
-	goKey := regexp.MustCompile(`(?:\.[mM]sg\(|\.errf\(|NewError\(|\bT\(|Key ==\s*|Key:\s*|\badd\()(?:[a-zA-Z.]+, )?` + key)
+	// .issue(col, warn, key…) and .report(rec, key…) are the import's and
+	// the verifier's messages for operators.
+	goKey := regexp.MustCompile(`(?:\.[mM]sg\(|\.errf\(|NewError\(|\bT\(|Key ==\s*|Key:\s*|\badd\(|\.issue\(|\.report\()(?:[a-zA-Z.]+, ){0,2}` + key)
 	tmplKey := regexp.MustCompile(`\bt ` + key)
-	pluralBase := regexp.MustCompile(`(?:[pP]luralKey|Plural)\(` + key)
+	pluralBase := regexp.MustCompile(`(?:[pP]luralKey|[pP]lural|pluralDigits)\(` + key)
 	used := map[string]string{} // key → where
 	plurals := map[string]bool{}
 	err = filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {

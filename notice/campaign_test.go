@@ -3,91 +3,19 @@ package notice_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io"
 	"log/slog"
-	"net"
-	netmail "net/mail"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/emersion/go-smtp"
-
 	"jedenlogin"
+	"jedenlogin/internal/smtptest"
 	"jedenlogin/legacy"
 	"jedenlogin/legacy/legacygen"
 	"jedenlogin/mail"
 	"jedenlogin/notice"
 	"jedenlogin/store/storetest"
 )
-
-// smtpSink is a real SMTP server (emersion/go-smtp) on 127.0.0.1 that keeps
-// the Message-ID of every message it takes and refuses the recipients in
-// reject.
-type smtpSink struct {
-	addr   string
-	mu     sync.Mutex
-	ids    []string
-	reject map[string]bool
-}
-
-func (k *smtpSink) received() []string {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	return append([]string(nil), k.ids...)
-}
-
-func startSMTPSink(t *testing.T) *smtpSink {
-	t.Helper()
-	k := &smtpSink{reject: map[string]bool{}}
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &sinkSession{sink: k}, nil }))
-	srv.Domain = "mx.test"
-	srv.ReadTimeout, srv.WriteTimeout = 5*time.Second, 5*time.Second
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	k.addr = l.Addr().String()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := srv.Serve(l); err != nil && !errors.Is(err, smtp.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
-			t.Errorf("smtp server: %v", err)
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		srv.Close()
-		<-done
-	})
-	return k
-}
-
-type sinkSession struct{ sink *smtpSink }
-
-func (s *sinkSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (s *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	s.sink.mu.Lock()
-	defer s.sink.mu.Unlock()
-	if s.sink.reject[to] {
-		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
-	}
-	return nil
-}
-func (s *sinkSession) Reset()        {}
-func (s *sinkSession) Logout() error { return nil }
-func (s *sinkSession) Data(r io.Reader) error {
-	m, err := netmail.ReadMessage(r)
-	if err != nil {
-		return err
-	}
-	s.sink.mu.Lock()
-	defer s.sink.mu.Unlock()
-	s.sink.ids = append(s.sink.ids, strings.Trim(m.Header.Get("Message-Id"), "<>"))
-	return nil
-}
 
 func newStore(t *testing.T) jedenlogin.Store {
 	t.Helper()
@@ -138,8 +66,8 @@ func testCampaignOverSMTP(t *testing.T, b storetest.Backend) {
 	st := newStoreOn(t, b)
 	ctx := context.Background()
 	all := eligible(t, st)
-	sink := startSMTPSink(t)
-	sender, err := mail.NewSMTP("smtp://"+sink.addr+"?starttls=none&timeout=5s", "noreply@sio.example.pl", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	sink := smtptest.Start(t)
+	sender, err := mail.NewSMTP(sink.URL("5s"), "noreply@sio.example.pl", slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,9 +86,7 @@ func testCampaignOverSMTP(t *testing.T, b storetest.Backend) {
 			nRefused++
 		}
 	}
-	sink.mu.Lock()
-	sink.reject[refused] = true
-	sink.mu.Unlock()
+	sink.Reject(refused, true)
 	c := func() *notice.Campaign {
 		return &notice.Campaign{Store: st, Sender: sender, Name: "k", Domain: "sio.example.pl",
 			Deadline: time.Date(2027, 3, 31, 0, 0, 0, 0, time.UTC), HelpURL: "https://pomoc.sio.gov.pl", LeaseTTL: time.Second}
@@ -172,15 +98,13 @@ func testCampaignOverSMTP(t *testing.T, b storetest.Backend) {
 	if len(sum.Uncertain) != 1 || sum.Uncertain[0].PersonID != victim.PersonID || sum.Uncertain[0].MessageID != "notice.k.1.dead@sio.example.pl" {
 		t.Fatalf("uncertain = %+v, want the killed run's claim", sum.Uncertain)
 	}
-	if len(sum.Failed) != nRefused || sum.Sent != len(all)-1-nRefused || len(sink.received()) != sum.Sent {
-		t.Fatalf("first run: sent %d (server got %d), failed %d; want %d and %d", sum.Sent, len(sink.received()), len(sum.Failed), len(all)-1-nRefused, nRefused)
+	if len(sum.Failed) != nRefused || sum.Sent != len(all)-1-nRefused || len(sink.MessageIDs()) != sum.Sent {
+		t.Fatalf("first run: sent %d (server got %d), failed %d; want %d and %d", sum.Sent, len(sink.MessageIDs()), len(sum.Failed), len(all)-1-nRefused, nRefused)
 	}
 
 	// Run again, the server taking everything: the refused are sent,
 	// the uncertain one still is not.
-	sink.mu.Lock()
-	delete(sink.reject, refused)
-	sink.mu.Unlock()
+	sink.Reject(refused, false)
 	sum, err = c().Run(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -188,7 +112,7 @@ func testCampaignOverSMTP(t *testing.T, b storetest.Backend) {
 	if sum.Sent != nRefused || len(sum.Uncertain) != 1 || len(sum.Failed) != 0 {
 		t.Fatalf("second run: sent %d, uncertain %d, failed %d", sum.Sent, len(sum.Uncertain), len(sum.Failed))
 	}
-	got := sink.received()
+	got := sink.MessageIDs()
 	if len(got) != len(all)-1 {
 		t.Fatalf("the server got %d notices, want %d", len(got), len(all)-1)
 	}

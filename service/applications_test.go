@@ -303,7 +303,7 @@ func TestRevokeGrant(t *testing.T) {
 		ctx := context.Background()
 		head, other := e.caller("HEAD1"), e.caller("OTHER")
 		gid := other.Record.Grants[0].ID
-		reason := applications.RevokeReasons[1]
+		reason := applications.RevokeReasons[1].Code
 
 		no := false
 		je := wantCode(t, func() error {

@@ -10,6 +10,7 @@ import (
 
 	"jedenlogin"
 	"jedenlogin/applications"
+	"jedenlogin/locale"
 )
 
 // Grants (upoważnienia): an approver revokes them ("Cofnij
@@ -121,7 +122,8 @@ func (s *Service) RevocableGrant(ctx context.Context, c *Caller, id int64) (*Man
 
 // RevokeInput is a revocation.
 type RevokeInput struct {
-	// Reason is one of applications.RevokeReasons.
+	// Reason is the code of one of applications.RevokeReasons (or, from a
+	// form or client older than the codes, its Polish wording).
 	Reason string
 	// Confirmed is the form's checkbox "I understand the holder will lose
 	// access"; nil where the face asks no confirmation (the JSON API).
@@ -141,7 +143,8 @@ func (s *Service) RevokeGrant(ctx context.Context, c *Caller, id int64, in Revok
 	if in.Confirmed != nil && !*in.Confirmed {
 		fields["rozumiem"] = jedenlogin.T("revoke.understood_required")
 	}
-	if !slices.Contains(applications.RevokeReasons, in.Reason) {
+	reason, ok := applications.LookupRevokeReason(in.Reason, locale.Polish.Text)
+	if !ok {
 		fields["reason"] = jedenlogin.T("grants.reason_required")
 	}
 	if len(fields) > 0 {
@@ -156,12 +159,12 @@ func (s *Service) RevokeGrant(ctx context.Context, c *Caller, id int64, in Revok
 	}
 	now := s.now()
 	err = s.st.UpdatePerson(ctx, m.Held.PersonID, func(rec *jedenlogin.PersonRecord) ([]jedenlogin.AuditEvent, error) {
-		return applications.Revoke(rec, id, in.Reason, actor(c), now)
+		return applications.Revoke(rec, id, reason.Code, actor(c), now)
 	})
 	if err != nil {
 		return nil, appErr(err)
 	}
-	m.Held.Grant.RevokedAt, m.Held.Grant.RevokeReason = &now, in.Reason
+	m.Held.Grant.RevokedAt, m.Held.Grant.RevokeReason = &now, reason.Code
 	m.Valid, m.Revoked = false, true
 	// Modules acting for the entity in the holder's name learn it now (a
 	// failure here is caught by the periodic EndClientSessionsOfEndedGrants).

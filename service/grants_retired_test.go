@@ -66,7 +66,7 @@ func TestManagedGrantsRetiredAndEnded(t *testing.T) {
 	if _, err := svc.RevocableGrant(ctx, f.caller(t, head), g.Held.Grant.ID); jedenlogin.AsError(err).Code != jedenlogin.ECONFLICT {
 		t.Errorf("revocation form of a merged login's grant: %v", err)
 	}
-	_, err = svc.RevokeGrant(ctx, f.caller(t, head), g.Held.Grant.ID, service.RevokeInput{Reason: applications.RevokeReasons[0]})
+	_, err = svc.RevokeGrant(ctx, f.caller(t, head), g.Held.Grant.ID, service.RevokeInput{Reason: applications.RevokeReasons[0].Code})
 	if he := jedenlogin.AsError(err); he.Code != jedenlogin.ECONFLICT || he.Text.Key != "grants.already_ended" {
 		t.Errorf("revoking a merged login's grant: %v", err)
 	}

@@ -16,9 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emersion/go-smtp"
-
 	"jedenlogin"
+	"jedenlogin/internal/smtptest"
 	"jedenlogin/mail"
 	"jedenlogin/service"
 	"jedenlogin/store/storetest"
@@ -168,61 +167,21 @@ func TestMailGivenUpAfterADay(t *testing.T) {
 	}
 }
 
-// sink is a real SMTP server (emersion/go-smtp) counting what it receives
-// by Message-ID.
-type sink struct {
-	mu  sync.Mutex
-	ids map[string]int
-	srv *smtp.Server
-}
-
-func (k *sink) counts() map[string]int {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	out := map[string]int{}
-	for id, n := range k.ids {
-		out[id] = n
-	}
-	return out
-}
-
 // startSink serves SMTP on addr ("127.0.0.1:0" for any port) until the
 // test ends.
-func startSink(t *testing.T, addr string) (*sink, string) {
+func startSink(t *testing.T, addr string) (*smtptest.Server, string) {
 	t.Helper()
-	k := &sink{ids: map[string]int{}}
-	k.srv = smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &sinkSession{k: k}, nil }))
-	k.srv.Domain = "mx.test"
-	k.srv.ReadTimeout, k.srv.WriteTimeout = 10*time.Second, 10*time.Second
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { defer close(done); k.srv.Serve(l) }()
-	t.Cleanup(func() { k.srv.Close(); <-done })
-	return k, l.Addr().String()
+	k := smtptest.StartOn(t, addr)
+	return k, k.Addr
 }
 
-type sinkSession struct{ k *sink }
-
-func (s *sinkSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (s *sinkSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
-func (s *sinkSession) Reset()                               {}
-func (s *sinkSession) Logout() error                        { return nil }
-func (s *sinkSession) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
+// counts is how many times the server took each Message-ID.
+func counts(k *smtptest.Server) map[string]int {
+	out := map[string]int{}
+	for _, id := range k.MessageIDs() {
+		out[id]++
 	}
-	m, err := mail.Parse(bytes.NewReader(b))
-	if err != nil {
-		return err
-	}
-	s.k.mu.Lock()
-	s.k.ids[m.MessageID]++
-	s.k.mu.Unlock()
-	return nil
+	return out
 }
 
 func smtpSender(t *testing.T, addr string) *mail.SMTPSender {
@@ -243,9 +202,9 @@ func queueMails(svc *service.Service, n int) {
 }
 
 // wantEachOnce fails unless the sink got n distinct Message-IDs, each once.
-func wantEachOnce(t *testing.T, k *sink, n int) {
+func wantEachOnce(t *testing.T, k *smtptest.Server, n int) {
 	t.Helper()
-	got := k.counts()
+	got := counts(k)
 	twice := 0
 	for _, c := range got {
 		if c != 1 {

@@ -224,7 +224,9 @@ func (s *Server) apiActivate(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// grantJSON is a grant in the answers of the grant endpoints.
+// grantJSON is a grant in the answers of the grant endpoints. RevokeReason
+// is the reason's wording, RevokeCode its code (applications.RevokeReasons),
+// which clients may also send.
 type grantJSON struct {
 	ID           int64    `json:"grant_id"`
 	EntityID     string   `json:"entity_id"`
@@ -235,10 +237,12 @@ type grantJSON struct {
 	Login        string   `json:"login"`
 	Revoked      bool     `json:"revoked"`
 	RevokeReason string   `json:"revoke_reason,omitempty"`
+	RevokeCode   string   `json:"revoke_reason_code,omitempty"`
 }
 
 // apiRevokeGrant is POST /api/v1/grants/{id}/revoke {"reason"}: 200 with
-// the grant; 403 not_approver; 400 for a reason not on the list.
+// the grant; 403 not_approver; 400 for a reason not on the list (a code
+// of applications.RevokeReasons, or its wording).
 func (s *Server) apiRevokeGrant(w http.ResponseWriter, r *http.Request, a *authState) error {
 	id, err := s.idParam(r)
 	if err != nil {
@@ -256,7 +260,8 @@ func (s *Server) apiRevokeGrant(w http.ResponseWriter, r *http.Request, a *authS
 	}
 	g := m.Held.Grant
 	writeJSON(w, http.StatusOK, grantJSON{ID: g.ID, EntityID: g.EntityID, EntityName: m.Entity.Name, Function: string(g.Function),
-		Scopes: nonNil(g.Scopes), ValidTo: dateString(g.ValidTo), Login: m.Held.LoginName, Revoked: true, RevokeReason: g.RevokeReason})
+		Scopes: nonNil(g.Scopes), ValidTo: dateString(g.ValidTo), Login: m.Held.LoginName, Revoked: true,
+		RevokeReason: s.revokeReason(g.RevokeReason), RevokeCode: g.RevokeReason})
 	return nil
 }
 

@@ -150,7 +150,7 @@ func TestApplicationPages(t *testing.T) {
 		pageHas(t, "revocation form", body, "Utrata danych niezbędnych do logowania",
 			"rozumiem, że cofam upoważnienie i użytkownik nie będzie mógł się zalogować", "COFNIJ UPOWAŻNIENIE", "LWISNIEWSKI")
 		body = page(t, adam.post(rpath, url.Values{"csrf": {csrf}, "reason": {"Utrata danych niezbędnych do logowania"}}), 400, "Cofnij upoważnienie")
-		pageHas(t, "revocation unconfirmed", body, "Zaznacz, że rozumiesz skutki cofnięcia upoważnienia.", `value="Utrata danych niezbędnych do logowania" id="reason" checked`)
+		pageHas(t, "revocation unconfirmed", body, "Zaznacz, że rozumiesz skutki cofnięcia upoważnienia.", `value="lost_credentials" id="reason" checked`)
 		body = page(t, adam.post(rpath, url.Values{"csrf": {csrf}, "rozumiem": {"tak"}}), 400, "Cofnij upoważnienie")
 		pageHas(t, "revocation without a reason", body, "Wybierz powód cofnięcia upoważnienia.")
 		page(t, e.signedIn(e.filip).get(rpath), 403, "Nie udało się wykonać operacji")

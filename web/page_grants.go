@@ -21,10 +21,20 @@ type revokePage struct {
 
 func (s *Server) revokeData(r *http.Request, a *authState, m *service.ManagedGrant, reason string) *pageData {
 	p := revokePage{Held: m.Held, Entity: m.Entity, Understood: r.PostFormValue("rozumiem") == "tak"}
+	chosen, _ := applications.LookupRevokeReason(reason, s.text)
 	for _, rs := range applications.RevokeReasons {
-		p.Reasons = append(p.Reasons, option{Value: rs, Label: rs, Checked: rs == reason})
+		p.Reasons = append(p.Reasons, option{Value: rs.Code, Label: s.text(rs.Text), Checked: rs.Code == chosen.Code})
 	}
 	return &pageData{Title: s.msg("revoke.title"), User: s.user(r, a, "queue"), CSRF: a.sess.CSRFToken, Data: p, Fields: map[string]string{}}
+}
+
+// revokeReason is the wording of a stored revocation reason: the
+// catalogue's for a code, the stored text itself otherwise.
+func (s *Server) revokeReason(stored string) string {
+	if t := applications.RevokeReasonText(stored); t.Key != "" {
+		return s.text(t)
+	}
+	return stored
 }
 
 // pageRevoke is GET /upowaznienia/{id}/cofnij: the revocation form

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -90,15 +89,15 @@ type Config struct {
 // sends people for instructions.
 const DefaultHelpURL = "https://pomoc.sio.gov.pl"
 
-// Defaults of Config.
+// Defaults of Config: the service's, which fills them in (service.New).
 const (
-	DefaultIdleTimeout          = 10 * time.Minute
-	DefaultAbsoluteTimeout      = 12 * time.Hour
-	DefaultLoginFailureLimit    = 5
-	DefaultLoginFailureWindow   = 15 * time.Minute
-	DefaultLoginBlock           = 15 * time.Minute
-	DefaultAddressFailureLimit  = 100
-	DefaultAddressFailureWindow = 15 * time.Minute
+	DefaultIdleTimeout          = service.DefaultIdleTimeout
+	DefaultAbsoluteTimeout      = service.DefaultAbsoluteTimeout
+	DefaultLoginFailureLimit    = service.DefaultLoginFailureLimit
+	DefaultLoginFailureWindow   = service.DefaultLoginFailureWindow
+	DefaultLoginBlock           = service.DefaultLoginBlock
+	DefaultAddressFailureLimit  = service.DefaultAddressFailureLimit
+	DefaultAddressFailureWindow = service.DefaultAddressFailureWindow
 )
 
 // Server serves the pages and the JSON API. It keeps no state that another
@@ -120,46 +119,10 @@ type Server struct {
 
 // New checks cfg, fills in defaults, parses the templates and the message
 // catalogue once, and returns the server. It fails when a required field is
-// missing, a duration or limit is negative, or a template does not parse.
+// missing, a duration or limit is negative (both checked by service.New,
+// whose defaults it takes), HelpURL is not an absolute http(s) URL, or a
+// template does not parse.
 func New(cfg Config) (*Server, error) {
-	if cfg.Store == nil || cfg.Hasher == nil || cfg.Logger == nil {
-		return nil, errors.New("web: Config.Store, Config.Hasher and Config.Logger are required")
-	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
-	for _, d := range []struct {
-		p   *time.Duration
-		def time.Duration
-	}{
-		{&cfg.IdleTimeout, DefaultIdleTimeout},
-		{&cfg.AbsoluteTimeout, DefaultAbsoluteTimeout},
-		{&cfg.LoginFailureWindow, DefaultLoginFailureWindow},
-		{&cfg.LoginBlock, DefaultLoginBlock},
-		{&cfg.AddressFailureWindow, DefaultAddressFailureWindow},
-	} {
-		if *d.p < 0 {
-			return nil, fmt.Errorf("web: negative duration %v in Config", *d.p)
-		} else if *d.p == 0 {
-			*d.p = d.def
-		}
-	}
-	for _, l := range []struct {
-		p   *int
-		def int
-	}{
-		{&cfg.LoginFailureLimit, DefaultLoginFailureLimit},
-		{&cfg.AddressFailureLimit, DefaultAddressFailureLimit},
-	} {
-		if *l.p < 0 {
-			return nil, fmt.Errorf("web: negative limit %d in Config", *l.p)
-		} else if *l.p == 0 {
-			*l.p = l.def
-		}
-	}
-	if cfg.PasswordMaxAge < 0 {
-		return nil, fmt.Errorf("web: negative PasswordMaxAge %v in Config", cfg.PasswordMaxAge)
-	}
 	if cfg.HelpURL == "" {
 		cfg.HelpURL = DefaultHelpURL
 	}
@@ -180,6 +143,12 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}
+	// The service checked the configuration and filled in its defaults
+	// (the clock, timeouts, limits); the pages go by the same values.
+	sc := svc.Config()
+	cfg.Now, cfg.IdleTimeout, cfg.AbsoluteTimeout = sc.Now, sc.IdleTimeout, sc.AbsoluteTimeout
+	cfg.LoginFailureLimit, cfg.LoginFailureWindow, cfg.LoginBlock = sc.LoginFailureLimit, sc.LoginFailureWindow, sc.LoginBlock
+	cfg.AddressFailureLimit, cfg.AddressFailureWindow = sc.AddressFailureLimit, sc.AddressFailureWindow
 	m.reg.MustRegister(newOutboxCollector(svc.OutboxStats, svc.Now))
 	s := &Server{
 		cfg:     cfg,

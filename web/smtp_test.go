@@ -2,94 +2,22 @@ package web_test
 
 import (
 	"bytes"
-	"errors"
-	"io"
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
-	"github.com/emersion/go-smtp"
-
+	"jedenlogin/internal/smtptest"
 	"jedenlogin/mail"
 	"jedenlogin/store/storetest"
 	"jedenlogin/web"
 )
 
-// smtpSink is a real SMTP server (emersion/go-smtp) on 127.0.0.1 that
-// keeps what it receives.
-type smtpSink struct {
-	addr string
-	mu   sync.Mutex
-	msgs []sinkMessage
-}
-
-type sinkMessage struct {
-	from string
-	to   []string
-	data []byte
-}
-
-func (k *smtpSink) messages() []sinkMessage {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	return append([]sinkMessage(nil), k.msgs...)
-}
-
-func startSMTPSink(t *testing.T) *smtpSink {
-	t.Helper()
-	k := &smtpSink{}
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &sinkSession{sink: k}, nil }))
-	srv.Domain = "mx.test"
-	srv.ReadTimeout, srv.WriteTimeout = 5*time.Second, 5*time.Second
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	k.addr = l.Addr().String()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := srv.Serve(l); err != nil && !errors.Is(err, smtp.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
-			t.Errorf("smtp server: %v", err)
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		srv.Close()
-		<-done
-	})
-	return k
-}
-
-type sinkSession struct {
-	sink *smtpSink
-	from string
-	to   []string
-}
-
-func (s *sinkSession) Mail(from string, _ *smtp.MailOptions) error { s.from = from; return nil }
-func (s *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error   { s.to = append(s.to, to); return nil }
-func (s *sinkSession) Reset()                                      { s.from, s.to = "", nil }
-func (s *sinkSession) Logout() error                               { return nil }
-func (s *sinkSession) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	s.sink.mu.Lock()
-	defer s.sink.mu.Unlock()
-	s.sink.msgs = append(s.sink.msgs, sinkMessage{from: s.from, to: s.to, data: b})
-	return nil
-}
-
 // TestRecoveryOverSMTP: the password reset mail travels through a real SMTP
 // server, and its link sets the password.
 func TestRecoveryOverSMTP(t *testing.T) {
-	sink := startSMTPSink(t)
-	sender, err := mail.NewSMTP("smtp://"+sink.addr+"?starttls=none&timeout=5s", "Konto SIO <noreply@konto.example.gov.pl>", discardLogger())
+	sink := smtptest.Start(t)
+	sender, err := mail.NewSMTP(sink.URL("5s"), "Konto SIO <noreply@konto.example.gov.pl>", discardLogger())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,15 +25,15 @@ func TestRecoveryOverSMTP(t *testing.T) {
 
 	wantStatus(t, e.call("POST", "/api/v1/recovery/password", lukaszPasswordRecovery(), nil), http.StatusAccepted)
 	e.srv.Flush()
-	msgs := sink.messages()
+	msgs := sink.Messages()
 	if len(msgs) != 1 {
 		t.Fatalf("SMTP server got %d messages, want 1", len(msgs))
 	}
 	got := msgs[0]
-	if got.from != "noreply@konto.example.gov.pl" || strings.Join(got.to, ",") != emailLukasz {
-		t.Errorf("envelope from %q to %v", got.from, got.to)
+	if got.From != "noreply@konto.example.gov.pl" || strings.Join(got.To, ",") != emailLukasz {
+		t.Errorf("envelope from %q to %v", got.From, got.To)
 	}
-	m, err := mail.Parse(bytes.NewReader(got.data))
+	m, err := mail.Parse(bytes.NewReader(got.Data))
 	if err != nil {
 		t.Fatalf("parse the delivered message: %v", err)
 	}
@@ -113,7 +41,7 @@ func TestRecoveryOverSMTP(t *testing.T) {
 	wantStatus(t, e.call("POST", "/api/v1/recovery/password/"+strings.TrimPrefix(path, "/reset-hasla/"), map[string]string{"new_password": newPassword}, nil), http.StatusNoContent)
 	e.mustSignIn("LWISNIEWSKI", newPassword)
 	e.srv.Flush()
-	if n := len(sink.messages()); n != 2 {
+	if n := len(sink.Messages()); n != 2 {
 		t.Errorf("SMTP server got %d messages, want 2 (the link and the notice)", n)
 	}
 	if files, _ := mail.OutboxFiles(e.outbox); len(files) != 0 {

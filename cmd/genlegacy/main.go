@@ -13,6 +13,7 @@ import (
 
 	"jedenlogin"
 	"jedenlogin/legacy/legacygen"
+	"jedenlogin/locale"
 )
 
 func main() {
@@ -49,8 +50,7 @@ func run(n int, seed uint64, out string) error {
 			return fmt.Errorf("write %s: %w", out, err)
 		}
 	}
-	fmt.Fprintf(os.Stderr, "%d wierszy, %d osób, %d podmiotów, %d wierszy z zamierzonym ostrzeżeniem; hasło każdego loginu: %s\n",
-		st.Rows, st.Persons, st.Entities, st.Warnings, legacygen.Password)
+	fmt.Fprintln(os.Stderr, locale.Polish.Msg("cli.genlegacy.summary", st.Rows, st.Persons, st.Entities, st.Warnings, legacygen.Password))
 	cases := make([]string, 0, len(st.Cases))
 	for c := range st.Cases {
 		cases = append(cases, string(c))

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"time"
@@ -17,17 +16,12 @@ import (
 // SQLite database written while the service keeps serving (Store.Backup).
 // PostgreSQL is refused with the way to back it up instead.
 func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
-	db := dbFlag(fs)
-	if err := parseFlags(fs, args, stderr); err != nil {
+	cmd := newDBCommand("backup")
+	if err := cmd.parse(args, stderr, "Usage: jedenlogin backup [--db DSN] PLIK", 1); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		fmt.Fprintln(stderr, "Usage: jedenlogin backup [--db DSN] PLIK")
-		return errUsage
-	}
-	file := fs.Arg(0)
-	st, err := openStore(ctx, *db, false)
+	file := cmd.fs.Arg(0)
+	st, err := cmd.open(ctx, false)
 	if err != nil {
 		return err
 	}
@@ -38,13 +32,11 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	if err := st.Backup(ctx, file); errors.Is(err, sqlstore.ErrBackupUnsupported) {
-		fmt.Fprintln(stderr, "backup: bazę PostgreSQL kopiuje się jej własnymi narzędziami: pg_dump -Fc (kopia logiczna) "+
-			"albo pg_basebackup z archiwizacją WAL (odtwarzanie do chwili, PITR); zob. README, „Kopie zapasowe”")
+		fmt.Fprintln(stderr, pl.Msg("cli.backup.postgres"))
 		return exitError{1}
 	} else if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "backup: zapisano spójną kopię bazy w %s (%.1f s); sprawdź ją: jedenlogin verify --db %[1]s\n",
-		termsafe.String(file), time.Since(began).Seconds())
+	fmt.Fprintln(stdout, pl.Msg("cli.backup.done", termsafe.String(file), time.Since(began).Seconds()))
 	return nil
 }

@@ -145,12 +145,11 @@ func clientAudit(at time.Time, what string, c *jedenlogin.OIDCClient) jedenlogin
 }
 
 func runClientList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("client list", flag.ContinueOnError)
-	db := dbFlag(fs)
-	if err := parseFlags(fs, args, stderr); err != nil {
+	cmd := newDBCommand("client list")
+	if err := cmd.parse(args, stderr, "", -1); err != nil {
 		return err
 	}
-	st, err := openStore(ctx, *db, false)
+	st, err := cmd.open(ctx, false)
 	if err != nil {
 		return err
 	}
@@ -181,17 +180,12 @@ func dash(s string) string {
 
 // runClientChange is `client remove ID` and `client rotate-secret ID`.
 func runClientChange(ctx context.Context, action string, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("client "+action, flag.ContinueOnError)
-	db := dbFlag(fs)
-	if err := parseFlags(fs, args, stderr); err != nil {
+	cmd := newDBCommand("client " + action)
+	if err := cmd.parse(args, stderr, fmt.Sprintf("Usage: jedenlogin client %s [--db DSN] ID", action), 1); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		fmt.Fprintf(stderr, "Usage: jedenlogin client %s [--db DSN] ID\n", action)
-		return errUsage
-	}
-	id := fs.Arg(0)
-	st, err := openStore(ctx, *db, false)
+	id := cmd.fs.Arg(0)
+	st, err := cmd.open(ctx, false)
 	if err != nil {
 		return err
 	}
@@ -238,17 +232,16 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintln(stderr, usage)
 		return errUsage
 	}
-	fs := flag.NewFlagSet("keys rotate", flag.ContinueOnError)
-	db := dbFlag(fs)
-	alg := fs.String("alg", jedenlogin.AlgES256, "algorithm of the new signing key: ES256 or RS256")
-	if err := parseFlags(fs, args[1:], stderr); err != nil {
+	cmd := newDBCommand("keys rotate")
+	alg := cmd.fs.String("alg", jedenlogin.AlgES256, "algorithm of the new signing key: ES256 or RS256")
+	if err := cmd.parse(args[1:], stderr, usage, 0); err != nil {
 		return err
 	}
-	if (*alg != jedenlogin.AlgES256 && *alg != jedenlogin.AlgRS256) || fs.NArg() > 0 {
+	if *alg != jedenlogin.AlgES256 && *alg != jedenlogin.AlgRS256 {
 		fmt.Fprintln(stderr, usage)
 		return errUsage
 	}
-	st, err := openStore(ctx, *db, false)
+	st, err := cmd.open(ctx, false)
 	if err != nil {
 		return err
 	}

@@ -53,6 +53,37 @@ func uintSetter(dst *uint32) func(string) error {
 	}
 }
 
+// dbCommand is the preamble every command working on the database shares:
+// its flag set with --db, the parse with the count of positional arguments
+// checked, and the store opened.
+type dbCommand struct {
+	fs *flag.FlagSet
+	db *string
+}
+
+func newDBCommand(name string) *dbCommand {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	return &dbCommand{fs: fs, db: dbFlag(fs)}
+}
+
+// parse parses args; with nargs >= 0 another count of positional arguments
+// prints usage and returns errUsage.
+func (c *dbCommand) parse(args []string, stderr io.Writer, usage string, nargs int) error {
+	if err := parseFlags(c.fs, args, stderr); err != nil {
+		return err
+	}
+	if nargs >= 0 && c.fs.NArg() != nargs {
+		fmt.Fprintln(stderr, usage)
+		return errUsage
+	}
+	return nil
+}
+
+// open opens the database of --db (openStore).
+func (c *dbCommand) open(ctx context.Context, migrate bool) (*sqlstore.Store, error) {
+	return openStore(ctx, *c.db, migrate)
+}
+
 // parseFlags parses args, mapping flag errors to errUsage.
 func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
 	fs.SetOutput(stderr)
@@ -76,7 +107,7 @@ func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
 func openStore(ctx context.Context, dsn string, migrate bool) (*sqlstore.Store, error) {
 	if !migrate && isSQLiteFile(dsn) {
 		if _, err := os.Stat(dsn); errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("baza danych %s nie istnieje (sprawdź --db albo JEDENLOGIN_DB); nową bazę tworzy import danych: jedenlogin import --db %[1]s PLIK.csv, albo pusta: jedenlogin migrate-schema --db %[1]s", dsn)
+			return nil, errors.New(pl.Msg("cli.db_missing", dsn))
 		}
 	}
 	st, err := sqlstore.Open(ctx, dsn, sqlstore.Options{Migrate: migrate})

@@ -49,19 +49,19 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var verr *legacy.ValidationError
 	if errors.As(err, &verr) {
 		for _, is := range verr.Errors {
-			fmt.Fprintf(stderr, "%s: błąd: %s\n", path, is)
+			fmt.Fprintln(stderr, pl.Msg("cli.import.error", path, is))
 		}
 		if verr.ErrorsLeftOut > 0 {
-			fmt.Fprintf(stderr, "%s: … i %d kolejnych błędów\n", path, verr.ErrorsLeftOut)
+			fmt.Fprintln(stderr, pl.Msg("cli.import.errors_left_out", path, verr.ErrorsLeftOut))
 		}
 		if err := reportWarnings(stderr, path, *warnFile, verr.Warnings, verr.WarningsLeftOut); err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "%s: %v. Popraw plik i uruchom import ponownie.\n", path, verr)
+		fmt.Fprintln(stderr, pl.Msg("cli.import.fix_file", path, verr))
 		return exitError{1}
 	}
 	if err != nil {
-		return fmt.Errorf("%s: %w (nic nie zaimportowano; import można po prostu uruchomić ponownie)", path, err)
+		return fmt.Errorf("%s: %w%s", path, err, pl.Msg("cli.import.nothing_imported"))
 	}
 	if err := reportWarnings(stderr, path, *warnFile, sum.Warnings, sum.WarningsLeftOut); err != nil {
 		return err
@@ -78,28 +78,28 @@ const shownWarnings = 50
 func reportWarnings(stderr io.Writer, path, file string, ws []legacy.Issue, leftOut int) error {
 	for i, is := range ws {
 		if i == shownWarnings {
-			fmt.Fprintf(stderr, "%s: … i %d kolejnych ostrzeżeń", path, len(ws)-shownWarnings+leftOut)
+			fmt.Fprint(stderr, pl.Msg("cli.import.warnings_left_out", path, len(ws)-shownWarnings+leftOut))
 			if file == "" {
-				fmt.Fprint(stderr, " (wszystkie zapisze opcja --warnings PLIK)")
+				fmt.Fprint(stderr, pl.Msg("cli.import.warnings_option"))
 			}
 			fmt.Fprintln(stderr)
 			break
 		}
-		fmt.Fprintf(stderr, "%s: ostrzeżenie: %s\n", path, is)
+		fmt.Fprintln(stderr, pl.Msg("cli.import.warning", path, is))
 	}
 	if file == "" {
 		return nil
 	}
 	var b strings.Builder
 	for _, is := range ws {
-		fmt.Fprintf(&b, "%s: ostrzeżenie: %s\n", path, is)
+		fmt.Fprintln(&b, pl.Msg("cli.import.warning", path, is))
 	}
 	if leftOut > 0 {
-		fmt.Fprintf(&b, "%s: … i %d kolejnych ostrzeżeń (nie zachowano)\n", path, leftOut)
+		fmt.Fprintln(&b, pl.Msg("cli.import.warnings_not_kept", path, leftOut))
 	}
 	if err := os.WriteFile(file, []byte(b.String()), 0o644); err != nil {
-		return fmt.Errorf("zapis ostrzeżeń: %w", err)
+		return fmt.Errorf("%s: %w", pl.Msg("cli.import.warnings_write"), err)
 	}
-	fmt.Fprintf(stderr, "%s: %d ostrzeżeń zapisano w %s\n", path, len(ws)+leftOut, file)
+	fmt.Fprintln(stderr, pl.Msg("cli.import.warnings_written", path, len(ws)+leftOut, file))
 	return nil
 }

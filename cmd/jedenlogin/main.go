@@ -15,33 +15,32 @@ import (
 	"syscall"
 
 	"jedenlogin/internal/termsafe"
-	"jedenlogin/locale"
 )
 
 // command is one subcommand of the binary.
 type command struct {
-	name    string
-	summary string // one line for `help`
-	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+	name       string
+	summaryKey string // catalogue key of its one line in `help`
+	run        func(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }
 
 func commands() []command {
 	return []command{
-		{"serve", "uruchamia serwis: strony i JSON API (--db, --addr, --public-url, --trusted-proxy)", runServe},
-		{"import", "importuje konta dotychczasowego systemu z pliku CSV: jedenlogin import [--db DSN] PLIK.csv", runImport},
-		{"plan", "plan przejścia na jeden login: jedenlogin plan [--db DSN] [--format text|json]", runPlan},
-		{"verify", "sprawdza spójność danych; kod wyjścia 1 przy każdym naruszeniu; --audit: łańcuch skrótów dziennika zdarzeń (pierwsze zerwane ogniwo)", runVerify},
-		{"backup", "kopia zapasowa bazy SQLite w trakcie pracy serwisu: jedenlogin backup [--db DSN] PLIK", runBackup},
-		{"migrate-schema", "aktualizuje schemat bazy danych (tworzy pustą bazę)", runMigrateSchema},
-		{"demo", "tworzy bazę demonstracyjną z każdym przypadkiem przejścia, wypisuje loginy i hasła i uruchamia serwis", runDemo},
-		{"unlock", "zdejmuje blokadę logowania nazwy: jedenlogin unlock [--db DSN] LOGIN", runUnlock},
-		{"mfa", "weryfikacja dwuetapowa: jedenlogin mfa reset [--db DSN] LOGIN --reason TEKST usuwa wszystkie metody osoby (aplikację, klucze dostępu, kody odzyskiwania), kończy jej sesje i wysyła jej e-mail", runMFA},
-		{"create-operator", "nadaje (--revoke: odbiera) osobie z loginem LOGIN rolę operatora: jedenlogin create-operator [--db DSN] [--revoke] LOGIN", runCreateOperator},
-		{"client", "klienci OpenID Connect (inne moduły): jedenlogin client add|list|remove|rotate-secret [--db DSN] …", runClient},
-		{"keys", "wymiana klucza podpisu OpenID Connect: jedenlogin keys rotate [--db DSN] [--alg ES256|RS256]", runKeys},
-		{"notify", "zawiadomienia o przejściu na jeden login, wznawialne: jedenlogin notify --campaign NAZWA --date RRRR-MM-DD [--case …] [--rate N] [--dry-run]", runNotify},
-		{"finish", "po terminie kończy przejście za osoby, które go nie wykonały: jedenlogin finish --before RRRR-MM-DD [--confirm]", runFinish},
-		{"help", "lista poleceń", nil},
+		{name: "serve", summaryKey: "cli.help.serve", run: runServe},
+		{name: "import", summaryKey: "cli.help.import", run: runImport},
+		{name: "plan", summaryKey: "cli.help.plan", run: runPlan},
+		{name: "verify", summaryKey: "cli.help.verify", run: runVerify},
+		{name: "backup", summaryKey: "cli.help.backup", run: runBackup},
+		{name: "migrate-schema", summaryKey: "cli.help.migrate_schema", run: runMigrateSchema},
+		{name: "demo", summaryKey: "cli.help.demo", run: runDemo},
+		{name: "unlock", summaryKey: "cli.help.unlock", run: runUnlock},
+		{name: "mfa", summaryKey: "cli.help.mfa", run: runMFA},
+		{name: "create-operator", summaryKey: "cli.help.create_operator", run: runCreateOperator},
+		{name: "client", summaryKey: "cli.help.client", run: runClient},
+		{name: "keys", summaryKey: "cli.help.keys", run: runKeys},
+		{name: "notify", summaryKey: "cli.help.notify", run: runNotify},
+		{name: "finish", summaryKey: "cli.help.finish", run: runFinish},
+		{name: "help", summaryKey: "cli.help.help"},
 	}
 }
 
@@ -77,20 +76,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		case errors.Is(err, errUsage):
 			return 2
 		default:
-			fmt.Fprintf(stderr, "jedenlogin %s: %s\n", c.name, termsafe.String(locale.Polish.Describe(err)))
+			fmt.Fprintf(stderr, "jedenlogin %s: %s\n", c.name, termsafe.String(pl.Describe(err)))
 			return 1
 		}
 	}
-	fmt.Fprintf(stderr, "jedenlogin: nieznane polecenie %q\n\n", args[0])
+	fmt.Fprintln(stderr, pl.Msg("cli.unknown_command", args[0]))
+	fmt.Fprintln(stderr)
 	printHelp(stderr)
 	return 2
 }
 
 func printHelp(w io.Writer) {
-	fmt.Fprintln(w, "jedenlogin — jeden login do wielu podmiotów (konta Systemu Informacji Oświatowej)")
-	fmt.Fprintln(w, "\nUżycie: jedenlogin POLECENIE [opcje]\n\nPolecenia:")
+	fmt.Fprintln(w, pl.Msg("cli.help.title"))
+	fmt.Fprintln(w, pl.Msg("cli.help.usage"))
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-15s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-15s %s\n", c.name, pl.Msg(c.summaryKey))
 	}
-	fmt.Fprintln(w, "\nBaza danych: --db (albo $JEDENLOGIN_DB) — ścieżka pliku SQLite (domyślnie ./jedenlogin.db) albo adres postgres://.")
+	fmt.Fprintln(w, pl.Msg("cli.help.database"))
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 
 	"jedenlogin"
-	"jedenlogin/locale"
 	"jedenlogin/password"
 	"jedenlogin/service"
 )
@@ -68,9 +67,9 @@ func runMFA(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		if he.Code == jedenlogin.EINTERNAL {
 			return err
 		}
-		fmt.Fprintf(stderr, "mfa reset: %s\n", locale.Polish.Text(he.Text))
+		fmt.Fprintf(stderr, "mfa reset: %s\n", pl.Text(he.Text))
 		return exitError{1}
 	}
-	fmt.Fprintf(stdout, "usunięto metody weryfikacji dwuetapowej osoby z loginem %s; jej sesje zakończono\n", pos[0])
+	fmt.Fprintln(stdout, pl.Msg("cli.mfa.reset_done", pos[0]))
 	return nil
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"time"
@@ -14,12 +13,11 @@ import (
 )
 
 func runMigrateSchema(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("migrate-schema", flag.ContinueOnError)
-	db := dbFlag(fs)
-	if err := parseFlags(fs, args, stderr); err != nil {
+	cmd := newDBCommand("migrate-schema")
+	if err := cmd.parse(args, stderr, "", -1); err != nil {
 		return err
 	}
-	st, err := openStore(ctx, *db, true)
+	st, err := cmd.open(ctx, true)
 	if err != nil {
 		return err
 	}
@@ -28,22 +26,17 @@ func runMigrateSchema(ctx context.Context, args []string, stdout, stderr io.Writ
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "schemat bazy danych w wersji %d (najnowsza %d)\n", cur, latest)
+	fmt.Fprintln(stdout, pl.Msg("cli.migrate_schema.version", cur, latest))
 	return st.AppendAudit(ctx, jedenlogin.AuditEvent{At: time.Now(), Action: jedenlogin.AuditSchemaMigrated, Actor: "cli", Outcome: "ok", Details: fmt.Sprintf(`{"version":%d}`, cur)})
 }
 
 func runUnlock(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("unlock", flag.ContinueOnError)
-	db := dbFlag(fs)
-	if err := parseFlags(fs, args, stderr); err != nil {
+	cmd := newDBCommand("unlock")
+	if err := cmd.parse(args, stderr, "Usage: jedenlogin unlock [--db DSN] LOGIN", 1); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		fmt.Fprintln(stderr, "Usage: jedenlogin unlock [--db DSN] LOGIN")
-		return errUsage
-	}
-	name := fs.Arg(0)
-	st, err := openStore(ctx, *db, false)
+	name := cmd.fs.Arg(0)
+	st, err := cmd.open(ctx, false)
 	if err != nil {
 		return err
 	}
@@ -61,9 +54,9 @@ func runUnlock(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	exists := lerr == nil
 	if !exists && t.Failures == 0 && t.BlockedUntil == nil {
-		msg := fmt.Sprintf("unlock: nie ma loginu %s ani blokady tej nazwy (wielkość liter ma znaczenie)", termsafe.String(name))
+		msg := pl.Msg("cli.unlock.unknown", termsafe.String(name))
 		if others, err := st.LoginsByFoldedName(ctx, name); err == nil && len(others) > 0 {
-			msg += fmt.Sprintf("; czy chodziło o %s?", termsafe.String(others[0].Name))
+			msg += pl.Msg("cli.unlock.did_you_mean", termsafe.String(others[0].Name))
 		}
 		fmt.Fprintln(stderr, msg)
 		return exitError{1}
@@ -76,11 +69,11 @@ func runUnlock(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	switch {
 	case !exists:
-		fmt.Fprintf(stdout, "zdjęto blokadę nazwy %s (takiego loginu nie ma; liczono nieudane próby logowania na tę nazwę)\n", termsafe.String(name))
+		fmt.Fprintln(stdout, pl.Msg("cli.unlock.name_unblocked", termsafe.String(name)))
 	case t.BlockedUntil != nil && time.Now().Before(*t.BlockedUntil):
-		fmt.Fprintf(stdout, "login %s odblokowany\n", name)
+		fmt.Fprintln(stdout, pl.Msg("cli.unlock.unblocked", name))
 	default:
-		fmt.Fprintf(stdout, "login %s nie był zablokowany; wyzerowano licznik nieudanych prób (%d)\n", name, t.Failures)
+		fmt.Fprintln(stdout, pl.Msg("cli.unlock.not_blocked", name, t.Failures))
 	}
 	return nil
 }

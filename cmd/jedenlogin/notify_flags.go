@@ -1,11 +1,13 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	netmail "net/mail"
+	"net/url"
 	"strings"
 	"time"
 
@@ -21,9 +23,9 @@ type campaignMail struct {
 
 func registerCampaignMail(fs *flag.FlagSet) *campaignMail {
 	f := &campaignMail{}
-	f.smtp = fs.String("smtp", "", "serwer SMTP: smtp://użytkownik:hasło@host:587 (STARTTLS) albo smtps://…:465; bez niego poczta trafia do --mail-outbox")
-	f.from = fs.String("mail-from", "", `nadawca, np. "Konto SIO <noreply@konto.sio.gov.pl>" (domyślnie noreply@localhost.localdomain)`)
-	f.outbox = fs.String("mail-outbox", "./outbox", "katalog, do którego trafiają wiadomości jako pliki .eml, gdy nie podano --smtp")
+	f.smtp = fs.String("smtp", "", pl.Msg("cli.mail.flag_smtp"))
+	f.from = fs.String("mail-from", "", pl.Msg("cli.mail.flag_from"))
+	f.outbox = fs.String("mail-outbox", "./outbox", pl.Msg("cli.mail.flag_outbox"))
 	return f
 }
 
@@ -49,11 +51,21 @@ func (f *campaignMail) open() (mail.Sender, string, string, string, error) {
 	return s, dir, domain, desc, nil
 }
 
+// checkHelpURL refuses (errUsage, saying why on stderr) a --help-url of
+// command that is not an absolute http(s) URL: the campaign mails link it.
+func checkHelpURL(command, u string, stderr io.Writer) error {
+	if p, err := url.Parse(u); err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" {
+		fmt.Fprintln(stderr, command+": "+pl.Msg("cli.bad_help_url", u))
+		return errUsage
+	}
+	return nil
+}
+
 // parseDay reads a YYYY-MM-DD date.
 func parseDay(flagName, s string) (time.Time, error) {
 	d, err := time.Parse(time.DateOnly, s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("--%s: podaj datę w postaci RRRR-MM-DD, np. 2027-01-31 (jest %q)", flagName, s)
+		return time.Time{}, fmt.Errorf("--%s: %s", flagName, pl.Msg("cli.bad_date", s))
 	}
 	return d, nil
 }
@@ -75,7 +87,7 @@ func (c *caseList) Set(v string) error {
 		case jedenlogin.CaseChoose, jedenlogin.CaseChooseUppercase, jedenlogin.CaseGenerate:
 			*c = append(*c, k)
 		default:
-			return fmt.Errorf("nieznany przypadek %q (choose, choose_uppercase albo generate)", part)
+			return errors.New(pl.Msg("cli.notify.unknown_case", part))
 		}
 	}
 	return nil

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 
@@ -13,17 +12,16 @@ import (
 )
 
 func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("plan", flag.ContinueOnError)
-	db := dbFlag(fs)
-	format := fs.String("format", "text", "format: text (podsumowanie) lub json (jeden obiekt na osobę w wierszu)")
-	if err := parseFlags(fs, args, stderr); err != nil {
+	cmd := newDBCommand("plan")
+	format := cmd.fs.String("format", "text", pl.Msg("cli.plan.flag_format"))
+	if err := cmd.parse(args, stderr, "", -1); err != nil {
 		return err
 	}
 	if *format != "text" && *format != "json" {
-		fmt.Fprintf(stderr, "plan: --format przyjmuje text lub json, nie %q\n", *format)
+		fmt.Fprintln(stderr, pl.Msg("cli.plan.bad_format", *format))
 		return errUsage
 	}
-	st, err := openStore(ctx, *db, false)
+	st, err := cmd.open(ctx, false)
 	if err != nil {
 		return err
 	}
@@ -51,25 +49,32 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 // printPlanSummary writes the persons per case and state and the grouping counts.
 func printPlanSummary(w io.Writer, sum *jedenlogin.PlanSummary) {
-	fmt.Fprintf(w, "Osoby: %d   Loginy: %d\n\n", sum.Persons, sum.Logins)
-	fmt.Fprintf(w, "%-18s %10s %10s %10s\n", "przypadek", "oczekuje", "wykonane", "razem")
+	fmt.Fprintln(w, pl.Msg("cli.plan.totals", sum.Persons, sum.Logins))
+	fmt.Fprintln(w)
+	total := pl.Msg("cli.plan.col_total")
+	fmt.Fprintf(w, "%-18s %10s %10s %10s\n", pl.Msg("cli.plan.col_case"), pl.Msg("cli.plan.col_pending"), pl.Msg("cli.plan.col_done"), total)
 	var tp, td int
 	for _, c := range jedenlogin.Cases {
 		p, d := sum.ByCaseState[c][jedenlogin.StatePending], sum.ByCaseState[c][jedenlogin.StateDone]
 		tp, td = tp+p, td+d
-		fmt.Fprintf(w, "%-18s %10d %10d %10d   %s\n", c, p, d, p+d, caseLabels[c])
+		fmt.Fprintf(w, "%-18s %10d %10d %10d   %s\n", c, p, d, p+d, caseLabel(c))
 	}
-	fmt.Fprintf(w, "%-18s %10d %10d %10d\n", "razem", tp, td, tp+td)
-	fmt.Fprintf(w, "\nOsoby rozpoznane po numerze PESEL: %d, po e-mailu i imieniu z nazwiskiem: %d, pojedyncze loginy: %d\n",
-		sum.ByGrouping[jedenlogin.GroupedByPESEL], sum.ByGrouping[jedenlogin.GroupedByEmail], sum.ByGrouping[jedenlogin.GroupedByLogin])
+	fmt.Fprintf(w, "%-18s %10d %10d %10d\n", total, tp, td, tp+td)
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, pl.Msg("cli.plan.grouping",
+		sum.ByGrouping[jedenlogin.GroupedByPESEL], sum.ByGrouping[jedenlogin.GroupedByEmail], sum.ByGrouping[jedenlogin.GroupedByLogin]))
 }
 
-// caseLabels say in Polish what each case means; the case codes stay
-// beside them, as the JSON plan and the console name the cases.
-var caseLabels = map[jedenlogin.Case]string{
-	jedenlogin.CaseUnchanged:       "jeden login z wielkich liter: bez zmian",
-	jedenlogin.CaseChoose:          "kilka loginów z wielkich liter: wybór jednego",
-	jedenlogin.CaseChooseUppercase: "loginy z małymi literami: wybór loginu z wielkich liter",
-	jedenlogin.CaseGenerate:        "brak loginu z wielkich liter: nowy login do potwierdzenia",
-	jedenlogin.CaseNoActiveLogin:   "brak aktywnego loginu: bez zmian",
+// caseLabels are the catalogue texts saying what each case means; the
+// case codes stay beside them, as the JSON plan and the console name the
+// cases.
+var caseLabels = map[jedenlogin.Case]jedenlogin.Text{
+	jedenlogin.CaseUnchanged:       jedenlogin.T("cli.case.unchanged"),
+	jedenlogin.CaseChoose:          jedenlogin.T("cli.case.choose"),
+	jedenlogin.CaseChooseUppercase: jedenlogin.T("cli.case.choose_uppercase"),
+	jedenlogin.CaseGenerate:        jedenlogin.T("cli.case.generate"),
+	jedenlogin.CaseNoActiveLogin:   jedenlogin.T("cli.case.no_active_login"),
 }
+
+// caseLabel says in Polish what case c means.
+func caseLabel(c jedenlogin.Case) string { return pl.Text(caseLabels[c]) }

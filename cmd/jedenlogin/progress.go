@@ -13,7 +13,7 @@ import (
 // terminal, a plain line every lineEvery elsewhere (logs, pipes).
 type progressReport struct {
 	w        io.Writer
-	what     string // "wysłano"
+	what     string // what is counted, from the catalogue ("wysłano")
 	terminal bool
 	start    time.Time
 	last     time.Time
@@ -51,17 +51,18 @@ func (p *progressReport) update(done, total int) {
 	}
 	left := ""
 	if rate > 0 && done < total {
-		left = fmt.Sprintf(", pozostało ok. %s", time.Duration(float64(total-done)/rate*float64(time.Second)).Round(time.Second))
+		left = pl.Msg("cli.progress.left", time.Duration(float64(total-done)/rate*float64(time.Second)).Round(time.Second))
 	}
+	count := pl.Msg("cli.progress.count", p.what, done, total)
 	if p.terminal {
 		const width = 30
 		n := int(frac * width)
-		fmt.Fprintf(p.w, "\r[%s%s] %3d%%  %s %d z %d  (%.0f/s%s)\x1b[K", strings.Repeat("#", n), strings.Repeat(".", width-n),
-			int(frac*100), p.what, done, total, rate, left)
+		fmt.Fprintf(p.w, "\r[%s%s] %3d%%  %s  (%.0f/s%s)\x1b[K", strings.Repeat("#", n), strings.Repeat(".", width-n),
+			int(frac*100), count, rate, left)
 		p.drawn = true
 		return
 	}
-	fmt.Fprintf(p.w, "%s %d z %d (%d%%, %.0f/s%s)\n", p.what, done, total, int(frac*100), rate, left)
+	fmt.Fprintf(p.w, "%s (%d%%, %.0f/s%s)\n", count, int(frac*100), rate, left)
 }
 
 // finish ends the bar's line on a terminal.

@@ -96,7 +96,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	st, err := openStore(ctx, *f.db, false)
 	if err != nil {
 		if errors.Is(err, jedenlogin.ErrSchemaOutdated) {
-			fmt.Fprintf(stderr, "jedenlogin serve: schemat bazy danych jest nieaktualny.\nUruchom: jedenlogin migrate-schema --db %s\n", redactDSN(*f.db))
+			fmt.Fprintln(stderr, pl.Msg("cli.serve.schema_outdated", redactDSN(*f.db)))
 			return exitError{1}
 		}
 		return err

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -16,13 +15,12 @@ import (
 )
 
 func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
-	db := dbFlag(fs)
-	audit := fs.Bool("audit", false, "sprawdź łańcuch skrótów dziennika zdarzeń zamiast osób")
-	if err := parseFlags(fs, args, stderr); err != nil {
+	cmd := newDBCommand("verify")
+	audit := cmd.fs.Bool("audit", false, pl.Msg("cli.verify.flag_audit"))
+	if err := cmd.parse(args, stderr, "", -1); err != nil {
 		return err
 	}
-	st, err := openStore(ctx, *db, false)
+	st, err := cmd.open(ctx, false)
 	if err != nil {
 		return err
 	}
@@ -43,13 +41,13 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	violations := v.Finish()
 	for _, vi := range violations {
-		fmt.Fprintf(stdout, "NARUSZENIE (osoba %d): %s\n", vi.PersonID, termsafe.String(vi.Message))
+		fmt.Fprintln(stdout, pl.Msg("cli.verify.violation", vi.PersonID, termsafe.String(vi.Message)))
 	}
 	if len(violations) > 0 {
-		fmt.Fprintf(stdout, "verify: naruszeń: %d (sprawdzono osób: %d)\n", len(violations), persons)
+		fmt.Fprintln(stdout, pl.Msg("cli.verify.violations", len(violations), persons))
 		return exitError{1}
 	}
-	fmt.Fprintf(stdout, "verify: OK, sprawdzono osób: %d, brak naruszeń\n", persons)
+	fmt.Fprintln(stdout, pl.Msg("cli.verify.ok", persons))
 	return nil
 }
 
@@ -83,21 +81,20 @@ func verifyAudit(ctx context.Context, st jedenlogin.Store, stdout io.Writer) err
 			return errBrokenLink
 		}
 		if chain.Checked%1000000 == 0 {
-			fmt.Fprintf(stdout, "verify --audit: sprawdzono zdarzeń: %d…\n", chain.Checked)
+			fmt.Fprintln(stdout, pl.Msg("cli.verify.audit_progress", chain.Checked))
 		}
 		return nil
 	})
 	if errors.Is(err, errBrokenLink) {
-		fmt.Fprintf(stdout, "NARUSZENIE dziennika: zdarzenie %d (%s, %s) nie zawiera skrótu zdarzenia przed nim — to zdarzenie albo poprzednie zmieniono, albo usunięto zdarzenia między nimi\n",
-			broken.ID, termsafe.String(broken.Action), broken.At.Format(time.RFC3339))
-		fmt.Fprintf(stdout, "verify --audit: pierwsze zerwane ogniwo: zdarzenie %d (sprawdzono zdarzeń: %d)\n", broken.ID, chain.Checked)
+		fmt.Fprintln(stdout, pl.Msg("cli.verify.audit_broken", broken.ID, termsafe.String(broken.Action), broken.At.Format(time.RFC3339)))
+		fmt.Fprintln(stdout, pl.Msg("cli.verify.audit_first_broken", broken.ID, chain.Checked))
 		return exitError{1}
 	} else if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "verify --audit: OK, sprawdzono zdarzeń: %d", chain.Checked)
+	fmt.Fprint(stdout, pl.Msg("cli.verify.audit_ok", chain.Checked))
 	if chain.Legacy > 0 {
-		fmt.Fprintf(stdout, " (w tym %d sprzed łańcucha, niepowiązanych)", chain.Legacy)
+		fmt.Fprint(stdout, pl.Msg("cli.verify.audit_legacy", chain.Legacy))
 	}
 	fmt.Fprintln(stdout)
 	return nil

@@ -216,7 +216,7 @@ func testImportAndRead(t *testing.T, open Opener) {
 	g := bb.grant(l1, "1000", jedenlogin.FunctionEmployee, "sio", "wnioski")
 	bb.b.Grants[0].ValidFrom = at(-24 * time.Hour)
 	bb.b.Grants[0].RevokedAt = at(time.Hour)
-	bb.b.Grants[0].RevokeReason = "Utrata danych niezbędnych do logowania"
+	bb.b.Grants[0].RevokeReason = "lost_credentials"
 	bb.b.Logins[1].PasswordHash = ""
 	bb.b.Logins[1].AcceptedAt, bb.b.Logins[1].LastLoginAt = nil, nil
 	bb.apply(t, s)
