@@ -37,6 +37,7 @@ func commands() []command {
 		{"unlock", "zdejmuje blokadę logowania nazwy: jedenlogin unlock [--db DSN] LOGIN", runUnlock},
 		{"mfa", "weryfikacja dwuetapowa: jedenlogin mfa reset [--db DSN] LOGIN --reason TEKST usuwa wszystkie metody osoby (aplikację, klucze dostępu, kody odzyskiwania), kończy jej sesje i wysyła jej e-mail", runMFA},
 		{"create-operator", "nadaje (--revoke: odbiera) osobie z loginem LOGIN rolę operatora: jedenlogin create-operator [--db DSN] [--revoke] LOGIN", runCreateOperator},
+		{"admin-token", "tokeny operatora dla skryptów (API /api/v1/admin/…, nagłówek Authorization: Bearer): jedenlogin admin-token add --name NAZWA [--expires 90d] | list | revoke NAZWA", runAdminToken},
 		{"client", "klienci OpenID Connect (inne moduły): jedenlogin client add|list|remove|rotate-secret [--db DSN] …", runClient},
 		{"keys", "wymiana klucza podpisu OpenID Connect: jedenlogin keys rotate [--db DSN] [--alg ES256|RS256]", runKeys},
 		{"notify", "zawiadomienia o przejściu na jeden login, wznawialne: jedenlogin notify --campaign NAZWA --date RRRR-MM-DD [--case …] [--rate N] [--dry-run]", runNotify},
