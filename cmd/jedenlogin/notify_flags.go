@@ -3,7 +3,6 @@ package main
 import (
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	netmail "net/mail"
 	"strings"
@@ -37,7 +36,7 @@ func (f *campaignMail) open() (mail.Sender, string, string, string, error) {
 		return nil, "", "", "", fmt.Errorf("--mail-from %q: %w", from, err)
 	}
 	domain := a.Address[strings.LastIndexByte(a.Address, '@')+1:]
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	quiet := slog.New(slog.DiscardHandler)
 	s, desc, err := f.mailerOf(from, quiet)
 	if err != nil {
 		return nil, "", "", "", err
