@@ -187,6 +187,9 @@ func (s *Service) SearchPersons(ctx context.Context, c *Caller, q string) ([]Per
 	seen := map[int64]bool{}
 	var ids []int64
 	for _, ps := range searches {
+		if len(ids) == MaxSearchResults {
+			break // a common name filled the page: the other order adds nothing shown
+		}
 		found, err := s.st.SearchPersons(ctx, ps, MaxSearchResults)
 		if err != nil {
 			return nil, s.internal(fmt.Errorf("search persons: %w", err))
