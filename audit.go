@@ -41,7 +41,7 @@ type AuditEvent struct {
 	ID       int64
 	At       time.Time
 	Action   string
-	Actor    string // login name, "operator:<login>", "system" or "cli"
+	Actor    string // login name, "operator:<login>", "token:<name>" (an operator token), "system" or "cli"
 	PersonID *int64 // the person concerned, when there is one
 	Subject  string // what was acted on, e.g. a login name or "entity:<id>"
 	Address  string // client address; "" for CLI actions

@@ -30,6 +30,8 @@ type Store interface {
 	VerifiedEmailStore
 	// MFAStore: second factors — TOTP, recovery codes, passkeys (mfa.go).
 	MFAStore
+	// AdminTokenStore: operator-only API tokens for scripts (admin_token.go).
+	AdminTokenStore
 
 	// ImportSnapshot returns what an import must know of the database: every
 	// login name, every person key, every entity, and the version the

@@ -1,6 +1,7 @@
 package mail
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -25,6 +26,9 @@ type Outbox struct {
 
 	mu   sync.Mutex
 	last time.Time // the last file's time, so names grow strictly
+	// unsynced are the files SendDeferred wrote since the last Sync (for
+	// the systems where Sync cannot flush the whole file system at once).
+	unsynced []string
 }
 
 // timeLayout makes file names sort by time: fixed width, UTC, nanoseconds.
@@ -66,17 +70,66 @@ func (o *Outbox) now() time.Time {
 
 // Send writes m to a new file <time>-<random>.eml in the outbox directory,
 // through a temporary file renamed into place so readers never see half a
-// message. It returns an error wrapping ErrInvalidMessage for a message that
-// cannot be built and another error when the file cannot be written; ctx is
-// only checked before writing.
+// message, and makes the file durable (fsync) before it returns. It returns
+// an error wrapping ErrInvalidMessage for a message that cannot be built and
+// another error when the file cannot be written; ctx is only checked before
+// writing.
 func (o *Outbox) Send(ctx context.Context, m *Message) error {
+	_, err := o.write(ctx, m, true)
+	return err
+}
+
+// SendDeferred is Send without making the file durable at once: the file
+// is in place (a process killed after SendDeferred returned leaves it
+// whole), but only Sync makes it survive a crash of the machine. A caller
+// handing over many messages calls Sync once for all of them (the notice
+// campaign, before it records them as sent) instead of paying one fsync
+// each.
+func (o *Outbox) SendDeferred(ctx context.Context, m *Message) error {
+	path, err := o.write(ctx, m, false)
+	if err == nil {
+		o.mu.Lock()
+		o.unsynced = append(o.unsynced, path)
+		o.mu.Unlock()
+	}
+	return err
+}
+
+// Sync makes every file SendDeferred wrote so far durable, with its name
+// in the directory. It returns an error when that cannot be confirmed.
+func (o *Outbox) Sync() error {
+	o.mu.Lock()
+	paths := o.unsynced
+	o.unsynced = nil
+	o.mu.Unlock()
+	if len(paths) == 0 {
+		return nil
+	}
+	if err := syncDir(o.dir, paths); err != nil {
+		o.mu.Lock()
+		o.unsynced = append(paths, o.unsynced...) // a later Sync tries again
+		o.mu.Unlock()
+		return fmt.Errorf("mail: outbox: sync %s: %w", o.dir, err)
+	}
+	return nil
+}
+
+// write writes m as a new file and returns its path; with durable the file
+// is fsynced before the rename.
+func (o *Outbox) write(ctx context.Context, m *Message, durable bool) (string, error) {
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("mail: outbox: %w", err)
+		return "", fmt.Errorf("mail: outbox: %w", err)
 	}
 	now := o.now()
 	msg, err := o.build(m, now)
 	if err != nil {
-		return err
+		return "", err
+	}
+	// The whole message first, then one write: go-mail writes header by
+	// header, and each would be a system call on the file.
+	var buf bytes.Buffer
+	if _, err := msg.WriteTo(&buf); err != nil {
+		return "", fmt.Errorf("mail: outbox: %w", err)
 	}
 	name := now.Format(timeLayout) + "-" + randomHex(4) + ".eml"
 	if m.MessageID != "" {
@@ -87,27 +140,31 @@ func (o *Outbox) Send(ctx context.Context, m *Message) error {
 	}
 	tmp, err := os.CreateTemp(o.dir, ".tmp-*.eml")
 	if err != nil {
-		return fmt.Errorf("mail: outbox: %w", err)
+		return "", fmt.Errorf("mail: outbox: %w", err)
 	}
 	defer os.Remove(tmp.Name()) // a no-op after the rename
-	if _, err := msg.WriteTo(tmp); err != nil {
+	if _, err := tmp.Write(buf.Bytes()); err != nil {
 		tmp.Close()
-		return fmt.Errorf("mail: outbox: write %s: %w", tmp.Name(), err)
+		return "", fmt.Errorf("mail: outbox: write %s: %w", tmp.Name(), err)
 	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("mail: outbox: sync %s: %w", tmp.Name(), err)
+	if durable {
+		if err := tmp.Sync(); err != nil {
+			tmp.Close()
+			return "", fmt.Errorf("mail: outbox: sync %s: %w", tmp.Name(), err)
+		}
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("mail: outbox: close %s: %w", tmp.Name(), err)
+		return "", fmt.Errorf("mail: outbox: close %s: %w", tmp.Name(), err)
 	}
 	path := filepath.Join(o.dir, name)
 	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("mail: outbox: %w", err)
+		return "", fmt.Errorf("mail: outbox: %w", err)
 	}
-	o.logger.InfoContext(ctx, "mail written to outbox",
-		"to", strings.Join(m.To, ", "), "subject", m.Subject, "file", path)
-	return nil
+	if o.logger.Enabled(ctx, slog.LevelInfo) {
+		o.logger.InfoContext(ctx, "mail written to outbox",
+			"to", strings.Join(m.To, ", "), "subject", m.Subject, "file", path)
+	}
+	return path, nil
 }
 
 // OutboxFiles returns the paths of the .eml files in dir, oldest first. It returns

@@ -19,7 +19,10 @@
 //     an atomic rename, so the file is there exactly when it was
 //     delivered. A file with the row's Message-ID: the row becomes sent.
 //     No file: it was never delivered, and it is sent now with the same
-//     Message-ID. Exactly once, no gaps.
+//     Message-ID. Exactly once, no gaps. The files of a batch are made
+//     durable together (mail.Outbox.Sync: one syncfs) before the batch is
+//     recorded as sent, so a notice the store calls sent survives even a
+//     crash of the machine.
 //   - SMTP: whether the server took a message before the crash cannot be
 //     known from here. The rule is "never twice": such a row becomes
 //     uncertain, is never re-sent, and is listed (person, address,

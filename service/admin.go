@@ -27,16 +27,29 @@ const MaxReasonLength = 500
 // ProgressDays is how many days the consolidations-per-day chart shows.
 const ProgressDays = 30
 
-// operatorOnly refuses a caller without the operator role.
+// operatorOnly refuses a caller without the operator role: neither an
+// operator's session nor an operator token (TokenCaller).
 func (s *Service) operatorOnly(c *Caller) error {
-	if c == nil || c.Person == nil || !c.Person.Operator {
+	if !IsOperator(c) {
 		return s.errf(jedenlogin.EFORBIDDEN, "admin.operators_only")
 	}
 	return nil
 }
 
-// OperatorActor is how the audit log names an operator.
-func OperatorActor(c *Caller) string { return "operator:" + c.Login.Name }
+// IsOperator reports whether c may use the operator console: a person
+// with the operator role, or a script with an operator token.
+func IsOperator(c *Caller) bool {
+	return c != nil && (c.Token != nil || (c.Person != nil && c.Person.Operator))
+}
+
+// OperatorActor is how the audit log names an operator:
+// "operator:<login>", or "token:<name>" for a script with a token.
+func OperatorActor(c *Caller) string {
+	if c.Token != nil {
+		return TokenActor(c.Token.Name)
+	}
+	return "operator:" + c.Login.Name
+}
 
 // reason checks an operator's reason: required, at most MaxReasonLength
 // characters; EINVALID with Fields["reason"] otherwise.
@@ -174,6 +187,9 @@ func (s *Service) SearchPersons(ctx context.Context, c *Caller, q string) ([]Per
 	seen := map[int64]bool{}
 	var ids []int64
 	for _, ps := range searches {
+		if len(ids) == MaxSearchResults {
+			break // a common name filled the page: the other order adds nothing shown
+		}
 		found, err := s.st.SearchPersons(ctx, ps, MaxSearchResults)
 		if err != nil {
 			return nil, s.internal(fmt.Errorf("search persons: %w", err))

@@ -17,6 +17,9 @@ type Caller struct {
 	Login  *jedenlogin.Login  // the login the session is bound to (in Record when Record is set)
 	Person *jedenlogin.Person // the login's person (&Record.Person when Record is set)
 	Addr   string             // the client address, for throttling and the audit log
+	// Token is the operator token a script called the console's API
+	// with (TokenCaller); Session, Record, Login and Person are then nil.
+	Token *jedenlogin.AdminToken
 }
 
 // Pending reports whether the person still has to go through the transition.

@@ -50,6 +50,44 @@ func adminRoutes(pid, done int64) []adminRoute {
 		{method: "POST", path: p("/api/v1/admin/persons/%d/recovery", done), api: true, json: map[string]string{"kind": "login", "reason": "zgłoszenie 1"}, opStatus: 200},
 		{method: "PUT", path: p("/api/v1/admin/persons/%d/contact", done), api: true, json: map[string]string{"phone": "600700800", "reason": "zgłoszenie 1"}, opStatus: 200},
 		{method: "GET", path: "/api/v1/admin/audit?limit=5", api: true, opStatus: 200},
+		// Last: it ends Adam's sessions (no route here uses them).
+		{method: "POST", path: "/api/v1/admin/mfa/reset", api: true, json: map[string]string{"login": "ADAM1", "reason": "zgłoszenie 1"}, opStatus: 204},
+	}
+}
+
+// patternMatches reports whether a route of the table is an instance of
+// the mux pattern ("GET /api/v1/admin/persons/{id}").
+func patternMatches(pattern string, rt adminRoute) bool {
+	method, path, _ := strings.Cut(pattern, " ")
+	if method != rt.method {
+		return false
+	}
+	want := strings.Split(path, "/")
+	got := strings.Split(strings.SplitN(rt.path, "?", 2)[0], "/")
+	if len(want) != len(got) {
+		return false
+	}
+	for i := range want {
+		if !strings.HasPrefix(want[i], "{") && want[i] != got[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// TestAdminRoutesCoverTheAPI: the table the operator-only tests walk has
+// every endpoint of the console's API, so a new one cannot go untested.
+func TestAdminRoutesCoverTheAPI(t *testing.T) {
+	routes := adminRoutes(1, 2)
+	for _, pattern := range web.AdminAPIPatterns() {
+		if !slices.ContainsFunc(routes, func(rt adminRoute) bool { return rt.api && patternMatches(pattern, rt) }) {
+			t.Errorf("adminRoutes has no case for %s", pattern)
+		}
+	}
+	for _, rt := range routes {
+		if rt.api && !slices.ContainsFunc(web.AdminAPIPatterns(), func(p string) bool { return patternMatches(p, rt) }) {
+			t.Errorf("%s %s is in adminRoutes but not an endpoint of the console's API", rt.method, rt.path)
+		}
 	}
 }
 

@@ -18,8 +18,8 @@ type planSummaryJSON struct {
 // apiAdminConsolidation is GET /api/v1/admin/consolidation: persons per
 // case and state, for operators only (403 forbidden for others).
 func (s *Server) apiAdminConsolidation(w http.ResponseWriter, r *http.Request, a *authState) error {
-	if !a.rec.Person.Operator {
-		return s.errf(jedenlogin.EFORBIDDEN, "admin.operators_only")
+	if err := s.operator(a); err != nil {
+		return err
 	}
 	sum, err := s.st.PlanSummary(r.Context())
 	if err != nil {

@@ -11,8 +11,8 @@ import (
 
 // The operator console's JSON API (issue 12): the same workflows as the
 // console's pages, for tools that script them. Every endpoint needs an
-// operator's session (the session cookie, as the rest of the API); an
-// operator-only token for scripts is not there yet.
+// operator's session (the session cookie, as the rest of the API) or an
+// operator token (adminAPIRoutes in api_admin_token.go).
 
 type progressJSON struct {
 	Persons int                `json:"persons"`

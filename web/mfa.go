@@ -12,6 +12,7 @@ import (
 	"github.com/boombuler/barcode/qr"
 
 	"jedenlogin"
+	"jedenlogin/service"
 )
 
 // Paths of the second-factor pages.
@@ -27,7 +28,6 @@ func (s *Server) mfaRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/me/mfa/totp", s.api(s.authed(enrolRoute, s.apiBeginTOTP)))
 	mux.HandleFunc("POST /api/v1/me/mfa/totp/confirm", s.api(s.authed(enrolRoute, s.apiConfirmTOTP)))
 	mux.HandleFunc("DELETE /api/v1/me/mfa/totp", s.api(s.authed(0, s.apiDisableTOTP)))
-	mux.HandleFunc("POST /api/v1/admin/mfa/reset", s.api(s.authed(0, s.apiResetMFA)))
 
 	mux.HandleFunc("GET "+pathMFACode, s.page(s.authedPage(mfaRoute, s.pageMFACode)))
 	mux.HandleFunc("POST "+pathMFACode, s.page(s.authedPage(mfaRoute, s.pageMFACodePost)))
@@ -199,8 +199,8 @@ type resetRequest struct {
 // factor of the person behind login (service.ResetMFA): 204; 403 forbidden
 // for others; 404 for an unknown login.
 func (s *Server) apiResetMFA(w http.ResponseWriter, r *http.Request, a *authState) error {
-	if !a.person.Operator {
-		return s.errf(jedenlogin.EFORBIDDEN, "admin.operators_only")
+	if err := s.operator(a); err != nil {
+		return err
 	}
 	var req resetRequest
 	if err := s.decodeJSON(w, r, &req); err != nil {
@@ -212,7 +212,7 @@ func (s *Server) apiResetMFA(w http.ResponseWriter, r *http.Request, a *authStat
 	if err := s.requireField("reason", req.Reason); err != nil {
 		return err
 	}
-	if err := s.svc.ResetMFA(r.Context(), "operator:"+a.login.Name, *req.Login, *req.Reason); err != nil {
+	if err := s.svc.ResetMFA(r.Context(), service.OperatorActor(a.caller()), *req.Login, *req.Reason); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

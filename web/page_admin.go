@@ -155,7 +155,7 @@ func (s *Server) personPageData(r *http.Request, a *authState) (*pageData, *pers
 // operator answers 403 for a caller without the operator role, for the
 // few handlers that refuse before the service is called.
 func (s *Server) operator(a *authState) error {
-	if !a.person.Operator {
+	if !service.IsOperator(a.caller()) {
 		return s.errf(jedenlogin.EFORBIDDEN, "admin.operators_only")
 	}
 	return nil

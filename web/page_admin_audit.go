@@ -19,7 +19,7 @@ var auditActions = []string{
 	jedenlogin.AuditPasswordChanged, jedenlogin.AuditContactChanged, jedenlogin.AuditGrantChanged,
 	jedenlogin.AuditOperatorCreated, jedenlogin.AuditEntitySelected, jedenlogin.AuditSchemaMigrated,
 	jedenlogin.AuditRecoveryRequested, jedenlogin.AuditApplicationChanged, jedenlogin.AuditImport,
-	jedenlogin.AuditSessionsEnded, jedenlogin.AuditAuditExported,
+	jedenlogin.AuditSessionsEnded, jedenlogin.AuditAuditExported, jedenlogin.AuditMFAChanged, jedenlogin.AuditAdminToken,
 }
 
 // auditQueryOf reads the viewer's filters from the query string (the

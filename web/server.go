@@ -197,7 +197,6 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/v1/consolidation/confirm", s.api(s.authed(sessionRoute|confirmRoute, s.apiConfirm)))
 	mux.HandleFunc("GET /api/v1/me", s.api(s.authed(lightRoute, s.apiMe)))
 	mux.HandleFunc("PUT /api/v1/me/entity", s.api(s.authed(0, s.apiSelectEntity)))
-	mux.HandleFunc("GET /api/v1/admin/consolidation", s.api(s.authed(0, s.apiAdminConsolidation)))
 	// Account self-service (issue 5).
 	mux.HandleFunc("GET /api/v1/me/contact", s.api(s.authed(0, s.apiContact)))
 	mux.HandleFunc("PUT /api/v1/me/contact", s.api(s.authed(0, s.apiChangeContact)))
@@ -219,15 +218,9 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/v1/grants/{id}/revoke", s.api(s.authed(0, s.apiRevokeGrant)))
 	mux.HandleFunc("POST /api/v1/grants/{id}/extend", s.api(s.authed(0, s.apiExtendGrant)))
 	mux.HandleFunc("GET /api/v1/entities", s.api(s.apiEntities))
-	// Operator console (issue 12).
-	mux.HandleFunc("GET /api/v1/admin/progress", s.api(s.authed(0, s.apiAdminProgress)))
-	mux.HandleFunc("GET /api/v1/admin/persons", s.api(s.authed(0, s.apiAdminPersons)))
-	mux.HandleFunc("GET /api/v1/admin/persons/{id}", s.api(s.authed(0, s.apiAdminPerson)))
-	mux.HandleFunc("POST /api/v1/admin/logins/{login}/unlock", s.api(s.authed(0, s.apiAdminUnlock)))
-	mux.HandleFunc("POST /api/v1/admin/persons/{id}/sessions/end", s.api(s.authed(0, s.apiAdminEndSessions)))
-	mux.HandleFunc("POST /api/v1/admin/persons/{id}/recovery", s.api(s.authed(0, s.apiAdminRecovery)))
-	mux.HandleFunc("PUT /api/v1/admin/persons/{id}/contact", s.api(s.authed(0, s.apiAdminContact)))
-	mux.HandleFunc("GET /api/v1/admin/audit", s.api(s.authed(0, s.apiAdminAudit)))
+	// Operator console (issue 12): an operator's session or an operator
+	// token (api_admin_token.go).
+	s.adminRoutes(mux)
 	s.mfaRoutes(mux) // second factors (issue 14): mfa.go
 	mux.HandleFunc("/api/", s.api(func(http.ResponseWriter, *http.Request) error {
 		return s.errf(jedenlogin.ENOTFOUND, "error.not_found")
@@ -291,7 +284,8 @@ func (s *Server) routes() http.Handler {
 
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(s.denyCrossOrigin))
-	h := s.observe(securityHeaders(cop.Handler(s.limitBodies(mux))))
+	inner := s.limitBodies(mux)
+	h := s.observe(securityHeaders(s.bearerGate(cop.Handler(inner), inner)))
 	if s.cfg.SecureCookies {
 		h = strictTransport(h)
 	}

@@ -74,11 +74,14 @@ type authState struct {
 	person *jedenlogin.Person // the login's person (&rec.Person when rec is set)
 	addr   string
 	idleAt time.Time // when the session expires without further requests
+	// token is the operator token of a script's request to the console's
+	// API (adminAuthed); sess, rec, login and person are then nil.
+	token *jedenlogin.AdminToken
 }
 
-// caller is the session as the services take it.
+// caller is the session (or the operator token) as the services take it.
 func (a *authState) caller() *service.Caller {
-	return &service.Caller{Session: a.sess, Record: a.rec, Grants: a.grants, Login: a.login, Person: a.person, Addr: a.addr}
+	return &service.Caller{Session: a.sess, Record: a.rec, Grants: a.grants, Login: a.login, Person: a.person, Addr: a.addr, Token: a.token}
 }
 
 // pending reports whether the person still has to go through the transition.

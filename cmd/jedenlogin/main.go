@@ -36,6 +36,7 @@ func commands() []command {
 		{name: "unlock", summaryKey: "cli.help.unlock", run: runUnlock},
 		{name: "mfa", summaryKey: "cli.help.mfa", run: runMFA},
 		{name: "create-operator", summaryKey: "cli.help.create_operator", run: runCreateOperator},
+		{name: "admin-token", summaryKey: "cli.help.admin_token", run: runAdminToken},
 		{name: "client", summaryKey: "cli.help.client", run: runClient},
 		{name: "keys", summaryKey: "cli.help.keys", run: runKeys},
 		{name: "notify", summaryKey: "cli.help.notify", run: runNotify},

@@ -39,7 +39,7 @@ func (f *campaignMail) open() (mail.Sender, string, string, string, error) {
 		return nil, "", "", "", fmt.Errorf("--mail-from %q: %w", from, err)
 	}
 	domain := a.Address[strings.LastIndexByte(a.Address, '@')+1:]
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	quiet := slog.New(slog.DiscardHandler)
 	s, desc, err := f.mailerOf(from, quiet)
 	if err != nil {
 		return nil, "", "", "", err

@@ -16,6 +16,8 @@ const (
 	Tab   = kb.Tab
 	Enter = kb.Enter
 	Space = " "
+	// Down moves to the next radio button of a group (and selects it).
+	Down = kb.ArrowDown
 )
 
 // Open navigates to url and waits for it to load; it fails the test on error.

@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -23,6 +24,7 @@ func runAdminTests(t *testing.T, open Opener) {
 		{"AuditChain", testAuditChain},
 		{"AuditChainConcurrent", testAuditChainConcurrent},
 		{"AuditFilterAddressOutcome", testAuditFilterAddressOutcome},
+		{"AdminTokens", testAdminTokens},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
@@ -286,5 +288,100 @@ func testPersonsOutline(t *testing.T, open Opener) {
 	sameJSON(t, "p1 person", got[0].Person, mustPerson(t, s, w.p1).Person)
 	if got, err := s.PersonsOutline(ctx, nil); err != nil || len(got) != 0 {
 		t.Errorf("PersonsOutline(nil) = %v, %v", got, err)
+	}
+}
+
+// testAdminTokens: operator tokens are created with their audit event,
+// found by hash in any state, listed by name, revoked once, touched
+// forward only; a name is never reused, not even after revocation.
+func testAdminTokens(t *testing.T, open Opener) {
+	s := open(t)
+	ctx := context.Background()
+	ev := func(name, outcome string) jedenlogin.AuditEvent {
+		return jedenlogin.AuditEvent{At: t0, Action: jedenlogin.AuditAdminToken, Actor: "cli", Subject: "token:" + name, Outcome: outcome}
+	}
+	if got, err := s.AdminTokens(ctx); err != nil || len(got) != 0 {
+		t.Fatalf("AdminTokens of an empty store = %v, %v; want none", got, err)
+	}
+	skrypt := jedenlogin.AdminToken{Name: "skrypt", Hash: "aa01", CreatedAt: t0, ExpiresAt: at(24 * time.Hour)}
+	if err := s.CreateAdminToken(ctx, skrypt, ev("skrypt", "created")); err != nil {
+		t.Fatalf("CreateAdminToken: %v", err)
+	}
+	if err := s.CreateAdminToken(ctx, jedenlogin.AdminToken{Name: "crm", Hash: "bb02", CreatedAt: t0.Add(time.Second)}, ev("crm", "created")); err != nil {
+		t.Fatalf("CreateAdminToken crm: %v", err)
+	}
+	for name, dup := range map[string]jedenlogin.AdminToken{
+		"same name": {Name: "skrypt", Hash: "cc03", CreatedAt: t0},
+		"same hash": {Name: "inny", Hash: "aa01", CreatedAt: t0},
+	} {
+		if err := s.CreateAdminToken(ctx, dup, ev(dup.Name, "created")); !errors.Is(err, jedenlogin.ErrConflict) {
+			t.Errorf("CreateAdminToken with the %s = %v, want ErrConflict", name, err)
+		}
+	}
+	got, err := s.AdminTokenByHash(ctx, "aa01")
+	if err != nil {
+		t.Fatalf("AdminTokenByHash: %v", err)
+	}
+	if got.Name != "skrypt" || !got.CreatedAt.Equal(t0) || got.ExpiresAt == nil || !got.ExpiresAt.Equal(*skrypt.ExpiresAt) || got.RevokedAt != nil || got.LastUsedAt != nil {
+		t.Errorf("AdminTokenByHash = %+v, want %+v", got, skrypt)
+	}
+	if _, err := s.AdminTokenByHash(ctx, "ff99"); !errors.Is(err, jedenlogin.ErrNotFound) {
+		t.Errorf("AdminTokenByHash of an unknown hash = %v, want ErrNotFound", err)
+	}
+
+	// Touched forward only; an unknown hash is no error.
+	if err := s.TouchAdminToken(ctx, "aa01", t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.TouchAdminToken(ctx, "aa01", t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.TouchAdminToken(ctx, "ff99", t0); err != nil {
+		t.Errorf("TouchAdminToken of an unknown hash: %v", err)
+	}
+	if got, _ := s.AdminTokenByHash(ctx, "aa01"); got.LastUsedAt == nil || !got.LastUsedAt.Equal(t0.Add(time.Hour)) {
+		t.Errorf("LastUsedAt = %v, want %v", got.LastUsedAt, t0.Add(time.Hour))
+	}
+
+	if err := s.RevokeAdminToken(ctx, "skrypt", t0.Add(2*time.Hour), ev("skrypt", "revoked")); err != nil {
+		t.Fatalf("RevokeAdminToken: %v", err)
+	}
+	if err := s.RevokeAdminToken(ctx, "skrypt", t0.Add(3*time.Hour), ev("skrypt", "revoked")); !errors.Is(err, jedenlogin.ErrConflict) {
+		t.Errorf("second RevokeAdminToken = %v, want ErrConflict", err)
+	}
+	if err := s.RevokeAdminToken(ctx, "nieznany", t0, ev("nieznany", "revoked")); !errors.Is(err, jedenlogin.ErrNotFound) {
+		t.Errorf("RevokeAdminToken of an unknown name = %v, want ErrNotFound", err)
+	}
+	got, err = s.AdminTokenByHash(ctx, "aa01")
+	if err != nil || got.RevokedAt == nil || !got.RevokedAt.Equal(t0.Add(2*time.Hour)) || got.ActiveAt(t0) {
+		t.Errorf("revoked token = %+v, %v; want RevokedAt %v and inactive", got, err, t0.Add(2*time.Hour))
+	}
+	// A revoked name stays taken.
+	if err := s.CreateAdminToken(ctx, jedenlogin.AdminToken{Name: "skrypt", Hash: "dd04", CreatedAt: t0}, ev("skrypt", "created")); !errors.Is(err, jedenlogin.ErrConflict) {
+		t.Errorf("CreateAdminToken reusing a revoked name = %v, want ErrConflict", err)
+	}
+
+	list, err := s.AdminTokens(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, tk := range list {
+		names = append(names, tk.Name)
+	}
+	if !slices.Equal(names, []string{"crm", "skrypt"}) {
+		t.Errorf("AdminTokens = %v, want [crm skrypt]", names)
+	}
+	// Only the writes that happened are audited: two creations, one revocation.
+	evs, err := s.Audit(ctx, jedenlogin.AuditFilter{Action: jedenlogin.AuditAdminToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen []string
+	for _, e := range evs {
+		seen = append(seen, e.Subject+" "+e.Outcome)
+	}
+	if want := []string{"token:skrypt revoked", "token:crm created", "token:skrypt created"}; !slices.Equal(seen, want) {
+		t.Errorf("audit events %v, want %v", seen, want)
 	}
 }

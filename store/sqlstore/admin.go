@@ -60,7 +60,10 @@ func (s *Store) SearchPersons(ctx context.Context, q jedenlogin.PersonSearch, li
 		limit = 50
 	}
 	query := "SELECT pid FROM (" + strings.Join(parts, " UNION ") + ") AS hits ORDER BY pid LIMIT " + strconv.Itoa(limit)
-	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
+	// Prepared (SQLite): the query texts are few (which fields are set and
+	// how many spellings each has), and compiling a UNION cost as much as
+	// running it.
+	rows, err := s.query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("search persons: %w", err)
 	}
@@ -182,7 +185,7 @@ func (s *Store) PersonsOutline(ctx context.Context, ids []int64) ([]jedenlogin.P
 		return nil, fmt.Errorf("persons outline: %w", err)
 	}
 	err = s.readTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, s.q("SELECT "+personSelect+" FROM persons WHERE "+s.d.idsIn("id")+" ORDER BY id"), arg)
+		rows, err := s.txQuery(ctx, tx, "SELECT "+personSelect+" FROM persons WHERE "+s.d.idsIn("id")+" ORDER BY id", arg)
 		if err != nil {
 			return err
 		}
@@ -199,7 +202,7 @@ func (s *Store) PersonsOutline(ctx context.Context, ids []int64) ([]jedenlogin.P
 		if err := rows.Close(); err != nil {
 			return err
 		}
-		rows, err = tx.QueryContext(ctx, s.q("SELECT "+loginSelect+" FROM logins WHERE "+s.d.idsIn("person_id")+" ORDER BY id"), arg)
+		rows, err = s.txQuery(ctx, tx, "SELECT "+loginSelect+" FROM logins WHERE "+s.d.idsIn("person_id")+" ORDER BY id", arg)
 		if err != nil {
 			return err
 		}

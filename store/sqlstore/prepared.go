@@ -134,6 +134,17 @@ func (s *Store) txExec(ctx context.Context, tx *sql.Tx, query string, args ...an
 	return tx.ExecContext(ctx, query, args...)
 }
 
+// txQuery runs a read (query in '?' form) in tx through the store's
+// prepared statement of query when it prepares one (see txExec).
+func (s *Store) txQuery(ctx context.Context, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
+	query = s.q(query)
+	if st := s.prepared(ctx, query); st != nil {
+		// The transaction's statement is closed with the transaction.
+		return tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	}
+	return tx.QueryContext(ctx, query, args...)
+}
+
 // dbQueryer is the database as a queryer for short reads (see shortCtx),
 // with queries already in the store's dialect, using the prepared
 // statements; code shared with transactions takes it in place of a *sql.Tx.

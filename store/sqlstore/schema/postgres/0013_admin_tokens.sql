@@ -1,0 +1,13 @@
+-- Operator-only API tokens (issue 12): scripts call the console's JSON API
+-- (/api/v1/admin/*) with "Authorization: Bearer <token>". Only the token's
+-- SHA-256 is kept. A name is never reused (it is the actor in the audit
+-- log), so revoked tokens stay.
+
+CREATE TABLE admin_tokens (
+	name         TEXT COLLATE "C" PRIMARY KEY,
+	hash         TEXT COLLATE "C" NOT NULL UNIQUE,
+	created_at   TIMESTAMPTZ NOT NULL,
+	expires_at   TIMESTAMPTZ,
+	revoked_at   TIMESTAMPTZ,
+	last_used_at TIMESTAMPTZ
+);
