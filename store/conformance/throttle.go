@@ -146,3 +146,109 @@ func testDeleteExpiredThrottles(t *testing.T, open Opener) {
 		t.Errorf("second DeleteExpiredThrottles = %d, %v; want 0", n, err)
 	}
 }
+
+// testCountFailure: CountFailure counts exactly as RecordFailure does while
+// no block runs, and while one runs counts nothing and returns the
+// counter as it is; a block set by a one-failure limit refuses the next
+// call at once.
+func testCountFailure(t *testing.T, open Opener) {
+	s := open(t)
+	ctx := context.Background()
+	const (
+		window = 15 * time.Minute
+		block  = 10 * time.Minute
+		limit  = 3
+	)
+	// Both keys see the same calls; "ref" through RecordFailure, for as
+	// long as no block runs.
+	steps := []struct {
+		name    string
+		at      time.Duration
+		counted bool
+		blocked bool
+		want    int
+	}{
+		{"first", 0, true, false, 1},
+		{"second", time.Minute, true, false, 2},
+		{"third blocks", 2 * time.Minute, true, true, 3},
+		{"while blocked: not counted", 3 * time.Minute, false, false, 3},
+		{"still blocked", 2*time.Minute + block - time.Second, false, false, 3},
+		{"block over: restart", 2*time.Minute + block, true, false, 1},
+		{"within the new window", 3*time.Minute + block, true, false, 2},
+	}
+	for _, st := range steps {
+		now := t0.Add(st.at)
+		th, counted, blocked, err := s.CountFailure(ctx, "login:CNT", now, window, limit, block)
+		if err != nil {
+			t.Fatalf("%s: CountFailure: %v", st.name, err)
+		}
+		if counted != st.counted || blocked != st.blocked || th.Failures != st.want || th.Key != "login:CNT" {
+			t.Errorf("%s: CountFailure = %+v counted=%v blocked=%v; want %d failures, counted=%v blocked=%v",
+				st.name, th, counted, blocked, st.want, st.counted, st.blocked)
+		}
+		if state, err := s.ThrottleState(ctx, "login:CNT"); err != nil || mustJSON(t, state) != mustJSON(t, th) {
+			t.Errorf("%s: ThrottleState = %+v, %v; want what CountFailure returned, %+v", st.name, state, err, th)
+		}
+		if !st.counted {
+			if th.BlockedUntil == nil || !th.BlockedUntil.Equal(t0.Add(2*time.Minute+block)) {
+				t.Errorf("%s: BlockedUntil = %v, want the running block's end", st.name, th.BlockedUntil)
+			}
+			continue
+		}
+		ref, refBlocked, err := s.RecordFailure(ctx, "login:REF", now, window, limit, block)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref.Key = th.Key
+		if mustJSON(t, ref) != mustJSON(t, th) || refBlocked != blocked {
+			t.Errorf("%s: CountFailure = %+v blocked=%v, RecordFailure = %+v blocked=%v; want alike", st.name, th, blocked, ref, refBlocked)
+		}
+	}
+	// A limit of one blocks with the first failure.
+	if _, counted, blocked, err := s.CountFailure(ctx, "login:ONE", t0, window, 1, block); !counted || !blocked || err != nil {
+		t.Errorf("first CountFailure with limit 1 = counted %v blocked %v, %v; want both", counted, blocked, err)
+	}
+	if th, counted, _, err := s.CountFailure(ctx, "login:ONE", t0.Add(time.Second), window, 1, block); counted || err != nil || th.Failures != 1 {
+		t.Errorf("second CountFailure with limit 1 = %+v counted %v, %v; want refused", th, counted, err)
+	}
+}
+
+// testCountFailureConcurrent: of many parallel CountFailure calls on one
+// key exactly limit are counted and one of them sets the block; the rest
+// are refused uncounted.
+func testCountFailureConcurrent(t *testing.T, open Opener) {
+	s := open(t)
+	ctx := context.Background()
+	const n, limit = 40, 5
+	var (
+		wg                sync.WaitGroup
+		mu                sync.Mutex
+		counted, blockers int
+	)
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, c, b, err := s.CountFailure(ctx, "addr:PAR", t0, time.Hour, limit, time.Hour)
+			if err != nil {
+				t.Errorf("CountFailure: %v", err)
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if c {
+				counted++
+			}
+			if b {
+				blockers++
+			}
+		}()
+	}
+	wg.Wait()
+	if counted != limit || blockers != 1 {
+		t.Errorf("%d parallel calls: %d counted, %d set the block; want %d and 1", n, counted, blockers, limit)
+	}
+	if th, err := s.ThrottleState(ctx, "addr:PAR"); err != nil || th.Failures != limit || th.BlockedUntil == nil {
+		t.Errorf("after the parallel calls: %+v, %v; want %d failures and a block", th, err, limit)
+	}
+}

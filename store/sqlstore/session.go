@@ -28,6 +28,16 @@ func sortEntities(es []jedenlogin.Entity) {
 // The call whose failure makes the count reach limit sets the block to
 // now+block and alone gets blocked=true.
 func (s *Store) RecordFailure(ctx context.Context, key string, now time.Time, window time.Duration, limit int, block time.Duration) (jedenlogin.Throttle, bool, error) {
+	th, blocked, err := s.recordFailure(ctx, s.recordFailureSQL, key, now, window, limit, block)
+	if err != nil {
+		return jedenlogin.Throttle{}, false, err
+	}
+	return th, blocked, nil
+}
+
+// recordFailure runs query, recordFailureSQL in either form, for key; an
+// error wrapping sql.ErrNoRows means CountFailure's block held.
+func (s *Store) recordFailure(ctx context.Context, query, key string, now time.Time, window time.Duration, limit int, block time.Duration) (jedenlogin.Throttle, bool, error) {
 	if limit < 1 {
 		limit = 1
 	}
@@ -38,7 +48,6 @@ func (s *Store) RecordFailure(ctx context.Context, key string, now time.Time, wi
 		firstBlock = s.ts(until)
 	}
 	nowV, untilV, windowStartV := s.ts(now), s.ts(until), s.ts(now.Add(-window))
-	query := s.recordFailureSQL
 	args := []any{key, nowV, firstBlock,
 		// failures
 		nowV, nowV, windowStartV,
@@ -46,6 +55,11 @@ func (s *Store) RecordFailure(ctx context.Context, key string, now time.Time, wi
 		nowV, nowV, windowStartV, nowV,
 		// blocked_until
 		nowV, nowV, windowStartV, limit, untilV, limit, untilV,
+		// CountFailure's condition (unused by RecordFailure's form)
+		nowV,
+	}
+	if query == s.recordFailureSQL {
+		args = args[:len(args)-1]
 	}
 	var (
 		th            = jedenlogin.Throttle{Key: key}
@@ -71,13 +85,37 @@ func (s *Store) RecordFailure(ctx context.Context, key string, now time.Time, wi
 	return th, th.BlockedUntil != nil && th.Failures == limit, nil
 }
 
+// CountFailure counts one failure for key as RecordFailure does, unless a
+// block runs at now: then the upsert's condition leaves the row alone and
+// returns nothing, and the counter is read as it is (counted false). The
+// common case, no block, is one statement.
+func (s *Store) CountFailure(ctx context.Context, key string, now time.Time, window time.Duration, limit int, block time.Duration) (jedenlogin.Throttle, bool, bool, error) {
+	th, blocked, err := s.recordFailure(ctx, s.countFailureSQL, key, now, window, limit, block)
+	if errors.Is(err, sql.ErrNoRows) {
+		th, err = s.ThrottleState(ctx, key)
+		if err != nil {
+			return jedenlogin.Throttle{}, false, false, err
+		}
+		return th, false, false, nil
+	} else if err != nil {
+		return jedenlogin.Throttle{}, false, false, err
+	}
+	return th, true, blocked, nil
+}
+
 // recordFailureSQL is RecordFailure's upsert with times of the column type
-// timeType, built once per store (Open): it is the same every call.
-func recordFailureSQL(timeType string) string {
+// timeType, built once per store (Open): it is the same every call. With
+// unlessBlocked (CountFailure) a running block leaves the row unchanged and
+// the statement returns no row; its one more argument is now.
+func recordFailureSQL(timeType string, unlessBlocked bool) string {
 	cast := func(p string) string { return "CAST(" + p + " AS " + timeType + ")" }
 	// restart: the block has run out, or the window is over (and no block runs).
 	blockedNow := "(t.blocked_until IS NOT NULL AND t.blocked_until > " + cast("?") + ")"
 	restart := "((t.blocked_until IS NOT NULL AND t.blocked_until <= " + cast("?") + ") OR (t.blocked_until IS NULL AND t.window_start < " + cast("?") + "))"
+	where := ""
+	if unlessBlocked {
+		where = "\nWHERE NOT " + blockedNow
+	}
 	return `INSERT INTO throttles AS t (throttle_key, failures, window_start, blocked_until) VALUES (?, 1, ?, ?)
 ON CONFLICT (throttle_key) DO UPDATE SET
 	failures = CASE WHEN ` + blockedNow + ` THEN t.failures + 1 WHEN ` + restart + ` THEN 1 ELSE t.failures + 1 END,
@@ -85,7 +123,7 @@ ON CONFLICT (throttle_key) DO UPDATE SET
 	blocked_until = CASE WHEN ` + blockedNow + ` THEN t.blocked_until
 		WHEN ` + restart + ` THEN (CASE WHEN 1 >= ? THEN ` + cast("?") + ` ELSE NULL END)
 		WHEN t.failures + 1 >= ? THEN ` + cast("?") + `
-		ELSE NULL END
+		ELSE NULL END` + where + `
 RETURNING failures, window_start, blocked_until`
 }
 
@@ -129,16 +167,22 @@ func (s *Store) ClearThrottle(ctx context.Context, key string) error {
 // restart it) and above 0; a block is lifted when the count falls below
 // limit. A missing or stale key is left alone.
 func (s *Store) ForgiveFailure(ctx context.Context, key string, now time.Time, window time.Duration, limit int) error {
-	now = now.UTC()
-	_, err := s.exec(ctx, `UPDATE throttles SET failures = failures - 1,
-	blocked_until = CASE WHEN failures - 1 < ? THEN NULL ELSE blocked_until END
-WHERE throttle_key = ? AND failures > 0
-	AND ((blocked_until IS NOT NULL AND blocked_until > ?) OR (blocked_until IS NULL AND window_start >= ?))`,
-		limit, key, s.ts(now), s.ts(now.Add(-window)))
-	if err != nil {
+	if _, err := s.exec(ctx, forgiveFailureSQL, s.forgiveArgs(jedenlogin.Forgiveness{Key: key, Now: now, Window: window, Limit: limit})...); err != nil {
 		return fmt.Errorf("forgive failure for %s: %w", key, err)
 	}
 	return nil
+}
+
+// forgiveFailureSQL is ForgiveFailure's statement (also run by
+// StartSession); forgiveArgs are its arguments.
+const forgiveFailureSQL = `UPDATE throttles SET failures = failures - 1,
+	blocked_until = CASE WHEN failures - 1 < ? THEN NULL ELSE blocked_until END
+WHERE throttle_key = ? AND failures > 0
+	AND ((blocked_until IS NOT NULL AND blocked_until > ?) OR (blocked_until IS NULL AND window_start >= ?))`
+
+func (s *Store) forgiveArgs(f jedenlogin.Forgiveness) []any {
+	now := f.Now.UTC()
+	return []any{f.Limit, f.Key, s.ts(now), s.ts(now.Add(-f.Window))}
 }
 
 // DeleteExpiredThrottles removes counters whose window began before
@@ -172,35 +216,39 @@ func (s *Store) CreateSession(ctx context.Context, ss *jedenlogin.Session) error
 // StartSession writes the start of a session in one write transaction, in
 // this order: the throttle key cleared, the login's LastLoginAt set to the
 // session's CreatedAt, the replaced session deleted, the new session
-// inserted and the audit events appended. Any failure rolls everything
+// inserted, the failure of st.Forgive taken back and the audit events
+// appended. Any failure rolls everything
 // back: ErrNotFound when TouchLogin is set and the login does not exist,
 // ECONFLICT when the new IDHash exists.
 func (s *Store) StartSession(ctx context.Context, st jedenlogin.SessionStart) error {
 	ss := &st.Session
 	return s.writeTx(ctx, func(tx *sql.Tx) error {
+		// The writes touch different rows and do not depend on each
+		// other: one batch (one statement on PostgreSQL).
+		var ws []write
 		if st.ClearThrottle != "" {
-			if _, err := s.txExec(ctx, tx, clearThrottleSQL, st.ClearThrottle); err != nil {
-				return fmt.Errorf("start session: clear throttle %s: %w", st.ClearThrottle, err)
-			}
+			ws = append(ws, write{clearThrottleSQL, []any{st.ClearThrottle}})
 		}
+		touch := -1
 		if st.TouchLogin {
-			res, err := s.txExec(ctx, tx, touchLoginSQL, s.ts(ss.CreatedAt), ss.LoginID)
-			if err != nil {
-				return fmt.Errorf("start session: touch login %d: %w", ss.LoginID, err)
-			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				return fmt.Errorf("start session: touch login %d: %w", ss.LoginID, jedenlogin.ErrNotFound)
-			}
+			touch = len(ws)
+			ws = append(ws, write{touchLoginSQL, []any{s.ts(ss.CreatedAt), ss.LoginID}})
 		}
 		if st.ReplacesIDHash != "" {
-			if _, err := s.txExec(ctx, tx, deleteSessionSQL, st.ReplacesIDHash); err != nil {
-				return fmt.Errorf("start session: delete replaced session: %w", err)
-			}
+			ws = append(ws, write{deleteSessionSQL, []any{st.ReplacesIDHash}})
 		}
-		if _, err := s.txExec(ctx, tx, createSessionSQL, s.sessionArgs(ss)...); s.d.isUniqueViolation(err) {
+		ws = append(ws, write{createSessionSQL, s.sessionArgs(ss)})
+		if st.Forgive.Key != "" {
+			ws = append(ws, write{forgiveFailureSQL, s.forgiveArgs(st.Forgive)})
+		}
+		n, err := s.execBatch(ctx, tx, ws)
+		if s.d.isUniqueViolation(err) {
 			return fmt.Errorf("session exists: %w", jedenlogin.ErrConflict)
 		} else if err != nil {
-			return fmt.Errorf("start session: create session: %w", err)
+			return fmt.Errorf("start session: %w", err)
+		}
+		if touch >= 0 && n[touch] == 0 {
+			return fmt.Errorf("start session: touch login %d: %w", ss.LoginID, jedenlogin.ErrNotFound)
 		}
 		if err := s.appendAudit(ctx, tx, st.Audit); err != nil {
 			return fmt.Errorf("start session: %w", err)

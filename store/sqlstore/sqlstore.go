@@ -59,8 +59,9 @@ type Store struct {
 	// stmts holds the prepared statements (SQLite only; prepared.go).
 	stmts stmtCache
 
-	// recordFailureSQL is RecordFailure's query in the store's dialect.
-	recordFailureSQL string
+	// recordFailureSQL and countFailureSQL are RecordFailure's and
+	// CountFailure's queries in the store's dialect.
+	recordFailureSQL, countFailureSQL string
 }
 
 var _ jedenlogin.Store = (*Store)(nil)
@@ -107,7 +108,8 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		}
 	}
 	s.wmu = s.d.writerLock()
-	s.recordFailureSQL = recordFailureSQL(s.d.timeType)
+	s.recordFailureSQL = recordFailureSQL(s.d.timeType, false)
+	s.countFailureSQL = recordFailureSQL(s.d.timeType, true)
 	if err := s.db.PingContext(ctx); err != nil {
 		s.db.Close()
 		return nil, fmt.Errorf("open %s database: %w", s.d.name, err)
