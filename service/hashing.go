@@ -36,8 +36,10 @@ func newHashGate() hashGate { return make(hashGate, runtime.GOMAXPROCS(0)) }
 // Service shares: the limit is the process's CPUs, not a Service's, so two
 // Services in one process (two instances behind one load balancer in one
 // test or benchmark process) run GOMAXPROCS computations between them, not
-// twice as many on the same cores — which made two instances in one
-// process sign in about a fifth fewer people per second than one.
+// twice as many on the same cores (BENCHMARKS.md measured two instances
+// in one process, on PostgreSQL, signing in 23 % fewer people per second
+// than one; how much of that the doubled hashing caused is for the next
+// quiet measurement to tell).
 var processHashGate = newHashGate()
 
 // run waits for a slot, runs fn in it and frees the slot. It returns the
