@@ -92,13 +92,6 @@ type Store interface {
 	// the count reaches limit the key is blocked until now+block and
 	// blocked is true for this call only (the call that caused the block).
 	RecordFailure(ctx context.Context, key string, now time.Time, window time.Duration, limit int, block time.Duration) (t Throttle, blocked bool, err error)
-	// CountFailure is RecordFailure for an attempt that a running block
-	// refuses: while key is blocked at now it counts nothing and returns
-	// the counter as it is with counted false; otherwise it counts exactly
-	// as RecordFailure does, with counted true. Checking the block and
-	// counting are one atomic step (one statement), so a sign-in checks
-	// and counts its address and its name in two round trips, not four.
-	CountFailure(ctx context.Context, key string, now time.Time, window time.Duration, limit int, block time.Duration) (t Throttle, counted, blocked bool, err error)
 	// ThrottleState returns the key's counter (zero Throttle when none).
 	ThrottleState(ctx context.Context, key string) (Throttle, error)
 	// ClearThrottle removes the key's counter and block (success, operator unblock).

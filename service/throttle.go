@@ -86,45 +86,44 @@ func (s *Service) addrLimit() int { return s.cfg.AddressFailureLimit + 1 }
 // so many people signing in behind one address (a school's NAT) are never
 // blocked by their successes. Other errors are internal.
 func (s *Service) BeginAttempt(ctx context.Context, name, addr string, now time.Time) (*Attempt, error) {
-	// Each key is checked and counted in one atomic step (CountFailure):
-	// a running block refuses the attempt without counting it.
+	at, err := s.st.ThrottleState(ctx, AddrKey(addr))
+	if err != nil {
+		return nil, s.internal(fmt.Errorf("throttle state of address: %w", err))
+	}
+	if BlockedAt(at, now) {
+		return nil, s.AddrBlocked(*at.BlockedUntil, now)
+	}
+	nt, err := s.st.ThrottleState(ctx, LoginKey(name))
+	if err != nil {
+		return nil, s.internal(fmt.Errorf("throttle state of login: %w", err))
+	}
+	if BlockedAt(nt, now) {
+		return nil, s.NameBlocked(*nt.BlockedUntil, now)
+	}
 	a := &Attempt{Name: name, Addr: addr}
-	var counted bool
-	var err error
-	for range 2 { // twice only when a block ended between CountFailure's two reads
-		a.addrT, counted, a.addrNow, err = s.st.CountFailure(ctx, AddrKey(addr), now, s.cfg.AddressFailureWindow, s.addrLimit(), s.cfg.AddressFailureWindow)
-		if err != nil {
-			return nil, s.internal(fmt.Errorf("count Attempt for address: %w", err))
-		}
-		if counted {
-			break
-		}
-		if BlockedAt(a.addrT, now) {
-			return nil, s.AddrBlocked(*a.addrT.BlockedUntil, now)
-		}
+	a.addrT, a.addrNow, err = s.st.RecordFailure(ctx, AddrKey(addr), now, s.cfg.AddressFailureWindow, s.addrLimit(), s.cfg.AddressFailureWindow)
+	if err != nil {
+		return nil, s.internal(fmt.Errorf("count Attempt for address: %w", err))
 	}
-	if !counted {
-		return nil, s.internal(fmt.Errorf("count Attempt for address: the block keeps changing"))
+	if !a.addrNow && BlockedAt(a.addrT, now) {
+		// A parallel Attempt blocked the address first. This refusal stays
+		// counted, as the Attempts racing a block are an address's flood.
+		return nil, s.AddrBlocked(*a.addrT.BlockedUntil, now)
 	}
-	for range 2 {
-		a.t, counted, a.blockedNow, err = s.st.CountFailure(ctx, LoginKey(name), now, s.cfg.LoginFailureWindow, s.cfg.LoginFailureLimit, s.cfg.LoginBlock)
-		if err != nil {
-			return nil, s.internal(fmt.Errorf("count Attempt: %w", err))
-		}
-		if counted {
-			return a, nil
-		}
-		if BlockedAt(a.t, now) {
-			// The name is blocked. RefuseBlocked counts this refusal for
-			// the address, so the count taken above is given back: one
-			// refusal, one count.
-			if err := s.ForgiveAddress(ctx, a, now); err != nil {
-				return nil, s.internal(err)
-			}
-			return nil, s.NameBlocked(*a.t.BlockedUntil, now)
-		}
+	a.t, a.blockedNow, err = s.st.RecordFailure(ctx, LoginKey(name), now, s.cfg.LoginFailureWindow, s.cfg.LoginFailureLimit, s.cfg.LoginBlock)
+	if err != nil {
+		return nil, s.internal(fmt.Errorf("count Attempt: %w", err))
 	}
-	return nil, s.internal(fmt.Errorf("count Attempt: the block keeps changing"))
+	if !a.blockedNow && BlockedAt(a.t, now) {
+		// A parallel Attempt reached the name's limit first. RefuseBlocked
+		// counts this refusal for the address, so the count taken above is
+		// given back: one refusal, one count.
+		if err := s.ForgiveAddress(ctx, a, now); err != nil {
+			return nil, s.internal(err)
+		}
+		return nil, s.NameBlocked(*a.t.BlockedUntil, now)
+	}
+	return a, nil
 }
 
 // ForgiveAddress takes back the failure a's BeginAttempt counted for its

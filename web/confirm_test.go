@@ -443,11 +443,6 @@ func (s *slowThrottleStore) RecordFailure(ctx context.Context, key string, now t
 	return s.Store.RecordFailure(ctx, key, now, window, limit, block)
 }
 
-func (s *slowThrottleStore) CountFailure(ctx context.Context, key string, now time.Time, window time.Duration, limit int, block time.Duration) (jedenlogin.Throttle, bool, bool, error) {
-	time.Sleep(s.delay)
-	return s.Store.CountFailure(ctx, key, now, window, limit, block)
-}
-
 func (s *slowThrottleStore) ClearThrottle(ctx context.Context, key string) error {
 	time.Sleep(s.delay)
 	return s.Store.ClearThrottle(ctx, key)

@@ -53,8 +53,6 @@ func RunTests(t *testing.T, open func(t testing.TB) jedenlogin.Store) {
 		{"ThrottleConcurrent", testThrottleConcurrent},
 		{"ForgiveFailure", testForgiveFailure},
 		{"ForgiveFailureConcurrent", testForgiveFailureConcurrent},
-		{"CountFailure", testCountFailure},
-		{"CountFailureConcurrent", testCountFailureConcurrent},
 		{"DeleteExpiredThrottles", testDeleteExpiredThrottles},
 		{"Leases", testLeases},
 		{"LeaseConcurrent", testLeaseConcurrent},

@@ -34,9 +34,9 @@
 // same machine, and its CPU, and the wake-ups on both sides, come out of
 // the cores that hash passwords: a sign-in's statements are what keeps its
 // rate below the raw argon2id rate (BENCHMARKS.md, issue 16). So the hot
-// paths send few: a failure counter is checked and counted in one upsert
-// (CountFailure), a person's second factors are asked in one EXISTS
-// (HasMFA), the independent writes of a transaction go as one statement of
+// paths send few: a person's second factors are asked in one EXISTS
+// (HasMFA), a successful sign-in takes the address's failure back inside
+// its session's transaction (SessionStart.Forgive), the independent writes of a transaction go as one statement of
 // data-modifying WITH queries (dialect.batchesWrites, batch.go), and the
 // audit chain's lock comes with the read of the newest event in one call
 // (audit_chain_last(), dialect.auditLast). SQLite, in-process, runs the

@@ -28,16 +28,6 @@ func sortEntities(es []jedenlogin.Entity) {
 // The call whose failure makes the count reach limit sets the block to
 // now+block and alone gets blocked=true.
 func (s *Store) RecordFailure(ctx context.Context, key string, now time.Time, window time.Duration, limit int, block time.Duration) (jedenlogin.Throttle, bool, error) {
-	th, blocked, err := s.recordFailure(ctx, s.recordFailureSQL, key, now, window, limit, block)
-	if err != nil {
-		return jedenlogin.Throttle{}, false, err
-	}
-	return th, blocked, nil
-}
-
-// recordFailure runs query, recordFailureSQL in either form, for key; an
-// error wrapping sql.ErrNoRows means CountFailure's block held.
-func (s *Store) recordFailure(ctx context.Context, query, key string, now time.Time, window time.Duration, limit int, block time.Duration) (jedenlogin.Throttle, bool, error) {
 	if limit < 1 {
 		limit = 1
 	}
@@ -48,6 +38,7 @@ func (s *Store) recordFailure(ctx context.Context, query, key string, now time.T
 		firstBlock = s.ts(until)
 	}
 	nowV, untilV, windowStartV := s.ts(now), s.ts(until), s.ts(now.Add(-window))
+	query := s.recordFailureSQL
 	args := []any{key, nowV, firstBlock,
 		// failures
 		nowV, nowV, windowStartV,
@@ -55,11 +46,6 @@ func (s *Store) recordFailure(ctx context.Context, query, key string, now time.T
 		nowV, nowV, windowStartV, nowV,
 		// blocked_until
 		nowV, nowV, windowStartV, limit, untilV, limit, untilV,
-		// CountFailure's condition (unused by RecordFailure's form)
-		nowV,
-	}
-	if query == s.recordFailureSQL {
-		args = args[:len(args)-1]
 	}
 	var (
 		th            = jedenlogin.Throttle{Key: key}
@@ -85,37 +71,13 @@ func (s *Store) recordFailure(ctx context.Context, query, key string, now time.T
 	return th, th.BlockedUntil != nil && th.Failures == limit, nil
 }
 
-// CountFailure counts one failure for key as RecordFailure does, unless a
-// block runs at now: then the upsert's condition leaves the row alone and
-// returns nothing, and the counter is read as it is (counted false). The
-// common case, no block, is one statement.
-func (s *Store) CountFailure(ctx context.Context, key string, now time.Time, window time.Duration, limit int, block time.Duration) (jedenlogin.Throttle, bool, bool, error) {
-	th, blocked, err := s.recordFailure(ctx, s.countFailureSQL, key, now, window, limit, block)
-	if errors.Is(err, sql.ErrNoRows) {
-		th, err = s.ThrottleState(ctx, key)
-		if err != nil {
-			return jedenlogin.Throttle{}, false, false, err
-		}
-		return th, false, false, nil
-	} else if err != nil {
-		return jedenlogin.Throttle{}, false, false, err
-	}
-	return th, true, blocked, nil
-}
-
 // recordFailureSQL is RecordFailure's upsert with times of the column type
-// timeType, built once per store (Open): it is the same every call. With
-// unlessBlocked (CountFailure) a running block leaves the row unchanged and
-// the statement returns no row; its one more argument is now.
-func recordFailureSQL(timeType string, unlessBlocked bool) string {
+// timeType, built once per store (Open): it is the same every call.
+func recordFailureSQL(timeType string) string {
 	cast := func(p string) string { return "CAST(" + p + " AS " + timeType + ")" }
 	// restart: the block has run out, or the window is over (and no block runs).
 	blockedNow := "(t.blocked_until IS NOT NULL AND t.blocked_until > " + cast("?") + ")"
 	restart := "((t.blocked_until IS NOT NULL AND t.blocked_until <= " + cast("?") + ") OR (t.blocked_until IS NULL AND t.window_start < " + cast("?") + "))"
-	where := ""
-	if unlessBlocked {
-		where = "\nWHERE NOT " + blockedNow
-	}
 	return `INSERT INTO throttles AS t (throttle_key, failures, window_start, blocked_until) VALUES (?, 1, ?, ?)
 ON CONFLICT (throttle_key) DO UPDATE SET
 	failures = CASE WHEN ` + blockedNow + ` THEN t.failures + 1 WHEN ` + restart + ` THEN 1 ELSE t.failures + 1 END,
@@ -123,7 +85,7 @@ ON CONFLICT (throttle_key) DO UPDATE SET
 	blocked_until = CASE WHEN ` + blockedNow + ` THEN t.blocked_until
 		WHEN ` + restart + ` THEN (CASE WHEN 1 >= ? THEN ` + cast("?") + ` ELSE NULL END)
 		WHEN t.failures + 1 >= ? THEN ` + cast("?") + `
-		ELSE NULL END` + where + `
+		ELSE NULL END
 RETURNING failures, window_start, blocked_until`
 }
 

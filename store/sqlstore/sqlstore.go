@@ -59,9 +59,8 @@ type Store struct {
 	// stmts holds the prepared statements (SQLite only; prepared.go).
 	stmts stmtCache
 
-	// recordFailureSQL and countFailureSQL are RecordFailure's and
-	// CountFailure's queries in the store's dialect.
-	recordFailureSQL, countFailureSQL string
+	// recordFailureSQL is RecordFailure's query in the store's dialect.
+	recordFailureSQL string
 }
 
 var _ jedenlogin.Store = (*Store)(nil)
@@ -108,8 +107,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		}
 	}
 	s.wmu = s.d.writerLock()
-	s.recordFailureSQL = recordFailureSQL(s.d.timeType, false)
-	s.countFailureSQL = recordFailureSQL(s.d.timeType, true)
+	s.recordFailureSQL = recordFailureSQL(s.d.timeType)
 	if err := s.db.PingContext(ctx); err != nil {
 		s.db.Close()
 		return nil, fmt.Errorf("open %s database: %w", s.d.name, err)
