@@ -123,6 +123,9 @@ type MFAStore interface {
 	// MFAFactors returns the person's factors; a person without any gets
 	// an empty MFAFactors, not ErrNotFound.
 	MFAFactors(ctx context.Context, personID int64) (*MFAFactors, error)
+	// HasMFA reports whether the person has a second factor they can sign
+	// in with (MFAFactors(…).Any()), in one read: what every sign-in asks.
+	HasMFA(ctx context.Context, personID int64) (bool, error)
 	// BeginTOTP stores a new unconfirmed secret for the person, replacing
 	// an unconfirmed one; ECONFLICT when a confirmed one exists.
 	BeginTOTP(ctx context.Context, personID int64, secret string, now time.Time) error

@@ -41,6 +41,20 @@ type SessionStart struct {
 	TouchLogin bool
 	// Audit are the events to append (IDs are set when written).
 	Audit []AuditEvent
+	// Forgive takes back one failure counted before the password check
+	// (the address's, Store.ForgiveFailure's rule) in the same
+	// transaction; a zero Forgive (Key "") takes back nothing. Its key is
+	// never ClearThrottle's (the writes go as one batch, one row each).
+	Forgive Forgiveness
+}
+
+// Forgiveness names the failure counter Store.ForgiveFailure would take one
+// failure back from, with its arguments.
+type Forgiveness struct {
+	Key    string
+	Now    time.Time
+	Window time.Duration
+	Limit  int
 }
 
 // Throttle is the failure counter of one key ("login:<name>" or "addr:<ip>").

@@ -128,7 +128,8 @@ type Store interface {
 	// StartSession writes a session's start in one transaction (see
 	// SessionStart): it clears the throttle key, records the sign-in on the
 	// login, deletes the replaced session, creates the new one and appends
-	// the audit events. When any step fails nothing is written: ErrNotFound
+	// the audit events, and takes back the failure SessionStart.Forgive
+	// names (ForgiveFailure's rule). When any step fails nothing is written: ErrNotFound
 	// when TouchLogin is set and the login does not exist, ECONFLICT when
 	// the new session's IDHash exists already.
 	StartSession(ctx context.Context, st SessionStart) error

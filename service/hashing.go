@@ -17,8 +17,9 @@ import (
 // they only slow each other down — each one's memory is evicted from the
 // caches by the others and the heap grows by 19 MiB per computation — so
 // sign-ins under load would complete fewer per second than the CPUs can
-// hash. The server therefore runs at most GOMAXPROCS of them at a time;
-// the other requests wait for a slot (as long as their client does).
+// hash. The process therefore runs at most GOMAXPROCS of them at a time,
+// whatever number of Services it holds (processHashGate); the other
+// requests wait for a slot (as long as their client does).
 // Every verification takes a slot, the dummy one for unknown names too, so
 // the answer for an unknown name still takes as long as for a known one.
 
@@ -30,6 +31,16 @@ var ErrHashingWait = errors.New("request ended while waiting for password hashin
 type hashGate chan struct{}
 
 func newHashGate() hashGate { return make(hashGate, runtime.GOMAXPROCS(0)) }
+
+// processHashGate holds the slots of the whole process, which every
+// Service shares: the limit is the process's CPUs, not a Service's, so two
+// Services in one process (two instances behind one load balancer in one
+// test or benchmark process) run GOMAXPROCS computations between them, not
+// twice as many on the same cores (BENCHMARKS.md measured two instances
+// in one process, on PostgreSQL, signing in 23 % fewer people per second
+// than one; how much of that the doubled hashing caused is for the next
+// quiet measurement to tell).
+var processHashGate = newHashGate()
 
 // run waits for a slot, runs fn in it and frees the slot. It returns the
 // context's error, without running fn, when ctx ends first.

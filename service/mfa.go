@@ -133,12 +133,12 @@ func (s *Service) MFARequired(rec *jedenlogin.PersonRecord, now time.Time) bool 
 // correct password: pending when the person has a factor, enrol when the
 // policy requires one they lack, done otherwise.
 func (s *Service) mfaStateAtSignIn(ctx context.Context, rec *jedenlogin.PersonRecord, now time.Time) (jedenlogin.MFAState, error) {
-	f, err := s.st.MFAFactors(ctx, rec.Person.ID)
+	has, err := s.st.HasMFA(ctx, rec.Person.ID)
 	if err != nil {
-		return "", fmt.Errorf("second factors of person %d: %w", rec.Person.ID, err)
+		return "", err
 	}
 	switch {
-	case f.Any():
+	case has:
 		return jedenlogin.MFAPending, nil
 	case s.MFARequired(rec, now):
 		return jedenlogin.MFAEnrol, nil

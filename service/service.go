@@ -202,7 +202,7 @@ func New(cfg Config) (*Service, error) {
 		public:  public,
 		metrics: cfg.Metrics,
 		bg:      newBackground(cfg.Logger),
-		hashing: newHashGate(),
+		hashing: processHashGate,
 
 		mail:      newMailWorkers(),
 		msgDomain: messageIDDomain(public),

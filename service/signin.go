@@ -130,17 +130,15 @@ func (s *Service) SignIn(ctx context.Context, req SignInRequest) (*SignedIn, err
 		Subject: l.Name, Address: addr, Outcome: "ok",
 		Details: Details(map[string]any{"consolidation_required": rec.Person.State != jedenlogin.StateDone, "mfa": string(mfa)}),
 	}
+	// A success does not count against the address: BeginAttempt counted
+	// it before the check, and the session's transaction takes it back.
 	id, sess, err := s.startSession(ctx, l.ID, l.PersonID, now, req.ReplacesIDHash, jedenlogin.SessionStart{
 		Session:       jedenlogin.Session{MFA: mfa},
 		ClearThrottle: clear, TouchLogin: true, Audit: []jedenlogin.AuditEvent{ev},
+		Forgive: s.addrForgiveness(att, now),
 	})
 	if err != nil {
 		return nil, s.internal(fmt.Errorf("sign-in: %w", err))
-	}
-	// A success does not count against the address (BeginAttempt counted
-	// it before the check); the session stands even if this fails.
-	if err := s.ForgiveAddress(ctx, att, now); err != nil {
-		s.log.ErrorContext(ctx, "sign-in: forgive address failure", "err", err)
 	}
 	// The record was read before the sign-in was recorded.
 	login := rec.Login(l.ID)

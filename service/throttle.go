@@ -129,10 +129,17 @@ func (s *Service) BeginAttempt(ctx context.Context, name, addr string, now time.
 // ForgiveAddress takes back the failure a's BeginAttempt counted for its
 // address: the check succeeded (or the Attempt was refused otherwise).
 func (s *Service) ForgiveAddress(ctx context.Context, a *Attempt, now time.Time) error {
-	if err := s.st.ForgiveFailure(ctx, AddrKey(a.Addr), now, s.cfg.AddressFailureWindow, s.addrLimit()); err != nil {
+	f := s.addrForgiveness(a, now)
+	if err := s.st.ForgiveFailure(ctx, f.Key, f.Now, f.Window, f.Limit); err != nil {
 		return fmt.Errorf("forgive address failure: %w", err)
 	}
 	return nil
+}
+
+// addrForgiveness is what ForgiveAddress takes back, for a transaction
+// that takes it back with its other writes (SessionStart.Forgive).
+func (s *Service) addrForgiveness(a *Attempt, now time.Time) jedenlogin.Forgiveness {
+	return jedenlogin.Forgiveness{Key: AddrKey(a.Addr), Now: now, Window: s.cfg.AddressFailureWindow, Limit: s.addrLimit()}
 }
 
 // SucceedAttempt clears the name's counter and takes the address's failure

@@ -66,6 +66,11 @@ func cpuNote(r result) string {
 	cores := func(d time.Duration) string {
 		return fmt.Sprintf("%.2f", d.Seconds()/r.Elapsed.Seconds())
 	}
+	if r.ServerCPU <= 0 && r.DBCPU > 0 {
+		return fmt.Sprintf("CPU: %s per %s in this process (servers and clients; on average %s CPUs busy), "+
+			"%s per %s in PostgreSQL's backends of the benchmark's database (%s CPUs busy).",
+			per(r.CPU), opName(r.Unit), cores(r.CPU), per(r.DBCPU), opName(r.Unit), cores(r.DBCPU))
+	}
 	if r.ServerCPU <= 0 {
 		return fmt.Sprintf("CPU: %s per %s, servers, clients and database together in this process "+
 			"(on average %s CPUs busy over the run).", per(r.CPU), opName(r.Unit), cores(r.CPU))

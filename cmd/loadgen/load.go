@@ -29,6 +29,12 @@ type result struct {
 	// ServerCPU that of the server process when the servers run in
 	// another one (-target), else 0.
 	CPU, ServerCPU time.Duration
+	// DBCPU is the CPU time PostgreSQL's backends of the benchmark's
+	// database used during the run (dbcpu.go); 0 on SQLite.
+	DBCPU time.Duration
+	// Ratios are, for a -compare run, this row's rate over the raw
+	// argon2id rate in each turn.
+	Ratios []float64
 }
 
 // Rate returns successful operations per second.
@@ -178,6 +184,8 @@ func merge(a, b result) result {
 	b.Elapsed += a.Elapsed
 	b.CPU += a.CPU
 	b.ServerCPU += a.ServerCPU
+	b.DBCPU += a.DBCPU
+	b.Ratios = append(a.Ratios, b.Ratios...)
 	b.Lat = append(b.Lat, a.Lat...)
 	slices.Sort(b.Lat)
 	for _, m := range a.FirstErrors {

@@ -163,12 +163,12 @@ func oidcSignin(ctx context.Context, cfg config) (raw, res result, err error) {
 		return raw, res, err
 	}
 	defer e.close()
-	measure := func(ctx context.Context, d time.Duration) result {
+	measure := e.withDBCPU(func(ctx context.Context, d time.Duration) result {
 		return runFor(ctx, cfg.clients, d, nil, func(ctx context.Context, client, i int) error {
 			_, err := e.codeFlow(ctx, loadtest.UserLogin((client*7919+i)%cfg.users), "openid profile")
 			return err
 		})
-	}
+	})
 	if !cfg.compare {
 		res = measure(ctx, cfg.duration)
 	} else {
@@ -176,12 +176,7 @@ func oidcSignin(ctx context.Context, cfg config) (raw, res result, err error) {
 		if err != nil {
 			return raw, res, err
 		}
-		turns := max(1, int(cfg.duration/compareSlice))
-		slice := cfg.duration / time.Duration(turns)
-		for range turns {
-			raw = merge(raw, rawMeasure(ctx, slice))
-			res = merge(res, measure(ctx, slice))
-		}
+		raw, res = compareTurns(ctx, cfg.duration, rawMeasure, measure)
 	}
 	res.Scenario, res.Backend, res.Instances, res.Unit = "OIDC code flow (authorize → password → code → token)", e.backend, len(e.urls), "sign-ins/s"
 	res.Target = "≥ 85 % of raw argon2id"

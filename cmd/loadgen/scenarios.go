@@ -87,7 +87,7 @@ func signin(ctx context.Context, cfg config) (raw, res result, err error) {
 		return raw, res, err
 	}
 	defer e.close()
-	measure := func(ctx context.Context, d time.Duration) result {
+	measure := e.withDBCPU(func(ctx context.Context, d time.Duration) result {
 		return runFor(ctx, cfg.clients, d, nil, func(ctx context.Context, client, i int) error {
 			login := loadtest.UserLogin((client*7919 + i) % cfg.users)
 			_, body, err := e.signIn(ctx, login, loadtest.Password)
@@ -106,7 +106,7 @@ func signin(ctx context.Context, cfg config) (raw, res result, err error) {
 			}
 			return nil
 		})
-	}
+	})
 	if !cfg.compare {
 		res = measure(ctx, cfg.duration)
 	} else {
@@ -114,12 +114,7 @@ func signin(ctx context.Context, cfg config) (raw, res result, err error) {
 		if err != nil {
 			return raw, res, err
 		}
-		turns := max(1, int(cfg.duration/compareSlice))
-		slice := cfg.duration / time.Duration(turns)
-		for range turns {
-			raw = merge(raw, rawMeasure(ctx, slice))
-			res = merge(res, measure(ctx, slice))
-		}
+		raw, res = compareTurns(ctx, cfg.duration, rawMeasure, measure)
 	}
 	res.Scenario, res.Backend, res.Instances, res.Unit = "POST /api/v1/session", e.backend, len(e.urls), "sign-ins/s"
 	res.Target = "≥ 90 % of raw argon2id"

@@ -23,6 +23,18 @@ func mfaAudit(action, outcome string, pid int64) jedenlogin.AuditEvent {
 	return jedenlogin.AuditEvent{At: t0, Action: action, Actor: "jan", PersonID: &pid, Subject: "jan", Outcome: outcome, Details: "{}"}
 }
 
+// wantHasMFA checks HasMFA against MFAFactors(…).Any().
+func wantHasMFA(t *testing.T, s jedenlogin.Store, pid int64, want bool) {
+	t.Helper()
+	f, err := s.MFAFactors(context.Background(), pid)
+	if err != nil || f.Any() != want {
+		t.Fatalf("MFAFactors(%d) = %+v, %v; want Any %v", pid, f, err, want)
+	}
+	if has, err := s.HasMFA(context.Background(), pid); has != want || err != nil {
+		t.Errorf("HasMFA(%d) = %v, %v; want %v", pid, has, err, want)
+	}
+}
+
 func auditCount(t *testing.T, s jedenlogin.Store, action, outcome string) int {
 	t.Helper()
 	evs, err := s.Audit(context.Background(), jedenlogin.AuditFilter{Action: action, Limit: 1000})
@@ -52,9 +64,11 @@ func testMFATOTP(t *testing.T, open Opener) {
 	if err := s.BeginTOTP(ctx, pid, "FIRSTSECRET", t0); err != nil {
 		t.Fatalf("BeginTOTP: %v", err)
 	}
+	wantHasMFA(t, s, pid, false)
 	if err := s.BeginTOTP(ctx, pid, "SECONDSECRET", t0.Add(time.Minute)); err != nil {
 		t.Fatalf("BeginTOTP replacing an unconfirmed secret: %v", err)
 	}
+	wantHasMFA(t, s, pid, false) // not confirmed yet
 	if ok, err := s.UseTOTPStep(ctx, pid, 100); ok || err != nil {
 		t.Fatalf("UseTOTPStep before confirmation = %v, %v; want false", ok, err)
 	}
@@ -76,6 +90,8 @@ func testMFATOTP(t *testing.T, open Opener) {
 		f.TOTP.ConfirmedAt == nil || !f.TOTP.ConfirmedAt.Equal(t0.Add(2*time.Minute)) || f.RecoveryCodesLeft != 2 || !f.Any() {
 		t.Fatalf("MFAFactors after confirmation = %+v (TOTP %+v), %v", f, f.TOTP, err)
 	}
+	wantHasMFA(t, s, pid, true)
+	wantHasMFA(t, s, pid+1, false) // another person's factor is not theirs
 	if err := s.BeginTOTP(ctx, pid, "THIRD", t0); !errors.Is(err, jedenlogin.ErrConflict) {
 		t.Fatalf("BeginTOTP over a confirmed secret = %v, want ErrConflict", err)
 	}
@@ -111,6 +127,7 @@ func testMFATOTP(t *testing.T, open Opener) {
 	if err != nil || f.TOTP != nil || f.RecoveryCodesLeft != 2 {
 		t.Fatalf("after deleting the TOTP only: %+v, %v", f, err)
 	}
+	wantHasMFA(t, s, pid, false) // recovery codes alone sign no one in
 	if removed, err := s.DeleteMFA(ctx, pid, jedenlogin.MFAReset{TOTP: true}); removed || err != nil {
 		t.Fatalf("DeleteMFA of nothing = %v, %v", removed, err)
 	}
@@ -192,6 +209,8 @@ func testMFAPasskeys(t *testing.T, open Opener) {
 	if err != nil || len(f.Credentials) != 2 || !f.Any() {
 		t.Fatalf("MFAFactors = %+v, %v", f, err)
 	}
+	wantHasMFA(t, s, 1, true)
+	wantHasMFA(t, s, 2, false)
 	g := f.Credentials[0]
 	if !bytes.Equal(g.ID, c1.ID) || !bytes.Equal(g.PublicKey, c1.PublicKey) || g.SignCount != 9 || g.Name != "Klucz USB" ||
 		string(g.Data) != `{"x":2}` || !g.CreatedAt.Equal(t0) || g.LastUsedAt == nil || !g.LastUsedAt.Equal(t0.Add(time.Hour)) {
@@ -215,6 +234,7 @@ func testMFAPasskeys(t *testing.T, open Opener) {
 	if f, _ := s.MFAFactors(ctx, 1); f.Any() || len(f.Credentials) != 0 {
 		t.Errorf("after a reset: %+v", f)
 	}
+	wantHasMFA(t, s, 1, false)
 }
 
 // testMFASessionState: a session keeps its second-factor state and

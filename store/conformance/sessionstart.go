@@ -11,8 +11,8 @@ import (
 
 // testStartSession checks that StartSession writes every part of a
 // session's start — the cleared counter, the login's last sign-in, the
-// replaced session gone, the new session, the audit events — and, when a
-// part fails, none of them.
+// replaced session gone, the new session, the forgiven failure, the audit
+// events — and, when a part fails, none of them.
 func testStartSession(t *testing.T, open Opener) {
 	s := open(t)
 	ctx := context.Background()
@@ -54,6 +54,14 @@ func testStartSession(t *testing.T, open Opener) {
 		return mustPerson(t, s, w.p1).Login(id).LastLoginAt
 	}
 
+	const addr = "addr:192.0.2.9"
+	for range 2 {
+		if _, _, err := s.RecordFailure(ctx, addr, t0.Add(time.Hour), 15*time.Minute, 100, 15*time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	}
+	forgiveAddr := jedenlogin.Forgiveness{Key: addr, Now: t0.Add(time.Hour), Window: 15 * time.Minute, Limit: 100}
+
 	t.Run("everything", func(t *testing.T) {
 		st := jedenlogin.SessionStart{
 			Session:        mk("new", w.jankow1, w.p1, time.Hour),
@@ -61,6 +69,7 @@ func testStartSession(t *testing.T, open Opener) {
 			ClearThrottle:  "login:JANKOW1",
 			TouchLogin:     true,
 			Audit:          []jedenlogin.AuditEvent{event("JANKOW1")},
+			Forgive:        forgiveAddr,
 		}
 		if err := s.StartSession(ctx, st); err != nil {
 			t.Fatalf("StartSession: %v", err)
@@ -78,6 +87,9 @@ func testStartSession(t *testing.T, open Opener) {
 		}
 		if n := failures("login:ANNNOW1"); n != 1 {
 			t.Errorf("another counter holds %d failures, want 1", n)
+		}
+		if n := failures(addr); n != 1 {
+			t.Errorf("the forgiven counter holds %d failures, want 1 of 2", n)
 		}
 		if at := lastLogin(w.jankow1); at == nil || !at.Equal(t0.Add(time.Hour)) {
 			t.Errorf("LastLoginAt = %v, want the session's start %v", at, t0.Add(time.Hour))
@@ -120,7 +132,7 @@ func testStartSession(t *testing.T, open Opener) {
 			}
 			err := s.StartSession(ctx, jedenlogin.SessionStart{
 				Session: tc.session, ReplacesIDHash: replaced.IDHash, ClearThrottle: "login:ANNNOW1",
-				TouchLogin: true, Audit: []jedenlogin.AuditEvent{event("ANNNOW1")},
+				TouchLogin: true, Audit: []jedenlogin.AuditEvent{event("ANNNOW1")}, Forgive: forgiveAddr,
 			})
 			if !tc.want(err) {
 				t.Fatalf("StartSession = %v", err)
@@ -130,6 +142,9 @@ func testStartSession(t *testing.T, open Opener) {
 			}
 			if n := failures("login:ANNNOW1"); n != 1 {
 				t.Errorf("the counter holds %d failures, want 1 (not cleared)", n)
+			}
+			if n := failures(addr); n != 1 {
+				t.Errorf("the address counter holds %d failures, want 1 (not forgiven)", n)
 			}
 			if n := auditOf("ANNNOW1"); n != 0 {
 				t.Errorf("%d audit events written", n)

@@ -25,14 +25,6 @@ func (s *Store) AppendAudit(ctx context.Context, events ...jedenlogin.AuditEvent
 	return s.writeTx(ctx, func(tx *sql.Tx) error { return s.appendAudit(ctx, tx, events) })
 }
 
-// auditChainLock is the name under which appends to the audit log take
-// turns (dialect.lockName; SQLite's write transaction already excludes
-// every other writer), so each event links to the one committed before it.
-const auditChainLock = "audit_events chain"
-
-// auditLast reads the newest event, the one the next event links to.
-var auditLast = "SELECT id, " + colList(auditCols, "") + " FROM audit_events ORDER BY id DESC LIMIT 1"
-
 // appendAudit appends events in tx, each with the hash of the event before
 // it (jedenlogin.AuditHash). It takes the chain lock first and holds it
 // until tx ends, so concurrent transactions append one after another, in
@@ -49,11 +41,22 @@ func (s *Store) appendAuditWith(ctx context.Context, tx *sql.Tx, events []jedenl
 	if len(events) == 0 {
 		return nil
 	}
-	if err := s.d.lockName(ctx, tx, auditChainLock); err != nil {
-		return fmt.Errorf("append audit events: lock the chain: %w", err)
-	}
+	// The chain's lock and the newest event, together (dialect.auditLast),
+	// through a prepared statement where the store prepares: compiling the
+	// query cost SQLite as much as the insert.
 	prev := jedenlogin.AuditGenesis
-	last, err := scanAudit(tx.QueryRowContext(ctx, s.q(auditLast)))
+	var lastRow *sql.Row
+	if usePrepared {
+		if st := s.prepared(ctx, s.d.auditLast); st != nil {
+			ts := tx.StmtContext(ctx, st)
+			defer ts.Close()
+			lastRow = ts.QueryRowContext(ctx)
+		}
+	}
+	if lastRow == nil {
+		lastRow = tx.QueryRowContext(ctx, s.d.auditLast)
+	}
+	last, err := scanAudit(lastRow)
 	switch {
 	case err == nil:
 		prev = jedenlogin.AuditHash(&last)

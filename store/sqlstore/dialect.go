@@ -56,6 +56,14 @@ type dialect struct {
 	// of the same name (a login prefix) run one after the other; nothing on
 	// SQLite, for the same reason.
 	lockName func(ctx context.Context, tx *sql.Tx, name string) error
+	// auditLast is the query, in a write transaction, of the newest audit
+	// event (columns "id, " + auditCols), the one the next event links to,
+	// taken with the chain's lock held until the transaction ends, so
+	// appends take turns: on PostgreSQL audit_chain_last() (0012), which
+	// takes lockName's lock on "audit_events chain" and then reads, in one round
+	// trip; on SQLite a plain read, its write transaction excluding every
+	// other writer already.
+	auditLast string
 	// lockMigrations serialises migrators until the transaction ends.
 	lockMigrations func(ctx context.Context, tx *sql.Tx) error
 	// oneWriter: the database lets one write transaction in at a time, so
@@ -75,6 +83,10 @@ type dialect struct {
 	// person (ForEachPerson).
 	walkSettings []string
 
+	// batchesWrites: the independent writes of a transaction go to the
+	// database as one statement of data-modifying WITH queries (batch.go):
+	// one round trip instead of one per write.
+	batchesWrites bool
 	// prepares: the store keeps a prepared statement per query text
 	// (prepared.go); false where the driver keeps its own cache (pgx).
 	prepares bool
@@ -128,6 +140,7 @@ var sqliteDialect = &dialect{
 	dayNumber:      func(col string) string { return "(" + col + " / 86400000000000)" },
 	lockName:       func(context.Context, *sql.Tx, string) error { return nil },
 	lockMigrations: func(context.Context, *sql.Tx) error { return nil },
+	auditLast:      "SELECT id, " + colList(auditCols, "") + " FROM audit_events ORDER BY id DESC LIMIT 1",
 	oneWriter:      true,
 	snapshot:       sql.TxOptions{ReadOnly: true},
 	shareSnapshot:  sqliteShareSnapshot,
@@ -178,8 +191,10 @@ var postgresDialect = &dialect{
 		_, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(7244918315)")
 		return err
 	},
+	auditLast:     "SELECT id, " + colList(auditCols, "") + " FROM audit_chain_last()",
 	snapshot:      sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead},
 	shareSnapshot: postgresShareSnapshot,
+	batchesWrites: true,
 	// Each chunk of a walk touches a few thousand of a million rows: plan
 	// it for its real bounds, and walk the grants through their index
 	// instead of hashing the whole table once per chunk, which the planner

@@ -28,6 +28,32 @@
 // outside Open, dialect.go and those two files names a database; the rest
 // reads dialect fields.
 //
+// # Round trips
+//
+// On PostgreSQL every statement is a round trip to a server process on the
+// same machine, and its CPU, and the wake-ups on both sides, come out of
+// the cores that hash passwords: a sign-in's statements are what keeps its
+// rate below the raw argon2id rate (BENCHMARKS.md, issue 16). So the hot
+// paths send few: a person's second factors are asked in one EXISTS
+// (HasMFA), a successful sign-in takes the address's failure back inside
+// its session's transaction (SessionStart.Forgive), the independent writes of a transaction go as one statement of
+// data-modifying WITH queries (dialect.batchesWrites, batch.go), and the
+// audit chain's lock comes with the read of the newest event in one call
+// (audit_chain_last(), dialect.auditLast). SQLite, in-process, runs the
+// same writes one by one through prepared statements.
+//
+// # Audit chain
+//
+// Every appended audit event stores the hash of the event before it
+// (jedenlogin.AuditHash), so that jedenlogin verify --audit finds any
+// changed, removed or inserted event. Appends take turns so that the
+// chain follows the ids: SQLite's write transaction excludes every other
+// writer; on PostgreSQL audit_chain_last() takes a transaction-scoped
+// advisory lock before it reads the newest event, and the lock is held
+// until the appending transaction commits. Appends come last in their
+// transactions (at most a queued mail or the change counter after them),
+// so the lock is held for little more than the insert and the commit.
+//
 // # Schema
 //
 // The schema lives in embedded, numbered files, one tree per dialect

@@ -66,6 +66,18 @@ func (s *Store) MFAFactors(ctx context.Context, personID int64) (*jedenlogin.MFA
 	return f, nil
 }
 
+// HasMFA reports whether the person has a confirmed TOTP or a passkey,
+// in one read.
+func (s *Store) HasMFA(ctx context.Context, personID int64) (bool, error) {
+	var any bool
+	err := s.queryRow(ctx, "SELECT EXISTS (SELECT 1 FROM mfa_totp WHERE person_id = ? AND confirmed_at IS NOT NULL)"+
+		" OR EXISTS (SELECT 1 FROM mfa_webauthn WHERE person_id = ?)", personID, personID).Scan(&any)
+	if err != nil {
+		return false, fmt.Errorf("second factors of person %d: %w", personID, err)
+	}
+	return any, nil
+}
+
 // BeginTOTP stores an unconfirmed secret, replacing an unconfirmed one;
 // ECONFLICT when the person's secret is confirmed.
 func (s *Store) BeginTOTP(ctx context.Context, personID int64, secret string, now time.Time) error {

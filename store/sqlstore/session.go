@@ -129,16 +129,22 @@ func (s *Store) ClearThrottle(ctx context.Context, key string) error {
 // restart it) and above 0; a block is lifted when the count falls below
 // limit. A missing or stale key is left alone.
 func (s *Store) ForgiveFailure(ctx context.Context, key string, now time.Time, window time.Duration, limit int) error {
-	now = now.UTC()
-	_, err := s.exec(ctx, `UPDATE throttles SET failures = failures - 1,
-	blocked_until = CASE WHEN failures - 1 < ? THEN NULL ELSE blocked_until END
-WHERE throttle_key = ? AND failures > 0
-	AND ((blocked_until IS NOT NULL AND blocked_until > ?) OR (blocked_until IS NULL AND window_start >= ?))`,
-		limit, key, s.ts(now), s.ts(now.Add(-window)))
-	if err != nil {
+	if _, err := s.exec(ctx, forgiveFailureSQL, s.forgiveArgs(jedenlogin.Forgiveness{Key: key, Now: now, Window: window, Limit: limit})...); err != nil {
 		return fmt.Errorf("forgive failure for %s: %w", key, err)
 	}
 	return nil
+}
+
+// forgiveFailureSQL is ForgiveFailure's statement (also run by
+// StartSession); forgiveArgs are its arguments.
+const forgiveFailureSQL = `UPDATE throttles SET failures = failures - 1,
+	blocked_until = CASE WHEN failures - 1 < ? THEN NULL ELSE blocked_until END
+WHERE throttle_key = ? AND failures > 0
+	AND ((blocked_until IS NOT NULL AND blocked_until > ?) OR (blocked_until IS NULL AND window_start >= ?))`
+
+func (s *Store) forgiveArgs(f jedenlogin.Forgiveness) []any {
+	now := f.Now.UTC()
+	return []any{f.Limit, f.Key, s.ts(now), s.ts(now.Add(-f.Window))}
 }
 
 // DeleteExpiredThrottles removes counters whose window began before
@@ -172,35 +178,39 @@ func (s *Store) CreateSession(ctx context.Context, ss *jedenlogin.Session) error
 // StartSession writes the start of a session in one write transaction, in
 // this order: the throttle key cleared, the login's LastLoginAt set to the
 // session's CreatedAt, the replaced session deleted, the new session
-// inserted and the audit events appended. Any failure rolls everything
+// inserted, the failure of st.Forgive taken back and the audit events
+// appended. Any failure rolls everything
 // back: ErrNotFound when TouchLogin is set and the login does not exist,
 // ECONFLICT when the new IDHash exists.
 func (s *Store) StartSession(ctx context.Context, st jedenlogin.SessionStart) error {
 	ss := &st.Session
 	return s.writeTx(ctx, func(tx *sql.Tx) error {
+		// The writes touch different rows and do not depend on each
+		// other: one batch (one statement on PostgreSQL).
+		var ws []write
 		if st.ClearThrottle != "" {
-			if _, err := s.txExec(ctx, tx, clearThrottleSQL, st.ClearThrottle); err != nil {
-				return fmt.Errorf("start session: clear throttle %s: %w", st.ClearThrottle, err)
-			}
+			ws = append(ws, write{clearThrottleSQL, []any{st.ClearThrottle}})
 		}
+		touch := -1
 		if st.TouchLogin {
-			res, err := s.txExec(ctx, tx, touchLoginSQL, s.ts(ss.CreatedAt), ss.LoginID)
-			if err != nil {
-				return fmt.Errorf("start session: touch login %d: %w", ss.LoginID, err)
-			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				return fmt.Errorf("start session: touch login %d: %w", ss.LoginID, jedenlogin.ErrNotFound)
-			}
+			touch = len(ws)
+			ws = append(ws, write{touchLoginSQL, []any{s.ts(ss.CreatedAt), ss.LoginID}})
 		}
 		if st.ReplacesIDHash != "" {
-			if _, err := s.txExec(ctx, tx, deleteSessionSQL, st.ReplacesIDHash); err != nil {
-				return fmt.Errorf("start session: delete replaced session: %w", err)
-			}
+			ws = append(ws, write{deleteSessionSQL, []any{st.ReplacesIDHash}})
 		}
-		if _, err := s.txExec(ctx, tx, createSessionSQL, s.sessionArgs(ss)...); s.d.isUniqueViolation(err) {
+		ws = append(ws, write{createSessionSQL, s.sessionArgs(ss)})
+		if st.Forgive.Key != "" {
+			ws = append(ws, write{forgiveFailureSQL, s.forgiveArgs(st.Forgive)})
+		}
+		n, err := s.execBatch(ctx, tx, ws)
+		if s.d.isUniqueViolation(err) {
 			return fmt.Errorf("session exists: %w", jedenlogin.ErrConflict)
 		} else if err != nil {
-			return fmt.Errorf("start session: create session: %w", err)
+			return fmt.Errorf("start session: %w", err)
+		}
+		if touch >= 0 && n[touch] == 0 {
+			return fmt.Errorf("start session: touch login %d: %w", ss.LoginID, jedenlogin.ErrNotFound)
 		}
 		if err := s.appendAudit(ctx, tx, st.Audit); err != nil {
 			return fmt.Errorf("start session: %w", err)
