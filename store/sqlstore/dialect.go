@@ -59,7 +59,7 @@ type dialect struct {
 	// auditLast is the query, in a write transaction, of the newest audit
 	// event (columns "id, " + auditCols), the one the next event links to,
 	// taken with the chain's lock held until the transaction ends, so
-	// appends take turns: on PostgreSQL audit_chain_last() (0012), which
+	// appends take turns: on PostgreSQL audit_chain_last() (migration 0015), which
 	// takes lockName's lock on "audit_events chain" and then reads, in one round
 	// trip; on SQLite a plain read, its write transaction excluding every
 	// other writer already.
