@@ -97,7 +97,7 @@ func newFixture(t *testing.T) *fixture {
 }
 
 // caller is a signed-in session of the login, its record freshly read.
-func (f *fixture) caller(t *testing.T, name string) *service.Caller {
+func (f *fixture) caller(t *testing.T, name string) *jedenlogin.Caller {
 	t.Helper()
 	l, err := f.st.LoginByName(context.Background(), name)
 	if err != nil {
@@ -107,7 +107,7 @@ func (f *fixture) caller(t *testing.T, name string) *service.Caller {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &service.Caller{
+	return &jedenlogin.Caller{
 		Session: &jedenlogin.Session{IDHash: "session-of-" + name, LoginID: l.ID, PersonID: rec.Person.ID},
 		Record:  rec, Login: rec.Login(l.ID), Person: &rec.Person, Addr: "192.0.2.7",
 	}
@@ -147,7 +147,7 @@ func ptr(s string) *string { return &s }
 func TestChangeContactWrongPassword(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	_, he := f.svc.ChangeContact(ctx, f.caller(t, "JANEK"), service.ContactChange{Phone: ptr("600 999 888"), Password: "nie-to-haslo"})
+	_, he := f.svc.ChangeContact(ctx, f.caller(t, "JANEK"), jedenlogin.ContactChange{Phone: ptr("600 999 888"), Password: "nie-to-haslo"})
 	wantCode(t, he, jedenlogin.CodeInvalidCredentials)
 	if je(he).Fields["password"].Key != "password.current_wrong" {
 		t.Errorf("Fields = %v, want the password field marked", je(he).Fields)
@@ -171,7 +171,7 @@ func TestChangeContactWrongPassword(t *testing.T) {
 	}
 
 	t.Run("malformed phone names the field", func(t *testing.T) {
-		_, he := f.svc.ChangeContact(ctx, f.caller(t, "JANEK"), service.ContactChange{Phone: ptr("12-34"), Password: pwJanek})
+		_, he := f.svc.ChangeContact(ctx, f.caller(t, "JANEK"), jedenlogin.ContactChange{Phone: ptr("12-34"), Password: pwJanek})
 		wantCode(t, he, jedenlogin.EINVALID)
 		if je(he).Extra["field"] != "phone" || je(he).Fields["phone"].Key != "account.invalid_phone" {
 			t.Errorf("Extra %v, Fields %v: want the phone field named", je(he).Extra, je(he).Fields)
@@ -182,7 +182,7 @@ func TestChangeContactWrongPassword(t *testing.T) {
 func TestVerifyEmailCode(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	c, he := f.svc.ChangeContact(ctx, f.caller(t, "JANEK"), service.ContactChange{Email: ptr("jan.nowy@example.pl"), Password: pwJanek})
+	c, he := f.svc.ChangeContact(ctx, f.caller(t, "JANEK"), jedenlogin.ContactChange{Email: ptr("jan.nowy@example.pl"), Password: pwJanek})
 	if he != nil {
 		t.Fatalf("ChangeContact: %v", he)
 	}
@@ -236,7 +236,7 @@ func TestChangePassword(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 
-	he := f.svc.ChangePassword(ctx, f.caller(t, "JANEK"), service.PasswordChange{Current: pwJanek, New: "krotkie"})
+	he := f.svc.ChangePassword(ctx, f.caller(t, "JANEK"), jedenlogin.PasswordChange{Current: pwJanek, New: "krotkie"})
 	wantCode(t, he, jedenlogin.CodeWeakPassword)
 	reasons, _ := je(he).Extra["reasons"].([]password.Reason)
 	codes := map[string]bool{}
@@ -249,7 +249,7 @@ func TestChangePassword(t *testing.T) {
 	if !codes[password.ReasonTooShort] || !codes[password.ReasonNoUppercase] {
 		t.Errorf("reasons %v, want too_short and no_uppercase among them", reasons)
 	}
-	he = f.svc.ChangePassword(ctx, f.caller(t, "JANEK"), service.PasswordChange{Current: pwJanek, New: pwJanek})
+	he = f.svc.ChangePassword(ctx, f.caller(t, "JANEK"), jedenlogin.PasswordChange{Current: pwJanek, New: pwJanek})
 	wantCode(t, he, jedenlogin.CodeWeakPassword)
 	if rs, _ := je(he).Extra["reasons"].([]password.Reason); len(rs) == 0 || rs[len(rs)-1].Code != service.ReasonSameAsCurrent {
 		t.Errorf("reasons %v, want same_as_current", rs)
@@ -258,7 +258,7 @@ func TestChangePassword(t *testing.T) {
 		t.Fatalf("refused changes audited as done: %+v", evs)
 	}
 
-	if he := f.svc.ChangePassword(ctx, f.caller(t, "JANEK"), service.PasswordChange{Current: pwJanek, New: newPassword}); he != nil {
+	if he := f.svc.ChangePassword(ctx, f.caller(t, "JANEK"), jedenlogin.PasswordChange{Current: pwJanek, New: newPassword}); he != nil {
 		t.Fatalf("ChangePassword: %v", he)
 	}
 	evs := f.audit(t, jedenlogin.AuditPasswordChanged)
@@ -273,7 +273,7 @@ func TestChangePassword(t *testing.T) {
 	f.mail.last(t, "jan@example.pl") // the notice
 
 	t.Run("wrong current password", func(t *testing.T) {
-		he := f.svc.ChangePassword(ctx, f.caller(t, "JANEK"), service.PasswordChange{Current: pwJanek, New: newPassword + "X"})
+		he := f.svc.ChangePassword(ctx, f.caller(t, "JANEK"), jedenlogin.PasswordChange{Current: pwJanek, New: newPassword + "X"})
 		wantCode(t, he, jedenlogin.CodeInvalidCredentials)
 		if je(he).Fields["current"].Key != "password.current_wrong" {
 			t.Errorf("Fields %v, want the current field marked", je(he).Fields)
@@ -330,7 +330,7 @@ func TestRecoverLogin(t *testing.T) {
 func TestRequestPasswordRecovery(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	req := service.PasswordRecoveryRequest{Login: "JANEK", FirstName: "Jan", LastName: "Kowalski", PESEL: peselJanek, Email: "jan@example.pl"}
+	req := jedenlogin.PasswordRecoveryRequest{Login: "JANEK", FirstName: "Jan", LastName: "Kowalski", PESEL: peselJanek, Email: "jan@example.pl"}
 
 	bad := req
 	bad.PESEL = "12345678901"

@@ -21,7 +21,7 @@ func activatable(tok *jedenlogin.Token, rec *jedenlogin.PersonRecord) *jedenlogi
 // returns the form's data. Errors: link_expired for a used, expired,
 // unknown or malformed link or a login that has a password already;
 // EINTERNAL.
-func (s *Service) ActivationLink(ctx context.Context, secret string) (*PasswordForm, error) {
+func (s *Service) ActivationLink(ctx context.Context, secret string) (*jedenlogin.PasswordForm, error) {
 	tok, rec, he := s.usableToken(ctx, jedenlogin.TokenActivation, secret)
 	if he != nil {
 		return nil, he

@@ -32,7 +32,7 @@ func TestManagedGrantsRetiredAndEnded(t *testing.T) {
 	f := &fixture{st: st, svc: svc, now: now}
 	ctx := context.Background()
 
-	find := func(approver, login, entity string) service.ManagedGrant {
+	find := func(approver, login, entity string) jedenlogin.ManagedGrant {
 		t.Helper()
 		gs, err := svc.ManagedGrants(ctx, f.caller(t, approver))
 		if err != nil {
@@ -44,7 +44,7 @@ func TestManagedGrantsRetiredAndEnded(t *testing.T) {
 			}
 		}
 		t.Fatalf("%s does not see the grant of %s at %s", approver, login, entity)
-		return service.ManagedGrant{}
+		return jedenlogin.ManagedGrant{}
 	}
 	const sp3 = "27631"
 	head := "KWISNIEWSKA"
@@ -66,7 +66,7 @@ func TestManagedGrantsRetiredAndEnded(t *testing.T) {
 	if _, err := svc.RevocableGrant(ctx, f.caller(t, head), g.Held.Grant.ID); jedenlogin.AsError(err).Code != jedenlogin.ECONFLICT {
 		t.Errorf("revocation form of a merged login's grant: %v", err)
 	}
-	_, err = svc.RevokeGrant(ctx, f.caller(t, head), g.Held.Grant.ID, service.RevokeInput{Reason: applications.RevokeReasons[0]})
+	_, err = svc.RevokeGrant(ctx, f.caller(t, head), g.Held.Grant.ID, jedenlogin.RevokeInput{Reason: applications.RevokeReasons[0]})
 	if he := jedenlogin.AsError(err); he.Code != jedenlogin.ECONFLICT || he.Text.Key != "grants.already_ended" {
 		t.Errorf("revoking a merged login's grant: %v", err)
 	}

@@ -118,18 +118,18 @@ func newMFAFixture(t *testing.T, policy service.MFAPolicy) *mfaFixture {
 }
 
 // signIn signs in with the password and returns the session as a Caller.
-func (f *mfaFixture) signIn(t *testing.T, name string) *service.Caller {
+func (f *mfaFixture) signIn(t *testing.T, name string) *jedenlogin.Caller {
 	t.Helper()
-	res, err := f.svc.SignIn(context.Background(), service.SignInRequest{Name: name, Password: pwJanek, Addr: "192.0.2.7"})
+	res, err := f.svc.SignIn(context.Background(), jedenlogin.SignInRequest{Name: name, Password: pwJanek, Addr: "192.0.2.7"})
 	if err != nil {
 		t.Fatalf("SignIn(%s): %v", name, err)
 	}
 	return f.load(t, res.SessionID)
 }
 
-func (f *mfaFixture) load(t *testing.T, id string) *service.Caller {
+func (f *mfaFixture) load(t *testing.T, id string) *jedenlogin.Caller {
 	t.Helper()
-	c, _, _, err := f.svc.LoadSession(context.Background(), service.HashID(id), service.LoadOptions{Addr: "192.0.2.7"})
+	c, _, _, err := f.svc.LoadSession(context.Background(), service.HashID(id), jedenlogin.LoadOptions{Addr: "192.0.2.7"})
 	if err != nil || c == nil {
 		t.Fatalf("LoadSession = %v, %v", c, err)
 	}
@@ -137,7 +137,7 @@ func (f *mfaFixture) load(t *testing.T, id string) *service.Caller {
 }
 
 // enrol enrols a TOTP for the caller and returns its secret and recovery codes.
-func (f *mfaFixture) enrol(t *testing.T, c *service.Caller) (string, []string) {
+func (f *mfaFixture) enrol(t *testing.T, c *jedenlogin.Caller) (string, []string) {
 	t.Helper()
 	ctx := context.Background()
 	e, err := f.svc.BeginTOTP(ctx, c)
@@ -212,10 +212,10 @@ func TestMFASignIn(t *testing.T) {
 	if res.Session.MFA != jedenlogin.MFADone || jedenlogin.JoinAMR(res.Session.AMR) != "pwd otp" {
 		t.Errorf("renewed session %q %v", res.Session.MFA, res.Session.AMR)
 	}
-	if _, _, _, err := f.svc.LoadSession(ctx, c.Session.IDHash, service.LoadOptions{}); err != nil {
+	if _, _, _, err := f.svc.LoadSession(ctx, c.Session.IDHash, jedenlogin.LoadOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if old, _, _, _ := f.svc.LoadSession(ctx, c.Session.IDHash, service.LoadOptions{}); old != nil {
+	if old, _, _, _ := f.svc.LoadSession(ctx, c.Session.IDHash, jedenlogin.LoadOptions{}); old != nil {
 		t.Error("the pending session survived its renewal")
 	}
 	// The same code in another session (an attacker who saw it): refused.
@@ -280,7 +280,7 @@ func TestMFAParallelWrongCodes(t *testing.T) {
 	if _, err := f.svc.VerifyMFA(ctx, c, f.code(t, secret, 0)); code(err) != jedenlogin.CodeTooManyAttempts {
 		t.Errorf("right code while blocked = %v, want too_many_attempts", err)
 	}
-	if _, err := f.svc.SignIn(ctx, service.SignInRequest{Name: "JANEK", Password: pwJanek, Addr: "192.0.2.7"}); code(err) != jedenlogin.CodeTooManyAttempts {
+	if _, err := f.svc.SignIn(ctx, jedenlogin.SignInRequest{Name: "JANEK", Password: pwJanek, Addr: "192.0.2.7"}); code(err) != jedenlogin.CodeTooManyAttempts {
 		t.Errorf("password while blocked = %v, want too_many_attempts", err)
 	}
 }
@@ -317,7 +317,7 @@ func TestMFARecoveryCode(t *testing.T) {
 	}
 }
 
-func (f *mfaFixture) callerWithRecord(t *testing.T, c *service.Caller) *service.Caller {
+func (f *mfaFixture) callerWithRecord(t *testing.T, c *jedenlogin.Caller) *jedenlogin.Caller {
 	t.Helper()
 	if c.Record == nil {
 		rec, err := f.st.Person(context.Background(), c.Person.ID)
@@ -371,7 +371,7 @@ func TestMFAPolicyOperator(t *testing.T) {
 	if err := f.svc.ResetMFA(ctx, "cli", "OPER", "zgubiony telefon"); err != nil {
 		t.Fatalf("ResetMFA: %v", err)
 	}
-	if c, _, _, _ := f.svc.LoadSession(ctx, c.Session.IDHash, service.LoadOptions{}); c != nil {
+	if c, _, _, _ := f.svc.LoadSession(ctx, c.Session.IDHash, jedenlogin.LoadOptions{}); c != nil {
 		t.Error("a session survived the reset")
 	}
 	evs, _ := f.st.Audit(ctx, jedenlogin.AuditFilter{Action: jedenlogin.AuditMFAChanged})

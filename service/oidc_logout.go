@@ -115,7 +115,7 @@ func (s *Service) LogoutTarget(ctx context.Context, clientID, uri, state string)
 
 // AuditClientLogout records an RP-initiated logout the person confirmed
 // (oidc_logout), before the session ends. Errors are internal.
-func (s *Service) AuditClientLogout(ctx context.Context, c *Caller, clientID string) error {
+func (s *Service) AuditClientLogout(ctx context.Context, c *jedenlogin.Caller, clientID string) error {
 	subject := "client:" + clientID
 	if clientID == "" {
 		subject = c.Login.Name

@@ -86,7 +86,7 @@ func TestApplicationQueuePages(t *testing.T) {
 		}
 		ids = append(ids, row.App.ID)
 		head := e.caller("HEAD1")
-		queue := func(q service.QueueQuery) *service.QueuePage {
+		queue := func(q jedenlogin.QueueQuery) *jedenlogin.QueuePage {
 			t.Helper()
 			p, err := e.svc.ApplicationQueue(ctx, head, q)
 			if err != nil {
@@ -94,35 +94,35 @@ func TestApplicationQueuePages(t *testing.T) {
 			}
 			return p
 		}
-		got := func(p *service.QueuePage) []int64 {
+		got := func(p *jedenlogin.QueuePage) []int64 {
 			var out []int64
 			for _, r := range p.Rows {
 				out = append(out, r.App.ID)
 			}
 			return out
 		}
-		p1 := queue(service.QueueQuery{})
+		p1 := queue(jedenlogin.QueueQuery{})
 		if g := got(p1); len(g) != service.QueuePageSize || g[0] != ids[0] || g[len(g)-1] != ids[service.QueuePageSize-1] || !p1.More || p1.Page != 1 {
 			t.Errorf("page 1: %d rows from %v, more %v; want the %d oldest from %d", len(g), g[:1], p1.More, service.QueuePageSize, ids[0])
 		}
-		p2 := queue(service.QueueQuery{Page: 2})
+		p2 := queue(jedenlogin.QueueQuery{Page: 2})
 		if g := got(p2); len(g) != 1 || g[0] != ids[len(ids)-1] || p2.More {
 			t.Errorf("page 2: %v, more %v; want [%d] and no more", g, p2.More, ids[len(ids)-1])
 		}
-		if g := got(queue(service.QueueQuery{After: p1.Next})); len(g) != 1 || g[0] != ids[len(ids)-1] {
+		if g := got(queue(jedenlogin.QueueQuery{After: p1.Next})); len(g) != 1 || g[0] != ids[len(ids)-1] {
 			t.Errorf("page after cursor %d: %v; want [%d]", p1.Next, g, ids[len(ids)-1])
 		}
-		if g := got(queue(service.QueueQuery{Newest: true})); len(g) != service.QueuePageSize || g[0] != ids[len(ids)-1] {
+		if g := got(queue(jedenlogin.QueueQuery{Newest: true})); len(g) != service.QueuePageSize || g[0] != ids[len(ids)-1] {
 			t.Errorf("newest first starts with %v; want %d", g[:1], ids[len(ids)-1])
 		}
-		if g := got(queue(service.QueueQuery{Page: 3})); len(g) != 0 {
+		if g := got(queue(jedenlogin.QueueQuery{Page: 3})); len(g) != 0 {
 			t.Errorf("page 3: %v; want empty", g)
 		}
 		for _, page := range []int{-1, service.MaxQueuePage + 1} {
-			_, err := e.svc.ApplicationQueue(ctx, head, service.QueueQuery{Page: page})
+			_, err := e.svc.ApplicationQueue(ctx, head, jedenlogin.QueueQuery{Page: page})
 			wantCode(t, err, jedenlogin.EINVALID)
 		}
-		if p, err := e.svc.ApplicationQueue(ctx, e.caller("OTHER"), service.QueueQuery{}); err != nil || len(p.Rows) != 0 {
+		if p, err := e.svc.ApplicationQueue(ctx, e.caller("OTHER"), jedenlogin.QueueQuery{}); err != nil || len(p.Rows) != 0 {
 			t.Errorf("OTHER's queue %v, %v; want empty", p, err)
 		}
 	})

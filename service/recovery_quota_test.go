@@ -27,8 +27,8 @@ func (o *outbox) mailsTo(to string) int {
 func TestRecoveryQuotaNotSpentByWrongData(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	wrongPW := service.PasswordRecoveryRequest{Login: "JANEK", FirstName: "Ktoś", LastName: "Inny", PESEL: peselJanek, Email: "zly@example.pl"}
-	wrongLogin := service.LoginRecoveryRequest{FirstName: "Ktoś", LastName: "Inny", PESEL: peselJanek, Email: "zly@example.pl"}
+	wrongPW := jedenlogin.PasswordRecoveryRequest{Login: "JANEK", FirstName: "Ktoś", LastName: "Inny", PESEL: peselJanek, Email: "zly@example.pl"}
+	wrongLogin := jedenlogin.LoginRecoveryRequest{FirstName: "Ktoś", LastName: "Inny", PESEL: peselJanek, Email: "zly@example.pl"}
 	for i := range service.RecoveryTargetLimit + 2 {
 		if err := f.svc.RequestPasswordRecovery(ctx, wrongPW, "198.51.100.1"); err != nil {
 			t.Fatalf("wrong password request %d: %v", i+1, err)
@@ -41,8 +41,8 @@ func TestRecoveryQuotaNotSpentByWrongData(t *testing.T) {
 	if n := f.mail.mailsTo("jan@example.pl") + f.mail.mailsTo("zly@example.pl"); n != 0 {
 		t.Fatalf("wrong data sent %d mails", n)
 	}
-	pw := service.PasswordRecoveryRequest{Login: "JANEK", FirstName: "Jan", LastName: "Kowalski", PESEL: peselJanek, Email: "jan@example.pl"}
-	lr := service.LoginRecoveryRequest{FirstName: "Jan", LastName: "Kowalski", PESEL: peselJanek, Email: "jan@example.pl"}
+	pw := jedenlogin.PasswordRecoveryRequest{Login: "JANEK", FirstName: "Jan", LastName: "Kowalski", PESEL: peselJanek, Email: "jan@example.pl"}
+	lr := jedenlogin.LoginRecoveryRequest{FirstName: "Jan", LastName: "Kowalski", PESEL: peselJanek, Email: "jan@example.pl"}
 	if err := f.svc.RequestPasswordRecovery(ctx, pw, "192.0.2.10"); err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func TestPasswordChangeEndsLinks(t *testing.T) {
 		f := newFixture(t)
 		reset := f.token(t, jedenlogin.TokenPasswordReset, "JANEK")
 		login := f.token(t, jedenlogin.TokenLoginRecovery, "JANEK")
-		if err := f.svc.ChangePassword(ctx, f.caller(t, "JANEK"), service.PasswordChange{Current: pwJanek, New: newPassword}); err != nil {
+		if err := f.svc.ChangePassword(ctx, f.caller(t, "JANEK"), jedenlogin.PasswordChange{Current: pwJanek, New: newPassword}); err != nil {
 			t.Fatal(err)
 		}
 		_, err := f.svc.PasswordResetLink(ctx, reset)

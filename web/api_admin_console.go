@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"jedenlogin"
-	"jedenlogin/service"
 )
 
 // The operator console's JSON API (issue 12): the same workflows as the
@@ -281,7 +280,7 @@ func (s *Server) apiAdminContact(w http.ResponseWriter, r *http.Request, a *auth
 	if err := s.decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	if err := s.svc.CorrectContact(r.Context(), a.caller(), id, service.ContactCorrection{Email: in.Email, Phone: in.Phone}, in.Reason); err != nil {
+	if err := s.svc.CorrectContact(r.Context(), a.caller(), id, jedenlogin.ContactCorrection{Email: in.Email, Phone: in.Phone}, in.Reason); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"corrected": true})

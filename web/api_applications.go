@@ -58,7 +58,7 @@ func (s *Server) apiApply(w http.ResponseWriter, r *http.Request) error {
 	if err := s.decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	in := service.ApplyInput{EntityID: req.EntityID, Function: req.Function, Scopes: req.Scopes, ValidTo: req.ValidTo,
+	in := jedenlogin.ApplyInput{EntityID: req.EntityID, Function: req.Function, Scopes: req.Scopes, ValidTo: req.ValidTo,
 		Applicant: jedenlogin.Applicant{FirstName: req.FirstName, SecondName: req.SecondName, LastName: req.LastName,
 			PESEL: req.PESEL, Email: req.Email, Phone: req.Phone}}
 	row, err := s.svc.SubmitApplication(r.Context(), callerOf(a), s.clientAddr(r), in)
@@ -100,7 +100,7 @@ func applicationsBody(rows []appRow) []applicationJSON {
 // is not a number, or out of range, is 400.
 func (s *Server) apiQueue(w http.ResponseWriter, r *http.Request, a *authState) error {
 	qv := r.URL.Query()
-	q := service.QueueQuery{Newest: qv.Get("order") == "newest"}
+	q := jedenlogin.QueueQuery{Newest: qv.Get("order") == "newest"}
 	bad := jedenlogin.NewError(jedenlogin.EINVALID, "queue.bad_page", service.MaxQueuePage)
 	if v := qv.Get("page"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -250,7 +250,7 @@ func (s *Server) apiRevokeGrant(w http.ResponseWriter, r *http.Request, a *authS
 	if err := s.decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	m, err := s.svc.RevokeGrant(r.Context(), a.caller(), id, service.RevokeInput{Reason: req.Reason})
+	m, err := s.svc.RevokeGrant(r.Context(), a.caller(), id, jedenlogin.RevokeInput{Reason: req.Reason})
 	if err != nil {
 		return err
 	}

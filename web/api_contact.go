@@ -3,8 +3,6 @@ package web
 import (
 	"jedenlogin"
 	"net/http"
-
-	"jedenlogin/service"
 )
 
 // contactJSON is the answer of the contact endpoints: the account's
@@ -15,7 +13,7 @@ type contactJSON struct {
 	EmailPending *string `json:"email_pending"`
 }
 
-func contactJSONOf(c *service.Contact) contactJSON {
+func contactJSONOf(c *jedenlogin.Contact) contactJSON {
 	j := contactJSON{Email: c.Email, Phone: c.Phone}
 	if c.EmailPending != "" {
 		p := c.EmailPending
@@ -54,7 +52,7 @@ func (s *Server) apiChangeContact(w http.ResponseWriter, r *http.Request, a *aut
 	if err := s.requireField("password", req.Password); err != nil {
 		return err
 	}
-	c, err := s.svc.ChangeContact(r.Context(), a.caller(), service.ContactChange{Email: req.Email, Phone: req.Phone, Password: *req.Password})
+	c, err := s.svc.ChangeContact(r.Context(), a.caller(), jedenlogin.ContactChange{Email: req.Email, Phone: req.Phone, Password: *req.Password})
 	he := jedenlogin.AsError(err)
 	if he != nil {
 		return he

@@ -4,8 +4,6 @@ import (
 	"jedenlogin"
 	"net/http"
 	"strings"
-
-	"jedenlogin/service"
 )
 
 // loginRecoveryRequest is the body of POST /api/v1/recovery/login.
@@ -55,7 +53,7 @@ func (s *Server) apiRecoverLogin(w http.ResponseWriter, r *http.Request) error {
 	if err := s.decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	he := s.svc.RequestLoginRecovery(r.Context(), service.LoginRecoveryRequest{
+	he := s.svc.RequestLoginRecovery(r.Context(), jedenlogin.LoginRecoveryRequest{
 		FirstName: str(req.FirstName), SecondName: str(req.SecondName), LastName: str(req.LastName),
 		PESEL: str(req.PESEL), Email: str(req.Email),
 	}, s.clientAddr(r))
@@ -74,7 +72,7 @@ func (s *Server) apiRecoverPassword(w http.ResponseWriter, r *http.Request) erro
 	if err := s.decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	he := s.svc.RequestPasswordRecovery(r.Context(), service.PasswordRecoveryRequest{
+	he := s.svc.RequestPasswordRecovery(r.Context(), jedenlogin.PasswordRecoveryRequest{
 		Login: str(req.Login), FirstName: str(req.FirstName), LastName: str(req.LastName),
 		PESEL: str(req.PESEL), Email: str(req.Email),
 	}, s.clientAddr(r))

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"jedenlogin"
-	"jedenlogin/service"
 )
 
 // accountJSON is the "account" object of the API: the person's account
@@ -39,7 +38,7 @@ type entityJSON struct {
 
 // entityRow is a grant of the unified login with its entity, for the API
 // and the PODMIOTY page.
-type entityRow = service.EntityRow
+type entityRow = jedenlogin.EntityRow
 
 // entitiesOf is service.EntitiesOf: the grants held by login loginID of
 // rec, with their entities, as the entity list shows them.

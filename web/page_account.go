@@ -3,7 +3,7 @@ package web
 import (
 	"net/http"
 
-	"jedenlogin/service"
+	"jedenlogin"
 )
 
 // accountPage is the data of the account page.
@@ -12,7 +12,7 @@ type accountPage struct {
 	Account   accountJSON
 	Confirmed bool // just after the transition
 	// Transition says what the transition did (shown with Confirmed).
-	Transition *service.TransitionSummary
+	Transition *jedenlogin.TransitionSummary
 }
 
 // pageAccount is GET /dane-konta: the account data ("uniwersalne dane

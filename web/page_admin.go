@@ -55,7 +55,7 @@ func chart(days []jedenlogin.DayCount) progressChart {
 
 // progressPage is the data of the console's progress page.
 type progressPage struct {
-	P      *service.Progress
+	P      *jedenlogin.Progress
 	Chart  progressChart
 	Labels map[string]string
 }
@@ -80,7 +80,7 @@ func (s *Server) pageAdminProgress(w http.ResponseWriter, r *http.Request, a *au
 type searchPage struct {
 	Q        string
 	Searched bool
-	Hits     []service.PersonHit
+	Hits     []jedenlogin.PersonHit
 	Labels   map[string]string
 }
 
@@ -106,7 +106,7 @@ func (s *Server) pageAdminSearch(w http.ResponseWriter, r *http.Request, a *auth
 // personPage is the data of a person's console page; Form keeps the
 // values of the form that failed.
 type personPage struct {
-	D       *service.PersonDetail
+	D       *jedenlogin.PersonDetail
 	Blocked []string // login names with a failure counter
 	Active  []string // active login names (password reset)
 	Form    map[string]string
@@ -138,8 +138,8 @@ func (s *Server) personPageData(r *http.Request, a *authState) (*pageData, *pers
 		p.Form["contact_email"], p.Form["contact_phone"] = acc.Email, acc.Phone
 	}
 	p.Kinds = []choice{
-		{Value: service.RecoverPassword, Label: s.msg("admin.recovery_password"), Checked: true},
-		{Value: service.RecoverLogin, Label: s.msg("admin.recovery_login")},
+		{Value: jedenlogin.RecoverPassword, Label: s.msg("admin.recovery_password"), Checked: true},
+		{Value: jedenlogin.RecoverLogin, Label: s.msg("admin.recovery_login")},
 	}
 	for _, l := range det.Logins {
 		if l.Block != nil {
@@ -251,7 +251,7 @@ func (s *Server) pageAdminEndSessions(r *http.Request, a *authState, id int64) e
 func (s *Server) pageAdminRecovery(r *http.Request, a *authState, id int64) error {
 	kind := r.PostFormValue("recovery_kind")
 	login := ""
-	if kind == service.RecoverPassword {
+	if kind == jedenlogin.RecoverPassword {
 		login = r.PostFormValue("recovery_login")
 	}
 	_, err := s.svc.SendRecovery(r.Context(), a.caller(), id, kind, login, r.PostFormValue("recovery_reason"))
@@ -262,7 +262,7 @@ func (s *Server) pageAdminRecovery(r *http.Request, a *authState, id int64) erro
 func (s *Server) pageAdminContact(r *http.Request, a *authState, id int64) error {
 	email, phone := r.PostFormValue("contact_email"), r.PostFormValue("contact_phone")
 	// The form shows the current values: an emptied phone removes it.
-	in := service.ContactCorrection{Email: &email, Phone: &phone}
+	in := jedenlogin.ContactCorrection{Email: &email, Phone: &phone}
 	return s.svc.CorrectContact(r.Context(), a.caller(), id, in, r.PostFormValue("contact_reason"))
 }
 

@@ -88,8 +88,8 @@ type queuePage struct {
 
 // queueQuery reads a page of the queue from the query: ?strona=N (from 1)
 // and ?kolejnosc=najnowsze. A page that is not a number is EINVALID.
-func (s *Server) queueQuery(r *http.Request) (service.QueueQuery, error) {
-	q := service.QueueQuery{Page: 1, Newest: r.URL.Query().Get("kolejnosc") == "najnowsze"}
+func (s *Server) queueQuery(r *http.Request) (jedenlogin.QueueQuery, error) {
+	q := jedenlogin.QueueQuery{Page: 1, Newest: r.URL.Query().Get("kolejnosc") == "najnowsze"}
 	if v := r.URL.Query().Get("strona"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {

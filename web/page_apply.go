@@ -9,7 +9,6 @@ import (
 
 	"jedenlogin"
 	"jedenlogin/applications"
-	"jedenlogin/service"
 )
 
 // option is one radio button or checkbox of a form.
@@ -24,7 +23,7 @@ type applyPage struct {
 	// public form with the personal fields.
 	SignedIn bool
 	Account  jedenlogin.Applicant
-	Form     service.ApplyInput
+	Form     jedenlogin.ApplyInput
 	// Query is the entity search; Entities the entities to choose from
 	// (the search results and the chosen one); Searched tells that a
 	// search ran.
@@ -41,7 +40,7 @@ type applyPage struct {
 var knownScopes = []string{"sio", applications.ScopeApplications}
 
 // callerOf is a's service.Caller; nil without a session (the public form).
-func callerOf(a *authState) *service.Caller {
+func callerOf(a *authState) *jedenlogin.Caller {
 	if a == nil {
 		return nil
 	}
@@ -73,7 +72,7 @@ func (s *Server) pageApply(w http.ResponseWriter, r *http.Request) error {
 	if done || err != nil {
 		return err
 	}
-	in := service.ApplyInput{Function: string(jedenlogin.FunctionEmployee), Scopes: []string{"sio"},
+	in := jedenlogin.ApplyInput{Function: string(jedenlogin.FunctionEmployee), Scopes: []string{"sio"},
 		ValidTo: s.svc.ApplyForm(callerOf(a)).ValidTo.Format(time.DateOnly), EntityID: r.URL.Query().Get("podmiot")}
 	d := s.applyData(r, a, in, "", false)
 	if a == nil {
@@ -89,7 +88,7 @@ func (s *Server) pageApply(w http.ResponseWriter, r *http.Request) error {
 }
 
 // applyData builds the page data for the form with values in.
-func (s *Server) applyData(r *http.Request, a *authState, in service.ApplyInput, query string, searched bool) *pageData {
+func (s *Server) applyData(r *http.Request, a *authState, in jedenlogin.ApplyInput, query string, searched bool) *pageData {
 	f := s.svc.ApplyForm(callerOf(a))
 	p := applyPage{SignedIn: a != nil, Account: f.Account, Form: in, Query: query, Searched: searched,
 		MinDate: f.MinDate.Format(time.DateOnly), MaxDate: f.MaxDate.Format(time.DateOnly)}
@@ -158,7 +157,7 @@ func (s *Server) pageApplyPost(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return s.errf(jedenlogin.EINVALID, "request.invalid")
 	}
-	in := service.ApplyInput{
+	in := jedenlogin.ApplyInput{
 		EntityID: strings.TrimSpace(r.PostFormValue("entity_id")), Function: r.PostFormValue("function"),
 		Scopes: r.PostForm["scopes"], ValidTo: strings.TrimSpace(r.PostFormValue("valid_to")),
 	}

@@ -22,7 +22,7 @@ type consolidationPage struct {
 	MixedCurrent bool     // choose_uppercase signed in with a login with lowercase letters
 	// Previews say what the transition does, one per login to choose
 	// (service.TransitionPreviews).
-	Previews []service.TransitionSummary
+	Previews []jedenlogin.TransitionSummary
 }
 
 func (s *Server) consolidationData(r *http.Request, a *authState) (consolidationPage, error) {

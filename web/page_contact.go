@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"jedenlogin"
-	"jedenlogin/service"
 )
 
 // contactPage is the data of "Zmiana danych kontaktowych".
@@ -56,7 +55,7 @@ func (s *Server) pageContactPost(w http.ResponseWriter, r *http.Request, a *auth
 		s.render(w, r, http.StatusBadRequest, "contact", d)
 		return nil
 	}
-	c, err := s.svc.ChangeContact(r.Context(), a.caller(), service.ContactChange{Email: &email, Phone: &phone, Password: pw})
+	c, err := s.svc.ChangeContact(r.Context(), a.caller(), jedenlogin.ContactChange{Email: &email, Phone: &phone, Password: pw})
 	he := jedenlogin.AsError(err)
 	if he != nil {
 		if he.Code == jedenlogin.EINTERNAL {

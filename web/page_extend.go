@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"jedenlogin"
-	"jedenlogin/service"
 )
 
 // extendPage is the data of "Przedłużenie upoważnienia".
@@ -25,8 +24,8 @@ type extendPage struct {
 // (or the form's field), or ?podmiot=ENTITY_ID for the login's grant at
 // that entity — and returns what PRZEDŁUŻ offers for it; 404 when the
 // login holds no such grant.
-func (s *Server) extension(r *http.Request, a *authState) (*service.Extension, error) {
-	var ref service.GrantRef
+func (s *Server) extension(r *http.Request, a *authState) (*jedenlogin.Extension, error) {
+	var ref jedenlogin.GrantRef
 	if v := r.FormValue("upowaznienie"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || id == 0 {
@@ -41,7 +40,7 @@ func (s *Server) extension(r *http.Request, a *authState) (*service.Extension, e
 
 // extendData is the page for x, showing validTo as the date asked for
 // ("": the default).
-func (s *Server) extendData(r *http.Request, a *authState, x *service.Extension, validTo string) *pageData {
+func (s *Server) extendData(r *http.Request, a *authState, x *jedenlogin.Extension, validTo string) *pageData {
 	if validTo == "" {
 		validTo = x.ValidTo.Format(time.DateOnly)
 	}

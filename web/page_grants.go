@@ -7,7 +7,6 @@ import (
 
 	"jedenlogin"
 	"jedenlogin/applications"
-	"jedenlogin/service"
 )
 
 // revokePage is the data of "COFNIJ UPOWAŻNIENIE".
@@ -19,7 +18,7 @@ type revokePage struct {
 	Understood bool
 }
 
-func (s *Server) revokeData(r *http.Request, a *authState, m *service.ManagedGrant, reason string) *pageData {
+func (s *Server) revokeData(r *http.Request, a *authState, m *jedenlogin.ManagedGrant, reason string) *pageData {
 	p := revokePage{Held: m.Held, Entity: m.Entity, Understood: r.PostFormValue("rozumiem") == "tak"}
 	for _, rs := range applications.RevokeReasons {
 		p.Reasons = append(p.Reasons, option{Value: rs, Label: rs, Checked: rs == reason})
@@ -58,7 +57,7 @@ func (s *Server) pageRevokePost(w http.ResponseWriter, r *http.Request, a *authS
 		return err
 	}
 	understood := r.PostFormValue("rozumiem") == "tak"
-	if _, err := s.svc.RevokeGrant(r.Context(), c, id, service.RevokeInput{Reason: reason, Confirmed: &understood}); err != nil {
+	if _, err := s.svc.RevokeGrant(r.Context(), c, id, jedenlogin.RevokeInput{Reason: reason, Confirmed: &understood}); err != nil {
 		var he *jedenlogin.Error
 		if !errors.As(err, &he) || he.Code == jedenlogin.EINTERNAL {
 			return err

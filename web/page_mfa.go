@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"jedenlogin"
-	"jedenlogin/service"
 )
 
 // nextAfterSignIn is where a browser goes once a sign-in step is done: the
@@ -104,10 +103,10 @@ func (s *Server) pageMFACodePost(w http.ResponseWriter, r *http.Request, a *auth
 
 // mfaPage is the data of "Weryfikacja dwuetapowa".
 type mfaPage struct {
-	Status *service.MFAStatus
+	Status *jedenlogin.MFAStatus
 	// Enrolment is a TOTP secret waiting for its first code, with its QR
 	// code; nil when none.
-	Enrolment *service.TOTPEnrolment
+	Enrolment *jedenlogin.TOTPEnrolment
 	QR        template.HTML
 	// RecoveryCodes are shown once, right after the enrolment; Next is
 	// where "Dalej" then leads.

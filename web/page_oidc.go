@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"jedenlogin"
-	"jedenlogin/service"
 )
 
 // cookieOIDC holds the id of the OpenID Connect authorization request the
@@ -30,7 +29,7 @@ func (s *Server) pageOIDC(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return s.internal(err)
 	}
-	var c *service.Caller
+	var c *jedenlogin.Caller
 	if a != nil {
 		c = a.caller()
 	}
@@ -40,25 +39,25 @@ func (s *Server) pageOIDC(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	switch next.Step {
-	case service.OIDCSignIn:
+	case jedenlogin.OIDCSignIn:
 		s.setCookie(w, cookieOIDC, id, oidcCookieMaxAge)
 		s.render(w, r, http.StatusOK, "signin", &pageData{
 			Title: s.msg("signin.title"), CSRF: s.preSessionToken(w, r),
 			Info: s.msg("oidc.sign_in_for", next.ClientName), Data: signInPage{},
 		})
-	case service.OIDCConsolidate:
+	case jedenlogin.OIDCConsolidate:
 		s.setCookie(w, cookieOIDC, id, oidcCookieMaxAge)
 		http.Redirect(w, r, "/potwierdz-login", http.StatusSeeOther)
-	case service.OIDCSecondFactor:
+	case jedenlogin.OIDCSecondFactor:
 		s.setCookie(w, cookieOIDC, id, oidcCookieMaxAge)
 		http.Redirect(w, r, pathMFACode, http.StatusSeeOther)
-	case service.OIDCEnrol:
+	case jedenlogin.OIDCEnrol:
 		s.setCookie(w, cookieOIDC, id, oidcCookieMaxAge)
 		http.Redirect(w, r, pathMFAProfile, http.StatusSeeOther)
-	case service.OIDCChooseEntity:
+	case jedenlogin.OIDCChooseEntity:
 		s.setCookie(w, cookieOIDC, id, oidcCookieMaxAge)
 		http.Redirect(w, r, "/podmioty", http.StatusSeeOther)
-	case service.OIDCNoEntity:
+	case jedenlogin.OIDCNoEntity:
 		s.setCookie(w, cookieOIDC, "", -1)
 		s.render(w, r, http.StatusForbidden, "done", &pageData{
 			Title: s.msg("oidc.no_entity_title"),

@@ -7,7 +7,6 @@ import (
 	"jedenlogin"
 	"jedenlogin/locale"
 	"jedenlogin/password"
-	"jedenlogin/service"
 )
 
 // passwordRule is one rule of the policy as the password form lists it;
@@ -64,7 +63,7 @@ func (s *Server) passwordRules() []passwordRule {
 }
 
 // passwordData is the form's data for a login (service.PasswordForm).
-func (s *Server) passwordData(f service.PasswordForm) *passwordPage {
+func (s *Server) passwordData(f jedenlogin.PasswordForm) *passwordPage {
 	p := &passwordPage{Action: "/profil/haslo", Login: f.Login, Rules: s.passwordRules()}
 	if f.PersonalWords != nil {
 		p.Names = strings.Join(f.PersonalWords, " ")
@@ -105,7 +104,7 @@ func (s *Server) pagePasswordPost(w http.ResponseWriter, r *http.Request, a *aut
 		s.render(w, r, http.StatusBadRequest, "password", d)
 		return nil
 	}
-	if err := s.svc.ChangePassword(r.Context(), a.caller(), service.PasswordChange{Current: current, New: next}); err != nil {
+	if err := s.svc.ChangePassword(r.Context(), a.caller(), jedenlogin.PasswordChange{Current: current, New: next}); err != nil {
 		he := jedenlogin.AsError(err)
 		if he.Code == jedenlogin.EINTERNAL {
 			return he

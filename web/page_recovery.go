@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"jedenlogin"
-	"jedenlogin/service"
 )
 
 // recoveryPage is the data of "Odzyskaj login" and "Nie pamiętasz hasła?".
@@ -102,7 +101,7 @@ func (s *Server) recoveryRequired() []requiredField {
 func (s *Server) pageRecoverLogin(w http.ResponseWriter, r *http.Request) error {
 	return s.recoveryForm(w, r, "recovery_login", s.msg("recovery.login_title"), s.recoveryRequired(),
 		func() error {
-			return s.svc.RequestLoginRecovery(r.Context(), service.LoginRecoveryRequest{
+			return s.svc.RequestLoginRecovery(r.Context(), jedenlogin.LoginRecoveryRequest{
 				FirstName: r.PostFormValue("first_name"), SecondName: r.PostFormValue("second_name"), LastName: r.PostFormValue("last_name"),
 				PESEL: r.PostFormValue("pesel"), Email: r.PostFormValue("email"),
 			}, s.clientAddr(r))
@@ -114,7 +113,7 @@ func (s *Server) pageRecoverPassword(w http.ResponseWriter, r *http.Request) err
 	required := append([]requiredField{{"login", s.msg("recovery.required_login")}}, s.recoveryRequired()...)
 	return s.recoveryForm(w, r, "recovery_password", s.msg("recovery.password_title"), required,
 		func() error {
-			return s.svc.RequestPasswordRecovery(r.Context(), service.PasswordRecoveryRequest{
+			return s.svc.RequestPasswordRecovery(r.Context(), jedenlogin.PasswordRecoveryRequest{
 				Login: r.PostFormValue("login"), FirstName: r.PostFormValue("first_name"), LastName: r.PostFormValue("last_name"),
 				PESEL: r.PostFormValue("pesel"), Email: r.PostFormValue("email"),
 			}, s.clientAddr(r))
@@ -124,7 +123,7 @@ func (s *Server) pageRecoverPassword(w http.ResponseWriter, r *http.Request) err
 // recoveredLoginPage is the data of the login recovery link's page.
 type recoveredLoginPage struct {
 	Action string
-	Result *service.RecoveredLogin // set once the right PESEL was entered
+	Result *jedenlogin.RecoveredLogin // set once the right PESEL was entered
 }
 
 // pageRecoveredLogin is GET and POST /odzyskaj-login/{token}: asks for the

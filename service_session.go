@@ -1,0 +1,66 @@
+package jedenlogin
+
+// Caller is who acts in a workflow: a signed-in session with its login and
+// person, and the client address it came from. The faces of the system
+// (pages, JSON API, OpenID Connect, console) load it from their session
+// and pass it to the service, which checks what the caller may do.
+type Caller struct {
+	Session *Session
+	// Record is the person's whole record; nil where the face loaded only
+	// the session view (then Grants is set).
+	Record *PersonRecord
+	// Grants are the login's grants with their entities, as read with the
+	// session view; nil when Record is set.
+	Grants []GrantView
+	Login  *Login  // the login the session is bound to (in Record when Record is set)
+	Person *Person // the login's person (&Record.Person when Record is set)
+	Addr   string  // the client address, for throttling and the audit log
+}
+
+// Pending reports whether the person still has to go through the transition.
+func (c *Caller) Pending() bool { return c.Person.State != StateDone }
+
+// SessionEnd tells why a request has no valid session although it carried
+// a session id.
+type SessionEnd int
+
+const (
+	SessionNone     SessionEnd = iota // no session, or an unknown one
+	SessionExpired                    // idle or absolute timeout
+	SessionReplaced                   // the person consolidated: the session's login was merged
+)
+
+// LoadOptions tune what SessionService.LoadSession reads and records.
+type LoadOptions struct {
+	// Light reads the session, its login, the person and the login's
+	// grants in one query (Store.SessionView): Caller.Record stays nil and
+	// Caller.Grants is set. Otherwise the person's whole record is read.
+	Light bool
+	// NoTouch: the request is a status probe, not activity.
+	NoTouch bool
+	// Extend: the idle timeout restarts exactly now ("Przedłuż sesję"),
+	// even within the touch interval (service.Service.TouchInterval) of the
+	// last recorded activity.
+	Extend bool
+	// Addr is the client address, for Caller.Addr.
+	Addr string
+}
+
+// SignInRequest is one sign-in: a login name and password from a client
+// address. ReplacesIDHash is the id hash of the session the client holds,
+// if any: it is ended when the new one starts (renewal).
+type SignInRequest struct {
+	Name, Password string
+	Addr           string
+	ReplacesIDHash string
+}
+
+// SignedIn is the result of a successful sign-in: the new session (its
+// id, to be given to the client, and the stored session), the login and
+// the person's record.
+type SignedIn struct {
+	SessionID string
+	Session   *Session
+	Login     *Login
+	Record    *PersonRecord
+}
