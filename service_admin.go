@@ -1,6 +1,7 @@
 package jedenlogin
 
 import (
+	"context"
 	"time"
 )
 
@@ -107,4 +108,48 @@ type AuditPage struct {
 	Events []AuditEvent
 	// Next is the cursor of the next (older) page; 0 when this is the last.
 	Next int64
+}
+
+// AdminService is the operators' console and helpdesk (SPEC §10): the
+// transition's progress, finding a person, the helpdesk's actions and the
+// audit log. Every method refuses callers who are not operators
+// (EFORBIDDEN) and audits the actions with their reasons. Package service
+// implements it (service.Admin).
+type AdminService interface {
+	// Progress returns the transition's progress, read now. Errors:
+	// EFORBIDDEN; EINTERNAL.
+	Progress(ctx context.Context, c *Caller) (*Progress, error)
+	// SearchPersons finds persons by a login, a PESEL, an e-mail address
+	// or a name. Errors: EFORBIDDEN; EINVALID (Fields["q"]) for a query
+	// too long; EINTERNAL.
+	SearchPersons(ctx context.Context, c *Caller, q string) ([]PersonHit, error)
+	// PersonDetail returns everything the helpdesk sees of a person.
+	// Errors: EFORBIDDEN; ENOTFOUND; EINTERNAL.
+	PersonDetail(ctx context.Context, c *Caller, id int64) (*PersonDetail, error)
+	// UnblockLogin lifts the sign-in block of a login name and clears its
+	// failure counter. Errors: EFORBIDDEN; EINVALID (reason); ENOTFOUND
+	// when there is nothing to unblock; EINTERNAL.
+	UnblockLogin(ctx context.Context, c *Caller, name, reason string) error
+	// EndSessions signs the person out everywhere (the operator's own
+	// session excepted) and returns how many sessions ended. Errors:
+	// EFORBIDDEN; EINVALID (reason); ENOTFOUND; EINTERNAL.
+	EndSessions(ctx context.Context, c *Caller, personID int64, reason string) (int, error)
+	// SendRecovery mails the person a recovery link of the kind
+	// (RecoverLogin, RecoverPassword) and returns the masked address.
+	// Errors: EFORBIDDEN; EINVALID (reason, kind, login); ENOTFOUND;
+	// ECONFLICT when the person has no address; EINTERNAL.
+	SendRecovery(ctx context.Context, c *Caller, personID int64, kind, login, reason string) (string, error)
+	// CorrectContact sets the person's e-mail address and/or phone on the
+	// operator's word. Errors: EFORBIDDEN; EINVALID (reason, email,
+	// phone); ENOTFOUND; ECONFLICT for a person without account data;
+	// EINTERNAL.
+	CorrectContact(ctx context.Context, c *Caller, personID int64, in ContactCorrection, reason string) error
+	// AuditLog returns one page of the events matching q, newest first.
+	// Errors: EFORBIDDEN; EINVALID (Fields name the bad filters);
+	// EINTERNAL.
+	AuditLog(ctx context.Context, c *Caller, q AuditQuery) (*AuditPage, error)
+	// ExportAudit calls fn for every event matching q, newest first, and
+	// audits the export. Errors: EFORBIDDEN; EINVALID; EINTERNAL; an error
+	// from fn stops the export and is returned.
+	ExportAudit(ctx context.Context, c *Caller, q AuditQuery, fn func(AuditEvent) error) (int, error)
 }

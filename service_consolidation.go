@@ -1,6 +1,7 @@
 package jedenlogin
 
 import (
+	"context"
 	"time"
 )
 
@@ -48,4 +49,27 @@ type SummaryEntity struct {
 	ValidTo  *time.Time
 	// Valid: open now (an expired grant still moves, and shows as expired).
 	Valid bool
+}
+
+// ConsolidationService runs the one-login transition (SPEC §6) and says
+// in the person's terms what it does or did. Package service implements it
+// (service.Consolidation).
+type ConsolidationService interface {
+	// Confirm performs the transition of the caller's person with the
+	// chosen login name ("" in generate: the reserved login) and the
+	// password, and renews the session bound to the unified login.
+	// Errors: CodeAlreadyConsolidated; CodeLoginNotEligible with
+	// Extra["candidates"]; CodeInvalidCredentials (counted as a failure of
+	// that name) or CodeTooManyAttempts; ECONFLICT when the password
+	// changed meanwhile; CodeUnavailable when another confirmation of the
+	// person does not end in time; EINTERNAL.
+	Confirm(ctx context.Context, c *Caller, name, pw string) (*Confirmed, error)
+	// TransitionPreviews returns what the transition would do for each
+	// choice the pending caller has (none when no transition is
+	// possible); it changes nothing. Errors: EINTERNAL only.
+	TransitionPreviews(ctx context.Context, c *Caller) ([]TransitionSummary, error)
+	// TransitionDone returns what the transition did for a consolidated
+	// person, nil when the person has not gone through it (or nothing
+	// moved). Errors: EINTERNAL only.
+	TransitionDone(ctx context.Context, rec *PersonRecord) (*TransitionSummary, error)
 }

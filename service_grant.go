@@ -1,6 +1,7 @@
 package jedenlogin
 
 import (
+	"context"
 	"time"
 )
 
@@ -44,4 +45,31 @@ type Extension struct {
 	// ValidTo is the end of validity asked for by default; MinDate and
 	// MaxDate bound the one asked for.
 	ValidTo, MinDate, MaxDate time.Time
+}
+
+// GrantService is what approvers do with the grants they manage
+// (revocation) and what holders do with their own (PRZEDŁUŻ). Package
+// service implements it (service.Grants).
+type GrantService interface {
+	// ManagedGrants returns the grants c may revoke, revoked ones
+	// included. Errors: EINTERNAL only.
+	ManagedGrants(ctx context.Context, c *Caller) ([]ManagedGrant, error)
+	// ManageableGrant returns grant id when c may revoke it. Errors:
+	// ENOTFOUND for a missing or merged grant; CodeNotApprover; EINTERNAL.
+	ManageableGrant(ctx context.Context, c *Caller, id int64) (*ManagedGrant, error)
+	// RevocableGrant is ManageableGrant for the revocation form. Errors:
+	// those of ManageableGrant, and ECONFLICT for a grant revoked already.
+	RevocableGrant(ctx context.Context, c *Caller, id int64) (*ManagedGrant, error)
+	// RevokeGrant revokes grant id for c with the reason. Errors: EINVALID
+	// with Fields (checked first); ENOTFOUND; CodeNotApprover; ECONFLICT
+	// when revoked already or when it opens nothing anyway; EINTERNAL.
+	RevokeGrant(ctx context.Context, c *Caller, id int64, in RevokeInput) (*ManagedGrant, error)
+	// Extension returns what PRZEDŁUŻ offers for c's grant ref. Errors:
+	// ENOTFOUND when c's login holds no such grant; EINTERNAL.
+	Extension(ctx context.Context, c *Caller, ref GrantRef) (*Extension, error)
+	// ExtendGrant files an extension application for c's grant id asking
+	// for validTo (YYYY-MM-DD; "" the default). Errors: ENOTFOUND;
+	// EINVALID with Fields["valid_to"]; ECONFLICT outside the extension
+	// window or with an extension pending; EINTERNAL.
+	ExtendGrant(ctx context.Context, c *Caller, id int64, validTo string) (*ApplicationRow, error)
 }

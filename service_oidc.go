@@ -1,5 +1,9 @@
 package jedenlogin
 
+import (
+	"context"
+)
+
 // OIDCStep is what the person's side of an OpenID Connect authorization
 // request needs next.
 type OIDCStep int
@@ -31,4 +35,27 @@ type OIDCContinuation struct {
 	Request *OIDCAuthRequest
 	// ClientName names the module the person signs in to.
 	ClientName string
+}
+
+// OIDCService is the person's side of the OpenID Connect provider: the
+// steps of an authorization request, RP-initiated logout and the logout
+// of modules whose grant ended. Package service implements it
+// (service.OIDC).
+type OIDCService interface {
+	// ContinueAuthorization decides the next step of authorization
+	// request id for the browser's session c (nil: none); chosen says the
+	// person has just picked the entity. Errors: EINVALID for an unknown,
+	// expired or answered request; EINTERNAL.
+	ContinueAuthorization(ctx context.Context, id string, c *Caller, chosen bool) (*OIDCContinuation, error)
+	// LogoutTarget checks an RP-initiated logout's redirect URI against
+	// the client's registered ones and returns it with state, and the
+	// client's name. Errors: EINVALID (oidc.logout_invalid); EINTERNAL.
+	LogoutTarget(ctx context.Context, clientID, uri, state string) (target, clientName string, err error)
+	// AuditClientLogout records an RP-initiated logout the person
+	// confirmed. Errors: EINTERNAL only.
+	AuditClientLogout(ctx context.Context, c *Caller, clientID string) error
+	// EndClientSessionsOfEndedGrants ends the client sessions acting for
+	// an entity whose grant ended and returns how many it ended. Errors:
+	// EINTERNAL only.
+	EndClientSessionsOfEndedGrants(ctx context.Context) (int, error)
 }

@@ -1,5 +1,10 @@
 package jedenlogin
 
+import (
+	"context"
+	"time"
+)
+
 // Caller is who acts in a workflow: a signed-in session with its login and
 // person, and the client address it came from. The faces of the system
 // (pages, JSON API, OpenID Connect, console) load it from their session
@@ -63,4 +68,28 @@ type SignedIn struct {
 	Session   *Session
 	Login     *Login
 	Record    *PersonRecord
+}
+
+// SessionService signs people in and out and loads their sessions: the
+// password check with its throttling (SPEC §8), the session's timeouts and
+// its renewal. Package service implements it (service.Sessions).
+type SessionService interface {
+	// SignIn checks a login name and password and, on success, starts a
+	// new session (with its audit event, the cleared failure counter and
+	// the login's last sign-in, in one transaction). Errors:
+	// CodeTooManyAttempts (address or name blocked, also for the correct
+	// password and for unknown names), CodeLoginMerged (a merged login's
+	// correct password; Extra["unified_login"] names the replacement),
+	// CodeInvalidCredentials (anything else, alike for unknown, inactive
+	// and known names), EINTERNAL.
+	SignIn(ctx context.Context, req SignInRequest) (*SignedIn, error)
+	// LoadSession returns the valid session with the id hash idHash as a
+	// Caller, or nil and the SessionEnd saying why there is none (a
+	// session found invalid is deleted); the time is when the session
+	// idles out. Errors: EINTERNAL only.
+	LoadSession(ctx context.Context, idHash string, opt LoadOptions) (*Caller, time.Time, SessionEnd, error)
+	// SignOut ends the session with the id hash idHash, if there is one,
+	// audited, with back-channel logout of the modules holding it.
+	// Errors: EINTERNAL only.
+	SignOut(ctx context.Context, idHash, addr string) error
 }
