@@ -53,7 +53,7 @@ func (s *Service) reason(r string) (string, error) {
 
 // Progress returns the transition's progress, read from the database now.
 // Errors: EFORBIDDEN, EINTERNAL.
-func (s *Service) Progress(ctx context.Context, c *jedenlogin.Caller) (*jedenlogin.Progress, error) {
+func (s *Admin) Progress(ctx context.Context, c *jedenlogin.Caller) (*jedenlogin.Progress, error) {
 	if err := s.operatorOnly(c); err != nil {
 		return nil, err
 	}
@@ -118,7 +118,7 @@ func contains(ss []string, v string) bool {
 // kind is an exact match on an index. It returns at most MaxSearchResults
 // persons by id; none for an empty query. Errors: EFORBIDDEN; EINVALID
 // (Fields["q"]) for a query over 200 characters; EINTERNAL.
-func (s *Service) SearchPersons(ctx context.Context, c *jedenlogin.Caller, q string) ([]jedenlogin.PersonHit, error) {
+func (s *Admin) SearchPersons(ctx context.Context, c *jedenlogin.Caller, q string) ([]jedenlogin.PersonHit, error) {
 	if err := s.operatorOnly(c); err != nil {
 		return nil, err
 	}
@@ -197,7 +197,7 @@ const PersonAuditLimit = 50
 
 // PersonDetail returns everything the helpdesk sees of a person. Errors:
 // EFORBIDDEN; ENOTFOUND (admin.person_not_found); EINTERNAL.
-func (s *Service) PersonDetail(ctx context.Context, c *jedenlogin.Caller, id int64) (*jedenlogin.PersonDetail, error) {
+func (s *Admin) PersonDetail(ctx context.Context, c *jedenlogin.Caller, id int64) (*jedenlogin.PersonDetail, error) {
 	if err := s.operatorOnly(c); err != nil {
 		return nil, err
 	}
@@ -309,7 +309,7 @@ func (s *Service) operatorAudit(ctx context.Context, c *jedenlogin.Caller, ev je
 // sign-in, so case matters) and clears its failure counter. Errors:
 // EFORBIDDEN; EINVALID (reason); ENOTFOUND (admin.no_block) when the name
 // is neither a login nor has a counter; EINTERNAL.
-func (s *Service) UnblockLogin(ctx context.Context, c *jedenlogin.Caller, name, reason string) error {
+func (s *Admin) UnblockLogin(ctx context.Context, c *jedenlogin.Caller, name, reason string) error {
 	if err := s.operatorOnly(c); err != nil {
 		return err
 	}
@@ -342,7 +342,7 @@ func (s *Service) UnblockLogin(ctx context.Context, c *jedenlogin.Caller, name, 
 // EndSessions signs the person out everywhere (the operator's own current
 // session excepted) and returns how many sessions ended. Errors:
 // EFORBIDDEN; EINVALID (reason); ENOTFOUND; EINTERNAL.
-func (s *Service) EndSessions(ctx context.Context, c *jedenlogin.Caller, personID int64, reason string) (int, error) {
+func (s *Admin) EndSessions(ctx context.Context, c *jedenlogin.Caller, personID int64, reason string) (int, error) {
 	if err := s.operatorOnly(c); err != nil {
 		return 0, err
 	}
@@ -375,7 +375,7 @@ func (s *Service) EndSessions(ctx context.Context, c *jedenlogin.Caller, personI
 // admin.login_not_resettable); ENOTFOUND; ECONFLICT (admin.no_email) when
 // the person has no address; EINTERNAL (also when the mail fails, audited
 // as mail_failed).
-func (s *Service) SendRecovery(ctx context.Context, c *jedenlogin.Caller, personID int64, kind, login, reason string) (string, error) {
+func (s *Admin) SendRecovery(ctx context.Context, c *jedenlogin.Caller, personID int64, kind, login, reason string) (string, error) {
 	if err := s.operatorOnly(c); err != nil {
 		return "", err
 	}
@@ -467,7 +467,7 @@ func resettableLogin(rec *jedenlogin.PersonRecord, name string) *jedenlogin.Logi
 // with account data (after the transition) has contact data to correct.
 // Errors: EFORBIDDEN; EINVALID (reason, email, phone); ENOTFOUND;
 // ECONFLICT (admin.no_account); EINTERNAL.
-func (s *Service) CorrectContact(ctx context.Context, c *jedenlogin.Caller, personID int64, in jedenlogin.ContactCorrection, reason string) error {
+func (s *Admin) CorrectContact(ctx context.Context, c *jedenlogin.Caller, personID int64, in jedenlogin.ContactCorrection, reason string) error {
 	if err := s.operatorOnly(c); err != nil {
 		return err
 	}

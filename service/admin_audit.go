@@ -97,7 +97,7 @@ func (s *Service) auditFilter(q jedenlogin.AuditQuery) (jedenlogin.AuditFilter, 
 // by id (keyset: each page is an index range, as fast on the millionth
 // page as on the first). Errors: EFORBIDDEN; EINVALID (Fields name the bad
 // filters); EINTERNAL.
-func (s *Service) AuditLog(ctx context.Context, c *jedenlogin.Caller, q jedenlogin.AuditQuery) (*jedenlogin.AuditPage, error) {
+func (s *Admin) AuditLog(ctx context.Context, c *jedenlogin.Caller, q jedenlogin.AuditQuery) (*jedenlogin.AuditPage, error) {
 	if err := s.operatorOnly(c); err != nil {
 		return nil, err
 	}
@@ -126,7 +126,7 @@ const MaxAuditExport = 100000
 // ignored), newest first, at most MaxAuditExport, and audits the export
 // with its filter. Errors: EFORBIDDEN; EINVALID; EINTERNAL; an error from
 // fn stops the export and is returned.
-func (s *Service) ExportAudit(ctx context.Context, c *jedenlogin.Caller, q jedenlogin.AuditQuery, fn func(jedenlogin.AuditEvent) error) (int, error) {
+func (s *Admin) ExportAudit(ctx context.Context, c *jedenlogin.Caller, q jedenlogin.AuditQuery, fn func(jedenlogin.AuditEvent) error) (int, error) {
 	if err := s.operatorOnly(c); err != nil {
 		return 0, err
 	}

@@ -43,7 +43,7 @@ const activationValidity = 72 * time.Hour
 
 // ApplyForm returns what the application form offers c (nil: the public
 // form). It does not fail.
-func (s *Service) ApplyForm(c *jedenlogin.Caller) jedenlogin.ApplyForm {
+func (s *Applications) ApplyForm(c *jedenlogin.Caller) jedenlogin.ApplyForm {
 	now := s.now()
 	f := jedenlogin.ApplyForm{ValidTo: applications.DefaultValidTo(now), MinDate: applications.Day(now), MaxDate: applications.MaxValidTo(now)}
 	if c != nil {
@@ -138,7 +138,7 @@ func actor(c *jedenlogin.Caller) applications.Actor {
 // unknown entity is a field error); CodeTooManyAttempts with RetryAfter
 // for too many public applications; ECONFLICT when c already has an open
 // application for the function at the entity; internal otherwise.
-func (s *Service) SubmitApplication(ctx context.Context, c *jedenlogin.Caller, addr string, in jedenlogin.ApplyInput) (*jedenlogin.ApplicationRow, error) {
+func (s *Applications) SubmitApplication(ctx context.Context, c *jedenlogin.Caller, addr string, in jedenlogin.ApplyInput) (*jedenlogin.ApplicationRow, error) {
 	now := s.now()
 	app := &jedenlogin.Application{
 		Status: jedenlogin.ApplicationSubmitted, EntityID: in.EntityID, Function: jedenlogin.Function(in.Function),
@@ -285,7 +285,7 @@ func (s *Service) withEntities(ctx context.Context, apps []jedenlogin.Applicatio
 
 // MyApplications returns c's applications, newest first. Errors are
 // internal.
-func (s *Service) MyApplications(ctx context.Context, c *jedenlogin.Caller) ([]jedenlogin.ApplicationRow, error) {
+func (s *Applications) MyApplications(ctx context.Context, c *jedenlogin.Caller) ([]jedenlogin.ApplicationRow, error) {
 	pid := c.Person.ID
 	apps, err := s.st.Applications(ctx, jedenlogin.ApplicationFilter{ApplicantPersonID: &pid})
 	if err != nil {
@@ -301,7 +301,7 @@ func (s *Service) MyApplications(ctx context.Context, c *jedenlogin.Caller) ([]j
 // Application returns application id for its applicant and for those who
 // may decide it. Errors: ENOTFOUND for anybody else too (ids reveal
 // nothing); internal otherwise.
-func (s *Service) Application(ctx context.Context, c *jedenlogin.Caller, id int64) (*jedenlogin.ApplicationView, error) {
+func (s *Applications) Application(ctx context.Context, c *jedenlogin.Caller, id int64) (*jedenlogin.ApplicationView, error) {
 	app, err := s.st.Application(ctx, id)
 	if err != nil {
 		return nil, appErr(err)
@@ -325,7 +325,7 @@ func (s *Service) Application(ctx context.Context, c *jedenlogin.Caller, id int6
 // it, takes it up. The change and its audit event are one transaction; the
 // applicant is mailed. Errors: ENOTFOUND, CodeNotApprover,
 // CodeInvalidStatus unless it is zlozony; internal otherwise.
-func (s *Service) ReviewApplication(ctx context.Context, c *jedenlogin.Caller, id int64) (*jedenlogin.ApplicationRow, error) {
+func (s *Applications) ReviewApplication(ctx context.Context, c *jedenlogin.Caller, id int64) (*jedenlogin.ApplicationRow, error) {
 	return s.decide(ctx, c, id, func(app *jedenlogin.Application, now time.Time) ([]jedenlogin.AuditEvent, error) {
 		return applications.Review(app, actor(c), now)
 	})
@@ -336,7 +336,7 @@ func (s *Service) ReviewApplication(ctx context.Context, c *jedenlogin.Caller, i
 // applicant is mailed. Errors: EINVALID with Fields["reason"] for an empty
 // or overlong reason (checked first), ENOTFOUND, CodeNotApprover,
 // CodeInvalidStatus unless it is rozpatrywany; internal otherwise.
-func (s *Service) RejectApplication(ctx context.Context, c *jedenlogin.Caller, id int64, reason string) (*jedenlogin.ApplicationRow, error) {
+func (s *Applications) RejectApplication(ctx context.Context, c *jedenlogin.Caller, id int64, reason string) (*jedenlogin.ApplicationRow, error) {
 	reason = strings.TrimSpace(reason)
 	if code, ok := applications.CheckReason(reason); !ok {
 		msg := jedenlogin.T("applications.reason_required")
@@ -354,7 +354,7 @@ func (s *Service) RejectApplication(ctx context.Context, c *jedenlogin.Caller, i
 // the same transaction, and mails the applicant. Errors: ENOTFOUND (also
 // when it is not c's), CodeInvalidStatus unless it is zlozony; internal
 // otherwise.
-func (s *Service) WithdrawApplication(ctx context.Context, c *jedenlogin.Caller, id int64) (*jedenlogin.ApplicationRow, error) {
+func (s *Applications) WithdrawApplication(ctx context.Context, c *jedenlogin.Caller, id int64) (*jedenlogin.ApplicationRow, error) {
 	now := s.now()
 	app, err := s.st.Application(ctx, id)
 	if err != nil {
@@ -436,7 +436,7 @@ func (s *Service) changeApplication(ctx context.Context, id int64, entityID stri
 // CodeIdentityNotConfirmed (checked first), ENOTFOUND, CodeNotApprover,
 // CodeInvalidStatus unless it is rozpatrywany, CodeHeadConflict, ECONFLICT
 // when an extended grant is gone; internal otherwise.
-func (s *Service) AcceptApplication(ctx context.Context, c *jedenlogin.Caller, id int64, identityConfirmed bool) (*jedenlogin.ApplicationRow, error) {
+func (s *Applications) AcceptApplication(ctx context.Context, c *jedenlogin.Caller, id int64, identityConfirmed bool) (*jedenlogin.ApplicationRow, error) {
 	if !identityConfirmed {
 		return nil, applications.ErrIdentityNotConfirmed
 	}

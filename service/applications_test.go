@@ -151,7 +151,7 @@ func TestSubmitApplicationFieldErrors(t *testing.T) {
 			t.Run(tc.name, func(t *testing.T) {
 				in := publicInput()
 				tc.change(&in)
-				_, err := e.svc.SubmitApplication(ctx, nil, "192.0.2.7", in)
+				_, err := e.svc.Applications.SubmitApplication(ctx, nil, "192.0.2.7", in)
 				je := wantCode(t, err, jedenlogin.EINVALID)
 				if je.Key != "form.has_errors" {
 					t.Errorf("message %q, want form.has_errors", je.Key)
@@ -176,7 +176,7 @@ func TestSubmitApplicationFieldErrors(t *testing.T) {
 
 		// A good one is stored with its audit event; a signed-in duplicate
 		// is refused.
-		row, err := e.svc.SubmitApplication(ctx, nil, "192.0.2.7", publicInput())
+		row, err := e.svc.Applications.SubmitApplication(ctx, nil, "192.0.2.7", publicInput())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -188,10 +188,10 @@ func TestSubmitApplicationFieldErrors(t *testing.T) {
 		}
 		other := e.caller("OTHER")
 		in := jedenlogin.ApplyInput{EntityID: "SP2", Function: "pracownik", Scopes: []string{"sio"}}
-		if _, err := e.svc.SubmitApplication(ctx, other, other.Addr, in); err != nil {
+		if _, err := e.svc.Applications.SubmitApplication(ctx, other, other.Addr, in); err != nil {
 			t.Fatal(err)
 		}
-		wantCode(t, func() error { _, err := e.svc.SubmitApplication(ctx, other, other.Addr, in); return err }(), jedenlogin.ECONFLICT)
+		wantCode(t, func() error { _, err := e.svc.Applications.SubmitApplication(ctx, other, other.Addr, in); return err }(), jedenlogin.ECONFLICT)
 	})
 }
 
@@ -201,16 +201,16 @@ func TestApplicationNotApprover(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
 		e := newEnv(t, b)
 		ctx := context.Background()
-		row, err := e.svc.SubmitApplication(ctx, nil, "192.0.2.7", publicInput())
+		row, err := e.svc.Applications.SubmitApplication(ctx, nil, "192.0.2.7", publicInput())
 		if err != nil {
 			t.Fatal(err)
 		}
 		id := row.App.ID
 		other := e.caller("OTHER")
-		wantCode(t, func() error { _, err := e.svc.Application(ctx, other, id); return err }(), jedenlogin.ENOTFOUND)
-		wantCode(t, func() error { _, err := e.svc.ReviewApplication(ctx, other, id); return err }(), jedenlogin.CodeNotApprover)
-		wantCode(t, func() error { _, err := e.svc.RejectApplication(ctx, other, id, "nie"); return err }(), jedenlogin.CodeNotApprover)
-		if q, err := e.svc.ApplicationQueue(ctx, other, jedenlogin.QueueQuery{}); err != nil || len(q.Rows) != 0 {
+		wantCode(t, func() error { _, err := e.svc.Applications.Application(ctx, other, id); return err }(), jedenlogin.ENOTFOUND)
+		wantCode(t, func() error { _, err := e.svc.Applications.ReviewApplication(ctx, other, id); return err }(), jedenlogin.CodeNotApprover)
+		wantCode(t, func() error { _, err := e.svc.Applications.RejectApplication(ctx, other, id, "nie"); return err }(), jedenlogin.CodeNotApprover)
+		if q, err := e.svc.Applications.ApplicationQueue(ctx, other, jedenlogin.QueueQuery{}); err != nil || len(q.Rows) != 0 {
 			t.Errorf("OTHER's queue %v, %v", q, err)
 		}
 		app, err := e.st.Application(ctx, id)
@@ -223,13 +223,13 @@ func TestApplicationNotApprover(t *testing.T) {
 
 		// The head of SP1 decides it; a missing application is not found.
 		head := e.caller("HEAD1")
-		if q, err := e.svc.ApplicationQueue(ctx, head, jedenlogin.QueueQuery{}); err != nil || len(q.Rows) != 1 || q.Rows[0].App.ID != id {
+		if q, err := e.svc.Applications.ApplicationQueue(ctx, head, jedenlogin.QueueQuery{}); err != nil || len(q.Rows) != 1 || q.Rows[0].App.ID != id {
 			t.Errorf("HEAD1's queue %v, %v", q, err)
 		}
-		if _, err := e.svc.ReviewApplication(ctx, head, id); err != nil {
+		if _, err := e.svc.Applications.ReviewApplication(ctx, head, id); err != nil {
 			t.Fatal(err)
 		}
-		wantCode(t, func() error { _, err := e.svc.ReviewApplication(ctx, head, id+100); return err }(), jedenlogin.ENOTFOUND)
+		wantCode(t, func() error { _, err := e.svc.Applications.ReviewApplication(ctx, head, id+100); return err }(), jedenlogin.ENOTFOUND)
 	})
 }
 
@@ -244,19 +244,22 @@ func TestAcceptKnownPerson(t *testing.T) {
 		before := e.record("KNOWN")
 		in := publicInput()
 		in.PESEL = peselKnown
-		row, err := e.svc.SubmitApplication(ctx, nil, "192.0.2.7", in)
+		row, err := e.svc.Applications.SubmitApplication(ctx, nil, "192.0.2.7", in)
 		if err != nil {
 			t.Fatal(err)
 		}
 		id := row.App.ID
 		head := e.caller("HEAD1")
-		wantCode(t, func() error { _, err := e.svc.AcceptApplication(ctx, head, id, true); return err }(), jedenlogin.CodeInvalidStatus)
-		if _, err := e.svc.ReviewApplication(ctx, head, id); err != nil {
+		wantCode(t, func() error { _, err := e.svc.Applications.AcceptApplication(ctx, head, id, true); return err }(), jedenlogin.CodeInvalidStatus)
+		if _, err := e.svc.Applications.ReviewApplication(ctx, head, id); err != nil {
 			t.Fatal(err)
 		}
-		wantCode(t, func() error { _, err := e.svc.AcceptApplication(ctx, head, id, false); return err }(), jedenlogin.CodeIdentityNotConfirmed)
-		wantCode(t, func() error { _, err := e.svc.AcceptApplication(ctx, e.caller("OTHER"), id, true); return err }(), jedenlogin.CodeNotApprover)
-		acc, err := e.svc.AcceptApplication(ctx, head, id, true)
+		wantCode(t, func() error { _, err := e.svc.Applications.AcceptApplication(ctx, head, id, false); return err }(), jedenlogin.CodeIdentityNotConfirmed)
+		wantCode(t, func() error {
+			_, err := e.svc.Applications.AcceptApplication(ctx, e.caller("OTHER"), id, true)
+			return err
+		}(), jedenlogin.CodeNotApprover)
+		acc, err := e.svc.Applications.AcceptApplication(ctx, head, id, true)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -307,25 +310,25 @@ func TestRevokeGrant(t *testing.T) {
 
 		no := false
 		je := wantCode(t, func() error {
-			_, err := e.svc.RevokeGrant(ctx, head, gid, jedenlogin.RevokeInput{Reason: "bo tak", Confirmed: &no})
+			_, err := e.svc.Grants.RevokeGrant(ctx, head, gid, jedenlogin.RevokeInput{Reason: "bo tak", Confirmed: &no})
 			return err
 		}(), jedenlogin.EINVALID)
 		if je.Fields["reason"].Key != "grants.reason_required" || je.Fields["rozumiem"].Key != "revoke.understood_required" {
 			t.Errorf("fields %v", je.Fields)
 		}
 		wantCode(t, func() error {
-			_, err := e.svc.RevokeGrant(ctx, other, head.Record.Grants[0].ID, jedenlogin.RevokeInput{Reason: reason})
+			_, err := e.svc.Grants.RevokeGrant(ctx, other, head.Record.Grants[0].ID, jedenlogin.RevokeInput{Reason: reason})
 			return err
 		}(), jedenlogin.CodeNotApprover)
 		wantCode(t, func() error {
-			_, err := e.svc.RevokeGrant(ctx, head, gid+1000, jedenlogin.RevokeInput{Reason: reason})
+			_, err := e.svc.Grants.RevokeGrant(ctx, head, gid+1000, jedenlogin.RevokeInput{Reason: reason})
 			return err
 		}(), jedenlogin.ENOTFOUND)
 		if evs := e.audit(jedenlogin.AuditGrantChanged); len(evs) != 0 {
 			t.Fatalf("refused revocations audited: %+v", evs)
 		}
 
-		m, err := e.svc.RevokeGrant(ctx, head, gid, jedenlogin.RevokeInput{Reason: reason})
+		m, err := e.svc.Grants.RevokeGrant(ctx, head, gid, jedenlogin.RevokeInput{Reason: reason})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -342,11 +345,11 @@ func TestRevokeGrant(t *testing.T) {
 			t.Errorf("revocation events %+v", evs)
 		}
 		wantCode(t, func() error {
-			_, err := e.svc.RevokeGrant(ctx, head, gid, jedenlogin.RevokeInput{Reason: reason})
+			_, err := e.svc.Grants.RevokeGrant(ctx, head, gid, jedenlogin.RevokeInput{Reason: reason})
 			return err
 		}(), jedenlogin.ECONFLICT)
-		wantCode(t, func() error { _, err := e.svc.RevocableGrant(ctx, head, gid); return err }(), jedenlogin.ECONFLICT)
-		if rows, err := e.svc.EntitiesOf(ctx, rec, rec.Logins[0].ID); err != nil || len(rows) != 0 {
+		wantCode(t, func() error { _, err := e.svc.Grants.RevocableGrant(ctx, head, gid); return err }(), jedenlogin.ECONFLICT)
+		if rows, err := e.svc.Entities.EntitiesOf(ctx, rec, rec.Logins[0].ID); err != nil || len(rows) != 0 {
 			t.Errorf("OTHER's entities after revocation: %+v, %v", rows, err)
 		}
 	})

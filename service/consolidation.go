@@ -46,7 +46,7 @@ const confirmLeaseWait = 10 * time.Second
 // a failure of that login name) or 429 too_many_attempts; 409 conflict when
 // the password changed meanwhile; 503 unavailable when another
 // confirmation of the person does not end in time; 500 internal.
-func (s *Service) Confirm(ctx context.Context, a *jedenlogin.Caller, name, pw string) (*jedenlogin.Confirmed, error) {
+func (s *Consolidation) Confirm(ctx context.Context, a *jedenlogin.Caller, name, pw string) (*jedenlogin.Confirmed, error) {
 	if !a.Pending() || midTransition(a.Record) {
 		return nil, jedenlogin.AsError(jedenlogin.ErrAlreadyConsolidated)
 	}

@@ -47,7 +47,7 @@ func (s *Service) contactOf(ctx context.Context, rec *jedenlogin.PersonRecord) (
 
 // Contact returns the caller's contact data, from the record the caller
 // was loaded with. Errors: EINTERNAL.
-func (s *Service) Contact(ctx context.Context, c *jedenlogin.Caller) (*jedenlogin.Contact, error) {
+func (s *Accounts) Contact(ctx context.Context, c *jedenlogin.Caller) (*jedenlogin.Contact, error) {
 	if he := needRecord(c, "contact"); he != nil {
 		return nil, he
 	}
@@ -74,7 +74,7 @@ func (s *Service) freshContact(ctx context.Context, personID int64) (*jedenlogin
 // invalid_credentials with the remaining attempts in Notice and Extra and
 // Fields["password"]; too_many_attempts (RetryAfter) when blocked;
 // EINTERNAL.
-func (s *Service) ChangeContact(ctx context.Context, c *jedenlogin.Caller, ch jedenlogin.ContactChange) (*jedenlogin.Contact, error) {
+func (s *Accounts) ChangeContact(ctx context.Context, c *jedenlogin.Caller, ch jedenlogin.ContactChange) (*jedenlogin.Contact, error) {
 	if he := needRecord(c, "contact change"); he != nil {
 		return nil, he
 	}
@@ -164,7 +164,7 @@ var errWrongCode = errors.New("wrong code")
 // Errors: invalid_code with the remaining attempts in Notice and Extra and
 // Fields["code"]; code_expired for no pending change, an expired code or
 // one spent by wrong codes; EINTERNAL.
-func (s *Service) VerifyEmailCode(ctx context.Context, c *jedenlogin.Caller, code string) (*jedenlogin.Contact, error) {
+func (s *Accounts) VerifyEmailCode(ctx context.Context, c *jedenlogin.Caller, code string) (*jedenlogin.Contact, error) {
 	if he := needRecord(c, "e-mail code"); he != nil {
 		return nil, he
 	}
@@ -226,7 +226,7 @@ func (s *Service) VerifyEmailCode(ctx context.Context, c *jedenlogin.Caller, cod
 // change while the link may still be used ("" when its data cannot be
 // read). Errors: link_expired for a used, expired, unknown or malformed
 // link; EINTERNAL.
-func (s *Service) EmailChangeLink(ctx context.Context, secret string) (string, error) {
+func (s *Accounts) EmailChangeLink(ctx context.Context, secret string) (string, error) {
 	tok, _, he := s.usableToken(ctx, jedenlogin.TokenEmailVerify, secret)
 	if he != nil {
 		return "", he
@@ -243,7 +243,7 @@ func (s *Service) EmailChangeLink(ctx context.Context, secret string) (string, e
 // asked for with the password), and returns the new address; addr is the
 // client's. Errors: link_expired for a used, expired, unknown or
 // malformed link; EINTERNAL.
-func (s *Service) ConfirmEmailChange(ctx context.Context, secret, addr string) (string, error) {
+func (s *Accounts) ConfirmEmailChange(ctx context.Context, secret, addr string) (string, error) {
 	const kind = jedenlogin.TokenEmailVerify
 	tok, rec, he := s.usableToken(ctx, kind, secret)
 	if he != nil {

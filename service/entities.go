@@ -18,7 +18,7 @@ import (
 // (then id, then function). Expired grants are listed with Valid false; an
 // entity missing from the database shows its id as its name. Errors are
 // internal.
-func (s *Service) EntitiesOf(ctx context.Context, rec *jedenlogin.PersonRecord, loginID int64) ([]jedenlogin.EntityRow, error) {
+func (s *Entities) EntitiesOf(ctx context.Context, rec *jedenlogin.PersonRecord, loginID int64) ([]jedenlogin.EntityRow, error) {
 	now := s.now()
 	var rows []jedenlogin.EntityRow
 	var ids []string
@@ -95,7 +95,7 @@ func sortEntityRows(rows []jedenlogin.EntityRow) {
 // internal otherwise. The Store has no method writing a session change
 // and an audit event in one transaction, so the event is appended right
 // after the change.
-func (s *Service) SelectEntity(ctx context.Context, c *jedenlogin.Caller, entityID string) error {
+func (s *Entities) SelectEntity(ctx context.Context, c *jedenlogin.Caller, entityID string) error {
 	now := s.now()
 	rows, err := s.EntitiesOf(ctx, c.Record, c.Login.ID)
 	if err != nil {
@@ -129,7 +129,7 @@ const MaxEntityQuery = 100
 // and numbers are public registers). A query longer than MaxEntityQuery
 // characters is EINVALID (entities.query_too_long); other errors are
 // internal.
-func (s *Service) SearchEntities(ctx context.Context, query string) ([]jedenlogin.Entity, error) {
+func (s *Entities) SearchEntities(ctx context.Context, query string) ([]jedenlogin.Entity, error) {
 	if utf8.RuneCountInString(query) > MaxEntityQuery {
 		return nil, s.errf(jedenlogin.EINVALID, "entities.query_too_long", MaxEntityQuery)
 	}
@@ -142,7 +142,7 @@ func (s *Service) SearchEntities(ctx context.Context, query string) ([]jedenlogi
 
 // Entity returns one entity. Errors: ENOTFOUND (jedenlogin.ErrNotFound)
 // when there is none; internal otherwise.
-func (s *Service) Entity(ctx context.Context, id string) (*jedenlogin.Entity, error) {
+func (s *Entities) Entity(ctx context.Context, id string) (*jedenlogin.Entity, error) {
 	e, err := s.st.Entity(ctx, id)
 	if errors.Is(err, jedenlogin.ErrNotFound) {
 		return nil, jedenlogin.ErrNotFound

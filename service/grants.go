@@ -19,7 +19,7 @@ import (
 // ManagedGrants returns the grants at the entities where c approves, and
 // at their children, that applications.MayManage lets c revoke, by entity
 // name and holder; revoked ones included. Errors are internal.
-func (s *Service) ManagedGrants(ctx context.Context, c *jedenlogin.Caller) ([]jedenlogin.ManagedGrant, error) {
+func (s *Grants) ManagedGrants(ctx context.Context, c *jedenlogin.Caller) ([]jedenlogin.ManagedGrant, error) {
 	now := s.now()
 	ents := applications.ApproverEntities(c.Record, now)
 	if len(ents) == 0 {
@@ -70,7 +70,7 @@ func managed(h jedenlogin.HeldGrant, e jedenlogin.Entity, now time.Time) jedenlo
 // ManageableGrant returns grant id with its holder and entity when c may
 // revoke it (applications.MayManage). Errors: ENOTFOUND for a missing or
 // merged grant, CodeNotApprover; internal otherwise.
-func (s *Service) ManageableGrant(ctx context.Context, c *jedenlogin.Caller, id int64) (*jedenlogin.ManagedGrant, error) {
+func (s *Grants) ManageableGrant(ctx context.Context, c *jedenlogin.Caller, id int64) (*jedenlogin.ManagedGrant, error) {
 	h, err := s.st.HeldGrant(ctx, id)
 	if errors.Is(err, jedenlogin.ErrNotFound) || (err == nil && h.Grant.MergedInto != nil) {
 		return nil, s.errf(jedenlogin.ENOTFOUND, "grants.not_found")
@@ -92,7 +92,7 @@ func (s *Service) ManageableGrant(ctx context.Context, c *jedenlogin.Caller, id 
 // RevocableGrant is ManageableGrant for the revocation form: a grant
 // revoked already (also with a future revocation date) gives
 // applications.ErrGrantRevoked (ECONFLICT).
-func (s *Service) RevocableGrant(ctx context.Context, c *jedenlogin.Caller, id int64) (*jedenlogin.ManagedGrant, error) {
+func (s *Grants) RevocableGrant(ctx context.Context, c *jedenlogin.Caller, id int64) (*jedenlogin.ManagedGrant, error) {
 	m, err := s.ManageableGrant(ctx, c, id)
 	if err != nil {
 		return nil, err
@@ -114,7 +114,7 @@ func (s *Service) RevocableGrant(ctx context.Context, c *jedenlogin.Caller, id i
 // ENOTFOUND, CodeNotApprover, ECONFLICT (applications.ErrGrantRevoked)
 // when revoked already, ECONFLICT grants.already_ended when it opens
 // nothing anyway (expired, or its login retired); internal otherwise.
-func (s *Service) RevokeGrant(ctx context.Context, c *jedenlogin.Caller, id int64, in jedenlogin.RevokeInput) (*jedenlogin.ManagedGrant, error) {
+func (s *Grants) RevokeGrant(ctx context.Context, c *jedenlogin.Caller, id int64, in jedenlogin.RevokeInput) (*jedenlogin.ManagedGrant, error) {
 	fields := map[string]jedenlogin.Text{}
 	if in.Confirmed != nil && !*in.Confirmed {
 		fields["rozumiem"] = jedenlogin.T("revoke.understood_required")
@@ -167,7 +167,7 @@ func (s *Service) ownGrant(c *jedenlogin.Caller, id int64) (*jedenlogin.Grant, e
 // Extension returns what PRZEDŁUŻ offers for c's grant ref. Errors:
 // ENOTFOUND when c's login holds no such grant; internal otherwise (an
 // entity missing from the database shows its id as its name).
-func (s *Service) Extension(ctx context.Context, c *jedenlogin.Caller, ref jedenlogin.GrantRef) (*jedenlogin.Extension, error) {
+func (s *Grants) Extension(ctx context.Context, c *jedenlogin.Caller, ref jedenlogin.GrantRef) (*jedenlogin.Extension, error) {
 	now := s.now()
 	var g *jedenlogin.Grant
 	if ref.GrantID != 0 {
@@ -210,7 +210,7 @@ func (s *Service) Extension(ctx context.Context, c *jedenlogin.Caller, ref jeden
 // not one or out of range; ECONFLICT outside the extension window
 // (applications.ErrNotExtendable) or with an extension pending; internal
 // otherwise.
-func (s *Service) ExtendGrant(ctx context.Context, c *jedenlogin.Caller, id int64, validTo string) (*jedenlogin.ApplicationRow, error) {
+func (s *Grants) ExtendGrant(ctx context.Context, c *jedenlogin.Caller, id int64, validTo string) (*jedenlogin.ApplicationRow, error) {
 	now := s.now()
 	g, err := s.ownGrant(c, id)
 	if err != nil {

@@ -147,7 +147,7 @@ func (s *Service) mfaStateAtSignIn(ctx context.Context, rec *jedenlogin.PersonRe
 }
 
 // MFAStatus returns the caller's second factors. Errors are internal.
-func (s *Service) MFAStatus(ctx context.Context, c *jedenlogin.Caller) (*jedenlogin.MFAStatus, error) {
+func (s *MFA) MFAStatus(ctx context.Context, c *jedenlogin.Caller) (*jedenlogin.MFAStatus, error) {
 	if err := needRecord(c, "second factors"); err != nil {
 		return nil, err
 	}
@@ -184,7 +184,7 @@ func (s *Service) mayManageMFA(c *jedenlogin.Caller) error {
 // not yet confirmed), shown once here and confirmed by ConfirmTOTP. Errors:
 // 409 conflict when the caller has a confirmed TOTP (remove it first), 403
 // mfa_required, internal.
-func (s *Service) BeginTOTP(ctx context.Context, c *jedenlogin.Caller) (*jedenlogin.TOTPEnrolment, error) {
+func (s *MFA) BeginTOTP(ctx context.Context, c *jedenlogin.Caller) (*jedenlogin.TOTPEnrolment, error) {
 	if err := s.mayManageMFA(c); err != nil {
 		return nil, err
 	}
@@ -210,7 +210,7 @@ func (s *Service) BeginTOTP(ctx context.Context, c *jedenlogin.Caller) (*jedenlo
 
 // PendingTOTP returns the caller's TOTP enrolment waiting for its first
 // code (the page shows it again after a wrong code), nil when none.
-func (s *Service) PendingTOTP(ctx context.Context, c *jedenlogin.Caller) (*jedenlogin.TOTPEnrolment, error) {
+func (s *MFA) PendingTOTP(ctx context.Context, c *jedenlogin.Caller) (*jedenlogin.TOTPEnrolment, error) {
 	f, err := s.st.MFAFactors(ctx, c.Person.ID)
 	if err != nil {
 		return nil, s.internal(fmt.Errorf("second factors: %w", err))
@@ -236,7 +236,7 @@ func (s *Service) PendingTOTP(ctx context.Context, c *jedenlogin.Caller) (*jeden
 // "otp" (a session that had to enrol may now do everything).
 // Errors: 422 invalid_code (a wrong code; Fields["code"]), 409 conflict
 // (no enrolment pending), 403 mfa_required, internal.
-func (s *Service) ConfirmTOTP(ctx context.Context, c *jedenlogin.Caller, code string) (*jedenlogin.MFAConfirmed, error) {
+func (s *MFA) ConfirmTOTP(ctx context.Context, c *jedenlogin.Caller, code string) (*jedenlogin.MFAConfirmed, error) {
 	if err := s.mayManageMFA(c); err != nil {
 		return nil, err
 	}
@@ -300,7 +300,7 @@ func (s *Service) renewWithFactor(ctx context.Context, c *jedenlogin.Caller, met
 // passkey remains. Errors: 401 invalid_credentials / 429 as for sign-in,
 // 409 conflict when the policy requires a factor and no passkey would
 // remain, 404 not_found when there is no TOTP, 403 mfa_required, internal.
-func (s *Service) DisableTOTP(ctx context.Context, c *jedenlogin.Caller, pw string) error {
+func (s *MFA) DisableTOTP(ctx context.Context, c *jedenlogin.Caller, pw string) error {
 	if err := needRecord(c, "disable TOTP"); err != nil {
 		return err
 	}
@@ -339,7 +339,7 @@ func (s *Service) DisableTOTP(ctx context.Context, c *jedenlogin.Caller, pw stri
 // the session is renewed with its second factor done and "otp" in its amr.
 // Errors: 401 invalid_credentials (remaining attempts in Extra and Notice),
 // 429 too_many_attempts, 409 conflict (the session owes no code), internal.
-func (s *Service) VerifyMFA(ctx context.Context, c *jedenlogin.Caller, code string) (*jedenlogin.SignedIn, error) {
+func (s *MFA) VerifyMFA(ctx context.Context, c *jedenlogin.Caller, code string) (*jedenlogin.SignedIn, error) {
 	if c.Session.MFA != jedenlogin.MFAPending {
 		return nil, s.errf(jedenlogin.ECONFLICT, "mfa.not_pending")
 	}
@@ -412,7 +412,7 @@ func (s *Service) VerifyMFA(ctx context.Context, c *jedenlogin.Caller, code stri
 // e-mail address; a person without account data has none to mail). At their next
 // sign-in they enrol again where the policy requires it. Errors: 404
 // not_found (no such login), 400 bad_request (no reason), internal.
-func (s *Service) ResetMFA(ctx context.Context, actor, loginName, reason string) error {
+func (s *MFA) ResetMFA(ctx context.Context, actor, loginName, reason string) error {
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
 		return s.errf(jedenlogin.EINVALID, "mfa.reset_reason_required")

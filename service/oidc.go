@@ -21,7 +21,7 @@ var errOIDCRequest = &jedenlogin.Error{Code: jedenlogin.EINVALID, Text: jedenlog
 // the error for the client) with its audit event. A pending person gets no
 // code: the transition comes first. It returns an EINVALID error for an
 // unknown, expired or already answered request.
-func (s *Service) ContinueAuthorization(ctx context.Context, id string, c *jedenlogin.Caller, chosen bool) (*jedenlogin.OIDCContinuation, error) {
+func (s *OIDC) ContinueAuthorization(ctx context.Context, id string, c *jedenlogin.Caller, chosen bool) (*jedenlogin.OIDCContinuation, error) {
 	req, err := s.st.OIDCAuthRequest(ctx, id)
 	if errors.Is(err, jedenlogin.ErrNotFound) {
 		return nil, errOIDCRequest

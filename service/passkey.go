@@ -117,7 +117,7 @@ func (s *Service) takeCeremony(ctx context.Context, c *jedenlogin.Caller, kind j
 // BeginPasskeyRegistration returns the options for navigator.credentials
 // .create() to register a passkey of the caller (excluding those they
 // have). Errors: 403 mfa_required, internal.
-func (s *Service) BeginPasskeyRegistration(ctx context.Context, c *jedenlogin.Caller) (*protocol.CredentialCreation, error) {
+func (s *MFA) BeginPasskeyRegistration(ctx context.Context, c *jedenlogin.Caller) (*protocol.CredentialCreation, error) {
 	if err := s.mayManageMFA(c); err != nil {
 		return nil, err
 	}
@@ -154,7 +154,7 @@ func (s *Service) BeginPasskeyRegistration(ctx context.Context, c *jedenlogin.Ca
 // name), 422 invalid_code (no ceremony, or an answer that does not verify;
 // Fields["passkey"]), 409 conflict (the passkey is registered already),
 // 403 mfa_required, internal.
-func (s *Service) FinishPasskeyRegistration(ctx context.Context, c *jedenlogin.Caller, name string, response []byte) (*jedenlogin.PasskeyAdded, error) {
+func (s *MFA) FinishPasskeyRegistration(ctx context.Context, c *jedenlogin.Caller, name string, response []byte) (*jedenlogin.PasskeyAdded, error) {
 	if err := s.mayManageMFA(c); err != nil {
 		return nil, err
 	}
@@ -229,7 +229,7 @@ func (s *Service) FinishPasskeyRegistration(ctx context.Context, c *jedenlogin.C
 // RemovePasskey removes the caller's passkey with this id. Errors: 404
 // not_found, 409 conflict when the policy requires a factor and none would
 // remain, 403 mfa_required, internal.
-func (s *Service) RemovePasskey(ctx context.Context, c *jedenlogin.Caller, id []byte) error {
+func (s *MFA) RemovePasskey(ctx context.Context, c *jedenlogin.Caller, id []byte) error {
 	if err := needRecord(c, "remove passkey"); err != nil {
 		return err
 	}
@@ -276,7 +276,7 @@ func (s *Service) RemovePasskey(ctx context.Context, c *jedenlogin.Caller, id []
 // BeginPasskeySignIn returns the options for navigator.credentials.get()
 // for a session owing its second factor: the person's passkeys. Errors:
 // 409 conflict (no code owed, or no passkey), internal.
-func (s *Service) BeginPasskeySignIn(ctx context.Context, c *jedenlogin.Caller) (*protocol.CredentialAssertion, error) {
+func (s *MFA) BeginPasskeySignIn(ctx context.Context, c *jedenlogin.Caller) (*protocol.CredentialAssertion, error) {
 	if c.Session.MFA != jedenlogin.MFAPending {
 		return nil, s.errf(jedenlogin.ECONFLICT, "mfa.not_pending")
 	}
@@ -306,7 +306,7 @@ func (s *Service) BeginPasskeySignIn(ctx context.Context, c *jedenlogin.Caller) 
 // like a code (the same failure counter as passwords, before the check),
 // and renews the session with "hwk" in its amr. A sign count that did not
 // grow (a cloned authenticator) is refused. Errors as VerifyMFA's.
-func (s *Service) VerifyPasskey(ctx context.Context, c *jedenlogin.Caller, response []byte) (*jedenlogin.SignedIn, error) {
+func (s *MFA) VerifyPasskey(ctx context.Context, c *jedenlogin.Caller, response []byte) (*jedenlogin.SignedIn, error) {
 	if c.Session.MFA != jedenlogin.MFAPending {
 		return nil, s.errf(jedenlogin.ECONFLICT, "mfa.not_pending")
 	}

@@ -34,7 +34,7 @@ func CheckCredentialSizes(login, pw string) error {
 // PasswordExpired reports whether the login's password reached
 // Config.PasswordMaxAge (see account.PasswordExpired); a person still
 // pending consolidation is never asked, the transition comes first.
-func (s *Service) PasswordExpired(p *jedenlogin.Person, l *jedenlogin.Login) bool {
+func (s *Accounts) PasswordExpired(p *jedenlogin.Person, l *jedenlogin.Login) bool {
 	return p.State == jedenlogin.StateDone && account.PasswordExpired(l, s.cfg.PasswordMaxAge, s.now())
 }
 
@@ -122,7 +122,7 @@ func needRecord(c *jedenlogin.Caller, what string) error {
 // Extra and Fields["current"]; too_many_attempts (RetryAfter) when
 // blocked; weak_password with Extra["reasons"]; ECONFLICT when the
 // password changed meanwhile; EINTERNAL.
-func (s *Service) ChangePassword(ctx context.Context, c *jedenlogin.Caller, in jedenlogin.PasswordChange) error {
+func (s *Accounts) ChangePassword(ctx context.Context, c *jedenlogin.Caller, in jedenlogin.PasswordChange) error {
 	if he := needRecord(c, "password change"); he != nil {
 		return he
 	}

@@ -26,7 +26,7 @@ const queueBatch = 200
 // default, so that the applications that waited longest are seen first and
 // a flood of new ones cannot push them out of sight. Errors: EINVALID
 // (queue.bad_page) for a page outside 1..MaxQueuePage; internal otherwise.
-func (s *Service) ApplicationQueue(ctx context.Context, c *jedenlogin.Caller, q jedenlogin.QueueQuery) (*jedenlogin.QueuePage, error) {
+func (s *Applications) ApplicationQueue(ctx context.Context, c *jedenlogin.Caller, q jedenlogin.QueueQuery) (*jedenlogin.QueuePage, error) {
 	if q.Page == 0 {
 		q.Page = 1
 	}

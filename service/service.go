@@ -117,6 +117,19 @@ func (noMetrics) Consolidated(jedenlogin.Case) {}
 // (hashing slots, the failure floor, the queue of recovery lookups) is per
 // process by design; mail lives in the database's outbox.
 type Service struct {
+	// The features, one per interface of the root package, each a view
+	// of this Service (features.go); New sets them.
+	Sessions      *Sessions
+	Consolidation *Consolidation
+	Accounts      *Accounts
+	Recovery      *Recovery
+	Applications  *Applications
+	Grants        *Grants
+	Entities      *Entities
+	Admin         *Admin
+	MFA           *MFA
+	OIDC          *OIDC
+
 	cfg     Config
 	st      jedenlogin.Store
 	hasher  *password.Hasher
@@ -207,6 +220,7 @@ func New(cfg Config) (*Service, error) {
 		mail:      newMailWorkers(),
 		msgDomain: messageIDDomain(public),
 	}
+	s.features()
 	workers := cfg.MailWorkers
 	if workers == 0 {
 		workers = DefaultMailWorkers

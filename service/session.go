@@ -93,7 +93,7 @@ func (s *Service) TouchInterval() time.Duration {
 // TouchInterval). A session acting for an entity whose grant was revoked
 // or expired stops acting for it at once. The second result is when the
 // session idles out. Errors are internal.
-func (s *Service) LoadSession(ctx context.Context, idHash string, opt jedenlogin.LoadOptions) (*jedenlogin.Caller, time.Time, jedenlogin.SessionEnd, error) {
+func (s *Sessions) LoadSession(ctx context.Context, idHash string, opt jedenlogin.LoadOptions) (*jedenlogin.Caller, time.Time, jedenlogin.SessionEnd, error) {
 	var (
 		sess *jedenlogin.Session
 		v    *jedenlogin.SessionView
@@ -203,7 +203,7 @@ func (s *Service) dropSession(ctx context.Context, idHash string) {
 // their tokens are revoked at once (before the session is deleted: a
 // failure leaves the session, so signing out again finishes the job).
 // Errors are internal.
-func (s *Service) SignOut(ctx context.Context, idHash, addr string) error {
+func (s *Sessions) SignOut(ctx context.Context, idHash, addr string) error {
 	sess, err := s.st.Session(ctx, idHash)
 	if errors.Is(err, jedenlogin.ErrNotFound) {
 		return nil

@@ -20,7 +20,7 @@ import (
 // (a merged login with its correct password; "unified_login" names the
 // replacement), 401 invalid_credentials (anything else, alike for unknown,
 // inactive and known names), 500 internal.
-func (s *Service) SignIn(ctx context.Context, req jedenlogin.SignInRequest) (*jedenlogin.SignedIn, error) {
+func (s *Sessions) SignIn(ctx context.Context, req jedenlogin.SignInRequest) (*jedenlogin.SignedIn, error) {
 	now := s.now()
 	name, pw, addr := req.Name, req.Password, req.Addr
 

@@ -23,7 +23,7 @@ func summaryLabel(e jedenlogin.SummaryEntity) string {
 // the signed-in pending person has: one summary per candidate login in the
 // choose cases (in Candidates order), one in generate and unchanged, none
 // when no transition is possible. It changes nothing.
-func (s *Service) TransitionPreviews(ctx context.Context, a *jedenlogin.Caller) ([]jedenlogin.TransitionSummary, error) {
+func (s *Consolidation) TransitionPreviews(ctx context.Context, a *jedenlogin.Caller) ([]jedenlogin.TransitionSummary, error) {
 	if !a.Pending() {
 		return nil, jedenlogin.AsError(jedenlogin.ErrAlreadyConsolidated)
 	}

@@ -100,12 +100,12 @@ func (s *Server) signOut(w http.ResponseWriter, r *http.Request) error {
 	if id == "" {
 		return nil
 	}
-	return s.svc.SignOut(r.Context(), hashID(id), s.clientAddr(r))
+	return s.sessions.SignOut(r.Context(), hashID(id), s.clientAddr(r))
 }
 
 // signIn signs in (service.SignIn) and gives the client the new session.
 func (s *Server) signIn(w http.ResponseWriter, r *http.Request, name, pw string) (*jedenlogin.SignedIn, error) {
-	res, err := s.svc.SignIn(r.Context(), jedenlogin.SignInRequest{
+	res, err := s.sessions.SignIn(r.Context(), jedenlogin.SignInRequest{
 		Name: name, Password: pw, Addr: s.clientAddr(r), ReplacesIDHash: s.replacedSession(r),
 	})
 	if err != nil {
@@ -118,7 +118,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, name, pw string)
 // confirm performs the transition (service.Confirm) and gives the client
 // the renewed session.
 func (s *Server) confirm(w http.ResponseWriter, r *http.Request, a *authState, name, pw string) (*jedenlogin.Confirmed, error) {
-	res, err := s.svc.Confirm(r.Context(), a.caller(), name, pw)
+	res, err := s.consolidation.Confirm(r.Context(), a.caller(), name, pw)
 	if err != nil {
 		return nil, err
 	}

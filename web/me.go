@@ -43,7 +43,7 @@ type entityRow = jedenlogin.EntityRow
 // entitiesOf is service.EntitiesOf: the grants held by login loginID of
 // rec, with their entities, as the entity list shows them.
 func (s *Server) entitiesOf(ctx context.Context, rec *jedenlogin.PersonRecord, loginID int64, _ time.Time) ([]entityRow, error) {
-	return s.svc.EntitiesOf(ctx, rec, loginID)
+	return s.entities.EntitiesOf(ctx, rec, loginID)
 }
 
 func entitiesJSON(rows []entityRow) []entityJSON {

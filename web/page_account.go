@@ -21,7 +21,7 @@ func (s *Server) pageAccount(w http.ResponseWriter, r *http.Request, a *authStat
 	p := accountPage{Login: a.login.Name, Account: accountOf(&a.rec.Person), Confirmed: r.URL.Query().Has("potwierdzono")}
 	if p.Confirmed {
 		var err error
-		if p.Transition, err = s.svc.TransitionDone(r.Context(), a.rec); err != nil {
+		if p.Transition, err = s.consolidation.TransitionDone(r.Context(), a.rec); err != nil {
 			return err
 		}
 	}

@@ -70,7 +70,7 @@ func (s *Server) pageAdminAudit(w http.ResponseWriter, r *http.Request, a *authS
 	q := auditQueryOf(r)
 	p := &auditPage{Q: q, Actions: auditActions}
 	d := s.adminData(r, a, s.msg("admin.audit_title"), "console", p)
-	page, err := s.svc.AuditLog(r.Context(), a.caller(), q)
+	page, err := s.admin.AuditLog(r.Context(), a.caller(), q)
 	if he := jedenlogin.AsError(err); he != nil {
 		if he.Code != jedenlogin.EINVALID {
 			return he
@@ -106,7 +106,7 @@ func (s *Server) pageAdminAuditCSV(w http.ResponseWriter, r *http.Request, a *au
 	q := auditQueryOf(r)
 	cw := csv.NewWriter(w)
 	started := false
-	_, err := s.svc.ExportAudit(r.Context(), a.caller(), q, func(e jedenlogin.AuditEvent) error {
+	_, err := s.admin.ExportAudit(r.Context(), a.caller(), q, func(e jedenlogin.AuditEvent) error {
 		if !started {
 			started = true
 			s.startCSV(w, cw)

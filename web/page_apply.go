@@ -73,7 +73,7 @@ func (s *Server) pageApply(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	in := jedenlogin.ApplyInput{Function: string(jedenlogin.FunctionEmployee), Scopes: []string{"sio"},
-		ValidTo: s.svc.ApplyForm(callerOf(a)).ValidTo.Format(time.DateOnly), EntityID: r.URL.Query().Get("podmiot")}
+		ValidTo: s.applications.ApplyForm(callerOf(a)).ValidTo.Format(time.DateOnly), EntityID: r.URL.Query().Get("podmiot")}
 	d := s.applyData(r, a, in, "", false)
 	if a == nil {
 		d.CSRF = s.preSessionToken(w, r)
@@ -89,7 +89,7 @@ func (s *Server) pageApply(w http.ResponseWriter, r *http.Request) error {
 
 // applyData builds the page data for the form with values in.
 func (s *Server) applyData(r *http.Request, a *authState, in jedenlogin.ApplyInput, query string, searched bool) *pageData {
-	f := s.svc.ApplyForm(callerOf(a))
+	f := s.applications.ApplyForm(callerOf(a))
 	p := applyPage{SignedIn: a != nil, Account: f.Account, Form: in, Query: query, Searched: searched,
 		MinDate: f.MinDate.Format(time.DateOnly), MaxDate: f.MaxDate.Format(time.DateOnly)}
 	for _, f := range []jedenlogin.Function{jedenlogin.FunctionHead, jedenlogin.FunctionActingHead, jedenlogin.FunctionEmployee} {
@@ -123,7 +123,7 @@ func (s *Server) fillEntities(r *http.Request, d *pageData, found []jedenlogin.E
 	}
 	seen := map[string]bool{}
 	if id := p.Form.EntityID; id != "" {
-		e, err := s.svc.Entity(r.Context(), id)
+		e, err := s.entities.Entity(r.Context(), id)
 		switch {
 		case errors.Is(err, jedenlogin.ErrNotFound):
 			p.Form.EntityID = ""
@@ -182,7 +182,7 @@ func (s *Server) pageApplyPost(w http.ResponseWriter, r *http.Request) error {
 	}
 	var found []jedenlogin.Entity
 	if query != "" {
-		if found, err = s.svc.SearchEntities(r.Context(), query); err != nil {
+		if found, err = s.entities.SearchEntities(r.Context(), query); err != nil {
 			var he *jedenlogin.Error
 			if !errors.As(err, &he) || he.Code != jedenlogin.EINVALID {
 				return err
@@ -216,7 +216,7 @@ func (s *Server) pageApplyPost(w http.ResponseWriter, r *http.Request) error {
 		s.render(w, r, status, "apply", d)
 		return nil
 	}
-	row, err := s.svc.SubmitApplication(r.Context(), callerOf(a), s.clientAddr(r), in)
+	row, err := s.applications.SubmitApplication(r.Context(), callerOf(a), s.clientAddr(r), in)
 	if err != nil {
 		var he *jedenlogin.Error
 		if !errors.As(err, &he) || he.Code == jedenlogin.EINTERNAL {

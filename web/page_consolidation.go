@@ -53,7 +53,7 @@ func (s *Server) consolidationData(r *http.Request, a *authState) (consolidation
 	}
 	if !p.Unavailable {
 		var err error
-		if p.Previews, err = s.svc.TransitionPreviews(r.Context(), a.caller()); err != nil {
+		if p.Previews, err = s.consolidation.TransitionPreviews(r.Context(), a.caller()); err != nil {
 			return p, err
 		}
 	}

@@ -35,7 +35,7 @@ func (s *Server) extension(r *http.Request, a *authState) (*jedenlogin.Extension
 	} else {
 		ref.EntityID = r.FormValue("podmiot")
 	}
-	return s.svc.Extension(r.Context(), a.caller(), ref)
+	return s.grants.Extension(r.Context(), a.caller(), ref)
 }
 
 // extendData is the page for x, showing validTo as the date asked for
@@ -69,7 +69,7 @@ func (s *Server) pageExtendPost(w http.ResponseWriter, r *http.Request, a *authS
 		return err
 	}
 	validTo := r.PostFormValue("valid_to")
-	row, err := s.svc.ExtendGrant(r.Context(), a.caller(), x.Grant.ID, validTo)
+	row, err := s.grants.ExtendGrant(r.Context(), a.caller(), x.Grant.ID, validTo)
 	if err != nil {
 		var he *jedenlogin.Error
 		if !errors.As(err, &he) || he.Code == jedenlogin.EINTERNAL || he.Code == jedenlogin.ENOTFOUND {

@@ -33,7 +33,7 @@ func (s *Server) pageOIDC(w http.ResponseWriter, r *http.Request) error {
 	if a != nil {
 		c = a.caller()
 	}
-	next, err := s.svc.ContinueAuthorization(r.Context(), id, c, r.URL.Query().Has("wybrano"))
+	next, err := s.oidc.ContinueAuthorization(r.Context(), id, c, r.URL.Query().Has("wybrano"))
 	if err != nil {
 		s.setCookie(w, cookieOIDC, "", -1)
 		return err
@@ -99,7 +99,7 @@ func (s *Server) oidcNext(r *http.Request, chosen bool) string {
 // OpenID Connect RP-initiated logout (package oidc calls it).
 func (s *Server) EndSession(w http.ResponseWriter, r *http.Request) error {
 	if id := s.sessionCookie(r); id != "" {
-		if err := s.svc.SignOut(r.Context(), hashID(id), s.clientAddr(r)); err != nil {
+		if err := s.sessions.SignOut(r.Context(), hashID(id), s.clientAddr(r)); err != nil {
 			return err
 		}
 	}
@@ -112,7 +112,7 @@ func (s *Server) EndSession(w http.ResponseWriter, r *http.Request) error {
 // entity whose grant was revoked or expired (back-channel logout): serve's
 // periodic cleanup calls it. See service.EndClientSessionsOfEndedGrants.
 func (s *Server) EndClientSessionsOfEndedGrants(ctx context.Context) (int, error) {
-	return s.svc.EndClientSessionsOfEndedGrants(ctx)
+	return s.oidc.EndClientSessionsOfEndedGrants(ctx)
 }
 
 // oidcFormAction lets the forms of a page shown during an OpenID Connect

@@ -148,7 +148,7 @@ func (s *Server) session(w http.ResponseWriter, r *http.Request, flags authFlags
 	if id == "" {
 		return nil, sessionNone, nil
 	}
-	c, idleAt, end, err := s.svc.LoadSession(r.Context(), hashID(id), jedenlogin.LoadOptions{
+	c, idleAt, end, err := s.sessions.LoadSession(r.Context(), hashID(id), jedenlogin.LoadOptions{
 		Light: flags&lightRoute != 0, NoTouch: flags&noTouch != 0, Extend: flags&extendRoute != 0,
 		Addr: s.clientAddr(r),
 	})
