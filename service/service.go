@@ -110,7 +110,9 @@ func (noMetrics) Consolidated(jedenlogin.Case) {}
 // Service runs jedenlogin's workflows — sign-in and its throttling,
 // sessions, the one-login transition, account self-service, access
 // applications and grants — for every face of the system (HTML pages, the
-// JSON API, OpenID Connect, the operators' console): each workflow opens
+// JSON API, OpenID Connect, the operators' console), through its feature
+// fields, each implementing one of the root package's interfaces
+// (features.go); the Service itself is what they share. Each workflow opens
 // its transaction, checks who may act, writes its audit event in the same
 // transaction as the change and returns *jedenlogin.Error values. It keeps
 // no state that another instance would need; what it keeps in memory
