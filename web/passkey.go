@@ -1,13 +1,25 @@
 package web
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"strings"
 
+	"github.com/go-webauthn/webauthn/protocol"
+
 	"jedenlogin"
 )
+
+// passkeyCeremonies starts the WebAuthn ceremonies. It is not on
+// jedenlogin.MFAService because its results are go-webauthn's types, which
+// the root package (standard library only) cannot name; the handlers send
+// them to the browser as they are.
+type passkeyCeremonies interface {
+	BeginPasskeyRegistration(ctx context.Context, c *jedenlogin.Caller) (*protocol.CredentialCreation, error)
+	BeginPasskeySignIn(ctx context.Context, c *jedenlogin.Caller) (*protocol.CredentialAssertion, error)
+}
 
 // passkeyRoutes wires the passkey (WebAuthn) ceremonies: the options come
 // from the JSON API (static/passkey.js asks for them); the authenticator's

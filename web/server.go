@@ -17,8 +17,6 @@ import (
 	"jedenlogin/mail"
 	"jedenlogin/password"
 	"jedenlogin/service"
-
-	"github.com/go-webauthn/webauthn/protocol"
 )
 
 // Config is what the web server needs. Store, Hasher and Logger are
@@ -129,22 +127,13 @@ type Server struct {
 	entities      jedenlogin.EntityService
 	admin         jedenlogin.AdminService
 	mfa           jedenlogin.MFAService
-	passkeys      passkeyCeremonies
+	passkeys      passkeyCeremonies // passkey.go
 	oidc          jedenlogin.OIDCService
 	// workers are the service's background and mail delivery workers.
 	workers interface {
 		Flush()
 		Close() error
 	}
-}
-
-// passkeyCeremonies starts the WebAuthn ceremonies. It is not on
-// jedenlogin.MFAService because its results are go-webauthn's types, which
-// the root package (standard library only) cannot name; the handlers send
-// them to the browser as they are.
-type passkeyCeremonies interface {
-	BeginPasskeyRegistration(ctx context.Context, c *jedenlogin.Caller) (*protocol.CredentialCreation, error)
-	BeginPasskeySignIn(ctx context.Context, c *jedenlogin.Caller) (*protocol.CredentialAssertion, error)
 }
 
 // New checks cfg, fills in defaults, parses the templates and the message
