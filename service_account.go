@@ -1,8 +1,6 @@
 package jedenlogin
 
-import (
-	"context"
-)
+import "context"
 
 // Contact is the account's contact data: its e-mail address and phone,
 // and the new address waiting for its code ("" when none).

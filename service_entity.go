@@ -1,8 +1,6 @@
 package jedenlogin
 
-import (
-	"context"
-)
+import "context"
 
 // EntityRow is a grant of a login with its entity: a line of the person's
 // entity list (PODMIOTY, the profile, /me).

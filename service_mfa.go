@@ -1,8 +1,6 @@
 package jedenlogin
 
-import (
-	"context"
-)
+import "context"
 
 // MFAStatus is what the profile shows of the caller's second factors.
 type MFAStatus struct {

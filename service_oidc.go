@@ -1,8 +1,6 @@
 package jedenlogin
 
-import (
-	"context"
-)
+import "context"
 
 // OIDCStep is what the person's side of an OpenID Connect authorization
 // request needs next.

@@ -1,8 +1,6 @@
 package jedenlogin
 
-import (
-	"context"
-)
+import "context"
 
 // LoginRecoveryRequest is the form of "Odzyskaj login", as typed.
 type LoginRecoveryRequest struct {
