@@ -97,7 +97,7 @@ func newFixture(t *testing.T) *fixture {
 }
 
 // caller is a signed-in session of the login, its record freshly read.
-func (f *fixture) caller(t *testing.T, name string) *service.Caller {
+func (f *fixture) caller(t *testing.T, name string) *jedenlogin.Caller {
 	t.Helper()
 	l, err := f.st.LoginByName(context.Background(), name)
 	if err != nil {
@@ -107,7 +107,7 @@ func (f *fixture) caller(t *testing.T, name string) *service.Caller {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &service.Caller{
+	return &jedenlogin.Caller{
 		Session: &jedenlogin.Session{IDHash: "session-of-" + name, LoginID: l.ID, PersonID: rec.Person.ID},
 		Record:  rec, Login: rec.Login(l.ID), Person: &rec.Person, Addr: "192.0.2.7",
 	}
@@ -147,7 +147,7 @@ func ptr(s string) *string { return &s }
 func TestChangeContactWrongPassword(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	_, he := f.svc.ChangeContact(ctx, f.caller(t, "JANEK"), service.ContactChange{Phone: ptr("600 999 888"), Password: "nie-to-haslo"})
+	_, he := f.svc.Accounts.ChangeContact(ctx, f.caller(t, "JANEK"), jedenlogin.ContactChange{Phone: ptr("600 999 888"), Password: "nie-to-haslo"})
 	wantCode(t, he, jedenlogin.CodeInvalidCredentials)
 	if je(he).Fields["password"].Key != "password.current_wrong" {
 		t.Errorf("Fields = %v, want the password field marked", je(he).Fields)
@@ -166,12 +166,12 @@ func TestChangeContactWrongPassword(t *testing.T) {
 	if len(evs) != 1 || evs[0].Subject != "JANEK" || !regexp.MustCompile(`"during":"contact_change"`).MatchString(evs[0].Details) {
 		t.Errorf("sign_in_failed events = %+v, want one for JANEK during contact_change", evs)
 	}
-	if c, _ := f.svc.Contact(ctx, f.caller(t, "JANEK")); c.Phone != "600100200" {
+	if c, _ := f.svc.Accounts.Contact(ctx, f.caller(t, "JANEK")); c.Phone != "600100200" {
 		t.Errorf("phone = %q, want it unchanged", c.Phone)
 	}
 
 	t.Run("malformed phone names the field", func(t *testing.T) {
-		_, he := f.svc.ChangeContact(ctx, f.caller(t, "JANEK"), service.ContactChange{Phone: ptr("12-34"), Password: pwJanek})
+		_, he := f.svc.Accounts.ChangeContact(ctx, f.caller(t, "JANEK"), jedenlogin.ContactChange{Phone: ptr("12-34"), Password: pwJanek})
 		wantCode(t, he, jedenlogin.EINVALID)
 		if je(he).Extra["field"] != "phone" || je(he).Fields["phone"].Key != "account.invalid_phone" {
 			t.Errorf("Extra %v, Fields %v: want the phone field named", je(he).Extra, je(he).Fields)
@@ -182,7 +182,7 @@ func TestChangeContactWrongPassword(t *testing.T) {
 func TestVerifyEmailCode(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	c, he := f.svc.ChangeContact(ctx, f.caller(t, "JANEK"), service.ContactChange{Email: ptr("jan.nowy@example.pl"), Password: pwJanek})
+	c, he := f.svc.Accounts.ChangeContact(ctx, f.caller(t, "JANEK"), jedenlogin.ContactChange{Email: ptr("jan.nowy@example.pl"), Password: pwJanek})
 	if he != nil {
 		t.Fatalf("ChangeContact: %v", he)
 	}
@@ -199,7 +199,7 @@ func TestVerifyEmailCode(t *testing.T) {
 		wrong = "111111"
 	}
 
-	_, he = f.svc.VerifyEmailCode(ctx, f.caller(t, "JANEK"), wrong)
+	_, he = f.svc.Accounts.VerifyEmailCode(ctx, f.caller(t, "JANEK"), wrong)
 	wantCode(t, he, jedenlogin.CodeInvalidCode)
 	if je(he).Extra["remaining_attempts"] != jedenlogin.MaxTokenFailures-1 || je(he).Notice.Key == "" || je(he).Fields["code"].Key == "" {
 		t.Errorf("wrong code: Extra %v, Notice %v, Fields %v", je(he).Extra, je(he).Notice, je(he).Fields)
@@ -208,7 +208,7 @@ func TestVerifyEmailCode(t *testing.T) {
 		t.Errorf("contact_changed events %+v, want pending then failed", evs)
 	}
 
-	c, he = f.svc.VerifyEmailCode(ctx, f.caller(t, "JANEK"), code)
+	c, he = f.svc.Accounts.VerifyEmailCode(ctx, f.caller(t, "JANEK"), code)
 	if he != nil {
 		t.Fatalf("right code: %v", he)
 	}
@@ -228,7 +228,7 @@ func TestVerifyEmailCode(t *testing.T) {
 	if last := evs[len(evs)-1]; last.Outcome != "ok" || last.Subject != "JANEK" {
 		t.Errorf("last contact_changed %+v, want ok for JANEK", last)
 	}
-	_, he = f.svc.VerifyEmailCode(ctx, f.caller(t, "JANEK"), code)
+	_, he = f.svc.Accounts.VerifyEmailCode(ctx, f.caller(t, "JANEK"), code)
 	wantCode(t, he, jedenlogin.CodeCodeExpired)
 }
 
@@ -236,7 +236,7 @@ func TestChangePassword(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 
-	he := f.svc.ChangePassword(ctx, f.caller(t, "JANEK"), service.PasswordChange{Current: pwJanek, New: "krotkie"})
+	he := f.svc.Accounts.ChangePassword(ctx, f.caller(t, "JANEK"), jedenlogin.PasswordChange{Current: pwJanek, New: "krotkie"})
 	wantCode(t, he, jedenlogin.CodeWeakPassword)
 	reasons, _ := je(he).Extra["reasons"].([]password.Reason)
 	codes := map[string]bool{}
@@ -249,7 +249,7 @@ func TestChangePassword(t *testing.T) {
 	if !codes[password.ReasonTooShort] || !codes[password.ReasonNoUppercase] {
 		t.Errorf("reasons %v, want too_short and no_uppercase among them", reasons)
 	}
-	he = f.svc.ChangePassword(ctx, f.caller(t, "JANEK"), service.PasswordChange{Current: pwJanek, New: pwJanek})
+	he = f.svc.Accounts.ChangePassword(ctx, f.caller(t, "JANEK"), jedenlogin.PasswordChange{Current: pwJanek, New: pwJanek})
 	wantCode(t, he, jedenlogin.CodeWeakPassword)
 	if rs, _ := je(he).Extra["reasons"].([]password.Reason); len(rs) == 0 || rs[len(rs)-1].Code != service.ReasonSameAsCurrent {
 		t.Errorf("reasons %v, want same_as_current", rs)
@@ -258,7 +258,7 @@ func TestChangePassword(t *testing.T) {
 		t.Fatalf("refused changes audited as done: %+v", evs)
 	}
 
-	if he := f.svc.ChangePassword(ctx, f.caller(t, "JANEK"), service.PasswordChange{Current: pwJanek, New: newPassword}); he != nil {
+	if he := f.svc.Accounts.ChangePassword(ctx, f.caller(t, "JANEK"), jedenlogin.PasswordChange{Current: pwJanek, New: newPassword}); he != nil {
 		t.Fatalf("ChangePassword: %v", he)
 	}
 	evs := f.audit(t, jedenlogin.AuditPasswordChanged)
@@ -273,7 +273,7 @@ func TestChangePassword(t *testing.T) {
 	f.mail.last(t, "jan@example.pl") // the notice
 
 	t.Run("wrong current password", func(t *testing.T) {
-		he := f.svc.ChangePassword(ctx, f.caller(t, "JANEK"), service.PasswordChange{Current: pwJanek, New: newPassword + "X"})
+		he := f.svc.Accounts.ChangePassword(ctx, f.caller(t, "JANEK"), jedenlogin.PasswordChange{Current: pwJanek, New: newPassword + "X"})
 		wantCode(t, he, jedenlogin.CodeInvalidCredentials)
 		if je(he).Fields["current"].Key != "password.current_wrong" {
 			t.Errorf("Fields %v, want the current field marked", je(he).Fields)
@@ -286,22 +286,22 @@ func TestResetPasswordSingleUse(t *testing.T) {
 	ctx := context.Background()
 	secret := f.token(t, jedenlogin.TokenPasswordReset, "JANEK")
 
-	_, he := f.svc.ResetPassword(ctx, secret, "krotkie", "192.0.2.8")
+	_, he := f.svc.Recovery.ResetPassword(ctx, secret, "krotkie", "192.0.2.8")
 	wantCode(t, he, jedenlogin.CodeWeakPassword)
-	if _, he := f.svc.PasswordResetLink(ctx, secret); he != nil {
+	if _, he := f.svc.Recovery.PasswordResetLink(ctx, secret); he != nil {
 		t.Fatalf("a weak password spent the link: %v", he)
 	}
 
-	login, he := f.svc.ResetPassword(ctx, secret, newPassword, "192.0.2.8")
+	login, he := f.svc.Recovery.ResetPassword(ctx, secret, newPassword, "192.0.2.8")
 	if he != nil || login != "JANEK" {
 		t.Fatalf("ResetPassword = %q, %v; want JANEK", login, he)
 	}
 	if evs := f.audit(t, jedenlogin.AuditPasswordChanged); len(evs) != 1 || evs[0].Details != `{"via":"reset"}` {
 		t.Errorf("password_changed events %+v, want one via reset", evs)
 	}
-	_, he = f.svc.ResetPassword(ctx, secret, newPassword+"X", "192.0.2.8")
+	_, he = f.svc.Recovery.ResetPassword(ctx, secret, newPassword+"X", "192.0.2.8")
 	wantCode(t, he, jedenlogin.CodeLinkExpired)
-	_, he = f.svc.PasswordResetLink(ctx, secret)
+	_, he = f.svc.Recovery.PasswordResetLink(ctx, secret)
 	wantCode(t, he, jedenlogin.CodeLinkExpired)
 	c := f.caller(t, "JANEK")
 	if ok, _ := f.svc.VerifyPassword(ctx, c.Login.PasswordHash, newPassword, nil); !ok {
@@ -314,34 +314,34 @@ func TestRecoverLogin(t *testing.T) {
 	ctx := context.Background()
 	secret := f.token(t, jedenlogin.TokenLoginRecovery, "JANEK")
 
-	_, he := f.svc.RecoverLogin(ctx, secret, "02070803628", "192.0.2.9")
+	_, he := f.svc.Recovery.RecoverLogin(ctx, secret, "02070803628", "192.0.2.9")
 	wantCode(t, he, jedenlogin.CodePESELMismatch)
 	if je(he).Extra["remaining_attempts"] != jedenlogin.MaxTokenFailures-1 || je(he).Fields["pesel"].Key == "" {
 		t.Errorf("wrong PESEL: Extra %v, Fields %v", je(he).Extra, je(he).Fields)
 	}
-	got, he := f.svc.RecoverLogin(ctx, secret, peselJanek, "192.0.2.9")
+	got, he := f.svc.Recovery.RecoverLogin(ctx, secret, peselJanek, "192.0.2.9")
 	if he != nil || got.Login != "JANEK" || got.Pending {
 		t.Fatalf("RecoverLogin = %+v, %v; want JANEK, done", got, he)
 	}
-	_, he = f.svc.RecoverLogin(ctx, secret, peselJanek, "192.0.2.9")
+	_, he = f.svc.Recovery.RecoverLogin(ctx, secret, peselJanek, "192.0.2.9")
 	wantCode(t, he, jedenlogin.CodeLinkExpired)
 }
 
 func TestRequestPasswordRecovery(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	req := service.PasswordRecoveryRequest{Login: "JANEK", FirstName: "Jan", LastName: "Kowalski", PESEL: peselJanek, Email: "jan@example.pl"}
+	req := jedenlogin.PasswordRecoveryRequest{Login: "JANEK", FirstName: "Jan", LastName: "Kowalski", PESEL: peselJanek, Email: "jan@example.pl"}
 
 	bad := req
 	bad.PESEL = "12345678901"
-	he := f.svc.RequestPasswordRecovery(ctx, bad, "192.0.2.10")
+	he := f.svc.Recovery.RequestPasswordRecovery(ctx, bad, "192.0.2.10")
 	wantCode(t, he, jedenlogin.EINVALID)
 	if je(he).Extra["field"] != "pesel" || je(he).Fields["pesel"].Key == "" {
 		t.Errorf("malformed PESEL: Extra %v, Fields %v", je(he).Extra, je(he).Fields)
 	}
 
 	for i := range service.RecoveryTargetLimit + 1 {
-		if he := f.svc.RequestPasswordRecovery(ctx, req, "192.0.2.10"); he != nil {
+		if he := f.svc.Recovery.RequestPasswordRecovery(ctx, req, "192.0.2.10"); he != nil {
 			t.Fatalf("request %d: %v", i+1, he)
 		}
 	}
@@ -362,12 +362,12 @@ func TestActivate(t *testing.T) {
 	ctx := context.Background()
 	secret := f.token(t, jedenlogin.TokenActivation, "NOWY")
 
-	_, he := f.svc.Activate(ctx, secret, "", "192.0.2.11")
+	_, he := f.svc.Accounts.Activate(ctx, secret, "", "192.0.2.11")
 	wantCode(t, he, jedenlogin.EINVALID)
 	if je(he).Fields["new_password"].Key != "activation.password_required" {
 		t.Errorf("Fields %v, want new_password marked", je(he).Fields)
 	}
-	login, he := f.svc.Activate(ctx, secret, newPassword, "192.0.2.11")
+	login, he := f.svc.Accounts.Activate(ctx, secret, newPassword, "192.0.2.11")
 	if he != nil || login != "NOWY" {
 		t.Fatalf("Activate = %q, %v", login, he)
 	}
@@ -375,7 +375,7 @@ func TestActivate(t *testing.T) {
 	if len(changed) != 1 || len(activated) != 1 || changed[0].Details != `{"via":"activation"}` || activated[0].Subject != "NOWY" {
 		t.Errorf("password_changed %+v, account_activated %+v: want one each for NOWY", changed, activated)
 	}
-	_, he = f.svc.Activate(ctx, secret, newPassword, "192.0.2.11")
+	_, he = f.svc.Accounts.Activate(ctx, secret, newPassword, "192.0.2.11")
 	wantCode(t, he, jedenlogin.CodeLinkExpired)
 	if je(he).Key != "activation.link_expired" {
 		t.Errorf("key %s, want the activation's own message", je(he).Key)

@@ -21,7 +21,7 @@ func activatable(tok *jedenlogin.Token, rec *jedenlogin.PersonRecord) *jedenlogi
 // returns the form's data. Errors: link_expired for a used, expired,
 // unknown or malformed link or a login that has a password already;
 // EINTERNAL.
-func (s *Service) ActivationLink(ctx context.Context, secret string) (*PasswordForm, error) {
+func (s *Accounts) ActivationLink(ctx context.Context, secret string) (*jedenlogin.PasswordForm, error) {
 	tok, rec, he := s.usableToken(ctx, jedenlogin.TokenActivation, secret)
 	if he != nil {
 		return nil, he
@@ -43,7 +43,7 @@ func (s *Service) ActivationLink(ctx context.Context, secret string) (*PasswordF
 // for one too long; weak_password with Extra["reasons"]; link_expired for
 // a used, expired, unknown or malformed link or a login that has a
 // password already; EINTERNAL.
-func (s *Service) Activate(ctx context.Context, secret, pw, addr string) (string, error) {
+func (s *Accounts) Activate(ctx context.Context, secret, pw, addr string) (string, error) {
 	const kind = jedenlogin.TokenActivation
 	tok, rec, he := s.usableToken(ctx, kind, secret)
 	if he != nil {

@@ -29,7 +29,7 @@ const ProgressDays = 30
 
 // operatorOnly refuses a caller without the operator role: neither an
 // operator's session nor an operator token (TokenCaller).
-func (s *Service) operatorOnly(c *Caller) error {
+func (s *Service) operatorOnly(c *jedenlogin.Caller) error {
 	if !IsOperator(c) {
 		return s.errf(jedenlogin.EFORBIDDEN, "admin.operators_only")
 	}
@@ -38,13 +38,13 @@ func (s *Service) operatorOnly(c *Caller) error {
 
 // IsOperator reports whether c may use the operator console: a person
 // with the operator role, or a script with an operator token.
-func IsOperator(c *Caller) bool {
+func IsOperator(c *jedenlogin.Caller) bool {
 	return c != nil && (c.Token != nil || (c.Person != nil && c.Person.Operator))
 }
 
 // OperatorActor is how the audit log names an operator:
 // "operator:<login>", or "token:<name>" for a script with a token.
-func OperatorActor(c *Caller) string {
+func OperatorActor(c *jedenlogin.Caller) string {
 	if c.Token != nil {
 		return TokenActor(c.Token.Name)
 	}
@@ -64,29 +64,9 @@ func (s *Service) reason(r string) (string, error) {
 	return r, nil
 }
 
-// ProgressRow is one case of the transition: persons pending and done.
-type ProgressRow struct {
-	Case          jedenlogin.Case
-	Pending, Done int
-}
-
-// Total is Pending + Done.
-func (r ProgressRow) Total() int { return r.Pending + r.Done }
-
-// Progress is the console's progress page: the figures of `jedenlogin
-// plan` (Store.PlanSummary) and consolidations per day.
-type Progress struct {
-	Persons, Logins int
-	Pending, Done   int
-	Cases           []ProgressRow // every case, in jedenlogin.Cases order
-	// PerDay has one entry per UTC day of the last ProgressDays days,
-	// oldest first, zero days included.
-	PerDay []jedenlogin.DayCount
-}
-
 // Progress returns the transition's progress, read from the database now.
 // Errors: EFORBIDDEN, EINTERNAL.
-func (s *Service) Progress(ctx context.Context, c *Caller) (*Progress, error) {
+func (s *Admin) Progress(ctx context.Context, c *jedenlogin.Caller) (*jedenlogin.Progress, error) {
 	if err := s.operatorOnly(c); err != nil {
 		return nil, err
 	}
@@ -94,9 +74,9 @@ func (s *Service) Progress(ctx context.Context, c *Caller) (*Progress, error) {
 	if err != nil {
 		return nil, s.internal(fmt.Errorf("progress: %w", err))
 	}
-	p := &Progress{Persons: sum.Persons, Logins: sum.Logins}
+	p := &jedenlogin.Progress{Persons: sum.Persons, Logins: sum.Logins}
 	for _, cs := range jedenlogin.Cases {
-		row := ProgressRow{Case: cs, Pending: sum.ByCaseState[cs][jedenlogin.StatePending], Done: sum.ByCaseState[cs][jedenlogin.StateDone]}
+		row := jedenlogin.ProgressRow{Case: cs, Pending: sum.ByCaseState[cs][jedenlogin.StatePending], Done: sum.ByCaseState[cs][jedenlogin.StateDone]}
 		p.Pending += row.Pending
 		p.Done += row.Done
 		p.Cases = append(p.Cases, row)
@@ -119,13 +99,6 @@ func (s *Service) Progress(ctx context.Context, c *Caller) (*Progress, error) {
 
 // MaxSearchResults bounds a person search.
 const MaxSearchResults = 50
-
-// PersonHit is one person found by a search.
-type PersonHit struct {
-	Person jedenlogin.Person
-	Name   string   // first and last name the person is known by
-	Logins []string // every login name, the unified one first
-}
 
 // nameSpellings are the spellings a name is searched in: as typed,
 // Capitalised, UPPER and lower case (names are stored as the registers
@@ -158,13 +131,13 @@ func contains(ss []string, v string) bool {
 // kind is an exact match on an index. It returns at most MaxSearchResults
 // persons by id; none for an empty query. Errors: EFORBIDDEN; EINVALID
 // (Fields["q"]) for a query over 200 characters; EINTERNAL.
-func (s *Service) SearchPersons(ctx context.Context, c *Caller, q string) ([]PersonHit, error) {
+func (s *Admin) SearchPersons(ctx context.Context, c *jedenlogin.Caller, q string) ([]jedenlogin.PersonHit, error) {
 	if err := s.operatorOnly(c); err != nil {
 		return nil, err
 	}
 	q = strings.TrimSpace(q)
 	if q == "" {
-		return []PersonHit{}, nil
+		return []jedenlogin.PersonHit{}, nil
 	}
 	if utf8.RuneCountInString(q) > 200 {
 		return nil, s.errf(jedenlogin.EINVALID, "admin.search_too_long").WithField("q")
@@ -205,15 +178,15 @@ func (s *Service) SearchPersons(ctx context.Context, c *Caller, q string) ([]Per
 	if err != nil {
 		return nil, s.internal(fmt.Errorf("search persons: %w", err))
 	}
-	hits := []PersonHit{}
+	hits := []jedenlogin.PersonHit{}
 	for i := range recs {
 		hits = append(hits, personHit(&recs[i]))
 	}
 	return hits, nil
 }
 
-func personHit(rec *jedenlogin.PersonRecord) PersonHit {
-	h := PersonHit{Person: rec.Person, Logins: []string{}}
+func personHit(rec *jedenlogin.PersonRecord) jedenlogin.PersonHit {
+	h := jedenlogin.PersonHit{Person: rec.Person, Logins: []string{}}
 	var unified *jedenlogin.Login
 	if rec.Person.UnifiedLoginID != nil {
 		unified = rec.Login(*rec.Person.UnifiedLoginID)
@@ -235,54 +208,12 @@ func personHit(rec *jedenlogin.PersonRecord) PersonHit {
 	return h
 }
 
-// AdminLogin is a login on the person's page.
-type AdminLogin struct {
-	Login      jedenlogin.Login
-	Unified    bool   // the person's one login
-	Generated  bool   // the login reserved for the generate case
-	MergedInto string // the login it was merged into, "" when not merged
-	// Block is the sign-in failure counter of the login's name; nil when
-	// none.
-	Block *jedenlogin.Throttle
-	// Blocked: the name is blocked now.
-	Blocked bool
-}
-
-// AdminGrant is a grant on the person's page.
-type AdminGrant struct {
-	Grant  jedenlogin.Grant
-	Entity jedenlogin.Entity
-	Login  string // the login that holds it
-	Valid  bool   // valid now (not revoked, merged or expired)
-}
-
-// PersonDetail is the console's page of one person.
-type PersonDetail struct {
-	Person   jedenlogin.Person
-	Name     string
-	Logins   []AdminLogin
-	Grants   []AdminGrant
-	Sessions []AdminSession
-	// Email is where recovery links go (the account's address, else the
-	// first active login's); "" when the person has none.
-	Email string
-	// Audit are the person's last AuditLimit events, newest first.
-	Audit []jedenlogin.AuditEvent
-}
-
-// AdminSession is a session on the person's page (never its id).
-type AdminSession struct {
-	Login                            string
-	EntityID                         string
-	CreatedAt, LastSeenAt, ExpiresAt time.Time
-}
-
 // PersonAuditLimit is how many audit events the person's page shows.
 const PersonAuditLimit = 50
 
 // PersonDetail returns everything the helpdesk sees of a person. Errors:
 // EFORBIDDEN; ENOTFOUND (admin.person_not_found); EINTERNAL.
-func (s *Service) PersonDetail(ctx context.Context, c *Caller, id int64) (*PersonDetail, error) {
+func (s *Admin) PersonDetail(ctx context.Context, c *jedenlogin.Caller, id int64) (*jedenlogin.PersonDetail, error) {
 	if err := s.operatorOnly(c); err != nil {
 		return nil, err
 	}
@@ -292,13 +223,13 @@ func (s *Service) PersonDetail(ctx context.Context, c *Caller, id int64) (*Perso
 	}
 	now := s.now()
 	h := personHit(rec)
-	d := &PersonDetail{Person: rec.Person, Name: h.Name, Email: recoveryEmail(rec, nil)}
+	d := &jedenlogin.PersonDetail{Person: rec.Person, Name: h.Name, Email: recoveryEmail(rec, nil)}
 	byID := map[int64]string{}
 	for _, l := range rec.Logins {
 		byID[l.ID] = l.Name
 	}
 	for _, l := range rec.Logins {
-		al := AdminLogin{Login: l,
+		al := jedenlogin.AdminLogin{Login: l,
 			Unified:   rec.Person.UnifiedLoginID != nil && *rec.Person.UnifiedLoginID == l.ID,
 			Generated: rec.Person.GeneratedLoginID != nil && *rec.Person.GeneratedLoginID == l.ID}
 		if l.MergedInto != nil {
@@ -332,14 +263,14 @@ func (s *Service) PersonDetail(ctx context.Context, c *Caller, id int64) (*Perso
 		if !ok {
 			e = jedenlogin.Entity{ID: g.EntityID}
 		}
-		d.Grants = append(d.Grants, AdminGrant{Grant: g, Entity: e, Login: byID[g.LoginID], Valid: g.MergedInto == nil && g.ValidAt(now)})
+		d.Grants = append(d.Grants, jedenlogin.AdminGrant{Grant: g, Entity: e, Login: byID[g.LoginID], Valid: g.MergedInto == nil && g.ValidAt(now)})
 	}
 	ss, err := s.st.SessionsOfPerson(ctx, id)
 	if err != nil {
 		return nil, s.internal(fmt.Errorf("person %d: %w", id, err))
 	}
 	for _, x := range ss {
-		d.Sessions = append(d.Sessions, AdminSession{Login: byID[x.LoginID], EntityID: x.EntityID, CreatedAt: x.CreatedAt, LastSeenAt: x.LastSeenAt, ExpiresAt: x.ExpiresAt})
+		d.Sessions = append(d.Sessions, jedenlogin.AdminSession{Login: byID[x.LoginID], EntityID: x.EntityID, CreatedAt: x.CreatedAt, LastSeenAt: x.LastSeenAt, ExpiresAt: x.ExpiresAt})
 	}
 	pid := id
 	d.Audit, err = s.st.Audit(ctx, jedenlogin.AuditFilter{PersonID: &pid, Limit: PersonAuditLimit})
@@ -378,7 +309,7 @@ func recoveryEmail(rec *jedenlogin.PersonRecord, l *jedenlogin.Login) string {
 }
 
 // audit appends one operator event.
-func (s *Service) operatorAudit(ctx context.Context, c *Caller, ev jedenlogin.AuditEvent, details map[string]any) error {
+func (s *Service) operatorAudit(ctx context.Context, c *jedenlogin.Caller, ev jedenlogin.AuditEvent, details map[string]any) error {
 	ev.Actor, ev.Address = OperatorActor(c), c.Addr
 	if ev.At.IsZero() {
 		ev.At = s.now()
@@ -394,7 +325,7 @@ func (s *Service) operatorAudit(ctx context.Context, c *Caller, ev jedenlogin.Au
 // sign-in, so case matters) and clears its failure counter. Errors:
 // EFORBIDDEN; EINVALID (reason); ENOTFOUND (admin.no_block) when the name
 // is neither a login nor has a counter; EINTERNAL.
-func (s *Service) UnblockLogin(ctx context.Context, c *Caller, name, reason string) error {
+func (s *Admin) UnblockLogin(ctx context.Context, c *jedenlogin.Caller, name, reason string) error {
 	if err := s.operatorOnly(c); err != nil {
 		return err
 	}
@@ -427,7 +358,7 @@ func (s *Service) UnblockLogin(ctx context.Context, c *Caller, name, reason stri
 // EndSessions signs the person out everywhere (the operator's own current
 // session excepted) and returns how many sessions ended. Errors:
 // EFORBIDDEN; EINVALID (reason); ENOTFOUND; EINTERNAL.
-func (s *Service) EndSessions(ctx context.Context, c *Caller, personID int64, reason string) (int, error) {
+func (s *Admin) EndSessions(ctx context.Context, c *jedenlogin.Caller, personID int64, reason string) (int, error) {
 	if err := s.operatorOnly(c); err != nil {
 		return 0, err
 	}
@@ -451,12 +382,6 @@ func (s *Service) EndSessions(ctx context.Context, c *Caller, personID int64, re
 		map[string]any{"reason": reason, "sessions": n})
 }
 
-// Recovery kinds an operator may send.
-const (
-	RecoverLogin    = "login"
-	RecoverPassword = "password"
-)
-
 // SendRecovery mails the person a login-recovery link (kind "login") or a
 // password-reset link for one of their logins (kind "password"; login ""
 // picks the unified login, or the only active one) to their address on
@@ -466,7 +391,7 @@ const (
 // admin.login_not_resettable); ENOTFOUND; ECONFLICT (admin.no_email) when
 // the person has no address; EINTERNAL (also when the mail fails, audited
 // as mail_failed).
-func (s *Service) SendRecovery(ctx context.Context, c *Caller, personID int64, kind, login, reason string) (string, error) {
+func (s *Admin) SendRecovery(ctx context.Context, c *jedenlogin.Caller, personID int64, kind, login, reason string) (string, error) {
 	if err := s.operatorOnly(c); err != nil {
 		return "", err
 	}
@@ -474,7 +399,7 @@ func (s *Service) SendRecovery(ctx context.Context, c *Caller, personID int64, k
 	if err != nil {
 		return "", err
 	}
-	if kind != RecoverLogin && kind != RecoverPassword {
+	if kind != jedenlogin.RecoverLogin && kind != jedenlogin.RecoverPassword {
 		return "", s.errf(jedenlogin.EINVALID, "admin.recovery_kind").WithField("kind")
 	}
 	rec, err := s.adminPerson(ctx, personID)
@@ -484,7 +409,7 @@ func (s *Service) SendRecovery(ctx context.Context, c *Caller, personID int64, k
 	now := s.now()
 	pid := personID
 	var l *jedenlogin.Login
-	if kind == RecoverPassword {
+	if kind == jedenlogin.RecoverPassword {
 		if l = resettableLogin(rec, login); l == nil {
 			return "", s.errf(jedenlogin.EINVALID, "admin.login_not_resettable").WithField("login")
 		}
@@ -498,7 +423,7 @@ func (s *Service) SendRecovery(ctx context.Context, c *Caller, personID int64, k
 	masked := account.MaskEmail(email)
 	ev := jedenlogin.AuditEvent{At: now, Action: jedenlogin.AuditRecoveryRequested, PersonID: &pid, Subject: "recovery:login", Outcome: "sent"}
 	details := map[string]any{"reason": reason, "to": masked}
-	if kind == RecoverPassword {
+	if kind == jedenlogin.RecoverPassword {
 		ev.Subject = l.Name
 		details["kind"] = string(jedenlogin.TokenPasswordReset)
 		if _, err := s.st.ExpireTokens(ctx, personID, jedenlogin.TokenPasswordReset, now); err != nil {
@@ -551,12 +476,6 @@ func resettableLogin(rec *jedenlogin.PersonRecord, name string) *jedenlogin.Logi
 	return found
 }
 
-// ContactCorrection is what an operator corrects; nil fields stay.
-type ContactCorrection struct {
-	Email *string
-	Phone *string // "": no phone
-}
-
 // CorrectContact sets the person's e-mail address and/or phone on the
 // operator's word (the helpdesk checked who calls), with the rules of the
 // person's own change (account.NormalizeEmail, NormalizePhone), audited
@@ -564,7 +483,7 @@ type ContactCorrection struct {
 // with account data (after the transition) has contact data to correct.
 // Errors: EFORBIDDEN; EINVALID (reason, email, phone); ENOTFOUND;
 // ECONFLICT (admin.no_account); EINTERNAL.
-func (s *Service) CorrectContact(ctx context.Context, c *Caller, personID int64, in ContactCorrection, reason string) error {
+func (s *Admin) CorrectContact(ctx context.Context, c *jedenlogin.Caller, personID int64, in jedenlogin.ContactCorrection, reason string) error {
 	if err := s.operatorOnly(c); err != nil {
 		return err
 	}

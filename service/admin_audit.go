@@ -10,35 +10,11 @@ import (
 	"jedenlogin"
 )
 
-// AuditQuery is the audit log viewer's filter as the operator typed it;
-// "" fields match everything.
-type AuditQuery struct {
-	Person  string // a person's id
-	Login   string // the login (or other subject) acted on
-	Actor   string // who acted: a login, "operator:<login>", "system", "cli", "anonymous"
-	Action  string // the event kind (jedenlogin.Audit…)
-	Outcome string
-	Address string
-	// From and To bound the time (Polish time): a date (2026-12-07, To
-	// inclusive) or a date and time (2026-12-07T10:30).
-	From, To string
-	// Before is the paging cursor: only events with a smaller id.
-	Before string
-	Limit  int // 0: AuditPageSize
-}
-
 // AuditPageSize is the viewer's page size; MaxAuditPage bounds Limit.
 const (
 	AuditPageSize = 50
 	MaxAuditPage  = 500
 )
-
-// AuditPage is one page of the audit log, newest first.
-type AuditPage struct {
-	Events []jedenlogin.AuditEvent
-	// Next is the cursor of the next (older) page; 0 when this is the last.
-	Next int64
-}
 
 // localTime parses a date or date and time in Polish time; end makes a
 // bare date mean the end of that day.
@@ -60,7 +36,7 @@ func localTime(v string, end bool) (time.Time, bool) {
 
 // auditFilter turns a query into the store's filter; EINVALID with a
 // message per bad field.
-func (s *Service) auditFilter(q AuditQuery) (jedenlogin.AuditFilter, error) {
+func (s *Service) auditFilter(q jedenlogin.AuditQuery) (jedenlogin.AuditFilter, error) {
 	f := jedenlogin.AuditFilter{
 		Subject: strings.TrimSpace(q.Login), Actor: strings.TrimSpace(q.Actor), Action: strings.TrimSpace(q.Action),
 		Outcome: strings.TrimSpace(q.Outcome), Address: strings.TrimSpace(q.Address), Limit: q.Limit,
@@ -121,7 +97,7 @@ func (s *Service) auditFilter(q AuditQuery) (jedenlogin.AuditFilter, error) {
 // by id (keyset: each page is an index range, as fast on the millionth
 // page as on the first). Errors: EFORBIDDEN; EINVALID (Fields name the bad
 // filters); EINTERNAL.
-func (s *Service) AuditLog(ctx context.Context, c *Caller, q AuditQuery) (*AuditPage, error) {
+func (s *Admin) AuditLog(ctx context.Context, c *jedenlogin.Caller, q jedenlogin.AuditQuery) (*jedenlogin.AuditPage, error) {
 	if err := s.operatorOnly(c); err != nil {
 		return nil, err
 	}
@@ -135,7 +111,7 @@ func (s *Service) AuditLog(ctx context.Context, c *Caller, q AuditQuery) (*Audit
 	if err != nil {
 		return nil, s.internal(fmt.Errorf("audit log: %w", err))
 	}
-	p := &AuditPage{Events: evs}
+	p := &jedenlogin.AuditPage{Events: evs}
 	if len(evs) > limit {
 		p.Events = evs[:limit]
 		p.Next = p.Events[limit-1].ID
@@ -150,7 +126,7 @@ const MaxAuditExport = 100000
 // ignored), newest first, at most MaxAuditExport, and audits the export
 // with its filter. Errors: EFORBIDDEN; EINVALID; EINTERNAL; an error from
 // fn stops the export and is returned.
-func (s *Service) ExportAudit(ctx context.Context, c *Caller, q AuditQuery, fn func(jedenlogin.AuditEvent) error) (int, error) {
+func (s *Admin) ExportAudit(ctx context.Context, c *jedenlogin.Caller, q jedenlogin.AuditQuery, fn func(jedenlogin.AuditEvent) error) (int, error) {
 	if err := s.operatorOnly(c); err != nil {
 		return 0, err
 	}

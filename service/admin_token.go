@@ -60,7 +60,7 @@ func AdminTokenAudit(at time.Time, actor, name, outcome string, details map[stri
 // it is known) and counted as a failure of the client address like a wrong
 // password, so an address that keeps guessing is blocked (429
 // too_many_attempts). Other errors are EINTERNAL.
-func (s *Service) TokenCaller(ctx context.Context, token, addr string) (*Caller, error) {
+func (s *Service) TokenCaller(ctx context.Context, token, addr string) (*jedenlogin.Caller, error) {
 	now := s.now()
 	var t *jedenlogin.AdminToken
 	hash := ""
@@ -88,7 +88,7 @@ func (s *Service) TokenCaller(ctx context.Context, token, addr string) (*Caller,
 				return nil, s.internal(fmt.Errorf("operator token %s: %w", t.Name, err))
 			}
 		}
-		return &Caller{Token: t, Addr: addr}, nil
+		return &jedenlogin.Caller{Token: t, Addr: addr}, nil
 	}
 	ev := jedenlogin.AuditEvent{At: now, Action: jedenlogin.AuditAdminToken, Actor: subject, Subject: subject, Address: addr,
 		Outcome: "refused", Details: Details(map[string]any{"reason": reason})}

@@ -41,39 +41,11 @@ const PublicPendingLimit = 50
 // activationValidity is how long an activation link works (issue 6: 72 h).
 const activationValidity = 72 * time.Hour
 
-// ApplicationRow is an application with its entity (an entity missing from
-// the database shows its id as its name).
-type ApplicationRow struct {
-	App    jedenlogin.Application
-	Entity jedenlogin.Entity
-}
-
-// ApplyInput is what an application form or request gives. The Applicant
-// fields are read only for the public form; a signed-in applicant applies
-// with their account data.
-type ApplyInput struct {
-	EntityID string
-	Function string
-	Scopes   []string
-	ValidTo  string // YYYY-MM-DD; "" = the default (a year from today)
-	jedenlogin.Applicant
-}
-
-// ApplyForm is what the application form offers the caller.
-type ApplyForm struct {
-	// Account is the signed-in applicant's data the application will
-	// carry; zero for the public form.
-	Account jedenlogin.Applicant
-	// ValidTo is the default end of validity; MinDate and MaxDate bound
-	// the one asked for.
-	ValidTo, MinDate, MaxDate time.Time
-}
-
 // ApplyForm returns what the application form offers c (nil: the public
 // form). It does not fail.
-func (s *Service) ApplyForm(c *Caller) ApplyForm {
+func (s *Applications) ApplyForm(c *jedenlogin.Caller) jedenlogin.ApplyForm {
 	now := s.now()
-	f := ApplyForm{ValidTo: applications.DefaultValidTo(now), MinDate: applications.Day(now), MaxDate: applications.MaxValidTo(now)}
+	f := jedenlogin.ApplyForm{ValidTo: applications.DefaultValidTo(now), MinDate: applications.Day(now), MaxDate: applications.MaxValidTo(now)}
 	if c != nil {
 		f.Account = applications.ApplicantFromAccount(c.Record, c.Login)
 	}
@@ -152,7 +124,7 @@ func parseDate(v string) (*time.Time, bool) {
 }
 
 // actor is who acts, for the audit log.
-func actor(c *Caller) applications.Actor {
+func actor(c *jedenlogin.Caller) applications.Actor {
 	return applications.Actor{Login: c.Login.Name, Address: c.Addr}
 }
 
@@ -166,7 +138,7 @@ func actor(c *Caller) applications.Actor {
 // unknown entity is a field error); CodeTooManyAttempts with RetryAfter
 // for too many public applications; ECONFLICT when c already has an open
 // application for the function at the entity; internal otherwise.
-func (s *Service) SubmitApplication(ctx context.Context, c *Caller, addr string, in ApplyInput) (*ApplicationRow, error) {
+func (s *Applications) SubmitApplication(ctx context.Context, c *jedenlogin.Caller, addr string, in jedenlogin.ApplyInput) (*jedenlogin.ApplicationRow, error) {
 	now := s.now()
 	app := &jedenlogin.Application{
 		Status: jedenlogin.ApplicationSubmitted, EntityID: in.EntityID, Function: jedenlogin.Function(in.Function),
@@ -227,7 +199,7 @@ func (s *Service) SubmitApplication(ctx context.Context, c *Caller, addr string,
 		return nil, appErr(err)
 	}
 	s.statusMail(ctx, app, entity.Name)
-	return &ApplicationRow{App: *app, Entity: *entity}, nil
+	return &jedenlogin.ApplicationRow{App: *app, Entity: *entity}, nil
 }
 
 // refuseEntityFull answers ECONFLICT (apply.entity_full, on the entity
@@ -284,7 +256,7 @@ func (s *Service) refuseDuplicate(ctx context.Context, app *jedenlogin.Applicati
 
 // withEntities joins applications with their entities as the approval
 // rules see them (applications.RuleEntities).
-func (s *Service) withEntities(ctx context.Context, apps []jedenlogin.Application) ([]ApplicationRow, error) {
+func (s *Service) withEntities(ctx context.Context, apps []jedenlogin.Application) ([]jedenlogin.ApplicationRow, error) {
 	var ids []string
 	for _, a := range apps {
 		ids = append(ids, a.EntityID)
@@ -300,20 +272,20 @@ func (s *Service) withEntities(ctx context.Context, apps []jedenlogin.Applicatio
 			byID[e.ID] = e
 		}
 	}
-	rows := make([]ApplicationRow, 0, len(apps))
+	rows := make([]jedenlogin.ApplicationRow, 0, len(apps))
 	for _, a := range apps {
 		e, ok := byID[a.EntityID]
 		if !ok {
 			e = jedenlogin.Entity{ID: a.EntityID, Name: a.EntityID}
 		}
-		rows = append(rows, ApplicationRow{App: a, Entity: e})
+		rows = append(rows, jedenlogin.ApplicationRow{App: a, Entity: e})
 	}
 	return rows, nil
 }
 
 // MyApplications returns c's applications, newest first. Errors are
 // internal.
-func (s *Service) MyApplications(ctx context.Context, c *Caller) ([]ApplicationRow, error) {
+func (s *Applications) MyApplications(ctx context.Context, c *jedenlogin.Caller) ([]jedenlogin.ApplicationRow, error) {
 	pid := c.Person.ID
 	apps, err := s.st.Applications(ctx, jedenlogin.ApplicationFilter{ApplicantPersonID: &pid})
 	if err != nil {
@@ -326,20 +298,10 @@ func (s *Service) MyApplications(ctx context.Context, c *Caller) ([]ApplicationR
 	return rows, nil
 }
 
-// ApplicationView is an application as one person sees it.
-type ApplicationView struct {
-	ApplicationRow
-	// Mine: the caller is its applicant; Decider: the caller may decide it.
-	Mine, Decider bool
-	// ReviewerName and DeciderName are the people behind ReviewedBy and
-	// DecidedBy (first and last name; the login when unknown).
-	ReviewerName, DeciderName string
-}
-
 // Application returns application id for its applicant and for those who
 // may decide it. Errors: ENOTFOUND for anybody else too (ids reveal
 // nothing); internal otherwise.
-func (s *Service) Application(ctx context.Context, c *Caller, id int64) (*ApplicationView, error) {
+func (s *Applications) Application(ctx context.Context, c *jedenlogin.Caller, id int64) (*jedenlogin.ApplicationView, error) {
 	app, err := s.st.Application(ctx, id)
 	if err != nil {
 		return nil, appErr(err)
@@ -348,7 +310,7 @@ func (s *Service) Application(ctx context.Context, c *Caller, id int64) (*Applic
 	if err != nil {
 		return nil, s.internal(fmt.Errorf("entity of application %d: %w", id, err))
 	}
-	v := &ApplicationView{ApplicationRow: ApplicationRow{App: *app, Entity: *e}}
+	v := &jedenlogin.ApplicationView{ApplicationRow: jedenlogin.ApplicationRow{App: *app, Entity: *e}}
 	v.Mine = app.ApplicantPersonID != nil && *app.ApplicantPersonID == c.Person.ID
 	v.Decider = applications.MayDecide(c.Record, app, *e, s.now())
 	if !v.Mine && !v.Decider {
@@ -363,7 +325,7 @@ func (s *Service) Application(ctx context.Context, c *Caller, id int64) (*Applic
 // it, takes it up. The change and its audit event are one transaction; the
 // applicant is mailed. Errors: ENOTFOUND, CodeNotApprover,
 // CodeInvalidStatus unless it is zlozony; internal otherwise.
-func (s *Service) ReviewApplication(ctx context.Context, c *Caller, id int64) (*ApplicationRow, error) {
+func (s *Applications) ReviewApplication(ctx context.Context, c *jedenlogin.Caller, id int64) (*jedenlogin.ApplicationRow, error) {
 	return s.decide(ctx, c, id, func(app *jedenlogin.Application, now time.Time) ([]jedenlogin.AuditEvent, error) {
 		return applications.Review(app, actor(c), now)
 	})
@@ -374,7 +336,7 @@ func (s *Service) ReviewApplication(ctx context.Context, c *Caller, id int64) (*
 // applicant is mailed. Errors: EINVALID with Fields["reason"] for an empty
 // or overlong reason (checked first), ENOTFOUND, CodeNotApprover,
 // CodeInvalidStatus unless it is rozpatrywany; internal otherwise.
-func (s *Service) RejectApplication(ctx context.Context, c *Caller, id int64, reason string) (*ApplicationRow, error) {
+func (s *Applications) RejectApplication(ctx context.Context, c *jedenlogin.Caller, id int64, reason string) (*jedenlogin.ApplicationRow, error) {
 	reason = strings.TrimSpace(reason)
 	if code, ok := applications.CheckReason(reason); !ok {
 		msg := jedenlogin.T("applications.reason_required")
@@ -392,7 +354,7 @@ func (s *Service) RejectApplication(ctx context.Context, c *Caller, id int64, re
 // the same transaction, and mails the applicant. Errors: ENOTFOUND (also
 // when it is not c's), CodeInvalidStatus unless it is zlozony; internal
 // otherwise.
-func (s *Service) WithdrawApplication(ctx context.Context, c *Caller, id int64) (*ApplicationRow, error) {
+func (s *Applications) WithdrawApplication(ctx context.Context, c *jedenlogin.Caller, id int64) (*jedenlogin.ApplicationRow, error) {
 	now := s.now()
 	app, err := s.st.Application(ctx, id)
 	if err != nil {
@@ -424,7 +386,7 @@ func (s *Service) decisionEntity(ctx context.Context, id int64) (*jedenlogin.Ent
 // decide runs an approver's status change fn on application id inside the
 // store's transaction, after checking there, on the locked application,
 // that c may decide it; then it mails the applicant.
-func (s *Service) decide(ctx context.Context, c *Caller, id int64, fn func(app *jedenlogin.Application, now time.Time) ([]jedenlogin.AuditEvent, error)) (*ApplicationRow, error) {
+func (s *Service) decide(ctx context.Context, c *jedenlogin.Caller, id int64, fn func(app *jedenlogin.Application, now time.Time) ([]jedenlogin.AuditEvent, error)) (*jedenlogin.ApplicationRow, error) {
 	now := s.now()
 	e, err := s.decisionEntity(ctx, id)
 	if err != nil {
@@ -441,7 +403,7 @@ func (s *Service) decide(ctx context.Context, c *Caller, id int64, fn func(app *
 // changeApplication runs the status change fn on application id, at entity
 // entityID, and queues the mail telling the applicant the new status in
 // the change's transaction; it returns the application with its entity.
-func (s *Service) changeApplication(ctx context.Context, id int64, entityID string, now time.Time, fn func(app *jedenlogin.Application) ([]jedenlogin.AuditEvent, error)) (*ApplicationRow, error) {
+func (s *Service) changeApplication(ctx context.Context, id int64, entityID string, now time.Time, fn func(app *jedenlogin.Application) ([]jedenlogin.AuditEvent, error)) (*jedenlogin.ApplicationRow, error) {
 	e, err := s.st.Entity(ctx, entityID)
 	if err != nil {
 		return nil, s.internal(fmt.Errorf("entity of application %d: %w", id, err))
@@ -460,7 +422,7 @@ func (s *Service) changeApplication(ctx context.Context, id int64, entityID stri
 		return nil, appErr(err)
 	}
 	s.mailQueued()
-	return &ApplicationRow{App: *app, Entity: *e}, nil
+	return &jedenlogin.ApplicationRow{App: *app, Entity: *e}, nil
 }
 
 // AcceptApplication accepts application id (SPEC §9, applications.Accept)
@@ -474,7 +436,7 @@ func (s *Service) changeApplication(ctx context.Context, id int64, entityID stri
 // CodeIdentityNotConfirmed (checked first), ENOTFOUND, CodeNotApprover,
 // CodeInvalidStatus unless it is rozpatrywany, CodeHeadConflict, ECONFLICT
 // when an extended grant is gone; internal otherwise.
-func (s *Service) AcceptApplication(ctx context.Context, c *Caller, id int64, identityConfirmed bool) (*ApplicationRow, error) {
+func (s *Applications) AcceptApplication(ctx context.Context, c *jedenlogin.Caller, id int64, identityConfirmed bool) (*jedenlogin.ApplicationRow, error) {
 	if !identityConfirmed {
 		return nil, applications.ErrIdentityNotConfirmed
 	}
@@ -500,7 +462,7 @@ func (s *Service) AcceptApplication(ctx context.Context, c *Caller, id int64, id
 	} else if err := s.sendActivation(ctx, c, acc, status, now); err != nil {
 		return nil, err
 	}
-	return &ApplicationRow{App: *app, Entity: acc.Entity}, nil
+	return &jedenlogin.ApplicationRow{App: *app, Entity: acc.Entity}, nil
 }
 
 // sendActivation creates the activation token of an account an acceptance
@@ -513,7 +475,7 @@ func (s *Service) AcceptApplication(ctx context.Context, c *Caller, id int64, id
 // the token needs the login's id; the Store offers no way to write either
 // in the acceptance. Should they fail, the account still exists and "Nie
 // pamiętasz hasła?" sets its password.
-func (s *Service) sendActivation(ctx context.Context, c *Caller, acc *jedenlogin.Acceptance, status mail.ApplicationStatusData, now time.Time) error {
+func (s *Service) sendActivation(ctx context.Context, c *jedenlogin.Caller, acc *jedenlogin.Acceptance, status mail.ApplicationStatusData, now time.Time) error {
 	l := acc.NewLogin
 	to := acc.Application.Applicant.Email
 	secret, hash := jedenlogin.NewTokenSecret()

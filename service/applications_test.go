@@ -87,7 +87,7 @@ func (e *env) record(login string) *jedenlogin.PersonRecord {
 }
 
 // caller is the login signed in, as the faces hand it to the service.
-func (e *env) caller(login string) *service.Caller {
+func (e *env) caller(login string) *jedenlogin.Caller {
 	e.t.Helper()
 	rec := e.record(login)
 	var l *jedenlogin.Login
@@ -97,7 +97,7 @@ func (e *env) caller(login string) *service.Caller {
 		}
 	}
 	sess := &jedenlogin.Session{PersonID: rec.Person.ID, LoginID: l.ID}
-	return &service.Caller{Session: sess, Record: rec, Login: l, Person: &rec.Person, Addr: "192.0.2.7"}
+	return &jedenlogin.Caller{Session: sess, Record: rec, Login: l, Person: &rec.Person, Addr: "192.0.2.7"}
 }
 
 // audit returns the audit events of an action, newest first.
@@ -121,8 +121,8 @@ func wantCode(t *testing.T, err error, code string) *jedenlogin.Error {
 }
 
 // publicInput is a newcomer's public application for a pracownik at SP1.
-func publicInput() service.ApplyInput {
-	return service.ApplyInput{EntityID: "SP1", Function: "pracownik", Scopes: []string{"sio"},
+func publicInput() jedenlogin.ApplyInput {
+	return jedenlogin.ApplyInput{EntityID: "SP1", Function: "pracownik", Scopes: []string{"sio"},
 		Applicant: jedenlogin.Applicant{FirstName: "Jan", LastName: "Nowy", PESEL: peselNew, Email: "jan.nowy@example.pl", Phone: "600 500 400"}}
 }
 
@@ -134,24 +134,24 @@ func TestSubmitApplicationFieldErrors(t *testing.T) {
 		ctx := context.Background()
 		for _, tc := range []struct {
 			name   string
-			change func(in *service.ApplyInput)
+			change func(in *jedenlogin.ApplyInput)
 			want   map[string]string // field → catalogue key
 		}{
-			{"personal fields", func(in *service.ApplyInput) {
+			{"personal fields", func(in *jedenlogin.ApplyInput) {
 				in.PESEL, in.Email, in.FirstName = "90010112346", "jan", ""
 			}, map[string]string{"pesel": "apply.pesel_invalid", "email": "apply.email_invalid", "first_name": "apply.first_name_required"}},
-			{"unknown entity and function", func(in *service.ApplyInput) {
+			{"unknown entity and function", func(in *jedenlogin.ApplyInput) {
 				in.EntityID, in.Function = "NOPE", "dyrektor"
 			}, map[string]string{"entity_id": "apply.entity_not_found", "function": "apply.function_required"}},
-			{"no date", func(in *service.ApplyInput) { in.ValidTo = "31.12.2026" }, map[string]string{"valid_to": "apply.valid_to_invalid"}},
-			{"too far", func(in *service.ApplyInput) {
+			{"no date", func(in *jedenlogin.ApplyInput) { in.ValidTo = "31.12.2026" }, map[string]string{"valid_to": "apply.valid_to_invalid"}},
+			{"too far", func(in *jedenlogin.ApplyInput) {
 				in.ValidTo = now.AddDate(5, 0, 1).Format(time.DateOnly)
 			}, map[string]string{"valid_to": "apply.valid_to_too_far"}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				in := publicInput()
 				tc.change(&in)
-				_, err := e.svc.SubmitApplication(ctx, nil, "192.0.2.7", in)
+				_, err := e.svc.Applications.SubmitApplication(ctx, nil, "192.0.2.7", in)
 				je := wantCode(t, err, jedenlogin.EINVALID)
 				if je.Key != "form.has_errors" {
 					t.Errorf("message %q, want form.has_errors", je.Key)
@@ -176,7 +176,7 @@ func TestSubmitApplicationFieldErrors(t *testing.T) {
 
 		// A good one is stored with its audit event; a signed-in duplicate
 		// is refused.
-		row, err := e.svc.SubmitApplication(ctx, nil, "192.0.2.7", publicInput())
+		row, err := e.svc.Applications.SubmitApplication(ctx, nil, "192.0.2.7", publicInput())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -187,11 +187,11 @@ func TestSubmitApplicationFieldErrors(t *testing.T) {
 			t.Errorf("submission events %+v", evs)
 		}
 		other := e.caller("OTHER")
-		in := service.ApplyInput{EntityID: "SP2", Function: "pracownik", Scopes: []string{"sio"}}
-		if _, err := e.svc.SubmitApplication(ctx, other, other.Addr, in); err != nil {
+		in := jedenlogin.ApplyInput{EntityID: "SP2", Function: "pracownik", Scopes: []string{"sio"}}
+		if _, err := e.svc.Applications.SubmitApplication(ctx, other, other.Addr, in); err != nil {
 			t.Fatal(err)
 		}
-		wantCode(t, func() error { _, err := e.svc.SubmitApplication(ctx, other, other.Addr, in); return err }(), jedenlogin.ECONFLICT)
+		wantCode(t, func() error { _, err := e.svc.Applications.SubmitApplication(ctx, other, other.Addr, in); return err }(), jedenlogin.ECONFLICT)
 	})
 }
 
@@ -201,16 +201,16 @@ func TestApplicationNotApprover(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
 		e := newEnv(t, b)
 		ctx := context.Background()
-		row, err := e.svc.SubmitApplication(ctx, nil, "192.0.2.7", publicInput())
+		row, err := e.svc.Applications.SubmitApplication(ctx, nil, "192.0.2.7", publicInput())
 		if err != nil {
 			t.Fatal(err)
 		}
 		id := row.App.ID
 		other := e.caller("OTHER")
-		wantCode(t, func() error { _, err := e.svc.Application(ctx, other, id); return err }(), jedenlogin.ENOTFOUND)
-		wantCode(t, func() error { _, err := e.svc.ReviewApplication(ctx, other, id); return err }(), jedenlogin.CodeNotApprover)
-		wantCode(t, func() error { _, err := e.svc.RejectApplication(ctx, other, id, "nie"); return err }(), jedenlogin.CodeNotApprover)
-		if q, err := e.svc.ApplicationQueue(ctx, other, service.QueueQuery{}); err != nil || len(q.Rows) != 0 {
+		wantCode(t, func() error { _, err := e.svc.Applications.Application(ctx, other, id); return err }(), jedenlogin.ENOTFOUND)
+		wantCode(t, func() error { _, err := e.svc.Applications.ReviewApplication(ctx, other, id); return err }(), jedenlogin.CodeNotApprover)
+		wantCode(t, func() error { _, err := e.svc.Applications.RejectApplication(ctx, other, id, "nie"); return err }(), jedenlogin.CodeNotApprover)
+		if q, err := e.svc.Applications.ApplicationQueue(ctx, other, jedenlogin.QueueQuery{}); err != nil || len(q.Rows) != 0 {
 			t.Errorf("OTHER's queue %v, %v", q, err)
 		}
 		app, err := e.st.Application(ctx, id)
@@ -223,13 +223,13 @@ func TestApplicationNotApprover(t *testing.T) {
 
 		// The head of SP1 decides it; a missing application is not found.
 		head := e.caller("HEAD1")
-		if q, err := e.svc.ApplicationQueue(ctx, head, service.QueueQuery{}); err != nil || len(q.Rows) != 1 || q.Rows[0].App.ID != id {
+		if q, err := e.svc.Applications.ApplicationQueue(ctx, head, jedenlogin.QueueQuery{}); err != nil || len(q.Rows) != 1 || q.Rows[0].App.ID != id {
 			t.Errorf("HEAD1's queue %v, %v", q, err)
 		}
-		if _, err := e.svc.ReviewApplication(ctx, head, id); err != nil {
+		if _, err := e.svc.Applications.ReviewApplication(ctx, head, id); err != nil {
 			t.Fatal(err)
 		}
-		wantCode(t, func() error { _, err := e.svc.ReviewApplication(ctx, head, id+100); return err }(), jedenlogin.ENOTFOUND)
+		wantCode(t, func() error { _, err := e.svc.Applications.ReviewApplication(ctx, head, id+100); return err }(), jedenlogin.ENOTFOUND)
 	})
 }
 
@@ -244,19 +244,22 @@ func TestAcceptKnownPerson(t *testing.T) {
 		before := e.record("KNOWN")
 		in := publicInput()
 		in.PESEL = peselKnown
-		row, err := e.svc.SubmitApplication(ctx, nil, "192.0.2.7", in)
+		row, err := e.svc.Applications.SubmitApplication(ctx, nil, "192.0.2.7", in)
 		if err != nil {
 			t.Fatal(err)
 		}
 		id := row.App.ID
 		head := e.caller("HEAD1")
-		wantCode(t, func() error { _, err := e.svc.AcceptApplication(ctx, head, id, true); return err }(), jedenlogin.CodeInvalidStatus)
-		if _, err := e.svc.ReviewApplication(ctx, head, id); err != nil {
+		wantCode(t, func() error { _, err := e.svc.Applications.AcceptApplication(ctx, head, id, true); return err }(), jedenlogin.CodeInvalidStatus)
+		if _, err := e.svc.Applications.ReviewApplication(ctx, head, id); err != nil {
 			t.Fatal(err)
 		}
-		wantCode(t, func() error { _, err := e.svc.AcceptApplication(ctx, head, id, false); return err }(), jedenlogin.CodeIdentityNotConfirmed)
-		wantCode(t, func() error { _, err := e.svc.AcceptApplication(ctx, e.caller("OTHER"), id, true); return err }(), jedenlogin.CodeNotApprover)
-		acc, err := e.svc.AcceptApplication(ctx, head, id, true)
+		wantCode(t, func() error { _, err := e.svc.Applications.AcceptApplication(ctx, head, id, false); return err }(), jedenlogin.CodeIdentityNotConfirmed)
+		wantCode(t, func() error {
+			_, err := e.svc.Applications.AcceptApplication(ctx, e.caller("OTHER"), id, true)
+			return err
+		}(), jedenlogin.CodeNotApprover)
+		acc, err := e.svc.Applications.AcceptApplication(ctx, head, id, true)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -307,25 +310,25 @@ func TestRevokeGrant(t *testing.T) {
 
 		no := false
 		je := wantCode(t, func() error {
-			_, err := e.svc.RevokeGrant(ctx, head, gid, service.RevokeInput{Reason: "bo tak", Confirmed: &no})
+			_, err := e.svc.Grants.RevokeGrant(ctx, head, gid, jedenlogin.RevokeInput{Reason: "bo tak", Confirmed: &no})
 			return err
 		}(), jedenlogin.EINVALID)
 		if je.Fields["reason"].Key != "grants.reason_required" || je.Fields["rozumiem"].Key != "revoke.understood_required" {
 			t.Errorf("fields %v", je.Fields)
 		}
 		wantCode(t, func() error {
-			_, err := e.svc.RevokeGrant(ctx, other, head.Record.Grants[0].ID, service.RevokeInput{Reason: reason})
+			_, err := e.svc.Grants.RevokeGrant(ctx, other, head.Record.Grants[0].ID, jedenlogin.RevokeInput{Reason: reason})
 			return err
 		}(), jedenlogin.CodeNotApprover)
 		wantCode(t, func() error {
-			_, err := e.svc.RevokeGrant(ctx, head, gid+1000, service.RevokeInput{Reason: reason})
+			_, err := e.svc.Grants.RevokeGrant(ctx, head, gid+1000, jedenlogin.RevokeInput{Reason: reason})
 			return err
 		}(), jedenlogin.ENOTFOUND)
 		if evs := e.audit(jedenlogin.AuditGrantChanged); len(evs) != 0 {
 			t.Fatalf("refused revocations audited: %+v", evs)
 		}
 
-		m, err := e.svc.RevokeGrant(ctx, head, gid, service.RevokeInput{Reason: reason})
+		m, err := e.svc.Grants.RevokeGrant(ctx, head, gid, jedenlogin.RevokeInput{Reason: reason})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -342,11 +345,11 @@ func TestRevokeGrant(t *testing.T) {
 			t.Errorf("revocation events %+v", evs)
 		}
 		wantCode(t, func() error {
-			_, err := e.svc.RevokeGrant(ctx, head, gid, service.RevokeInput{Reason: reason})
+			_, err := e.svc.Grants.RevokeGrant(ctx, head, gid, jedenlogin.RevokeInput{Reason: reason})
 			return err
 		}(), jedenlogin.ECONFLICT)
-		wantCode(t, func() error { _, err := e.svc.RevocableGrant(ctx, head, gid); return err }(), jedenlogin.ECONFLICT)
-		if rows, err := e.svc.EntitiesOf(ctx, rec, rec.Logins[0].ID); err != nil || len(rows) != 0 {
+		wantCode(t, func() error { _, err := e.svc.Grants.RevocableGrant(ctx, head, gid); return err }(), jedenlogin.ECONFLICT)
+		if rows, err := e.svc.Entities.EntitiesOf(ctx, rec, rec.Logins[0].ID); err != nil || len(rows) != 0 {
 			t.Errorf("OTHER's entities after revocation: %+v, %v", rows, err)
 		}
 	})

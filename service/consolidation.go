@@ -13,16 +13,6 @@ import (
 	"jedenlogin/consolidation"
 )
 
-// Confirmed is the result of a successful transition: the renewed
-// session (its id for the client, and the stored session), the person's
-// record after the transition and the unified login.
-type Confirmed struct {
-	SessionID string
-	Session   *jedenlogin.Session
-	Record    *jedenlogin.PersonRecord // after the transition, reloaded
-	Unified   *jedenlogin.Login
-}
-
 // confirmLeaseTTL bounds how long a confirmation holds its person's lease
 // (lockConsolidation) should its instance die holding it: far longer than
 // a confirmation takes, short enough for the person to try again soon.
@@ -56,7 +46,7 @@ const confirmLeaseWait = 10 * time.Second
 // a failure of that login name) or 429 too_many_attempts; 409 conflict when
 // the password changed meanwhile; 503 unavailable when another
 // confirmation of the person does not end in time; 500 internal.
-func (s *Service) Confirm(ctx context.Context, a *Caller, name, pw string) (*Confirmed, error) {
+func (s *Consolidation) Confirm(ctx context.Context, a *jedenlogin.Caller, name, pw string) (*jedenlogin.Confirmed, error) {
 	if !a.Pending() || midTransition(a.Record) {
 		return nil, jedenlogin.AsError(jedenlogin.ErrAlreadyConsolidated)
 	}
@@ -169,7 +159,7 @@ func (s *Service) Confirm(ctx context.Context, a *Caller, name, pw string) (*Con
 	if err != nil {
 		return nil, s.internal(fmt.Errorf("confirm: renew session: %w", err))
 	}
-	return &Confirmed{SessionID: id, Session: sess, Record: after, Unified: after.Login(unifiedID)}, nil
+	return &jedenlogin.Confirmed{SessionID: id, Session: sess, Record: after, Unified: after.Login(unifiedID)}, nil
 }
 
 // lockConsolidation makes the confirmations of one person run one at a

@@ -12,13 +12,6 @@ import (
 	"jedenlogin/mail"
 )
 
-// Contact is the account's contact data: its e-mail address and phone,
-// and the new address waiting for its code ("" when none).
-type Contact struct {
-	Email, Phone string
-	EmailPending string
-}
-
 // PendingEmail returns the new address of the person's e-mail change
 // waiting for its code, "" when none. Errors: EINTERNAL.
 func (s *Service) PendingEmail(ctx context.Context, personID int64) (string, error) {
@@ -39,8 +32,8 @@ func (s *Service) PendingEmail(ctx context.Context, personID int64) (string, err
 }
 
 // contactOf returns the contact data of rec.
-func (s *Service) contactOf(ctx context.Context, rec *jedenlogin.PersonRecord) (*Contact, error) {
-	c := &Contact{}
+func (s *Service) contactOf(ctx context.Context, rec *jedenlogin.PersonRecord) (*jedenlogin.Contact, error) {
+	c := &jedenlogin.Contact{}
 	if a := rec.Person.Account; a != nil {
 		c.Email, c.Phone = a.Email, a.Phone
 	}
@@ -54,7 +47,7 @@ func (s *Service) contactOf(ctx context.Context, rec *jedenlogin.PersonRecord) (
 
 // Contact returns the caller's contact data, from the record the caller
 // was loaded with. Errors: EINTERNAL.
-func (s *Service) Contact(ctx context.Context, c *Caller) (*Contact, error) {
+func (s *Accounts) Contact(ctx context.Context, c *jedenlogin.Caller) (*jedenlogin.Contact, error) {
 	if he := needRecord(c, "contact"); he != nil {
 		return nil, he
 	}
@@ -62,20 +55,12 @@ func (s *Service) Contact(ctx context.Context, c *Caller) (*Contact, error) {
 }
 
 // freshContact reads the person again and returns their contact data.
-func (s *Service) freshContact(ctx context.Context, personID int64) (*Contact, error) {
+func (s *Service) freshContact(ctx context.Context, personID int64) (*jedenlogin.Contact, error) {
 	rec, err := s.st.Person(ctx, personID)
 	if err != nil {
 		return nil, s.internal(fmt.Errorf("contact: %w", err))
 	}
 	return s.contactOf(ctx, rec)
-}
-
-// ContactChange is what "Zmiana danych kontaktowych" asks for, with the
-// caller's password; nil fields stay as they are.
-type ContactChange struct {
-	Email    *string // the new address; "" or nil: keep
-	Phone    *string // the new phone; "": none
-	Password string
 }
 
 // ChangeContact is "Zmiana danych kontaktowych" (SPEC §7): after the
@@ -89,7 +74,7 @@ type ContactChange struct {
 // invalid_credentials with the remaining attempts in Notice and Extra and
 // Fields["password"]; too_many_attempts (RetryAfter) when blocked;
 // EINTERNAL.
-func (s *Service) ChangeContact(ctx context.Context, c *Caller, ch ContactChange) (*Contact, error) {
+func (s *Accounts) ChangeContact(ctx context.Context, c *jedenlogin.Caller, ch jedenlogin.ContactChange) (*jedenlogin.Contact, error) {
 	if he := needRecord(c, "contact change"); he != nil {
 		return nil, he
 	}
@@ -145,7 +130,7 @@ func (s *Service) ChangeContact(ctx context.Context, c *Caller, ch ContactChange
 // e-mail verification token (link secret and the hash of a 6-digit code)
 // with the mail of both to the new address queued in the token's
 // transaction, and audits the pending change.
-func (s *Service) startEmailChange(ctx context.Context, c *Caller, email string, now time.Time) error {
+func (s *Service) startEmailChange(ctx context.Context, c *jedenlogin.Caller, email string, now time.Time) error {
 	pid := c.Record.Person.ID
 	if _, err := s.st.ExpireTokens(ctx, pid, jedenlogin.TokenEmailVerify, now); err != nil {
 		return s.internal(fmt.Errorf("e-mail change: %w", err))
@@ -179,7 +164,7 @@ var errWrongCode = errors.New("wrong code")
 // Errors: invalid_code with the remaining attempts in Notice and Extra and
 // Fields["code"]; code_expired for no pending change, an expired code or
 // one spent by wrong codes; EINTERNAL.
-func (s *Service) VerifyEmailCode(ctx context.Context, c *Caller, code string) (*Contact, error) {
+func (s *Accounts) VerifyEmailCode(ctx context.Context, c *jedenlogin.Caller, code string) (*jedenlogin.Contact, error) {
 	if he := needRecord(c, "e-mail code"); he != nil {
 		return nil, he
 	}
@@ -241,7 +226,7 @@ func (s *Service) VerifyEmailCode(ctx context.Context, c *Caller, code string) (
 // change while the link may still be used ("" when its data cannot be
 // read). Errors: link_expired for a used, expired, unknown or malformed
 // link; EINTERNAL.
-func (s *Service) EmailChangeLink(ctx context.Context, secret string) (string, error) {
+func (s *Accounts) EmailChangeLink(ctx context.Context, secret string) (string, error) {
 	tok, _, he := s.usableToken(ctx, jedenlogin.TokenEmailVerify, secret)
 	if he != nil {
 		return "", he
@@ -258,7 +243,7 @@ func (s *Service) EmailChangeLink(ctx context.Context, secret string) (string, e
 // asked for with the password), and returns the new address; addr is the
 // client's. Errors: link_expired for a used, expired, unknown or
 // malformed link; EINTERNAL.
-func (s *Service) ConfirmEmailChange(ctx context.Context, secret, addr string) (string, error) {
+func (s *Accounts) ConfirmEmailChange(ctx context.Context, secret, addr string) (string, error) {
 	const kind = jedenlogin.TokenEmailVerify
 	tok, rec, he := s.usableToken(ctx, kind, secret)
 	if he != nil {

@@ -13,27 +13,14 @@ import (
 	"jedenlogin/applications"
 )
 
-// EntityRow is a grant of a login with its entity: a line of the person's
-// entity list (PODMIOTY, the profile, /me).
-type EntityRow struct {
-	Grant  jedenlogin.Grant
-	Entity jedenlogin.Entity
-	Valid  bool
-	// NotYet: not valid yet (ValidFrom in the future).
-	NotYet bool
-	// Extendable: within 3 months before or after the end of validity,
-	// when PRZEDŁUŻ is offered.
-	Extendable bool
-}
-
 // EntitiesOf returns the grants held by login loginID of rec — not merged
 // as duplicates, not revoked — with their entities, sorted by entity name
 // (then id, then function). Expired grants are listed with Valid false; an
 // entity missing from the database shows its id as its name. Errors are
 // internal.
-func (s *Service) EntitiesOf(ctx context.Context, rec *jedenlogin.PersonRecord, loginID int64) ([]EntityRow, error) {
+func (s *Entities) EntitiesOf(ctx context.Context, rec *jedenlogin.PersonRecord, loginID int64) ([]jedenlogin.EntityRow, error) {
 	now := s.now()
-	var rows []EntityRow
+	var rows []jedenlogin.EntityRow
 	var ids []string
 	for _, g := range rec.Grants {
 		if g.LoginID != loginID || !listed(&g, now) {
@@ -64,8 +51,8 @@ func (s *Service) EntitiesOf(ctx context.Context, rec *jedenlogin.PersonRecord, 
 
 // GrantViewRows is EntitiesOf for the grants of one login read with their
 // entities (Caller.Grants, the session view): no store access.
-func GrantViewRows(gvs []jedenlogin.GrantView, now time.Time) []EntityRow {
-	rows := make([]EntityRow, 0, len(gvs))
+func GrantViewRows(gvs []jedenlogin.GrantView, now time.Time) []jedenlogin.EntityRow {
+	rows := make([]jedenlogin.EntityRow, 0, len(gvs))
 	for _, gv := range gvs {
 		if !listed(&gv.Grant, now) {
 			continue
@@ -86,16 +73,16 @@ func listed(g *jedenlogin.Grant, now time.Time) bool {
 	return g.MergedInto == nil && (g.RevokedAt == nil || g.RevokedAt.After(now))
 }
 
-func newEntityRow(g jedenlogin.Grant, e jedenlogin.Entity, now time.Time) EntityRow {
-	row := EntityRow{Grant: g, Entity: e, Valid: g.ValidAt(now)}
+func newEntityRow(g jedenlogin.Grant, e jedenlogin.Entity, now time.Time) jedenlogin.EntityRow {
+	row := jedenlogin.EntityRow{Grant: g, Entity: e, Valid: g.ValidAt(now)}
 	row.NotYet = !row.Valid && g.ValidFrom != nil && now.Before(*g.ValidFrom)
 	row.Extendable = applications.Extendable(&row.Grant, now)
 	return row
 }
 
 // sortEntityRows sorts by entity name, then id, then function and grant.
-func sortEntityRows(rows []EntityRow) {
-	slices.SortFunc(rows, func(a, b EntityRow) int {
+func sortEntityRows(rows []jedenlogin.EntityRow) {
+	slices.SortFunc(rows, func(a, b jedenlogin.EntityRow) int {
 		return cmp.Or(cmp.Compare(a.Entity.Name, b.Entity.Name), cmp.Compare(a.Entity.ID, b.Entity.ID),
 			cmp.Compare(a.Grant.Function, b.Grant.Function), cmp.Compare(a.Grant.ID, b.Grant.ID))
 	})
@@ -108,13 +95,13 @@ func sortEntityRows(rows []EntityRow) {
 // internal otherwise. The Store has no method writing a session change
 // and an audit event in one transaction, so the event is appended right
 // after the change.
-func (s *Service) SelectEntity(ctx context.Context, c *Caller, entityID string) error {
+func (s *Entities) SelectEntity(ctx context.Context, c *jedenlogin.Caller, entityID string) error {
 	now := s.now()
 	rows, err := s.EntitiesOf(ctx, c.Record, c.Login.ID)
 	if err != nil {
 		return err
 	}
-	if !slices.ContainsFunc(rows, func(r EntityRow) bool { return r.Valid && r.Entity.ID == entityID }) {
+	if !slices.ContainsFunc(rows, func(r jedenlogin.EntityRow) bool { return r.Valid && r.Entity.ID == entityID }) {
 		return s.errf(jedenlogin.EFORBIDDEN, "entities.no_grant")
 	}
 	ev := jedenlogin.AuditEvent{
@@ -142,7 +129,7 @@ const MaxEntityQuery = 100
 // and numbers are public registers). A query longer than MaxEntityQuery
 // characters is EINVALID (entities.query_too_long); other errors are
 // internal.
-func (s *Service) SearchEntities(ctx context.Context, query string) ([]jedenlogin.Entity, error) {
+func (s *Entities) SearchEntities(ctx context.Context, query string) ([]jedenlogin.Entity, error) {
 	if utf8.RuneCountInString(query) > MaxEntityQuery {
 		return nil, s.errf(jedenlogin.EINVALID, "entities.query_too_long", MaxEntityQuery)
 	}
@@ -155,7 +142,7 @@ func (s *Service) SearchEntities(ctx context.Context, query string) ([]jedenlogi
 
 // Entity returns one entity. Errors: ENOTFOUND (jedenlogin.ErrNotFound)
 // when there is none; internal otherwise.
-func (s *Service) Entity(ctx context.Context, id string) (*jedenlogin.Entity, error) {
+func (s *Entities) Entity(ctx context.Context, id string) (*jedenlogin.Entity, error) {
 	e, err := s.st.Entity(ctx, id)
 	if errors.Is(err, jedenlogin.ErrNotFound) {
 		return nil, jedenlogin.ErrNotFound

@@ -17,27 +17,14 @@ import (
 // upoważnienie"), their holder asks for an extension (PRZEDŁUŻ, an
 // extension application decided like any other).
 
-// ManagedGrant is a grant with its holder and entity, as an approver who
-// may revoke it sees it.
-type ManagedGrant struct {
-	Held   jedenlogin.HeldGrant
-	Entity jedenlogin.Entity
-	// Valid: opens its entity now; Revoked: revoked already. Retired: its
-	// login is no longer used (merged into the unified login at the
-	// transition, or inactive), so it opens nothing; Merged tells which.
-	// Ended: its validity is over. Revocable: none of these — only such a
-	// grant is offered COFNIJ UPOWAŻNIENIE.
-	Valid, Revoked, Retired, Merged, Ended, Revocable bool
-}
-
 // ManagedGrants returns the grants at the entities where c approves, and
 // at their children, that applications.MayManage lets c revoke, by entity
 // name and holder; revoked ones included. Errors are internal.
-func (s *Service) ManagedGrants(ctx context.Context, c *Caller) ([]ManagedGrant, error) {
+func (s *Grants) ManagedGrants(ctx context.Context, c *jedenlogin.Caller) ([]jedenlogin.ManagedGrant, error) {
 	now := s.now()
 	ents := applications.ApproverEntities(c.Record, now)
 	if len(ents) == 0 {
-		return []ManagedGrant{}, nil
+		return []jedenlogin.ManagedGrant{}, nil
 	}
 	held, err := s.st.GrantsAt(ctx, ents, ents)
 	if err != nil {
@@ -56,7 +43,7 @@ func (s *Service) ManagedGrants(ctx context.Context, c *Caller) ([]ManagedGrant,
 	for _, e := range entities {
 		byID[e.ID] = e
 	}
-	out := []ManagedGrant{}
+	out := []jedenlogin.ManagedGrant{}
 	for _, h := range held {
 		e := byID[h.Grant.EntityID]
 		if !applications.MayManage(c.Record, h.Grant, h.PersonID, e, now) {
@@ -64,17 +51,17 @@ func (s *Service) ManagedGrants(ctx context.Context, c *Caller) ([]ManagedGrant,
 		}
 		out = append(out, managed(h, e, now))
 	}
-	slices.SortStableFunc(out, func(x, y ManagedGrant) int {
+	slices.SortStableFunc(out, func(x, y jedenlogin.ManagedGrant) int {
 		return cmp.Or(cmp.Compare(x.Entity.Name, y.Entity.Name), cmp.Compare(x.Held.HolderName, y.Held.HolderName))
 	})
 	return out, nil
 }
 
-func managed(h jedenlogin.HeldGrant, e jedenlogin.Entity, now time.Time) ManagedGrant {
+func managed(h jedenlogin.HeldGrant, e jedenlogin.Entity, now time.Time) jedenlogin.ManagedGrant {
 	revoked := h.Grant.RevokedAt != nil && !h.Grant.RevokedAt.After(now)
 	retired := h.LoginState != jedenlogin.LoginActive
 	ended := h.Grant.ValidTo != nil && !now.Before(h.Grant.ValidTo.AddDate(0, 0, 1))
-	return ManagedGrant{
+	return jedenlogin.ManagedGrant{
 		Held: h, Entity: e, Valid: h.Grant.ValidAt(now) && !retired, Revoked: revoked,
 		Retired: retired, Merged: h.LoginState == jedenlogin.LoginMerged, Ended: ended,
 		Revocable: h.Grant.RevokedAt == nil && !retired && !ended,
@@ -84,7 +71,7 @@ func managed(h jedenlogin.HeldGrant, e jedenlogin.Entity, now time.Time) Managed
 // ManageableGrant returns grant id with its holder and entity when c may
 // revoke it (applications.MayManage). Errors: ENOTFOUND for a missing or
 // merged grant, CodeNotApprover; internal otherwise.
-func (s *Service) ManageableGrant(ctx context.Context, c *Caller, id int64) (*ManagedGrant, error) {
+func (s *Grants) ManageableGrant(ctx context.Context, c *jedenlogin.Caller, id int64) (*jedenlogin.ManagedGrant, error) {
 	h, err := s.st.HeldGrant(ctx, id)
 	if errors.Is(err, jedenlogin.ErrNotFound) || (err == nil && h.Grant.MergedInto != nil) {
 		return nil, s.errf(jedenlogin.ENOTFOUND, "grants.not_found")
@@ -106,7 +93,7 @@ func (s *Service) ManageableGrant(ctx context.Context, c *Caller, id int64) (*Ma
 // RevocableGrant is ManageableGrant for the revocation form: a grant
 // revoked already (also with a future revocation date) gives
 // applications.ErrGrantRevoked (ECONFLICT).
-func (s *Service) RevocableGrant(ctx context.Context, c *Caller, id int64) (*ManagedGrant, error) {
+func (s *Grants) RevocableGrant(ctx context.Context, c *jedenlogin.Caller, id int64) (*jedenlogin.ManagedGrant, error) {
 	m, err := s.ManageableGrant(ctx, c, id)
 	if err != nil {
 		return nil, err
@@ -120,16 +107,6 @@ func (s *Service) RevocableGrant(ctx context.Context, c *Caller, id int64) (*Man
 	return m, nil
 }
 
-// RevokeInput is a revocation.
-type RevokeInput struct {
-	// Reason is the code of one of applications.RevokeReasons (or, from a
-	// form or client older than the codes, its Polish wording).
-	Reason string
-	// Confirmed is the form's checkbox "I understand the holder will lose
-	// access"; nil where the face asks no confirmation (the JSON API).
-	Confirmed *bool
-}
-
 // RevokeGrant revokes grant id for c, who may manage it, with the reason:
 // the grant stops opening its entity at once (the holder's sessions acting
 // for it stop at their next request). The revocation and its audit event
@@ -138,7 +115,7 @@ type RevokeInput struct {
 // ENOTFOUND, CodeNotApprover, ECONFLICT (applications.ErrGrantRevoked)
 // when revoked already, ECONFLICT grants.already_ended when it opens
 // nothing anyway (expired, or its login retired); internal otherwise.
-func (s *Service) RevokeGrant(ctx context.Context, c *Caller, id int64, in RevokeInput) (*ManagedGrant, error) {
+func (s *Grants) RevokeGrant(ctx context.Context, c *jedenlogin.Caller, id int64, in jedenlogin.RevokeInput) (*jedenlogin.ManagedGrant, error) {
 	fields := map[string]jedenlogin.Text{}
 	if in.Confirmed != nil && !*in.Confirmed {
 		fields["rozumiem"] = jedenlogin.T("revoke.understood_required")
@@ -180,7 +157,7 @@ func (s *Service) RevokeGrant(ctx context.Context, c *Caller, id int64, in Revok
 
 // ownGrant returns c's login's grant id (not merged); ENOTFOUND when the
 // login holds no such grant.
-func (s *Service) ownGrant(c *Caller, id int64) (*jedenlogin.Grant, error) {
+func (s *Service) ownGrant(c *jedenlogin.Caller, id int64) (*jedenlogin.Grant, error) {
 	for i := range c.Record.Grants {
 		if g := &c.Record.Grants[i]; g.ID == id && g.LoginID == c.Login.ID && g.MergedInto == nil {
 			return g, nil
@@ -189,30 +166,10 @@ func (s *Service) ownGrant(c *Caller, id int64) (*jedenlogin.Grant, error) {
 	return nil, s.errf(jedenlogin.ENOTFOUND, "grants.not_found")
 }
 
-// GrantRef names one of the caller's grants: by id, or (GrantID 0) as the
-// login's grant at an entity — the one that may be extended now, when
-// there are several.
-type GrantRef struct {
-	GrantID  int64
-	EntityID string
-}
-
-// Extension is what PRZEDŁUŻ offers for a grant.
-type Extension struct {
-	Grant  jedenlogin.Grant
-	Entity jedenlogin.Entity
-	// Extendable: an extension may be asked for now; otherwise the page
-	// explains why not.
-	Extendable bool
-	// ValidTo is the end of validity asked for by default; MinDate and
-	// MaxDate bound the one asked for.
-	ValidTo, MinDate, MaxDate time.Time
-}
-
 // Extension returns what PRZEDŁUŻ offers for c's grant ref. Errors:
 // ENOTFOUND when c's login holds no such grant; internal otherwise (an
 // entity missing from the database shows its id as its name).
-func (s *Service) Extension(ctx context.Context, c *Caller, ref GrantRef) (*Extension, error) {
+func (s *Grants) Extension(ctx context.Context, c *jedenlogin.Caller, ref jedenlogin.GrantRef) (*jedenlogin.Extension, error) {
 	now := s.now()
 	var g *jedenlogin.Grant
 	if ref.GrantID != 0 {
@@ -244,7 +201,7 @@ func (s *Service) Extension(ctx context.Context, c *Caller, ref GrantRef) (*Exte
 	if g.ValidTo != nil && g.ValidTo.After(min) {
 		min = *g.ValidTo
 	}
-	return &Extension{Grant: *g, Entity: *e, Extendable: applications.Extendable(g, now),
+	return &jedenlogin.Extension{Grant: *g, Entity: *e, Extendable: applications.Extendable(g, now),
 		ValidTo: applications.ExtensionValidTo(g, now), MinDate: min.AddDate(0, 0, 1), MaxDate: applications.MaxValidTo(now)}, nil
 }
 
@@ -255,7 +212,7 @@ func (s *Service) Extension(ctx context.Context, c *Caller, ref GrantRef) (*Exte
 // not one or out of range; ECONFLICT outside the extension window
 // (applications.ErrNotExtendable) or with an extension pending; internal
 // otherwise.
-func (s *Service) ExtendGrant(ctx context.Context, c *Caller, id int64, validTo string) (*ApplicationRow, error) {
+func (s *Grants) ExtendGrant(ctx context.Context, c *jedenlogin.Caller, id int64, validTo string) (*jedenlogin.ApplicationRow, error) {
 	now := s.now()
 	g, err := s.ownGrant(c, id)
 	if err != nil {
@@ -290,5 +247,5 @@ func (s *Service) ExtendGrant(ctx context.Context, c *Caller, id int64, validTo 
 		return nil, appErr(err)
 	}
 	s.statusMail(ctx, app, e.Name)
-	return &ApplicationRow{App: *app, Entity: *e}, nil
+	return &jedenlogin.ApplicationRow{App: *app, Entity: *e}, nil
 }

@@ -32,9 +32,9 @@ func TestManagedGrantsRetiredAndEnded(t *testing.T) {
 	f := &fixture{st: st, svc: svc, now: now}
 	ctx := context.Background()
 
-	find := func(approver, login, entity string) service.ManagedGrant {
+	find := func(approver, login, entity string) jedenlogin.ManagedGrant {
 		t.Helper()
-		gs, err := svc.ManagedGrants(ctx, f.caller(t, approver))
+		gs, err := svc.Grants.ManagedGrants(ctx, f.caller(t, approver))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -44,7 +44,7 @@ func TestManagedGrantsRetiredAndEnded(t *testing.T) {
 			}
 		}
 		t.Fatalf("%s does not see the grant of %s at %s", approver, login, entity)
-		return service.ManagedGrant{}
+		return jedenlogin.ManagedGrant{}
 	}
 	const sp3 = "27631"
 	head := "KWISNIEWSKA"
@@ -56,17 +56,17 @@ func TestManagedGrantsRetiredAndEnded(t *testing.T) {
 	// MDABROWSKA goes over to one login: MDABROWSKA3 is merged.
 	dp := creds.Person(demo.Choose)
 	a := f.caller(t, dp.Logins[0].Name)
-	if _, err := svc.Confirm(ctx, a, dp.Logins[0].Name, dp.Logins[0].Password); err != nil {
+	if _, err := svc.Consolidation.Confirm(ctx, a, dp.Logins[0].Name, dp.Logins[0].Password); err != nil {
 		t.Fatal(err)
 	}
 	g = find(head, "MDABROWSKA3", sp3)
 	if g.Valid || !g.Retired || !g.Merged || g.Revocable {
 		t.Errorf("merged login's grant: %+v", g)
 	}
-	if _, err := svc.RevocableGrant(ctx, f.caller(t, head), g.Held.Grant.ID); jedenlogin.AsError(err).Code != jedenlogin.ECONFLICT {
+	if _, err := svc.Grants.RevocableGrant(ctx, f.caller(t, head), g.Held.Grant.ID); jedenlogin.AsError(err).Code != jedenlogin.ECONFLICT {
 		t.Errorf("revocation form of a merged login's grant: %v", err)
 	}
-	_, err = svc.RevokeGrant(ctx, f.caller(t, head), g.Held.Grant.ID, service.RevokeInput{Reason: applications.RevokeReasons[0].Code})
+	_, err = svc.Grants.RevokeGrant(ctx, f.caller(t, head), g.Held.Grant.ID, jedenlogin.RevokeInput{Reason: applications.RevokeReasons[0].Code})
 	if he := jedenlogin.AsError(err); he.Code != jedenlogin.ECONFLICT || he.Text.Key != "grants.already_ended" {
 		t.Errorf("revoking a merged login's grant: %v", err)
 	}

@@ -146,17 +146,8 @@ func (s *Service) mfaStateAtSignIn(ctx context.Context, rec *jedenlogin.PersonRe
 	return jedenlogin.MFADone, nil
 }
 
-// MFAStatus is what the profile shows of the caller's second factors.
-type MFAStatus struct {
-	TOTP              bool // a confirmed TOTP
-	RecoveryCodesLeft int
-	Passkeys          []jedenlogin.WebAuthnCredential
-	// Required: the policy requires a factor of the caller.
-	Required bool
-}
-
 // MFAStatus returns the caller's second factors. Errors are internal.
-func (s *Service) MFAStatus(ctx context.Context, c *Caller) (*MFAStatus, error) {
+func (s *MFA) MFAStatus(ctx context.Context, c *jedenlogin.Caller) (*jedenlogin.MFAStatus, error) {
 	if err := needRecord(c, "second factors"); err != nil {
 		return nil, err
 	}
@@ -164,17 +155,10 @@ func (s *Service) MFAStatus(ctx context.Context, c *Caller) (*MFAStatus, error) 
 	if err != nil {
 		return nil, s.internal(fmt.Errorf("second factors: %w", err))
 	}
-	return &MFAStatus{
+	return &jedenlogin.MFAStatus{
 		TOTP: f.TOTP != nil && f.TOTP.Confirmed, RecoveryCodesLeft: f.RecoveryCodesLeft,
 		Passkeys: f.Credentials, Required: s.MFARequired(c.Record, s.now()),
 	}, nil
-}
-
-// TOTPEnrolment is a new, unconfirmed TOTP secret: the base32 secret (for
-// typing) and the otpauth URI (for the QR code).
-type TOTPEnrolment struct {
-	Secret     string `json:"secret"`
-	OTPAuthURI string `json:"otpauth_uri"`
 }
 
 // issuer is the name authenticator apps show for jedenlogin's codes: the
@@ -189,7 +173,7 @@ func (s *Service) issuer() string {
 // mayManageMFA refuses a session still owing its second factor (403
 // mfa_required): only one that gave it, or one that must enrol, may change
 // factors.
-func (s *Service) mayManageMFA(c *Caller) error {
+func (s *Service) mayManageMFA(c *jedenlogin.Caller) error {
 	if c.Session.MFA == jedenlogin.MFAPending {
 		return s.errf(jedenlogin.CodeMFARequired, "mfa.required")
 	}
@@ -200,7 +184,7 @@ func (s *Service) mayManageMFA(c *Caller) error {
 // not yet confirmed), shown once here and confirmed by ConfirmTOTP. Errors:
 // 409 conflict when the caller has a confirmed TOTP (remove it first), 403
 // mfa_required, internal.
-func (s *Service) BeginTOTP(ctx context.Context, c *Caller) (*TOTPEnrolment, error) {
+func (s *MFA) BeginTOTP(ctx context.Context, c *jedenlogin.Caller) (*jedenlogin.TOTPEnrolment, error) {
 	if err := s.mayManageMFA(c); err != nil {
 		return nil, err
 	}
@@ -221,12 +205,12 @@ func (s *Service) BeginTOTP(ctx context.Context, c *Caller) (*TOTPEnrolment, err
 	} else if err != nil {
 		return nil, s.internal(fmt.Errorf("begin TOTP: %w", err))
 	}
-	return &TOTPEnrolment{Secret: key.Secret(), OTPAuthURI: key.URL()}, nil
+	return &jedenlogin.TOTPEnrolment{Secret: key.Secret(), OTPAuthURI: key.URL()}, nil
 }
 
 // PendingTOTP returns the caller's TOTP enrolment waiting for its first
 // code (the page shows it again after a wrong code), nil when none.
-func (s *Service) PendingTOTP(ctx context.Context, c *Caller) (*TOTPEnrolment, error) {
+func (s *MFA) PendingTOTP(ctx context.Context, c *jedenlogin.Caller) (*jedenlogin.TOTPEnrolment, error) {
 	f, err := s.st.MFAFactors(ctx, c.Person.ID)
 	if err != nil {
 		return nil, s.internal(fmt.Errorf("second factors: %w", err))
@@ -243,14 +227,7 @@ func (s *Service) PendingTOTP(ctx context.Context, c *Caller) (*TOTPEnrolment, e
 	if err != nil {
 		return nil, s.internal(fmt.Errorf("TOTP key: %w", err))
 	}
-	return &TOTPEnrolment{Secret: secret, OTPAuthURI: key.URL()}, nil
-}
-
-// MFAConfirmed is the result of a confirmed enrolment: the recovery codes
-// (shown once) and the renewed session.
-type MFAConfirmed struct {
-	RecoveryCodes []string
-	Renewed       *SignedIn
+	return &jedenlogin.TOTPEnrolment{Secret: secret, OTPAuthURI: key.URL()}, nil
 }
 
 // ConfirmTOTP confirms the caller's pending TOTP enrolment with a first
@@ -259,7 +236,7 @@ type MFAConfirmed struct {
 // "otp" (a session that had to enrol may now do everything).
 // Errors: 422 invalid_code (a wrong code; Fields["code"]), 409 conflict
 // (no enrolment pending), 403 mfa_required, internal.
-func (s *Service) ConfirmTOTP(ctx context.Context, c *Caller, code string) (*MFAConfirmed, error) {
+func (s *MFA) ConfirmTOTP(ctx context.Context, c *jedenlogin.Caller, code string) (*jedenlogin.MFAConfirmed, error) {
 	if err := s.mayManageMFA(c); err != nil {
 		return nil, err
 	}
@@ -294,7 +271,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, c *Caller, code string) (*MFA
 	if !done {
 		return nil, s.errf(jedenlogin.ECONFLICT, "mfa.no_enrolment")
 	}
-	res := &MFAConfirmed{RecoveryCodes: codes}
+	res := &jedenlogin.MFAConfirmed{RecoveryCodes: codes}
 	if res.Renewed, err = s.renewWithFactor(ctx, c, jedenlogin.AMROTP, now); err != nil {
 		return nil, err
 	}
@@ -304,7 +281,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, c *Caller, code string) (*MFA
 // renewWithFactor replaces the caller's session by a new one (a new id:
 // the privilege changed) whose second factor is done and whose amr gained
 // method.
-func (s *Service) renewWithFactor(ctx context.Context, c *Caller, method string, now time.Time) (*SignedIn, error) {
+func (s *Service) renewWithFactor(ctx context.Context, c *jedenlogin.Caller, method string, now time.Time) (*jedenlogin.SignedIn, error) {
 	amr := slices.Clone(c.Session.AMR)
 	if !slices.Contains(amr, method) {
 		amr = append(amr, method)
@@ -315,7 +292,7 @@ func (s *Service) renewWithFactor(ctx context.Context, c *Caller, method string,
 	if err != nil {
 		return nil, s.internal(fmt.Errorf("renew session: %w", err))
 	}
-	return &SignedIn{SessionID: id, Session: sess, Login: c.Login, Record: c.Record}, nil
+	return &jedenlogin.SignedIn{SessionID: id, Session: sess, Login: c.Login, Record: c.Record}, nil
 }
 
 // DisableTOTP removes the caller's TOTP after checking their password
@@ -323,7 +300,7 @@ func (s *Service) renewWithFactor(ctx context.Context, c *Caller, method string,
 // passkey remains. Errors: 401 invalid_credentials / 429 as for sign-in,
 // 409 conflict when the policy requires a factor and no passkey would
 // remain, 404 not_found when there is no TOTP, 403 mfa_required, internal.
-func (s *Service) DisableTOTP(ctx context.Context, c *Caller, pw string) error {
+func (s *MFA) DisableTOTP(ctx context.Context, c *jedenlogin.Caller, pw string) error {
 	if err := needRecord(c, "disable TOTP"); err != nil {
 		return err
 	}
@@ -362,7 +339,7 @@ func (s *Service) DisableTOTP(ctx context.Context, c *Caller, pw string) error {
 // the session is renewed with its second factor done and "otp" in its amr.
 // Errors: 401 invalid_credentials (remaining attempts in Extra and Notice),
 // 429 too_many_attempts, 409 conflict (the session owes no code), internal.
-func (s *Service) VerifyMFA(ctx context.Context, c *Caller, code string) (*SignedIn, error) {
+func (s *MFA) VerifyMFA(ctx context.Context, c *jedenlogin.Caller, code string) (*jedenlogin.SignedIn, error) {
 	if c.Session.MFA != jedenlogin.MFAPending {
 		return nil, s.errf(jedenlogin.ECONFLICT, "mfa.not_pending")
 	}
@@ -435,7 +412,7 @@ func (s *Service) VerifyMFA(ctx context.Context, c *Caller, code string) (*Signe
 // e-mail address; a person without account data has none to mail). At their next
 // sign-in they enrol again where the policy requires it. Errors: 404
 // not_found (no such login), 400 bad_request (no reason), internal.
-func (s *Service) ResetMFA(ctx context.Context, actor, loginName, reason string) error {
+func (s *MFA) ResetMFA(ctx context.Context, actor, loginName, reason string) error {
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
 		return s.errf(jedenlogin.EINVALID, "mfa.reset_reason_required")

@@ -118,18 +118,18 @@ func newMFAFixture(t *testing.T, policy service.MFAPolicy) *mfaFixture {
 }
 
 // signIn signs in with the password and returns the session as a Caller.
-func (f *mfaFixture) signIn(t *testing.T, name string) *service.Caller {
+func (f *mfaFixture) signIn(t *testing.T, name string) *jedenlogin.Caller {
 	t.Helper()
-	res, err := f.svc.SignIn(context.Background(), service.SignInRequest{Name: name, Password: pwJanek, Addr: "192.0.2.7"})
+	res, err := f.svc.Sessions.SignIn(context.Background(), jedenlogin.SignInRequest{Name: name, Password: pwJanek, Addr: "192.0.2.7"})
 	if err != nil {
 		t.Fatalf("SignIn(%s): %v", name, err)
 	}
 	return f.load(t, res.SessionID)
 }
 
-func (f *mfaFixture) load(t *testing.T, id string) *service.Caller {
+func (f *mfaFixture) load(t *testing.T, id string) *jedenlogin.Caller {
 	t.Helper()
-	c, _, _, err := f.svc.LoadSession(context.Background(), service.HashID(id), service.LoadOptions{Addr: "192.0.2.7"})
+	c, _, _, err := f.svc.Sessions.LoadSession(context.Background(), service.HashID(id), jedenlogin.LoadOptions{Addr: "192.0.2.7"})
 	if err != nil || c == nil {
 		t.Fatalf("LoadSession = %v, %v", c, err)
 	}
@@ -137,10 +137,10 @@ func (f *mfaFixture) load(t *testing.T, id string) *service.Caller {
 }
 
 // enrol enrols a TOTP for the caller and returns its secret and recovery codes.
-func (f *mfaFixture) enrol(t *testing.T, c *service.Caller) (string, []string) {
+func (f *mfaFixture) enrol(t *testing.T, c *jedenlogin.Caller) (string, []string) {
 	t.Helper()
 	ctx := context.Background()
-	e, err := f.svc.BeginTOTP(ctx, c)
+	e, err := f.svc.MFA.BeginTOTP(ctx, c)
 	if err != nil {
 		t.Fatalf("BeginTOTP: %v", err)
 	}
@@ -149,11 +149,11 @@ func (f *mfaFixture) enrol(t *testing.T, c *service.Caller) (string, []string) {
 		!strings.Contains(e.OTPAuthURI, "digits=6") || !strings.Contains(e.OTPAuthURI, "period=30") {
 		t.Errorf("otpauth URI %s", e.OTPAuthURI)
 	}
-	if _, err := f.svc.ConfirmTOTP(ctx, c, "000000"); jedenlogin.AsError(err).Code != jedenlogin.CodeInvalidCode {
+	if _, err := f.svc.MFA.ConfirmTOTP(ctx, c, "000000"); jedenlogin.AsError(err).Code != jedenlogin.CodeInvalidCode {
 		// 000000 is right once in a million; the clock is fixed, so never here.
 		t.Fatalf("ConfirmTOTP(wrong) = %v", err)
 	}
-	res, err := f.svc.ConfirmTOTP(ctx, c, f.code(t, e.Secret, 0))
+	res, err := f.svc.MFA.ConfirmTOTP(ctx, c, f.code(t, e.Secret, 0))
 	if err != nil {
 		t.Fatalf("ConfirmTOTP: %v", err)
 	}
@@ -197,30 +197,30 @@ func TestMFASignIn(t *testing.T) {
 	if c.Session.MFA != jedenlogin.MFAPending || jedenlogin.JoinAMR(c.Session.AMR) != "pwd" {
 		t.Fatalf("after enrolment the session is %q %v, want pending pwd", c.Session.MFA, c.Session.AMR)
 	}
-	if _, err := f.svc.BeginTOTP(ctx, c); code(err) != jedenlogin.CodeMFARequired {
+	if _, err := f.svc.MFA.BeginTOTP(ctx, c); code(err) != jedenlogin.CodeMFARequired {
 		t.Errorf("a pending session began an enrolment: %v", err)
 	}
-	if _, err := f.svc.VerifyMFA(ctx, c, f.code(t, secret, 0)); code(err) != jedenlogin.CodeInvalidCredentials {
+	if _, err := f.svc.MFA.VerifyMFA(ctx, c, f.code(t, secret, 0)); code(err) != jedenlogin.CodeInvalidCredentials {
 		t.Fatalf("the enrolment's code again = %v, want invalid_credentials (replay)", err)
 	}
 	f.advance(30 * time.Second)
 	next := f.code(t, secret, 0)
-	res, err := f.svc.VerifyMFA(ctx, c, next[:3]+" "+next[3:])
+	res, err := f.svc.MFA.VerifyMFA(ctx, c, next[:3]+" "+next[3:])
 	if err != nil {
 		t.Fatalf("VerifyMFA: %v", err)
 	}
 	if res.Session.MFA != jedenlogin.MFADone || jedenlogin.JoinAMR(res.Session.AMR) != "pwd otp" {
 		t.Errorf("renewed session %q %v", res.Session.MFA, res.Session.AMR)
 	}
-	if _, _, _, err := f.svc.LoadSession(ctx, c.Session.IDHash, service.LoadOptions{}); err != nil {
+	if _, _, _, err := f.svc.Sessions.LoadSession(ctx, c.Session.IDHash, jedenlogin.LoadOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if old, _, _, _ := f.svc.LoadSession(ctx, c.Session.IDHash, service.LoadOptions{}); old != nil {
+	if old, _, _, _ := f.svc.Sessions.LoadSession(ctx, c.Session.IDHash, jedenlogin.LoadOptions{}); old != nil {
 		t.Error("the pending session survived its renewal")
 	}
 	// The same code in another session (an attacker who saw it): refused.
 	c2 := f.signIn(t, "JANEK")
-	_, err = f.svc.VerifyMFA(ctx, c2, next)
+	_, err = f.svc.MFA.VerifyMFA(ctx, c2, next)
 	if he := jedenlogin.AsError(err); he.Code != jedenlogin.CodeInvalidCredentials || he.Extra["remaining_attempts"] != 4 {
 		t.Fatalf("replayed code = %v (%v), want invalid_credentials with 4 attempts left", err, he.Extra)
 	}
@@ -231,7 +231,7 @@ func TestMFASignIn(t *testing.T) {
 	// A password sign-in does not wipe out the failed code (and, with a
 	// failure counted already, its own attempt stays counted too).
 	c3 := f.signIn(t, "JANEK")
-	_, err = f.svc.VerifyMFA(ctx, c3, "123456")
+	_, err = f.svc.MFA.VerifyMFA(ctx, c3, "123456")
 	if he := jedenlogin.AsError(err); he.Extra["remaining_attempts"] != 2 {
 		t.Errorf("after a failed code and a new sign-in: %v, %v attempts left, want 2", err, he.Extra)
 	}
@@ -252,7 +252,7 @@ func TestMFAParallelWrongCodes(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := f.svc.VerifyMFA(ctx, c, "99999"+string(rune('0'+i%10)))
+			_, err := f.svc.MFA.VerifyMFA(ctx, c, "99999"+string(rune('0'+i%10)))
 			switch code(err) {
 			case jedenlogin.CodeInvalidCredentials:
 				invalid.Add(1)
@@ -277,10 +277,10 @@ func TestMFAParallelWrongCodes(t *testing.T) {
 	if checked != 5 || invalid.Load() != 4 || blocked.Load() != 16 {
 		t.Errorf("%d codes checked, %d invalid, %d blocked; want 5, 4, 16", checked, invalid.Load(), blocked.Load())
 	}
-	if _, err := f.svc.VerifyMFA(ctx, c, f.code(t, secret, 0)); code(err) != jedenlogin.CodeTooManyAttempts {
+	if _, err := f.svc.MFA.VerifyMFA(ctx, c, f.code(t, secret, 0)); code(err) != jedenlogin.CodeTooManyAttempts {
 		t.Errorf("right code while blocked = %v, want too_many_attempts", err)
 	}
-	if _, err := f.svc.SignIn(ctx, service.SignInRequest{Name: "JANEK", Password: pwJanek, Addr: "192.0.2.7"}); code(err) != jedenlogin.CodeTooManyAttempts {
+	if _, err := f.svc.Sessions.SignIn(ctx, jedenlogin.SignInRequest{Name: "JANEK", Password: pwJanek, Addr: "192.0.2.7"}); code(err) != jedenlogin.CodeTooManyAttempts {
 		t.Errorf("password while blocked = %v, want too_many_attempts", err)
 	}
 }
@@ -300,7 +300,7 @@ func TestMFARecoveryCode(t *testing.T) {
 	}
 	c := f.signIn(t, "JANEK")
 	typed := strings.ToUpper(strings.ReplaceAll(codes[3], "-", ""))
-	res, err := f.svc.VerifyMFA(ctx, c, typed)
+	res, err := f.svc.MFA.VerifyMFA(ctx, c, typed)
 	if err != nil {
 		t.Fatalf("VerifyMFA(recovery code) = %v", err)
 	}
@@ -308,16 +308,16 @@ func TestMFARecoveryCode(t *testing.T) {
 		t.Errorf("amr %v", res.Session.AMR)
 	}
 	c = f.signIn(t, "JANEK")
-	if _, err := f.svc.VerifyMFA(ctx, c, codes[3]); code(err) != jedenlogin.CodeInvalidCredentials {
+	if _, err := f.svc.MFA.VerifyMFA(ctx, c, codes[3]); code(err) != jedenlogin.CodeInvalidCredentials {
 		t.Errorf("a used recovery code = %v, want invalid_credentials", err)
 	}
-	st, err := f.svc.MFAStatus(ctx, f.callerWithRecord(t, c))
+	st, err := f.svc.MFA.MFAStatus(ctx, f.callerWithRecord(t, c))
 	if err != nil || st.RecoveryCodesLeft != 9 || !st.TOTP {
 		t.Errorf("MFAStatus = %+v, %v", st, err)
 	}
 }
 
-func (f *mfaFixture) callerWithRecord(t *testing.T, c *service.Caller) *service.Caller {
+func (f *mfaFixture) callerWithRecord(t *testing.T, c *jedenlogin.Caller) *jedenlogin.Caller {
 	t.Helper()
 	if c.Record == nil {
 		rec, err := f.st.Person(context.Background(), c.Person.ID)
@@ -344,14 +344,14 @@ func TestMFAPolicyOperator(t *testing.T) {
 	if c.Session.MFA != jedenlogin.MFAEnrol {
 		t.Fatalf("an operator without a factor: %q, want enrol", c.Session.MFA)
 	}
-	if _, err := f.svc.VerifyMFA(ctx, c, "123456"); code(err) != jedenlogin.ECONFLICT {
+	if _, err := f.svc.MFA.VerifyMFA(ctx, c, "123456"); code(err) != jedenlogin.ECONFLICT {
 		t.Errorf("VerifyMFA in an enrolment session = %v", err)
 	}
-	e, err := f.svc.BeginTOTP(ctx, c)
+	e, err := f.svc.MFA.BeginTOTP(ctx, c)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := f.svc.ConfirmTOTP(ctx, c, f.code(t, e.Secret, 0))
+	res, err := f.svc.MFA.ConfirmTOTP(ctx, c, f.code(t, e.Secret, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -359,19 +359,19 @@ func TestMFAPolicyOperator(t *testing.T) {
 		t.Fatalf("after enrolment: %+v", res.Renewed)
 	}
 	c = f.callerWithRecord(t, f.load(t, res.Renewed.SessionID))
-	if err := f.svc.DisableTOTP(ctx, c, pwJanek); code(err) != jedenlogin.ECONFLICT {
+	if err := f.svc.MFA.DisableTOTP(ctx, c, pwJanek); code(err) != jedenlogin.ECONFLICT {
 		t.Errorf("DisableTOTP of the only factor an operator must have = %v, want conflict", err)
 	}
-	if err := f.svc.ResetMFA(ctx, "cli", "OPER", ""); code(err) != jedenlogin.EINVALID {
+	if err := f.svc.MFA.ResetMFA(ctx, "cli", "OPER", ""); code(err) != jedenlogin.EINVALID {
 		t.Errorf("ResetMFA without a reason = %v", err)
 	}
-	if err := f.svc.ResetMFA(ctx, "cli", "NIKT", "zgubiony telefon"); code(err) != jedenlogin.ENOTFOUND {
+	if err := f.svc.MFA.ResetMFA(ctx, "cli", "NIKT", "zgubiony telefon"); code(err) != jedenlogin.ENOTFOUND {
 		t.Errorf("ResetMFA of an unknown login = %v", err)
 	}
-	if err := f.svc.ResetMFA(ctx, "cli", "OPER", "zgubiony telefon"); err != nil {
+	if err := f.svc.MFA.ResetMFA(ctx, "cli", "OPER", "zgubiony telefon"); err != nil {
 		t.Fatalf("ResetMFA: %v", err)
 	}
-	if c, _, _, _ := f.svc.LoadSession(ctx, c.Session.IDHash, service.LoadOptions{}); c != nil {
+	if c, _, _, _ := f.svc.Sessions.LoadSession(ctx, c.Session.IDHash, jedenlogin.LoadOptions{}); c != nil {
 		t.Error("a session survived the reset")
 	}
 	evs, _ := f.st.Audit(ctx, jedenlogin.AuditFilter{Action: jedenlogin.AuditMFAChanged})
@@ -394,20 +394,20 @@ func TestMFADisable(t *testing.T) {
 	ctx := context.Background()
 	c := f.callerWithRecord(t, f.signIn(t, "JANEK"))
 	_, codes := f.enrol(t, c)
-	if err := f.svc.DisableTOTP(ctx, c, "zle-haslo"); code(err) != jedenlogin.CodeInvalidCredentials {
+	if err := f.svc.MFA.DisableTOTP(ctx, c, "zle-haslo"); code(err) != jedenlogin.CodeInvalidCredentials {
 		t.Fatalf("DisableTOTP(wrong password) = %v", err)
 	}
-	if err := f.svc.DisableTOTP(ctx, c, pwJanek); err != nil {
+	if err := f.svc.MFA.DisableTOTP(ctx, c, pwJanek); err != nil {
 		t.Fatalf("DisableTOTP: %v", err)
 	}
-	if err := f.svc.DisableTOTP(ctx, c, pwJanek); code(err) != jedenlogin.ENOTFOUND {
+	if err := f.svc.MFA.DisableTOTP(ctx, c, pwJanek); code(err) != jedenlogin.ENOTFOUND {
 		t.Errorf("DisableTOTP again = %v", err)
 	}
 	c = f.signIn(t, "JANEK")
 	if c.Session.MFA != jedenlogin.MFADone {
 		t.Errorf("after disabling: %q", c.Session.MFA)
 	}
-	st, _ := f.svc.MFAStatus(ctx, f.callerWithRecord(t, c))
+	st, _ := f.svc.MFA.MFAStatus(ctx, f.callerWithRecord(t, c))
 	if st.TOTP || st.RecoveryCodesLeft != 0 {
 		t.Errorf("after disabling: %+v (codes were %d)", st, len(codes))
 	}
@@ -468,13 +468,13 @@ func TestMFASecretEncrypted(t *testing.T) {
 		t.Fatalf("stored secret %q (plain %q), %v", fs.TOTP.Secret, secret, err)
 	}
 	f.advance(30 * time.Second)
-	if _, err := f.svc.VerifyMFA(ctx, c, f.code(t, secret, 0)); err != nil {
+	if _, err := f.svc.MFA.VerifyMFA(ctx, c, f.code(t, secret, 0)); err != nil {
 		t.Fatalf("VerifyMFA with the key: %v", err)
 	}
 	f.withKey(t, bytes.Repeat([]byte{8}, 32))
 	f.advance(30 * time.Second)
 	c = f.signIn(t, "JANEK")
-	if _, err := f.svc.VerifyMFA(ctx, c, f.code(t, secret, 0)); code(err) != jedenlogin.EINTERNAL {
+	if _, err := f.svc.MFA.VerifyMFA(ctx, c, f.code(t, secret, 0)); code(err) != jedenlogin.EINTERNAL {
 		t.Errorf("VerifyMFA with another key = %v, want internal", err)
 	}
 	if _, err := service.New(service.Config{Store: f.st, Hasher: hasher, Logger: slog.New(slog.DiscardHandler), MFAKey: []byte("short")}); err == nil {

@@ -10,39 +10,6 @@ import (
 	"jedenlogin"
 )
 
-// OIDCStep is what the person's side of an OpenID Connect authorization
-// request needs next.
-type OIDCStep int
-
-const (
-	// OIDCSignIn: show the sign-in form — no session, or the client asks
-	// for a sign-in newer than the session's (prompt=login, max_age).
-	OIDCSignIn OIDCStep = iota
-	// OIDCConsolidate: the person must first go through the transition.
-	OIDCConsolidate
-	// OIDCChooseEntity: the person picks the entity on PODMIOTY.
-	OIDCChooseEntity
-	// OIDCNoEntity: the person holds no valid grant; the request is over
-	// with access_denied and the page says why.
-	OIDCNoEntity
-	// OIDCFinish: the request is over (done or with an error for the
-	// client); send the browser to jedenlogin.OIDCCallbackPath.
-	OIDCFinish
-	// OIDCSecondFactor: the session owes its second factor (the code page).
-	OIDCSecondFactor
-	// OIDCEnrol: the person must enrol a second factor first (the policy
-	// requires one, or the client asks for it with acr_values).
-	OIDCEnrol
-)
-
-// OIDCContinuation is the next step of an authorization request.
-type OIDCContinuation struct {
-	Step    OIDCStep
-	Request *jedenlogin.OIDCAuthRequest
-	// ClientName names the module the person signs in to.
-	ClientName string
-}
-
 // errOIDCRequest: the authorization request is unknown, expired or over.
 var errOIDCRequest = &jedenlogin.Error{Code: jedenlogin.EINVALID, Text: jedenlogin.T("oidc.request_unknown")}
 
@@ -54,7 +21,7 @@ var errOIDCRequest = &jedenlogin.Error{Code: jedenlogin.EINVALID, Text: jedenlog
 // the error for the client) with its audit event. A pending person gets no
 // code: the transition comes first. It returns an EINVALID error for an
 // unknown, expired or already answered request.
-func (s *Service) ContinueAuthorization(ctx context.Context, id string, c *Caller, chosen bool) (*OIDCContinuation, error) {
+func (s *OIDC) ContinueAuthorization(ctx context.Context, id string, c *jedenlogin.Caller, chosen bool) (*jedenlogin.OIDCContinuation, error) {
 	req, err := s.st.OIDCAuthRequest(ctx, id)
 	if errors.Is(err, jedenlogin.ErrNotFound) {
 		return nil, errOIDCRequest
@@ -65,7 +32,7 @@ func (s *Service) ContinueAuthorization(ctx context.Context, id string, c *Calle
 	if !now.Before(req.ExpiresAt) || req.CodeHash != "" {
 		return nil, errOIDCRequest
 	}
-	next := &OIDCContinuation{Request: req}
+	next := &jedenlogin.OIDCContinuation{Request: req}
 	if cl, err := s.st.OIDCClient(ctx, req.ClientID); err == nil {
 		next.ClientName = cl.Name
 	} else if !errors.Is(err, jedenlogin.ErrNotFound) {
@@ -74,11 +41,11 @@ func (s *Service) ContinueAuthorization(ctx context.Context, id string, c *Calle
 		return nil, errOIDCRequest
 	}
 	if req.Done || req.Error != "" {
-		next.Step = OIDCFinish
+		next.Step = jedenlogin.OIDCFinish
 		return next, nil
 	}
 	none := slices.Contains(req.Prompt, "none")
-	deny := func(code string, step OIDCStep) (*OIDCContinuation, error) {
+	deny := func(code string, step jedenlogin.OIDCStep) (*jedenlogin.OIDCContinuation, error) {
 		req.Error = code
 		ev := jedenlogin.AuditEvent{At: now, Action: jedenlogin.AuditOIDCDenied, Actor: "system", Subject: "client:" + req.ClientID,
 			Outcome: code}
@@ -94,30 +61,30 @@ func (s *Service) ContinueAuthorization(ctx context.Context, id string, c *Calle
 
 	if c == nil || s.signInTooOld(req, c.Session, now) {
 		if none {
-			return deny("login_required", OIDCFinish)
+			return deny("login_required", jedenlogin.OIDCFinish)
 		}
-		next.Step = OIDCSignIn
+		next.Step = jedenlogin.OIDCSignIn
 		return next, nil
 	}
 	if c.Session.MFA == jedenlogin.MFAPending {
 		if none {
-			return deny("interaction_required", OIDCFinish)
+			return deny("interaction_required", jedenlogin.OIDCFinish)
 		}
-		next.Step = OIDCSecondFactor
+		next.Step = jedenlogin.OIDCSecondFactor
 		return next, nil
 	}
 	if c.Pending() {
 		if none {
-			return deny("interaction_required", OIDCFinish)
+			return deny("interaction_required", jedenlogin.OIDCFinish)
 		}
-		next.Step = OIDCConsolidate
+		next.Step = jedenlogin.OIDCConsolidate
 		return next, nil
 	}
 	if c.Session.MFA == jedenlogin.MFAEnrol {
 		if none {
-			return deny("interaction_required", OIDCFinish)
+			return deny("interaction_required", jedenlogin.OIDCFinish)
 		}
-		next.Step = OIDCEnrol
+		next.Step = jedenlogin.OIDCEnrol
 		return next, nil
 	}
 	if slices.Contains(req.ACRValues, jedenlogin.ACRSecondFactor) && !jedenlogin.SecondFactor(c.Session.AMR) {
@@ -125,15 +92,15 @@ func (s *Service) ContinueAuthorization(ctx context.Context, id string, c *Calle
 		// a person who has one signs in again (and gives it), one who has
 		// none enrols (which proves it).
 		if none {
-			return deny("interaction_required", OIDCFinish)
+			return deny("interaction_required", jedenlogin.OIDCFinish)
 		}
 		f, err := s.st.MFAFactors(ctx, c.Person.ID)
 		if err != nil {
 			return nil, s.internal(fmt.Errorf("authorization: second factors: %w", err))
 		}
-		next.Step = OIDCEnrol
+		next.Step = jedenlogin.OIDCEnrol
 		if f.Any() {
-			next.Step = OIDCSignIn
+			next.Step = jedenlogin.OIDCSignIn
 		}
 		return next, nil
 	}
@@ -149,17 +116,17 @@ func (s *Service) ContinueAuthorization(ctx context.Context, id string, c *Calle
 		switch {
 		case len(valid) == 0:
 			if none {
-				return deny("access_denied", OIDCFinish)
+				return deny("access_denied", jedenlogin.OIDCFinish)
 			}
-			return deny("access_denied", OIDCNoEntity)
+			return deny("access_denied", jedenlogin.OIDCNoEntity)
 		case len(valid) == 1:
 			entity = valid[0]
 		case slices.Contains(valid, c.Session.EntityID) && (chosen || !selectAccount):
 			entity = c.Session.EntityID
 		case none:
-			return deny("interaction_required", OIDCFinish)
+			return deny("interaction_required", jedenlogin.OIDCFinish)
 		default:
-			next.Step = OIDCChooseEntity
+			next.Step = jedenlogin.OIDCChooseEntity
 			return next, nil
 		}
 		if entity != c.Session.EntityID {
@@ -179,7 +146,7 @@ func (s *Service) ContinueAuthorization(ctx context.Context, id string, c *Calle
 	if err := s.st.FinishOIDCAuthRequest(ctx, req); err != nil {
 		return nil, s.internal(fmt.Errorf("authorization: %w", err))
 	}
-	next.Step = OIDCFinish
+	next.Step = jedenlogin.OIDCFinish
 	return next, nil
 }
 

@@ -28,7 +28,7 @@ func (s *Service) endClientSessions(ctx context.Context, end jedenlogin.OIDCSess
 // oidc_logout. serve runs it with its periodic cleanup on every instance;
 // ending twice is harmless. It returns how many (person, entity) pairs it
 // ended. Errors are internal.
-func (s *Service) EndClientSessionsOfEndedGrants(ctx context.Context) (int, error) {
+func (s *OIDC) EndClientSessionsOfEndedGrants(ctx context.Context) (int, error) {
 	links, err := s.st.OIDCLinksWithEntity(ctx)
 	if err != nil {
 		return 0, s.internal(fmt.Errorf("ended grants: %w", err))
@@ -82,7 +82,7 @@ func (s *Service) holdsValidGrant(ctx context.Context, personID, loginID int64, 
 // state appended ("" when none was asked for) and the client's name ("" for
 // no client_id). EINVALID (oidc.logout_invalid) for an unknown client, or a
 // URI without a client or not registered: never a redirect elsewhere.
-func (s *Service) LogoutTarget(ctx context.Context, clientID, uri, state string) (target, clientName string, err error) {
+func (s *OIDC) LogoutTarget(ctx context.Context, clientID, uri, state string) (target, clientName string, err error) {
 	if clientID == "" {
 		if uri != "" {
 			return "", "", s.errf(jedenlogin.EINVALID, "oidc.logout_invalid")
@@ -115,7 +115,7 @@ func (s *Service) LogoutTarget(ctx context.Context, clientID, uri, state string)
 
 // AuditClientLogout records an RP-initiated logout the person confirmed
 // (oidc_logout), before the session ends. Errors are internal.
-func (s *Service) AuditClientLogout(ctx context.Context, c *Caller, clientID string) error {
+func (s *OIDC) AuditClientLogout(ctx context.Context, c *jedenlogin.Caller, clientID string) error {
 	subject := "client:" + clientID
 	if clientID == "" {
 		subject = c.Login.Name

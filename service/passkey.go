@@ -58,7 +58,7 @@ func (u *passkeyUser) WebAuthnDisplayName() string                { return u.nam
 func (u *passkeyUser) WebAuthnCredentials() []webauthn.Credential { return u.creds }
 
 // passkeyUserOf loads the person's passkeys for the library.
-func (s *Service) passkeyUserOf(ctx context.Context, c *Caller) (*passkeyUser, *jedenlogin.MFAFactors, error) {
+func (s *Service) passkeyUserOf(ctx context.Context, c *jedenlogin.Caller) (*passkeyUser, *jedenlogin.MFAFactors, error) {
 	f, err := s.st.MFAFactors(ctx, c.Person.ID)
 	if err != nil {
 		return nil, nil, fmt.Errorf("second factors: %w", err)
@@ -82,7 +82,7 @@ type ceremony struct {
 	Data    webauthn.SessionData `json:"data"`
 }
 
-func (s *Service) saveCeremony(ctx context.Context, c *Caller, kind jedenlogin.TokenKind, sd *webauthn.SessionData, now time.Time) error {
+func (s *Service) saveCeremony(ctx context.Context, c *jedenlogin.Caller, kind jedenlogin.TokenKind, sd *webauthn.SessionData, now time.Time) error {
 	data, err := json.Marshal(ceremony{Session: c.Session.IDHash, Data: *sd})
 	if err != nil {
 		return err
@@ -94,7 +94,7 @@ func (s *Service) saveCeremony(ctx context.Context, c *Caller, kind jedenlogin.T
 
 // takeCeremony spends the person's newest ceremony of kind, if it is
 // usable and the caller's session began it; nil otherwise.
-func (s *Service) takeCeremony(ctx context.Context, c *Caller, kind jedenlogin.TokenKind, now time.Time) (*webauthn.SessionData, error) {
+func (s *Service) takeCeremony(ctx context.Context, c *jedenlogin.Caller, kind jedenlogin.TokenKind, now time.Time) (*webauthn.SessionData, error) {
 	var out *webauthn.SessionData
 	err := s.st.UpdateLatestToken(ctx, c.Person.ID, kind, func(t *jedenlogin.Token) error {
 		if !t.Usable(now) {
@@ -117,7 +117,7 @@ func (s *Service) takeCeremony(ctx context.Context, c *Caller, kind jedenlogin.T
 // BeginPasskeyRegistration returns the options for navigator.credentials
 // .create() to register a passkey of the caller (excluding those they
 // have). Errors: 403 mfa_required, internal.
-func (s *Service) BeginPasskeyRegistration(ctx context.Context, c *Caller) (*protocol.CredentialCreation, error) {
+func (s *MFA) BeginPasskeyRegistration(ctx context.Context, c *jedenlogin.Caller) (*protocol.CredentialCreation, error) {
 	if err := s.mayManageMFA(c); err != nil {
 		return nil, err
 	}
@@ -148,22 +148,13 @@ func (s *Service) BeginPasskeyRegistration(ctx context.Context, c *Caller) (*pro
 	return opts, nil
 }
 
-// PasskeyAdded is the result of a registration: the passkey, recovery
-// codes when it is the person's first factor (shown once; nil otherwise),
-// and the renewed session (the ceremony proved the factor).
-type PasskeyAdded struct {
-	Credential    jedenlogin.WebAuthnCredential
-	RecoveryCodes []string
-	Renewed       *SignedIn
-}
-
 // FinishPasskeyRegistration checks the authenticator's answer (JSON of
 // the PublicKeyCredential) to the caller's newest registration options and
 // stores the passkey under name. Errors: 400 bad_request (no or a too long
 // name), 422 invalid_code (no ceremony, or an answer that does not verify;
 // Fields["passkey"]), 409 conflict (the passkey is registered already),
 // 403 mfa_required, internal.
-func (s *Service) FinishPasskeyRegistration(ctx context.Context, c *Caller, name string, response []byte) (*PasskeyAdded, error) {
+func (s *MFA) FinishPasskeyRegistration(ctx context.Context, c *jedenlogin.Caller, name string, response []byte) (*jedenlogin.PasskeyAdded, error) {
 	if err := s.mayManageMFA(c); err != nil {
 		return nil, err
 	}
@@ -219,7 +210,7 @@ func (s *Service) FinishPasskeyRegistration(ctx context.Context, c *Caller, name
 	} else if err != nil {
 		return nil, s.internal(fmt.Errorf("add passkey: %w", err))
 	}
-	res := &PasskeyAdded{Credential: pc}
+	res := &jedenlogin.PasskeyAdded{Credential: pc}
 	if f.RecoveryCodesLeft == 0 && !(f.TOTP != nil && f.TOTP.Confirmed) {
 		codes, hashes := newRecoveryCodes()
 		ev := jedenlogin.AuditEvent{At: now, Action: jedenlogin.AuditMFAChanged, Actor: c.Login.Name, PersonID: &c.Person.ID,
@@ -238,7 +229,7 @@ func (s *Service) FinishPasskeyRegistration(ctx context.Context, c *Caller, name
 // RemovePasskey removes the caller's passkey with this id. Errors: 404
 // not_found, 409 conflict when the policy requires a factor and none would
 // remain, 403 mfa_required, internal.
-func (s *Service) RemovePasskey(ctx context.Context, c *Caller, id []byte) error {
+func (s *MFA) RemovePasskey(ctx context.Context, c *jedenlogin.Caller, id []byte) error {
 	if err := needRecord(c, "remove passkey"); err != nil {
 		return err
 	}
@@ -285,7 +276,7 @@ func (s *Service) RemovePasskey(ctx context.Context, c *Caller, id []byte) error
 // BeginPasskeySignIn returns the options for navigator.credentials.get()
 // for a session owing its second factor: the person's passkeys. Errors:
 // 409 conflict (no code owed, or no passkey), internal.
-func (s *Service) BeginPasskeySignIn(ctx context.Context, c *Caller) (*protocol.CredentialAssertion, error) {
+func (s *MFA) BeginPasskeySignIn(ctx context.Context, c *jedenlogin.Caller) (*protocol.CredentialAssertion, error) {
 	if c.Session.MFA != jedenlogin.MFAPending {
 		return nil, s.errf(jedenlogin.ECONFLICT, "mfa.not_pending")
 	}
@@ -315,7 +306,7 @@ func (s *Service) BeginPasskeySignIn(ctx context.Context, c *Caller) (*protocol.
 // like a code (the same failure counter as passwords, before the check),
 // and renews the session with "hwk" in its amr. A sign count that did not
 // grow (a cloned authenticator) is refused. Errors as VerifyMFA's.
-func (s *Service) VerifyPasskey(ctx context.Context, c *Caller, response []byte) (*SignedIn, error) {
+func (s *MFA) VerifyPasskey(ctx context.Context, c *jedenlogin.Caller, response []byte) (*jedenlogin.SignedIn, error) {
 	if c.Session.MFA != jedenlogin.MFAPending {
 		return nil, s.errf(jedenlogin.ECONFLICT, "mfa.not_pending")
 	}

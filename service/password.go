@@ -34,24 +34,13 @@ func CheckCredentialSizes(login, pw string) error {
 // PasswordExpired reports whether the login's password reached
 // Config.PasswordMaxAge (see account.PasswordExpired); a person still
 // pending consolidation is never asked, the transition comes first.
-func (s *Service) PasswordExpired(p *jedenlogin.Person, l *jedenlogin.Login) bool {
+func (s *Accounts) PasswordExpired(p *jedenlogin.Person, l *jedenlogin.Login) bool {
 	return p.State == jedenlogin.StateDone && account.PasswordExpired(l, s.cfg.PasswordMaxAge, s.now())
 }
 
-// PasswordForm is what a form setting a new password for a login shows
-// besides the policy's rules (Policy): the login, and the words the new
-// password must not contain, for the script that ticks the rules off
-// while the user types (the service's check stays authoritative).
-type PasswordForm struct {
-	Login string
-	// PersonalWords are the first and the last name, nil when the policy
-	// does not check personal data.
-	PersonalWords []string
-}
-
 // PasswordForm returns the form data for login l of rec.
-func (s *Service) PasswordForm(rec *jedenlogin.PersonRecord, l *jedenlogin.Login) PasswordForm {
-	f := PasswordForm{Login: l.Name}
+func (s *Service) PasswordForm(rec *jedenlogin.PersonRecord, l *jedenlogin.Login) jedenlogin.PasswordForm {
+	f := jedenlogin.PasswordForm{Login: l.Name}
 	if s.policy.NoPersonalData {
 		pc := account.PolicyContext(rec, l)
 		f.PersonalWords = []string{pc.FirstName, pc.LastName}
@@ -88,7 +77,7 @@ func (s *Service) weakPassword(rec *jedenlogin.PersonRecord, l *jedenlogin.Login
 // with the remaining attempts (Notice, Extra) and Fields[field] for a
 // wrong one, too_many_attempts when the name or address is blocked,
 // EINTERNAL.
-func (s *Service) confirmPassword(ctx context.Context, c *Caller, pw, during, field string, now time.Time) error {
+func (s *Service) confirmPassword(ctx context.Context, c *jedenlogin.Caller, pw, during, field string, now time.Time) error {
 	pid := &c.Record.Person.ID
 	att, err := s.BeginAttempt(ctx, c.Login.Name, c.Addr, now)
 	if err != nil {
@@ -116,17 +105,11 @@ func (s *Service) confirmPassword(ctx context.Context, c *Caller, pw, during, fi
 
 // needRecord refuses a caller loaded without the person's whole record
 // (a face's bug, not the user's).
-func needRecord(c *Caller, what string) error {
+func needRecord(c *jedenlogin.Caller, what string) error {
 	if c.Record == nil {
 		return jedenlogin.Internal(fmt.Errorf("%s: the caller has no person record", what))
 	}
 	return nil
-}
-
-// PasswordChange is the input of ChangePassword: the current password and
-// the new one.
-type PasswordChange struct {
-	Current, New string
 }
 
 // ChangePassword is "Aktualizuj hasło" for the caller's login: it checks
@@ -139,7 +122,7 @@ type PasswordChange struct {
 // Extra and Fields["current"]; too_many_attempts (RetryAfter) when
 // blocked; weak_password with Extra["reasons"]; ECONFLICT when the
 // password changed meanwhile; EINTERNAL.
-func (s *Service) ChangePassword(ctx context.Context, c *Caller, in PasswordChange) error {
+func (s *Accounts) ChangePassword(ctx context.Context, c *jedenlogin.Caller, in jedenlogin.PasswordChange) error {
 	if he := needRecord(c, "password change"); he != nil {
 		return he
 	}

@@ -18,26 +18,6 @@ const QueuePageSize = 50
 // reaches further.
 const MaxQueuePage = 200
 
-// QueueQuery selects a page of the approver's queue: oldest first unless
-// Newest; Page (from 1) counts pages from the start, or, when After is
-// set, the page begins after that application id in the chosen order
-// (a cursor: stable while applications are decided or filed meanwhile).
-type QueueQuery struct {
-	Page   int
-	After  int64
-	Newest bool
-}
-
-// QueuePage is one page of the approver's queue. More: there are more
-// applications after this page; Next is the cursor of the next page (the
-// last id on this one).
-type QueuePage struct {
-	Rows []ApplicationRow
-	Page int
-	More bool
-	Next int64
-}
-
 // queueBatch is how many applications a queue walk reads at a time.
 const queueBatch = 200
 
@@ -46,7 +26,7 @@ const queueBatch = 200
 // default, so that the applications that waited longest are seen first and
 // a flood of new ones cannot push them out of sight. Errors: EINVALID
 // (queue.bad_page) for a page outside 1..MaxQueuePage; internal otherwise.
-func (s *Service) ApplicationQueue(ctx context.Context, c *Caller, q QueueQuery) (*QueuePage, error) {
+func (s *Applications) ApplicationQueue(ctx context.Context, c *jedenlogin.Caller, q jedenlogin.QueueQuery) (*jedenlogin.QueuePage, error) {
 	if q.Page == 0 {
 		q.Page = 1
 	}
@@ -54,7 +34,7 @@ func (s *Service) ApplicationQueue(ctx context.Context, c *Caller, q QueueQuery)
 		return nil, s.errf(jedenlogin.EINVALID, "queue.bad_page", MaxQueuePage)
 	}
 	now := s.now()
-	p := &QueuePage{Rows: []ApplicationRow{}, Page: q.Page}
+	p := &jedenlogin.QueuePage{Rows: []jedenlogin.ApplicationRow{}, Page: q.Page}
 	f, ok := applications.QueueFilter(c.Record, now)
 	if !ok {
 		return p, nil

@@ -46,16 +46,6 @@ func recoveryTargetKey(kind jedenlogin.TokenKind, target string) string {
 	return "recovery-target:" + string(kind) + ":" + jedenlogin.TokenHash(target)[:32]
 }
 
-// LoginRecoveryRequest is the form of "Odzyskaj login", as typed.
-type LoginRecoveryRequest struct {
-	FirstName, SecondName, LastName, PESEL, Email string
-}
-
-// PasswordRecoveryRequest is the form of "Nie pamiętasz hasła?", as typed.
-type PasswordRecoveryRequest struct {
-	Login, FirstName, LastName, PESEL, Email string
-}
-
 // recoveryField is one field of a recovery form.
 type recoveryField struct {
 	name, value string
@@ -119,7 +109,7 @@ func (s *Service) queueRecovery(ctx context.Context, name string, fn func(ctx co
 // Errors: EINVALID naming a missing or malformed field (Fields, Extra
 // "field"); too_many_attempts (RetryAfter) over the address's limit;
 // unavailable when the background queue is full; EINTERNAL.
-func (s *Service) RequestLoginRecovery(ctx context.Context, req LoginRecoveryRequest, addr string) error {
+func (s *Recovery) RequestLoginRecovery(ctx context.Context, req jedenlogin.LoginRecoveryRequest, addr string) error {
 	pesel, email, he := s.recoveryFields([]recoveryField{
 		{"first_name", req.FirstName, true}, {"second_name", req.SecondName, false}, {"last_name", req.LastName, true},
 		{"pesel", req.PESEL, true}, {"email", req.Email, true},
@@ -142,7 +132,7 @@ func (s *Service) RequestLoginRecovery(ctx context.Context, req LoginRecoveryReq
 // address addr, as RequestLoginRecovery; the link mailed sets a new
 // password (ResetPassword). Errors: those of RequestLoginRecovery, and
 // EINVALID for a login too long.
-func (s *Service) RequestPasswordRecovery(ctx context.Context, req PasswordRecoveryRequest, addr string) error {
+func (s *Recovery) RequestPasswordRecovery(ctx context.Context, req jedenlogin.PasswordRecoveryRequest, addr string) error {
 	pesel, email, he := s.recoveryFields([]recoveryField{
 		{"first_name", req.FirstName, true}, {"last_name", req.LastName, true}, {"pesel", req.PESEL, true},
 		{"email", req.Email, true}, {"login", req.Login, true},
@@ -274,18 +264,9 @@ func (s *Service) lookUpPasswordRecovery(ctx context.Context, req account.Passwo
 // LoginRecoveryLink checks a login recovery link before its page asks for
 // the PESEL. Errors: link_expired for a used, expired, unknown or
 // malformed link; EINTERNAL.
-func (s *Service) LoginRecoveryLink(ctx context.Context, secret string) error {
+func (s *Recovery) LoginRecoveryLink(ctx context.Context, secret string) error {
 	_, _, he := s.usableToken(ctx, jedenlogin.TokenLoginRecovery, secret)
 	return he
-}
-
-// RecoveredLogin is what a login recovery link shows.
-type RecoveredLogin struct {
-	Login  string   // the login to sign in with
-	Logins []string // every login that may sign in, Login first
-	// Pending: the person has not gone through the transition yet; any of
-	// Logins leads to it.
-	Pending bool
 }
 
 var errWrongPESEL = errors.New("wrong PESEL")
@@ -297,7 +278,7 @@ var errWrongPESEL = errors.New("wrong PESEL")
 // jedenlogin.MaxTokenFailures-th. Errors: pesel_mismatch with the
 // remaining attempts in Notice and Extra and Fields["pesel"];
 // link_expired for a used, expired, unknown or malformed link; EINTERNAL.
-func (s *Service) RecoverLogin(ctx context.Context, secret, pesel, addr string) (*RecoveredLogin, error) {
+func (s *Recovery) RecoverLogin(ctx context.Context, secret, pesel, addr string) (*jedenlogin.RecoveredLogin, error) {
 	const kind = jedenlogin.TokenLoginRecovery
 	tok, rec, he := s.usableToken(ctx, kind, secret)
 	if he != nil {
@@ -354,14 +335,14 @@ func (s *Service) RecoverLogin(ctx context.Context, secret, pesel, addr string) 
 	if err := s.st.AppendAudit(ctx, ev); err != nil {
 		return nil, s.internal(fmt.Errorf("audit login recovery: %w", err))
 	}
-	return &RecoveredLogin{Login: logins[0], Logins: logins, Pending: rec.Person.State != jedenlogin.StateDone}, nil
+	return &jedenlogin.RecoveredLogin{Login: logins[0], Logins: logins, Pending: rec.Person.State != jedenlogin.StateDone}, nil
 }
 
 // PasswordResetLink checks a password reset link before its page asks for
 // the new password, and returns the form's data. Errors: link_expired for
 // a used, expired, unknown or malformed link, or one whose login is gone;
 // EINTERNAL.
-func (s *Service) PasswordResetLink(ctx context.Context, secret string) (*PasswordForm, error) {
+func (s *Recovery) PasswordResetLink(ctx context.Context, secret string) (*jedenlogin.PasswordForm, error) {
 	tok, rec, he := s.usableToken(ctx, jedenlogin.TokenPasswordReset, secret)
 	if he != nil {
 		return nil, he
@@ -382,7 +363,7 @@ func (s *Service) PasswordResetLink(ctx context.Context, secret string) (*Passwo
 // login. Errors: EINVALID for a password too long; weak_password with
 // Extra["reasons"]; link_expired for a used, expired, unknown or
 // malformed link or an inactive login; EINTERNAL.
-func (s *Service) ResetPassword(ctx context.Context, secret, pw, addr string) (string, error) {
+func (s *Recovery) ResetPassword(ctx context.Context, secret, pw, addr string) (string, error) {
 	const kind = jedenlogin.TokenPasswordReset
 	tok, rec, he := s.usableToken(ctx, kind, secret)
 	if he != nil {

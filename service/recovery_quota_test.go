@@ -27,13 +27,13 @@ func (o *outbox) mailsTo(to string) int {
 func TestRecoveryQuotaNotSpentByWrongData(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	wrongPW := service.PasswordRecoveryRequest{Login: "JANEK", FirstName: "Ktoś", LastName: "Inny", PESEL: peselJanek, Email: "zly@example.pl"}
-	wrongLogin := service.LoginRecoveryRequest{FirstName: "Ktoś", LastName: "Inny", PESEL: peselJanek, Email: "zly@example.pl"}
+	wrongPW := jedenlogin.PasswordRecoveryRequest{Login: "JANEK", FirstName: "Ktoś", LastName: "Inny", PESEL: peselJanek, Email: "zly@example.pl"}
+	wrongLogin := jedenlogin.LoginRecoveryRequest{FirstName: "Ktoś", LastName: "Inny", PESEL: peselJanek, Email: "zly@example.pl"}
 	for i := range service.RecoveryTargetLimit + 2 {
-		if err := f.svc.RequestPasswordRecovery(ctx, wrongPW, "198.51.100.1"); err != nil {
+		if err := f.svc.Recovery.RequestPasswordRecovery(ctx, wrongPW, "198.51.100.1"); err != nil {
 			t.Fatalf("wrong password request %d: %v", i+1, err)
 		}
-		if err := f.svc.RequestLoginRecovery(ctx, wrongLogin, "198.51.100.2"); err != nil {
+		if err := f.svc.Recovery.RequestLoginRecovery(ctx, wrongLogin, "198.51.100.2"); err != nil {
 			t.Fatalf("wrong login request %d: %v", i+1, err)
 		}
 	}
@@ -41,12 +41,12 @@ func TestRecoveryQuotaNotSpentByWrongData(t *testing.T) {
 	if n := f.mail.mailsTo("jan@example.pl") + f.mail.mailsTo("zly@example.pl"); n != 0 {
 		t.Fatalf("wrong data sent %d mails", n)
 	}
-	pw := service.PasswordRecoveryRequest{Login: "JANEK", FirstName: "Jan", LastName: "Kowalski", PESEL: peselJanek, Email: "jan@example.pl"}
-	lr := service.LoginRecoveryRequest{FirstName: "Jan", LastName: "Kowalski", PESEL: peselJanek, Email: "jan@example.pl"}
-	if err := f.svc.RequestPasswordRecovery(ctx, pw, "192.0.2.10"); err != nil {
+	pw := jedenlogin.PasswordRecoveryRequest{Login: "JANEK", FirstName: "Jan", LastName: "Kowalski", PESEL: peselJanek, Email: "jan@example.pl"}
+	lr := jedenlogin.LoginRecoveryRequest{FirstName: "Jan", LastName: "Kowalski", PESEL: peselJanek, Email: "jan@example.pl"}
+	if err := f.svc.Recovery.RequestPasswordRecovery(ctx, pw, "192.0.2.10"); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.svc.RequestLoginRecovery(ctx, lr, "192.0.2.10"); err != nil {
+	if err := f.svc.Recovery.RequestLoginRecovery(ctx, lr, "192.0.2.10"); err != nil {
 		t.Fatal(err)
 	}
 	f.svc.Flush()
@@ -55,7 +55,7 @@ func TestRecoveryQuotaNotSpentByWrongData(t *testing.T) {
 	}
 	// His own quota still holds: RecoveryTargetLimit matching requests.
 	for range service.RecoveryTargetLimit {
-		if err := f.svc.RequestPasswordRecovery(ctx, pw, "192.0.2.10"); err != nil {
+		if err := f.svc.Recovery.RequestPasswordRecovery(ctx, pw, "192.0.2.10"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -74,23 +74,23 @@ func TestPasswordChangeEndsLinks(t *testing.T) {
 		f := newFixture(t)
 		reset := f.token(t, jedenlogin.TokenPasswordReset, "JANEK")
 		login := f.token(t, jedenlogin.TokenLoginRecovery, "JANEK")
-		if err := f.svc.ChangePassword(ctx, f.caller(t, "JANEK"), service.PasswordChange{Current: pwJanek, New: newPassword}); err != nil {
+		if err := f.svc.Accounts.ChangePassword(ctx, f.caller(t, "JANEK"), jedenlogin.PasswordChange{Current: pwJanek, New: newPassword}); err != nil {
 			t.Fatal(err)
 		}
-		_, err := f.svc.PasswordResetLink(ctx, reset)
+		_, err := f.svc.Recovery.PasswordResetLink(ctx, reset)
 		wantCode(t, err, jedenlogin.CodeLinkExpired)
-		_, err = f.svc.ResetPassword(ctx, reset, newPassword+"X", "192.0.2.8")
+		_, err = f.svc.Recovery.ResetPassword(ctx, reset, newPassword+"X", "192.0.2.8")
 		wantCode(t, err, jedenlogin.CodeLinkExpired)
-		wantCode(t, f.svc.LoginRecoveryLink(ctx, login), jedenlogin.CodeLinkExpired)
+		wantCode(t, f.svc.Recovery.LoginRecoveryLink(ctx, login), jedenlogin.CodeLinkExpired)
 	})
 	t.Run("reset", func(t *testing.T) {
 		f := newFixture(t)
 		first := f.token(t, jedenlogin.TokenPasswordReset, "JANEK")
 		second := f.token(t, jedenlogin.TokenPasswordReset, "JANEK")
-		if _, err := f.svc.ResetPassword(ctx, second, newPassword, "192.0.2.8"); err != nil {
+		if _, err := f.svc.Recovery.ResetPassword(ctx, second, newPassword, "192.0.2.8"); err != nil {
 			t.Fatal(err)
 		}
-		_, err := f.svc.ResetPassword(ctx, first, newPassword+"X", "192.0.2.8")
+		_, err := f.svc.Recovery.ResetPassword(ctx, first, newPassword+"X", "192.0.2.8")
 		wantCode(t, err, jedenlogin.CodeLinkExpired)
 	})
 }

@@ -52,7 +52,7 @@ func TestSignInRehashEndsTruncation(t *testing.T) {
 		}
 		t.Cleanup(func() { svc.Close() })
 		signIn := func(name, pw string) error {
-			_, err := svc.SignIn(ctx, service.SignInRequest{Name: name, Password: pw, Addr: "192.0.2.1"})
+			_, err := svc.Sessions.SignIn(ctx, jedenlogin.SignInRequest{Name: name, Password: pw, Addr: "192.0.2.1"})
 			return err
 		}
 		hashOf := func(name string) string {

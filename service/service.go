@@ -110,13 +110,28 @@ func (noMetrics) Consolidated(jedenlogin.Case) {}
 // Service runs jedenlogin's workflows — sign-in and its throttling,
 // sessions, the one-login transition, account self-service, access
 // applications and grants — for every face of the system (HTML pages, the
-// JSON API, OpenID Connect, the operators' console): each workflow opens
+// JSON API, OpenID Connect, the operators' console), through its feature
+// fields, each implementing one of the root package's interfaces
+// (features.go); the Service itself is what they share. Each workflow opens
 // its transaction, checks who may act, writes its audit event in the same
 // transaction as the change and returns *jedenlogin.Error values. It keeps
 // no state that another instance would need; what it keeps in memory
 // (hashing slots, the failure floor, the queue of recovery lookups) is per
 // process by design; mail lives in the database's outbox.
 type Service struct {
+	// The features, one per interface of the root package, each a view
+	// of this Service (features.go); New sets them.
+	Sessions      *Sessions
+	Consolidation *Consolidation
+	Accounts      *Accounts
+	Recovery      *Recovery
+	Applications  *Applications
+	Grants        *Grants
+	Entities      *Entities
+	Admin         *Admin
+	MFA           *MFA
+	OIDC          *OIDC
+
 	cfg     Config
 	st      jedenlogin.Store
 	hasher  *password.Hasher
@@ -207,6 +222,7 @@ func New(cfg Config) (*Service, error) {
 		mail:      newMailWorkers(),
 		msgDomain: messageIDDomain(public),
 	}
+	s.features()
 	workers := cfg.MailWorkers
 	if workers == 0 {
 		workers = DefaultMailWorkers

@@ -73,31 +73,6 @@ func (s *Service) startSession(ctx context.Context, loginID, personID int64, now
 	return id, &with.Session, nil
 }
 
-// SessionEnd tells why a request has no valid session although it carried
-// a session id.
-type SessionEnd int
-
-const (
-	SessionNone     SessionEnd = iota // no session, or an unknown one
-	SessionExpired                    // idle or absolute timeout
-	SessionReplaced                   // the person consolidated: the session's login was merged
-)
-
-// LoadOptions tune what LoadSession reads and records.
-type LoadOptions struct {
-	// Light reads the session, its login, the person and the login's
-	// grants in one query (Store.SessionView): Caller.Record stays nil and
-	// Caller.Grants is set. Otherwise the person's whole record is read.
-	Light bool
-	// NoTouch: the request is a status probe, not activity.
-	NoTouch bool
-	// Extend: the idle timeout restarts exactly now ("Przedłuż sesję"),
-	// even within TouchInterval of the last recorded activity.
-	Extend bool
-	// Addr is the client address, for Caller.Addr.
-	Addr string
-}
-
 // TouchInterval is how stale the recorded activity of a session may get
 // before a request writes it again. Writing the session on every request
 // would make every read a database write; instead activity is recorded at
@@ -118,7 +93,7 @@ func (s *Service) TouchInterval() time.Duration {
 // TouchInterval). A session acting for an entity whose grant was revoked
 // or expired stops acting for it at once. The second result is when the
 // session idles out. Errors are internal.
-func (s *Service) LoadSession(ctx context.Context, idHash string, opt LoadOptions) (*Caller, time.Time, SessionEnd, error) {
+func (s *Sessions) LoadSession(ctx context.Context, idHash string, opt jedenlogin.LoadOptions) (*jedenlogin.Caller, time.Time, jedenlogin.SessionEnd, error) {
 	var (
 		sess *jedenlogin.Session
 		v    *jedenlogin.SessionView
@@ -133,16 +108,16 @@ func (s *Service) LoadSession(ctx context.Context, idHash string, opt LoadOption
 		sess, err = s.st.Session(ctx, idHash)
 	}
 	if errors.Is(err, jedenlogin.ErrNotFound) {
-		return nil, time.Time{}, SessionNone, nil
+		return nil, time.Time{}, jedenlogin.SessionNone, nil
 	} else if err != nil {
-		return nil, time.Time{}, SessionNone, fmt.Errorf("load session: %w", err)
+		return nil, time.Time{}, jedenlogin.SessionNone, fmt.Errorf("load session: %w", err)
 	}
 	now := s.now()
 	if !now.Before(sess.ExpiresAt) || !now.Before(sess.LastSeenAt.Add(s.cfg.IdleTimeout)) {
 		s.dropSession(ctx, idHash)
-		return nil, time.Time{}, SessionExpired, nil
+		return nil, time.Time{}, jedenlogin.SessionExpired, nil
 	}
-	c := &Caller{Session: sess, Addr: opt.Addr}
+	c := &jedenlogin.Caller{Session: sess, Addr: opt.Addr}
 	var actsFor func() bool
 	if v != nil {
 		c.Person, c.Grants = &v.Person, v.Grants
@@ -158,9 +133,9 @@ func (s *Service) LoadSession(ctx context.Context, idHash string, opt LoadOption
 		rec, err := s.st.Person(ctx, sess.PersonID)
 		if errors.Is(err, jedenlogin.ErrNotFound) {
 			s.dropSession(ctx, idHash)
-			return nil, time.Time{}, SessionNone, nil
+			return nil, time.Time{}, jedenlogin.SessionNone, nil
 		} else if err != nil {
-			return nil, time.Time{}, SessionNone, fmt.Errorf("load session: person %d: %w", sess.PersonID, err)
+			return nil, time.Time{}, jedenlogin.SessionNone, fmt.Errorf("load session: person %d: %w", sess.PersonID, err)
 		}
 		c.Record, c.Person, c.Login = rec, &rec.Person, rec.Login(sess.LoginID)
 		actsFor = func() bool { return StillActsFor(rec, c.Login.ID, sess.EntityID, now) }
@@ -184,14 +159,14 @@ func (s *Service) LoadSession(ctx context.Context, idHash string, opt LoadOption
 	if entity != nil || !seen.Equal(sess.LastSeenAt) {
 		// Clearing the entity alone keeps LastSeenAt: it is not activity.
 		if err := s.st.TouchSession(ctx, idHash, seen, entity); err != nil {
-			return nil, time.Time{}, SessionNone, fmt.Errorf("touch session: %w", err)
+			return nil, time.Time{}, jedenlogin.SessionNone, fmt.Errorf("touch session: %w", err)
 		}
 		sess.LastSeenAt = seen
 		if entity != nil {
 			sess.EntityID = ""
 		}
 	}
-	return c, sess.LastSeenAt.Add(s.cfg.IdleTimeout), SessionNone, nil
+	return c, sess.LastSeenAt.Add(s.cfg.IdleTimeout), jedenlogin.SessionNone, nil
 }
 
 // sessionLoginValid reports whether a session bound to login l (nil: gone,
@@ -199,18 +174,18 @@ func (s *Service) LoadSession(ctx context.Context, idHash string, opt LoadOption
 // login means the person consolidated meanwhile (SessionReplaced); an
 // inactive login, or for a consolidated person any login but the unified
 // one, ends it (SessionNone).
-func sessionLoginValid(p *jedenlogin.Person, l *jedenlogin.Login) (SessionEnd, bool) {
+func sessionLoginValid(p *jedenlogin.Person, l *jedenlogin.Login) (jedenlogin.SessionEnd, bool) {
 	switch {
 	case l != nil && l.State == jedenlogin.LoginMerged:
 		// The person consolidated (in another window or browser) and this
 		// session's login was merged: the session is over.
-		return SessionReplaced, false
+		return jedenlogin.SessionReplaced, false
 	case l == nil || l.State != jedenlogin.LoginActive:
-		return SessionNone, false
+		return jedenlogin.SessionNone, false
 	case p.State == jedenlogin.StateDone && (p.UnifiedLoginID == nil || *p.UnifiedLoginID != l.ID):
-		return SessionNone, false
+		return jedenlogin.SessionNone, false
 	}
-	return SessionNone, true
+	return jedenlogin.SessionNone, true
 }
 
 // dropSession deletes a session that has ended. A failure to delete is
@@ -228,7 +203,7 @@ func (s *Service) dropSession(ctx context.Context, idHash string) {
 // their tokens are revoked at once (before the session is deleted: a
 // failure leaves the session, so signing out again finishes the job).
 // Errors are internal.
-func (s *Service) SignOut(ctx context.Context, idHash, addr string) error {
+func (s *Sessions) SignOut(ctx context.Context, idHash, addr string) error {
 	sess, err := s.st.Session(ctx, idHash)
 	if errors.Is(err, jedenlogin.ErrNotFound) {
 		return nil

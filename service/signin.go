@@ -11,25 +11,6 @@ import (
 	"jedenlogin/consolidation"
 )
 
-// SignInRequest is one sign-in: a login name and password from a client
-// address. ReplacesIDHash is the id hash of the session the client holds,
-// if any: it is ended when the new one starts (renewal).
-type SignInRequest struct {
-	Name, Password string
-	Addr           string
-	ReplacesIDHash string
-}
-
-// SignedIn is the result of a successful sign-in: the new session (its
-// id, to be given to the client, and the stored session), the login and
-// the person's record.
-type SignedIn struct {
-	SessionID string
-	Session   *jedenlogin.Session
-	Login     *jedenlogin.Login
-	Record    *jedenlogin.PersonRecord
-}
-
 // signIn checks a login name and password exactly as SPEC §8 says and, on
 // success, starts a new session (cookie set on w once the session, its
 // audit event, the cleared failure counter and the login's last sign-in
@@ -39,7 +20,7 @@ type SignedIn struct {
 // (a merged login with its correct password; "unified_login" names the
 // replacement), 401 invalid_credentials (anything else, alike for unknown,
 // inactive and known names), 500 internal.
-func (s *Service) SignIn(ctx context.Context, req SignInRequest) (*SignedIn, error) {
+func (s *Sessions) SignIn(ctx context.Context, req jedenlogin.SignInRequest) (*jedenlogin.SignedIn, error) {
 	now := s.now()
 	name, pw, addr := req.Name, req.Password, req.Addr
 
@@ -146,7 +127,7 @@ func (s *Service) SignIn(ctx context.Context, req SignInRequest) (*SignedIn, err
 		login.LastLoginAt = &now
 	}
 	s.metrics.SignIn(OutcomeSuccess)
-	return &SignedIn{SessionID: id, Session: sess, Login: login, Record: rec}, nil
+	return &jedenlogin.SignedIn{SessionID: id, Session: sess, Login: login, Record: rec}, nil
 }
 
 // mergedAnswer is the 409 login_merged answer for a merged login whose
@@ -212,19 +193,10 @@ func (s *Service) rehash(ctx context.Context, l *jedenlogin.Login, pw, addr stri
 	}
 }
 
-// ConsolidationInfo is what a client must know to show the transition
-// screen (the "consolidation" object of SPEC §13).
-type ConsolidationInfo struct {
-	Case                 jedenlogin.Case `json:"case"`
-	Candidates           []string        `json:"candidates"`
-	GeneratedLogin       *string         `json:"generated_login"`
-	CurrentLoginEligible bool            `json:"current_login_eligible"`
-}
-
 // ConsolidationOf describes the pending transition of rec for a session
 // bound to login l.
-func ConsolidationOf(rec *jedenlogin.PersonRecord, l *jedenlogin.Login) *ConsolidationInfo {
-	c := &ConsolidationInfo{Case: consolidation.Classify(rec.Logins), Candidates: consolidation.Candidates(rec)}
+func ConsolidationOf(rec *jedenlogin.PersonRecord, l *jedenlogin.Login) *jedenlogin.ConsolidationInfo {
+	c := &jedenlogin.ConsolidationInfo{Case: consolidation.Classify(rec.Logins), Candidates: consolidation.Candidates(rec)}
 	if c.Candidates == nil {
 		c.Candidates = []string{}
 	}

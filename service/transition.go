@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"time"
 
 	"jedenlogin"
 	"jedenlogin/consolidation"
@@ -13,35 +12,10 @@ import (
 	"jedenlogin/mail"
 )
 
-// TransitionSummary says in the person's terms what the one-login
-// transition does (before POTWIERDŹ) or did (afterwards): the login to use,
-// the logins that stop working, the inactive logins whose access ends, and
-// the entities on either side, by name. It is computed by the
-// consolidation rules (consolidation.Preview, consolidation.Done).
-type TransitionSummary struct {
-	// Unified is the login to sign in with from now on; Generated is true
-	// when it is a new one (generate).
-	Unified   string
-	Generated bool
-	// Stopped: the other active logins, which stop working. Ended: the
-	// inactive logins, whose access ends.
-	Stopped, Ended []string
-	// Entities: what Unified acts for afterwards; EndedEntities: the open
-	// grants left on the Ended logins.
-	Entities, EndedEntities []SummaryEntity
-}
-
-// SummaryEntity is one grant of a summary.
-type SummaryEntity struct {
-	ID, Name string
-	Function jedenlogin.Function
-	ValidTo  *time.Time
-	// Valid: open now (an expired grant still moves, and shows as expired).
-	Valid bool
-}
-
-// Label is the entity as a mail lists it: "Name (ID) – Function".
-func (e SummaryEntity) Label() string {
+// summaryLabel is the entity as a mail lists it: "Name (ID) – Function".
+// A function rather than a method of SummaryEntity: the type lives in the
+// root package, which cannot read the catalogue (package locale).
+func summaryLabel(e jedenlogin.SummaryEntity) string {
 	return fmt.Sprintf("%s (%s) – %s", e.Name, e.ID, locale.Polish.Msg("function."+string(e.Function)))
 }
 
@@ -49,7 +23,7 @@ func (e SummaryEntity) Label() string {
 // the signed-in pending person has: one summary per candidate login in the
 // choose cases (in Candidates order), one in generate and unchanged, none
 // when no transition is possible. It changes nothing.
-func (s *Service) TransitionPreviews(ctx context.Context, a *Caller) ([]TransitionSummary, error) {
+func (s *Consolidation) TransitionPreviews(ctx context.Context, a *jedenlogin.Caller) ([]jedenlogin.TransitionSummary, error) {
 	if !a.Pending() {
 		return nil, jedenlogin.AsError(jedenlogin.ErrAlreadyConsolidated)
 	}
@@ -60,7 +34,7 @@ func (s *Service) TransitionPreviews(ctx context.Context, a *Caller) ([]Transiti
 	case jedenlogin.CaseNoActiveLogin:
 		return nil, nil
 	}
-	var out []TransitionSummary
+	var out []jedenlogin.TransitionSummary
 	for _, n := range names {
 		o, err := consolidation.Preview(a.Record, n)
 		if err != nil {
@@ -78,7 +52,7 @@ func (s *Service) TransitionPreviews(ctx context.Context, a *Caller) ([]Transiti
 // TransitionDone returns what the transition did for a consolidated
 // person, read from the record; nil when the person has not gone through
 // it (or was unchanged from the start and nothing moved).
-func (s *Service) TransitionDone(ctx context.Context, rec *jedenlogin.PersonRecord) (*TransitionSummary, error) {
+func (s *Service) TransitionDone(ctx context.Context, rec *jedenlogin.PersonRecord) (*jedenlogin.TransitionSummary, error) {
 	o := consolidation.Done(rec)
 	if o == nil {
 		return nil, nil
@@ -88,7 +62,7 @@ func (s *Service) TransitionDone(ctx context.Context, rec *jedenlogin.PersonReco
 
 // summarize names the entities of an Outcome; duplicates of one entity and
 // function (possible on inactive logins) are listed once.
-func (s *Service) summarize(ctx context.Context, o *consolidation.Outcome) (*TransitionSummary, error) {
+func (s *Service) summarize(ctx context.Context, o *consolidation.Outcome) (*jedenlogin.TransitionSummary, error) {
 	var ids []string
 	for _, g := range append(slices.Clone(o.Grants), o.EndedGrants...) {
 		ids = append(ids, g.EntityID)
@@ -105,20 +79,20 @@ func (s *Service) summarize(ctx context.Context, o *consolidation.Outcome) (*Tra
 		}
 	}
 	now := s.now()
-	list := func(gs []jedenlogin.Grant) []SummaryEntity {
-		var out []SummaryEntity
+	list := func(gs []jedenlogin.Grant) []jedenlogin.SummaryEntity {
+		var out []jedenlogin.SummaryEntity
 		for _, g := range gs {
-			e := SummaryEntity{ID: g.EntityID, Name: cmp.Or(names[g.EntityID], g.EntityID), Function: g.Function, ValidTo: g.ValidTo, Valid: g.ValidAt(now)}
-			if !slices.ContainsFunc(out, func(x SummaryEntity) bool { return x.ID == e.ID && x.Function == e.Function }) {
+			e := jedenlogin.SummaryEntity{ID: g.EntityID, Name: cmp.Or(names[g.EntityID], g.EntityID), Function: g.Function, ValidTo: g.ValidTo, Valid: g.ValidAt(now)}
+			if !slices.ContainsFunc(out, func(x jedenlogin.SummaryEntity) bool { return x.ID == e.ID && x.Function == e.Function }) {
 				out = append(out, e)
 			}
 		}
-		slices.SortFunc(out, func(x, y SummaryEntity) int {
+		slices.SortFunc(out, func(x, y jedenlogin.SummaryEntity) int {
 			return cmp.Or(cmp.Compare(x.Name, y.Name), cmp.Compare(x.Function, y.Function))
 		})
 		return out
 	}
-	return &TransitionSummary{
+	return &jedenlogin.TransitionSummary{
 		Unified: o.Unified, Generated: o.Generated, Stopped: o.Stopped, Ended: o.Ended,
 		Entities: list(o.Grants), EndedEntities: list(o.EndedGrants),
 	}, nil
@@ -137,10 +111,10 @@ func (s *Service) mailTransitionDone(ctx context.Context, rec *jedenlogin.Person
 	}
 	d := mail.TransitionDoneData{Login: sum.Unified, Generated: sum.Generated, Stopped: sum.Stopped, Ended: sum.Ended, Link: s.Link("/logowanie")}
 	for _, e := range sum.Entities {
-		d.Entities = append(d.Entities, e.Label())
+		d.Entities = append(d.Entities, summaryLabel(e))
 	}
 	for _, e := range sum.EndedEntities {
-		d.EndedEntities = append(d.EndedEntities, e.Label())
+		d.EndedEntities = append(d.EndedEntities, summaryLabel(e))
 	}
 	s.MailLater(ctx, mail.KindTransitionDone, rec.Person.Account.Email, d)
 }

@@ -51,7 +51,7 @@ func TestTransitionPreviewDoneAndMail(t *testing.T) {
 	ctx := context.Background()
 
 	a := f.caller(t, "jan.k")
-	pre, err := svc.TransitionPreviews(ctx, a)
+	pre, err := svc.Consolidation.TransitionPreviews(ctx, a)
 	if err != nil || len(pre) != 1 {
 		t.Fatalf("previews %+v, %v", pre, err)
 	}
@@ -63,7 +63,7 @@ func TestTransitionPreviewDoneAndMail(t *testing.T) {
 		t.Errorf("preview entities %+v, ended %+v", p.Entities, p.EndedEntities)
 	}
 
-	c, err := svc.Confirm(ctx, a, "", pwJanek)
+	c, err := svc.Consolidation.Confirm(ctx, a, "", pwJanek)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 // activate is service.Activate for the JSON API (apiActivate): the
 // messages of the form's fields go to the answer's "fields" member.
 func (s *Server) activate(ctx context.Context, secret, pw, addr string) (string, error) {
-	login, err := s.svc.Activate(ctx, secret, pw, addr)
+	login, err := s.accounts.Activate(ctx, secret, pw, addr)
 	he := jedenlogin.AsError(err)
 	if he != nil {
 		if len(he.Fields) > 0 {

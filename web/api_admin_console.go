@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"jedenlogin"
-	"jedenlogin/service"
 )
 
 // The operator console's JSON API (issue 12): the same workflows as the
@@ -36,7 +35,7 @@ type dayJSON struct {
 
 // apiAdminProgress is GET /api/v1/admin/progress.
 func (s *Server) apiAdminProgress(w http.ResponseWriter, r *http.Request, a *authState) error {
-	p, err := s.svc.Progress(r.Context(), a.caller())
+	p, err := s.admin.Progress(r.Context(), a.caller())
 	if err != nil {
 		return err
 	}
@@ -61,7 +60,7 @@ type personHitJSON struct {
 
 // apiAdminPersons is GET /api/v1/admin/persons?q=…
 func (s *Server) apiAdminPersons(w http.ResponseWriter, r *http.Request, a *authState) error {
-	hits, err := s.svc.SearchPersons(r.Context(), a.caller(), r.URL.Query().Get("q"))
+	hits, err := s.admin.SearchPersons(r.Context(), a.caller(), r.URL.Query().Get("q"))
 	if err != nil {
 		return err
 	}
@@ -147,7 +146,7 @@ func (s *Server) apiAdminPerson(w http.ResponseWriter, r *http.Request, a *authS
 	if err != nil {
 		return err
 	}
-	d, err := s.svc.PersonDetail(r.Context(), a.caller(), id)
+	d, err := s.admin.PersonDetail(r.Context(), a.caller(), id)
 	if err != nil {
 		return err
 	}
@@ -204,7 +203,7 @@ func (s *Server) apiAdminUnlock(w http.ResponseWriter, r *http.Request, a *authS
 		return err
 	}
 	name := r.PathValue("login")
-	if err := s.svc.UnblockLogin(r.Context(), a.caller(), name, in.Reason); err != nil {
+	if err := s.admin.UnblockLogin(r.Context(), a.caller(), name, in.Reason); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"login": name, "unblocked": true})
@@ -224,7 +223,7 @@ func (s *Server) apiAdminEndSessions(w http.ResponseWriter, r *http.Request, a *
 	if err := s.decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	n, err := s.svc.EndSessions(r.Context(), a.caller(), id, in.Reason)
+	n, err := s.admin.EndSessions(r.Context(), a.caller(), id, in.Reason)
 	if err != nil {
 		return err
 	}
@@ -252,7 +251,7 @@ func (s *Server) apiAdminRecovery(w http.ResponseWriter, r *http.Request, a *aut
 	if err := s.decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	to, err := s.svc.SendRecovery(r.Context(), a.caller(), id, in.Kind, in.Login, in.Reason)
+	to, err := s.admin.SendRecovery(r.Context(), a.caller(), id, in.Kind, in.Login, in.Reason)
 	if err != nil {
 		return err
 	}
@@ -281,7 +280,7 @@ func (s *Server) apiAdminContact(w http.ResponseWriter, r *http.Request, a *auth
 	if err := s.decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	if err := s.svc.CorrectContact(r.Context(), a.caller(), id, service.ContactCorrection{Email: in.Email, Phone: in.Phone}, in.Reason); err != nil {
+	if err := s.admin.CorrectContact(r.Context(), a.caller(), id, jedenlogin.ContactCorrection{Email: in.Email, Phone: in.Phone}, in.Reason); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"corrected": true})
@@ -291,7 +290,7 @@ func (s *Server) apiAdminContact(w http.ResponseWriter, r *http.Request, a *auth
 // apiAdminAudit is GET /api/v1/admin/audit?person=&login=&actor=&action=&outcome=&address=&from=&to=&before=&limit=
 // — one page newest first; "next" is the cursor (before=) of the next page, null on the last.
 func (s *Server) apiAdminAudit(w http.ResponseWriter, r *http.Request, a *authState) error {
-	page, err := s.svc.AuditLog(r.Context(), a.caller(), auditQueryOf(r))
+	page, err := s.admin.AuditLog(r.Context(), a.caller(), auditQueryOf(r))
 	if err != nil {
 		return err
 	}

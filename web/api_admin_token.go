@@ -61,7 +61,7 @@ func (s *Server) adminAuthed(h func(http.ResponseWriter, *http.Request, *authSta
 		if !ok {
 			return session(w, r)
 		}
-		c, err := s.svc.TokenCaller(r.Context(), tok, s.clientAddr(r))
+		c, err := s.admin.TokenCaller(r.Context(), tok, s.clientAddr(r))
 		if err != nil {
 			return err
 		}

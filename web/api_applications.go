@@ -58,10 +58,10 @@ func (s *Server) apiApply(w http.ResponseWriter, r *http.Request) error {
 	if err := s.decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	in := service.ApplyInput{EntityID: req.EntityID, Function: req.Function, Scopes: req.Scopes, ValidTo: req.ValidTo,
+	in := jedenlogin.ApplyInput{EntityID: req.EntityID, Function: req.Function, Scopes: req.Scopes, ValidTo: req.ValidTo,
 		Applicant: jedenlogin.Applicant{FirstName: req.FirstName, SecondName: req.SecondName, LastName: req.LastName,
 			PESEL: req.PESEL, Email: req.Email, Phone: req.Phone}}
-	row, err := s.svc.SubmitApplication(r.Context(), callerOf(a), s.clientAddr(r), in)
+	row, err := s.applications.SubmitApplication(r.Context(), callerOf(a), s.clientAddr(r), in)
 	if err != nil {
 		return err
 	}
@@ -76,7 +76,7 @@ func (s *Server) apiApplications(w http.ResponseWriter, r *http.Request, a *auth
 	if r.URL.Query().Get("queue") == "1" {
 		return s.apiQueue(w, r, a)
 	}
-	rows, err := s.svc.MyApplications(r.Context(), a.caller())
+	rows, err := s.applications.MyApplications(r.Context(), a.caller())
 	if err != nil {
 		return err
 	}
@@ -100,7 +100,7 @@ func applicationsBody(rows []appRow) []applicationJSON {
 // is not a number, or out of range, is 400.
 func (s *Server) apiQueue(w http.ResponseWriter, r *http.Request, a *authState) error {
 	qv := r.URL.Query()
-	q := service.QueueQuery{Newest: qv.Get("order") == "newest"}
+	q := jedenlogin.QueueQuery{Newest: qv.Get("order") == "newest"}
 	bad := jedenlogin.NewError(jedenlogin.EINVALID, "queue.bad_page", service.MaxQueuePage)
 	if v := qv.Get("page"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -119,7 +119,7 @@ func (s *Server) apiQueue(w http.ResponseWriter, r *http.Request, a *authState) 
 	if o := qv.Get("order"); o != "" && o != "newest" && o != "oldest" {
 		return bad.WithField("order")
 	}
-	p, err := s.svc.ApplicationQueue(r.Context(), a.caller(), q)
+	p, err := s.applications.ApplicationQueue(r.Context(), a.caller(), q)
 	if err != nil {
 		return err
 	}
@@ -146,7 +146,7 @@ func (s *Server) apiApplication(w http.ResponseWriter, r *http.Request, a *authS
 	if err != nil {
 		return err
 	}
-	row, err := s.svc.Application(r.Context(), a.caller(), id)
+	row, err := s.applications.Application(r.Context(), a.caller(), id)
 	if err != nil {
 		return err
 	}
@@ -177,7 +177,7 @@ func (s *Server) decideApplication(w http.ResponseWriter, r *http.Request, body 
 
 // apiReview is POST /api/v1/applications/{id}/review: mark rozpatrywany.
 func (s *Server) apiReview(w http.ResponseWriter, r *http.Request, a *authState) error {
-	return s.decideApplication(w, r, nil, func(id int64) (*appRow, error) { return s.svc.ReviewApplication(r.Context(), a.caller(), id) })
+	return s.decideApplication(w, r, nil, func(id int64) (*appRow, error) { return s.applications.ReviewApplication(r.Context(), a.caller(), id) })
 }
 
 // apiAccept is POST /api/v1/applications/{id}/accept
@@ -188,7 +188,7 @@ func (s *Server) apiAccept(w http.ResponseWriter, r *http.Request, a *authState)
 		IdentityConfirmed bool `json:"identity_confirmed"`
 	}
 	return s.decideApplication(w, r, &req, func(id int64) (*appRow, error) {
-		return s.svc.AcceptApplication(r.Context(), a.caller(), id, req.IdentityConfirmed)
+		return s.applications.AcceptApplication(r.Context(), a.caller(), id, req.IdentityConfirmed)
 	})
 }
 
@@ -198,13 +198,15 @@ func (s *Server) apiReject(w http.ResponseWriter, r *http.Request, a *authState)
 		Reason string `json:"reason"`
 	}
 	return s.decideApplication(w, r, &req, func(id int64) (*appRow, error) {
-		return s.svc.RejectApplication(r.Context(), a.caller(), id, req.Reason)
+		return s.applications.RejectApplication(r.Context(), a.caller(), id, req.Reason)
 	})
 }
 
 // apiWithdraw is POST /api/v1/applications/{id}/withdraw, by the applicant.
 func (s *Server) apiWithdraw(w http.ResponseWriter, r *http.Request, a *authState) error {
-	return s.decideApplication(w, r, nil, func(id int64) (*appRow, error) { return s.svc.WithdrawApplication(r.Context(), a.caller(), id) })
+	return s.decideApplication(w, r, nil, func(id int64) (*appRow, error) {
+		return s.applications.WithdrawApplication(r.Context(), a.caller(), id)
+	})
 }
 
 // apiActivate is POST /api/v1/activation/{token} {"new_password"}: 200
@@ -254,7 +256,7 @@ func (s *Server) apiRevokeGrant(w http.ResponseWriter, r *http.Request, a *authS
 	if err := s.decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	m, err := s.svc.RevokeGrant(r.Context(), a.caller(), id, service.RevokeInput{Reason: req.Reason})
+	m, err := s.grants.RevokeGrant(r.Context(), a.caller(), id, jedenlogin.RevokeInput{Reason: req.Reason})
 	if err != nil {
 		return err
 	}
@@ -280,7 +282,7 @@ func (s *Server) apiExtendGrant(w http.ResponseWriter, r *http.Request, a *authS
 			return err
 		}
 	}
-	row, err := s.svc.ExtendGrant(r.Context(), a.caller(), id, req.ValidTo)
+	row, err := s.grants.ExtendGrant(r.Context(), a.caller(), id, req.ValidTo)
 	if err != nil {
 		return err
 	}
@@ -292,7 +294,7 @@ func (s *Server) apiExtendGrant(w http.ResponseWriter, r *http.Request, a *authS
 // (at most 20), for the application form. Entity names and numbers are
 // public registers.
 func (s *Server) apiEntities(w http.ResponseWriter, r *http.Request) error {
-	ents, err := s.svc.SearchEntities(r.Context(), r.URL.Query().Get("q"))
+	ents, err := s.entities.SearchEntities(r.Context(), r.URL.Query().Get("q"))
 	if he := jedenlogin.AsError(err); he != nil && he.Code == jedenlogin.EINVALID {
 		return he.WithField("q")
 	} else if err != nil {

@@ -3,8 +3,6 @@ package web
 import (
 	"jedenlogin"
 	"net/http"
-
-	"jedenlogin/service"
 )
 
 // contactJSON is the answer of the contact endpoints: the account's
@@ -15,7 +13,7 @@ type contactJSON struct {
 	EmailPending *string `json:"email_pending"`
 }
 
-func contactJSONOf(c *service.Contact) contactJSON {
+func contactJSONOf(c *jedenlogin.Contact) contactJSON {
 	j := contactJSON{Email: c.Email, Phone: c.Phone}
 	if c.EmailPending != "" {
 		p := c.EmailPending
@@ -33,7 +31,7 @@ type contactRequest struct {
 
 // apiContact is GET /api/v1/me/contact: e-mail, phone, pending e-mail.
 func (s *Server) apiContact(w http.ResponseWriter, r *http.Request, a *authState) error {
-	c, err := s.svc.Contact(r.Context(), a.caller())
+	c, err := s.accounts.Contact(r.Context(), a.caller())
 	he := jedenlogin.AsError(err)
 	if he != nil {
 		return he
@@ -54,7 +52,7 @@ func (s *Server) apiChangeContact(w http.ResponseWriter, r *http.Request, a *aut
 	if err := s.requireField("password", req.Password); err != nil {
 		return err
 	}
-	c, err := s.svc.ChangeContact(r.Context(), a.caller(), service.ContactChange{Email: req.Email, Phone: req.Phone, Password: *req.Password})
+	c, err := s.accounts.ChangeContact(r.Context(), a.caller(), jedenlogin.ContactChange{Email: req.Email, Phone: req.Phone, Password: *req.Password})
 	he := jedenlogin.AsError(err)
 	if he != nil {
 		return he
@@ -75,7 +73,7 @@ func (s *Server) apiVerifyContact(w http.ResponseWriter, r *http.Request, a *aut
 	if err := s.requireField("code", req.Code); err != nil {
 		return err
 	}
-	c, err := s.svc.VerifyEmailCode(r.Context(), a.caller(), *req.Code)
+	c, err := s.accounts.VerifyEmailCode(r.Context(), a.caller(), *req.Code)
 	he := jedenlogin.AsError(err)
 	if he != nil {
 		return he

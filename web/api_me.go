@@ -36,5 +36,5 @@ func (s *Server) apiSelectEntity(w http.ResponseWriter, r *http.Request, a *auth
 
 // selectEntity is service.SelectEntity for the signed-in session.
 func (s *Server) selectEntity(r *http.Request, a *authState, entityID string) error {
-	return s.svc.SelectEntity(r.Context(), a.caller(), entityID)
+	return s.entities.SelectEntity(r.Context(), a.caller(), entityID)
 }

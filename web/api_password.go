@@ -3,8 +3,6 @@ package web
 import (
 	"jedenlogin"
 	"net/http"
-
-	"jedenlogin/service"
 )
 
 // passwordRequest is the body of PUT /api/v1/me/password.
@@ -27,7 +25,7 @@ func (s *Server) apiChangePassword(w http.ResponseWriter, r *http.Request, a *au
 	if err := s.requireField("new", req.New); err != nil {
 		return err
 	}
-	if err := s.svc.ChangePassword(r.Context(), a.caller(), service.PasswordChange{Current: *req.Current, New: *req.New}); err != nil {
+	if err := s.accounts.ChangePassword(r.Context(), a.caller(), jedenlogin.PasswordChange{Current: *req.Current, New: *req.New}); err != nil {
 		he := jedenlogin.AsError(err)
 		return he
 	}

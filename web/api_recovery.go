@@ -4,8 +4,6 @@ import (
 	"jedenlogin"
 	"net/http"
 	"strings"
-
-	"jedenlogin/service"
 )
 
 // loginRecoveryRequest is the body of POST /api/v1/recovery/login.
@@ -55,7 +53,7 @@ func (s *Server) apiRecoverLogin(w http.ResponseWriter, r *http.Request) error {
 	if err := s.decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	he := s.svc.RequestLoginRecovery(r.Context(), service.LoginRecoveryRequest{
+	he := s.recovery.RequestLoginRecovery(r.Context(), jedenlogin.LoginRecoveryRequest{
 		FirstName: str(req.FirstName), SecondName: str(req.SecondName), LastName: str(req.LastName),
 		PESEL: str(req.PESEL), Email: str(req.Email),
 	}, s.clientAddr(r))
@@ -74,7 +72,7 @@ func (s *Server) apiRecoverPassword(w http.ResponseWriter, r *http.Request) erro
 	if err := s.decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	he := s.svc.RequestPasswordRecovery(r.Context(), service.PasswordRecoveryRequest{
+	he := s.recovery.RequestPasswordRecovery(r.Context(), jedenlogin.PasswordRecoveryRequest{
 		Login: str(req.Login), FirstName: str(req.FirstName), LastName: str(req.LastName),
 		PESEL: str(req.PESEL), Email: str(req.Email),
 	}, s.clientAddr(r))
@@ -98,7 +96,7 @@ func (s *Server) apiRecoveredLogin(w http.ResponseWriter, r *http.Request) error
 	if err := s.requireField("pesel", req.PESEL); err != nil {
 		return err
 	}
-	res, err := s.svc.RecoverLogin(r.Context(), r.PathValue("token"), strings.TrimSpace(*req.PESEL), s.clientAddr(r))
+	res, err := s.recovery.RecoverLogin(r.Context(), r.PathValue("token"), strings.TrimSpace(*req.PESEL), s.clientAddr(r))
 	he := jedenlogin.AsError(err)
 	if he != nil {
 		return he
@@ -120,7 +118,7 @@ func (s *Server) apiResetPassword(w http.ResponseWriter, r *http.Request) error 
 	if err := s.requireField("new_password", req.NewPassword); err != nil {
 		return err
 	}
-	if _, err := s.svc.ResetPassword(r.Context(), r.PathValue("token"), *req.NewPassword, s.clientAddr(r)); err != nil {
+	if _, err := s.recovery.ResetPassword(r.Context(), r.PathValue("token"), *req.NewPassword, s.clientAddr(r)); err != nil {
 		he := jedenlogin.AsError(err)
 		return he
 	}

@@ -21,10 +21,10 @@ type sessionJSON struct {
 	ConsolidationRequired bool   `json:"consolidation_required"`
 	// Consolidation is null once the person is done; the key is always
 	// there, as SPEC §13 lists it.
-	Consolidation *service.ConsolidationInfo `json:"consolidation"`
-	EntityID      *string                    `json:"entity_id,omitempty"`
-	IdleExpiresAt *time.Time                 `json:"idle_expires_at,omitempty"`
-	ExpiresAt     *time.Time                 `json:"expires_at,omitempty"`
+	Consolidation *jedenlogin.ConsolidationInfo `json:"consolidation"`
+	EntityID      *string                       `json:"entity_id,omitempty"`
+	IdleExpiresAt *time.Time                    `json:"idle_expires_at,omitempty"`
+	ExpiresAt     *time.Time                    `json:"expires_at,omitempty"`
 	// IdleSecondsLeft is what remains of the idle timeout, so the
 	// countdown does not depend on the client's clock.
 	IdleSecondsLeft *int `json:"idle_seconds_left,omitempty"`
@@ -100,12 +100,12 @@ func (s *Server) signOut(w http.ResponseWriter, r *http.Request) error {
 	if id == "" {
 		return nil
 	}
-	return s.svc.SignOut(r.Context(), hashID(id), s.clientAddr(r))
+	return s.sessions.SignOut(r.Context(), hashID(id), s.clientAddr(r))
 }
 
 // signIn signs in (service.SignIn) and gives the client the new session.
-func (s *Server) signIn(w http.ResponseWriter, r *http.Request, name, pw string) (*service.SignedIn, error) {
-	res, err := s.svc.SignIn(r.Context(), service.SignInRequest{
+func (s *Server) signIn(w http.ResponseWriter, r *http.Request, name, pw string) (*jedenlogin.SignedIn, error) {
+	res, err := s.sessions.SignIn(r.Context(), jedenlogin.SignInRequest{
 		Name: name, Password: pw, Addr: s.clientAddr(r), ReplacesIDHash: s.replacedSession(r),
 	})
 	if err != nil {
@@ -117,8 +117,8 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, name, pw string)
 
 // confirm performs the transition (service.Confirm) and gives the client
 // the renewed session.
-func (s *Server) confirm(w http.ResponseWriter, r *http.Request, a *authState, name, pw string) (*service.Confirmed, error) {
-	res, err := s.svc.Confirm(r.Context(), a.caller(), name, pw)
+func (s *Server) confirm(w http.ResponseWriter, r *http.Request, a *authState, name, pw string) (*jedenlogin.Confirmed, error) {
+	res, err := s.consolidation.Confirm(r.Context(), a.caller(), name, pw)
 	if err != nil {
 		return nil, err
 	}

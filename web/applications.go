@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"jedenlogin"
-	"jedenlogin/service"
 )
 
 // applicantJSON is the "applicant" object: the application data.
@@ -59,7 +58,7 @@ func applicationBody(a *jedenlogin.Application, entityName string) applicationJS
 }
 
 // appRow is an application with its entity, for pages and lists.
-type appRow = service.ApplicationRow
+type appRow = jedenlogin.ApplicationRow
 
 // idParam parses the {id} path value; 404 not_found when it is not a positive number.
 func (s *Server) idParam(r *http.Request) (int64, error) {

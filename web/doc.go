@@ -4,12 +4,20 @@
 // Prometheus metrics.
 //
 // Handlers parse, call and render. Every workflow — sign-in and its
-// throttling, sessions, the transition, self-service, applications and
-// grants — is a method of service.Service (package service), which owns
-// the transaction, the authorisation check and the audit event and
-// returns *jedenlogin.Error; the OpenID Connect provider and the
-// operators' console call the same methods. What stays here is HTTP:
-// cookies, CSRF tokens, decoding forms and JSON, and rendering.
+// throttling, sessions, the transition, self-service, recovery,
+// applications, grants and entities, the console, second factors, the
+// person's side of OpenID Connect — belongs to a feature service on the
+// root package's interfaces (jedenlogin.SessionService,
+// ConsolidationService, AccountService, RecoveryService,
+// ApplicationService, GrantService, EntityService, AdminService,
+// MFAService, OIDCService). The Server holds one field per feature and
+// calls only those interfaces; New wires package service's
+// implementations (service.Service's Sessions, Accounts, …), which own
+// the transaction, the authorisation check and the audit event and return
+// *jedenlogin.Error. Only the passkey ceremonies' first halves go through
+// a small interface of this package (passkeyCeremonies), since their
+// results are go-webauthn's types. What stays here is HTTP: cookies, CSRF
+// tokens, decoding forms and JSON, and rendering.
 //
 // Layout (miniflux style): page_*.go are the HTML pages, api_*.go the JSON
 // API, one file per feature; templates (templates/, with shared partials)
@@ -24,7 +32,7 @@
 // cross-origin state-changing requests are refused
 // (http.CrossOriginProtection), HTML forms carry a CSRF token, every
 // response carries the security headers, and every request with a session
-// cookie has its session checked (service.LoadSession: idle and absolute
+// cookie has its session checked (SessionService.LoadSession: idle and absolute
 // timeouts, a merged or replaced login) before any handler runs.
 //
 // Hot paths: routes marked lightRoute (GET /api/v1/me) read the session

@@ -1,7 +1,7 @@
 package web
 
-import "jedenlogin/service"
+import "jedenlogin"
 
 // managedGrant is a grant the signed-in approver may revoke, with its
 // entity and holder, for the "Wnioski" page.
-type managedGrant = service.ManagedGrant
+type managedGrant = jedenlogin.ManagedGrant

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"jedenlogin"
-	"jedenlogin/service"
 )
 
 // accountJSON is the "account" object of the API: the person's account
@@ -39,12 +38,12 @@ type entityJSON struct {
 
 // entityRow is a grant of the unified login with its entity, for the API
 // and the PODMIOTY page.
-type entityRow = service.EntityRow
+type entityRow = jedenlogin.EntityRow
 
 // entitiesOf is service.EntitiesOf: the grants held by login loginID of
 // rec, with their entities, as the entity list shows them.
 func (s *Server) entitiesOf(ctx context.Context, rec *jedenlogin.PersonRecord, loginID int64, _ time.Time) ([]entityRow, error) {
-	return s.svc.EntitiesOf(ctx, rec, loginID)
+	return s.entities.EntitiesOf(ctx, rec, loginID)
 }
 
 func entitiesJSON(rows []entityRow) []entityJSON {

@@ -89,7 +89,7 @@ func (s *Server) apiVerifyMFA(w http.ResponseWriter, r *http.Request, a *authSta
 	if err != nil {
 		return err
 	}
-	res, err := s.svc.VerifyMFA(r.Context(), a.caller(), code)
+	res, err := s.mfa.VerifyMFA(r.Context(), a.caller(), code)
 	if err != nil {
 		return err
 	}
@@ -117,7 +117,7 @@ type passkeyJSON struct {
 
 // apiMFAStatus is GET /api/v1/me/mfa: the caller's second factors.
 func (s *Server) apiMFAStatus(w http.ResponseWriter, r *http.Request, a *authState) error {
-	st, err := s.svc.MFAStatus(r.Context(), a.caller())
+	st, err := s.mfa.MFAStatus(r.Context(), a.caller())
 	if err != nil {
 		return err
 	}
@@ -133,7 +133,7 @@ func (s *Server) apiMFAStatus(w http.ResponseWriter, r *http.Request, a *authSta
 // apiBeginTOTP is POST /api/v1/me/mfa/totp: 200 {"secret","otpauth_uri"};
 // 409 conflict when a TOTP is configured already.
 func (s *Server) apiBeginTOTP(w http.ResponseWriter, r *http.Request, a *authState) error {
-	e, err := s.svc.BeginTOTP(r.Context(), a.caller())
+	e, err := s.mfa.BeginTOTP(r.Context(), a.caller())
 	if err != nil {
 		return err
 	}
@@ -150,7 +150,7 @@ func (s *Server) apiConfirmTOTP(w http.ResponseWriter, r *http.Request, a *authS
 	if err != nil {
 		return err
 	}
-	res, err := s.svc.ConfirmTOTP(r.Context(), a.caller(), code)
+	res, err := s.mfa.ConfirmTOTP(r.Context(), a.caller(), code)
 	if err != nil {
 		return err
 	}
@@ -181,7 +181,7 @@ func (s *Server) apiDisableTOTP(w http.ResponseWriter, r *http.Request, a *authS
 	if err := s.checkCredentials(a.login.Name, *req.Password); err != nil {
 		return err
 	}
-	if err := s.svc.DisableTOTP(r.Context(), a.caller(), *req.Password); err != nil {
+	if err := s.mfa.DisableTOTP(r.Context(), a.caller(), *req.Password); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -212,7 +212,7 @@ func (s *Server) apiResetMFA(w http.ResponseWriter, r *http.Request, a *authStat
 	if err := s.requireField("reason", req.Reason); err != nil {
 		return err
 	}
-	if err := s.svc.ResetMFA(r.Context(), service.OperatorActor(a.caller()), *req.Login, *req.Reason); err != nil {
+	if err := s.mfa.ResetMFA(r.Context(), service.OperatorActor(a.caller()), *req.Login, *req.Reason); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

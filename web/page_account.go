@@ -3,7 +3,7 @@ package web
 import (
 	"net/http"
 
-	"jedenlogin/service"
+	"jedenlogin"
 )
 
 // accountPage is the data of the account page.
@@ -12,7 +12,7 @@ type accountPage struct {
 	Account   accountJSON
 	Confirmed bool // just after the transition
 	// Transition says what the transition did (shown with Confirmed).
-	Transition *service.TransitionSummary
+	Transition *jedenlogin.TransitionSummary
 }
 
 // pageAccount is GET /dane-konta: the account data ("uniwersalne dane
@@ -21,7 +21,7 @@ func (s *Server) pageAccount(w http.ResponseWriter, r *http.Request, a *authStat
 	p := accountPage{Login: a.login.Name, Account: accountOf(&a.rec.Person), Confirmed: r.URL.Query().Has("potwierdzono")}
 	if p.Confirmed {
 		var err error
-		if p.Transition, err = s.svc.TransitionDone(r.Context(), a.rec); err != nil {
+		if p.Transition, err = s.consolidation.TransitionDone(r.Context(), a.rec); err != nil {
 			return err
 		}
 	}

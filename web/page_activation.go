@@ -19,7 +19,7 @@ type activationPage struct {
 // activationData is the form's data for the token's account
 // (service.ActivationLink), or the answer of an expired link.
 func (s *Server) activationData(r *http.Request, secret string) (*pageData, error) {
-	f, err := s.svc.ActivationLink(r.Context(), secret)
+	f, err := s.accounts.ActivationLink(r.Context(), secret)
 	he := jedenlogin.AsError(err)
 	if he != nil {
 		return nil, he
@@ -61,7 +61,7 @@ func (s *Server) pageActivation(w http.ResponseWriter, r *http.Request) error {
 		s.render(w, r, http.StatusBadRequest, "activation", d)
 		return nil
 	}
-	login, err := s.svc.Activate(r.Context(), secret, pw, s.clientAddr(r))
+	login, err := s.accounts.Activate(r.Context(), secret, pw, s.clientAddr(r))
 	he := jedenlogin.AsError(err)
 	if he != nil {
 		if he.Code == jedenlogin.EINTERNAL || he.Code == jedenlogin.CodeLinkExpired {

@@ -55,7 +55,7 @@ func chart(days []jedenlogin.DayCount) progressChart {
 
 // progressPage is the data of the console's progress page.
 type progressPage struct {
-	P      *service.Progress
+	P      *jedenlogin.Progress
 	Chart  progressChart
 	Labels map[string]string
 }
@@ -68,7 +68,7 @@ func (s *Server) adminData(r *http.Request, a *authState, title, nav string, dat
 // pageAdminProgress is GET /konsola: persons per case and state and
 // consolidations per day.
 func (s *Server) pageAdminProgress(w http.ResponseWriter, r *http.Request, a *authState) error {
-	p, err := s.svc.Progress(r.Context(), a.caller())
+	p, err := s.admin.Progress(r.Context(), a.caller())
 	if err != nil {
 		return err
 	}
@@ -80,7 +80,7 @@ func (s *Server) pageAdminProgress(w http.ResponseWriter, r *http.Request, a *au
 type searchPage struct {
 	Q        string
 	Searched bool
-	Hits     []service.PersonHit
+	Hits     []jedenlogin.PersonHit
 	Labels   map[string]string
 }
 
@@ -89,7 +89,7 @@ func (s *Server) pageAdminSearch(w http.ResponseWriter, r *http.Request, a *auth
 	q := r.URL.Query().Get("q")
 	p := searchPage{Q: q, Searched: strings.TrimSpace(q) != "", Labels: s.adminLabels()}
 	d := s.adminData(r, a, s.msg("admin.search_title"), "console", &p)
-	hits, err := s.svc.SearchPersons(r.Context(), a.caller(), q)
+	hits, err := s.admin.SearchPersons(r.Context(), a.caller(), q)
 	if he := jedenlogin.AsError(err); he != nil {
 		if he.Code != jedenlogin.EINVALID {
 			return he
@@ -106,7 +106,7 @@ func (s *Server) pageAdminSearch(w http.ResponseWriter, r *http.Request, a *auth
 // personPage is the data of a person's console page; Form keeps the
 // values of the form that failed.
 type personPage struct {
-	D       *service.PersonDetail
+	D       *jedenlogin.PersonDetail
 	Blocked []string // login names with a failure counter
 	Active  []string // active login names (password reset)
 	Form    map[string]string
@@ -129,7 +129,7 @@ func (s *Server) personPageData(r *http.Request, a *authState) (*pageData, *pers
 		}
 		return nil, nil, s.errf(jedenlogin.ENOTFOUND, "error.not_found")
 	}
-	det, err := s.svc.PersonDetail(r.Context(), a.caller(), id)
+	det, err := s.admin.PersonDetail(r.Context(), a.caller(), id)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -138,8 +138,8 @@ func (s *Server) personPageData(r *http.Request, a *authState) (*pageData, *pers
 		p.Form["contact_email"], p.Form["contact_phone"] = acc.Email, acc.Phone
 	}
 	p.Kinds = []choice{
-		{Value: service.RecoverPassword, Label: s.msg("admin.recovery_password"), Checked: true},
-		{Value: service.RecoverLogin, Label: s.msg("admin.recovery_login")},
+		{Value: jedenlogin.RecoverPassword, Label: s.msg("admin.recovery_password"), Checked: true},
+		{Value: jedenlogin.RecoverLogin, Label: s.msg("admin.recovery_login")},
 	}
 	for _, l := range det.Logins {
 		if l.Block != nil {
@@ -238,12 +238,12 @@ func (s *Server) pageAdminUnblock(r *http.Request, a *authState, id int64) error
 		he.Fields = map[string]jedenlogin.Text{"login": he.Text}
 		return he
 	}
-	return s.svc.UnblockLogin(r.Context(), a.caller(), name, r.PostFormValue("unblock_reason"))
+	return s.admin.UnblockLogin(r.Context(), a.caller(), name, r.PostFormValue("unblock_reason"))
 }
 
 // pageAdminEndSessions is POST /konsola/osoby/{id}/sesje/zakoncz.
 func (s *Server) pageAdminEndSessions(r *http.Request, a *authState, id int64) error {
-	_, err := s.svc.EndSessions(r.Context(), a.caller(), id, r.PostFormValue("sessions_reason"))
+	_, err := s.admin.EndSessions(r.Context(), a.caller(), id, r.PostFormValue("sessions_reason"))
 	return err
 }
 
@@ -251,10 +251,10 @@ func (s *Server) pageAdminEndSessions(r *http.Request, a *authState, id int64) e
 func (s *Server) pageAdminRecovery(r *http.Request, a *authState, id int64) error {
 	kind := r.PostFormValue("recovery_kind")
 	login := ""
-	if kind == service.RecoverPassword {
+	if kind == jedenlogin.RecoverPassword {
 		login = r.PostFormValue("recovery_login")
 	}
-	_, err := s.svc.SendRecovery(r.Context(), a.caller(), id, kind, login, r.PostFormValue("recovery_reason"))
+	_, err := s.admin.SendRecovery(r.Context(), a.caller(), id, kind, login, r.PostFormValue("recovery_reason"))
 	return err
 }
 
@@ -262,8 +262,8 @@ func (s *Server) pageAdminRecovery(r *http.Request, a *authState, id int64) erro
 func (s *Server) pageAdminContact(r *http.Request, a *authState, id int64) error {
 	email, phone := r.PostFormValue("contact_email"), r.PostFormValue("contact_phone")
 	// The form shows the current values: an emptied phone removes it.
-	in := service.ContactCorrection{Email: &email, Phone: &phone}
-	return s.svc.CorrectContact(r.Context(), a.caller(), id, in, r.PostFormValue("contact_reason"))
+	in := jedenlogin.ContactCorrection{Email: &email, Phone: &phone}
+	return s.admin.CorrectContact(r.Context(), a.caller(), id, in, r.PostFormValue("contact_reason"))
 }
 
 // adminLabels are the Polish names of cases, person states and login

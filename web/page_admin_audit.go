@@ -24,9 +24,9 @@ var auditActions = []string{
 
 // auditQueryOf reads the viewer's filters from the query string (the
 // page's form and the API alike).
-func auditQueryOf(r *http.Request) service.AuditQuery {
+func auditQueryOf(r *http.Request) jedenlogin.AuditQuery {
 	v := r.URL.Query()
-	q := service.AuditQuery{
+	q := jedenlogin.AuditQuery{
 		Person: v.Get("person"), Login: v.Get("login"), Actor: v.Get("actor"), Action: v.Get("action"),
 		Outcome: v.Get("outcome"), Address: v.Get("address"), From: v.Get("from"), To: v.Get("to"), Before: v.Get("before"),
 	}
@@ -41,7 +41,7 @@ func auditQueryOf(r *http.Request) service.AuditQuery {
 }
 
 // filterValues is the query string of q's filters (no cursor).
-func filterValues(q service.AuditQuery) url.Values {
+func filterValues(q jedenlogin.AuditQuery) url.Values {
 	v := url.Values{}
 	for k, x := range map[string]string{"person": q.Person, "login": q.Login, "actor": q.Actor, "action": q.Action,
 		"outcome": q.Outcome, "address": q.Address, "from": q.From, "to": q.To} {
@@ -54,7 +54,7 @@ func filterValues(q service.AuditQuery) url.Values {
 
 // auditPage is the data of the audit log viewer.
 type auditPage struct {
-	Q       service.AuditQuery
+	Q       jedenlogin.AuditQuery
 	Actions []string
 	Events  []jedenlogin.AuditEvent
 	// NextURL is the link to the next (older) page, "" on the last;
@@ -70,7 +70,7 @@ func (s *Server) pageAdminAudit(w http.ResponseWriter, r *http.Request, a *authS
 	q := auditQueryOf(r)
 	p := &auditPage{Q: q, Actions: auditActions}
 	d := s.adminData(r, a, s.msg("admin.audit_title"), "console", p)
-	page, err := s.svc.AuditLog(r.Context(), a.caller(), q)
+	page, err := s.admin.AuditLog(r.Context(), a.caller(), q)
 	if he := jedenlogin.AsError(err); he != nil {
 		if he.Code != jedenlogin.EINVALID {
 			return he
@@ -106,7 +106,7 @@ func (s *Server) pageAdminAuditCSV(w http.ResponseWriter, r *http.Request, a *au
 	q := auditQueryOf(r)
 	cw := csv.NewWriter(w)
 	started := false
-	_, err := s.svc.ExportAudit(r.Context(), a.caller(), q, func(e jedenlogin.AuditEvent) error {
+	_, err := s.admin.ExportAudit(r.Context(), a.caller(), q, func(e jedenlogin.AuditEvent) error {
 		if !started {
 			started = true
 			s.startCSV(w, cw)

@@ -61,7 +61,7 @@ type myApplicationsPage struct {
 // pageMyApplications is GET /moje-wnioski: the person's applications with
 // POKAŻ WNIOSEK and, while zlozony, WYCOFAJ WNIOSEK.
 func (s *Server) pageMyApplications(w http.ResponseWriter, r *http.Request, a *authState) error {
-	rows, err := s.svc.MyApplications(r.Context(), a.caller())
+	rows, err := s.applications.MyApplications(r.Context(), a.caller())
 	if err != nil {
 		return err
 	}
@@ -88,8 +88,8 @@ type queuePage struct {
 
 // queueQuery reads a page of the queue from the query: ?strona=N (from 1)
 // and ?kolejnosc=najnowsze. A page that is not a number is EINVALID.
-func (s *Server) queueQuery(r *http.Request) (service.QueueQuery, error) {
-	q := service.QueueQuery{Page: 1, Newest: r.URL.Query().Get("kolejnosc") == "najnowsze"}
+func (s *Server) queueQuery(r *http.Request) (jedenlogin.QueueQuery, error) {
+	q := jedenlogin.QueueQuery{Page: 1, Newest: r.URL.Query().Get("kolejnosc") == "najnowsze"}
 	if v := r.URL.Query().Get("strona"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
@@ -124,11 +124,11 @@ func (s *Server) pageQueue(w http.ResponseWriter, r *http.Request, a *authState)
 	if err != nil {
 		return err
 	}
-	qp, err := s.svc.ApplicationQueue(ctx, c, q)
+	qp, err := s.applications.ApplicationQueue(ctx, c, q)
 	if err != nil {
 		return err
 	}
-	grants, err := s.svc.ManagedGrants(ctx, c)
+	grants, err := s.grants.ManagedGrants(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -201,7 +201,7 @@ func (s *Server) doneLine(st jedenlogin.ApplicationStatus) string {
 }
 
 func (s *Server) applicationData(r *http.Request, a *authState, id int64) (*pageData, error) {
-	v, err := s.svc.Application(r.Context(), a.caller(), id)
+	v, err := s.applications.Application(r.Context(), a.caller(), id)
 	if err != nil {
 		return nil, err
 	}
@@ -257,21 +257,21 @@ func (s *Server) applicationAction(act func(r *http.Request, a *authState, id in
 
 // pageReview is POST /wnioski/{id}/rozpatruj.
 func (s *Server) pageReview(r *http.Request, a *authState, id int64) (*appRow, error) {
-	return s.svc.ReviewApplication(r.Context(), a.caller(), id)
+	return s.applications.ReviewApplication(r.Context(), a.caller(), id)
 }
 
 // pageAccept is POST /wnioski/{id}/akceptuj (checkbox
 // identity_confirmed: "osobiste stawiennictwo").
 func (s *Server) pageAccept(r *http.Request, a *authState, id int64) (*appRow, error) {
-	return s.svc.AcceptApplication(r.Context(), a.caller(), id, r.PostFormValue("identity_confirmed") == "tak")
+	return s.applications.AcceptApplication(r.Context(), a.caller(), id, r.PostFormValue("identity_confirmed") == "tak")
 }
 
 // pageReject is POST /wnioski/{id}/odrzuc (reason).
 func (s *Server) pageReject(r *http.Request, a *authState, id int64) (*appRow, error) {
-	return s.svc.RejectApplication(r.Context(), a.caller(), id, r.PostFormValue("reason"))
+	return s.applications.RejectApplication(r.Context(), a.caller(), id, r.PostFormValue("reason"))
 }
 
 // pageWithdraw is POST /wnioski/{id}/wycofaj (WYCOFAJ WNIOSEK).
 func (s *Server) pageWithdraw(r *http.Request, a *authState, id int64) (*appRow, error) {
-	return s.svc.WithdrawApplication(r.Context(), a.caller(), id)
+	return s.applications.WithdrawApplication(r.Context(), a.caller(), id)
 }

@@ -9,7 +9,6 @@ import (
 
 	"jedenlogin"
 	"jedenlogin/applications"
-	"jedenlogin/service"
 )
 
 // option is one radio button or checkbox of a form.
@@ -24,7 +23,7 @@ type applyPage struct {
 	// public form with the personal fields.
 	SignedIn bool
 	Account  jedenlogin.Applicant
-	Form     service.ApplyInput
+	Form     jedenlogin.ApplyInput
 	// Query is the entity search; Entities the entities to choose from
 	// (the search results and the chosen one); Searched tells that a
 	// search ran.
@@ -41,7 +40,7 @@ type applyPage struct {
 var knownScopes = []string{"sio", applications.ScopeApplications}
 
 // callerOf is a's service.Caller; nil without a session (the public form).
-func callerOf(a *authState) *service.Caller {
+func callerOf(a *authState) *jedenlogin.Caller {
 	if a == nil {
 		return nil
 	}
@@ -73,8 +72,8 @@ func (s *Server) pageApply(w http.ResponseWriter, r *http.Request) error {
 	if done || err != nil {
 		return err
 	}
-	in := service.ApplyInput{Function: string(jedenlogin.FunctionEmployee), Scopes: []string{"sio"},
-		ValidTo: s.svc.ApplyForm(callerOf(a)).ValidTo.Format(time.DateOnly), EntityID: r.URL.Query().Get("podmiot")}
+	in := jedenlogin.ApplyInput{Function: string(jedenlogin.FunctionEmployee), Scopes: []string{"sio"},
+		ValidTo: s.applications.ApplyForm(callerOf(a)).ValidTo.Format(time.DateOnly), EntityID: r.URL.Query().Get("podmiot")}
 	d := s.applyData(r, a, in, "", false)
 	if a == nil {
 		d.CSRF = s.preSessionToken(w, r)
@@ -89,8 +88,8 @@ func (s *Server) pageApply(w http.ResponseWriter, r *http.Request) error {
 }
 
 // applyData builds the page data for the form with values in.
-func (s *Server) applyData(r *http.Request, a *authState, in service.ApplyInput, query string, searched bool) *pageData {
-	f := s.svc.ApplyForm(callerOf(a))
+func (s *Server) applyData(r *http.Request, a *authState, in jedenlogin.ApplyInput, query string, searched bool) *pageData {
+	f := s.applications.ApplyForm(callerOf(a))
 	p := applyPage{SignedIn: a != nil, Account: f.Account, Form: in, Query: query, Searched: searched,
 		MinDate: f.MinDate.Format(time.DateOnly), MaxDate: f.MaxDate.Format(time.DateOnly)}
 	for _, f := range []jedenlogin.Function{jedenlogin.FunctionHead, jedenlogin.FunctionActingHead, jedenlogin.FunctionEmployee} {
@@ -124,7 +123,7 @@ func (s *Server) fillEntities(r *http.Request, d *pageData, found []jedenlogin.E
 	}
 	seen := map[string]bool{}
 	if id := p.Form.EntityID; id != "" {
-		e, err := s.svc.Entity(r.Context(), id)
+		e, err := s.entities.Entity(r.Context(), id)
 		switch {
 		case errors.Is(err, jedenlogin.ErrNotFound):
 			p.Form.EntityID = ""
@@ -158,7 +157,7 @@ func (s *Server) pageApplyPost(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return s.errf(jedenlogin.EINVALID, "request.invalid")
 	}
-	in := service.ApplyInput{
+	in := jedenlogin.ApplyInput{
 		EntityID: strings.TrimSpace(r.PostFormValue("entity_id")), Function: r.PostFormValue("function"),
 		Scopes: r.PostForm["scopes"], ValidTo: strings.TrimSpace(r.PostFormValue("valid_to")),
 	}
@@ -183,7 +182,7 @@ func (s *Server) pageApplyPost(w http.ResponseWriter, r *http.Request) error {
 	}
 	var found []jedenlogin.Entity
 	if query != "" {
-		if found, err = s.svc.SearchEntities(r.Context(), query); err != nil {
+		if found, err = s.entities.SearchEntities(r.Context(), query); err != nil {
 			var he *jedenlogin.Error
 			if !errors.As(err, &he) || he.Code != jedenlogin.EINVALID {
 				return err
@@ -217,7 +216,7 @@ func (s *Server) pageApplyPost(w http.ResponseWriter, r *http.Request) error {
 		s.render(w, r, status, "apply", d)
 		return nil
 	}
-	row, err := s.svc.SubmitApplication(r.Context(), callerOf(a), s.clientAddr(r), in)
+	row, err := s.applications.SubmitApplication(r.Context(), callerOf(a), s.clientAddr(r), in)
 	if err != nil {
 		var he *jedenlogin.Error
 		if !errors.As(err, &he) || he.Code == jedenlogin.EINTERNAL {

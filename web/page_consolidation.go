@@ -22,7 +22,7 @@ type consolidationPage struct {
 	MixedCurrent bool     // choose_uppercase signed in with a login with lowercase letters
 	// Previews say what the transition does, one per login to choose
 	// (service.TransitionPreviews).
-	Previews []service.TransitionSummary
+	Previews []jedenlogin.TransitionSummary
 }
 
 func (s *Server) consolidationData(r *http.Request, a *authState) (consolidationPage, error) {
@@ -53,7 +53,7 @@ func (s *Server) consolidationData(r *http.Request, a *authState) (consolidation
 	}
 	if !p.Unavailable {
 		var err error
-		if p.Previews, err = s.svc.TransitionPreviews(r.Context(), a.caller()); err != nil {
+		if p.Previews, err = s.consolidation.TransitionPreviews(r.Context(), a.caller()); err != nil {
 			return p, err
 		}
 	}

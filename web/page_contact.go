@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"jedenlogin"
-	"jedenlogin/service"
 )
 
 // contactPage is the data of "Zmiana danych kontaktowych".
@@ -17,7 +16,7 @@ type contactPage struct {
 }
 
 func (s *Server) contactPageData(r *http.Request, a *authState) (*pageData, *contactPage, error) {
-	c, err := s.svc.Contact(r.Context(), a.caller())
+	c, err := s.accounts.Contact(r.Context(), a.caller())
 	he := jedenlogin.AsError(err)
 	if he != nil {
 		return nil, nil, he
@@ -56,7 +55,7 @@ func (s *Server) pageContactPost(w http.ResponseWriter, r *http.Request, a *auth
 		s.render(w, r, http.StatusBadRequest, "contact", d)
 		return nil
 	}
-	c, err := s.svc.ChangeContact(r.Context(), a.caller(), service.ContactChange{Email: &email, Phone: &phone, Password: pw})
+	c, err := s.accounts.ChangeContact(r.Context(), a.caller(), jedenlogin.ContactChange{Email: &email, Phone: &phone, Password: pw})
 	he := jedenlogin.AsError(err)
 	if he != nil {
 		if he.Code == jedenlogin.EINTERNAL {
@@ -78,7 +77,7 @@ func (s *Server) pageContactPost(w http.ResponseWriter, r *http.Request, a *auth
 // pageContactCode is POST /profil/kontakt/kod: confirms the new e-mail
 // with the mailed code (service.VerifyEmailCode).
 func (s *Server) pageContactCode(w http.ResponseWriter, r *http.Request, a *authState) error {
-	if _, err := s.svc.VerifyEmailCode(r.Context(), a.caller(), r.PostFormValue("code")); err != nil {
+	if _, err := s.accounts.VerifyEmailCode(r.Context(), a.caller(), r.PostFormValue("code")); err != nil {
 		he := jedenlogin.AsError(err)
 		if he.Code == jedenlogin.EINTERNAL {
 			return he

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"jedenlogin"
-	"jedenlogin/service"
 )
 
 // extendPage is the data of "Przedłużenie upoważnienia".
@@ -25,8 +24,8 @@ type extendPage struct {
 // (or the form's field), or ?podmiot=ENTITY_ID for the login's grant at
 // that entity — and returns what PRZEDŁUŻ offers for it; 404 when the
 // login holds no such grant.
-func (s *Server) extension(r *http.Request, a *authState) (*service.Extension, error) {
-	var ref service.GrantRef
+func (s *Server) extension(r *http.Request, a *authState) (*jedenlogin.Extension, error) {
+	var ref jedenlogin.GrantRef
 	if v := r.FormValue("upowaznienie"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || id == 0 {
@@ -36,12 +35,12 @@ func (s *Server) extension(r *http.Request, a *authState) (*service.Extension, e
 	} else {
 		ref.EntityID = r.FormValue("podmiot")
 	}
-	return s.svc.Extension(r.Context(), a.caller(), ref)
+	return s.grants.Extension(r.Context(), a.caller(), ref)
 }
 
 // extendData is the page for x, showing validTo as the date asked for
 // ("": the default).
-func (s *Server) extendData(r *http.Request, a *authState, x *service.Extension, validTo string) *pageData {
+func (s *Server) extendData(r *http.Request, a *authState, x *jedenlogin.Extension, validTo string) *pageData {
 	if validTo == "" {
 		validTo = x.ValidTo.Format(time.DateOnly)
 	}
@@ -70,7 +69,7 @@ func (s *Server) pageExtendPost(w http.ResponseWriter, r *http.Request, a *authS
 		return err
 	}
 	validTo := r.PostFormValue("valid_to")
-	row, err := s.svc.ExtendGrant(r.Context(), a.caller(), x.Grant.ID, validTo)
+	row, err := s.grants.ExtendGrant(r.Context(), a.caller(), x.Grant.ID, validTo)
 	if err != nil {
 		var he *jedenlogin.Error
 		if !errors.As(err, &he) || he.Code == jedenlogin.EINTERNAL || he.Code == jedenlogin.ENOTFOUND {

@@ -7,7 +7,6 @@ import (
 
 	"jedenlogin"
 	"jedenlogin/applications"
-	"jedenlogin/service"
 )
 
 // revokePage is the data of "COFNIJ UPOWAŻNIENIE".
@@ -19,7 +18,7 @@ type revokePage struct {
 	Understood bool
 }
 
-func (s *Server) revokeData(r *http.Request, a *authState, m *service.ManagedGrant, reason string) *pageData {
+func (s *Server) revokeData(r *http.Request, a *authState, m *jedenlogin.ManagedGrant, reason string) *pageData {
 	p := revokePage{Held: m.Held, Entity: m.Entity, Understood: r.PostFormValue("rozumiem") == "tak"}
 	chosen, _ := applications.LookupRevokeReason(reason, s.text)
 	for _, rs := range applications.RevokeReasons {
@@ -45,7 +44,7 @@ func (s *Server) pageRevoke(w http.ResponseWriter, r *http.Request, a *authState
 	if err != nil {
 		return err
 	}
-	m, err := s.svc.RevocableGrant(r.Context(), a.caller(), id)
+	m, err := s.grants.RevocableGrant(r.Context(), a.caller(), id)
 	if err != nil {
 		return err
 	}
@@ -63,12 +62,12 @@ func (s *Server) pageRevokePost(w http.ResponseWriter, r *http.Request, a *authS
 	}
 	reason := r.PostFormValue("reason")
 	c := a.caller()
-	m, err := s.svc.ManageableGrant(r.Context(), c, id)
+	m, err := s.grants.ManageableGrant(r.Context(), c, id)
 	if err != nil {
 		return err
 	}
 	understood := r.PostFormValue("rozumiem") == "tak"
-	if _, err := s.svc.RevokeGrant(r.Context(), c, id, service.RevokeInput{Reason: reason, Confirmed: &understood}); err != nil {
+	if _, err := s.grants.RevokeGrant(r.Context(), c, id, jedenlogin.RevokeInput{Reason: reason, Confirmed: &understood}); err != nil {
 		var he *jedenlogin.Error
 		if !errors.As(err, &he) || he.Code == jedenlogin.EINTERNAL {
 			return err

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"jedenlogin"
-	"jedenlogin/service"
 )
 
 // nextAfterSignIn is where a browser goes once a sign-in step is done: the
@@ -54,7 +53,7 @@ type mfaCodePage struct {
 }
 
 func (s *Server) mfaCodeData(r *http.Request, a *authState) (*pageData, error) {
-	st, err := s.svc.MFAStatus(r.Context(), a.caller())
+	st, err := s.mfa.MFAStatus(r.Context(), a.caller())
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +85,7 @@ func (s *Server) pageMFACodePost(w http.ResponseWriter, r *http.Request, a *auth
 		s.render(w, r, http.StatusBadRequest, "mfa_code", d)
 		return nil
 	}
-	res, err := s.svc.VerifyMFA(r.Context(), a.caller(), code)
+	res, err := s.mfa.VerifyMFA(r.Context(), a.caller(), code)
 	if err != nil {
 		he := jedenlogin.AsError(err)
 		if he.Code == jedenlogin.EINTERNAL {
@@ -104,10 +103,10 @@ func (s *Server) pageMFACodePost(w http.ResponseWriter, r *http.Request, a *auth
 
 // mfaPage is the data of "Weryfikacja dwuetapowa".
 type mfaPage struct {
-	Status *service.MFAStatus
+	Status *jedenlogin.MFAStatus
 	// Enrolment is a TOTP secret waiting for its first code, with its QR
 	// code; nil when none.
-	Enrolment *service.TOTPEnrolment
+	Enrolment *jedenlogin.TOTPEnrolment
 	QR        template.HTML
 	// RecoveryCodes are shown once, right after the enrolment; Next is
 	// where "Dalej" then leads.
@@ -131,7 +130,7 @@ type passkeyRow struct {
 // mfaPageData builds the page for the caller's factors as they are now.
 func (s *Server) mfaPageData(r *http.Request, a *authState) (*pageData, *mfaPage, error) {
 	c := a.caller()
-	st, err := s.svc.MFAStatus(r.Context(), c)
+	st, err := s.mfa.MFAStatus(r.Context(), c)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -140,7 +139,7 @@ func (s *Server) mfaPageData(r *http.Request, a *authState) (*pageData, *mfaPage
 		p.Passkeys = append(p.Passkeys, passkeyRow{ID: base64.RawURLEncoding.EncodeToString(c.ID), Name: c.Name, CreatedAt: &c.CreatedAt, LastUsed: c.LastUsedAt})
 	}
 	if !st.TOTP {
-		if p.Enrolment, err = s.svc.PendingTOTP(r.Context(), c); err != nil {
+		if p.Enrolment, err = s.mfa.PendingTOTP(r.Context(), c); err != nil {
 			return nil, nil, err
 		}
 		if p.Enrolment != nil {
@@ -171,7 +170,7 @@ func (s *Server) pageMFA(w http.ResponseWriter, r *http.Request, a *authState) e
 // pageBeginTOTP is POST /profil/weryfikacja-dwuetapowa/totp: a new secret
 // (service.BeginTOTP), shown by the page.
 func (s *Server) pageBeginTOTP(w http.ResponseWriter, r *http.Request, a *authState) error {
-	if _, err := s.svc.BeginTOTP(r.Context(), a.caller()); err != nil {
+	if _, err := s.mfa.BeginTOTP(r.Context(), a.caller()); err != nil {
 		return err
 	}
 	http.Redirect(w, r, pathMFAProfile+"#potwierdz", http.StatusSeeOther)
@@ -193,7 +192,7 @@ func (s *Server) pageConfirmTOTP(w http.ResponseWriter, r *http.Request, a *auth
 		s.render(w, r, http.StatusBadRequest, "mfa", d)
 		return nil
 	}
-	res, err := s.svc.ConfirmTOTP(r.Context(), a.caller(), code)
+	res, err := s.mfa.ConfirmTOTP(r.Context(), a.caller(), code)
 	if err != nil {
 		he := jedenlogin.AsError(err)
 		if he.Code == jedenlogin.EINTERNAL || he.Code == jedenlogin.CodeMFARequired {
@@ -224,7 +223,7 @@ func (s *Server) pageDisableTOTP(w http.ResponseWriter, r *http.Request, a *auth
 		fail.Fields = map[string]jedenlogin.Text{"password": jedenlogin.T("password.current_required")}
 	} else if err := s.checkCredentials(a.login.Name, pw); err != nil {
 		fail = jedenlogin.AsError(err)
-	} else if err := s.svc.DisableTOTP(r.Context(), a.caller(), pw); err != nil {
+	} else if err := s.mfa.DisableTOTP(r.Context(), a.caller(), pw); err != nil {
 		fail = jedenlogin.AsError(err)
 		if fail.Code == jedenlogin.EINTERNAL {
 			return fail

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"jedenlogin"
-	"jedenlogin/service"
 )
 
 // cookieOIDC holds the id of the OpenID Connect authorization request the
@@ -30,35 +29,35 @@ func (s *Server) pageOIDC(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return s.internal(err)
 	}
-	var c *service.Caller
+	var c *jedenlogin.Caller
 	if a != nil {
 		c = a.caller()
 	}
-	next, err := s.svc.ContinueAuthorization(r.Context(), id, c, r.URL.Query().Has("wybrano"))
+	next, err := s.oidc.ContinueAuthorization(r.Context(), id, c, r.URL.Query().Has("wybrano"))
 	if err != nil {
 		s.setCookie(w, cookieOIDC, "", -1)
 		return err
 	}
 	switch next.Step {
-	case service.OIDCSignIn:
+	case jedenlogin.OIDCSignIn:
 		s.setCookie(w, cookieOIDC, id, oidcCookieMaxAge)
 		s.render(w, r, http.StatusOK, "signin", &pageData{
 			Title: s.msg("signin.title"), CSRF: s.preSessionToken(w, r),
 			Info: s.msg("oidc.sign_in_for", next.ClientName), Data: signInPage{},
 		})
-	case service.OIDCConsolidate:
+	case jedenlogin.OIDCConsolidate:
 		s.setCookie(w, cookieOIDC, id, oidcCookieMaxAge)
 		http.Redirect(w, r, "/potwierdz-login", http.StatusSeeOther)
-	case service.OIDCSecondFactor:
+	case jedenlogin.OIDCSecondFactor:
 		s.setCookie(w, cookieOIDC, id, oidcCookieMaxAge)
 		http.Redirect(w, r, pathMFACode, http.StatusSeeOther)
-	case service.OIDCEnrol:
+	case jedenlogin.OIDCEnrol:
 		s.setCookie(w, cookieOIDC, id, oidcCookieMaxAge)
 		http.Redirect(w, r, pathMFAProfile, http.StatusSeeOther)
-	case service.OIDCChooseEntity:
+	case jedenlogin.OIDCChooseEntity:
 		s.setCookie(w, cookieOIDC, id, oidcCookieMaxAge)
 		http.Redirect(w, r, "/podmioty", http.StatusSeeOther)
-	case service.OIDCNoEntity:
+	case jedenlogin.OIDCNoEntity:
 		s.setCookie(w, cookieOIDC, "", -1)
 		s.render(w, r, http.StatusForbidden, "done", &pageData{
 			Title: s.msg("oidc.no_entity_title"),
@@ -100,7 +99,7 @@ func (s *Server) oidcNext(r *http.Request, chosen bool) string {
 // OpenID Connect RP-initiated logout (package oidc calls it).
 func (s *Server) EndSession(w http.ResponseWriter, r *http.Request) error {
 	if id := s.sessionCookie(r); id != "" {
-		if err := s.svc.SignOut(r.Context(), hashID(id), s.clientAddr(r)); err != nil {
+		if err := s.sessions.SignOut(r.Context(), hashID(id), s.clientAddr(r)); err != nil {
 			return err
 		}
 	}
@@ -113,7 +112,7 @@ func (s *Server) EndSession(w http.ResponseWriter, r *http.Request) error {
 // entity whose grant was revoked or expired (back-channel logout): serve's
 // periodic cleanup calls it. See service.EndClientSessionsOfEndedGrants.
 func (s *Server) EndClientSessionsOfEndedGrants(ctx context.Context) (int, error) {
-	return s.svc.EndClientSessionsOfEndedGrants(ctx)
+	return s.oidc.EndClientSessionsOfEndedGrants(ctx)
 }
 
 // oidcFormAction lets the forms of a page shown during an OpenID Connect

@@ -28,7 +28,7 @@ func (s *Server) pageOIDCLogout(w http.ResponseWriter, r *http.Request) error {
 		return s.internal(err)
 	}
 	q := r.URL.Query()
-	target, clientName, err := s.svc.LogoutTarget(r.Context(), q.Get("client_id"), q.Get("post_logout_redirect_uri"), q.Get("state"))
+	target, clientName, err := s.oidc.LogoutTarget(r.Context(), q.Get("client_id"), q.Get("post_logout_redirect_uri"), q.Get("state"))
 	if err != nil {
 		return err
 	}
@@ -66,12 +66,12 @@ func (s *Server) pageOIDCLogoutPost(w http.ResponseWriter, r *http.Request) erro
 	if a != nil && !sameToken(r.PostFormValue("csrf"), a.sess.CSRFToken) {
 		return s.errf(jedenlogin.EFORBIDDEN, "error.csrf")
 	}
-	target, _, err := s.svc.LogoutTarget(r.Context(), r.PostFormValue("client_id"), r.PostFormValue("post_logout_redirect_uri"), r.PostFormValue("state"))
+	target, _, err := s.oidc.LogoutTarget(r.Context(), r.PostFormValue("client_id"), r.PostFormValue("post_logout_redirect_uri"), r.PostFormValue("state"))
 	if err != nil {
 		return err
 	}
 	if a != nil {
-		if err := s.svc.AuditClientLogout(r.Context(), a.caller(), r.PostFormValue("client_id")); err != nil {
+		if err := s.oidc.AuditClientLogout(r.Context(), a.caller(), r.PostFormValue("client_id")); err != nil {
 			return err
 		}
 	}

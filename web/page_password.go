@@ -7,7 +7,6 @@ import (
 	"jedenlogin"
 	"jedenlogin/locale"
 	"jedenlogin/password"
-	"jedenlogin/service"
 )
 
 // passwordRule is one rule of the policy as the password form lists it;
@@ -33,7 +32,7 @@ type passwordPage struct {
 
 // passwordRules lists the policy's rules for the form.
 func (s *Server) passwordRules() []passwordRule {
-	p := s.svc.Policy()
+	p := s.policy
 	var rules []passwordRule
 	add := func(rule string, value int, text string) {
 		rules = append(rules, passwordRule{Rule: rule, Value: value, Text: text})
@@ -64,7 +63,7 @@ func (s *Server) passwordRules() []passwordRule {
 }
 
 // passwordData is the form's data for a login (service.PasswordForm).
-func (s *Server) passwordData(f service.PasswordForm) *passwordPage {
+func (s *Server) passwordData(f jedenlogin.PasswordForm) *passwordPage {
 	p := &passwordPage{Action: "/profil/haslo", Login: f.Login, Rules: s.passwordRules()}
 	if f.PersonalWords != nil {
 		p.Names = strings.Join(f.PersonalWords, " ")
@@ -75,12 +74,12 @@ func (s *Server) passwordData(f service.PasswordForm) *passwordPage {
 // passwordExpired is service.PasswordExpired, for the session checks
 // (session.go, api_session.go, page_signin.go).
 func (s *Server) passwordExpired(p *jedenlogin.Person, l *jedenlogin.Login) bool {
-	return s.svc.PasswordExpired(p, l)
+	return s.accounts.PasswordExpired(p, l)
 }
 
 // pagePassword is GET /profil/haslo: "Aktualizuj hasło".
 func (s *Server) pagePassword(w http.ResponseWriter, r *http.Request, a *authState) error {
-	p := s.passwordData(s.svc.PasswordForm(a.rec, a.login))
+	p := s.passwordData(s.accounts.PasswordForm(a.rec, a.login))
 	p.Expired = s.passwordExpired(a.person, a.login)
 	d := &pageData{Title: s.msg("password.title"), User: s.user(r, a, "profile"), CSRF: a.sess.CSRFToken, Data: p}
 	if p.Expired {
@@ -93,7 +92,7 @@ func (s *Server) pagePassword(w http.ResponseWriter, r *http.Request, a *authSta
 // pagePasswordPost is POST /profil/haslo: changes the password; on
 // failure shows the form again with every reason.
 func (s *Server) pagePasswordPost(w http.ResponseWriter, r *http.Request, a *authState) error {
-	p := s.passwordData(s.svc.PasswordForm(a.rec, a.login))
+	p := s.passwordData(s.accounts.PasswordForm(a.rec, a.login))
 	d := &pageData{Title: s.msg("password.title"), User: s.user(r, a, "profile"), CSRF: a.sess.CSRFToken, Data: p, Fields: map[string]string{}}
 	current, next, repeat := r.PostFormValue("current"), r.PostFormValue("new"), r.PostFormValue("repeat")
 	if current == "" {
@@ -105,7 +104,7 @@ func (s *Server) pagePasswordPost(w http.ResponseWriter, r *http.Request, a *aut
 		s.render(w, r, http.StatusBadRequest, "password", d)
 		return nil
 	}
-	if err := s.svc.ChangePassword(r.Context(), a.caller(), service.PasswordChange{Current: current, New: next}); err != nil {
+	if err := s.accounts.ChangePassword(r.Context(), a.caller(), jedenlogin.PasswordChange{Current: current, New: next}); err != nil {
 		he := jedenlogin.AsError(err)
 		if he.Code == jedenlogin.EINTERNAL {
 			return he

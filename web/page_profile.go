@@ -73,7 +73,7 @@ func (s *Server) pageProfile(w http.ResponseWriter, r *http.Request, a *authStat
 	if err != nil {
 		return s.internal(fmt.Errorf("profile: %w", err))
 	}
-	pending, err := s.svc.PendingEmail(ctx, a.rec.Person.ID)
+	pending, err := s.accounts.PendingEmail(ctx, a.rec.Person.ID)
 	he := jedenlogin.AsError(err)
 	if he != nil {
 		return he

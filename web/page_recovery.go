@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"jedenlogin"
-	"jedenlogin/service"
 )
 
 // recoveryPage is the data of "Odzyskaj login" and "Nie pamiętasz hasła?".
@@ -102,7 +101,7 @@ func (s *Server) recoveryRequired() []requiredField {
 func (s *Server) pageRecoverLogin(w http.ResponseWriter, r *http.Request) error {
 	return s.recoveryForm(w, r, "recovery_login", s.msg("recovery.login_title"), s.recoveryRequired(),
 		func() error {
-			return s.svc.RequestLoginRecovery(r.Context(), service.LoginRecoveryRequest{
+			return s.recovery.RequestLoginRecovery(r.Context(), jedenlogin.LoginRecoveryRequest{
 				FirstName: r.PostFormValue("first_name"), SecondName: r.PostFormValue("second_name"), LastName: r.PostFormValue("last_name"),
 				PESEL: r.PostFormValue("pesel"), Email: r.PostFormValue("email"),
 			}, s.clientAddr(r))
@@ -114,7 +113,7 @@ func (s *Server) pageRecoverPassword(w http.ResponseWriter, r *http.Request) err
 	required := append([]requiredField{{"login", s.msg("recovery.required_login")}}, s.recoveryRequired()...)
 	return s.recoveryForm(w, r, "recovery_password", s.msg("recovery.password_title"), required,
 		func() error {
-			return s.svc.RequestPasswordRecovery(r.Context(), service.PasswordRecoveryRequest{
+			return s.recovery.RequestPasswordRecovery(r.Context(), jedenlogin.PasswordRecoveryRequest{
 				Login: r.PostFormValue("login"), FirstName: r.PostFormValue("first_name"), LastName: r.PostFormValue("last_name"),
 				PESEL: r.PostFormValue("pesel"), Email: r.PostFormValue("email"),
 			}, s.clientAddr(r))
@@ -124,7 +123,7 @@ func (s *Server) pageRecoverPassword(w http.ResponseWriter, r *http.Request) err
 // recoveredLoginPage is the data of the login recovery link's page.
 type recoveredLoginPage struct {
 	Action string
-	Result *service.RecoveredLogin // set once the right PESEL was entered
+	Result *jedenlogin.RecoveredLogin // set once the right PESEL was entered
 }
 
 // pageRecoveredLogin is GET and POST /odzyskaj-login/{token}: asks for the
@@ -136,7 +135,7 @@ func (s *Server) pageRecoveredLogin(w http.ResponseWriter, r *http.Request) erro
 	d := &pageData{Title: s.msg("recovery.login_title"), Data: p, Fields: map[string]string{}}
 	var he *jedenlogin.Error
 	if r.Method == http.MethodGet {
-		err := s.svc.LoginRecoveryLink(r.Context(), secret)
+		err := s.recovery.LoginRecoveryLink(r.Context(), secret)
 		he = jedenlogin.AsError(err)
 	} else if !s.checkPreSessionToken(r) {
 		d.CSRF = s.preSessionToken(w, r)
@@ -151,7 +150,7 @@ func (s *Server) pageRecoveredLogin(w http.ResponseWriter, r *http.Request) erro
 		return nil
 	} else {
 		var err error
-		p.Result, err = s.svc.RecoverLogin(r.Context(), secret, pesel, s.clientAddr(r))
+		p.Result, err = s.recovery.RecoverLogin(r.Context(), secret, pesel, s.clientAddr(r))
 		he = jedenlogin.AsError(err)
 	}
 	if he != nil {
@@ -176,7 +175,7 @@ func (s *Server) pageRecoveredLogin(w http.ResponseWriter, r *http.Request) erro
 // password once ("Hasło zostało zmienione.").
 func (s *Server) pageResetPassword(w http.ResponseWriter, r *http.Request) error {
 	secret := r.PathValue("token")
-	f, err := s.svc.PasswordResetLink(r.Context(), secret)
+	f, err := s.recovery.PasswordResetLink(r.Context(), secret)
 	he := jedenlogin.AsError(err)
 	if he != nil && he.Code == jedenlogin.CodeLinkExpired {
 		s.renderLinkExpired(w, r, he, "/nie-pamietam-hasla", s.msg("recovery.password_again"))
@@ -206,7 +205,7 @@ func (s *Server) pageResetPassword(w http.ResponseWriter, r *http.Request) error
 		s.render(w, r, http.StatusBadRequest, "password", d)
 		return nil
 	}
-	if _, err := s.svc.ResetPassword(r.Context(), secret, next, s.clientAddr(r)); err != nil {
+	if _, err := s.recovery.ResetPassword(r.Context(), secret, next, s.clientAddr(r)); err != nil {
 		he := jedenlogin.AsError(err)
 		if he.Code == jedenlogin.CodeLinkExpired {
 			s.renderLinkExpired(w, r, he, "/nie-pamietam-hasla", s.msg("recovery.password_again"))
@@ -246,7 +245,7 @@ func (s *Server) pageConfirmEmail(w http.ResponseWriter, r *http.Request) error 
 	p := &emailConfirmPage{Action: "/potwierdz-email/" + secret}
 	d := &pageData{Title: s.msg("contact.confirm_title"), Data: p}
 	if r.Method == http.MethodGet {
-		email, err := s.svc.EmailChangeLink(r.Context(), secret)
+		email, err := s.accounts.EmailChangeLink(r.Context(), secret)
 		he := jedenlogin.AsError(err)
 		if he != nil {
 			return expired(he)
@@ -262,7 +261,7 @@ func (s *Server) pageConfirmEmail(w http.ResponseWriter, r *http.Request) error 
 		s.render(w, r, http.StatusForbidden, "email_confirm", d)
 		return nil
 	}
-	email, err := s.svc.ConfirmEmailChange(r.Context(), secret, s.clientAddr(r))
+	email, err := s.accounts.ConfirmEmailChange(r.Context(), secret, s.clientAddr(r))
 	he := jedenlogin.AsError(err)
 	if he != nil {
 		return expired(he)

@@ -1,13 +1,25 @@
 package web
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"strings"
 
+	"github.com/go-webauthn/webauthn/protocol"
+
 	"jedenlogin"
 )
+
+// passkeyCeremonies starts the WebAuthn ceremonies. It is not on
+// jedenlogin.MFAService because its results are go-webauthn's types, which
+// the root package (standard library only) cannot name; the handlers send
+// them to the browser as they are.
+type passkeyCeremonies interface {
+	BeginPasskeyRegistration(ctx context.Context, c *jedenlogin.Caller) (*protocol.CredentialCreation, error)
+	BeginPasskeySignIn(ctx context.Context, c *jedenlogin.Caller) (*protocol.CredentialAssertion, error)
+}
 
 // passkeyRoutes wires the passkey (WebAuthn) ceremonies: the options come
 // from the JSON API (static/passkey.js asks for them); the authenticator's
@@ -28,7 +40,7 @@ func (s *Server) passkeyRoutes(mux *http.ServeMux) {
 // PublicKeyCredentialCreationOptions ({"publicKey": …}) for
 // navigator.credentials.create().
 func (s *Server) apiPasskeyOptions(w http.ResponseWriter, r *http.Request, a *authState) error {
-	opts, err := s.svc.BeginPasskeyRegistration(r.Context(), a.caller())
+	opts, err := s.passkeys.BeginPasskeyRegistration(r.Context(), a.caller())
 	if err != nil {
 		return err
 	}
@@ -60,7 +72,7 @@ func (s *Server) apiAddPasskey(w http.ResponseWriter, r *http.Request, a *authSt
 	if len(req.Credential) == 0 {
 		return s.errf(jedenlogin.EINVALID, "request.missing_field", "credential")
 	}
-	res, err := s.svc.FinishPasskeyRegistration(r.Context(), a.caller(), *req.Name, req.Credential)
+	res, err := s.mfa.FinishPasskeyRegistration(r.Context(), a.caller(), *req.Name, req.Credential)
 	if err != nil {
 		return err
 	}
@@ -81,7 +93,7 @@ func (s *Server) apiRemovePasskey(w http.ResponseWriter, r *http.Request, a *aut
 	if err != nil {
 		return s.errf(jedenlogin.ENOTFOUND, "passkey.not_found")
 	}
-	if err := s.svc.RemovePasskey(r.Context(), a.caller(), id); err != nil {
+	if err := s.mfa.RemovePasskey(r.Context(), a.caller(), id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -92,7 +104,7 @@ func (s *Server) apiRemovePasskey(w http.ResponseWriter, r *http.Request, a *aut
 // PublicKeyCredentialRequestOptions ({"publicKey": …}) for
 // navigator.credentials.get().
 func (s *Server) apiPasskeySignInOptions(w http.ResponseWriter, r *http.Request, a *authState) error {
-	opts, err := s.svc.BeginPasskeySignIn(r.Context(), a.caller())
+	opts, err := s.passkeys.BeginPasskeySignIn(r.Context(), a.caller())
 	if err != nil {
 		return err
 	}
@@ -111,7 +123,7 @@ func (s *Server) apiPasskeySignIn(w http.ResponseWriter, r *http.Request, a *aut
 	if len(req.Credential) == 0 {
 		return s.errf(jedenlogin.EINVALID, "request.missing_field", "credential")
 	}
-	res, err := s.svc.VerifyPasskey(r.Context(), a.caller(), req.Credential)
+	res, err := s.mfa.VerifyPasskey(r.Context(), a.caller(), req.Credential)
 	if err != nil {
 		return err
 	}
@@ -125,7 +137,7 @@ func (s *Server) apiPasskeySignIn(w http.ResponseWriter, r *http.Request, a *aut
 // pageAddPasskey is POST /profil/weryfikacja-dwuetapowa/klucze: the form
 // static/passkey.js submits with the authenticator's answer.
 func (s *Server) pageAddPasskey(w http.ResponseWriter, r *http.Request, a *authState) error {
-	res, err := s.svc.FinishPasskeyRegistration(r.Context(), a.caller(), r.PostFormValue("name"), []byte(r.PostFormValue("credential")))
+	res, err := s.mfa.FinishPasskeyRegistration(r.Context(), a.caller(), r.PostFormValue("name"), []byte(r.PostFormValue("credential")))
 	if err != nil {
 		he := jedenlogin.AsError(err)
 		if he.Code == jedenlogin.EINTERNAL || he.Code == jedenlogin.CodeMFARequired {
@@ -160,7 +172,7 @@ func (s *Server) pageAddPasskey(w http.ResponseWriter, r *http.Request, a *authS
 func (s *Server) pageRemovePasskey(w http.ResponseWriter, r *http.Request, a *authState) error {
 	id, err := base64.RawURLEncoding.DecodeString(r.PostFormValue("id"))
 	if err == nil {
-		err = s.svc.RemovePasskey(r.Context(), a.caller(), id)
+		err = s.mfa.RemovePasskey(r.Context(), a.caller(), id)
 	} else {
 		err = s.errf(jedenlogin.ENOTFOUND, "passkey.not_found")
 	}
@@ -189,7 +201,7 @@ func (s *Server) pagePasskeySignIn(w http.ResponseWriter, r *http.Request, a *au
 		http.Redirect(w, r, s.nextAfterSignIn(r, a.sess, a.person, a.login), http.StatusSeeOther)
 		return nil
 	}
-	res, err := s.svc.VerifyPasskey(r.Context(), a.caller(), []byte(strings.TrimSpace(r.PostFormValue("credential"))))
+	res, err := s.mfa.VerifyPasskey(r.Context(), a.caller(), []byte(strings.TrimSpace(r.PostFormValue("credential"))))
 	if err != nil {
 		he := jedenlogin.AsError(err)
 		if he.Code == jedenlogin.EINTERNAL {

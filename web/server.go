@@ -113,8 +113,26 @@ type Server struct {
 	metrics *metrics
 	handler http.Handler
 	policy  password.Policy
-	// svc runs the workflows; the handlers parse, call it and render.
-	svc *service.Service
+
+	// The workflows, one service per feature on the root package's
+	// interfaces; the handlers parse, call them and render. New wires
+	// package service's implementations.
+	sessions      jedenlogin.SessionService
+	consolidation jedenlogin.ConsolidationService
+	accounts      jedenlogin.AccountService
+	recovery      jedenlogin.RecoveryService
+	applications  jedenlogin.ApplicationService
+	grants        jedenlogin.GrantService
+	entities      jedenlogin.EntityService
+	admin         jedenlogin.AdminService
+	mfa           jedenlogin.MFAService
+	passkeys      passkeyCeremonies // passkey.go
+	oidc          jedenlogin.OIDCService
+	// workers are the service's background and mail delivery workers.
+	workers interface {
+		Flush()
+		Close() error
+	}
 }
 
 // New checks cfg, fills in defaults, parses the templates and the message
@@ -159,7 +177,19 @@ func New(cfg Config) (*Server, error) {
 		cat:     locale.Polish,
 		metrics: m,
 		policy:  svc.Policy(),
-		svc:     svc,
+
+		sessions:      svc.Sessions,
+		consolidation: svc.Consolidation,
+		accounts:      svc.Accounts,
+		recovery:      svc.Recovery,
+		applications:  svc.Applications,
+		grants:        svc.Grants,
+		entities:      svc.Entities,
+		admin:         svc.Admin,
+		mfa:           svc.MFA,
+		passkeys:      svc.MFA,
+		oidc:          svc.OIDC,
+		workers:       svc,
 	}
 	s.views, err = parseViews(s.templateFuncs())
 	if err != nil {
@@ -323,8 +353,8 @@ func (s *Server) ping(r *http.Request) error {
 // Flush waits until the recovery lookups queued so far have finished and
 // delivers every outbox message due now (service.Service.Flush). Tests use
 // it before reading the outbox.
-func (s *Server) Flush() { s.svc.Flush() }
+func (s *Server) Flush() { s.workers.Flush() }
 
 // Close finishes the queued recovery lookups and stops the background and
 // mail delivery workers; call it after the HTTP server has shut down. It always returns nil.
-func (s *Server) Close() error { return s.svc.Close() }
+func (s *Server) Close() error { return s.workers.Close() }

@@ -80,8 +80,8 @@ type authState struct {
 }
 
 // caller is the session (or the operator token) as the services take it.
-func (a *authState) caller() *service.Caller {
-	return &service.Caller{Session: a.sess, Record: a.rec, Grants: a.grants, Login: a.login, Person: a.person, Addr: a.addr, Token: a.token}
+func (a *authState) caller() *jedenlogin.Caller {
+	return &jedenlogin.Caller{Session: a.sess, Record: a.rec, Grants: a.grants, Login: a.login, Person: a.person, Addr: a.addr, Token: a.token}
 }
 
 // pending reports whether the person still has to go through the transition.
@@ -123,12 +123,12 @@ const (
 
 // sessionEnd tells why a request has no valid session although it carried
 // a session cookie (service.SessionEnd).
-type sessionEnd = service.SessionEnd
+type sessionEnd = jedenlogin.SessionEnd
 
 const (
-	sessionNone     = service.SessionNone
-	sessionExpired  = service.SessionExpired
-	sessionReplaced = service.SessionReplaced
+	sessionNone     = jedenlogin.SessionNone
+	sessionExpired  = jedenlogin.SessionExpired
+	sessionReplaced = jedenlogin.SessionReplaced
 )
 
 // loadSession returns the request's valid session with the person's whole
@@ -151,7 +151,7 @@ func (s *Server) session(w http.ResponseWriter, r *http.Request, flags authFlags
 	if id == "" {
 		return nil, sessionNone, nil
 	}
-	c, idleAt, end, err := s.svc.LoadSession(r.Context(), hashID(id), service.LoadOptions{
+	c, idleAt, end, err := s.sessions.LoadSession(r.Context(), hashID(id), jedenlogin.LoadOptions{
 		Light: flags&lightRoute != 0, NoTouch: flags&noTouch != 0, Extend: flags&extendRoute != 0,
 		Addr: s.clientAddr(r),
 	})
