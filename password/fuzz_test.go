@@ -165,8 +165,9 @@ var fuzzFormats = []string{
 
 // FuzzVerify: a hash made of a password, in any supported format with any
 // salt, is accepted by Supported, verifies with that password and with no
-// other — except bcrypt's, which reads the first 72 bytes — and is to be
-// rehashed.
+// other — except those the algorithm itself cannot tell apart: bcrypt's
+// 72-byte cut and NUL-cycled key (bcryptKey), PBKDF2's trailing NULs
+// (hmacKey) — and is to be rehashed.
 func FuzzVerify(f *testing.F) {
 	for i := range fuzzFormats {
 		f.Add(uint8(i), []byte("saltsaltsalt1234"), pwHorse, "wrong password")
@@ -174,6 +175,12 @@ func FuzzVerify(f *testing.F) {
 		f.Add(uint8(i), []byte("$$$$$$$$$$$$"), pw100, pw100Same72)
 	}
 	f.Add(uint8(0), []byte("s"), "", "\x00")
+	// What the algorithms cannot tell apart (found by FuzzVerify: "" and
+	// "\x00" verify alike against PBKDF2, testdata/fuzz/FuzzVerify).
+	f.Add(uint8(7), []byte("s"), "ab", "ab\x00ab")
+	f.Add(uint8(7), []byte("s"), "", "\x00")
+	f.Add(uint8(12), []byte("s"), "haslo", "haslo\x00\x00")
+	f.Add(uint8(14), []byte("s"), strings.Repeat("x", 128), strings.Repeat("x", 128)+"\x00")
 	f.Fuzz(func(t *testing.T, format uint8, salt []byte, pw, other string) {
 		name := fuzzFormats[int(format)%len(fuzzFormats)]
 		if len(salt) > 64 {
@@ -191,8 +198,13 @@ func FuzzVerify(f *testing.F) {
 			t.Fatalf("%s: Verify(%q, its password %q) = %v, %v", name, hash, pw, ok, err)
 		}
 		same := other == pw
-		if strings.HasPrefix(name, "bcrypt") || name == "django bcrypt" {
-			same = truncate72(other) == truncate72(pw)
+		switch {
+		case strings.HasPrefix(name, "bcrypt") || name == "django bcrypt":
+			same = bcryptKey(other) == bcryptKey(pw)
+		case strings.Contains(name, "pbkdf2-sha512"):
+			same = hmacKey(other, sha512.BlockSize) == hmacKey(pw, sha512.BlockSize)
+		case strings.Contains(name, "pbkdf2"):
+			same = hmacKey(other, sha256.BlockSize) == hmacKey(pw, sha256.BlockSize)
 		}
 		if ok, err := h.Verify(hash, other); ok != same || err != nil {
 			t.Fatalf("%s: Verify(%q of %q, %q) = %v, %v; want %v", name, hash, pw, other, ok, err, same)
@@ -203,11 +215,28 @@ func FuzzVerify(f *testing.F) {
 	})
 }
 
-func truncate72(s string) string {
-	if len(s) > 72 {
-		return s[:72]
+// bcryptKey is what bcrypt makes of a password: its first 72 bytes and a
+// NUL, repeated to 72 bytes. Two passwords with the same key verify alike:
+// beyond the 72-byte cut, "" and "\x00", or "ab" and "ab\x00ab", are one
+// password to bcrypt (OpenBSD's too).
+func bcryptKey(pw string) string {
+	if len(pw) > 72 {
+		pw = pw[:72]
 	}
-	return s
+	k := strings.Repeat(pw+"\x00", 72/(len(pw)+1)+1)
+	return k[:72]
+}
+
+// hmacKey is what HMAC makes of a password as PBKDF2's key: padded with
+// NULs to the hash's block, or hashed when longer. Trailing NULs of a
+// password within the block do not count ("" and "\x00" are one password
+// to PBKDF2 everywhere, Django and passlib included); a longer password is
+// compared as is (a hash equal to another password is out of reach).
+func hmacKey(pw string, block int) string {
+	if len(pw) > block {
+		return pw
+	}
+	return strings.TrimRight(pw, "\x00")
 }
 
 // makeHash hashes pw with salt in the named format, with cheap costs,
