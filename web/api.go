@@ -79,9 +79,9 @@ func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any) error
 	if err == nil || strings.HasPrefix(err.Error(), "json: unknown field ") {
 		// The first value is well-formed JSON: look at its names as
 		// written.
-		if name, twice := strictNames(body, jsonNames(v)); twice {
+		if name, twice, found := strictNames(body, jsonNames(v)); found && twice {
 			return s.errf(jedenlogin.EINVALID, "request.duplicate_field", name)
-		} else if name != "" {
+		} else if found {
 			return s.errf(jedenlogin.EINVALID, "request.unknown_field", name)
 		}
 	}
@@ -146,8 +146,9 @@ var jsonNames = func() func(v any) map[string]bool {
 // strictNames walks the first JSON value of body, which is well formed,
 // and returns the first member name given twice in one object (twice
 // true), or else the first name of the outermost object not in known
-// (when known is not nil), or "".
-func strictNames(body []byte, known map[string]bool) (name string, twice bool) {
+// (when known is not nil); found is false when there is neither. The name
+// may be "" ({"":1}).
+func strictNames(body []byte, known map[string]bool) (name string, twice, found bool) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	type object struct {
 		names   map[string]bool
@@ -157,16 +158,16 @@ func strictNames(body []byte, known map[string]bool) (name string, twice bool) {
 	for {
 		tok, err := dec.Token()
 		if err != nil {
-			return "", false
+			return "", false, false
 		}
 		top := len(stack) - 1
 		if key, ok := tok.(string); ok && top >= 0 && stack[top] != nil && stack[top].wantKey {
 			o := stack[top]
 			if o.names[key] {
-				return key, true
+				return key, true, true
 			}
 			if top == 0 && known != nil && !known[key] {
-				return key, false
+				return key, false, true
 			}
 			o.names[key], o.wantKey = true, false
 			continue
@@ -183,7 +184,7 @@ func strictNames(body []byte, known map[string]bool) (name string, twice bool) {
 		}
 		// A value has ended.
 		if len(stack) == 0 {
-			return "", false
+			return "", false, false
 		}
 		if o := stack[len(stack)-1]; o != nil {
 			o.wantKey = true
