@@ -2,6 +2,7 @@ package jedenlogin
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -17,12 +18,13 @@ const (
 // ValidEmail reports whether s is a plain e-mail address local@domain: no
 // display name, angle brackets, quotes, comments or white space; a
 // dot-atom local part of at most 64 bytes (letters, digits, the RFC 5322
-// atext specials, non-ASCII letters; dots neither first, last nor doubled);
-// a domain of at least two labels of letters, digits and inner hyphens, at
-// most 63 bytes each (non-ASCII letters allowed, for internationalised
-// domains); valid UTF-8; at most 254 bytes in all. A single-label domain
-// (jan@localhost) is refused: nobody outside the machine can mail it.
-// It does not trim. This is the one e-mail rule of jedenlogin: the import,
+// atext specials, non-ASCII letters, marks and digits; dots neither first,
+// last nor doubled); a domain of at least two labels of letters, digits and
+// inner hyphens, at most 63 bytes each (non-ASCII letters, marks and digits
+// allowed, for internationalised domains, but no non-ASCII space, control
+// or format character); valid UTF-8; at most 254 bytes in all. A
+// single-label domain (jan@localhost) is refused: nobody outside the
+// machine can mail it. It does not trim. This is the one e-mail rule of jedenlogin: the import,
 // the application form, contact change and recovery all use it.
 func ValidEmail(s string) bool {
 	at := strings.IndexByte(s, '@')
@@ -39,7 +41,11 @@ func ValidEmail(s string) bool {
 			if local[i-1] == '.' {
 				return false
 			}
-		} else if !isAlnum(c) && c < utf8.RuneSelf && !isAtext(c) {
+		} else if c >= utf8.RuneSelf {
+			if !nonASCIILetters(local[i:]) {
+				return false
+			}
+		} else if !isAlnum(c) && !isAtext(c) {
 			return false
 		}
 	}
@@ -53,12 +59,32 @@ func ValidEmail(s string) bool {
 			labelLen = 0
 			continue
 		}
-		if c := domain[i]; !isAlnum(c) && c != '-' && c < utf8.RuneSelf {
+		if c := domain[i]; c >= utf8.RuneSelf {
+			if !nonASCIILetters(domain[i:]) {
+				return false
+			}
+		} else if !isAlnum(c) && c != '-' {
 			return false // a second @ ends here too
 		}
 		labelLen++
 	}
 	return labels >= 2
+}
+
+// nonASCIILetters reports whether the character at the start of s, which
+// begins with a non-ASCII byte, is a letter, a combining mark or a digit of
+// some script — what internationalised addresses are made of — and not
+// white space (U+00A0, U+3000), a control character (U+0080–U+009F) or a
+// format character such as a bidirectional override (U+202E), which would
+// make an address look like another. The loops above come back to the
+// continuation bytes of the character; those are not a character's start,
+// and pass.
+func nonASCIILetters(s string) bool {
+	if !utf8.RuneStart(s[0]) {
+		return true
+	}
+	r, _ := utf8.DecodeRuneInString(s)
+	return unicode.IsLetter(r) || unicode.IsMark(r) || unicode.IsDigit(r)
 }
 
 func isAlnum(c byte) bool {

@@ -16,8 +16,8 @@
 //	{ARGON2}$argon2i$…, {ARGON2}$argon2id$…  OpenLDAP's argon2 module
 //
 // A Django or OpenLDAP wrapper is checked like the hash inside it, with the
-// same limits on argon2 memory, time and parallelism and on bcrypt's cost
-// (ErrParams), so a hostile hash cannot stall sign-in. Argon2d and Argon2
+// same limits on argon2 memory, time, their product and parallelism and on
+// bcrypt's cost (ErrParams), so a hostile hash cannot stall sign-in. Argon2d and Argon2
 // version 1.0 (no v=19, argon2-cffi before 16) are not supported.
 //
 // After a successful sign-in, NeedsRehash says whether the stored hash should

@@ -299,6 +299,9 @@ func (ph *parsedHash) parseArgon2(rest string) error {
 	if err != nil {
 		return err
 	}
+	if memory*time > MaxArgon2Work {
+		return fmt.Errorf("%w: %s: memory m %d × time t %d exceeds %d", ErrParams, ph.name, memory, time, MaxArgon2Work)
+	}
 	ph.memory, ph.time, ph.threads = uint32(memory), uint32(time), uint8(threads)
 	ph.salt, ph.sum, ph.enc = f[2], f[3], b64Raw
 	if ph.saltLen, err = ph.decodedLen("salt", ph.salt, b64Raw); err != nil {

@@ -51,9 +51,16 @@ var (
 const MaxPasswordBytes = 1024
 
 // Limits on the parameters of stored hashes and of a Hasher.
+//
+// MaxArgon2Work bounds memory × time (KiB × passes), the work of one argon2
+// verification: 1 GiB × 4 passes or 64 MiB × 64, a few seconds, like
+// MaxBcryptCost and MaxPBKDF2Iterations. MaxArgon2Memory and MaxArgon2Time
+// alone let through 1 GiB × 64 passes: over a minute of a core, and a GiB
+// of memory, for every sign-in with such a hash.
 const (
 	MaxArgon2Memory     = 1 << 20 // KiB, i.e. 1 GiB
 	MaxArgon2Time       = 64
+	MaxArgon2Work       = 4 << 20 // KiB × passes
 	MaxPBKDF2Iterations = 10_000_000
 	MaxBcryptCost       = 16  // about 4 s per verification on current hardware
 	MinKeyLen           = 16  // bytes of a stored argon2 or PBKDF2 hash
@@ -76,7 +83,7 @@ func (h *Hasher) params() Params {
 
 // Validate returns an error wrapping ErrParams if p cannot be used to hash
 // passwords: memory below 8 KiB per thread or above MaxArgon2Memory, time 0
-// or above MaxArgon2Time, no thread, a key shorter than MinKeyLen or a salt
+// or above MaxArgon2Time, memory × time above MaxArgon2Work, no thread, a key shorter than MinKeyLen or a salt
 // shorter than 8 bytes, or a key or salt longer than MaxFieldLen.
 func (p Params) Validate() error {
 	switch {
@@ -88,6 +95,8 @@ func (p Params) Validate() error {
 		return fmt.Errorf("%w: argon2id: memory %d KiB exceeds %d KiB", ErrParams, p.Memory, MaxArgon2Memory)
 	case p.Time < 1 || p.Time > MaxArgon2Time:
 		return fmt.Errorf("%w: argon2id: time %d is not within 1..%d", ErrParams, p.Time, MaxArgon2Time)
+	case uint64(p.Memory)*uint64(p.Time) > MaxArgon2Work:
+		return fmt.Errorf("%w: argon2id: memory × time %d KiB × %d exceeds %d", ErrParams, p.Memory, p.Time, MaxArgon2Work)
 	case p.KeyLen < MinKeyLen || p.KeyLen > MaxFieldLen:
 		return fmt.Errorf("%w: argon2id: key length %d is not within %d..%d", ErrParams, p.KeyLen, MinKeyLen, MaxFieldLen)
 	case p.SaltLen < minArgon2SaltLen || p.SaltLen > MaxFieldLen:

@@ -1,13 +1,16 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
 	"maps"
 	"mime"
 	"net/http"
+	"reflect"
 	"strings"
+	"sync"
 
 	"jedenlogin"
 	"jedenlogin/service"
@@ -53,16 +56,35 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // decodeJSON reads the request body into v. Errors are 400 bad_request
 // naming what is wrong: the content type, the syntax (with the offset), a
-// field of the wrong type, an unknown field, trailing data or a body too
-// large.
+// field of the wrong type, an unknown field (names match exactly, not
+// ignoring case as encoding/json would), a field given twice at any depth,
+// trailing data; or 413 for a body too large. A name given twice is
+// refused rather than read as its last value: a proxy or log that reads
+// the first would see another request than the handler.
 func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "application/json" {
 		return s.errf(jedenlogin.EINVALID, "request.content_type")
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return s.errf(jedenlogin.CodeTooLarge, "request.too_large", maxBodyBytes/1024)
+	} else if err != nil {
+		return s.errf(jedenlogin.EINVALID, "request.truncated")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	err = dec.Decode(v)
+	if err == nil || strings.HasPrefix(err.Error(), "json: unknown field ") {
+		// The first value is well-formed JSON: look at its names as
+		// written.
+		if name, twice, found := strictNames(body, jsonNames(v)); found && twice {
+			return s.errf(jedenlogin.EINVALID, "request.duplicate_field", name)
+		} else if found {
+			return s.errf(jedenlogin.EINVALID, "request.unknown_field", name)
+		}
+	}
 	if err == nil {
 		if dec.More() {
 			return s.errf(jedenlogin.EINVALID, "request.trailing")
@@ -73,7 +95,6 @@ func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any) error
 	}
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
-	var tooBig *http.MaxBytesError
 	switch {
 	case errors.Is(err, io.EOF):
 		return s.errf(jedenlogin.EINVALID, "request.empty")
@@ -86,12 +107,88 @@ func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any) error
 			return s.errf(jedenlogin.EINVALID, "request.not_object")
 		}
 		return s.errf(jedenlogin.EINVALID, "request.field_type", typ.Field)
-	case errors.As(err, &tooBig):
-		return s.errf(jedenlogin.CodeTooLarge, "request.too_large", maxBodyBytes/1024)
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return s.errf(jedenlogin.EINVALID, "request.unknown_field", strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`))
 	default:
 		return s.errf(jedenlogin.EINVALID, "request.invalid")
+	}
+}
+
+// jsonNames are the member names a request type reads, by type.
+var jsonNames = func() func(v any) map[string]bool {
+	var cache sync.Map // reflect.Type → map[string]bool
+	return func(v any) map[string]bool {
+		t := reflect.TypeOf(v)
+		if t == nil || t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+			return nil
+		}
+		if m, ok := cache.Load(t); ok {
+			return m.(map[string]bool)
+		}
+		names := map[string]bool{}
+		for i := range t.Elem().NumField() {
+			f := t.Elem().Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			switch name {
+			case "-":
+				continue
+			case "":
+				name = f.Name
+			}
+			names[name] = true
+		}
+		cache.Store(t, names)
+		return names
+	}
+}()
+
+// strictNames walks the first JSON value of body, which is well formed,
+// and returns the first member name given twice in one object (twice
+// true), or else the first name of the outermost object not in known
+// (when known is not nil); found is false when there is neither. The name
+// may be "" ({"":1}).
+func strictNames(body []byte, known map[string]bool) (name string, twice, found bool) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	type object struct {
+		names   map[string]bool
+		wantKey bool
+	}
+	var stack []*object // nil entries: arrays
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", false, false
+		}
+		top := len(stack) - 1
+		if key, ok := tok.(string); ok && top >= 0 && stack[top] != nil && stack[top].wantKey {
+			o := stack[top]
+			if o.names[key] {
+				return key, true, true
+			}
+			if top == 0 && known != nil && !known[key] {
+				return key, false, true
+			}
+			o.names[key], o.wantKey = true, false
+			continue
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, &object{names: map[string]bool{}, wantKey: true})
+			continue
+		case json.Delim('['):
+			stack = append(stack, nil)
+			continue
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:top]
+		}
+		// A value has ended.
+		if len(stack) == 0 {
+			return "", false, false
+		}
+		if o := stack[len(stack)-1]; o != nil {
+			o.wantKey = true
+		}
 	}
 }
 

@@ -134,7 +134,7 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 
 // importFixture writes fixtureRows as a legacy CSV and imports it with the
 // real importer; DAREK's person becomes an operator.
-func importFixture(t *testing.T, st jedenlogin.Store, clk *clock) {
+func importFixture(t testing.TB, st jedenlogin.Store, clk *clock) {
 	t.Helper()
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
@@ -174,7 +174,7 @@ func importFixture(t *testing.T, st jedenlogin.Store, clk *clock) {
 	}
 }
 
-func mustLogin(t *testing.T, st jedenlogin.Store, name string) *jedenlogin.Login {
+func mustLogin(t testing.TB, st jedenlogin.Store, name string) *jedenlogin.Login {
 	t.Helper()
 	l, err := st.LoginByName(context.Background(), name)
 	if err != nil {
@@ -183,7 +183,7 @@ func mustLogin(t *testing.T, st jedenlogin.Store, name string) *jedenlogin.Login
 	return l
 }
 
-func mustPerson(t *testing.T, st jedenlogin.Store, login string) *jedenlogin.PersonRecord {
+func mustPerson(t testing.TB, st jedenlogin.Store, login string) *jedenlogin.PersonRecord {
 	t.Helper()
 	rec, err := st.Person(context.Background(), mustLogin(t, st, login).PersonID)
 	if err != nil {

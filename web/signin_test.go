@@ -135,6 +135,11 @@ func TestSignInBadRequest(t *testing.T) {
 			{"syntax", req{raw: `{"login" "A"}`, contentType: "application/json"}, "bajcie"},
 			{"wrong type", req{raw: `{"login": 5, "password": "x"}`, contentType: "application/json"}, "„login”"},
 			{"unknown field", req{raw: `{"login": "A", "password": "x", "pin": "1"}`, contentType: "application/json"}, "„pin”"},
+			// Names match exactly, and once: a proxy reading the first of
+			// two must not see another request than the handler.
+			{"member twice", req{raw: `{"login": "A", "password": "x", "login": "ADAM1"}`, contentType: "application/json"}, "„login” występuje"},
+			{"member twice, escaped", req{raw: `{"login": "A", "password": "x", "log\u0069n": "ADAM1"}`, contentType: "application/json"}, "„login” występuje"},
+			{"name in other case", req{raw: `{"Login": "A", "password": "x"}`, contentType: "application/json"}, "„Login”"},
 			{"missing password", req{json: map[string]string{"login": "ADAM1"}}, "„password”"},
 			{"empty login", req{json: map[string]string{"login": "", "password": "x"}}, "„login”"},
 			{"form body", req{form: map[string][]string{"login": {"ADAM1"}}}, "application/json"},
