@@ -34,7 +34,8 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	limitHeap()
 	v := consolidation.NewVerifier()
 	persons := 0
-	if err := st.ForEachPerson(ctx, func(rec *jedenlogin.PersonRecord) error {
+	// The verifier reads logins and grants in outline only.
+	if err := st.ForEachPersonOutline(ctx, func(rec *jedenlogin.PersonRecord) error {
 		persons++
 		v.Add(rec)
 		return nil
