@@ -102,8 +102,8 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 			s.db.SetConnMaxLifetime(0)
 			s.db.SetConnMaxIdleTime(0)
 		} else {
-			s.db.SetMaxOpenConns(8)
-			s.db.SetMaxIdleConns(8)
+			s.db.SetMaxOpenConns(sqliteConns)
+			s.db.SetMaxIdleConns(sqliteConns)
 		}
 	}
 	s.wmu = s.d.writerLock()
@@ -165,6 +165,10 @@ func createSQLite(ctx context.Context, path string) error {
 	}
 	return nil
 }
+
+// sqliteConns is how many connections a SQLite file database keeps open
+// and idle at most.
+const sqliteConns = 8
 
 // sqliteCacheSize is the page cache of every SQLite connection, in the
 // PRAGMA's unit (negative: KiB).
