@@ -78,7 +78,7 @@ col() { awk -v k="$2" '{print $k}' "$out/ab/$1"; }
 stats() { sort -g | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.2f (%.2f–%.2f)", m, a[1], a[NR]}'; }
 median() { sort -g | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.2f", m}'; }
 row() { # row NAME LABEL TARGET
-	printf '| %s | %s s | %s s | %s MiB | %s |\n' "$2" "$(col "$1" 1 | stats)" "$(col "$1" 2 | stats)" "$(col "$1" 3 | median)" "$3"
+	printf '| %s | %s s | %s s | %.0f MiB | %s |\n' "$2" "$(col "$1" 1 | stats)" "$(col "$1" 2 | stats)" "$(col "$1" 3 | median)" "$3"
 }
 
 echo
@@ -99,7 +99,7 @@ if [ -n "$pg" ]; then
 fi
 echo
 ratio=$(awk -v a="$(col import 1 | median)" -v b="$(col shell 1 | median)" 'BEGIN{printf "%.2f", a/b}')
-turnratios=$(paste -d' ' <(col import 1) <(col shell 1) | awk '{printf "%.2f\n", $1/$2}')
+turnratios=$(paste -d' ' <(col import 1) <(col shell 1) | awk '$2 > 0 {printf "%.2f\n", $1/$2}')
 echo "SQLite import / sqlite3 \`.import\`: **${ratio}×** (ratio of the medians); per turn $(echo "$turnratios" | paste -sd' ' | sed 's/ /, /g') → median $(echo "$turnratios" | stats)×"
 cpuratio=$(awk -v a="$(col import 2 | median)" -v b="$(col shell 2 | median)" 'BEGIN{printf "%.2f", a/b}')
 echo "CPU seconds: import / shell = ${cpuratio}×"
