@@ -26,7 +26,7 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer st.CloseAtExit() // read only
 	if *audit {
 		return verifyAudit(ctx, st, stdout)
 	}

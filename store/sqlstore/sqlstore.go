@@ -197,6 +197,19 @@ func sqliteDSN(p string) string {
 	return p + sep + q.Encode()
 }
 
+// CloseAtExit is Close for a command whose process ends right after it
+// and that wrote nothing: on a SQLite file it leaves the connections to
+// the exit, since closing one frees its page cache page by page (the
+// driver returns each page's memory to the system: a fifth of the CPU of
+// `plan --format json` on 200,000 logins) and a reader has nothing to
+// write back. PostgreSQL connections are closed as by Close.
+func (s *Store) CloseAtExit() error {
+	if s.d == sqliteDialect && !s.memory {
+		return nil
+	}
+	return s.Close()
+}
+
 // Close closes the prepared statements and the database.
 func (s *Store) Close() error {
 	s.closeStmts()
