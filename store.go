@@ -51,10 +51,10 @@ type Store interface {
 	// fn stops the walk and is returned.
 	ForEachPerson(ctx context.Context, fn func(*PersonRecord) error) error
 	// ForEachPersonOutline is ForEachPerson with logins and grants in
-	// outline: of a login only ID, PersonID, Name, State and MergedInto, of
-	// a grant only ID, LoginID, OriginLoginID, EntityID and MergedInto
-	// (what consolidation.Classify, Candidates and Row read); the Person is
-	// whole.
+	// outline: of a login only ID, PersonID, Name, State, MergedInto,
+	// Origin and StateBeforeMerge, of a grant only ID, LoginID,
+	// OriginLoginID, EntityID and MergedInto (what consolidation.Classify,
+	// Candidates, Row and the Verifier read); the Person is whole.
 	ForEachPersonOutline(ctx context.Context, fn func(*PersonRecord) error) error
 	// PlanSummary counts persons per case and state and per grouping.
 	PlanSummary(ctx context.Context) (*PlanSummary, error)

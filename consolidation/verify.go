@@ -29,7 +29,8 @@ type nameEntry struct {
 }
 
 // Verifier checks the invariants of SPEC §11 over all persons, fed one
-// record at a time (Store.ForEachPerson): per person, that no grant was lost,
+// record at a time (Store.ForEachPerson, or ForEachPersonOutline: it reads
+// no other field of logins and grants): per person, that no grant was lost,
 // that merged logins point to the person's unified login, that a done person
 // has exactly one active login — the unified one — and account data, that
 // a pending person has no merged logins, and that every login belongs to

@@ -2,19 +2,42 @@ package consolidation
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
 	"jedenlogin"
 )
 
-// verify runs a fresh Verifier over records.
+// verify runs a fresh Verifier over records, and another over the records
+// in outline (Store.ForEachPersonOutline, which `jedenlogin verify` walks);
+// it panics, failing the test, when the two find different violations.
 func verify(recs ...*jedenlogin.PersonRecord) []Violation {
-	v := NewVerifier()
+	v, vo := NewVerifier(), NewVerifier()
 	for _, r := range recs {
 		v.Add(r)
+		vo.Add(outline(r))
 	}
-	return v.Finish()
+	got, fromOutline := v.Finish(), vo.Finish()
+	if !reflect.DeepEqual(got, fromOutline) {
+		panic(fmt.Sprintf("the verifier finds %v in records but %v in their outline", got, fromOutline))
+	}
+	return got
+}
+
+// outline is rec with of its logins and grants only the fields
+// Store.ForEachPersonOutline reads.
+func outline(rec *jedenlogin.PersonRecord) *jedenlogin.PersonRecord {
+	o := &jedenlogin.PersonRecord{Person: rec.Person}
+	for _, l := range rec.Logins {
+		o.Logins = append(o.Logins, jedenlogin.Login{ID: l.ID, PersonID: l.PersonID, Name: l.Name, State: l.State,
+			MergedInto: l.MergedInto, Origin: l.Origin, StateBeforeMerge: l.StateBeforeMerge})
+	}
+	for _, g := range rec.Grants {
+		o.Grants = append(o.Grants, jedenlogin.Grant{ID: g.ID, LoginID: g.LoginID, OriginLoginID: g.OriginLoginID,
+			EntityID: g.EntityID, MergedInto: g.MergedInto})
+	}
+	return o
 }
 
 // consolidated returns chooseUppercasePerson after choosing JANKOW1.

@@ -25,7 +25,7 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer st.CloseAtExit() // read only
 
 	if *format == "json" {
 		limitHeap()

@@ -24,7 +24,7 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer st.CloseAtExit() // read only
 	if *audit {
 		return verifyAudit(ctx, st, stdout)
 	}
@@ -32,7 +32,8 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	limitHeap()
 	v := consolidation.NewVerifier()
 	persons := 0
-	if err := st.ForEachPerson(ctx, func(rec *jedenlogin.PersonRecord) error {
+	// The verifier reads logins and grants in outline only.
+	if err := st.ForEachPersonOutline(ctx, func(rec *jedenlogin.PersonRecord) error {
 		persons++
 		v.Add(rec)
 		return nil

@@ -1296,7 +1296,7 @@ func testImportWriterOrder(t *testing.T, open Opener) {
 
 // testForEachPersonOutline: the outline walk gives every person whole with
 // the outline fields of their logins and grants equal to Person's — also
-// for a merged grant and a grant of an entity whose id holds the
+// for a merged login, a generated one, a merged grant and a grant of an entity whose id holds the
 // characters a store might pack rows with.
 func testForEachPersonOutline(t *testing.T, open Opener) {
 	s := open(t)
@@ -1310,11 +1310,18 @@ func testForEachPersonOutline(t *testing.T, open Opener) {
 	l4 := bb.login(p4, "ODD1", jedenlogin.LoginActive)
 	bb.grant(l4, odd, jedenlogin.FunctionEmployee)
 	bb.grant(l4, "2000", jedenlogin.FunctionEmployee)
+	bb.login(p4, "ODDGEN1", jedenlogin.LoginReserved)
+	bb.b.Logins[len(bb.b.Logins)-1].Origin = jedenlogin.OriginGenerated
 	bb.apply(t, s)
 	err := s.UpdatePerson(ctx, w.p1, func(rec *jedenlogin.PersonRecord) ([]jedenlogin.AuditEvent, error) {
 		for i := range rec.Grants {
 			if g := &rec.Grants[i]; g.ID == w.g2 {
 				g.LoginID, g.MergedInto = w.jankow1, &w.g1
+			}
+		}
+		for i := range rec.Logins {
+			if l := &rec.Logins[i]; l.ID == w.jankowk {
+				l.State, l.StateBeforeMerge, l.MergedInto = jedenlogin.LoginMerged, jedenlogin.LoginActive, &w.jankow1
 			}
 		}
 		return nil, nil
@@ -1331,7 +1338,8 @@ func testForEachPersonOutline(t *testing.T, open Opener) {
 	project := func(rec *jedenlogin.PersonRecord) outline {
 		o := outline{Person: rec.Person}
 		for _, l := range rec.Logins {
-			o.Logins = append(o.Logins, jedenlogin.Login{ID: l.ID, PersonID: l.PersonID, Name: l.Name, State: l.State, MergedInto: l.MergedInto})
+			o.Logins = append(o.Logins, jedenlogin.Login{ID: l.ID, PersonID: l.PersonID, Name: l.Name, State: l.State, MergedInto: l.MergedInto,
+				Origin: l.Origin, StateBeforeMerge: l.StateBeforeMerge})
 		}
 		for _, g := range rec.Grants {
 			if rec.Login(g.LoginID) != nil {

@@ -9,7 +9,8 @@ import (
 )
 
 // postgresBulk is the bulkLoader of PostgreSQL: COPY in the import's
-// transaction, the references checked at commit.
+// transaction, the references checked at commit (by adding the foreign
+// keys a large load dropped, or by the deferred checks of the others).
 type postgresBulk struct{}
 
 func (postgresBulk) begin(ctx context.Context, w *importWriter) error {
@@ -50,6 +51,13 @@ func (postgresBulk) commit(ctx context.Context, w *importWriter) error {
 	// with checks pending); they look up primary keys, which stay.
 	if _, err := w.tx.ExecContext(ctx, "SET CONSTRAINTS ALL IMMEDIATE"); err != nil {
 		return fmt.Errorf("import: check references: %w", err)
+	}
+	if len(w.rebuild) > 0 {
+		// Each index sorts its table in memory up to this, instead of in
+		// runs on disk (the default is 64 MB); for this transaction only.
+		if _, err := w.tx.ExecContext(ctx, "SET LOCAL maintenance_work_mem = '256MB'"); err != nil {
+			return fmt.Errorf("import: %w", err)
+		}
 	}
 	if err := w.buildIndexes(ctx); err != nil {
 		return err

@@ -22,6 +22,11 @@ func (sqliteBulk) begin(ctx context.Context, w *importWriter) error {
 	// Enforcement checks three parent rows per grant and one per login:
 	// that doubled the write of a million rows. The pragma works only
 	// outside a transaction.
+	if !w.s.memory && w.size.Logins >= bulkIndexThreshold {
+		if err := leaveWAL(ctx, w); err != nil {
+			return err
+		}
+	}
 	if _, err := w.conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
 		return fmt.Errorf("import: %w", err)
 	}
@@ -94,7 +99,58 @@ func (l sqliteBulk) commit(ctx context.Context, w *importWriter) error {
 	return nil
 }
 
+// leaveWAL puts the database in rollback-journal mode for a large load,
+// when this is the only connection to it (otherwise the load runs in WAL
+// mode, as everything else). In WAL mode every page of the load is written
+// twice — into the log, then by the checkpoint into the database — and
+// every page read looks up the log first; with a rollback journal a page
+// the database did not have before the transaction is written once and
+// never journaled, so a first import into an empty database writes its
+// data once. A crash (kill -9, power loss: synchronous FULL meanwhile)
+// leaves a hot journal that the next connection rolls back, restoring the
+// database as it was before the import. finish goes back to WAL mode.
+func leaveWAL(ctx context.Context, w *importWriter) error {
+	// Idle connections of this process would keep the log open; a busy
+	// database (another process) must not make the import wait.
+	w.s.db.SetMaxIdleConns(0)
+	w.s.db.SetMaxIdleConns(sqliteConns)
+	if _, err := w.conn.ExecContext(ctx, "PRAGMA busy_timeout = 0"); err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	var mode string
+	err := w.conn.QueryRowContext(ctx, "PRAGMA journal_mode = DELETE").Scan(&mode)
+	w.rollbackJournal = err == nil && mode == "delete"
+	if w.rollbackJournal {
+		_, err = w.conn.ExecContext(ctx, "PRAGMA synchronous = FULL")
+	}
+	if _, err2 := w.conn.ExecContext(ctx, "PRAGMA busy_timeout = 10000"); err == nil {
+		err = err2
+	}
+	if err != nil && !isBusy(err) {
+		return fmt.Errorf("import: leave WAL mode: %w", err)
+	}
+	return nil
+}
+
+// isBusy reports a SQLite busy or locked error.
+func isBusy(err error) bool {
+	return sqliteDialect.isRetryable(err)
+}
+
 func (sqliteBulk) finish(w *importWriter) {
+	if w.rollbackJournal {
+		// Back to WAL mode, which every connection also asks for when it
+		// opens; a connection that cannot get there is not reused.
+		w.rollbackJournal = false
+		var mode string
+		err := w.conn.QueryRowContext(context.Background(), "PRAGMA journal_mode = WAL").Scan(&mode)
+		if err == nil {
+			_, err = w.conn.ExecContext(context.Background(), "PRAGMA synchronous = NORMAL")
+		}
+		if err != nil || mode != "wal" {
+			w.conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}
 	if w.sorting {
 		// The connection goes back to the pool: with the defaults.
 		for _, p := range sortPragmasOff() {
@@ -273,7 +329,11 @@ func insertTextSQL(table string, cols []string, text []bool, rows int) string {
 	}
 	one.WriteByte(')')
 	var b strings.Builder
-	b.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
+	// OR ROLLBACK: a failing row ends the whole transaction (the import
+	// is all or nothing anyway), so SQLite keeps no statement journal of
+	// the pages each multi-row INSERT changes, to undo that statement
+	// alone — a second write of every page the load touches twice.
+	b.WriteString("INSERT OR ROLLBACK INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
 	for i := 0; i < rows; i++ {
 		if i > 0 {
 			b.WriteString(", ")

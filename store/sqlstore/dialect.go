@@ -114,6 +114,13 @@ type dialect struct {
 	// CREATE statement of each of its indexes that an import may drop for a
 	// large load: those backing no constraint.
 	loadIndexes string
+	// loadForeignKeys is a query of one argument, a table, listing the
+	// name and definition (for ALTER TABLE … ADD CONSTRAINT) of each of its
+	// foreign keys, which an import drops with the indexes for a large load
+	// and adds again at commit: adding one checks every row in one join,
+	// where a deferred check runs a lookup per row. "" where the import
+	// checks references otherwise (SQLite: checkRefs).
+	loadForeignKeys string
 
 	// isUniqueViolation reports a unique or primary-key violation.
 	isUniqueViolation func(error) bool
@@ -211,6 +218,8 @@ var postgresDialect = &dialect{
 	loadIndexes: `SELECT i.indexname, i.indexdef FROM pg_indexes i
 			WHERE i.schemaname = current_schema() AND i.tablename = ?
 			AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = (quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))::regclass)`,
+	loadForeignKeys: `SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
+			WHERE contype = 'f' AND conrelid = to_regclass(?) ORDER BY conname`,
 
 	isUniqueViolation: func(err error) bool {
 		var pe *pgconn.PgError

@@ -143,9 +143,13 @@ var bulkIndexThreshold = 10000
 // (the importer assigns every id from the snapshot it checked, under the
 // write lock), and a load bigger than a table already holds drops that
 // table's secondary indexes and builds them at Commit in one sorted pass
-// each, which also checks the unique ones.
+// each, which also checks the unique ones; such a load runs in
+// rollback-journal mode when no other connection has the database open
+// (leaveWAL). On PostgreSQL such a load also
+// drops the table's foreign keys and adds them at Commit, which checks
+// every row in one pass instead of one deferred lookup per row.
 func (s *Store) BeginImport(ctx context.Context, snapshotVersion string, size jedenlogin.ImportSize) (jedenlogin.ImportWriter, error) {
-	w := &importWriter{s: s, load: s.d.bulk, ins: map[string]*bulkInsert{}, entities: map[string]bool{}, pendingEntities: map[string]bool{}}
+	w := &importWriter{s: s, load: s.d.bulk, size: size, ins: map[string]*bulkInsert{}, entities: map[string]bool{}, pendingEntities: map[string]bool{}}
 	s.wmu.Lock()
 	w.unlock = s.wmu.Unlock
 	if err := w.begin(ctx, snapshotVersion, size); err != nil {
@@ -165,6 +169,10 @@ type importWriter struct {
 	tx     *sql.Tx
 	unlock func()
 	fkOff  bool // SQLite: foreign_keys was turned off on conn
+	// rollbackJournal: SQLite: conn left WAL mode for the load (leaveWAL);
+	// finish goes back.
+	rollbackJournal bool
+	size            jedenlogin.ImportSize
 	// sorting: SQLite's sort pragmas for the index rebuild are set on conn
 	// (commit restores them; finish does when commit did not get there).
 	sorting bool
@@ -470,8 +478,8 @@ func (w *importWriter) commit(ctx context.Context) error {
 	return nil
 }
 
-// buildIndexes runs the CREATE INDEX statements of the indexes begin
-// dropped.
+// buildIndexes runs the CREATE INDEX (and ADD CONSTRAINT) statements of
+// the indexes (and foreign keys) begin dropped.
 func (w *importWriter) buildIndexes(ctx context.Context) error {
 	for _, def := range w.rebuild {
 		if _, err := w.tx.ExecContext(ctx, def); err != nil {
@@ -578,6 +586,8 @@ func (s *Store) grantValues(dst []any, g *jedenlogin.Grant) {
 // dropIndexesForLoad drops the secondary indexes of table when the load
 // of rows new rows is bigger than the table, and returns the statements
 // that create them again. Indexes backing constraints (primary keys) stay.
+// Where the dialect says so (loadForeignKeys) the table's foreign keys go
+// too, and the statements add them again after the indexes.
 func (s *Store) dropIndexesForLoad(ctx context.Context, tx *sql.Tx, table string, rows int) ([]string, error) {
 	var existing int
 	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+table).Scan(&existing); err != nil {
@@ -606,6 +616,41 @@ func (s *Store) dropIndexesForLoad(ctx context.Context, tx *sql.Tx, table string
 	for _, name := range names {
 		if _, err := tx.ExecContext(ctx, "DROP INDEX "+name); err != nil {
 			return nil, fmt.Errorf("drop index %s: %w", name, err)
+		}
+	}
+	if s.d.loadForeignKeys == "" {
+		return defs, nil
+	}
+	fks, err := s.dropForeignKeys(ctx, tx, table)
+	if err != nil {
+		return nil, err
+	}
+	return append(defs, fks...), nil
+}
+
+// dropForeignKeys drops the foreign keys of table (dialect.loadForeignKeys)
+// and returns the statements that add them again.
+func (s *Store) dropForeignKeys(ctx context.Context, tx *sql.Tx, table string) ([]string, error) {
+	r, err := tx.QueryContext(ctx, s.q(s.d.loadForeignKeys), table)
+	if err != nil {
+		return nil, fmt.Errorf("list foreign keys of %s: %w", table, err)
+	}
+	var names, defs []string
+	for r.Next() {
+		var name, def string
+		if err := r.Scan(&name, &def); err != nil {
+			r.Close()
+			return nil, fmt.Errorf("list foreign keys of %s: %w", table, err)
+		}
+		names = append(names, name)
+		defs = append(defs, "ALTER TABLE "+table+" ADD CONSTRAINT "+name+" "+def)
+	}
+	if err := r.Close(); err != nil {
+		return nil, fmt.Errorf("list foreign keys of %s: %w", table, err)
+	}
+	for _, name := range names {
+		if _, err := tx.ExecContext(ctx, "ALTER TABLE "+table+" DROP CONSTRAINT "+name); err != nil {
+			return nil, fmt.Errorf("drop foreign key %s: %w", name, err)
 		}
 	}
 	return defs, nil

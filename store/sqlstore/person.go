@@ -98,9 +98,10 @@ func (s *Store) ForEachPerson(ctx context.Context, fn func(*jedenlogin.PersonRec
 }
 
 // ForEachPersonOutline is ForEachPerson with logins and grants read in
-// outline: a login's ID, PersonID, Name, State and MergedInto, a grant's
-// ID, LoginID, OriginLoginID, EntityID and MergedInto — what classifying a
-// person and the plan read, at a fraction of the columns.
+// outline: a login's ID, PersonID, Name, State, MergedInto, Origin and
+// StateBeforeMerge, a grant's ID, LoginID, OriginLoginID, EntityID and
+// MergedInto — what classifying a person, the plan and verify read, at a
+// fraction of the columns.
 func (s *Store) ForEachPersonOutline(ctx context.Context, fn func(*jedenlogin.PersonRecord) error) error {
 	return s.forEachPerson(ctx, true, fn)
 }

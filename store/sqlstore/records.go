@@ -270,12 +270,14 @@ func scanGrantPacked(r scanner, extra ...any) (g jedenlogin.Grant, ok bool, err 
 }
 
 // loginOutlinePacked is the select expression of a login in outline
-// (ForEachPersonOutline) after its id and person id: name, state and
-// merged_into (0 when none) joined by fieldSep, then fieldSep and its
-// grants (grantOutlineAgg) — one column where six cost the driver six
-// locked calls a row. Login names and states never hold the separators.
+// (ForEachPersonOutline) after its id and person id: name, state,
+// merged_into (0 when none), origin and state_before_merge joined by
+// fieldSep, then fieldSep and its grants (grantOutlineAgg) — one column
+// where eight cost the driver eight locked calls a row. Login names,
+// states and origins never hold the separators.
 func (s *Store) loginOutlinePacked() string {
-	return "name || '" + fieldSep + "' || state || '" + fieldSep + "' || COALESCE(merged_into, 0) || '" + fieldSep + "' || " + s.grantOutlineAgg()
+	return "name || '" + fieldSep + "' || state || '" + fieldSep + "' || COALESCE(merged_into, 0) || '" + fieldSep + "' || origin || '" +
+		fieldSep + "' || state_before_merge || '" + fieldSep + "' || " + s.grantOutlineAgg()
 }
 
 // Separators of the packed grants of a login in outline: record and unit
@@ -305,15 +307,16 @@ func scanLoginOutline(r *sql.Rows) (l jedenlogin.Login, gs []jedenlogin.Grant, o
 	if err := r.Scan(&l.ID, &l.PersonID, &packed); err != nil {
 		return l, nil, false, err
 	}
-	f := strings.SplitN(packed, fieldSep, 4)
-	if len(f) != 4 {
+	f := strings.SplitN(packed, fieldSep, 6)
+	if len(f) != 6 {
 		return l, nil, false, nil
 	}
 	merged, err := strconv.ParseInt(f[2], 10, 64)
 	if err != nil {
 		return l, nil, false, nil
 	}
-	l.Name, l.State, packed = f[0], jedenlogin.LoginState(f[1]), f[3]
+	l.Name, l.State, packed = f[0], jedenlogin.LoginState(f[1]), f[5]
+	l.Origin, l.StateBeforeMerge = jedenlogin.LoginOrigin(f[3]), jedenlogin.LoginState(f[4])
 	if merged != 0 {
 		l.MergedInto = &merged
 	}

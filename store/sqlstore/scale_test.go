@@ -155,3 +155,52 @@ func TestImportLargeDuplicateRefused(t *testing.T) {
 		}
 	})
 }
+
+// TestImportLargeDanglingRefused checks the bulk path (indexes, and on
+// PostgreSQL foreign keys, dropped for the load and made again at commit)
+// still refuses a login of a missing person and a grant of a missing login
+// or entity, writes nothing, and leaves the references checked afterwards.
+func TestImportLargeDanglingRefused(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, be storetest.Backend) {
+		ctx := context.Background()
+		s := storetest.Open(t, be.NewDSN(t))
+		snap, err := s.ImportSnapshot(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		restore := sqlstore.SetBulkIndexThreshold(100)
+		for _, bad := range []struct {
+			name  string
+			spoil func(b *jedenlogin.ImportBatch)
+		}{
+			{"a login of a missing person", func(b *jedenlogin.ImportBatch) { b.Logins[150].PersonID = 999_999 }},
+			{"a grant of a missing login", func(b *jedenlogin.ImportBatch) { b.Grants[150].LoginID = 999_999 }},
+			{"a grant given to a missing login", func(b *jedenlogin.ImportBatch) { b.Grants[150].OriginLoginID = 999_999 }},
+			{"a grant of a missing entity", func(b *jedenlogin.ImportBatch) { b.Grants[150].EntityID = "NOPE" }},
+		} {
+			b := scaleBatch(snap, 300)
+			bad.spoil(b)
+			if err := jedenlogin.WriteImportBatch(ctx, s, b); err == nil {
+				t.Errorf("a large import with %s committed", bad.name)
+			}
+			if sum, err := s.PlanSummary(ctx); err != nil || sum.Persons != 0 || sum.Logins != 0 {
+				t.Errorf("after a refused import with %s: %+v, %v; want an empty database", bad.name, sum, err)
+			}
+		}
+		if err := jedenlogin.WriteImportBatch(ctx, s, scaleBatch(snap, 300)); err != nil {
+			t.Fatalf("a large import: %v", err)
+		}
+		restore()
+		// The references are checked after the large import too.
+		snap, err = s.ImportSnapshot(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := &jedenlogin.ImportBatch{SnapshotVersion: snap.Version, Logins: []jedenlogin.Login{{
+			ID: snap.NextLoginID, PersonID: 999_999, Name: "DANGLING", State: jedenlogin.LoginActive,
+			Origin: jedenlogin.OriginLegacy, CreatedAt: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}}}
+		if err := jedenlogin.WriteImportBatch(ctx, s, b); err == nil {
+			t.Errorf("a login of a missing person accepted after a large import")
+		}
+	})
+}

@@ -105,8 +105,8 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 			s.db.SetConnMaxLifetime(0)
 			s.db.SetConnMaxIdleTime(0)
 		} else {
-			s.db.SetMaxOpenConns(8)
-			s.db.SetMaxIdleConns(8)
+			s.db.SetMaxOpenConns(sqliteConns)
+			s.db.SetMaxIdleConns(sqliteConns)
 		}
 	}
 	s.wmu = s.d.writerLock()
@@ -169,6 +169,10 @@ func createSQLite(ctx context.Context, path string) error {
 	return nil
 }
 
+// sqliteConns is how many connections a SQLite file database keeps open
+// and idle at most.
+const sqliteConns = 8
+
 // sqliteCacheSize is the page cache of every SQLite connection, in the
 // PRAGMA's unit (negative: KiB).
 const sqliteCacheSize = -65536
@@ -198,6 +202,19 @@ func sqliteDSN(p string) string {
 		sep = "&"
 	}
 	return p + sep + q.Encode()
+}
+
+// CloseAtExit is Close for a command whose process ends right after it
+// and that wrote nothing: on a SQLite file it leaves the connections to
+// the exit, since closing one frees its page cache page by page (the
+// driver returns each page's memory to the system: a fifth of the CPU of
+// `plan --format json` on 200,000 logins) and a reader has nothing to
+// write back. PostgreSQL connections are closed as by Close.
+func (s *Store) CloseAtExit() error {
+	if s.d == sqliteDialect && !s.memory {
+		return nil
+	}
+	return s.Close()
 }
 
 // Close closes the prepared statements and the database.
