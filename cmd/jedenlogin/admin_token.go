@@ -15,22 +15,11 @@ import (
 	"jedenlogin/service"
 )
 
-const adminTokenUsage = `Użycie:
-  jedenlogin admin-token add [--db DSN] --name NAZWA [--expires CZAS]
-  jedenlogin admin-token list [--db DSN]
-  jedenlogin admin-token revoke [--db DSN] NAZWA
-
-Token operatora pozwala skryptom wywoływać API konsoli operatora (/api/v1/admin/…)
-z nagłówkiem "Authorization: Bearer <token>"; nigdzie indziej nie działa. Token jest
-wypisywany tylko raz (jedyny wiersz na standardowym wyjściu); baza przechowuje tylko
-jego skrót. Wszystko, co zrobi, trafia do dziennika zdarzeń jako token:NAZWA, więc
-nazwa nie może się powtórzyć, także po unieważnieniu.`
-
 // runAdminToken is `jedenlogin admin-token add|list|revoke`: the operator
 // tokens scripts call the console's JSON API with.
 func runAdminToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, adminTokenUsage)
+		fmt.Fprintln(stderr, pl.Msg("cli.admin_token.usage"))
 		return errUsage
 	}
 	switch args[0] {
@@ -41,7 +30,8 @@ func runAdminToken(ctx context.Context, args []string, stdout, stderr io.Writer)
 	case "revoke":
 		return runAdminTokenRevoke(ctx, args[1:], stdout, stderr)
 	}
-	fmt.Fprintf(stderr, "jedenlogin admin-token: nieznane działanie %q\n%s\n", args[0], adminTokenUsage)
+	fmt.Fprintln(stderr, pl.Msg("cli.admin_token.unknown_action", args[0]))
+	fmt.Fprintln(stderr, pl.Msg("cli.admin_token.usage"))
 	return errUsage
 }
 
@@ -59,7 +49,7 @@ func parseValidity(v string) (time.Duration, error) {
 		d, err = time.ParseDuration(v)
 	}
 	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("--expires %q: podaj dodatni czas ważności, np. 90d (dni), 720h albo 30m", v)
+		return 0, errors.New(pl.Msg("cli.admin_token.bad_expires", v))
 	}
 	return d, nil
 }
@@ -67,14 +57,14 @@ func parseValidity(v string) (time.Duration, error) {
 func runAdminTokenAdd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("admin-token add", flag.ContinueOnError)
 	db := dbFlag(fs)
-	name := fs.String("name", "", "nazwa tokenu: skrypt, który go używa (małe litery, cyfry, . _ -; najwyżej 64 znaki)")
-	expires := fs.String("expires", "", "czas ważności, np. 90d, 720h (domyślnie bezterminowo, do unieważnienia)")
+	name := fs.String("name", "", pl.Msg("cli.admin_token.flag_name"))
+	expires := fs.String("expires", "", pl.Msg("cli.admin_token.flag_expires"))
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
 	var problems []string
 	if !jedenlogin.AdminTokenNameRE.MatchString(*name) {
-		problems = append(problems, "--name: 1–64 znaki: małe litery, cyfry, '.', '_' albo '-', na początku litera lub cyfra")
+		problems = append(problems, pl.Msg("cli.admin_token.bad_name"))
 	}
 	var validity time.Duration
 	if *expires != "" {
@@ -84,10 +74,11 @@ func runAdminTokenAdd(ctx context.Context, args []string, stdout, stderr io.Writ
 		}
 	}
 	if fs.NArg() > 0 {
-		problems = append(problems, fmt.Sprintf("nieoczekiwane argumenty: %s", strings.Join(fs.Args(), " ")))
+		problems = append(problems, pl.Msg("cli.admin_token.unexpected_arguments", strings.Join(fs.Args(), " ")))
 	}
 	if len(problems) > 0 {
-		fmt.Fprintf(stderr, "jedenlogin admin-token add: %s\n%s\n", strings.Join(problems, "; "), adminTokenUsage)
+		fmt.Fprintf(stderr, "jedenlogin admin-token add: %s\n", strings.Join(problems, "; "))
+		fmt.Fprintln(stderr, pl.Msg("cli.admin_token.usage"))
 		return errUsage
 	}
 	st, err := openStore(ctx, *db, false)
@@ -106,20 +97,18 @@ func runAdminTokenAdd(ctx context.Context, args []string, stdout, stderr io.Writ
 	}
 	err = st.CreateAdminToken(ctx, t, service.AdminTokenAudit(now, "cli", t.Name, "created", details))
 	if errors.Is(err, jedenlogin.ErrConflict) {
-		fmt.Fprintf(stderr, "jedenlogin admin-token add: token %q już istnieje albo istniał (nazwy nie wracają, także po unieważnieniu); wybierz inną nazwę (jedenlogin admin-token list)\n", *name)
+		fmt.Fprintln(stderr, pl.Msg("cli.admin_token.taken", *name))
 		return exitError{1}
 	} else if err != nil {
 		return fmt.Errorf("admin-token add: %w", err)
 	}
 	// The token's only appearance: the store keeps its hash.
 	fmt.Fprintln(stdout, token)
-	until := "bezterminowo (do unieważnienia)"
+	until := pl.Msg("cli.admin_token.valid_forever")
 	if t.ExpiresAt != nil {
-		until = "do " + t.ExpiresAt.In(service.Warsaw).Format("02.01.2006 15:04")
+		until = pl.Msg("cli.admin_token.valid_until", t.ExpiresAt.In(service.Warsaw).Format("02.01.2006 15:04"))
 	}
-	fmt.Fprintf(stderr, "token operatora %s utworzony, ważny %s; jest wypisany powyżej tylko ten jeden raz — zapisz go w sejfie na hasła skryptu.\n"+
-		"Użycie: nagłówek \"Authorization: Bearer <token>\" w API konsoli operatora (/api/v1/admin/…). Unieważnienie: jedenlogin admin-token revoke %s\n",
-		*name, until, *name)
+	fmt.Fprintln(stderr, pl.Msg("cli.admin_token.created", *name, until))
 	return nil
 }
 
@@ -130,7 +119,7 @@ func runAdminTokenList(ctx context.Context, args []string, stdout, stderr io.Wri
 		return err
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "Użycie: jedenlogin admin-token list [--db DSN]")
+		fmt.Fprintln(stderr, pl.Msg("cli.admin_token.list_usage"))
 		return errUsage
 	}
 	st, err := openStore(ctx, *db, false)
@@ -150,14 +139,14 @@ func runAdminTokenList(ctx context.Context, args []string, stdout, stderr io.Wri
 		return t.In(service.Warsaw).Format("2006-01-02 15:04")
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAZWA\tSTAN\tUTWORZONY\tWYGASA\tOSTATNIO UŻYTY\tUNIEWAŻNIONY")
+	fmt.Fprintln(tw, pl.Msg("cli.admin_token.list_header"))
 	for _, t := range ts {
-		state := "aktywny"
+		state := pl.Msg("cli.admin_token.state_active")
 		switch {
 		case t.RevokedAt != nil:
-			state = "unieważniony"
+			state = pl.Msg("cli.admin_token.state_revoked")
 		case !t.ActiveAt(now):
-			state = "wygasł"
+			state = pl.Msg("cli.admin_token.state_expired")
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.Name, state, when(&t.CreatedAt), when(t.ExpiresAt), when(t.LastUsedAt), when(t.RevokedAt))
 	}
@@ -171,7 +160,7 @@ func runAdminTokenRevoke(ctx context.Context, args []string, stdout, stderr io.W
 		return err
 	}
 	if fs.NArg() != 1 {
-		fmt.Fprintln(stderr, "Użycie: jedenlogin admin-token revoke [--db DSN] NAZWA")
+		fmt.Fprintln(stderr, pl.Msg("cli.admin_token.revoke_usage"))
 		return errUsage
 	}
 	name := fs.Arg(0)
@@ -184,14 +173,14 @@ func runAdminTokenRevoke(ctx context.Context, args []string, stdout, stderr io.W
 	err = st.RevokeAdminToken(ctx, name, now, service.AdminTokenAudit(now, "cli", name, "revoked", nil))
 	switch {
 	case errors.Is(err, jedenlogin.ErrNotFound):
-		fmt.Fprintf(stderr, "jedenlogin admin-token revoke: nie ma tokenu %q (jedenlogin admin-token list)\n", name)
+		fmt.Fprintln(stderr, pl.Msg("cli.admin_token.not_found", name))
 		return exitError{1}
 	case errors.Is(err, jedenlogin.ErrConflict):
-		fmt.Fprintf(stderr, "jedenlogin admin-token revoke: token %q jest już unieważniony\n", name)
+		fmt.Fprintln(stderr, pl.Msg("cli.admin_token.already_revoked", name))
 		return exitError{1}
 	case err != nil:
 		return fmt.Errorf("admin-token revoke: %w", err)
 	}
-	fmt.Fprintf(stdout, "token operatora %s unieważniony: od teraz każde jego użycie dostaje 401\n", name)
+	fmt.Fprintln(stdout, pl.Msg("cli.admin_token.revoked", name))
 	return nil
 }
