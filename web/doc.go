@@ -11,8 +11,10 @@
 // ConsolidationService, AccountService, RecoveryService,
 // ApplicationService, GrantService, EntityService, AdminService,
 // MFAService, OIDCService). The Server holds one field per feature and
-// calls only those interfaces; New wires package service's
-// implementations (service.Service's Sessions, Accounts, …), which own
+// calls only those interfaces; NewWithService takes them from a
+// service.Service its caller built (cmd/jedenlogin wires the concrete
+// types; New is the one-call convenience of tests, which builds the
+// service from a Config). The implementations (Sessions, Accounts, …) own
 // the transaction, the authorisation check and the audit event and return
 // *jedenlogin.Error. Only the passkey ceremonies' first halves go through
 // a small interface of this package (passkeyCeremonies), since their

@@ -11,17 +11,21 @@ import (
 	"jedenlogin/service"
 )
 
-// metrics are the Prometheus metrics of one Server, in a registry of its
-// own so several servers (tests) never collide.
-type metrics struct {
+// Metrics are the Prometheus metrics of one Server, in a registry of its
+// own so several servers (tests) never collide. It is also the service's
+// metrics sink (service.Config.Metrics): whoever builds the service and
+// the server (cmd/jedenlogin) makes one with NewMetrics and hands it to
+// both.
+type Metrics struct {
 	reg            *prometheus.Registry
 	signIns        *prometheus.CounterVec
 	consolidations *prometheus.CounterVec
 	latency        *prometheus.HistogramVec
 }
 
-func newMetrics() *metrics {
-	m := &metrics{
+// NewMetrics returns empty metrics in a registry of their own.
+func NewMetrics() *Metrics {
+	m := &Metrics{
 		reg: prometheus.NewRegistry(),
 		signIns: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "jedenlogin_sign_ins_total",
@@ -46,12 +50,12 @@ func newMetrics() *metrics {
 	return m
 }
 
-func (m *metrics) handler() http.Handler {
+func (m *Metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 }
 
 // SignIn counts a sign-in attempt (service.Metrics).
-func (m *metrics) SignIn(outcome string) { m.signIns.WithLabelValues(outcome).Inc() }
+func (m *Metrics) SignIn(outcome string) { m.signIns.WithLabelValues(outcome).Inc() }
 
 // Consolidated counts a completed transition (service.Metrics).
-func (m *metrics) Consolidated(c jedenlogin.Case) { m.consolidations.WithLabelValues(string(c)).Inc() }
+func (m *Metrics) Consolidated(c jedenlogin.Case) { m.consolidations.WithLabelValues(string(c)).Inc() }

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -18,8 +19,10 @@ import (
 	"jedenlogin/service"
 )
 
-// Config is what the web server needs. Store, Hasher and Logger are
-// required; zero durations and limits take the defaults named below.
+// Config is what New needs to build the service and the server over it:
+// the service's settings (service.Config) and the server's own (Options).
+// Store, Hasher and Logger are required; zero durations and limits take
+// the defaults named below.
 type Config struct {
 	Store  jedenlogin.Store
 	Hasher *password.Hasher
@@ -110,13 +113,13 @@ type Server struct {
 	now     func() time.Time
 	views   *views
 	cat     locale.Catalogue
-	metrics *metrics
+	metrics *Metrics
 	handler http.Handler
 	policy  password.Policy
 
 	// The workflows, one service per feature on the root package's
-	// interfaces; the handlers parse, call them and render. New wires
-	// package service's implementations.
+	// interfaces; the handlers parse, call them and render.
+	// NewWithService takes them from package service's implementations.
 	sessions      jedenlogin.SessionService
 	consolidation jedenlogin.ConsolidationService
 	accounts      jedenlogin.AccountService
@@ -135,20 +138,22 @@ type Server struct {
 	}
 }
 
-// New checks cfg, fills in defaults, parses the templates and the message
-// catalogue once, and returns the server. It fails when a required field is
-// missing, a duration or limit is negative (both checked by service.New,
-// whose defaults it takes), HelpURL is not an absolute http(s) URL, or a
-// template does not parse.
+// New checks cfg, fills in defaults, builds the service (service.New) with
+// the server's metrics as its sink, and returns the server over it
+// (NewWithService). It is the convenience of tests and tools that want one
+// call; cmd/jedenlogin builds the service itself. It fails when a required
+// field is missing, a duration or limit is negative (both checked by
+// service.New, whose defaults it takes), HelpURL is not an absolute
+// http(s) URL, or a template does not parse.
 func New(cfg Config) (*Server, error) {
 	if cfg.HelpURL == "" {
 		cfg.HelpURL = DefaultHelpURL
 	}
-	if u, err := url.Parse(cfg.HelpURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, fmt.Errorf("web: HelpURL %q: want an absolute http(s) URL, e.g. %s", cfg.HelpURL, DefaultHelpURL)
+	if err := checkHelpURL(cfg.HelpURL); err != nil {
+		return nil, err
 	}
 	cfg.SupportContact = strings.TrimSpace(cfg.SupportContact)
-	m := newMetrics()
+	m := NewMetrics()
 	svc, err := service.New(service.Config{
 		Store: cfg.Store, Hasher: cfg.Hasher, Logger: cfg.Logger, Now: cfg.Now,
 		IdleTimeout: cfg.IdleTimeout, AbsoluteTimeout: cfg.AbsoluteTimeout,
@@ -161,13 +166,58 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}
-	// The service checked the configuration and filled in its defaults
-	// (the clock, timeouts, limits); the pages go by the same values.
+	s, err := NewWithService(svc, m, Options{
+		TrustedProxies: cfg.TrustedProxies, SecureCookies: cfg.SecureCookies, SeparateMetrics: cfg.SeparateMetrics,
+	})
+	if err != nil {
+		svc.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Options are the settings of the web server alone; every other setting
+// (the store, the clock, timeouts, limits, mail, the help URL and the
+// helpdesk contact) is the service's, read from it by NewWithService. See
+// Config for what each means.
+type Options struct {
+	TrustedProxies  []netip.Prefix
+	SecureCookies   bool
+	SeparateMetrics bool
+}
+
+// NewWithService returns the server over svc, built by the caller
+// (service.New) with m, from NewMetrics, as its metrics sink
+// (service.Config.Metrics), so the sign-ins and transitions it counts
+// appear in MetricsHandler. The server keeps svc's features only as the
+// root package's interfaces (SessionService, …, OIDCService) and its
+// workers as Flush and Close; Close stops them. The pages go by the
+// service's filled-in configuration (clock, timeouts, password policy,
+// help URL, helpdesk contact). It fails when svc's sink is not m, svc's
+// HelpURL is not an absolute http(s) URL (DefaultHelpURL is the usual
+// one), or a template does not parse.
+func NewWithService(svc *service.Service, m *Metrics, o Options) (*Server, error) {
 	sc := svc.Config()
-	cfg.Now, cfg.IdleTimeout, cfg.AbsoluteTimeout = sc.Now, sc.IdleTimeout, sc.AbsoluteTimeout
-	cfg.LoginFailureLimit, cfg.LoginFailureWindow, cfg.LoginBlock = sc.LoginFailureLimit, sc.LoginFailureWindow, sc.LoginBlock
-	cfg.AddressFailureLimit, cfg.AddressFailureWindow = sc.AddressFailureLimit, sc.AddressFailureWindow
-	m.reg.MustRegister(newOutboxCollector(svc.OutboxStats, svc.Now))
+	if m == nil || sc.Metrics != service.Metrics(m) {
+		return nil, errors.New("web: the service's metrics sink (service.Config.Metrics) must be the server's Metrics (NewMetrics)")
+	}
+	if err := checkHelpURL(sc.HelpURL); err != nil {
+		return nil, err
+	}
+	cfg := Config{
+		Store: sc.Store, Hasher: sc.Hasher, Logger: sc.Logger, Now: sc.Now,
+		TrustedProxies: o.TrustedProxies, SecureCookies: o.SecureCookies,
+		IdleTimeout: sc.IdleTimeout, AbsoluteTimeout: sc.AbsoluteTimeout,
+		LoginFailureLimit: sc.LoginFailureLimit, LoginFailureWindow: sc.LoginFailureWindow, LoginBlock: sc.LoginBlock,
+		AddressFailureLimit: sc.AddressFailureLimit, AddressFailureWindow: sc.AddressFailureWindow,
+		Mailer: sc.Mailer, PublicURL: sc.PublicURL, PasswordPolicy: sc.PasswordPolicy, PasswordMaxAge: sc.PasswordMaxAge,
+		MFARequired: sc.MFARequired, MFAKey: sc.MFAKey,
+		SeparateMetrics: o.SeparateMetrics,
+		HelpURL:         sc.HelpURL, SupportContact: sc.SupportContact,
+	}
+	if err := m.reg.Register(newOutboxCollector(svc.OutboxStats, svc.Now)); err != nil {
+		return nil, fmt.Errorf("web: Metrics serve one server only: %w", err)
+	}
 	s := &Server{
 		cfg:     cfg,
 		st:      cfg.Store,
@@ -191,12 +241,21 @@ func New(cfg Config) (*Server, error) {
 		oidc:          svc.OIDC,
 		workers:       svc,
 	}
+	var err error
 	s.views, err = parseViews(s.templateFuncs())
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}
 	s.handler = s.routes()
 	return s, nil
+}
+
+// checkHelpURL fails unless u is an absolute http(s) URL.
+func checkHelpURL(u string) error {
+	if p, err := url.Parse(u); err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" {
+		return fmt.Errorf("web: HelpURL %q: want an absolute http(s) URL, e.g. %s", u, DefaultHelpURL)
+	}
+	return nil
 }
 
 // Handler returns the root handler: every route behind the logging,

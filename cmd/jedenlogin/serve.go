@@ -121,23 +121,38 @@ func serve(ctx context.Context, st jedenlogin.Store, f *serveFlags, logger *slog
 		return err
 	}
 	service.TuneGC()
-	srv, err := web.New(web.Config{
-		Store:           st,
-		Hasher:          &password.Hasher{Params: *f.params},
-		Logger:          logger,
-		TrustedProxies:  f.proxies,
-		SecureCookies:   strings.HasPrefix(public, "https://"),
-		Mailer:          mailer,
-		PublicURL:       public,
-		PasswordPolicy:  policy,
-		PasswordMaxAge:  f.account.maxAge,
-		SeparateMetrics: *f.metrics != "",
-		HelpURL:         *f.helpURL,
-		SupportContact:  *f.support,
-		MFARequired:     f.mfa,
-		MFAKey:          f.mfaKey,
+	// cmd wires the concrete types: the service (every workflow) with
+	// the server's metrics as its sink, then the server over it, which
+	// keeps the service's features as the root package's interfaces.
+	help := *f.helpURL
+	if help == "" {
+		help = web.DefaultHelpURL
+	}
+	metrics := web.NewMetrics()
+	svc, err := service.New(service.Config{
+		Store:          st,
+		Hasher:         &password.Hasher{Params: *f.params},
+		Logger:         logger,
+		Mailer:         mailer,
+		PublicURL:      public,
+		PasswordPolicy: policy,
+		PasswordMaxAge: f.account.maxAge,
+		Metrics:        metrics,
+		HelpURL:        help,
+		SupportContact: strings.TrimSpace(*f.support),
+		MFARequired:    f.mfa,
+		MFAKey:         f.mfaKey,
 	})
 	if err != nil {
+		return err
+	}
+	srv, err := web.NewWithService(svc, metrics, web.Options{
+		TrustedProxies:  f.proxies,
+		SecureCookies:   strings.HasPrefix(public, "https://"),
+		SeparateMetrics: *f.metrics != "",
+	})
+	if err != nil {
+		svc.Close()
 		return err
 	}
 	defer srv.Close() // after Shutdown: delivers the mail still queued

@@ -93,13 +93,21 @@ func newEnv(ctx context.Context, pgDSN string, instances, clients int, h *passwo
 		if i == 0 {
 			e.issuer = "http://" + ln.Addr().String() // every instance serves this one issuer
 		}
-		srv, err := web.New(web.Config{Store: st, Hasher: h, Logger: logger, PublicURL: e.issuer,
+		// Wired as serve wires it: the service with the server's metrics
+		// as its sink, then the server over it.
+		metrics := web.NewMetrics()
+		svc, err := service.New(service.Config{Store: st, Hasher: h, Logger: logger, PublicURL: e.issuer,
 			// The load comes from one address; the per-address limit must
 			// not turn the benchmark into a test of the limiter.
 			AddressFailureLimit: 1 << 30,
-			TrustedProxies:      []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")},
-			Mailer:              mailer})
+			Mailer:              mailer, Metrics: metrics, HelpURL: web.DefaultHelpURL})
 		if err != nil {
+			return nil, fmt.Errorf("service: %w", err)
+		}
+		srv, err := web.NewWithService(svc, metrics, web.Options{
+			TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}})
+		if err != nil {
+			svc.Close()
 			return nil, fmt.Errorf("web server: %w", err)
 		}
 		e.webs = append(e.webs, srv)
