@@ -111,7 +111,13 @@ func (l sqliteBulk) commit(ctx context.Context, w *importWriter) error {
 // database as it was before the import. finish goes back to WAL mode.
 func leaveWAL(ctx context.Context, w *importWriter) error {
 	// Idle connections of this process would keep the log open; a busy
-	// database (another process) must not make the import wait.
+	// database (another process) must not make the import wait. The
+	// group-commit writer's pinned connection (groupcommit.go) is one of
+	// them: the import holds the write lock, so it is free to let it go.
+	if c := w.s.group.conn; c != nil {
+		c.Close()
+		w.s.group.conn = nil
+	}
 	w.s.db.SetMaxIdleConns(0)
 	w.s.db.SetMaxIdleConns(sqliteConns)
 	if _, err := w.conn.ExecContext(ctx, "PRAGMA busy_timeout = 0"); err != nil {

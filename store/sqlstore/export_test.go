@@ -1,6 +1,11 @@
 package sqlstore
 
-import "strings"
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+)
 
 // SetBulkIndexThreshold lowers the load size from which an import
 // rebuilds indexes after loading, so tests reach that path with small
@@ -24,4 +29,22 @@ func (s *Store) MigrationVersion(name string) (int, error) {
 		}
 	}
 	return 0, nil
+}
+
+// RerunMigration runs the SQL of the migration whose file is NNNN_name.sql
+// again, as it ran when applied (later migrations stay applied).
+func (s *Store) RerunMigration(ctx context.Context, name string) error {
+	ms, err := s.migrations()
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if strings.HasSuffix(m.name, "_"+name) {
+			return s.writeTx(ctx, func(tx *sql.Tx) error {
+				_, err := tx.ExecContext(ctx, m.sql)
+				return err
+			})
+		}
+	}
+	return fmt.Errorf("no migration %s", name)
 }

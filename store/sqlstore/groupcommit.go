@@ -120,7 +120,9 @@ func (s *Store) runGroup(batch []*groupMember) {
 	}
 	results, ok := s.runShared(batch)
 	for i, m := range batch {
-		if !ok && results[i].panic == nil && m.ctx.Err() == nil {
+		if !ok && results[i].panic == nil {
+			// Nothing of the group was committed: each member runs alone
+			// (runAlone answers a cancelled one with its context's error).
 			results[i] = s.runAlone(m)
 		}
 		m.done <- results[i]

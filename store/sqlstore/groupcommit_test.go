@@ -119,7 +119,7 @@ func TestGroupCommitMembersStandAlone(t *testing.T) {
 			return errBoom
 		}, "boom"},
 		{"ok 3", bg, insert(3), ""},
-		{"duplicate key", bg, insert(3), "UNIQUE constraint failed"},
+		{"duplicate key", bg, insert(100), "UNIQUE constraint failed"}, // the leader's, committed before
 		{"cancelled", cancelled, insert(5), "context canceled"},
 		{"ok 6", bg, insert(6), ""},
 		{"panics after writing", bg, func(tx *sql.Tx) error {

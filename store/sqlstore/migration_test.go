@@ -52,10 +52,7 @@ func TestRevokeReasonCodesMigration(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if _, err := db.ExecContext(ctx, "DELETE FROM schema_migrations WHERE version = "+itoa(int64(version))); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := st.Migrate(ctx); err != nil {
+		if err := st.RerunMigration(ctx, "revoke_reason_codes"); err != nil {
 			t.Fatal(err)
 		}
 		for i, id := range ids {
