@@ -90,18 +90,27 @@ func (s *Service) outboxMail(ctx context.Context, kind, to string, data any, now
 // MailLater renders a mail and queues it in the outbox at once, in a
 // transaction of its own: for mail whose change is not written by one
 // Store method that takes mail. A failure is logged, never shown to the
-// user, who is told only that a message was sent.
+// user, who is told only that a message was sent. The change it tells of
+// is already committed, so the mail is queued even when the request's
+// context has ended meanwhile (the client left): it runs on a context of
+// its own, bounded by mailQueueTimeout.
 func (s *Service) MailLater(ctx context.Context, kind, to string, data any) {
 	msgs := s.outboxMail(ctx, kind, to, data, s.now())
 	if len(msgs) == 0 {
 		return
 	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), mailQueueTimeout)
+	defer cancel()
 	if err := s.st.EnqueueMail(ctx, msgs...); err != nil {
 		s.log.ErrorContext(ctx, "mail not queued", "kind", kind, "to", to, "err", err)
 		return
 	}
 	s.mailQueued()
 }
+
+// mailQueueTimeout bounds MailLater's queueing once the request that
+// asked for the mail has gone.
+const mailQueueTimeout = 30 * time.Second
 
 // mailQueued wakes an idle delivery worker after mail was queued.
 func (s *Service) mailQueued() {

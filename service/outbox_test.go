@@ -108,6 +108,28 @@ func TestMailRetryBackoff(t *testing.T) {
 	}
 }
 
+// TestMailLaterAfterClientLeft: the mail of a committed change is queued
+// even when the request's context ended first (the client closed the
+// connection right after the change was written) — and delivered.
+func TestMailLaterAfterClientLeft(t *testing.T) {
+	st := storetest.Open(t, storetest.Backends(t)[0].NewDSN(t))
+	box := &flaky{}
+	svc, err := service.New(service.Config{Store: st, Hasher: hasher, Logger: discard, Mailer: box, MailWorkers: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	gone, cancel := context.WithCancel(context.Background())
+	cancel()
+	svc.MailLater(gone, mail.KindTransitionDone, "jan@example.pl", mail.TransitionDoneData{Login: "JANKOW1", Link: "https://konto.example.pl/"})
+	if n := svc.DeliverMail(context.Background()); n != 1 {
+		t.Fatalf("delivered %d mails after the client left, want the one queued", n)
+	}
+	if len(box.sent) != 1 {
+		t.Fatalf("sent %d, want 1", len(box.sent))
+	}
+}
+
 // TestMailGivenUpAfterADay: a message that keeps failing is retried for 24
 // hours, then marked failed and audited (mail_failed), without its body.
 func TestMailGivenUpAfterADay(t *testing.T) {

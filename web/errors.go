@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -69,11 +70,20 @@ func setRetryAfter(w http.ResponseWriter, d time.Duration) {
 }
 
 // logError logs internal errors with their cause; expected answers (wrong
-// password, expired session) are not errors and are not logged here.
+// password, expired session) are not errors and are not logged here. A
+// request whose client left before the answer (its context ended, and the
+// failure is that ending) is no fault of the server: it is logged at Info,
+// so that an operator's alert on errors does not fire for abandoned
+// requests under load.
 func (s *Server) logError(r *http.Request, he *jedenlogin.Error) {
-	if he.Code == jedenlogin.EINTERNAL {
-		s.log.ErrorContext(r.Context(), "internal error", "method", r.Method, "route", routeOf(r), "err", he.Err)
+	if he.Code != jedenlogin.EINTERNAL {
+		return
 	}
+	if cerr := r.Context().Err(); cerr != nil && errors.Is(he.Err, cerr) {
+		s.log.InfoContext(r.Context(), "request abandoned by the client", "method", r.Method, "route", routeOf(r), "err", he.Err)
+		return
+	}
+	s.log.ErrorContext(r.Context(), "internal error", "method", r.Method, "route", routeOf(r), "err", he.Err)
 }
 
 // denyCrossOrigin answers a refused cross-origin state-changing request.
