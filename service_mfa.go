@@ -80,8 +80,10 @@ type MFAService interface {
 	// VerifyMFA.
 	VerifyPasskey(ctx context.Context, c *Caller, response []byte) (*SignedIn, error)
 	// ResetMFA removes every second factor of the person behind the login
-	// name on an operator's word (actor; reason required and audited),
-	// ends their sessions and mails them. Errors: ENOTFOUND (no such
-	// login); EINVALID (no reason); EINTERNAL.
-	ResetMFA(ctx context.Context, actor, loginName, reason string) error
+	// name on an operator's word (actor, from the client address addr —
+	// "" for the command line; reason required, at most MaxReasonLength
+	// characters, and audited with both), ends their sessions and mails
+	// them. Errors: ENOTFOUND (no such login); EINVALID with
+	// Fields["reason"] (no reason, or too long); EINTERNAL.
+	ResetMFA(ctx context.Context, actor, addr, loginName, reason string) error
 }

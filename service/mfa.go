@@ -412,10 +412,13 @@ func (s *MFA) VerifyMFA(ctx context.Context, c *jedenlogin.Caller, code string) 
 // e-mail address; a person without account data has none to mail). At their next
 // sign-in they enrol again where the policy requires it. Errors: 404
 // not_found (no such login), 400 bad_request (no reason), internal.
-func (s *MFA) ResetMFA(ctx context.Context, actor, loginName, reason string) error {
-	reason = strings.TrimSpace(reason)
-	if reason == "" {
-		return s.errf(jedenlogin.EINVALID, "mfa.reset_reason_required")
+func (s *MFA) ResetMFA(ctx context.Context, actor, addr, loginName, reason string) error {
+	if strings.TrimSpace(reason) == "" {
+		return s.errf(jedenlogin.EINVALID, "mfa.reset_reason_required").WithField("reason")
+	}
+	reason, err := s.reason(reason)
+	if err != nil {
+		return err
 	}
 	l, err := s.st.LoginByName(ctx, loginName)
 	if errors.Is(err, jedenlogin.ErrNotFound) {
@@ -430,7 +433,7 @@ func (s *MFA) ResetMFA(ctx context.Context, actor, loginName, reason string) err
 	now := s.now()
 	ev := jedenlogin.AuditEvent{
 		At: now, Action: jedenlogin.AuditMFAChanged, Actor: actor, PersonID: &l.PersonID,
-		Subject: l.Name, Outcome: "reset", Details: Details(map[string]any{"reason": reason}),
+		Subject: l.Name, Address: addr, Outcome: "reset", Details: Details(map[string]any{"reason": reason}),
 	}
 	if _, err := s.st.DeleteMFA(ctx, l.PersonID, jedenlogin.MFAReset{TOTP: true, RecoveryCodes: true, Credentials: true}, ev); err != nil {
 		return s.internal(fmt.Errorf("reset second factors: %w", err))

@@ -362,13 +362,13 @@ func TestMFAPolicyOperator(t *testing.T) {
 	if err := f.svc.MFA.DisableTOTP(ctx, c, pwJanek); code(err) != jedenlogin.ECONFLICT {
 		t.Errorf("DisableTOTP of the only factor an operator must have = %v, want conflict", err)
 	}
-	if err := f.svc.MFA.ResetMFA(ctx, "cli", "OPER", ""); code(err) != jedenlogin.EINVALID {
+	if err := f.svc.MFA.ResetMFA(ctx, "cli", "", "OPER", ""); code(err) != jedenlogin.EINVALID {
 		t.Errorf("ResetMFA without a reason = %v", err)
 	}
-	if err := f.svc.MFA.ResetMFA(ctx, "cli", "NIKT", "zgubiony telefon"); code(err) != jedenlogin.ENOTFOUND {
+	if err := f.svc.MFA.ResetMFA(ctx, "cli", "", "NIKT", "zgubiony telefon"); code(err) != jedenlogin.ENOTFOUND {
 		t.Errorf("ResetMFA of an unknown login = %v", err)
 	}
-	if err := f.svc.MFA.ResetMFA(ctx, "cli", "OPER", "zgubiony telefon"); err != nil {
+	if err := f.svc.MFA.ResetMFA(ctx, "cli", "", "OPER", "zgubiony telefon"); err != nil {
 		t.Fatalf("ResetMFA: %v", err)
 	}
 	if c, _, _, _ := f.svc.Sessions.LoadSession(ctx, c.Session.IDHash, jedenlogin.LoadOptions{}); c != nil {

@@ -212,7 +212,7 @@ func (s *Server) apiResetMFA(w http.ResponseWriter, r *http.Request, a *authStat
 	if err := s.requireField("reason", req.Reason); err != nil {
 		return err
 	}
-	if err := s.mfa.ResetMFA(r.Context(), service.OperatorActor(a.caller()), *req.Login, *req.Reason); err != nil {
+	if err := s.mfa.ResetMFA(r.Context(), service.OperatorActor(a.caller()), s.clientAddr(r), *req.Login, *req.Reason); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -308,11 +308,13 @@ func TestMFAAdminReset(t *testing.T) {
 	_, darek := e.signIn("DAREK", pwDarek)
 	wantError(t, call("POST", "/api/v1/admin/mfa/reset", map[string]string{"login": "FILIP"}, darek), 400, jedenlogin.EINVALID)
 	wantError(t, call("POST", "/api/v1/admin/mfa/reset", map[string]string{"login": "NIKT", "reason": "x"}, darek), 404, jedenlogin.ENOTFOUND)
+	wantError(t, call("POST", "/api/v1/admin/mfa/reset", map[string]string{"login": "FILIP", "reason": strings.Repeat("x", service.MaxReasonLength+1)}, darek), 400, jedenlogin.EINVALID)
 	if rec := call("POST", "/api/v1/admin/mfa/reset", map[string]string{"login": "FILIP", "reason": "zgubiony telefon"}, darek); rec.Code != 204 {
 		t.Fatalf("reset: %d %s", rec.Code, rec.Body)
 	}
 	evs := e.audit(jedenlogin.AuditMFAChanged)
-	if len(evs) == 0 || evs[0].Actor != "operator:DAREK" || evs[0].Outcome != "reset" {
+	if len(evs) == 0 || evs[0].Actor != "operator:DAREK" || evs[0].Outcome != "reset" || evs[0].Address != "192.0.2.10" ||
+		!strings.Contains(evs[0].Details, `"reason":"zgubiony telefon"`) {
 		t.Errorf("audit: %+v", evs)
 	}
 	rec, c := e.signIn("FILIP", pwFilip)

@@ -60,7 +60,7 @@ func runMFA(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	err = svc.MFA.ResetMFA(ctx, "cli", pos[0], *reason)
+	err = svc.MFA.ResetMFA(ctx, "cli", "", pos[0], *reason)
 	svc.Close() // delivers the mail
 	if err != nil {
 		he := jedenlogin.AsError(err)
