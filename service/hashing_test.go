@@ -216,3 +216,42 @@ func TestHashingSlotsTellWhenTheCheckBegan(t *testing.T) {
 		})
 	}
 }
+
+// TestHashingWaitEndsWithTheRequest: a request that ends while every
+// hashing slot is taken gets an error wrapping ErrHashingWait and its
+// context's error from each hashing call, with nothing checked or hashed.
+func TestHashingWaitEndsWithTheRequest(t *testing.T) {
+	h := &password.Hasher{Params: password.CheapParams}
+	hash, err := h.Hash("haslo-do-sprawdzenia")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Service{hasher: h, hashing: make(hashGate, 1)}
+	s.hashing <- struct{}{} // the one slot is taken
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, tc := range []struct {
+		name string
+		call func() (string, error) // what it computed, and its error
+	}{
+		{"VerifyPassword", func() (string, error) {
+			ok, err := s.VerifyPassword(ctx, hash, "haslo-do-sprawdzenia", nil)
+			if ok {
+				return "ok", err
+			}
+			return "", err
+		}},
+		{"DummyVerify", func() (string, error) { return "", s.DummyVerify(ctx, "cokolwiek", nil) }},
+		{"HashPassword", func() (string, error) { return s.HashPassword(ctx, "nowe-haslo") }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := tc.call()
+			if !errors.Is(err, ErrHashingWait) || !errors.Is(err, context.Canceled) || got != "" {
+				t.Errorf("%s with every slot taken and the request ended = %q, %v; want nothing and ErrHashingWait", tc.name, got, err)
+			}
+		})
+	}
+	if s.checkTime.floor(time.Now()) != 0 {
+		t.Errorf("a check that never ran was timed")
+	}
+}
