@@ -52,16 +52,17 @@ func Classify(logins []jedenlogin.Login) jedenlogin.Case {
 // form (loginname.IsUnified) and other active logins in any other form:
 // Classify for a caller that counts the logins as it reads them.
 func CaseOf(upper, other int) jedenlogin.Case {
-	switch {
-	case upper == 0 && other == 0:
+	// (if, not switch, here and in the package's other chains of
+	// conditions: gremlins sees no coverage of case expressions.)
+	if upper == 0 && other == 0 {
 		return jedenlogin.CaseNoActiveLogin
-	case upper == 0:
+	} else if upper == 0 {
 		return jedenlogin.CaseGenerate
-	case other > 0:
+	} else if other > 0 {
 		return jedenlogin.CaseChooseUppercase
-	case upper == 1:
+	} else if upper == 1 {
 		return jedenlogin.CaseUnchanged
-	default:
+	} else {
 		return jedenlogin.CaseChoose
 	}
 }
@@ -107,16 +108,15 @@ func AccountSource(rec *jedenlogin.PersonRecord, preferID int64) *jedenlogin.Log
 
 // newerSource reports whether a beats b as the account source.
 func newerSource(a, b *jedenlogin.Login, preferID int64) bool {
-	switch {
-	case a.AcceptedAt != nil && b.AcceptedAt == nil:
+	if a.AcceptedAt != nil && b.AcceptedAt == nil {
 		return true
-	case a.AcceptedAt == nil && b.AcceptedAt != nil:
+	} else if a.AcceptedAt == nil && b.AcceptedAt != nil {
 		return false
-	case a.AcceptedAt != nil && !a.AcceptedAt.Equal(*b.AcceptedAt):
+	} else if a.AcceptedAt != nil && !a.AcceptedAt.Equal(*b.AcceptedAt) {
 		return a.AcceptedAt.After(*b.AcceptedAt)
-	case a.ID == preferID || b.ID == preferID:
+	} else if a.ID == preferID || b.ID == preferID {
 		return a.ID == preferID
-	default:
+	} else {
 		return a.ID < b.ID
 	}
 }
@@ -401,10 +401,9 @@ func moveGrants(grants []jedenlogin.Grant, unifiedID int64, from map[int64]bool)
 	onUnified := make(map[int]bool) // indexes of grants the unified login held before
 	for i := range grants {
 		g := &grants[i]
-		switch {
-		case g.LoginID == unifiedID:
+		if g.LoginID == unifiedID {
 			onUnified[i] = true
-		case from[g.LoginID]:
+		} else if from[g.LoginID] {
 			g.LoginID = unifiedID
 			moved++
 		}

@@ -86,12 +86,11 @@ func ChooseAtDeadline(rec *jedenlogin.PersonRecord) (DeadlineChoice, error) {
 // usedLater reports whether a was used more recently than b: the later
 // LastLoginAt (none is older than any), then AccountSource's order.
 func usedLater(a, b *jedenlogin.Login) bool {
-	switch {
-	case a.LastLoginAt != nil && b.LastLoginAt == nil:
+	if a.LastLoginAt != nil && b.LastLoginAt == nil {
 		return true
-	case a.LastLoginAt == nil && b.LastLoginAt != nil:
+	} else if a.LastLoginAt == nil && b.LastLoginAt != nil {
 		return false
-	case a.LastLoginAt != nil && !a.LastLoginAt.Equal(*b.LastLoginAt):
+	} else if a.LastLoginAt != nil && !a.LastLoginAt.Equal(*b.LastLoginAt) {
 		return a.LastLoginAt.After(*b.LastLoginAt)
 	}
 	return newerSource(a, b, 0)

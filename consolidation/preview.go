@@ -53,10 +53,9 @@ func Preview(rec *jedenlogin.PersonRecord, unifiedName string) (*Outcome, error)
 		if before.ID == unified.ID {
 			continue
 		}
-		switch {
-		case before.State == jedenlogin.LoginActive:
+		if before.State == jedenlogin.LoginActive {
 			o.Stopped = append(o.Stopped, before.Name)
-		case before.State == jedenlogin.LoginInactive:
+		} else if before.State == jedenlogin.LoginInactive {
 			o.Ended = append(o.Ended, before.Name)
 			inactive[before.ID] = true
 		}

@@ -98,28 +98,26 @@ func (v *Verifier) checkLogins(rec *jedenlogin.PersonRecord, unified *jedenlogin
 		if l.State != jedenlogin.LoginMerged {
 			continue
 		}
-		switch {
-		case p.State != jedenlogin.StateDone:
+		if p.State != jedenlogin.StateDone {
 			v.report(rec, "verify.merged_while_pending", l.Name)
-		case l.MergedInto == nil:
+		} else if l.MergedInto == nil {
 			v.report(rec, "verify.merged_nowhere", l.Name)
-		case rec.Login(*l.MergedInto) == nil:
+		} else if rec.Login(*l.MergedInto) == nil {
 			v.report(rec, "verify.merged_into_other_person", l.Name, *l.MergedInto)
-		case unified == nil || *l.MergedInto != unified.ID:
+		} else if unified == nil || *l.MergedInto != unified.ID {
 			v.report(rec, "verify.merged_not_into_unified", l.Name, rec.Login(*l.MergedInto).Name)
 		}
 	}
 	if p.State != jedenlogin.StateDone {
 		return
 	}
-	switch {
-	case p.UnifiedLoginID == nil:
+	if p.UnifiedLoginID == nil {
 		v.report(rec, "verify.no_unified")
-	case unified == nil:
+	} else if unified == nil {
 		v.report(rec, "verify.unified_of_other_person", *p.UnifiedLoginID)
-	case unified.State != jedenlogin.LoginActive:
+	} else if unified.State != jedenlogin.LoginActive {
 		v.report(rec, "verify.unified_inactive", unified.Name, unified.State)
-	case len(active) != 1:
+	} else if len(active) != 1 {
 		v.report(rec, "verify.active_logins", len(active), active)
 	}
 	if p.Account == nil {
@@ -183,11 +181,10 @@ func (v *Verifier) checkNames(rec *jedenlogin.PersonRecord, unified *jedenlogin.
 		folded := loginname.Fold(l.Name)
 		e, seen := v.names[folded]
 		if seen {
-			switch {
-			case isUnified && e.unified > 0:
+			if isUnified && e.unified > 0 {
 				v.report(rec, "verify.unified_clash",
 					l.Name, e.name, e.personKey)
-			case isGen || e.generated > 0:
+			} else if isGen || e.generated > 0 {
 				v.report(rec, "verify.generated_clash",
 					l.Name, e.name, e.personKey)
 			}

@@ -173,10 +173,9 @@ func unknownFormat(hash string) error {
 				id = name + "$"
 			}
 		}
-		switch {
-		case name == "bcrypt" || name == "bcrypt_sha256":
+		if name == "bcrypt" || name == "bcrypt_sha256" {
 			id += delimitedID(rest)
-		case name == "argon2":
+		} else if name == "argon2" {
 			// Django drops the '$' before the variant: name only those
 			// argon2 has, never other text.
 			if v, _, _ := strings.Cut(rest, "$"); v == "argon2d" || v == "argon2i" || v == "argon2id" {

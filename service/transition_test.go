@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"jedenlogin"
 	"jedenlogin/legacy"
 	"jedenlogin/service"
 	"jedenlogin/store/storetest"
@@ -86,5 +87,64 @@ func TestTransitionPreviewDoneAndMail(t *testing.T) {
 	}
 	if !strings.Contains(m.Subject, p.Unified) {
 		t.Errorf("subject %q does not name the new login", m.Subject)
+	}
+}
+
+// TestTransitionSummaryEachEntityFunctionOnce: the preview and the summary
+// list an entity once per function however many logins held it (duplicates
+// are possible on inactive logins), sorted by the entity's name and then
+// the function, under the entity's name.
+func TestTransitionSummaryEachEntityFunctionOnce(t *testing.T) {
+	st := storetest.Open(t, storetest.Backends(t)[0].NewDSN(t))
+	now := time.Date(2026, 3, 10, 8, 0, 0, 0, time.UTC)
+	h, err := hasher.Hash(pwJanek)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	row := func(login, status, entity, name, function string) []string {
+		return []string{login, h, status, "Jan", "", "Kowalski", peselJanek, "jan@example.pl", "", entity, name, "", function, "sio", "", ""}
+	}
+	w.WriteAll([][]string{
+		{"login", "password_hash", "status", "first_name", "second_name", "last_name", "pesel", "email", "phone",
+			"entity_id", "entity_name", "entity_parent_id", "function", "scopes", "valid_to", "accepted_at"},
+		row("jan.k", "active", "SP1", "Szkoła Podstawowa nr 1", "pracownik"),
+		row("j.kowalski", "inactive", "G1", "Gmina Pierwsza", "pracownik"),
+		row("jk2", "inactive", "G1", "Gmina Pierwsza", "pracownik"),
+		row("jk3", "inactive", "G1", "Gmina Pierwsza", "kierownik"),
+		row("jk4", "inactive", "B1", "Biblioteka Gminna", "pracownik"),
+	})
+	if _, err := (&legacy.Importer{Store: st, Now: func() time.Time { return now }}).Import(context.Background(), &buf, int64(buf.Len())); err != nil {
+		t.Fatalf("import: %v", err)
+	}
+	svc, err := service.New(service.Config{
+		Store: st, Hasher: hasher, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Now: func() time.Time { return now }, Mailer: &outbox{}, PublicURL: "https://konto.example.pl",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { svc.Close() })
+	f := &fixture{st: st, svc: svc, now: now}
+	ctx := context.Background()
+
+	pre, err := svc.Consolidation.TransitionPreviews(ctx, f.caller(t, "jan.k"))
+	if err != nil || len(pre) != 1 {
+		t.Fatalf("previews %+v, %v", pre, err)
+	}
+	label := func(es []jedenlogin.SummaryEntity) []string {
+		var out []string
+		for _, e := range es {
+			out = append(out, e.ID+" "+e.Name+" "+string(e.Function))
+		}
+		return out
+	}
+	wantEnded := []string{"B1 Biblioteka Gminna pracownik", "G1 Gmina Pierwsza kierownik", "G1 Gmina Pierwsza pracownik"}
+	if got := label(pre[0].EndedEntities); !slices.Equal(got, wantEnded) {
+		t.Errorf("preview's ended entities %q, want %q", got, wantEnded)
+	}
+	if got, want := label(pre[0].Entities), []string{"SP1 Szkoła Podstawowa nr 1 pracownik"}; !slices.Equal(got, want) {
+		t.Errorf("preview's entities %q, want %q", got, want)
 	}
 }
