@@ -358,16 +358,19 @@ func (s *Store) IssueOIDCTokens(ctx context.Context, iss jedenlogin.OIDCIssue) e
 	})
 }
 
-// OIDCToken returns one token by its id hash, or jedenlogin.ErrNotFound.
+// OIDCToken returns one token by its id hash, or jedenlogin.ErrNotFound;
+// its ConfigVersion is oidc_config_version's count.
 func (s *Store) OIDCToken(ctx context.Context, idHash string) (*jedenlogin.OIDCToken, error) {
 	var (
 		t                                   jedenlogin.OIDCToken
 		scopes, amr                         string
 		authTime, created, expires, used, r timeCol
 	)
-	err := s.db.QueryRowContext(ctx, s.q("SELECT "+oidcTokenCols+" FROM oidc_tokens WHERE id_hash = ?"), idHash).Scan(
+	// The version of the clients and keys comes along (migration 0016):
+	// the provider's caches check it without a statement of their own.
+	err := s.db.QueryRowContext(ctx, s.q("SELECT "+oidcTokenCols+", (SELECT n FROM oidc_config_version WHERE id = 1) FROM oidc_tokens WHERE id_hash = ?"), idHash).Scan(
 		&t.IDHash, &t.Kind, &t.ClientID, &t.PersonID, &t.LoginID, &scopes, &t.EntityID, &authTime, &amr,
-		&t.FamilyID, &t.SessionIDHash, &created, &expires, &used, &r)
+		&t.FamilyID, &t.SessionIDHash, &created, &expires, &used, &r, &t.ConfigVersion)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("token: %w", jedenlogin.ErrNotFound)
 	} else if err != nil {
