@@ -319,8 +319,11 @@ const oidcTokenCols = `id_hash, kind, client_id, person_id, login_id, scopes, en
 // IssueOIDCTokens writes a token response in one transaction; the code or
 // refresh token it consumes is marked used by a compare-and-swap, so of
 // two concurrent exchanges of one code or token exactly one succeeds.
+//
+// Every token response appends to the audit chain: on PostgreSQL the
+// responses commit in groups (chainedWriteTx).
 func (s *Store) IssueOIDCTokens(ctx context.Context, iss jedenlogin.OIDCIssue) error {
-	return s.writeTx(ctx, func(tx *sql.Tx) error {
+	return s.chainedWriteTx(ctx, func(tx *sql.Tx) error {
 		if iss.ConsumeCode != "" {
 			res, err := tx.ExecContext(ctx, s.q("UPDATE oidc_auth_requests SET exchanged_at = ? WHERE id = ? AND exchanged_at IS NULL AND code_hash IS NOT NULL"), s.ts(iss.At), iss.ConsumeCode)
 			if err != nil {
