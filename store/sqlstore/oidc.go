@@ -342,14 +342,21 @@ func (s *Store) IssueOIDCTokens(ctx context.Context, iss jedenlogin.OIDCIssue) e
 				return fmt.Errorf("refresh token: %w", jedenlogin.ErrOIDCReused)
 			}
 		}
-		query := s.q("INSERT INTO oidc_tokens (" + oidcTokenCols + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-		for _, t := range iss.Tokens {
-			_, err := tx.ExecContext(ctx, query, t.IDHash, t.Kind, t.ClientID, t.PersonID, t.LoginID, strings.Join(t.Scopes, " "), t.EntityID,
-				s.ts(t.AuthTime), strings.Join(t.AMR, " "), t.FamilyID, t.SessionIDHash, s.ts(t.CreatedAt), s.ts(t.ExpiresAt), s.tsp(t.UsedAt), s.tsp(t.RevokedAt))
+		if len(iss.Tokens) > 0 {
+			// The access and the refresh token in one statement (one round
+			// trip on PostgreSQL); the query text per count is cached.
+			query := s.q("INSERT INTO oidc_tokens (" + oidcTokenCols + ") VALUES " +
+				strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?), ", len(iss.Tokens)), ", "))
+			args := make([]any, 0, 15*len(iss.Tokens))
+			for _, t := range iss.Tokens {
+				args = append(args, t.IDHash, t.Kind, t.ClientID, t.PersonID, t.LoginID, strings.Join(t.Scopes, " "), t.EntityID,
+					s.ts(t.AuthTime), strings.Join(t.AMR, " "), t.FamilyID, t.SessionIDHash, s.ts(t.CreatedAt), s.ts(t.ExpiresAt), s.tsp(t.UsedAt), s.tsp(t.RevokedAt))
+			}
+			_, err := tx.ExecContext(ctx, query, args...)
 			if s.d.isUniqueViolation(err) {
 				return fmt.Errorf("token: %w", jedenlogin.ErrConflict)
 			} else if err != nil {
-				return fmt.Errorf("store %s token: %w", t.Kind, err)
+				return fmt.Errorf("store tokens: %w", err)
 			}
 		}
 		if iss.Link != nil {
