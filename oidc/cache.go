@@ -79,12 +79,9 @@ func (s *storage) confirmClient(ctx context.Context, version int64) error {
 		return errClientChanged.WithParent(err)
 	}
 	s.clients.put(fresh, version)
-	if fresh.Public != m.c.Public && fresh.Public {
-		// op authenticated it with the secret of a confidential client,
-		// which a public one does not have.
-		return errClientChanged
-	}
 	if !fresh.Public && !secretMatches(m.secret, fresh.SecretHash) {
+		// A public client needs nothing (as op decides on a fresh copy);
+		// a confidential one its current secret.
 		return errClientChanged
 	}
 	m.c, m.cachedAt, m.version = fresh, version, version

@@ -19,12 +19,12 @@ import (
 // behind the servers' backs — through the store, as the CLI or another
 // instance makes it — must count at the very next refresh on every
 // instance: a rotated key signs, an old secret is refused and the new one
-// works, a client made public no longer authenticates with a secret, a
-// removed client is refused. Each step first refreshes twice with the
+// works, a public client made confidential needs its secret, a removed
+// client is refused. Each step first refreshes twice with the
 // caches warm (the two instances take turns), so a cache that ignored the
 // change would answer from the old copy.
 func testCacheInvalidation(t *testing.T, e *env) {
-	const id = "modul-cache"
+	id := "modul-cache"
 	secret, hash := oidc.NewClientSecret()
 	if err := e.st.CreateOIDCClient(e.ctx, jedenlogin.OIDCClient{ID: id, Name: "Moduł z pamięcią", SecretHash: hash,
 		SigningAlg: jedenlogin.AlgES256, RedirectURIs: []string{redirectURI}, PostLogoutRedirectURIs: []string{logoutURI},
@@ -96,32 +96,27 @@ func testCacheInvalidation(t *testing.T, e *env) {
 		}
 	}
 
-	// A rotated secret: the old one is refused, the new one works.
+	// A rotated secret: the old one is refused at once, the new one works
+	// at once (twice: the cached copies hold the old secret first when the
+	// old one is tried, then when the new one is).
+	rotate := func() string {
+		t.Helper()
+		secret, hash := oidc.NewClientSecret()
+		if err := e.st.UpdateOIDCClient(e.ctx, id, func(c *jedenlogin.OIDCClient) ([]jedenlogin.AuditEvent, error) {
+			c.SecretHash = hash
+			return nil, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return secret
+	}
 	warm(secret)
-	newSecret, newHash := oidc.NewClientSecret()
-	if err := e.st.UpdateOIDCClient(e.ctx, id, func(c *jedenlogin.OIDCClient) ([]jedenlogin.AuditEvent, error) {
-		c.SecretHash = newHash
-		return nil, nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	second := rotate()
 	refused("the old secret after a rotation", secret)
+	warm(second)
+	newSecret := rotate()
 	warm(newSecret)
-
-	// A client turned public authenticates with no secret any more.
-	if err := e.st.UpdateOIDCClient(e.ctx, id, func(c *jedenlogin.OIDCClient) ([]jedenlogin.AuditEvent, error) {
-		c.Public = true
-		return nil, nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	refused("a secret of a client made public", newSecret)
-	if err := e.st.UpdateOIDCClient(e.ctx, id, func(c *jedenlogin.OIDCClient) ([]jedenlogin.AuditEvent, error) {
-		c.Public = false
-		return nil, nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	refused("the old secret after a rotation", second)
 
 	// A removed client is refused.
 	warm(newSecret)
@@ -129,4 +124,29 @@ func testCacheInvalidation(t *testing.T, e *env) {
 		t.Fatal(err)
 	}
 	refused("a removed client", newSecret)
+
+	// A public client made confidential needs its secret at once.
+	id = "aplikacja-cache"
+	if err := e.st.CreateOIDCClient(e.ctx, jedenlogin.OIDCClient{ID: id, Name: "Aplikacja z pamięcią", Public: true,
+		SigningAlg: jedenlogin.AlgES256, RedirectURIs: []string{redirectURI}, PostLogoutRedirectURIs: []string{logoutURI},
+		CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	pub := e.oauth(id, "offline_access")
+	pub.ClientSecret = ""
+	f, code = e.signedInFlow(e.browser(), pub, demo.Operator)
+	if tok, err = e.exchange(pub, f, code); err != nil {
+		t.Fatal(err)
+	}
+	rt = tok.RefreshToken
+	warm("")
+	pubSecret, pubHash := oidc.NewClientSecret()
+	if err := e.st.UpdateOIDCClient(e.ctx, id, func(c *jedenlogin.OIDCClient) ([]jedenlogin.AuditEvent, error) {
+		c.Public, c.SecretHash = false, pubHash
+		return nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	refused("a public client made confidential, without its secret", "")
+	warm(pubSecret)
 }

@@ -290,6 +290,8 @@ type clientMemo struct {
 	// only; kept in memory for this request, never logged), for
 	// confirmClient.
 	secret string
+	// uncached: the cached copy failed the secret; read the database.
+	uncached bool
 }
 
 type httpKey struct{}

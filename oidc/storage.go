@@ -106,7 +106,7 @@ func (s *storage) AuthorizeClientIDSecret(ctx context.Context, id, secret string
 			// The cached copy may hold a secret rotated since: ask the
 			// database once.
 			s.clients.drop(id)
-			m.c = nil
+			m.c, m.uncached = nil, true
 			return s.AuthorizeClientIDSecret(ctx, id, secret)
 		}
 		return oidc.ErrInvalidClient().WithDescription("client authentication failed")
@@ -540,7 +540,7 @@ func (s *storage) client(ctx context.Context, id string) (*jedenlogin.OIDCClient
 	if m != nil && m.c != nil && m.c.ID == id {
 		return m.c, nil
 	}
-	if m != nil && m.refresh && m.version < 0 {
+	if m != nil && m.refresh && m.version < 0 && !m.uncached {
 		if cc, ok := s.clients.get(id); ok {
 			m.c, m.cachedAt = cc.c, cc.version
 			return cc.c, nil
