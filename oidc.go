@@ -117,6 +117,10 @@ type OIDCToken struct {
 	// UsedAt is when a refresh token was exchanged (rotated); nil before.
 	UsedAt    *time.Time
 	RevokedAt *time.Time
+	// ConfigVersion is the count of changes to the clients and signing
+	// keys when the token was read (OIDCStore.OIDCToken): the provider
+	// trusts its cached clients and keys only while it is unchanged.
+	ConfigVersion int64
 }
 
 // OIDCIssue is everything one token response writes, in one transaction.
@@ -183,7 +187,9 @@ type OIDCStore interface {
 	// ErrOIDCReused, writing nothing, when the code was exchanged or the
 	// refresh token was rotated or revoked already.
 	IssueOIDCTokens(ctx context.Context, iss OIDCIssue) error
-	// OIDCToken returns one token by its id hash.
+	// OIDCToken returns one token by its id hash, with the count of
+	// changes to the clients and keys (ConfigVersion) read in the same
+	// statement.
 	OIDCToken(ctx context.Context, idHash string) (*OIDCToken, error)
 	// RevokeOIDCToken revokes one token; a refresh token takes its whole
 	// family with it. Revoking a revoked or missing token is not an error.

@@ -86,14 +86,20 @@ func (k publicKey) Use() string                        { return "sig" }
 func (k publicKey) Key() any                           { return k.priv.Public() }
 
 // keyring reads the keys from the store on every use (a rotation by
-// another process counts at once) and keeps only the parsed keys, which
-// never change, by id.
+// another process counts at once) and keeps the parsed keys, which never
+// change, by id. A refresh_token grant takes them from its cache instead,
+// checked against the count of changes (signingAt, cache.go).
 type keyring struct {
 	st  jedenlogin.OIDCStore
 	now func() time.Time
 
 	mu     sync.Mutex
 	parsed map[string]*signingKey
+	// cached are the keys read at the count cachedAt of changes to clients
+	// and keys (signingAt, cache.go); cachedOK once there are any.
+	cached   []jedenlogin.OIDCKey
+	cachedAt int64
+	cachedOK bool
 }
 
 func (kr *keyring) parse(k jedenlogin.OIDCKey) (*signingKey, error) {

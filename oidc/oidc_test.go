@@ -49,6 +49,7 @@ func TestProvider(t *testing.T) {
 			{"KeyRotation", testKeyRotation},
 			{"RS256Client", testRS256},
 			{"Backchannel", testBackchannel},
+			{"CacheInvalidation", testCacheInvalidation},
 			{"SecondFactor", testSecondFactor}, // last: leaves the operator with a TOTP
 		} {
 			// Each case with its own clock offset from zero.

@@ -142,7 +142,7 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 		}}
 	}
 	p.keys = &keyring{st: cfg.Store, now: cfg.Now}
-	p.st = &storage{p: p, st: cfg.Store}
+	p.st = &storage{p: p, st: cfg.Store, clients: newClientCache()}
 	opCfg := &op.Config{
 		CryptoKey:                [32]byte(secret),
 		DefaultLogoutRedirectURI: "/logowanie?wylogowano",
@@ -248,23 +248,50 @@ type clientIDKey struct{}
 // signing key depends on the client (its SigningAlg), and op asks the
 // storage for the key with the context alone.
 func withClientID(r *http.Request) context.Context {
-	id, _, ok := r.BasicAuth()
+	id, secret, ok := r.BasicAuth()
 	if ok {
 		id, _ = url.QueryUnescape(id)
+		secret, _ = url.QueryUnescape(secret)
 	} else {
-		id = r.PostFormValue("client_id")
+		id, secret = r.PostFormValue("client_id"), r.PostFormValue("client_secret")
 	}
 	ctx := context.WithValue(r.Context(), clientIDKey{}, id)
-	return context.WithValue(ctx, clientMemoKey{}, &clientMemo{})
+	m := &clientMemo{refresh: r.PostFormValue("grant_type") == string(oidc.GrantTypeRefreshToken), cachedAt: -1, version: -1}
+	if m.refresh {
+		m.secret = secret
+	}
+	return context.WithValue(ctx, clientMemoKey{}, m)
 }
 
 type clientMemoKey struct{}
 
 // clientMemo keeps the client read once during one token request: op asks
-// for it three times (client, secret, signing key). Nothing outlives the
-// request, so a removed client or a rotated secret counts at once.
+// for it three times (client, secret, signing key).
+//
+// A refresh_token grant may take the client from the provider's cache
+// (cache.go) instead: the refresh token's own read brings the count of
+// changes to clients and keys (jedenlogin.OIDCToken.ConfigVersion), and
+// TokenRequestByRefreshToken accepts the cached client only when it was
+// cached at that very count; otherwise it reads the client again and
+// authenticates the request again against it (confirmClient). So a removed
+// client or a rotated secret counts at once, cached or not. Other grants
+// read the client as before.
 type clientMemo struct {
 	c *jedenlogin.OIDCClient
+	// refresh: the request is a refresh_token grant.
+	refresh bool
+	// cachedAt is the count c was cached at (-1: c was read from the
+	// database in this request, before the count was known).
+	cachedAt int64
+	// version is the refresh token's ConfigVersion once
+	// TokenRequestByRefreshToken confirmed c against it; -1 before.
+	version int64
+	// secret is the client secret the request presented (a refresh
+	// only; kept in memory for this request, never logged), for
+	// confirmClient.
+	secret string
+	// uncached: the cached copy failed the secret; read the database.
+	uncached bool
 }
 
 type httpKey struct{}

@@ -20,6 +20,8 @@ import (
 type storage struct {
 	p  *Provider
 	st jedenlogin.Store
+	// clients: the refresh_token grant's cache (cache.go).
+	clients *clientCache
 }
 
 var (
@@ -100,6 +102,13 @@ func (s *storage) AuthorizeClientIDSecret(ctx context.Context, id, secret string
 		return oidc.ErrServerError().WithParent(err)
 	}
 	if c.Public || !secretMatches(secret, c.SecretHash) {
+		if m, _ := ctx.Value(clientMemoKey{}).(*clientMemo); m != nil && m.cachedAt >= 0 {
+			// The cached copy may hold a secret rotated since: ask the
+			// database once.
+			s.clients.drop(id)
+			m.c, m.uncached = nil, true
+			return s.AuthorizeClientIDSecret(ctx, id, secret)
+		}
 		return oidc.ErrInvalidClient().WithDescription("client authentication failed")
 	}
 	return nil
@@ -292,6 +301,9 @@ func (s *storage) TokenRequestByRefreshToken(ctx context.Context, token string) 
 	if !s.now().Before(t.ExpiresAt) {
 		return nil, errors.New("refresh token expired")
 	}
+	if err := s.confirmClient(ctx, t.ConfigVersion); err != nil {
+		return nil, err
+	}
 	c, err := s.p.claims(ctx, t.PersonID, t.LoginID, t.Scopes, t.EntityID)
 	if err != nil {
 		return nil, err
@@ -379,7 +391,15 @@ func (s *storage) SigningKey(ctx context.Context) (op.SigningKey, error) {
 			alg = c.SigningAlg
 		}
 	}
-	k, err := s.p.keys.signing(ctx, alg)
+	var (
+		k   *signingKey
+		err error
+	)
+	if m, _ := ctx.Value(clientMemoKey{}).(*clientMemo); m != nil && m.version >= 0 {
+		k, err = s.p.keys.signingAt(ctx, alg, m.version) // a confirmed refresh (cache.go)
+	} else {
+		k, err = s.p.keys.signing(ctx, alg)
+	}
 	if err != nil {
 		return nil, oidc.ErrServerError().WithParent(err)
 	}
@@ -512,15 +532,23 @@ func (s *storage) chainEnd(authTime, now time.Time) time.Time {
 	return authTime.Add(s.p.cfg.RefreshChainLifetime)
 }
 
-// client reads a client, once per token request (clientMemo).
+// client reads a client, once per token request (clientMemo); a
+// refresh_token grant takes it from the cache when it is there, and
+// TokenRequestByRefreshToken confirms it (cache.go).
 func (s *storage) client(ctx context.Context, id string) (*jedenlogin.OIDCClient, error) {
 	m, _ := ctx.Value(clientMemoKey{}).(*clientMemo)
 	if m != nil && m.c != nil && m.c.ID == id {
 		return m.c, nil
 	}
+	if m != nil && m.refresh && m.version < 0 && !m.uncached {
+		if cc, ok := s.clients.get(id); ok {
+			m.c, m.cachedAt = cc.c, cc.version
+			return cc.c, nil
+		}
+	}
 	c, err := s.st.OIDCClient(ctx, id)
 	if err == nil && m != nil {
-		m.c = c
+		m.c, m.cachedAt = c, -1
 	}
 	return c, err
 }

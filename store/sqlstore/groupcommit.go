@@ -27,7 +27,10 @@ import (
 // writeTx already retries them — and see the writes of the members before
 // them, as if run one after another, which is what they are.
 //
-// PostgreSQL runs write transactions side by side and needs none of this.
+// PostgreSQL runs write transactions side by side and needs none of this,
+// except for transactions that append to the audit chain often: those
+// take turns on the chain's lock through their commit, and grouping them
+// (Store.chainedWriteTx) shares one lock and one WAL flush.
 
 // maxGroup bounds the functions of one group.
 const maxGroup = 64

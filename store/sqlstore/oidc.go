@@ -319,8 +319,11 @@ const oidcTokenCols = `id_hash, kind, client_id, person_id, login_id, scopes, en
 // IssueOIDCTokens writes a token response in one transaction; the code or
 // refresh token it consumes is marked used by a compare-and-swap, so of
 // two concurrent exchanges of one code or token exactly one succeeds.
+//
+// Every token response appends to the audit chain: on PostgreSQL the
+// responses commit in groups (chainedWriteTx).
 func (s *Store) IssueOIDCTokens(ctx context.Context, iss jedenlogin.OIDCIssue) error {
-	return s.writeTx(ctx, func(tx *sql.Tx) error {
+	return s.chainedWriteTx(ctx, func(tx *sql.Tx) error {
 		if iss.ConsumeCode != "" {
 			res, err := tx.ExecContext(ctx, s.q("UPDATE oidc_auth_requests SET exchanged_at = ? WHERE id = ? AND exchanged_at IS NULL AND code_hash IS NOT NULL"), s.ts(iss.At), iss.ConsumeCode)
 			if err != nil {
@@ -339,14 +342,21 @@ func (s *Store) IssueOIDCTokens(ctx context.Context, iss jedenlogin.OIDCIssue) e
 				return fmt.Errorf("refresh token: %w", jedenlogin.ErrOIDCReused)
 			}
 		}
-		query := s.q("INSERT INTO oidc_tokens (" + oidcTokenCols + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-		for _, t := range iss.Tokens {
-			_, err := tx.ExecContext(ctx, query, t.IDHash, t.Kind, t.ClientID, t.PersonID, t.LoginID, strings.Join(t.Scopes, " "), t.EntityID,
-				s.ts(t.AuthTime), strings.Join(t.AMR, " "), t.FamilyID, t.SessionIDHash, s.ts(t.CreatedAt), s.ts(t.ExpiresAt), s.tsp(t.UsedAt), s.tsp(t.RevokedAt))
+		if len(iss.Tokens) > 0 {
+			// The access and the refresh token in one statement (one round
+			// trip on PostgreSQL); the query text per count is cached.
+			query := s.q("INSERT INTO oidc_tokens (" + oidcTokenCols + ") VALUES " +
+				strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?), ", len(iss.Tokens)), ", "))
+			args := make([]any, 0, 15*len(iss.Tokens))
+			for _, t := range iss.Tokens {
+				args = append(args, t.IDHash, t.Kind, t.ClientID, t.PersonID, t.LoginID, strings.Join(t.Scopes, " "), t.EntityID,
+					s.ts(t.AuthTime), strings.Join(t.AMR, " "), t.FamilyID, t.SessionIDHash, s.ts(t.CreatedAt), s.ts(t.ExpiresAt), s.tsp(t.UsedAt), s.tsp(t.RevokedAt))
+			}
+			_, err := tx.ExecContext(ctx, query, args...)
 			if s.d.isUniqueViolation(err) {
 				return fmt.Errorf("token: %w", jedenlogin.ErrConflict)
 			} else if err != nil {
-				return fmt.Errorf("store %s token: %w", t.Kind, err)
+				return fmt.Errorf("store tokens: %w", err)
 			}
 		}
 		if iss.Link != nil {
@@ -358,16 +368,19 @@ func (s *Store) IssueOIDCTokens(ctx context.Context, iss jedenlogin.OIDCIssue) e
 	})
 }
 
-// OIDCToken returns one token by its id hash, or jedenlogin.ErrNotFound.
+// OIDCToken returns one token by its id hash, or jedenlogin.ErrNotFound;
+// its ConfigVersion is oidc_config_version's count.
 func (s *Store) OIDCToken(ctx context.Context, idHash string) (*jedenlogin.OIDCToken, error) {
 	var (
 		t                                   jedenlogin.OIDCToken
 		scopes, amr                         string
 		authTime, created, expires, used, r timeCol
 	)
-	err := s.db.QueryRowContext(ctx, s.q("SELECT "+oidcTokenCols+" FROM oidc_tokens WHERE id_hash = ?"), idHash).Scan(
+	// The version of the clients and keys comes along (migration 0016):
+	// the provider's caches check it without a statement of their own.
+	err := s.db.QueryRowContext(ctx, s.q("SELECT "+oidcTokenCols+", (SELECT n FROM oidc_config_version WHERE id = 1) FROM oidc_tokens WHERE id_hash = ?"), idHash).Scan(
 		&t.IDHash, &t.Kind, &t.ClientID, &t.PersonID, &t.LoginID, &scopes, &t.EntityID, &authTime, &amr,
-		&t.FamilyID, &t.SessionIDHash, &created, &expires, &used, &r)
+		&t.FamilyID, &t.SessionIDHash, &created, &expires, &used, &r, &t.ConfigVersion)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("token: %w", jedenlogin.ErrNotFound)
 	} else if err != nil {

@@ -51,8 +51,8 @@ type Store struct {
 	// are still kept out by the database lock and busy_timeout. It locks
 	// nothing on PostgreSQL (dialect.writerLock).
 	wmu sync.Locker
-	// group queues SQLite write transactions to commit them together
-	// (groupcommit.go).
+	// group queues SQLite write transactions, and PostgreSQL's
+	// chainedWriteTx ones, to commit them together (groupcommit.go).
 	group txGroup
 
 	qmu    sync.Mutex
@@ -327,6 +327,33 @@ func (s *Store) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	var err error
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		err = s.writeTxOnce(ctx, fn)
+		if err == nil || !s.d.isRetryable(err) || ctx.Err() != nil {
+			return err
+		}
+		time.Sleep(time.Duration(attempt+1) * 10 * time.Millisecond)
+	}
+	return err
+}
+
+// chainedWriteTx is writeTx for frequent writes that append to the audit
+// chain, such as every token response of the OpenID Connect provider. On
+// SQLite it is writeTx (grouped already). On PostgreSQL such transactions
+// take turns anyway — the chain's lock (audit_chain_last) is held from the
+// append through the commit's WAL flush — so one after the other they
+// cannot commit more often than the flush allows. Here they queue in this
+// process and commit in groups (groupcommit.go): one chain lock and one
+// flush for the group, each member in a savepoint of its own, every member
+// answered only after the commit, a failed group rerun member by member.
+// fn must not take locks other processes could hold while they wait for
+// the chain's lock (a deadlock PostgreSQL would break by failing the
+// group, which then reruns alone).
+func (s *Store) chainedWriteTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if s.d.oneWriter {
+		return s.writeTx(ctx, fn)
+	}
+	var err error
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		err = s.groupWriteTx(ctx, fn)
 		if err == nil || !s.d.isRetryable(err) || ctx.Err() != nil {
 			return err
 		}
