@@ -13,6 +13,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+
 	"jedenlogin"
 )
 
@@ -24,6 +27,9 @@ type queryer interface {
 // Person returns the person with all their logins and grants, or
 // jedenlogin.ErrNotFound.
 func (s *Store) Person(ctx context.Context, id int64) (*jedenlogin.PersonRecord, error) {
+	if s.d.name == BackendPostgres {
+		return s.personBatched(ctx, id)
+	}
 	rec, err := s.loadRecord(ctx, dbQueryer{s}, id, false)
 	if err != nil {
 		return nil, err
@@ -34,7 +40,7 @@ func (s *Store) Person(ctx context.Context, id int64) (*jedenlogin.PersonRecord,
 // loadRecord reads one person's record; forUpdate locks the person row on
 // PostgreSQL (SQLite's write transaction already excludes other writers).
 func (s *Store) loadRecord(ctx context.Context, q queryer, id int64, forUpdate bool) (*jedenlogin.PersonRecord, error) {
-	query := "SELECT " + personSelect + " FROM persons WHERE id = ?"
+	query := recordPersonSQL
 	if forUpdate {
 		query += s.d.forUpdate
 	}
@@ -45,7 +51,7 @@ func (s *Store) loadRecord(ctx context.Context, q queryer, id int64, forUpdate b
 		return nil, fmt.Errorf("load person %d: %w", id, err)
 	}
 	rec := &jedenlogin.PersonRecord{Person: p, Logins: []jedenlogin.Login{}, Grants: []jedenlogin.Grant{}}
-	rows, err := q.QueryContext(ctx, s.q("SELECT "+loginSelect+" FROM logins WHERE person_id = ? ORDER BY id"), id)
+	rows, err := q.QueryContext(ctx, s.q(recordLoginsSQL), id)
 	if err != nil {
 		return nil, fmt.Errorf("load logins of person %d: %w", id, err)
 	}
@@ -60,8 +66,7 @@ func (s *Store) loadRecord(ctx context.Context, q queryer, id int64, forUpdate b
 	if err := rows.Close(); err != nil {
 		return nil, fmt.Errorf("load logins of person %d: %w", id, err)
 	}
-	rows, err = q.QueryContext(ctx, s.q("SELECT "+grantSelectG+" FROM grants g WHERE g.login_id IN (SELECT id FROM logins WHERE person_id = ?)"+
-		" OR g.origin_login_id IN (SELECT id FROM logins WHERE person_id = ?) ORDER BY g.id"), id, id)
+	rows, err = q.QueryContext(ctx, s.q(recordGrantsSQL), id, id)
 	if err != nil {
 		return nil, fmt.Errorf("load grants of person %d: %w", id, err)
 	}
@@ -75,6 +80,76 @@ func (s *Store) loadRecord(ctx context.Context, q queryer, id int64, forUpdate b
 	}
 	if err := rows.Close(); err != nil {
 		return nil, fmt.Errorf("load grants of person %d: %w", id, err)
+	}
+	return rec, nil
+}
+
+// The three reads of a person's record (loadRecord's queries).
+var (
+	recordPersonSQL = "SELECT " + personSelect + " FROM persons WHERE id = ?"
+	recordLoginsSQL = "SELECT " + loginSelect + " FROM logins WHERE person_id = ? ORDER BY id"
+	recordGrantsSQL = "SELECT " + grantSelectG + " FROM grants g WHERE g.login_id IN (SELECT id FROM logins WHERE person_id = ?)" +
+		" OR g.origin_login_id IN (SELECT id FROM logins WHERE person_id = ?) ORDER BY g.id"
+)
+
+// personBatched is Person on PostgreSQL: loadRecord's three queries sent
+// as one pgx batch, one round trip instead of three (each a wake-up of a
+// backend and of this process, on the cores that hash passwords). They run
+// one after another, each seeing what it would see sent alone.
+func (s *Store) personBatched(ctx context.Context, id int64) (*jedenlogin.PersonRecord, error) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load person %d: %w", id, err)
+	}
+	defer conn.Close()
+	var rec *jedenlogin.PersonRecord
+	err = conn.Raw(func(dc any) error {
+		b := &pgx.Batch{}
+		b.Queue(s.q(recordPersonSQL), id)
+		b.Queue(s.q(recordLoginsSQL), id)
+		b.Queue(s.q(recordGrantsSQL), id, id)
+		br := dc.(*stdlib.Conn).Conn().SendBatch(ctx, b)
+		defer br.Close()
+		p, err := scanPerson(br.QueryRow())
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("person %d: %w", id, jedenlogin.ErrNotFound)
+		} else if err != nil {
+			return fmt.Errorf("load person %d: %w", id, err)
+		}
+		rec = &jedenlogin.PersonRecord{Person: p, Logins: []jedenlogin.Login{}, Grants: []jedenlogin.Grant{}}
+		rows, err := br.Query()
+		if err != nil {
+			return fmt.Errorf("load logins of person %d: %w", id, err)
+		}
+		for rows.Next() {
+			l, err := scanLogin(rows)
+			if err != nil {
+				rows.Close()
+				return fmt.Errorf("load logins of person %d: %w", id, err)
+			}
+			rec.Logins = append(rec.Logins, l)
+		}
+		if rows.Close(); rows.Err() != nil {
+			return fmt.Errorf("load logins of person %d: %w", id, rows.Err())
+		}
+		if rows, err = br.Query(); err != nil {
+			return fmt.Errorf("load grants of person %d: %w", id, err)
+		}
+		for rows.Next() {
+			g, err := scanGrant(rows)
+			if err != nil {
+				rows.Close()
+				return fmt.Errorf("load grants of person %d: %w", id, err)
+			}
+			rec.Grants = append(rec.Grants, g)
+		}
+		if rows.Close(); rows.Err() != nil {
+			return fmt.Errorf("load grants of person %d: %w", id, rows.Err())
+		}
+		return br.Close()
+	})
+	if err != nil {
+		return nil, err
 	}
 	return rec, nil
 }
