@@ -169,7 +169,7 @@ const forEachChunk = 2000
 // must not write through the store on a ":memory:" database (it has one
 // connection, held by the walk).
 func (s *Store) ForEachPerson(ctx context.Context, fn func(*jedenlogin.PersonRecord) error) error {
-	return s.forEachPerson(ctx, false, fn)
+	return s.forEachPerson(ctx, fn)
 }
 
 // ForEachPersonOutline is ForEachPerson with logins and grants read in
@@ -178,10 +178,10 @@ func (s *Store) ForEachPerson(ctx context.Context, fn func(*jedenlogin.PersonRec
 // MergedInto — what classifying a person, the plan and verify read, at a
 // fraction of the columns.
 func (s *Store) ForEachPersonOutline(ctx context.Context, fn func(*jedenlogin.PersonRecord) error) error {
-	return s.forEachPerson(ctx, true, fn)
+	return s.walkOutline(ctx, fn)
 }
 
-func (s *Store) forEachPerson(ctx context.Context, outline bool, fn func(*jedenlogin.PersonRecord) error) error {
+func (s *Store) forEachPerson(ctx context.Context, fn func(*jedenlogin.PersonRecord) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	txs, err := s.snapshotReaders(ctx)
@@ -226,7 +226,7 @@ func (s *Store) forEachPerson(ctx context.Context, outline bool, fn func(*jedenl
 			}
 			for k := r; k < chunks; k += len(txs) {
 				lo := int64(k)*forEachChunk + 1
-				recs, err := s.readChunk(ctx, tx, outline, lo, lo+forEachChunk-1)
+				recs, err := s.readChunk(ctx, tx, lo, lo+forEachChunk-1)
 				if !send(chunk{recs, err}) {
 					return
 				}
@@ -300,9 +300,8 @@ func (s *Store) snapshotReaders(ctx context.Context) (txs []*sql.Tx, err error) 
 }
 
 // readChunk reads the records of the persons with ids lo … hi, in id
-// order; with outline, logins and grants in outline
-// (ForEachPersonOutline).
-func (s *Store) readChunk(ctx context.Context, tx *sql.Tx, outline bool, lo, hi int64) ([]*jedenlogin.PersonRecord, error) {
+// order.
+func (s *Store) readChunk(ctx context.Context, tx *sql.Tx, lo, hi int64) ([]*jedenlogin.PersonRecord, error) {
 	personQ := s.q("SELECT " + packedSelect(personPackedInts, personPackedText, "") +
 		" FROM persons WHERE id BETWEEN ? AND ? ORDER BY id")
 	loginQ := s.q("SELECT " + packedSelect(loginPackedInts, loginPackedText, "") +
@@ -314,13 +313,6 @@ func (s *Store) readChunk(ctx context.Context, tx *sql.Tx, outline bool, lo, hi 
 	scanL := func(r *sql.Rows) (jedenlogin.Login, []jedenlogin.Grant, bool, error) {
 		l, ok, err := scanLoginPacked(r)
 		return l, nil, ok, err
-	}
-	if outline {
-		// One row per login, its grants packed into one column: half the
-		// rows, a fraction of the columns.
-		loginQ = s.q("SELECT id, person_id, " + s.loginOutlinePacked() +
-			" FROM logins WHERE person_id BETWEEN ? AND ? ORDER BY person_id, id")
-		scanL = scanLoginOutline
 	}
 	recs := make([]*jedenlogin.PersonRecord, 0, forEachChunk)
 	var badPersons, badLogins, badGrants []int64
@@ -381,7 +373,7 @@ func (s *Store) readChunk(ctx context.Context, tx *sql.Tx, outline bool, lo, hi 
 		return nil, fmt.Errorf("read logins: %w", err)
 	}
 
-	if !outline { // in outline the grants came with the logins
+	{
 		rows, err = tx.QueryContext(ctx, grantQ, lo, hi)
 		if err != nil {
 			return nil, fmt.Errorf("read grants: %w", err)
@@ -426,13 +418,6 @@ func (s *Store) readChunk(ctx context.Context, tx *sql.Tx, outline bool, lo, hi 
 		rec := find(l.PersonID)
 		rec.Logins = append(rec.Logins, l)
 		slices.SortFunc(rec.Logins, func(a, b jedenlogin.Login) int { return cmp.Compare(a.ID, b.ID) })
-		if outline {
-			gs, err := s.grantsOfLogin(ctx, tx, id)
-			if err != nil {
-				return nil, err
-			}
-			rec.Grants = append(rec.Grants, gs...)
-		}
 	}
 	for _, id := range badGrants {
 		var pid int64
@@ -767,25 +752,4 @@ func (s *Store) smallestFree(ctx context.Context, tx *sql.Tx, foldedPrefix strin
 		n++
 	}
 	return n, nil
-}
-
-// grantsOfLogin reads the grants held by one login.
-func (s *Store) grantsOfLogin(ctx context.Context, tx *sql.Tx, loginID int64) ([]jedenlogin.Grant, error) {
-	rows, err := tx.QueryContext(ctx, s.q("SELECT "+grantSelectG+" FROM grants g WHERE g.login_id = ? ORDER BY g.id"), loginID)
-	if err != nil {
-		return nil, fmt.Errorf("read grants of login %d: %w", loginID, err)
-	}
-	var gs []jedenlogin.Grant
-	for rows.Next() {
-		g, err := scanGrant(rows)
-		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("read grants of login %d: %w", loginID, err)
-		}
-		gs = append(gs, g)
-	}
-	if err := rows.Close(); err != nil {
-		return nil, fmt.Errorf("read grants of login %d: %w", loginID, err)
-	}
-	return gs, nil
 }
