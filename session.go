@@ -57,6 +57,33 @@ type Forgiveness struct {
 	Limit  int
 }
 
+// FailureCount names a failure counter and the arguments
+// Store.RecordFailure counts a failure of it with.
+type FailureCount struct {
+	Key    string
+	Window time.Duration
+	Limit  int
+	Block  time.Duration
+}
+
+// AttemptCount is what Store.CountAttempt counts at Now: a failure of the
+// client address's counter, then of the login name's.
+type AttemptCount struct {
+	Now        time.Time
+	Addr, Name FailureCount
+}
+
+// AttemptCounted is what Store.CountAttempt read and counted: the two
+// counters as read before counting, and for each counter counted (Counted
+// flags) the counter after its failure was counted and whether that failure
+// blocked it (RecordFailure's results).
+type AttemptCounted struct {
+	AddrBefore, NameBefore   Throttle
+	AddrCounted, NameCounted bool
+	Addr, Name               Throttle
+	AddrBlocked, NameBlocked bool
+}
+
 // Throttle is the failure counter of one key ("login:<name>" or "addr:<ip>").
 type Throttle struct {
 	Key          string

@@ -96,6 +96,15 @@ type Store interface {
 	RecordFailure(ctx context.Context, key string, now time.Time, window time.Duration, limit int, block time.Duration) (t Throttle, blocked bool, err error)
 	// ThrottleState returns the key's counter (zero Throttle when none).
 	ThrottleState(ctx context.Context, key string) (Throttle, error)
+	// CountAttempt counts the failures of one sign-in attempt before its
+	// check, as these calls in turn do: ThrottleState of the address and
+	// (unless the address is blocked at c.Now; NameBefore may then be the
+	// zero Throttle) of the name; when neither is blocked at c.Now,
+	// RecordFailure for the address; then, unless the address is now
+	// blocked by a block this call did not set, RecordFailure for the name.
+	// Each count is atomic as RecordFailure's; on PostgreSQL the whole is
+	// one statement (one round trip instead of four).
+	CountAttempt(ctx context.Context, c AttemptCount) (AttemptCounted, error)
 	// ClearThrottle removes the key's counter and block (success, operator unblock).
 	ClearThrottle(ctx context.Context, key string) error
 	// ForgiveFailure takes back one failure counted for key by

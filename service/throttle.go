@@ -86,34 +86,36 @@ func (s *Service) addrLimit() int { return s.cfg.AddressFailureLimit + 1 }
 // so many people signing in behind one address (a school's NAT) are never
 // blocked by their successes. Other errors are internal.
 func (s *Service) BeginAttempt(ctx context.Context, name, addr string, now time.Time) (*Attempt, error) {
-	at, err := s.st.ThrottleState(ctx, AddrKey(addr))
+	// One call for the four steps (on PostgreSQL one statement): the
+	// counters read, then the failures counted, each only as far as the
+	// steps before allow.
+	c, err := s.st.CountAttempt(ctx, jedenlogin.AttemptCount{
+		Now:  now,
+		Addr: jedenlogin.FailureCount{Key: AddrKey(addr), Window: s.cfg.AddressFailureWindow, Limit: s.addrLimit(), Block: s.cfg.AddressFailureWindow},
+		Name: jedenlogin.FailureCount{Key: LoginKey(name), Window: s.cfg.LoginFailureWindow, Limit: s.cfg.LoginFailureLimit, Block: s.cfg.LoginBlock},
+	})
 	if err != nil {
-		return nil, s.internal(fmt.Errorf("throttle state of address: %w", err))
+		return nil, s.internal(fmt.Errorf("count attempt: %w", err))
 	}
-	if BlockedAt(at, now) {
-		return nil, s.AddrBlocked(*at.BlockedUntil, now)
+	if BlockedAt(c.AddrBefore, now) {
+		return nil, s.AddrBlocked(*c.AddrBefore.BlockedUntil, now)
 	}
-	nt, err := s.st.ThrottleState(ctx, LoginKey(name))
-	if err != nil {
-		return nil, s.internal(fmt.Errorf("throttle state of login: %w", err))
+	if BlockedAt(c.NameBefore, now) {
+		return nil, s.NameBlocked(*c.NameBefore.BlockedUntil, now)
 	}
-	if BlockedAt(nt, now) {
-		return nil, s.NameBlocked(*nt.BlockedUntil, now)
+	if !c.AddrCounted {
+		return nil, s.internal(fmt.Errorf("count attempt: the address's failure was not counted"))
 	}
-	a := &Attempt{Name: name, Addr: addr}
-	a.addrT, a.addrNow, err = s.st.RecordFailure(ctx, AddrKey(addr), now, s.cfg.AddressFailureWindow, s.addrLimit(), s.cfg.AddressFailureWindow)
-	if err != nil {
-		return nil, s.internal(fmt.Errorf("count Attempt for address: %w", err))
-	}
+	a := &Attempt{Name: name, Addr: addr, addrT: c.Addr, addrNow: c.AddrBlocked}
 	if !a.addrNow && BlockedAt(a.addrT, now) {
 		// A parallel Attempt blocked the address first. This refusal stays
 		// counted, as the Attempts racing a block are an address's flood.
 		return nil, s.AddrBlocked(*a.addrT.BlockedUntil, now)
 	}
-	a.t, a.blockedNow, err = s.st.RecordFailure(ctx, LoginKey(name), now, s.cfg.LoginFailureWindow, s.cfg.LoginFailureLimit, s.cfg.LoginBlock)
-	if err != nil {
-		return nil, s.internal(fmt.Errorf("count Attempt: %w", err))
+	if !c.NameCounted {
+		return nil, s.internal(fmt.Errorf("count attempt: the name's failure was not counted"))
 	}
+	a.t, a.blockedNow = c.Name, c.NameBlocked
 	if !a.blockedNow && BlockedAt(a.t, now) {
 		// A parallel Attempt reached the name's limit first. RefuseBlocked
 		// counts this refusal for the address, so the count taken above is

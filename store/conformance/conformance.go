@@ -52,6 +52,8 @@ func RunTests(t *testing.T, open func(t testing.TB) jedenlogin.Store) {
 		{"Throttle", testThrottle},
 		{"ThrottleConcurrent", testThrottleConcurrent},
 		{"ForgiveFailure", testForgiveFailure},
+		{"CountAttempt", testCountAttempt},
+		{"CountAttemptConcurrent", testCountAttemptConcurrent},
 		{"ForgiveFailureConcurrent", testForgiveFailureConcurrent},
 		{"DeleteExpiredThrottles", testDeleteExpiredThrottles},
 		{"Leases", testLeases},

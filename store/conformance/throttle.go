@@ -2,9 +2,12 @@ package conformance
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
+
+	"jedenlogin"
 )
 
 // testForgiveFailure: ForgiveFailure takes back one counted failure while
@@ -144,5 +147,124 @@ func testDeleteExpiredThrottles(t *testing.T, open Opener) {
 	}
 	if n, err := s.DeleteExpiredThrottles(ctx, now, now.Add(-window)); err != nil || n != 0 {
 		t.Errorf("second DeleteExpiredThrottles = %d, %v; want 0", n, err)
+	}
+}
+
+// testCountAttempt: CountAttempt reads both counters and counts the
+// address's failure and then the name's exactly as ThrottleState and
+// RecordFailure in turn would: nothing while either is blocked, the name's
+// failure also when this attempt's failure blocked the address, and the
+// blocks it sets reported as RecordFailure reports them.
+func testCountAttempt(t *testing.T, open Opener) {
+	s := open(t)
+	ctx := context.Background()
+	const window = 15 * time.Minute
+	count := func(addr, name string, at time.Duration, addrLimit, nameLimit int) jedenlogin.AttemptCounted {
+		t.Helper()
+		c, err := s.CountAttempt(ctx, jedenlogin.AttemptCount{Now: t0.Add(at),
+			Addr: jedenlogin.FailureCount{Key: addr, Window: window, Limit: addrLimit, Block: window},
+			Name: jedenlogin.FailureCount{Key: name, Window: window, Limit: nameLimit, Block: time.Hour}})
+		if err != nil {
+			t.Fatalf("CountAttempt(%s, %s): %v", addr, name, err)
+		}
+		return c
+	}
+	failures := func(key string) int {
+		t.Helper()
+		th, err := s.ThrottleState(ctx, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return th.Failures
+	}
+
+	c := count("addr:A", "login:anna", 0, 3, 2)
+	if c.AddrBefore.Failures != 0 || c.NameBefore.Failures != 0 || !c.AddrCounted || !c.NameCounted ||
+		c.Addr.Failures != 1 || c.Name.Failures != 1 || c.AddrBlocked || c.NameBlocked ||
+		c.Addr.Key != "addr:A" || c.Name.Key != "login:anna" || !c.Addr.WindowStart.Equal(t0) {
+		t.Errorf("first attempt: %+v", c)
+	}
+	// The second failure blocks the name (limit 2), for an hour.
+	c = count("addr:A", "login:anna", time.Minute, 3, 2)
+	if c.AddrBefore.Failures != 1 || c.NameBefore.Failures != 1 || c.Name.Failures != 2 || !c.NameBlocked || c.AddrBlocked ||
+		c.Name.BlockedUntil == nil || !c.Name.BlockedUntil.Equal(t0.Add(time.Minute+time.Hour)) {
+		t.Errorf("second attempt: %+v", c)
+	}
+	// The name is blocked: nothing is counted, the counters are as read.
+	c = count("addr:A", "login:anna", 2*time.Minute, 3, 2)
+	if c.AddrCounted || c.NameCounted || c.AddrBefore.Failures != 2 || c.NameBefore.BlockedUntil == nil {
+		t.Errorf("attempt on a blocked name: %+v", c)
+	}
+	if failures("addr:A") != 2 || failures("login:anna") != 2 {
+		t.Errorf("a blocked name's attempt was counted: address %d, name %d", failures("addr:A"), failures("login:anna"))
+	}
+	// The third failure of the address blocks it, and the name still counts.
+	c = count("addr:A", "login:bob", 3*time.Minute, 3, 5)
+	if !c.AddrCounted || !c.AddrBlocked || c.Addr.Failures != 3 || !c.NameCounted || c.NameBlocked || c.Name.Failures != 1 {
+		t.Errorf("attempt blocking the address: %+v", c)
+	}
+	// The address is blocked: nothing is counted.
+	c = count("addr:A", "login:carol", 4*time.Minute, 3, 5)
+	if c.AddrCounted || c.NameCounted || c.AddrBefore.BlockedUntil == nil || c.AddrBefore.Failures != 3 {
+		t.Errorf("attempt from a blocked address: %+v", c)
+	}
+	if failures("addr:A") != 3 || failures("login:carol") != 0 {
+		t.Errorf("a blocked address's attempt was counted: address %d, name %d", failures("addr:A"), failures("login:carol"))
+	}
+	// After the block the address's counter restarts.
+	c = count("addr:A", "login:carol", 20*time.Minute, 3, 5)
+	if !c.AddrCounted || c.Addr.Failures != 1 || c.Addr.BlockedUntil != nil || !c.NameCounted || c.Name.Failures != 1 {
+		t.Errorf("attempt after the address's block: %+v", c)
+	}
+	// A limit of 1 blocks at the first failure.
+	c = count("addr:B", "login:dora", 0, 1, 1)
+	if !c.AddrBlocked || !c.NameBlocked || c.Addr.BlockedUntil == nil || c.Name.BlockedUntil == nil {
+		t.Errorf("limit 1: %+v", c)
+	}
+}
+
+// testCountAttemptConcurrent: parallel attempts from one address never
+// count more than the address's limit lets through, and each attempt's
+// name is counted exactly when its address was not blocked by another.
+func testCountAttemptConcurrent(t *testing.T, open Opener) {
+	s := open(t)
+	ctx := context.Background()
+	const (
+		n     = 30
+		limit = 7
+	)
+	results := make([]jedenlogin.AttemptCounted, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			c, err := s.CountAttempt(ctx, jedenlogin.AttemptCount{Now: t0,
+				Addr: jedenlogin.FailureCount{Key: "addr:C", Window: time.Hour, Limit: limit, Block: time.Hour},
+				Name: jedenlogin.FailureCount{Key: fmt.Sprintf("login:user%d", i), Window: time.Hour, Limit: 5, Block: time.Hour}})
+			if err != nil {
+				t.Errorf("%d: %v", i, err)
+			}
+			results[i] = c
+		})
+	}
+	wg.Wait()
+	blocks, names := 0, 0
+	for i, c := range results {
+		th, err := s.ThrottleState(ctx, fmt.Sprintf("login:user%d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.AddrBlocked {
+			blocks++
+		}
+		wantName := c.AddrCounted && (c.AddrBlocked || c.Addr.BlockedUntil == nil)
+		if c.NameCounted != wantName || th.Failures != map[bool]int{true: 1}[wantName] {
+			t.Errorf("attempt %d: %+v, its name's counter %+v; want the name counted: %v", i, c, th, wantName)
+		}
+		if c.NameCounted {
+			names++
+		}
+	}
+	if blocks != 1 || names != limit {
+		t.Errorf("%d attempts in parallel, address limit %d: %d blocked it, %d names counted; want 1 and %d", n, limit, blocks, names, limit)
 	}
 }

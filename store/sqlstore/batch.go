@@ -43,10 +43,18 @@ func (s *Store) execBatch(ctx context.Context, tx *sql.Tx, ws []write) ([]int64,
 		}
 		return n, nil
 	}
-	var (
-		b    strings.Builder
-		args []any
-	)
+	query, args, dest := batchStatement(ws, n)
+	if err := tx.QueryRowContext(ctx, s.q(query), args...).Scan(dest...); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// batchStatement is the one statement of a batch of writes (in '?' form)
+// on PostgreSQL, its arguments, and the destinations of its one row: the
+// number of rows each write wrote, into n.
+func batchStatement(ws []write, n []int64) (query string, args []any, dest []any) {
+	var b strings.Builder
 	b.WriteString("WITH ")
 	for i, w := range ws {
 		if i > 0 {
@@ -56,7 +64,7 @@ func (s *Store) execBatch(ctx context.Context, tx *sql.Tx, ws []write) ([]int64,
 		args = append(args, w.args...)
 	}
 	b.WriteString(" SELECT ")
-	dest := make([]any, len(ws))
+	dest = make([]any, len(ws))
 	for i := range ws {
 		if i > 0 {
 			b.WriteString(", ")
@@ -64,8 +72,5 @@ func (s *Store) execBatch(ctx context.Context, tx *sql.Tx, ws []write) ([]int64,
 		fmt.Fprintf(&b, "(SELECT count(*) FROM w%d)", i)
 		dest[i] = &n[i]
 	}
-	if err := tx.QueryRowContext(ctx, s.q(b.String()), args...).Scan(dest...); err != nil {
-		return nil, err
-	}
-	return n, nil
+	return b.String(), args, dest
 }

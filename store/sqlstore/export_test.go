@@ -16,6 +16,15 @@ func SetBulkIndexThreshold(n int) (restore func()) {
 	return func() { bulkIndexThreshold = old }
 }
 
+// SetWalkPassLogins sets how many logins one pass of the outline walk
+// holds, so tests reach walks in several passes; the returned function
+// restores it.
+func SetWalkPassLogins(n int64) (restore func()) {
+	old := walkPassLogins
+	walkPassLogins = n
+	return func() { walkPassLogins = old }
+}
+
 // MigrationVersion returns the version of the migration whose file is
 // NNNN_name.sql, or 0 when there is none.
 func (s *Store) MigrationVersion(name string) (int, error) {

@@ -13,6 +13,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+
 	"jedenlogin"
 )
 
@@ -24,6 +27,9 @@ type queryer interface {
 // Person returns the person with all their logins and grants, or
 // jedenlogin.ErrNotFound.
 func (s *Store) Person(ctx context.Context, id int64) (*jedenlogin.PersonRecord, error) {
+	if s.d.name == BackendPostgres {
+		return s.personBatched(ctx, id)
+	}
 	rec, err := s.loadRecord(ctx, dbQueryer{s}, id, false)
 	if err != nil {
 		return nil, err
@@ -34,7 +40,7 @@ func (s *Store) Person(ctx context.Context, id int64) (*jedenlogin.PersonRecord,
 // loadRecord reads one person's record; forUpdate locks the person row on
 // PostgreSQL (SQLite's write transaction already excludes other writers).
 func (s *Store) loadRecord(ctx context.Context, q queryer, id int64, forUpdate bool) (*jedenlogin.PersonRecord, error) {
-	query := "SELECT " + personSelect + " FROM persons WHERE id = ?"
+	query := recordPersonSQL
 	if forUpdate {
 		query += s.d.forUpdate
 	}
@@ -45,7 +51,7 @@ func (s *Store) loadRecord(ctx context.Context, q queryer, id int64, forUpdate b
 		return nil, fmt.Errorf("load person %d: %w", id, err)
 	}
 	rec := &jedenlogin.PersonRecord{Person: p, Logins: []jedenlogin.Login{}, Grants: []jedenlogin.Grant{}}
-	rows, err := q.QueryContext(ctx, s.q("SELECT "+loginSelect+" FROM logins WHERE person_id = ? ORDER BY id"), id)
+	rows, err := q.QueryContext(ctx, s.q(recordLoginsSQL), id)
 	if err != nil {
 		return nil, fmt.Errorf("load logins of person %d: %w", id, err)
 	}
@@ -60,8 +66,7 @@ func (s *Store) loadRecord(ctx context.Context, q queryer, id int64, forUpdate b
 	if err := rows.Close(); err != nil {
 		return nil, fmt.Errorf("load logins of person %d: %w", id, err)
 	}
-	rows, err = q.QueryContext(ctx, s.q("SELECT "+grantSelectG+" FROM grants g WHERE g.login_id IN (SELECT id FROM logins WHERE person_id = ?)"+
-		" OR g.origin_login_id IN (SELECT id FROM logins WHERE person_id = ?) ORDER BY g.id"), id, id)
+	rows, err = q.QueryContext(ctx, s.q(recordGrantsSQL), id, id)
 	if err != nil {
 		return nil, fmt.Errorf("load grants of person %d: %w", id, err)
 	}
@@ -75,6 +80,76 @@ func (s *Store) loadRecord(ctx context.Context, q queryer, id int64, forUpdate b
 	}
 	if err := rows.Close(); err != nil {
 		return nil, fmt.Errorf("load grants of person %d: %w", id, err)
+	}
+	return rec, nil
+}
+
+// The three reads of a person's record (loadRecord's queries).
+var (
+	recordPersonSQL = "SELECT " + personSelect + " FROM persons WHERE id = ?"
+	recordLoginsSQL = "SELECT " + loginSelect + " FROM logins WHERE person_id = ? ORDER BY id"
+	recordGrantsSQL = "SELECT " + grantSelectG + " FROM grants g WHERE g.login_id IN (SELECT id FROM logins WHERE person_id = ?)" +
+		" OR g.origin_login_id IN (SELECT id FROM logins WHERE person_id = ?) ORDER BY g.id"
+)
+
+// personBatched is Person on PostgreSQL: loadRecord's three queries sent
+// as one pgx batch, one round trip instead of three (each a wake-up of a
+// backend and of this process, on the cores that hash passwords). They run
+// one after another, each seeing what it would see sent alone.
+func (s *Store) personBatched(ctx context.Context, id int64) (*jedenlogin.PersonRecord, error) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load person %d: %w", id, err)
+	}
+	defer conn.Close()
+	var rec *jedenlogin.PersonRecord
+	err = conn.Raw(func(dc any) error {
+		b := &pgx.Batch{}
+		b.Queue(s.q(recordPersonSQL), id)
+		b.Queue(s.q(recordLoginsSQL), id)
+		b.Queue(s.q(recordGrantsSQL), id, id)
+		br := dc.(*stdlib.Conn).Conn().SendBatch(ctx, b)
+		defer br.Close()
+		p, err := scanPerson(br.QueryRow())
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("person %d: %w", id, jedenlogin.ErrNotFound)
+		} else if err != nil {
+			return fmt.Errorf("load person %d: %w", id, err)
+		}
+		rec = &jedenlogin.PersonRecord{Person: p, Logins: []jedenlogin.Login{}, Grants: []jedenlogin.Grant{}}
+		rows, err := br.Query()
+		if err != nil {
+			return fmt.Errorf("load logins of person %d: %w", id, err)
+		}
+		for rows.Next() {
+			l, err := scanLogin(rows)
+			if err != nil {
+				rows.Close()
+				return fmt.Errorf("load logins of person %d: %w", id, err)
+			}
+			rec.Logins = append(rec.Logins, l)
+		}
+		if rows.Close(); rows.Err() != nil {
+			return fmt.Errorf("load logins of person %d: %w", id, rows.Err())
+		}
+		if rows, err = br.Query(); err != nil {
+			return fmt.Errorf("load grants of person %d: %w", id, err)
+		}
+		for rows.Next() {
+			g, err := scanGrant(rows)
+			if err != nil {
+				rows.Close()
+				return fmt.Errorf("load grants of person %d: %w", id, err)
+			}
+			rec.Grants = append(rec.Grants, g)
+		}
+		if rows.Close(); rows.Err() != nil {
+			return fmt.Errorf("load grants of person %d: %w", id, rows.Err())
+		}
+		return br.Close()
+	})
+	if err != nil {
+		return nil, err
 	}
 	return rec, nil
 }
@@ -94,7 +169,7 @@ const forEachChunk = 2000
 // must not write through the store on a ":memory:" database (it has one
 // connection, held by the walk).
 func (s *Store) ForEachPerson(ctx context.Context, fn func(*jedenlogin.PersonRecord) error) error {
-	return s.forEachPerson(ctx, false, fn)
+	return s.forEachPerson(ctx, fn)
 }
 
 // ForEachPersonOutline is ForEachPerson with logins and grants read in
@@ -103,10 +178,10 @@ func (s *Store) ForEachPerson(ctx context.Context, fn func(*jedenlogin.PersonRec
 // MergedInto — what classifying a person, the plan and verify read, at a
 // fraction of the columns.
 func (s *Store) ForEachPersonOutline(ctx context.Context, fn func(*jedenlogin.PersonRecord) error) error {
-	return s.forEachPerson(ctx, true, fn)
+	return s.walkOutline(ctx, fn)
 }
 
-func (s *Store) forEachPerson(ctx context.Context, outline bool, fn func(*jedenlogin.PersonRecord) error) error {
+func (s *Store) forEachPerson(ctx context.Context, fn func(*jedenlogin.PersonRecord) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	txs, err := s.snapshotReaders(ctx)
@@ -151,7 +226,7 @@ func (s *Store) forEachPerson(ctx context.Context, outline bool, fn func(*jedenl
 			}
 			for k := r; k < chunks; k += len(txs) {
 				lo := int64(k)*forEachChunk + 1
-				recs, err := s.readChunk(ctx, tx, outline, lo, lo+forEachChunk-1)
+				recs, err := s.readChunk(ctx, tx, lo, lo+forEachChunk-1)
 				if !send(chunk{recs, err}) {
 					return
 				}
@@ -225,9 +300,8 @@ func (s *Store) snapshotReaders(ctx context.Context) (txs []*sql.Tx, err error) 
 }
 
 // readChunk reads the records of the persons with ids lo … hi, in id
-// order; with outline, logins and grants in outline
-// (ForEachPersonOutline).
-func (s *Store) readChunk(ctx context.Context, tx *sql.Tx, outline bool, lo, hi int64) ([]*jedenlogin.PersonRecord, error) {
+// order.
+func (s *Store) readChunk(ctx context.Context, tx *sql.Tx, lo, hi int64) ([]*jedenlogin.PersonRecord, error) {
 	personQ := s.q("SELECT " + packedSelect(personPackedInts, personPackedText, "") +
 		" FROM persons WHERE id BETWEEN ? AND ? ORDER BY id")
 	loginQ := s.q("SELECT " + packedSelect(loginPackedInts, loginPackedText, "") +
@@ -239,13 +313,6 @@ func (s *Store) readChunk(ctx context.Context, tx *sql.Tx, outline bool, lo, hi 
 	scanL := func(r *sql.Rows) (jedenlogin.Login, []jedenlogin.Grant, bool, error) {
 		l, ok, err := scanLoginPacked(r)
 		return l, nil, ok, err
-	}
-	if outline {
-		// One row per login, its grants packed into one column: half the
-		// rows, a fraction of the columns.
-		loginQ = s.q("SELECT id, person_id, " + s.loginOutlinePacked() +
-			" FROM logins WHERE person_id BETWEEN ? AND ? ORDER BY person_id, id")
-		scanL = scanLoginOutline
 	}
 	recs := make([]*jedenlogin.PersonRecord, 0, forEachChunk)
 	var badPersons, badLogins, badGrants []int64
@@ -306,7 +373,7 @@ func (s *Store) readChunk(ctx context.Context, tx *sql.Tx, outline bool, lo, hi 
 		return nil, fmt.Errorf("read logins: %w", err)
 	}
 
-	if !outline { // in outline the grants came with the logins
+	{
 		rows, err = tx.QueryContext(ctx, grantQ, lo, hi)
 		if err != nil {
 			return nil, fmt.Errorf("read grants: %w", err)
@@ -351,13 +418,6 @@ func (s *Store) readChunk(ctx context.Context, tx *sql.Tx, outline bool, lo, hi 
 		rec := find(l.PersonID)
 		rec.Logins = append(rec.Logins, l)
 		slices.SortFunc(rec.Logins, func(a, b jedenlogin.Login) int { return cmp.Compare(a.ID, b.ID) })
-		if outline {
-			gs, err := s.grantsOfLogin(ctx, tx, id)
-			if err != nil {
-				return nil, err
-			}
-			rec.Grants = append(rec.Grants, gs...)
-		}
 	}
 	for _, id := range badGrants {
 		var pid int64
@@ -692,25 +752,4 @@ func (s *Store) smallestFree(ctx context.Context, tx *sql.Tx, foldedPrefix strin
 		n++
 	}
 	return n, nil
-}
-
-// grantsOfLogin reads the grants held by one login.
-func (s *Store) grantsOfLogin(ctx context.Context, tx *sql.Tx, loginID int64) ([]jedenlogin.Grant, error) {
-	rows, err := tx.QueryContext(ctx, s.q("SELECT "+grantSelectG+" FROM grants g WHERE g.login_id = ? ORDER BY g.id"), loginID)
-	if err != nil {
-		return nil, fmt.Errorf("read grants of login %d: %w", loginID, err)
-	}
-	var gs []jedenlogin.Grant
-	for rows.Next() {
-		g, err := scanGrant(rows)
-		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("read grants of login %d: %w", loginID, err)
-		}
-		gs = append(gs, g)
-	}
-	if err := rows.Close(); err != nil {
-		return nil, fmt.Errorf("read grants of login %d: %w", loginID, err)
-	}
-	return gs, nil
 }

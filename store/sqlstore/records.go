@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"database/sql"
-	"strconv"
 	"strings"
 
 	"jedenlogin"
@@ -269,81 +268,7 @@ func scanGrantPacked(r scanner, extra ...any) (g jedenlogin.Grant, ok bool, err 
 	return g, true, nil
 }
 
-// loginOutlinePacked is the select expression of a login in outline
-// (ForEachPersonOutline) after its id and person id: name, state,
-// merged_into (0 when none), origin and state_before_merge joined by
-// fieldSep, then fieldSep and its grants (grantOutlineAgg) — one column
-// where eight cost the driver eight locked calls a row. Login names,
-// states and origins never hold the separators.
-func (s *Store) loginOutlinePacked() string {
-	return "name || '" + fieldSep + "' || state || '" + fieldSep + "' || COALESCE(merged_into, 0) || '" + fieldSep + "' || origin || '" +
-		fieldSep + "' || state_before_merge || '" + fieldSep + "' || " + s.grantOutlineAgg()
-}
-
-// Separators of the packed grants of a login in outline: record and unit
-// separators, which no id or entity id holds (a row where one does is read
-// again column by column).
-const (
-	countSep = "\x1d"
-	grantSep = "\x1e"
-	fieldSep = "\x1f"
-)
-
-// grantOutlineAgg is the select expression packing the grants held by the
-// row's login: their number, countSep, then per grant
-// "id,origin_login_id,merged_into,entity_id" (merged_into 0 when none)
-// joined by grantSep; "0" when there are none. The number lets a reader
-// tell an entity id holding the separators from more grants.
-func (s *Store) grantOutlineAgg() string {
-	fields := "g.id || '" + fieldSep + "' || g.origin_login_id || '" + fieldSep + "' || COALESCE(g.merged_into, 0) || '" + fieldSep + "' || g.entity_id"
-	agg := "string_agg(" + fields + ", '" + grantSep + "')"
-	return "COALESCE((SELECT count(*) || '" + countSep + "' || " + agg + " FROM grants g WHERE g.login_id = logins.id), '0')"
-}
-
-// scanLoginOutline scans a row of loginOutlineCols and packed grants; ok
-// is false (ID set) when the grants do not unpack.
-func scanLoginOutline(r *sql.Rows) (l jedenlogin.Login, gs []jedenlogin.Grant, ok bool, err error) {
-	var packed string
-	if err := r.Scan(&l.ID, &l.PersonID, &packed); err != nil {
-		return l, nil, false, err
-	}
-	f := strings.SplitN(packed, fieldSep, 6)
-	if len(f) != 6 {
-		return l, nil, false, nil
-	}
-	merged, err := strconv.ParseInt(f[2], 10, 64)
-	if err != nil {
-		return l, nil, false, nil
-	}
-	l.Name, l.State, packed = f[0], jedenlogin.LoginState(f[1]), f[5]
-	l.Origin, l.StateBeforeMerge = jedenlogin.LoginOrigin(f[3]), jedenlogin.LoginState(f[4])
-	if merged != 0 {
-		l.MergedInto = &merged
-	}
-	if packed == "0" {
-		return l, nil, true, nil
-	}
-	count, packed, found := strings.Cut(packed, countSep)
-	n, err := strconv.Atoi(count)
-	if !found || err != nil || strings.Count(packed, grantSep) != n-1 {
-		return l, nil, false, nil
-	}
-	for g := range strings.SplitSeq(packed, grantSep) {
-		f := strings.SplitN(g, fieldSep, 4)
-		if len(f) != 4 {
-			return l, nil, false, nil
-		}
-		id, err1 := strconv.ParseInt(f[0], 10, 64)
-		origin, err2 := strconv.ParseInt(f[1], 10, 64)
-		merged, err3 := strconv.ParseInt(f[2], 10, 64)
-		if err1 != nil || err2 != nil || err3 != nil || strings.Contains(f[3], fieldSep) {
-			return l, nil, false, nil
-		}
-		gr := jedenlogin.Grant{ID: id, LoginID: l.ID, OriginLoginID: origin, EntityID: f[3]}
-		if merged != 0 {
-			gr.MergedInto = &merged
-		}
-		gs = append(gs, gr)
-	}
-	return l, gs, true, nil
-}
+// fieldSep separates the packed text of a login in outline (walk.go): the
+// unit separator, which no login name, state or origin holds (a row where
+// one does is read again column by column).
+const fieldSep = "\x1f"

@@ -74,19 +74,164 @@ func (s *Store) RecordFailure(ctx context.Context, key string, now time.Time, wi
 // recordFailureSQL is RecordFailure's upsert with times of the column type
 // timeType, built once per store (Open): it is the same every call.
 func recordFailureSQL(timeType string) string {
+	return failureUpsertSQL(timeType, "VALUES (?, 1, ?, ?)", failureParams{now: "?", windowStart: "?", limit: "?", until: "?"})
+}
+
+// failureParams are the placeholders of failureUpsertSQL's values: with
+// "?" for each, the upsert takes its arguments in RecordFailure's order.
+type failureParams struct{ now, windowStart, limit, until string }
+
+// failureUpsertSQL is RecordFailure's upsert of the row source (the key,
+// 1, now and the first block, as VALUES or a SELECT).
+func failureUpsertSQL(timeType, source string, p failureParams) string {
 	cast := func(p string) string { return "CAST(" + p + " AS " + timeType + ")" }
 	// restart: the block has run out, or the window is over (and no block runs).
-	blockedNow := "(t.blocked_until IS NOT NULL AND t.blocked_until > " + cast("?") + ")"
-	restart := "((t.blocked_until IS NOT NULL AND t.blocked_until <= " + cast("?") + ") OR (t.blocked_until IS NULL AND t.window_start < " + cast("?") + "))"
-	return `INSERT INTO throttles AS t (throttle_key, failures, window_start, blocked_until) VALUES (?, 1, ?, ?)
+	blockedNow := "(t.blocked_until IS NOT NULL AND t.blocked_until > " + cast(p.now) + ")"
+	restart := "((t.blocked_until IS NOT NULL AND t.blocked_until <= " + cast(p.now) + ") OR (t.blocked_until IS NULL AND t.window_start < " + cast(p.windowStart) + "))"
+	return `INSERT INTO throttles AS t (throttle_key, failures, window_start, blocked_until) ` + source + `
 ON CONFLICT (throttle_key) DO UPDATE SET
 	failures = CASE WHEN ` + blockedNow + ` THEN t.failures + 1 WHEN ` + restart + ` THEN 1 ELSE t.failures + 1 END,
-	window_start = CASE WHEN ` + blockedNow + ` THEN t.window_start WHEN ` + restart + ` THEN ` + cast("?") + ` ELSE t.window_start END,
+	window_start = CASE WHEN ` + blockedNow + ` THEN t.window_start WHEN ` + restart + ` THEN ` + cast(p.now) + ` ELSE t.window_start END,
 	blocked_until = CASE WHEN ` + blockedNow + ` THEN t.blocked_until
-		WHEN ` + restart + ` THEN (CASE WHEN 1 >= ? THEN ` + cast("?") + ` ELSE NULL END)
-		WHEN t.failures + 1 >= ? THEN ` + cast("?") + `
+		WHEN ` + restart + ` THEN (CASE WHEN 1 >= ` + p.limit + ` THEN ` + cast(p.until) + ` ELSE NULL END)
+		WHEN t.failures + 1 >= ` + p.limit + ` THEN ` + cast(p.until) + `
 		ELSE NULL END
 RETURNING failures, window_start, blocked_until`
+}
+
+// countAttemptSQL is CountAttempt's one statement on PostgreSQL (numbered
+// placeholders; see countAttemptArgs): the two counters read (a0, n0),
+// the address's failure counted when neither is blocked (a1), the name's
+// when the address is not then blocked by a block a1 did not set (n1);
+// one row per counter read or counted, tagged 0 a0, 1 n0, 2 a1, 3 n1. The
+// WITH queries' writes touch different rows (the keys differ in kind).
+func countAttemptSQL(timeType string) string {
+	cast := func(p string) string { return "CAST(" + p + " AS " + timeType + ")" }
+	now := cast("$2")
+	addr := failureUpsertSQL(timeType, "SELECT $1, 1, "+now+", "+cast("$3")+" FROM free",
+		failureParams{now: "$2", windowStart: "$4", limit: "$5", until: "$6"})
+	name := failureUpsertSQL(timeType, "SELECT $7, 1, "+now+", "+cast("$8")+" FROM a1"+
+		" WHERE a1.blocked_until IS NULL OR a1.blocked_until <= "+now+" OR a1.failures = $5",
+		failureParams{now: "$2", windowStart: "$9", limit: "$10", until: "$11"})
+	return `WITH a0 AS (SELECT failures, window_start, blocked_until FROM throttles WHERE throttle_key = $1),
+n0 AS (SELECT failures, window_start, blocked_until FROM throttles WHERE throttle_key = $7),
+free AS (SELECT WHERE NOT EXISTS (SELECT FROM a0 WHERE blocked_until > ` + now + `)
+	AND NOT EXISTS (SELECT FROM n0 WHERE blocked_until > ` + now + `)),
+a1 AS (` + addr + `),
+n1 AS (` + name + `)
+SELECT 0, failures, window_start, blocked_until FROM a0
+UNION ALL SELECT 1, failures, window_start, blocked_until FROM n0
+UNION ALL SELECT 2, failures, window_start, blocked_until FROM a1
+UNION ALL SELECT 3, failures, window_start, blocked_until FROM n1`
+}
+
+// CountAttempt counts an attempt's failures for its address and its name
+// (see jedenlogin.Store): on PostgreSQL in one statement, elsewhere (no
+// round trips to save) by ThrottleState and RecordFailure in turn.
+func (s *Store) CountAttempt(ctx context.Context, c jedenlogin.AttemptCount) (jedenlogin.AttemptCounted, error) {
+	if s.countAttemptSQL == "" {
+		return s.countAttemptStepwise(ctx, c)
+	}
+	var r jedenlogin.AttemptCounted
+	r.AddrBefore, r.NameBefore = jedenlogin.Throttle{Key: c.Addr.Key}, jedenlogin.Throttle{Key: c.Name.Key}
+	r.Addr, r.Name = r.AddrBefore, r.NameBefore
+	now := c.Now.UTC()
+	firstBlock := func(f jedenlogin.FailureCount) any {
+		if max(f.Limit, 1) <= 1 {
+			return s.ts(now.Add(f.Block))
+		}
+		return nil
+	}
+	args := []any{c.Addr.Key, s.ts(now), firstBlock(c.Addr), s.ts(now.Add(-c.Addr.Window)), max(c.Addr.Limit, 1), s.ts(now.Add(c.Addr.Block)),
+		c.Name.Key, firstBlock(c.Name), s.ts(now.Add(-c.Name.Window)), max(c.Name.Limit, 1), s.ts(now.Add(c.Name.Block))}
+	var err error
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		err = s.countAttemptOnce(ctx, args, &r)
+		if err == nil || !s.d.isRetryable(err) || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(time.Duration(attempt+1) * 10 * time.Millisecond)
+	}
+	if err != nil {
+		return jedenlogin.AttemptCounted{}, fmt.Errorf("count attempt for %s and %s: %w", c.Addr.Key, c.Name.Key, err)
+	}
+	// As RecordFailure: the count reaches exactly the limit with a block
+	// set only in the call that set it.
+	r.AddrBlocked = r.AddrCounted && r.Addr.BlockedUntil != nil && r.Addr.Failures == max(c.Addr.Limit, 1)
+	r.NameBlocked = r.NameCounted && r.Name.BlockedUntil != nil && r.Name.Failures == max(c.Name.Limit, 1)
+	return r, nil
+}
+
+// countAttemptOnce runs countAttemptSQL and fills r from its rows.
+func (s *Store) countAttemptOnce(ctx context.Context, args []any, r *jedenlogin.AttemptCounted) error {
+	rows, err := s.db.QueryContext(ctx, s.countAttemptSQL, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			kind         int
+			th           jedenlogin.Throttle
+			start, until timeCol
+		)
+		if err := rows.Scan(&kind, &th.Failures, &start, &until); err != nil {
+			return err
+		}
+		th.WindowStart, th.BlockedUntil = start.t, until.ptr()
+		switch kind {
+		case 0:
+			th.Key = r.AddrBefore.Key
+			r.AddrBefore = th
+		case 1:
+			th.Key = r.NameBefore.Key
+			r.NameBefore = th
+		case 2:
+			th.Key = r.Addr.Key
+			r.Addr, r.AddrCounted = th, true
+		case 3:
+			th.Key = r.Name.Key
+			r.Name, r.NameCounted = th, true
+		}
+	}
+	return rows.Err()
+}
+
+// countAttemptStepwise is CountAttempt as the four calls it stands for.
+func (s *Store) countAttemptStepwise(ctx context.Context, c jedenlogin.AttemptCount) (r jedenlogin.AttemptCounted, err error) {
+	r.Addr, r.Name = jedenlogin.Throttle{Key: c.Addr.Key}, jedenlogin.Throttle{Key: c.Name.Key}
+	if r.AddrBefore, err = s.ThrottleState(ctx, c.Addr.Key); err != nil {
+		return jedenlogin.AttemptCounted{}, err
+	}
+	r.NameBefore = jedenlogin.Throttle{Key: c.Name.Key}
+	if blockedAt(r.AddrBefore, c.Now) {
+		return r, nil // the name's counter is not read: it changes nothing
+	}
+	if r.NameBefore, err = s.ThrottleState(ctx, c.Name.Key); err != nil {
+		return jedenlogin.AttemptCounted{}, err
+	}
+	if blockedAt(r.NameBefore, c.Now) {
+		return r, nil
+	}
+	r.Addr, r.AddrBlocked, err = s.RecordFailure(ctx, c.Addr.Key, c.Now, c.Addr.Window, c.Addr.Limit, c.Addr.Block)
+	if err != nil {
+		return jedenlogin.AttemptCounted{}, err
+	}
+	r.AddrCounted = true
+	if !r.AddrBlocked && blockedAt(r.Addr, c.Now) {
+		return r, nil
+	}
+	r.Name, r.NameBlocked, err = s.RecordFailure(ctx, c.Name.Key, c.Now, c.Name.Window, c.Name.Limit, c.Name.Block)
+	if err != nil {
+		return jedenlogin.AttemptCounted{}, err
+	}
+	r.NameCounted = true
+	return r, nil
+}
+
+// blockedAt reports whether t's block runs at now.
+func blockedAt(t jedenlogin.Throttle, now time.Time) bool {
+	return t.BlockedUntil != nil && now.Before(*t.BlockedUntil)
 }
 
 // ThrottleState returns the key's counter, or a zero Throttle (with Key
@@ -184,26 +329,25 @@ func (s *Store) CreateSession(ctx context.Context, ss *jedenlogin.Session) error
 // ECONFLICT when the new IDHash exists.
 func (s *Store) StartSession(ctx context.Context, st jedenlogin.SessionStart) error {
 	ss := &st.Session
-	return s.writeTx(ctx, func(tx *sql.Tx) error {
-		// The writes touch different rows and do not depend on each
-		// other: one batch (one statement on PostgreSQL).
-		var ws []write
-		if st.ClearThrottle != "" {
-			ws = append(ws, write{clearThrottleSQL, []any{st.ClearThrottle}})
-		}
-		touch := -1
-		if st.TouchLogin {
-			touch = len(ws)
-			ws = append(ws, write{touchLoginSQL, []any{s.ts(ss.CreatedAt), ss.LoginID}})
-		}
-		if st.ReplacesIDHash != "" {
-			ws = append(ws, write{deleteSessionSQL, []any{st.ReplacesIDHash}})
-		}
-		ws = append(ws, write{createSessionSQL, s.sessionArgs(ss)})
-		if st.Forgive.Key != "" {
-			ws = append(ws, write{forgiveFailureSQL, s.forgiveArgs(st.Forgive)})
-		}
-		n, err := s.execBatch(ctx, tx, ws)
+	// The writes touch different rows and do not depend on each other:
+	// one batch (one statement on PostgreSQL).
+	var ws []write
+	if st.ClearThrottle != "" {
+		ws = append(ws, write{clearThrottleSQL, []any{st.ClearThrottle}})
+	}
+	touch := -1
+	if st.TouchLogin {
+		touch = len(ws)
+		ws = append(ws, write{touchLoginSQL, []any{s.ts(ss.CreatedAt), ss.LoginID}})
+	}
+	if st.ReplacesIDHash != "" {
+		ws = append(ws, write{deleteSessionSQL, []any{st.ReplacesIDHash}})
+	}
+	ws = append(ws, write{createSessionSQL, s.sessionArgs(ss)})
+	if st.Forgive.Key != "" {
+		ws = append(ws, write{forgiveFailureSQL, s.forgiveArgs(st.Forgive)})
+	}
+	checked := func(n []int64, err error) error {
 		if s.d.isUniqueViolation(err) {
 			return fmt.Errorf("session exists: %w", jedenlogin.ErrConflict)
 		} else if err != nil {
@@ -211,6 +355,15 @@ func (s *Store) StartSession(ctx context.Context, st jedenlogin.SessionStart) er
 		}
 		if touch >= 0 && n[touch] == 0 {
 			return fmt.Errorf("start session: touch login %d: %w", ss.LoginID, jedenlogin.ErrNotFound)
+		}
+		return nil
+	}
+	if s.d.batchesWrites {
+		return s.pipelinedTx(ctx, ws, st.Audit, checked)
+	}
+	return s.writeTx(ctx, func(tx *sql.Tx) error {
+		if err := checked(s.execBatch(ctx, tx, ws)); err != nil {
+			return err
 		}
 		if err := s.appendAudit(ctx, tx, st.Audit); err != nil {
 			return fmt.Errorf("start session: %w", err)

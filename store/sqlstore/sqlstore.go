@@ -66,6 +66,9 @@ type Store struct {
 
 	// recordFailureSQL is RecordFailure's query in the store's dialect.
 	recordFailureSQL string
+	// countAttemptSQL is CountAttempt's one statement where the dialect
+	// has data-modifying WITH queries (PostgreSQL), else "".
+	countAttemptSQL string
 }
 
 var _ jedenlogin.Store = (*Store)(nil)
@@ -111,6 +114,9 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	}
 	s.wmu = s.d.writerLock()
 	s.recordFailureSQL = recordFailureSQL(s.d.timeType)
+	if s.d.batchesWrites {
+		s.countAttemptSQL = countAttemptSQL(s.d.timeType)
+	}
 	if err := s.db.PingContext(ctx); err != nil {
 		s.db.Close()
 		return nil, fmt.Errorf("open %s database: %w", s.d.name, err)
