@@ -84,9 +84,15 @@ func (l sqliteBulk) commit(ctx context.Context, w *importWriter) error {
 	}
 	// SQLite sorts an index's keys in runs of at most the page cache's
 	// size: smaller runs let helper threads sort them on the other cores
-	// while the table is read, instead of one sort at the end.
+	// while the table is read, instead of one sort at the end. Runs need
+	// temporary files: with temp_store MEMORY (every connection's setting,
+	// sqliteDSN) SQLite's sorter keeps all the keys in one list instead,
+	// each key in an allocation of its own, and sorts and frees them one by
+	// one on the import's thread — half the time of the index builds.
+	// The runs go through the OS's file cache; they are deleted when the
+	// build ends, and on a crash with the process.
 	w.sorting = true
-	if err := w.pragmas(ctx, fmt.Sprintf("threads = %d", runtime.GOMAXPROCS(0)), "cache_size = -8192"); err != nil {
+	if err := w.pragmas(ctx, "temp_store = FILE", fmt.Sprintf("threads = %d", runtime.GOMAXPROCS(0)), "cache_size = -8192"); err != nil {
 		return err
 	}
 	if err := w.buildIndexes(ctx); err != nil {
@@ -305,7 +311,7 @@ func (w *importWriter) checkRefs(ctx context.Context) error {
 // sortPragmasOff are the connection's settings again after the sort
 // pragmas of an index rebuild.
 func sortPragmasOff() []string {
-	return []string{"threads = 0", fmt.Sprintf("cache_size = %d", sqliteCacheSize)}
+	return []string{"threads = 0", fmt.Sprintf("cache_size = %d", sqliteCacheSize), "temp_store = MEMORY"}
 }
 
 // pragmas sets SQLite pragmas on the import's connection.
