@@ -382,9 +382,6 @@ func (s *Store) PlanSummary(ctx context.Context) (*jedenlogin.PlanSummary, error
 		ByGrouping:  map[jedenlogin.Grouping]int{},
 	}
 	err := s.readTx(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM persons").Scan(&sum.Persons); err != nil {
-			return fmt.Errorf("count persons: %w", err)
-		}
 		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM logins").Scan(&sum.Logins); err != nil {
 			return fmt.Errorf("count logins: %w", err)
 		}
@@ -405,9 +402,20 @@ func (s *Store) PlanSummary(ctx context.Context) (*jedenlogin.PlanSummary, error
 				sum.ByCaseState[jedenlogin.Case(c)] = m
 			}
 			m[jedenlogin.PersonState(st)] = n
+			sum.Persons += n // every person has a case and a state
 		}
 		if err := rows.Close(); err != nil {
 			return fmt.Errorf("count persons per case: %w", err)
+		}
+		if s.d.name == sqliteDialect.name {
+			ok, err := groupingsByRange(ctx, tx, sum.ByGrouping)
+			if err != nil {
+				return fmt.Errorf("count persons per grouping: %w", err)
+			}
+			if ok {
+				return nil
+			}
+			clear(sum.ByGrouping)
 		}
 		rows, err = tx.QueryContext(ctx, "SELECT "+s.d.keyGroup+" AS g, count(*) FROM persons GROUP BY g")
 		if err != nil {
@@ -428,6 +436,37 @@ func (s *Store) PlanSummary(ctx context.Context) (*jedenlogin.PlanSummary, error
 		return nil, err
 	}
 	return sum, nil
+}
+
+// groupingsByRange counts persons per grouping (the person key up to its
+// ':') on SQLite from the unique index on person_key: the keys of one
+// grouping are one range of it ("pesel:" ≤ key < "pesel;"), so each
+// grouping is a seek to its first key and a count of its range. Grouping
+// by the expression in one query reads every person's row (SQLite does
+// not take the expression index as covering): 52 MiB on a 1M-login
+// database, more than a connection caches beside the other scans of the
+// progress page. ok is false, with by partly filled, when a key has no
+// ':' (its grouping's keys need not be one range): the caller groups by
+// the expression then.
+func groupingsByRange(ctx context.Context, tx *sql.Tx, by map[jedenlogin.Grouping]int) (ok bool, err error) {
+	var key string
+	err = tx.QueryRowContext(ctx, "SELECT person_key FROM persons ORDER BY person_key LIMIT 1").Scan(&key)
+	for err == nil {
+		g, _, found := strings.Cut(key, ":")
+		if !found {
+			return false, nil
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM persons WHERE person_key >= ? AND person_key < ?", g+":", g+";").Scan(&n); err != nil {
+			return false, err
+		}
+		by[jedenlogin.Grouping(g)] = n
+		err = tx.QueryRowContext(ctx, "SELECT person_key FROM persons WHERE person_key >= ? ORDER BY person_key LIMIT 1", g+";").Scan(&key)
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return true, nil
+	}
+	return false, err
 }
 
 // UpdatePerson loads the person's record under a lock (PostgreSQL: SELECT …
