@@ -385,17 +385,7 @@ func (s *Store) PlanSummary(ctx context.Context) (*jedenlogin.PlanSummary, error
 		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM logins").Scan(&sum.Logins); err != nil {
 			return fmt.Errorf("count logins: %w", err)
 		}
-		rows, err := tx.QueryContext(ctx, "SELECT consolidation_case, state, count(*) FROM persons GROUP BY consolidation_case, state")
-		if err != nil {
-			return fmt.Errorf("count persons per case: %w", err)
-		}
-		for rows.Next() {
-			var c, st string
-			var n int
-			if err := rows.Scan(&c, &st, &n); err != nil {
-				rows.Close()
-				return fmt.Errorf("count persons per case: %w", err)
-			}
+		add := func(c, st string, n int) {
 			m := sum.ByCaseState[jedenlogin.Case(c)]
 			if m == nil {
 				m = map[jedenlogin.PersonState]int{}
@@ -404,8 +394,27 @@ func (s *Store) PlanSummary(ctx context.Context) (*jedenlogin.PlanSummary, error
 			m[jedenlogin.PersonState(st)] = n
 			sum.Persons += n // every person has a case and a state
 		}
-		if err := rows.Close(); err != nil {
-			return fmt.Errorf("count persons per case: %w", err)
+		if s.d.name == sqliteDialect.name {
+			if err := caseStatesByRange(ctx, tx, add); err != nil {
+				return fmt.Errorf("count persons per case: %w", err)
+			}
+		} else {
+			rows, err := tx.QueryContext(ctx, "SELECT consolidation_case, state, count(*) FROM persons GROUP BY consolidation_case, state")
+			if err != nil {
+				return fmt.Errorf("count persons per case: %w", err)
+			}
+			for rows.Next() {
+				var c, st string
+				var n int
+				if err := rows.Scan(&c, &st, &n); err != nil {
+					rows.Close()
+					return fmt.Errorf("count persons per case: %w", err)
+				}
+				add(c, st, n)
+			}
+			if err := rows.Close(); err != nil {
+				return fmt.Errorf("count persons per case: %w", err)
+			}
 		}
 		if s.d.name == sqliteDialect.name {
 			ok, err := groupingsByRange(ctx, tx, sum.ByGrouping)
@@ -417,7 +426,7 @@ func (s *Store) PlanSummary(ctx context.Context) (*jedenlogin.PlanSummary, error
 			}
 			clear(sum.ByGrouping)
 		}
-		rows, err = tx.QueryContext(ctx, "SELECT "+s.d.keyGroup+" AS g, count(*) FROM persons GROUP BY g")
+		rows, err := tx.QueryContext(ctx, "SELECT "+s.d.keyGroup+" AS g, count(*) FROM persons GROUP BY g")
 		if err != nil {
 			return fmt.Errorf("count persons per grouping: %w", err)
 		}
@@ -436,6 +445,33 @@ func (s *Store) PlanSummary(ctx context.Context) (*jedenlogin.PlanSummary, error
 		return nil, err
 	}
 	return sum, nil
+}
+
+// caseStatesByRange counts persons per case and state on SQLite from the
+// index on (consolidation_case, state): the pairs present are found by
+// seeking from one to the next (a handful of seeks), each pair is one
+// count of its range. A GROUP BY decodes and compares both columns of
+// every entry: 56 against 34 ms of CPU on a 1M-login database.
+func caseStatesByRange(ctx context.Context, tx *sql.Tx, add func(c, st string, n int)) error {
+	var c sql.NullString
+	err := tx.QueryRowContext(ctx, "SELECT min(consolidation_case) FROM persons").Scan(&c)
+	for err == nil && c.Valid {
+		var st sql.NullString
+		err = tx.QueryRowContext(ctx, "SELECT min(state) FROM persons WHERE consolidation_case = ?", c.String).Scan(&st)
+		for err == nil && st.Valid {
+			var n int
+			if err = tx.QueryRowContext(ctx, "SELECT count(*) FROM persons WHERE consolidation_case = ? AND state = ?", c.String, st.String).Scan(&n); err != nil {
+				break
+			}
+			add(c.String, st.String, n)
+			err = tx.QueryRowContext(ctx, "SELECT min(state) FROM persons WHERE consolidation_case = ? AND state > ?", c.String, st.String).Scan(&st)
+		}
+		if err != nil {
+			break
+		}
+		err = tx.QueryRowContext(ctx, "SELECT min(consolidation_case) FROM persons WHERE consolidation_case > ?", c.String).Scan(&c)
+	}
+	return err
 }
 
 // groupingsByRange counts persons per grouping (the person key up to its
