@@ -27,16 +27,21 @@ const consoleSample = 2000
 // with cfg.clients, for queries drawn from the data: logins in lower case
 // (found ignoring case), PESELs, e-mail addresses and "first last" names.
 func console(ctx context.Context, cfg config) ([]result, error) {
-	e, err := newEnv(ctx, cfg.db, cfg.instances, cfg.clients, &password.Hasher{Params: cfg.params}, cfg.keep, false, nil)
+	e, err := newEnvOn(ctx, cfg.db, cfg.reuse, cfg.instances, cfg.clients, &password.Hasher{Params: cfg.params}, cfg.keep, false, nil)
 	if err != nil {
 		return nil, err
 	}
 	defer e.close()
-	if err := consoleImport(ctx, e, cfg.logins); err != nil {
-		return nil, err
-	}
 	st := e.store()
 	db := st.DB()
+	logins := cfg.logins
+	if cfg.reuse == "" {
+		if err := consoleImport(ctx, e, cfg.logins); err != nil {
+			return nil, err
+		}
+	} else if err := db.QueryRowContext(ctx, "SELECT count(*) FROM logins").Scan(&logins); err != nil {
+		return nil, fmt.Errorf("console: count logins: %w", err)
+	}
 	// The operator: a person done at import (one uppercase login).
 	var name string
 	var pid int64
@@ -54,7 +59,7 @@ func console(ctx context.Context, cfg config) ([]result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("console: sign in as %s: %w (%s)", name, err, body)
 	}
-	queries, err := consoleQueries(ctx, e, cfg.logins)
+	queries, err := consoleQueries(ctx, e, logins)
 	if err != nil {
 		return nil, err
 	}
@@ -66,29 +71,58 @@ func console(ctx context.Context, cfg config) ([]result, error) {
 		}
 		return err
 	})
-	progress.Scenario, progress.Backend, progress.Instances, progress.Unit = fmt.Sprintf("GET /konsola (%d logins)", cfg.logins), e.backend, len(e.urls), "pages/s"
+	progress.Scenario, progress.Backend, progress.Instances, progress.Unit = fmt.Sprintf("GET /konsola (%d logins)", logins), e.backend, len(e.urls), "pages/s"
 	progress.Target = "≤ 200 ms on 1M logins"
+	search := func(qs []consoleQuery, d time.Duration) result {
+		return runFor(ctx, cfg.clients, d, nil, func(ctx context.Context, client, i int) error {
+			q := qs[(client+i*cfg.clients)%len(qs)]
+			b, _, err := e.do(ctx, http.MethodGet, "/api/v1/admin/persons?q="+url.QueryEscape(q.q), cookie, nil)
+			if err != nil {
+				return err
+			}
+			var m struct {
+				Persons []json.RawMessage `json:"persons"`
+			}
+			if err := json.Unmarshal(b, &m); err != nil {
+				return fmt.Errorf("search answer: %w", err)
+			}
+			if q.hits && len(m.Persons) == 0 {
+				return fmt.Errorf("search %q (%s) found nobody", q.q, q.kind)
+			}
+			if !q.hits && q.kind == kindNoMatch && len(m.Persons) != 0 {
+				return fmt.Errorf("search %q (%s) found %d persons", q.q, q.kind, len(m.Persons))
+			}
+			return nil
+		})
+	}
+	// The headline: the mix of the first measurements (login, PESEL,
+	// e-mail, "first last"), so that figures stay comparable.
+	var mix []consoleQuery
+	kinds := map[string][]consoleQuery{}
+	for _, q := range queries {
+		if q.mix {
+			mix = append(mix, q)
+		}
+		kinds[q.kind] = append(kinds[q.kind], q)
+	}
 	fmt.Fprintf(os.Stderr, "loadgen: console: search for %v…\n", cfg.duration)
-	search := runFor(ctx, cfg.clients, cfg.duration, nil, func(ctx context.Context, client, i int) error {
-		q := queries[(client+i*cfg.clients)%len(queries)]
-		b, _, err := e.do(ctx, http.MethodGet, "/api/v1/admin/persons?q="+url.QueryEscape(q), cookie, nil)
-		if err != nil {
-			return err
+	mixed := search(mix, cfg.duration)
+	mixed.Scenario, mixed.Backend, mixed.Instances, mixed.Unit = fmt.Sprintf("GET /api/v1/admin/persons?q= (%d logins)", logins), e.backend, len(e.urls), "searches/s"
+	mixed.Target = "p99 ≤ 50 ms on 1M logins (SQLite)"
+	out := []result{progress, mixed}
+	// Then each kind of query alone, for a quarter of -t each: which
+	// shapes are slow (CPU per search and latency per kind).
+	per := max(time.Second, cfg.duration/4)
+	for _, k := range consoleKinds {
+		if len(kinds[k]) == 0 {
+			continue
 		}
-		var m struct {
-			Persons []json.RawMessage `json:"persons"`
-		}
-		if err := json.Unmarshal(b, &m); err != nil {
-			return fmt.Errorf("search answer: %w", err)
-		}
-		if len(m.Persons) == 0 {
-			return fmt.Errorf("search %q found nobody", q)
-		}
-		return nil
-	})
-	search.Scenario, search.Backend, search.Instances, search.Unit = fmt.Sprintf("GET /api/v1/admin/persons?q= (%d logins)", cfg.logins), e.backend, len(e.urls), "searches/s"
-	search.Target = "p99 ≤ 50 ms on 1M logins (SQLite)"
-	return []result{progress, search}, nil
+		fmt.Fprintf(os.Stderr, "loadgen: console: search by %s for %v…\n", k, per)
+		r := search(kinds[k], per)
+		r.Scenario, r.Backend, r.Instances, r.Unit = "… search by "+k, e.backend, len(e.urls), "searches/s"
+		out = append(out, r)
+	}
+	return out, nil
 }
 
 // consoleImport generates n legacy rows into a temporary file and imports
@@ -131,10 +165,33 @@ func consoleImport(ctx context.Context, e *env, n int) error {
 	return nil
 }
 
+// The kinds of search query: the first four make the headline mix.
+const (
+	kindLogin     = "login (lower case)"
+	kindPESEL     = "PESEL"
+	kindEmail     = "e-mail"
+	kindFirstLast = `"first last"`
+	kindLastFirst = `"last first"`
+	kindLast      = "last name alone"
+	kindPrefix    = "login prefix"
+	kindNoMatch   = "no match"
+)
+
+var consoleKinds = []string{kindLogin, kindPESEL, kindEmail, kindFirstLast, kindLastFirst, kindLast, kindPrefix, kindNoMatch}
+
+// consoleQuery is one search: its kind, the text, whether it must find
+// somebody, whether it belongs to the headline mix.
+type consoleQuery struct {
+	kind, q   string
+	hits, mix bool
+}
+
 // consoleQueries draws search queries from about consoleSample logins
 // spread over the table: the login in lower case, its PESEL, its e-mail
-// and "first last".
-func consoleQueries(ctx context.Context, e *env, logins int) ([]string, error) {
+// and "first last" (the headline mix); "last first", the last name alone
+// (a common name: thousands of logins), the login's first four letters
+// (a prefix, which exact search does not find) and a text nobody has.
+func consoleQueries(ctx context.Context, e *env, logins int) ([]consoleQuery, error) {
 	step := max(1, logins/consoleSample)
 	rows, err := e.store().DB().QueryContext(ctx, fmt.Sprintf(
 		"SELECT name, pesel, email, first_name, last_name FROM logins WHERE id %% %d = 0 ORDER BY id LIMIT %d", step, consoleSample))
@@ -142,18 +199,32 @@ func consoleQueries(ctx context.Context, e *env, logins int) ([]string, error) {
 		return nil, fmt.Errorf("console: sample logins: %w", err)
 	}
 	defer rows.Close()
-	var qs []string
+	var qs []consoleQuery
+	n := 0
 	for rows.Next() {
 		var name, pesel, email, first, last string
 		if err := rows.Scan(&name, &pesel, &email, &first, &last); err != nil {
 			return nil, fmt.Errorf("console: sample logins: %w", err)
 		}
-		qs = append(qs, strings.ToLower(name))
-		for _, q := range []string{pesel, email, strings.TrimSpace(first + " " + last)} {
-			if q != "" && strings.TrimSpace(q) != "" {
+		n++
+		qs = append(qs, consoleQuery{kind: kindLogin, q: strings.ToLower(name), hits: true, mix: true})
+		first, last = strings.TrimSpace(first), strings.TrimSpace(last)
+		for _, q := range []consoleQuery{{kind: kindPESEL, q: pesel}, {kind: kindEmail, q: email}, {kind: kindFirstLast, q: strings.TrimSpace(first + " " + last)}} {
+			if strings.TrimSpace(q.q) != "" {
+				q.hits, q.mix = true, true
 				qs = append(qs, q)
 			}
 		}
+		if first != "" && last != "" {
+			qs = append(qs, consoleQuery{kind: kindLastFirst, q: last + " " + first, hits: true})
+		}
+		if last != "" && !strings.ContainsAny(last, " ") {
+			qs = append(qs, consoleQuery{kind: kindLast, q: last, hits: true})
+		}
+		if r := []rune(strings.ToLower(name)); len(r) > 4 {
+			qs = append(qs, consoleQuery{kind: kindPrefix, q: string(r[:4])})
+		}
+		qs = append(qs, consoleQuery{kind: kindNoMatch, q: fmt.Sprintf("xq%07dzz", n)})
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("console: sample logins: %w", err)

@@ -30,6 +30,13 @@
 //	         chain (≥ 2,000/s SQLite, ≥ 1,000/s PostgreSQL, p99 < 25 ms)
 //	oidc-userinfo  GET /oidc/userinfo with bearer tokens (≥ 5,000/s,
 //	         p99 < 10 ms)
+//	console  the operator console on -logins legacy logins (legacygen,
+//	         imported): GET /konsola with one client, then the person
+//	         search with -c clients over a mix of logins, PESELs, e-mail
+//	         addresses and "first last" (the headline), then each kind of
+//	         query alone for a quarter of -t (CPU per search by kind).
+//	         -keep keeps the database; -reuse FILE measures on a kept one
+//	         without generating and importing again
 //	soak     mixed traffic (sign-ins, /me, confirmations of fresh pending
 //	         persons, login and password recovery, applications) at -load
 //	         (0.7) of the capacity it measures first, for -t (default 30m)

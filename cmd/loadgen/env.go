@@ -50,13 +50,27 @@ type env struct {
 // users behind a load balancer do. mailer, when not nil, delivers the
 // servers' mail from the outbox.
 func newEnv(ctx context.Context, pgDSN string, instances, clients int, h *password.Hasher, keep, withOIDC bool, mailer mail.Sender) (e *env, err error) {
+	return newEnvOn(ctx, pgDSN, "", instances, clients, h, keep, withOIDC, mailer)
+}
+
+// newEnvOn is newEnv, or, with reuse set, the same servers on the existing
+// SQLite file reuse (migrated to this tree's schema, never deleted).
+func newEnvOn(ctx context.Context, pgDSN, reuse string, instances, clients int, h *password.Hasher, keep, withOIDC bool, mailer mail.Sender) (e *env, err error) {
 	e = &env{hasher: h}
 	defer func() {
 		if err != nil {
 			e.close()
 		}
 	}()
-	if pgDSN != "" {
+	switch {
+	case reuse != "":
+		e.backend = "SQLite"
+		if _, err := os.Stat(reuse); err != nil {
+			return nil, fmt.Errorf("-reuse: %w", err)
+		}
+		e.dsn = reuse
+		fmt.Fprintf(os.Stderr, "loadgen: reusing the database %s\n", e.dsn)
+	case pgDSN != "":
 		e.backend = "PostgreSQL"
 		dsn, drop, err := freshPostgres(ctx, pgDSN, keep)
 		if err != nil {
@@ -64,7 +78,7 @@ func newEnv(ctx context.Context, pgDSN string, instances, clients int, h *passwo
 		}
 		e.dsn = dsn
 		e.closers = append(e.closers, drop)
-	} else {
+	default:
 		e.backend = "SQLite"
 		dir, err := os.MkdirTemp("", "jedenlogin-loadgen-")
 		if err != nil {

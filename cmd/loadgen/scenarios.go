@@ -30,6 +30,7 @@ type config struct {
 	compare     bool
 	oidc        bool // mount the OpenID Connect provider (the oidc-* scenarios)
 	keep        bool
+	reuse       string // console: an existing SQLite file (kept by -keep) instead of a fresh import
 	serve       string // me: set up, write the servers' file, serve
 	target      string // me: drive the servers of this file
 	params      password.Params

@@ -131,6 +131,18 @@ func testConsolidationsPerDay(t *testing.T, open Opener) {
 		t.Fatal(err)
 	}
 	sameJSON(t, "ConsolidationsPerDay", got, []jedenlogin.DayCount{{Day: day, N: 2}})
+	// since within a day: that day counts from since on.
+	got, err = s.ConsolidationsPerDay(ctx, day.Add(3*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameJSON(t, "ConsolidationsPerDay from 03:00", got, []jedenlogin.DayCount{{Day: day, N: 1}})
+	// after the newest: none.
+	got, err = s.ConsolidationsPerDay(ctx, day.Add(24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameJSON(t, "ConsolidationsPerDay after the newest", got, []jedenlogin.DayCount{})
 }
 
 // auditLog reads the whole log in id order.

@@ -47,7 +47,7 @@ func (s *Store) appendAuditWith(ctx context.Context, tx *sql.Tx, events []jedenl
 	prev := jedenlogin.AuditGenesis
 	var lastRow *sql.Row
 	if usePrepared {
-		if st := s.prepared(ctx, s.d.auditLast); st != nil {
+		if st := s.preparedInTx(ctx, s.d.auditLast); st != nil {
 			ts := tx.StmtContext(ctx, st)
 			defer ts.Close()
 			lastRow = ts.QueryRowContext(ctx)
@@ -66,7 +66,7 @@ func (s *Store) appendAuditWith(ctx context.Context, tx *sql.Tx, events []jedenl
 	query := s.q(auditInsert)
 	var stmt *sql.Stmt
 	if usePrepared {
-		stmt = s.prepared(ctx, query)
+		stmt = s.preparedInTx(ctx, query)
 	}
 	if stmt != nil {
 		stmt = tx.StmtContext(ctx, stmt)

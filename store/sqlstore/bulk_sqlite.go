@@ -31,6 +31,13 @@ func (sqliteBulk) begin(ctx context.Context, w *importWriter) error {
 		return fmt.Errorf("import: %w", err)
 	}
 	w.fkOff = true
+	// The import reads the tables it writes through its own small cache,
+	// not the memory map: a million-login load would otherwise keep the
+	// whole file mapped and resident, on top of the import's own memory.
+	if _, err := w.conn.ExecContext(ctx, "PRAGMA mmap_size = 0"); err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	w.mmapOff = true
 	var err error
 	if w.tx, err = w.conn.BeginTx(ctx, nil); err != nil { // BEGIN IMMEDIATE
 		return fmt.Errorf("import: begin: %w", err)
@@ -174,6 +181,11 @@ func (sqliteBulk) finish(w *importWriter) {
 	}
 	if w.fkOff {
 		if _, err := w.conn.ExecContext(context.Background(), "PRAGMA foreign_keys = ON"); err != nil {
+			w.conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}
+	if w.mmapOff {
+		if _, err := w.conn.ExecContext(context.Background(), fmt.Sprintf("PRAGMA mmap_size = %d", sqliteMmapSize)); err != nil {
 			w.conn.Raw(func(any) error { return driver.ErrBadConn })
 		}
 	}

@@ -169,6 +169,8 @@ type importWriter struct {
 	tx     *sql.Tx
 	unlock func()
 	fkOff  bool // SQLite: foreign_keys was turned off on conn
+	// mmapOff: SQLite's memory map was turned off on conn (sqliteMmapSize).
+	mmapOff bool
 	// rollbackJournal: SQLite: conn left WAL mode for the load (leaveWAL);
 	// finish goes back.
 	rollbackJournal bool

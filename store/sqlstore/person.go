@@ -442,34 +442,51 @@ func (s *Store) PlanSummary(ctx context.Context) (*jedenlogin.PlanSummary, error
 		ByGrouping:  map[jedenlogin.Grouping]int{},
 	}
 	err := s.readTx(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM persons").Scan(&sum.Persons); err != nil {
-			return fmt.Errorf("count persons: %w", err)
-		}
 		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM logins").Scan(&sum.Logins); err != nil {
 			return fmt.Errorf("count logins: %w", err)
 		}
-		rows, err := tx.QueryContext(ctx, "SELECT consolidation_case, state, count(*) FROM persons GROUP BY consolidation_case, state")
-		if err != nil {
-			return fmt.Errorf("count persons per case: %w", err)
-		}
-		for rows.Next() {
-			var c, st string
-			var n int
-			if err := rows.Scan(&c, &st, &n); err != nil {
-				rows.Close()
-				return fmt.Errorf("count persons per case: %w", err)
-			}
+		add := func(c, st string, n int) {
 			m := sum.ByCaseState[jedenlogin.Case(c)]
 			if m == nil {
 				m = map[jedenlogin.PersonState]int{}
 				sum.ByCaseState[jedenlogin.Case(c)] = m
 			}
 			m[jedenlogin.PersonState(st)] = n
+			sum.Persons += n // every person has a case and a state
 		}
-		if err := rows.Close(); err != nil {
-			return fmt.Errorf("count persons per case: %w", err)
+		if s.d.name == sqliteDialect.name {
+			if err := caseStatesByRange(ctx, tx, add); err != nil {
+				return fmt.Errorf("count persons per case: %w", err)
+			}
+		} else {
+			rows, err := tx.QueryContext(ctx, "SELECT consolidation_case, state, count(*) FROM persons GROUP BY consolidation_case, state")
+			if err != nil {
+				return fmt.Errorf("count persons per case: %w", err)
+			}
+			for rows.Next() {
+				var c, st string
+				var n int
+				if err := rows.Scan(&c, &st, &n); err != nil {
+					rows.Close()
+					return fmt.Errorf("count persons per case: %w", err)
+				}
+				add(c, st, n)
+			}
+			if err := rows.Close(); err != nil {
+				return fmt.Errorf("count persons per case: %w", err)
+			}
 		}
-		rows, err = tx.QueryContext(ctx, "SELECT "+s.d.keyGroup+" AS g, count(*) FROM persons GROUP BY g")
+		if s.d.name == sqliteDialect.name {
+			ok, err := groupingsByRange(ctx, tx, sum.ByGrouping)
+			if err != nil {
+				return fmt.Errorf("count persons per grouping: %w", err)
+			}
+			if ok {
+				return nil
+			}
+			clear(sum.ByGrouping)
+		}
+		rows, err := tx.QueryContext(ctx, "SELECT "+s.d.keyGroup+" AS g, count(*) FROM persons GROUP BY g")
 		if err != nil {
 			return fmt.Errorf("count persons per grouping: %w", err)
 		}
@@ -488,6 +505,64 @@ func (s *Store) PlanSummary(ctx context.Context) (*jedenlogin.PlanSummary, error
 		return nil, err
 	}
 	return sum, nil
+}
+
+// caseStatesByRange counts persons per case and state on SQLite from the
+// index on (consolidation_case, state): the pairs present are found by
+// seeking from one to the next (a handful of seeks), each pair is one
+// count of its range. A GROUP BY decodes and compares both columns of
+// every entry: 56 against 34 ms of CPU on a 1M-login database.
+func caseStatesByRange(ctx context.Context, tx *sql.Tx, add func(c, st string, n int)) error {
+	var c sql.NullString
+	err := tx.QueryRowContext(ctx, "SELECT min(consolidation_case) FROM persons").Scan(&c)
+	for err == nil && c.Valid {
+		var st sql.NullString
+		err = tx.QueryRowContext(ctx, "SELECT min(state) FROM persons WHERE consolidation_case = ?", c.String).Scan(&st)
+		for err == nil && st.Valid {
+			var n int
+			if err = tx.QueryRowContext(ctx, "SELECT count(*) FROM persons WHERE consolidation_case = ? AND state = ?", c.String, st.String).Scan(&n); err != nil {
+				break
+			}
+			add(c.String, st.String, n)
+			err = tx.QueryRowContext(ctx, "SELECT min(state) FROM persons WHERE consolidation_case = ? AND state > ?", c.String, st.String).Scan(&st)
+		}
+		if err != nil {
+			break
+		}
+		err = tx.QueryRowContext(ctx, "SELECT min(consolidation_case) FROM persons WHERE consolidation_case > ?", c.String).Scan(&c)
+	}
+	return err
+}
+
+// groupingsByRange counts persons per grouping (the person key up to its
+// ':') on SQLite from the unique index on person_key: the keys of one
+// grouping are one range of it ("pesel:" ≤ key < "pesel;"), so each
+// grouping is a seek to its first key and a count of its range. Grouping
+// by the expression in one query reads every person's row (SQLite does
+// not take the expression index as covering): 52 MiB on a 1M-login
+// database, more than a connection caches beside the other scans of the
+// progress page. ok is false, with by partly filled, when a key has no
+// ':' (its grouping's keys need not be one range): the caller groups by
+// the expression then.
+func groupingsByRange(ctx context.Context, tx *sql.Tx, by map[jedenlogin.Grouping]int) (ok bool, err error) {
+	var key string
+	err = tx.QueryRowContext(ctx, "SELECT person_key FROM persons ORDER BY person_key LIMIT 1").Scan(&key)
+	for err == nil {
+		g, _, found := strings.Cut(key, ":")
+		if !found {
+			return false, nil
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM persons WHERE person_key >= ? AND person_key < ?", g+":", g+";").Scan(&n); err != nil {
+			return false, err
+		}
+		by[jedenlogin.Grouping(g)] = n
+		err = tx.QueryRowContext(ctx, "SELECT person_key FROM persons WHERE person_key >= ? ORDER BY person_key LIMIT 1", g+";").Scan(&key)
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return true, nil
+	}
+	return false, err
 }
 
 // UpdatePerson loads the person's record under a lock (PostgreSQL: SELECT …

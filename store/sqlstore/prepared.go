@@ -29,6 +29,8 @@ type stmtCache struct {
 	// the store closes is closed too.
 	mu     sync.Mutex
 	closed bool
+	// pending holds the texts preparedInTx is preparing in the background.
+	pending sync.Map
 }
 
 // prepared returns the prepared statement of query (already in the store's
@@ -119,6 +121,35 @@ func (s *Store) queryRowWrite(ctx context.Context, query string, args ...any) *s
 	return s.db.QueryRowContext(ctx, query, args...)
 }
 
+// preparedInTx is prepared for a statement run inside a transaction. The
+// transaction holds a pool connection and preparing takes another, so
+// when every connection is held by a transaction whose goroutine wants to
+// prepare, none comes and all wait for ever (seen with 8 concurrent
+// person searches on SQLite's 8 connections: prepared holds its lock while
+// it waits for a connection, the others wait for the lock). It returns the
+// statement only when it is already prepared, and otherwise prepares it in
+// the background — by a goroutine that holds no connection — for the next
+// use; this use runs the text (SQLite's connections keep their compiled
+// statements, stmtcache.go; pgx caches its own).
+func (s *Store) preparedInTx(ctx context.Context, query string) *sql.Stmt {
+	if !s.d.prepares {
+		return nil
+	}
+	c := &s.stmts
+	if v, ok := c.m.Load(query); ok {
+		return v.(*sql.Stmt)
+	}
+	if c.n.Load() < maxPrepared {
+		if _, busy := c.pending.LoadOrStore(query, true); !busy {
+			go func() {
+				defer c.pending.Delete(query)
+				s.prepared(context.WithoutCancel(ctx), query)
+			}()
+		}
+	}
+	return nil
+}
+
 // txExec runs a write statement (query in '?' form) in tx, through the
 // store's prepared statement of query when it prepares one: database/sql
 // reuses the statement already prepared on the transaction's connection,
@@ -126,7 +157,7 @@ func (s *Store) queryRowWrite(ctx context.Context, query string, args ...any) *s
 // made one by one.
 func (s *Store) txExec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
 	query = s.q(query)
-	if st := s.prepared(ctx, query); st != nil {
+	if st := s.preparedInTx(ctx, query); st != nil {
 		ts := tx.StmtContext(ctx, st)
 		defer ts.Close()
 		return ts.ExecContext(ctx, args...)
@@ -138,7 +169,7 @@ func (s *Store) txExec(ctx context.Context, tx *sql.Tx, query string, args ...an
 // prepared statement of query when it prepares one (see txExec).
 func (s *Store) txQuery(ctx context.Context, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
 	query = s.q(query)
-	if st := s.prepared(ctx, query); st != nil {
+	if st := s.preparedInTx(ctx, query); st != nil {
 		// The transaction's statement is closed with the transaction.
 		return tx.StmtContext(ctx, st).QueryContext(ctx, args...)
 	}
