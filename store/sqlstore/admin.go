@@ -63,8 +63,12 @@ func (s *Store) SearchPersons(ctx context.Context, q jedenlogin.PersonSearch, li
 	// union are among them): a common last name alone matches ten thousand
 	// logins on 1M, which the union would otherwise gather in a temporary
 	// B-tree and sort whole; a branch's bounded sort keeps limit rows.
+	// DISTINCT in each branch: a person's several logins share a PESEL,
+	// an e-mail address or a name, and limit copies of one person would
+	// crowd the others out of the branch.
 	lim := " ORDER BY pid LIMIT " + strconv.Itoa(limit)
 	for i, p := range parts {
+		p = "SELECT DISTINCT " + strings.TrimPrefix(p, "SELECT ")
 		parts[i] = "SELECT pid FROM (" + p + lim + ") AS b" + strconv.Itoa(i)
 	}
 	query := "SELECT pid FROM (" + strings.Join(parts, " UNION ") + ") AS hits" + lim
