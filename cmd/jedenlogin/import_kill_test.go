@@ -88,7 +88,7 @@ func TestImportKilledLeavesDatabaseAsBefore(t *testing.T) {
 			}
 			if _, err := os.Stat(db + "-journal"); err == nil && !journal {
 				journal = true
-				kill = time.After(time.Duration(r.IntN(1500)) * time.Millisecond)
+				kill = time.After(time.Duration(r.IntN(150)) * time.Millisecond)
 			}
 		}
 		got := plan(db)
