@@ -1,10 +1,8 @@
 package service_test
 
 import (
-	"bytes"
 	"cmp"
 	"context"
-	"encoding/csv"
 	"io"
 	"log/slog"
 	"slices"
@@ -12,7 +10,6 @@ import (
 	"time"
 
 	"jedenlogin"
-	"jedenlogin/legacy"
 	"jedenlogin/service"
 	"jedenlogin/store/storetest"
 )
@@ -161,16 +158,9 @@ func newThrottleFixture(t *testing.T) *throttleFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	w.WriteAll([][]string{
-		{"login", "password_hash", "status", "first_name", "second_name", "last_name", "pesel", "email", "phone",
-			"entity_id", "entity_name", "entity_parent_id", "function", "scopes", "valid_to", "accepted_at"},
-		{"JANEK", h, "active", "Jan", "", "Kowalski", peselJanek, "jan@example.pl", "", "SP1", "Szkoła Podstawowa nr 1", "", "pracownik", "sio", "", ""},
-	})
-	if _, err := (&legacy.Importer{Store: st, Now: func() time.Time { return now }}).Import(context.Background(), &buf, int64(buf.Len())); err != nil {
-		t.Fatalf("import: %v", err)
-	}
+	importRows(t, st, now,
+		[]string{"JANEK", h, "active", "Jan", "", "Kowalski", peselJanek, "jan@example.pl", "", "SP1", "Szkoła Podstawowa nr 1", "", "pracownik", "sio", "", ""},
+	)
 	svc, err := service.New(service.Config{
 		Store: st, Hasher: hasher, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Now: func() time.Time { return now }, Mailer: &outbox{}, PublicURL: "https://konto.example.pl",

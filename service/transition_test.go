@@ -1,9 +1,7 @@
 package service_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
 	"io"
 	"log/slog"
 	"slices"
@@ -12,7 +10,6 @@ import (
 	"time"
 
 	"jedenlogin"
-	"jedenlogin/legacy"
 	"jedenlogin/service"
 	"jedenlogin/store/storetest"
 )
@@ -28,17 +25,10 @@ func TestTransitionPreviewDoneAndMail(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	w.WriteAll([][]string{
-		{"login", "password_hash", "status", "first_name", "second_name", "last_name", "pesel", "email", "phone",
-			"entity_id", "entity_name", "entity_parent_id", "function", "scopes", "valid_to", "accepted_at"},
-		{"jan.k", h, "active", "Jan", "", "Kowalski", peselJanek, "jan@example.pl", "", "SP1", "Szkoła Podstawowa nr 1", "", "pracownik", "sio", "", ""},
-		{"j.kowalski", h, "inactive", "Jan", "", "Kowalski", peselJanek, "jan@example.pl", "", "G1", "Gmina Pierwsza", "", "pracownik", "sio", "", ""},
-	})
-	if _, err := (&legacy.Importer{Store: st, Now: func() time.Time { return now }}).Import(context.Background(), &buf, int64(buf.Len())); err != nil {
-		t.Fatal(err)
-	}
+	importRows(t, st, now,
+		[]string{"jan.k", h, "active", "Jan", "", "Kowalski", peselJanek, "jan@example.pl", "", "SP1", "Szkoła Podstawowa nr 1", "", "pracownik", "sio", "", ""},
+		[]string{"j.kowalski", h, "inactive", "Jan", "", "Kowalski", peselJanek, "jan@example.pl", "", "G1", "Gmina Pierwsza", "", "pracownik", "sio", "", ""},
+	)
 	box := &outbox{}
 	svc, err := service.New(service.Config{
 		Store: st, Hasher: hasher, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -101,23 +91,16 @@ func TestTransitionSummaryEachEntityFunctionOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
 	row := func(login, status, entity, name, function string) []string {
 		return []string{login, h, status, "Jan", "", "Kowalski", peselJanek, "jan@example.pl", "", entity, name, "", function, "sio", "", ""}
 	}
-	w.WriteAll([][]string{
-		{"login", "password_hash", "status", "first_name", "second_name", "last_name", "pesel", "email", "phone",
-			"entity_id", "entity_name", "entity_parent_id", "function", "scopes", "valid_to", "accepted_at"},
+	importRows(t, st, now,
 		row("jan.k", "active", "SP1", "Szkoła Podstawowa nr 1", "pracownik"),
 		row("j.kowalski", "inactive", "G1", "Gmina Pierwsza", "pracownik"),
 		row("jk2", "inactive", "G1", "Gmina Pierwsza", "pracownik"),
 		row("jk3", "inactive", "G1", "Gmina Pierwsza", "kierownik"),
 		row("jk4", "inactive", "B1", "Biblioteka Gminna", "pracownik"),
-	})
-	if _, err := (&legacy.Importer{Store: st, Now: func() time.Time { return now }}).Import(context.Background(), &buf, int64(buf.Len())); err != nil {
-		t.Fatalf("import: %v", err)
-	}
+	)
 	svc, err := service.New(service.Config{
 		Store: st, Hasher: hasher, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Now: func() time.Time { return now }, Mailer: &outbox{}, PublicURL: "https://konto.example.pl",
