@@ -30,6 +30,16 @@
 //	         chain (≥ 2,000/s SQLite, ≥ 1,000/s PostgreSQL, p99 < 25 ms)
 //	oidc-userinfo  GET /oidc/userinfo with bearer tokens (≥ 5,000/s,
 //	         p99 < 10 ms)
+//
+//	         Both run -c clients in a closed loop (each sends its next
+//	         request when the last is answered): that measures how many
+//	         the servers can answer, but its latency is the clients' own
+//	         queue (32 clients at 1,000/s wait 32 ms on average, whatever
+//	         the servers do). With -rate N they are an open loop instead:
+//	         a request is due every 1/N s and goes to whichever of the -c
+//	         clients is free; its latency counts from when it was due, so
+//	         servers that fall behind show it ("coordinated omission"),
+//	         and the target is judged at that rate (kept up with, p99).
 //	console  the operator console on -logins legacy logins (legacygen,
 //	         imported): GET /konsola with one client, then the person
 //	         search with -c clients over a mix of logins, PESELs, e-mail
@@ -65,5 +75,7 @@
 //
 // The second reports both processes' CPU time. With -cpuprofile the
 // clients' samples carry the label loadgen=client (go tool pprof
-// -tagignore=client shows the servers alone).
+// -tagignore=client shows the servers alone). When a run leaves CPUs idle,
+// -blockprofile FILE shows what its goroutines waited for (go tool pprof
+// -top -cum loadgen FILE).
 package main

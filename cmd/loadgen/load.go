@@ -35,6 +35,9 @@ type result struct {
 	// Ratios are, for a -compare run, this row's rate over the raw
 	// argon2id rate in each turn.
 	Ratios []float64
+	// Offered is, for an open-loop run (-rate), the calls offered per
+	// second; 0 for a closed loop.
+	Offered float64
 }
 
 // Rate returns successful operations per second.
@@ -106,6 +109,49 @@ func runFor(ctx context.Context, clients int, d time.Duration, serverCPU func() 
 	if srvErr == nil {
 		res.ServerCPU = srvCPU
 	}
+	return res
+}
+
+// runAt offers calls of fn at a fixed rate for d (an open loop): call k is
+// due at start + k/rate and goes to whichever of the clients is free. Its
+// latency counts from when it was due, not from when a client took it, so
+// a server that falls behind shows it: the calls queue and their waiting
+// counts (a closed loop of N clients would slow down with the server and
+// report the queue as a rate instead — "coordinated omission"). The rate is
+// the completions over the time from the start to the last completion, so a
+// server that cannot keep up shows a rate below the offered one. CPU time
+// is measured over the same span.
+func runAt(ctx context.Context, clients int, rate float64, d time.Duration, fn op) result {
+	n := int(rate * d.Seconds())
+	due := make(chan time.Time, n)
+	cpu0 := processCPU()
+	start := time.Now()
+	go func() {
+		defer close(due)
+		for k := range n {
+			at := start.Add(time.Duration(float64(k) / rate * float64(time.Second)))
+			if wait := time.Until(at); wait > 0 {
+				t := time.NewTimer(wait)
+				select {
+				case <-t.C:
+				case <-ctx.Done():
+					t.Stop()
+					return
+				}
+			}
+			due <- at
+		}
+	}()
+	res := spread(clients, func(client int, record func(time.Duration, error)) {
+		i := 0
+		for at := range due {
+			err := fn(context.WithoutCancel(ctx), client, i)
+			record(time.Since(at), err)
+			i++
+		}
+	})
+	res.CPU = processCPU() - cpu0
+	res.Offered = rate
 	return res
 }
 

@@ -37,6 +37,30 @@ func TestPercentile(t *testing.T) {
 	}
 }
 
+// TestRunAtCountsQueueing: an open-loop run offers calls at its rate
+// whether or not the clients keep up, and a call's latency counts from when
+// it was due: with one client taking 10 ms a call and 500 calls/s offered,
+// the calls queue and the last ones wait far longer than the 10 ms a
+// closed loop would report.
+func TestRunAtCountsQueueing(t *testing.T) {
+	slow := func(context.Context, int, int) error { time.Sleep(10 * time.Millisecond); return nil }
+	r := runAt(context.Background(), 1, 500, 100*time.Millisecond, slow)
+	if r.Ops != 50 || r.Offered != 500 {
+		t.Fatalf("ops %d offered %v, want 50 at 500/s", r.Ops, r.Offered)
+	}
+	if p99 := r.Percentile(99); p99 < 300*time.Millisecond {
+		t.Errorf("p99 %v: the queue behind a 10 ms call (50 calls due within 100 ms, ≈ 400 ms for the last) does not count", p99)
+	}
+	if rate := r.Rate(); rate > 120 {
+		t.Errorf("rate %.0f/s: one client of 10 ms calls completes at most 100/s", rate)
+	}
+	// Enough clients: every call starts when due, latency ≈ its own 10 ms.
+	r = runAt(context.Background(), 16, 500, 100*time.Millisecond, slow)
+	if r.Ops != 50 || r.Percentile(50) > 60*time.Millisecond {
+		t.Errorf("16 clients: ops %d, p50 %v; want 50 calls answered in about 10 ms", r.Ops, r.Percentile(50))
+	}
+}
+
 func TestFmtRate(t *testing.T) {
 	for in, want := range map[float64]string{12.34: "12.3", 950: "950", 12345.6: "12,346", 1234567: "1,234,567"} {
 		if got := fmtRate(in); got != want {
@@ -64,6 +88,8 @@ func TestScenariosSQLite(t *testing.T) {
 			[]string{"| POST /api/v1/session | SQLite | 1 | 2 |", "sign-ins/s", "of the raw argon2id rate"}},
 		{"me on two instances", []string{"-params", "cheap", "-t", "300ms", "-users", "5", "-c", "4", "-instances", "2", "me"},
 			[]string{"| GET /api/v1/me | SQLite | 2 | 4 |", "req/s", "Target ≥ 10,000 req/s", "µs per request, servers, clients and database together"}},
+		{"userinfo offered at a rate", []string{"-params", "cheap", "-t", "300ms", "-users", "2", "-c", "4", "-rate", "200", "oidc-userinfo"},
+			[]string{"| GET /oidc/userinfo, offered 200/s | SQLite | 1 | 4 |", "200/s offered (open loop)", "counted from when each request was due"}},
 		{"confirm", []string{"-params", "cheap", "-persons", "20", "-c", "4", "confirm"},
 			[]string{"| 20 | 0 |", "Persons done: 20 of 20", "checked to name their replacement: 10", "**0 violations** (over 20 persons)"}},
 	}
@@ -245,6 +271,8 @@ func TestUsage(t *testing.T) {
 		{"serve and target", []string{"-serve", "x.json", "-target", "y.json", "me"}},
 		{"soak above capacity", []string{"-load", "1.5", "soak"}},
 		{"soak with too many users", []string{"-users", "20000", "soak"}},
+		{"rate for a closed-loop scenario", []string{"-rate", "100", "signin"}},
+		{"negative rate", []string{"-rate", "-5", "oidc-userinfo"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -208,7 +208,7 @@ func oidcRefresh(ctx context.Context, cfg config) (result, error) {
 	if err != nil {
 		return result{}, err
 	}
-	res := runFor(ctx, cfg.clients, cfg.duration, nil, func(ctx context.Context, client, i int) error {
+	res := cfg.drive(ctx, func(ctx context.Context, client, i int) error {
 		t, err := e.token(ctx, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {toks[client].RefreshToken}})
 		if err != nil {
 			return err
@@ -219,7 +219,7 @@ func oidcRefresh(ctx context.Context, cfg config) (result, error) {
 		toks[client] = t
 		return nil
 	})
-	res.Scenario, res.Backend, res.Instances, res.Unit = "POST /oidc/token (refresh_token)", e.backend, len(e.urls), "req/s"
+	res.Scenario, res.Backend, res.Instances, res.Unit = "POST /oidc/token (refresh_token)"+offered(cfg), e.backend, len(e.urls), "req/s"
 	res.Target = "≥ 2,000/s SQLite, ≥ 1,000/s PostgreSQL, p99 < 25 ms"
 	return res, nil
 }
@@ -235,7 +235,7 @@ func oidcUserinfo(ctx context.Context, cfg config) (result, error) {
 	if err != nil {
 		return result{}, err
 	}
-	res := runFor(ctx, cfg.clients, cfg.duration, nil, func(ctx context.Context, client, i int) error {
+	res := cfg.drive(ctx, func(ctx context.Context, client, i int) error {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.url()+"/oidc/userinfo", nil)
 		if err != nil {
 			return err
@@ -252,7 +252,15 @@ func oidcUserinfo(ctx context.Context, cfg config) (result, error) {
 		}
 		return nil
 	})
-	res.Scenario, res.Backend, res.Instances, res.Unit = "GET /oidc/userinfo", e.backend, len(e.urls), "req/s"
+	res.Scenario, res.Backend, res.Instances, res.Unit = "GET /oidc/userinfo"+offered(cfg), e.backend, len(e.urls), "req/s"
 	res.Target = "≥ 5,000/s, p99 < 10 ms"
 	return res, nil
+}
+
+// offered names an open-loop run's rate in its row, "" for a closed loop.
+func offered(cfg config) string {
+	if cfg.rate <= 0 {
+		return ""
+	}
+	return fmt.Sprintf(", offered %s/s", fmtRate(cfg.rate))
 }

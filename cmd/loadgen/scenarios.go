@@ -39,6 +39,16 @@ type config struct {
 	every       time.Duration // soak: interval of the table's lines
 	ramp        time.Duration // soak: length of a capacity step
 	rampClients int           // soak: the most clients of a capacity step
+	rate        float64       // oidc-refresh, oidc-userinfo: offer this many calls per second (open loop); 0: closed loop
+}
+
+// drive runs fn as the scenario's clients: in a closed loop for the run's
+// time, or, with -rate, offered at that rate (runAt).
+func (cfg config) drive(ctx context.Context, fn op) result {
+	if cfg.rate > 0 {
+		return runAt(ctx, cfg.clients, cfg.rate, cfg.duration, fn)
+	}
+	return runFor(ctx, cfg.clients, cfg.duration, nil, fn)
 }
 
 // argon2 measures raw argon2id verifications with one goroutine per
