@@ -75,7 +75,7 @@ func (s *Store) SearchPersons(ctx context.Context, q jedenlogin.PersonSearch, li
 	// Prepared (SQLite): the query texts are few (which fields are set and
 	// how many spellings each has), and compiling a UNION cost as much as
 	// running it.
-	rows, err := s.query(ctx, query, args...)
+	rows, err := s.scan.QueryContext(ctx, s.q(query), args...)
 	if err != nil {
 		return nil, fmt.Errorf("search persons: %w", err)
 	}
@@ -161,7 +161,7 @@ func (s *Store) ConsolidationsPerDay(ctx context.Context, since time.Time) ([]je
 // days (the caller groups in one query then).
 func (s *Store) consolidationsByRange(ctx context.Context, since time.Time) (out []jedenlogin.DayCount, ok bool, err error) {
 	out = []jedenlogin.DayCount{}
-	err = s.readTx(ctx, func(tx *sql.Tx) error {
+	err = s.scanTx(ctx, func(tx *sql.Tx) error {
 		var newest sql.NullInt64 // Unix nanoseconds (SQLite's time columns)
 		if err := tx.QueryRowContext(ctx, "SELECT max(consolidated_at) FROM persons").Scan(&newest); err != nil {
 			return err
@@ -221,7 +221,7 @@ func (s *Store) ForEachAudit(ctx context.Context, afterID int64, fn func(jedenlo
 }
 
 func (s *Store) auditChunk(ctx context.Context, query string, afterID int64) ([]jedenlogin.AuditEvent, error) {
-	rows, err := s.db.QueryContext(ctx, query, afterID)
+	rows, err := s.scan.QueryContext(ctx, query, afterID)
 	if err != nil {
 		return nil, fmt.Errorf("walk audit log: %w", err)
 	}
@@ -251,8 +251,8 @@ func (s *Store) PersonsOutline(ctx context.Context, ids []int64) ([]jedenlogin.P
 	if err != nil {
 		return nil, fmt.Errorf("persons outline: %w", err)
 	}
-	err = s.readTx(ctx, func(tx *sql.Tx) error {
-		rows, err := s.txQuery(ctx, tx, "SELECT "+personSelect+" FROM persons WHERE "+s.d.idsIn("id")+" ORDER BY id", arg)
+	err = s.scanTx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, s.q("SELECT "+personSelect+" FROM persons WHERE "+s.d.idsIn("id")+" ORDER BY id"), arg)
 		if err != nil {
 			return err
 		}
@@ -269,7 +269,7 @@ func (s *Store) PersonsOutline(ctx context.Context, ids []int64) ([]jedenlogin.P
 		if err := rows.Close(); err != nil {
 			return err
 		}
-		rows, err = s.txQuery(ctx, tx, "SELECT "+loginSelect+" FROM logins WHERE "+s.d.idsIn("person_id")+" ORDER BY id", arg)
+		rows, err = tx.QueryContext(ctx, s.q("SELECT "+loginSelect+" FROM logins WHERE "+s.d.idsIn("person_id")+" ORDER BY id"), arg)
 		if err != nil {
 			return err
 		}

@@ -156,7 +156,7 @@ func (s *Store) Audit(ctx context.Context, f jedenlogin.AuditFilter) ([]jedenlog
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
 	query += " ORDER BY id DESC LIMIT " + strconv.Itoa(limit)
-	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
+	rows, err := s.scan.QueryContext(ctx, s.q(query), args...)
 	if err != nil {
 		return nil, fmt.Errorf("read audit log: %w", err)
 	}

@@ -23,6 +23,9 @@ func (sqliteBulk) begin(ctx context.Context, w *importWriter) error {
 	// that doubled the write of a million rows. The pragma works only
 	// outside a transaction.
 	if !w.s.memory && w.size.Logins >= bulkIndexThreshold {
+		// A checkpoint's connection would keep the log open.
+		w.s.pauseCheckpoints()
+		w.ckptPaused = true
 		if err := leaveWAL(ctx, w); err != nil {
 			return err
 		}
@@ -31,13 +34,10 @@ func (sqliteBulk) begin(ctx context.Context, w *importWriter) error {
 		return fmt.Errorf("import: %w", err)
 	}
 	w.fkOff = true
-	// The import reads the tables it writes through its own small cache,
-	// not the memory map: a million-login load would otherwise keep the
-	// whole file mapped and resident, on top of the import's own memory.
-	if _, err := w.conn.ExecContext(ctx, "PRAGMA mmap_size = 0"); err != nil {
-		return fmt.Errorf("import: %w", err)
-	}
-	w.mmapOff = true
+	// The import reads the tables it writes through its own small cache:
+	// its connection is the serving pool's, which maps nothing (a million-
+	// login load would otherwise keep the whole file mapped and resident,
+	// on top of the import's own memory).
 	var err error
 	if w.tx, err = w.conn.BeginTx(ctx, nil); err != nil { // BEGIN IMMEDIATE
 		return fmt.Errorf("import: begin: %w", err)
@@ -133,6 +133,10 @@ func leaveWAL(ctx context.Context, w *importWriter) error {
 	}
 	w.s.db.SetMaxIdleConns(0)
 	w.s.db.SetMaxIdleConns(sqliteConns)
+	if w.s.scan != w.s.db {
+		w.s.scan.SetMaxIdleConns(0)
+		w.s.scan.SetMaxIdleConns(sqliteScanConns)
+	}
 	if _, err := w.conn.ExecContext(ctx, "PRAGMA busy_timeout = 0"); err != nil {
 		return fmt.Errorf("import: %w", err)
 	}
@@ -157,6 +161,10 @@ func isBusy(err error) bool {
 }
 
 func (sqliteBulk) finish(w *importWriter) {
+	if w.ckptPaused {
+		defer w.s.resumeCheckpoints()
+		w.ckptPaused = false
+	}
 	if w.rollbackJournal {
 		// Back to WAL mode, which every connection also asks for when it
 		// opens; a connection that cannot get there is not reused.
@@ -181,11 +189,6 @@ func (sqliteBulk) finish(w *importWriter) {
 	}
 	if w.fkOff {
 		if _, err := w.conn.ExecContext(context.Background(), "PRAGMA foreign_keys = ON"); err != nil {
-			w.conn.Raw(func(any) error { return driver.ErrBadConn })
-		}
-	}
-	if w.mmapOff {
-		if _, err := w.conn.ExecContext(context.Background(), fmt.Sprintf("PRAGMA mmap_size = %d", sqliteMmapSize)); err != nil {
 			w.conn.Raw(func(any) error { return driver.ErrBadConn })
 		}
 	}

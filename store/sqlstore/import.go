@@ -169,8 +169,9 @@ type importWriter struct {
 	tx     *sql.Tx
 	unlock func()
 	fkOff  bool // SQLite: foreign_keys was turned off on conn
-	// mmapOff: SQLite's memory map was turned off on conn (sqliteMmapSize).
-	mmapOff bool
+	// ckptPaused: SQLite: the Store's checkpoints wait for the load to
+	// finish (checkpoint.go).
+	ckptPaused bool
 	// rollbackJournal: SQLite: conn left WAL mode for the load (leaveWAL);
 	// finish goes back.
 	rollbackJournal bool

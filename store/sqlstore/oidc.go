@@ -378,7 +378,7 @@ func (s *Store) OIDCToken(ctx context.Context, idHash string) (*jedenlogin.OIDCT
 	)
 	// The version of the clients and keys comes along (migration 0016):
 	// the provider's caches check it without a statement of their own.
-	err := s.db.QueryRowContext(ctx, s.q("SELECT "+oidcTokenCols+", (SELECT n FROM oidc_config_version WHERE id = 1) FROM oidc_tokens WHERE id_hash = ?"), idHash).Scan(
+	err := s.queryRow(ctx, "SELECT "+oidcTokenCols+", (SELECT n FROM oidc_config_version WHERE id = 1) FROM oidc_tokens WHERE id_hash = ?", idHash).Scan(
 		&t.IDHash, &t.Kind, &t.ClientID, &t.PersonID, &t.LoginID, &scopes, &t.EntityID, &authTime, &amr,
 		&t.FamilyID, &t.SessionIDHash, &created, &expires, &used, &r, &t.ConfigVersion)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -284,7 +284,7 @@ func (s *Store) snapshotReaders(ctx context.Context) (txs []*sql.Tx, err error) 
 		n = 1
 	}
 	begin := func() (*sql.Tx, error) {
-		tx, err := s.db.BeginTx(ctx, &s.d.snapshot)
+		tx, err := s.scan.BeginTx(ctx, &s.d.snapshot)
 		if err != nil {
 			return nil, fmt.Errorf("begin: %w", err)
 		}
@@ -441,7 +441,7 @@ func (s *Store) PlanSummary(ctx context.Context) (*jedenlogin.PlanSummary, error
 		ByCaseState: map[jedenlogin.Case]map[jedenlogin.PersonState]int{},
 		ByGrouping:  map[jedenlogin.Grouping]int{},
 	}
-	err := s.readTx(ctx, func(tx *sql.Tx) error {
+	err := s.scanTx(ctx, func(tx *sql.Tx) error {
 		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM logins").Scan(&sum.Logins); err != nil {
 			return fmt.Errorf("count logins: %w", err)
 		}

@@ -45,7 +45,12 @@ type Options struct {
 // concurrent use, also by several processes sharing one database.
 type Store struct {
 	db *sql.DB
-	d  *dialect
+	// scan is the pool of the reads that cover much of the file: the
+	// console's searches and counts, the audit log's pages, the walks of
+	// plan and verify. On a SQLite file its connections read through a
+	// memory map (sqliteMmapSize), which db's do not; elsewhere it is db.
+	scan *sql.DB
+	d    *dialect
 	// wmu serialises this process's SQLite write transactions so they queue
 	// in Go instead of spinning in SQLite's busy handler; other processes
 	// are still kept out by the database lock and busy_timeout. It locks
@@ -60,6 +65,9 @@ type Store struct {
 
 	// memory is true for a ":memory:" database: one connection, forever.
 	memory bool
+
+	// ckpt runs the checkpoints of a SQLite file (checkpoint.go).
+	ckpt checkpointer
 
 	// stmts holds the prepared statements (SQLite only; prepared.go).
 	stmts stmtCache
@@ -91,6 +99,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		// being idle takes its statement cache (pgx) with it.
 		s.db.SetMaxOpenConns(20)
 		s.db.SetMaxIdleConns(20)
+		s.scan = s.db
 		s.db.SetConnMaxIdleTime(5 * time.Minute)
 	} else {
 		s.d = sqliteDialect
@@ -98,7 +107,8 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 			return nil, err
 		}
 		// Connections that keep their compiled statements (stmtcache.go).
-		s.db = sql.OpenDB(sqliteConnector{dsn: sqliteDSN(dsn), drv: &sqlite.Driver{}})
+		s.db = sql.OpenDB(sqliteConnector{dsn: sqliteDSN(dsn, 0), drv: &sqlite.Driver{}})
+		s.scan = s.db
 		if dsn == ":memory:" || dsn == "" {
 			// Every connection to ":memory:" is a database of its own: keep
 			// exactly one, forever.
@@ -110,6 +120,9 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		} else {
 			s.db.SetMaxOpenConns(sqliteConns)
 			s.db.SetMaxIdleConns(sqliteConns)
+			s.scan = sql.OpenDB(sqliteConnector{dsn: sqliteDSN(dsn, sqliteMmapSize), drv: &sqlite.Driver{}})
+			s.scan.SetMaxOpenConns(sqliteScanConns)
+			s.scan.SetMaxIdleConns(sqliteScanConns)
 		}
 	}
 	s.wmu = s.d.writerLock()
@@ -139,6 +152,9 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if cur > latest {
 		s.db.Close()
 		return nil, fmt.Errorf("schema version %d is newer than this binary knows (%d); use a newer jedenlogin", cur, latest)
+	}
+	if s.d == sqliteDialect && !s.memory {
+		s.startCheckpoints()
 	}
 	return s, nil
 }
@@ -179,12 +195,16 @@ func createSQLite(ctx context.Context, path string) error {
 // and idle at most.
 const sqliteConns = 8
 
+// sqliteScanConns is how many connections the scan pool keeps (Store.scan).
+const sqliteScanConns = 4
+
 // sqliteCacheSize is the page cache of every SQLite connection, in the
 // PRAGMA's unit (negative: KiB).
 const sqliteCacheSize = -65536
 
-// sqliteMmapSize is how much of a SQLite file every connection reads
-// through a shared memory map instead of its own page cache (SQLite caps
+// sqliteMmapSize is how much of a SQLite file the scan pool's connections
+// (Store.scan) read through a shared memory map instead of their own page
+// cache (SQLite caps
 // it at 2 GiB; beyond, pages are read as before). A page read from the
 // map costs no system call and no page-cache slot: the driver allocates
 // every cached page on its own and returns it to the system when the cache
@@ -194,10 +214,17 @@ const sqliteCacheSize = -65536
 // and the progress page's scans re-read what another connection had
 // cached. Pages written since the last checkpoint are still read from the
 // write-ahead log into the cache.
+//
+// The serving pool (Store.db) has no map: a connection that sees the
+// database changed since its last read unmaps the whole file and faults
+// every page in again, and under a stream of small writes that is every
+// read — token refreshes cost 14 % more CPU and ran 10–18 % slower with the
+// map than with their page caches (BENCHMARKS.md, issue 11, session 6).
+// The console's and the walks' reads cover far more pages than that costs.
 const sqliteMmapSize = 1 << 31
 
 // sqliteDSN adds the connection settings every SQLite connection needs.
-func sqliteDSN(p string) string {
+func sqliteDSN(p string, mmap int64) string {
 	if p == "" {
 		p = ":memory:"
 	}
@@ -205,6 +232,9 @@ func sqliteDSN(p string) string {
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
+	// No commit checkpoints: the Store's goroutine does, beside the
+	// writers (checkpoint.go).
+	q.Add("_pragma", "wal_autocheckpoint(0)")
 	// Savepoints (group commit, groupcommit.go) and statements that change
 	// several rows keep the pages they may have to undo in a journal of
 	// their own: in memory, not in a temporary file written page by page.
@@ -214,7 +244,7 @@ func sqliteDSN(p string) string {
 	q.Add("_pragma", fmt.Sprintf("cache_size(%d)", sqliteCacheSize))
 	if p != ":memory:" {
 		q.Add("_pragma", "journal_mode(WAL)")
-		q.Add("_pragma", fmt.Sprintf("mmap_size(%d)", sqliteMmapSize))
+		q.Add("_pragma", fmt.Sprintf("mmap_size(%d)", mmap))
 	}
 	q.Set("_txlock", "immediate")
 	sep := "?"
@@ -239,8 +269,12 @@ func (s *Store) CloseAtExit() error {
 
 // Close closes the prepared statements and the database.
 func (s *Store) Close() error {
+	s.stopCheckpoints()
 	s.closeWriter()
 	s.closeStmts()
+	if s.scan != s.db {
+		s.scan.Close()
+	}
 	return s.db.Close()
 }
 
@@ -429,7 +463,16 @@ func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result
 // readTx runs fn in a read-only transaction that sees one consistent
 // snapshot of the database.
 func (s *Store) readTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, &s.d.snapshot)
+	return s.readTxOn(ctx, s.db, fn)
+}
+
+// scanTx is readTx on the scan pool, for reads that cover much of the file.
+func (s *Store) scanTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return s.readTxOn(ctx, s.scan, fn)
+}
+
+func (s *Store) readTxOn(ctx context.Context, db *sql.DB, fn func(tx *sql.Tx) error) error {
+	tx, err := db.BeginTx(ctx, &s.d.snapshot)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
