@@ -271,8 +271,12 @@ func pipeline(ctx context.Context, produce func(context.Context, func(*jedenlogi
 			batch = make([]*jedenlogin.PersonRecord, 0, walkBatch)
 			return send(b)
 		})
-		if errP == nil && len(batch) > 0 {
-			errP = send(batch)
+		// What came before an error reaches fn too, as without the
+		// pipeline.
+		if len(batch) > 0 {
+			if err := send(batch); errP == nil {
+				errP = err
+			}
 		}
 	}()
 	var errF error
