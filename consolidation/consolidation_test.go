@@ -3,6 +3,7 @@ package consolidation
 import (
 	"encoding/json"
 	"errors"
+	"math/rand/v2"
 	"reflect"
 	"slices"
 	"strings"
@@ -517,6 +518,10 @@ func TestRow(t *testing.T) {
 			if string(js) != tt.want {
 				t.Errorf("Row =\n%s\nwant\n%s", js, tt.want)
 			}
+			row := Row(tt.rec)
+			if got := row.AppendJSON([]byte("x")); string(got) != "x"+tt.want {
+				t.Errorf("AppendJSON =\n%s\nwant\n%s", got[1:], tt.want)
+			}
 		})
 	}
 }
@@ -531,5 +536,36 @@ func TestRowEntitiesSkipMergedGrants(t *testing.T) {
 	rec.Grants[1].MergedInto = id(1)
 	if got := Row(rec).Entities; !slices.Equal(got, []string{"E9"}) {
 		t.Errorf("Entities = %v, want [E9]", got)
+	}
+}
+
+// TestAppendJSONAsEncodingJSON: the plan's rows, written by AppendJSON, are
+// the bytes encoding/json writes, for strings holding every byte, invalid
+// UTF-8, HTML characters, the JavaScript line separators and Polish
+// letters, and for nil and empty lists.
+func TestAppendJSONAsEncodingJSON(t *testing.T) {
+	strs := []string{"", "JANKOW1", "jan.kow", "Zażółć gęślą jaźń", "a<b>&c", "\u2028x\u2029", "\"q\" \\ /",
+		"\xff", "a\xc3", "\xe2\x80", "\xed\xa0\x80", "\U0001F600", "\x7f", "\b\f\n\r\t\x00\x1f"}
+	for c := 0; c < 256; c++ {
+		strs = append(strs, string([]byte{byte(c)}), "ab"+string([]byte{byte(c)})+"cd")
+	}
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for range 2000 {
+		b := make([]byte, rnd.IntN(12))
+		for i := range b {
+			b[i] = byte(rnd.IntN(256))
+		}
+		strs = append(strs, string(b))
+	}
+	for i, s := range strs {
+		row := PlanRow{PersonID: int64(i) - 5, PersonKey: s, Case: s, State: "pending", Logins: []string{s, "B"},
+			ActiveLogins: []string{}, Candidates: nil, GeneratedLogin: s, UnifiedLogin: "", Entities: []string{s}}
+		want, err := json.Marshal(row)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := row.AppendJSON(nil); string(got) != string(want) {
+			t.Fatalf("string %q: AppendJSON =\n%s\nwant\n%s", s, got, want)
+		}
 	}
 }

@@ -2,6 +2,8 @@ package consolidation
 
 import (
 	"slices"
+	"strconv"
+	"unicode/utf8"
 
 	"jedenlogin"
 )
@@ -77,4 +79,100 @@ func Row(rec *jedenlogin.PersonRecord) PlanRow {
 	slices.Sort(r.Entities)
 	r.Entities = slices.Compact(r.Entities)
 	return r
+}
+
+// AppendJSON appends the row as JSON to b: the bytes encoding/json gives
+// (json.Marshal, or an Encoder's line without its newline) — the fields in
+// order, strings escaped alike (<, > and & as \u003c …, U+2028 and U+2029
+// escaped, invalid UTF-8 as \ufffd) — without its reflection and
+// allocations: the plan writes a row per person.
+func (r *PlanRow) AppendJSON(b []byte) []byte {
+	b = append(b, `{"person_id":`...)
+	b = strconv.AppendInt(b, r.PersonID, 10)
+	b = append(b, `,"person_key":`...)
+	b = appendJSONString(b, r.PersonKey)
+	b = append(b, `,"case":`...)
+	b = appendJSONString(b, r.Case)
+	b = append(b, `,"state":`...)
+	b = appendJSONString(b, r.State)
+	b = append(b, `,"logins":`...)
+	b = appendJSONStrings(b, r.Logins)
+	b = append(b, `,"active_logins":`...)
+	b = appendJSONStrings(b, r.ActiveLogins)
+	b = append(b, `,"candidates":`...)
+	b = appendJSONStrings(b, r.Candidates)
+	b = append(b, `,"generated_login":`...)
+	b = appendJSONString(b, r.GeneratedLogin)
+	b = append(b, `,"unified_login":`...)
+	b = appendJSONString(b, r.UnifiedLogin)
+	b = append(b, `,"entities":`...)
+	b = appendJSONStrings(b, r.Entities)
+	return append(b, '}')
+}
+
+// appendJSONStrings appends ss as a JSON array; null when ss is nil, as
+// encoding/json writes it.
+func appendJSONStrings(b []byte, ss []string) []byte {
+	if ss == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '[')
+	for i, s := range ss {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, s)
+	}
+	return append(b, ']')
+}
+
+// appendJSONString appends s as a JSON string, escaped as encoding/json
+// escapes it with HTML escaping on (its default).
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '\\', '"':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+		} else if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xF])
+		} else {
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }

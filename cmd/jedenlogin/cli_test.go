@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"jedenlogin"
-
+	"jedenlogin/consolidation"
 	"jedenlogin/store/storetest"
 )
 
@@ -106,6 +106,18 @@ func TestCLIImportPlanVerify(t *testing.T) {
 		}
 		if lines == 0 || len(cases) != 5 {
 			t.Fatalf("plan lists %d persons in cases %v; the sample has every case", lines, cases)
+		}
+		// Byte for byte what encoding/json writes of each person's row,
+		// persons in id order, read by the full walk.
+		var want strings.Builder
+		enc := json.NewEncoder(&want)
+		if err := storetest.Open(t, dsn).ForEachPerson(context.Background(), func(rec *jedenlogin.PersonRecord) error {
+			return enc.Encode(consolidation.Row(rec))
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if jsonl != want.String() {
+			t.Errorf("plan --format json is not encoding/json's rows of ForEachPerson (%d and %d bytes)", len(jsonl), want.Len())
 		}
 
 		code, out, errOut = cli(t, "verify", "--db", dsn)

@@ -5,6 +5,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
+	"runtime"
 	"sync"
 
 	"jedenlogin"
@@ -27,21 +29,37 @@ import (
 // stays bounded.
 
 // walkPassLogins is about how many logins one pass holds in memory (some
-// 70 bytes each; a variable for the tests).
+// 50 bytes each with its name; a variable for the tests).
 var walkPassLogins int64 = 4 << 20
 
-// outLogin is a login in outline, compact: its states are indexes into
+// outLogin is a login in outline, compact and without pointers (the
+// garbage collector does not scan a slice of them): its name is the bytes
+// name … name+nameLen of the pass's names, its states are indexes into
 // loginWords.
 type outLogin struct {
 	id, personID, mergedInto int64
-	name                     string
+	name, nameLen            uint32
 	state, origin, before    uint8
 }
 
-// outGrant is a grant in outline.
+// outGrant is a grant in outline, without pointers: its entity id is
+// entities[entity] of the grants read.
 type outGrant struct {
 	id, loginID, originLoginID, mergedInto int64
-	entityID                               string
+	entity                                 uint32
+}
+
+// outNames holds the names of the logins of a pass, one after another.
+type outNames []byte
+
+// add appends name and sets l's place of it.
+func (b *outNames) add(l *outLogin, name []byte) error {
+	if len(*b)+len(name) > math.MaxUint32 {
+		return fmt.Errorf("read logins: more than 4 GiB of names in one pass")
+	}
+	l.name, l.nameLen = uint32(len(*b)), uint32(len(name))
+	*b = append(*b, name...)
+	return nil
 }
 
 // loginWords interns the few words of the logins' state, origin and
@@ -105,7 +123,9 @@ func (s *Store) walkOutline(ctx context.Context, fn func(*jedenlogin.PersonRecor
 func (s *Store) walkOutlinePass(ctx context.Context, txs []*sql.Tx, lo, hi, passes, maxLogin, maxGrant int64, fn func(*jedenlogin.PersonRecord) error) error {
 	var (
 		logins      []outLogin
+		names       outNames
 		grants      []outGrant
+		entities    []string
 		words       loginWords
 		badLogins   []int64
 		errL, errG  error
@@ -113,9 +133,9 @@ func (s *Store) walkOutlinePass(ctx context.Context, txs []*sql.Tx, lo, hi, pass
 		loginReader = txs[0]
 		grantReader = txs[len(txs)-1]
 		readLogins  = func() {
-			logins, badLogins, errL = s.readOutlineLogins(ctx, loginReader, lo, hi, passes > 1, sizeHint(maxLogin/passes), &words)
+			logins, names, badLogins, errL = s.readOutlineLogins(ctx, loginReader, lo, hi, passes > 1, sizeHint(maxLogin/passes), &words)
 		}
-		readGrants   = func() { grants, errG = s.readOutlineGrants(ctx, grantReader, sizeHint(maxGrant)) }
+		readGrants   = func() { grants, entities, errG = s.readOutlineGrants(ctx, grantReader, sizeHint(maxGrant)) }
 		personOffset = func(pid int64) int { return int(pid - lo) }
 	)
 	if len(txs) > 1 {
@@ -140,7 +160,10 @@ func (s *Store) walkOutlinePass(ctx context.Context, txs []*sql.Tx, lo, hi, pass
 		if err != nil {
 			return fmt.Errorf("read login %d: %w", id, err)
 		}
-		ol := outLogin{id: l.ID, personID: l.PersonID, name: l.Name}
+		ol := outLogin{id: l.ID, personID: l.PersonID}
+		if err := names.add(&ol, []byte(l.Name)); err != nil {
+			return err
+		}
 		if l.MergedInto != nil {
 			ol.mergedInto = *l.MergedInto
 		}
@@ -201,33 +224,118 @@ func (s *Store) walkOutlinePass(ctx context.Context, txs []*sql.Tx, lo, hi, pass
 	}
 	holder = loginHolders{}
 
-	// The persons, streamed in id order with their logins and grants.
+	// The persons, streamed in id order with their logins and grants: read
+	// and put together on one goroutine while fn runs on the caller's,
+	// when there is a second processor (a pipeline: the verifier's checks
+	// take most of the reading's time, the plan's rows a quarter of it).
+	allNames := string(names) // each name a part of it: no string per login
+	names = nil
+	stream := func(ctx context.Context, emit func(*jedenlogin.PersonRecord) error) error {
+		return s.streamPersons(ctx, loginReader, lo, hi, logins, allNames, grants, entities, &words, loginStart, byPerson, grantStart, grantsByPerson, emit)
+	}
+	if runtime.GOMAXPROCS(0) < 2 {
+		return stream(ctx, fn)
+	}
+	return pipeline(ctx, stream, fn)
+}
+
+// walkBatch is how many records the reading goroutine of the walk hands
+// over at once.
+const walkBatch = 256
+
+// pipeline runs produce on a goroutine of its own and calls fn with what it
+// emits, in order, on the caller's. An error of fn stops produce and is
+// returned; else produce's error.
+func pipeline(ctx context.Context, produce func(context.Context, func(*jedenlogin.PersonRecord) error) error, fn func(*jedenlogin.PersonRecord) error) error {
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	batches := make(chan []*jedenlogin.PersonRecord, 4)
+	var errP error
+	go func() {
+		defer close(batches)
+		send := func(b []*jedenlogin.PersonRecord) error {
+			select {
+			case batches <- b:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		batch := make([]*jedenlogin.PersonRecord, 0, walkBatch)
+		errP = produce(ctx, func(rec *jedenlogin.PersonRecord) error {
+			batch = append(batch, rec)
+			if len(batch) < walkBatch {
+				return nil
+			}
+			b := batch
+			batch = make([]*jedenlogin.PersonRecord, 0, walkBatch)
+			return send(b)
+		})
+		// What came before an error reaches fn too, as without the
+		// pipeline.
+		if len(batch) > 0 {
+			if err := send(batch); errP == nil {
+				errP = err
+			}
+		}
+	}()
+	var errF error
+	for b := range batches {
+		for _, rec := range b {
+			if errF != nil {
+				break // drain until the producer stops
+			}
+			if errF = fn(rec); errF != nil {
+				stop()
+			}
+		}
+	}
+	if errF != nil {
+		return errF
+	}
+	return errP
+}
+
+// streamPersons reads the persons lo … hi in id order and emits each with
+// its logins and grants (put in person order by walkOutlinePass).
+func (s *Store) streamPersons(ctx context.Context, reader *sql.Tx, lo, hi int64, logins []outLogin, names string, grants []outGrant, entities []string, words *loginWords,
+	loginStart, byPerson, grantStart, grantsByPerson []int32, emit func(*jedenlogin.PersonRecord) error) error {
+	personOffset := func(pid int64) int { return int(pid - lo) }
+	loginReader := reader
 	rows, err := loginReader.QueryContext(ctx, s.q("SELECT "+packedSelect(personPackedInts, personPackedText, "")+
 		" FROM persons WHERE id BETWEEN ? AND ? ORDER BY id"), lo, hi)
 	if err != nil {
 		return fmt.Errorf("read persons: %w", err)
 	}
 	defer rows.Close()
-	var badPersons []*jedenlogin.PersonRecord
+	var (
+		badPersons []*jedenlogin.PersonRecord
+		// The records and their logins and grants, carved out of larger
+		// allocations: a few per thousand persons, not three per person.
+		recSlab   slab[jedenlogin.PersonRecord]
+		loginSlab slab[jedenlogin.Login]
+		grantSlab slab[jedenlogin.Grant]
+	)
 	for rows.Next() {
 		p, ok, err := scanPersonPacked(rows)
 		if err != nil {
 			return fmt.Errorf("read persons: %w", err)
 		}
 		o := personOffset(p.ID)
-		rec := &jedenlogin.PersonRecord{Person: p,
-			Logins: make([]jedenlogin.Login, 0, loginStart[o+1]-loginStart[o]),
-			Grants: make([]jedenlogin.Grant, 0, grantStart[o+1]-grantStart[o])}
+		rec := recSlab.one()
+		*rec = jedenlogin.PersonRecord{Person: p,
+			Logins: loginSlab.part(int(loginStart[o+1] - loginStart[o])),
+			Grants: grantSlab.part(int(grantStart[o+1] - grantStart[o]))}
 		for _, i := range byPerson[loginStart[o]:loginStart[o+1]] {
 			l := &logins[i]
-			rec.Logins = append(rec.Logins, jedenlogin.Login{ID: l.id, PersonID: l.personID, Name: l.name,
+			rec.Logins = append(rec.Logins, jedenlogin.Login{ID: l.id, PersonID: l.personID, Name: names[l.name : l.name+l.nameLen],
 				State: jedenlogin.LoginState(words.words[l.state]), Origin: jedenlogin.LoginOrigin(words.words[l.origin]),
 				StateBeforeMerge: jedenlogin.LoginState(words.words[l.before]), MergedInto: nonZero(l.mergedInto)})
 		}
 		for _, i := range grantsByPerson[grantStart[o]:grantStart[o+1]] {
 			g := &grants[i]
 			rec.Grants = append(rec.Grants, jedenlogin.Grant{ID: g.id, LoginID: g.loginID, OriginLoginID: g.originLoginID,
-				EntityID: g.entityID, MergedInto: nonZero(g.mergedInto)})
+				EntityID: entities[g.entity], MergedInto: nonZero(g.mergedInto)})
 		}
 		if !ok {
 			// Its text did not split: read it again column by column
@@ -239,7 +347,7 @@ func (s *Store) walkOutlinePass(ctx context.Context, txs []*sql.Tx, lo, hi, pass
 			badPersons = append(badPersons, rec) // keep the order
 			continue
 		}
-		if err := fn(rec); err != nil {
+		if err := emit(rec); err != nil {
 			return err
 		}
 	}
@@ -253,12 +361,32 @@ func (s *Store) walkOutlinePass(ctx context.Context, txs []*sql.Tx, lo, hi, pass
 			return fmt.Errorf("read person %d: %w", rec.Person.ID, err)
 		}
 		rec.Person = p
-		if err := fn(rec); err != nil {
+		if err := emit(rec); err != nil {
 			return err
 		}
 	}
 	return nil
 }
+
+// slab hands out parts of larger slices: each part's capacity is its
+// length, so appending to one never writes into the next.
+type slab[T any] []T
+
+// slabSize is how many elements a slab allocates at least.
+const slabSize = 1024
+
+// part returns an empty slice of capacity n.
+func (s *slab[T]) part(n int) []T {
+	if n > len(*s) {
+		*s = make([]T, max(n, slabSize))
+	}
+	p := (*s)[:0:n]
+	*s = (*s)[n:]
+	return p
+}
+
+// one returns a pointer to a zero T.
+func (s *slab[T]) one() *T { return &s.part(1)[:1][0] }
 
 // slicesSearchLogin finds where id is or belongs in logins sorted by id.
 func slicesSearchLogin(logins []outLogin, id int64) (int, bool) {
@@ -329,8 +457,9 @@ func (h *loginHolders) get(id int64) (int32, bool) {
 // readOutlineLogins reads every login in outline in id order (those of the
 // persons lo … hi when ranged); bad are the ids of the rows whose text did
 // not unpack.
-func (s *Store) readOutlineLogins(ctx context.Context, tx *sql.Tx, lo, hi int64, ranged bool, hint int, words *loginWords) (logins []outLogin, bad []int64, err error) {
+func (s *Store) readOutlineLogins(ctx context.Context, tx *sql.Tx, lo, hi int64, ranged bool, hint int, words *loginWords) (logins []outLogin, names outNames, bad []int64, err error) {
 	logins = make([]outLogin, 0, hint)
+	names = make(outNames, 0, 10*hint)
 	query := "SELECT id, person_id, COALESCE(merged_into, 0), name || '" + fieldSep + "' || state || '" + fieldSep + "' || origin || '" +
 		fieldSep + "' || state_before_merge FROM logins"
 	var args []any
@@ -342,7 +471,7 @@ func (s *Store) readOutlineLogins(ctx context.Context, tx *sql.Tx, lo, hi int64,
 	}
 	rows, err := tx.QueryContext(ctx, s.q(query+" ORDER BY id"), args...)
 	if err != nil {
-		return nil, nil, fmt.Errorf("read logins: %w", err)
+		return nil, nil, nil, fmt.Errorf("read logins: %w", err)
 	}
 	defer rows.Close()
 	var packed sql.RawBytes
@@ -350,7 +479,7 @@ func (s *Store) readOutlineLogins(ctx context.Context, tx *sql.Tx, lo, hi int64,
 	for rows.Next() {
 		var l outLogin
 		if err := rows.Scan(&l.id, &l.personID, &l.mergedInto, &packed); err != nil {
-			return nil, nil, fmt.Errorf("read logins: %w", err)
+			return nil, nil, nil, fmt.Errorf("read logins: %w", err)
 		}
 		name, rest, ok1 := bytes.Cut(packed, sep)
 		state, rest, ok2 := bytes.Cut(rest, sep)
@@ -364,38 +493,53 @@ func (s *Store) readOutlineLogins(ctx context.Context, tx *sql.Tx, lo, hi int64,
 		l.origin, ok5 = words.of(origin)
 		l.before, ok6 = words.of(before)
 		if !ok4 || !ok5 || !ok6 {
-			return nil, nil, fmt.Errorf("read logins: more than 255 distinct states and origins")
+			return nil, nil, nil, fmt.Errorf("read logins: more than 255 distinct states and origins")
 		}
-		l.name = string(name)
+		if err := names.add(&l, name); err != nil {
+			return nil, nil, nil, err
+		}
 		logins = append(logins, l)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("read logins: %w", err)
+		return nil, nil, nil, fmt.Errorf("read logins: %w", err)
 	}
-	return logins, bad, nil
+	return logins, names, bad, nil
 }
 
-// readOutlineGrants reads every grant in outline in id order.
-func (s *Store) readOutlineGrants(ctx context.Context, tx *sql.Tx, hint int) ([]outGrant, error) {
+// readOutlineGrants reads every grant in outline in id order, and the
+// distinct entity ids they name (each once: there are far fewer entities
+// than grants).
+func (s *Store) readOutlineGrants(ctx context.Context, tx *sql.Tx, hint int) ([]outGrant, []string, error) {
 	rows, err := tx.QueryContext(ctx, "SELECT id, login_id, origin_login_id, COALESCE(merged_into, 0), entity_id FROM grants ORDER BY id")
 	if err != nil {
-		return nil, fmt.Errorf("read grants: %w", err)
+		return nil, nil, fmt.Errorf("read grants: %w", err)
 	}
 	defer rows.Close()
 	var (
-		grants = make([]outGrant, 0, hint)
-		entity sql.RawBytes
+		grants   = make([]outGrant, 0, hint)
+		entity   sql.RawBytes
+		entities []string
+		index    = make(map[string]uint32)
 	)
 	for rows.Next() {
 		var g outGrant
 		if err := rows.Scan(&g.id, &g.loginID, &g.originLoginID, &g.mergedInto, &entity); err != nil {
-			return nil, fmt.Errorf("read grants: %w", err)
+			return nil, nil, fmt.Errorf("read grants: %w", err)
 		}
-		g.entityID = string(entity)
+		e, ok := index[string(entity)]
+		if !ok {
+			if len(entities) == math.MaxUint32 {
+				return nil, nil, fmt.Errorf("read grants: too many entities")
+			}
+			e = uint32(len(entities))
+			entities = append(entities, string(entity))
+			index[entities[e]] = e
+		}
+		g.entity = e
 		grants = append(grants, g)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read grants: %w", err)
+		return nil, nil, fmt.Errorf("read grants: %w", err)
 	}
-	return grants, nil
+	return grants, entities, nil
 }
