@@ -183,9 +183,14 @@ func (p *Provider) Handler(next http.Handler) http.Handler {
 	own.HandleFunc(oidc.DiscoveryEndpoint, p.discovery)
 	own.Handle("/oidc/", p.op)
 	// One pattern per endpoint: the metrics' route label.
-	for _, path := range []string{pathAuthorize, pathUserinfo, pathRevoke, pathKeys, pathIntrospect} {
+	for _, path := range []string{pathUserinfo, pathRevoke, pathKeys, pathIntrospect} {
 		own.Handle("/"+path, p.op)
 	}
+	own.HandleFunc("/"+pathAuthorize, func(w http.ResponseWriter, r *http.Request) {
+		// op asks for the client to validate the request, and
+		// CreateAuthRequest needs it again: one read.
+		p.op.ServeHTTP(w, r.WithContext(withMemo(r.Context())))
+	})
 	own.HandleFunc(jedenlogin.OIDCCallbackPath, p.callback)
 	own.HandleFunc("/"+pathToken, func(w http.ResponseWriter, r *http.Request) {
 		p.op.ServeHTTP(w, r.WithContext(withClientID(r)))
@@ -222,7 +227,13 @@ func (p *Provider) callback(w http.ResponseWriter, r *http.Request) {
 	id := r.URL.Query().Get("id")
 	req, err := p.cfg.Store.OIDCAuthRequest(r.Context(), id)
 	if err != nil || req.Error == "" {
-		op.AuthorizeCallback(w, r, p.op)
+		ctx := r.Context()
+		if err == nil {
+			// op reads the request again by id (AuthRequestByID), and
+			// SaveAuthCode once more: both take this read.
+			ctx = context.WithValue(ctx, authReqMemoKey{}, req)
+		}
+		op.AuthorizeCallback(w, r.WithContext(ctx), p.op)
 		return
 	}
 	op.AuthRequestError(w, r, &authRequest{req}, errorOfCode(req.Error), p.op)
@@ -264,6 +275,16 @@ func withClientID(r *http.Request) context.Context {
 }
 
 type clientMemoKey struct{}
+
+// withMemo gives a request other than the token endpoint's a clientMemo:
+// the client read once serves the whole request.
+func withMemo(ctx context.Context) context.Context {
+	return context.WithValue(ctx, clientMemoKey{}, &clientMemo{cachedAt: -1, version: -1})
+}
+
+// authReqMemoKey holds the *jedenlogin.OIDCAuthRequest the callback read
+// (see storage.authRequest).
+type authReqMemoKey struct{}
 
 // clientMemo keeps the client read once during one token request: op asks
 // for it three times (client, secret, signing key).

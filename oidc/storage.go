@@ -117,7 +117,7 @@ func (s *storage) AuthorizeClientIDSecret(ctx context.Context, id, secret string
 // CreateAuthRequest stores a validated authorization request. PKCE: a
 // public client must send an S256 challenge; plain is refused for all.
 func (s *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, _ string) (op.AuthRequest, error) {
-	c, err := s.st.OIDCClient(ctx, req.ClientID)
+	c, err := s.client(ctx, req.ClientID) // as op's validation read it in this request
 	if err != nil {
 		return nil, oidc.ErrInvalidClient().WithParent(err)
 	}
@@ -149,7 +149,7 @@ func (s *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 
 // AuthRequestByID returns a request that has not expired.
 func (s *storage) AuthRequestByID(ctx context.Context, id string) (op.AuthRequest, error) {
-	r, err := s.st.OIDCAuthRequest(ctx, id)
+	r, err := s.authRequest(ctx, id)
 	if err != nil {
 		return nil, oidc.ErrInvalidRequest().WithDescription("unknown authorization request").WithParent(err)
 	}
@@ -190,13 +190,23 @@ func (s *storage) revokeFamily(ctx context.Context, family, clientID string, per
 
 // SaveAuthCode stores the hash of the code issued for a done request.
 func (s *storage) SaveAuthCode(ctx context.Context, id, code string) error {
-	r, err := s.st.OIDCAuthRequest(ctx, id)
+	r, err := s.authRequest(ctx, id)
 	if err != nil {
 		return err
 	}
 	ev := jedenlogin.AuditEvent{At: s.now(), Action: jedenlogin.AuditOIDCCode, Actor: "client:" + r.ClientID, PersonID: &r.PersonID,
 		Subject: "client:" + r.ClientID, Outcome: "ok", Details: entityDetails(r.EntityID)}
 	return s.st.SetOIDCAuthCode(ctx, id, HashSecret(code), s.now().Add(s.p.cfg.CodeLifetime), ev)
+}
+
+// authRequest reads request id, or takes the read the callback made in
+// this very request (Provider.callback): the store's conditional update
+// (SetOIDCAuthCode: done, no error, no code yet) decides, not the read.
+func (s *storage) authRequest(ctx context.Context, id string) (*jedenlogin.OIDCAuthRequest, error) {
+	if r, _ := ctx.Value(authReqMemoKey{}).(*jedenlogin.OIDCAuthRequest); r != nil && r.ID == id {
+		return r, nil
+	}
+	return s.st.OIDCAuthRequest(ctx, id)
 }
 
 func entityDetails(entityID string) string {
