@@ -51,6 +51,7 @@ func TestProvider(t *testing.T) {
 			{"RS256Client", testRS256},
 			{"Backchannel", testBackchannel},
 			{"CacheInvalidation", testCacheInvalidation},
+			{"CodeCacheInvalidation", testCodeCacheInvalidation},
 			{"SecondFactor", testSecondFactor}, // last: leaves the operator with a TOTP
 		} {
 			// Each case with its own clock offset from zero.
@@ -648,10 +649,15 @@ func testNoValidGrant(t *testing.T, e *env) {
 		t.Errorf("module got %v, want access_denied", q)
 	}
 
-	// Signing in afresh: the sign-in's answer is the no-grant page itself.
+	// Signing in afresh (with the unified login): the sign-in's answer is
+	// the no-grant page itself.
+	rec, err := e.st.Person(e.ctx, p.PersonID)
+	if err != nil || rec.Person.UnifiedLoginID == nil || rec.Login(*rec.Person.UnifiedLoginID) == nil {
+		t.Fatalf("the unified login of person %d: %v", p.PersonID, err)
+	}
 	b = e.browser()
 	f = e.newFlow(conf)
-	pg = b.signIn(b.get(f.authURL), login, pw)
+	pg = b.signIn(b.get(f.authURL), rec.Login(*rec.Person.UnifiedLoginID).Name, pw)
 	if pg.status != http.StatusForbidden || pg.url.Path != "/logowanie" || pg.url.RawQuery != "" || !strings.Contains(pg.body, "nie masz ważnego upoważnienia") {
 		t.Fatalf("sign-in without a grant: %d %s\n%.1500s", pg.status, pg.url, pg.body)
 	}

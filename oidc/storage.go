@@ -174,6 +174,13 @@ func (s *storage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRe
 	if !s.now().Before(r.CodeExpiresAt) {
 		return nil, errors.New("code expired")
 	}
+	if m, _ := ctx.Value(clientMemoKey{}).(*clientMemo); m != nil && m.cacheable && m.c == nil {
+		// op reads the code before the client: client confirms the
+		// client against this count when op asks for it.
+		m.seen = r.ConfigVersion
+	} else if err := s.confirmClient(ctx, r.ConfigVersion); err != nil {
+		return nil, err
+	}
 	return &authRequest{r}, nil
 }
 
@@ -542,15 +549,33 @@ func (s *storage) chainEnd(authTime, now time.Time) time.Time {
 	return authTime.Add(s.p.cfg.RefreshChainLifetime)
 }
 
-// client reads a client, once per token request (clientMemo); a
-// refresh_token grant takes it from the cache when it is there, and
-// TokenRequestByRefreshToken confirms it (cache.go).
+// client reads a client, once per request (clientMemo); a refresh_token
+// grant takes it from the cache when it is there, and
+// TokenRequestByRefreshToken confirms it (cache.go); an
+// authorization_code grant, whose code op reads first, takes the cached
+// copy only when it was cached at the count read with the code, and
+// otherwise reads it (and caches it at that count).
 func (s *storage) client(ctx context.Context, id string) (*jedenlogin.OIDCClient, error) {
 	m, _ := ctx.Value(clientMemoKey{}).(*clientMemo)
 	if m != nil && m.c != nil && m.c.ID == id {
 		return m.c, nil
 	}
-	if m != nil && m.refresh && m.version < 0 && !m.uncached {
+	if m != nil && m.cacheable && m.seen >= 0 {
+		if cc, ok := s.clients.get(id); ok && cc.version == m.seen && !m.uncached {
+			m.c, m.cachedAt, m.version = cc.c, cc.version, m.seen
+			return cc.c, nil
+		}
+		// Read after the count: at least that new, so cached under it.
+		c, err := s.st.OIDCClient(ctx, id)
+		if err != nil {
+			s.clients.drop(id)
+			return nil, err
+		}
+		s.clients.put(c, m.seen)
+		m.c, m.cachedAt, m.version = c, -1, m.seen
+		return c, nil
+	}
+	if m != nil && m.cacheable && m.version < 0 && !m.uncached {
 		if cc, ok := s.clients.get(id); ok {
 			m.c, m.cachedAt = cc.c, cc.version
 			return cc.c, nil
