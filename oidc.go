@@ -87,6 +87,11 @@ type OIDCAuthRequest struct {
 	// ExchangedAt is when the code was exchanged for tokens; a second
 	// exchange revokes every token of the first.
 	ExchangedAt *time.Time
+	// ConfigVersion is the count of changes to the clients and signing
+	// keys when the request was read by its code
+	// (OIDCStore.OIDCAuthRequestByCode; 0 from the other reads), as
+	// OIDCToken.ConfigVersion.
+	ConfigVersion int64
 }
 
 // Kinds of OIDCToken.
@@ -172,7 +177,9 @@ type OIDCStore interface {
 	CreateOIDCAuthRequest(ctx context.Context, r *OIDCAuthRequest) error
 	// OIDCAuthRequest returns one authorization request.
 	OIDCAuthRequest(ctx context.Context, id string) (*OIDCAuthRequest, error)
-	// OIDCAuthRequestByCode returns the request whose code hash is codeHash.
+	// OIDCAuthRequestByCode returns the request whose code hash is
+	// codeHash, with the count of changes to clients and keys read in the
+	// same statement (ConfigVersion).
 	OIDCAuthRequestByCode(ctx context.Context, codeHash string) (*OIDCAuthRequest, error)
 	// FinishOIDCAuthRequest records the end of the person's side: r's
 	// Done, Error, PersonID, LoginID, SessionIDHash, EntityID, AuthTime

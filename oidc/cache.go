@@ -9,7 +9,7 @@ import (
 	"jedenlogin"
 )
 
-// The refresh_token grant's caches. A refresh read the client and the
+// The refresh_token and authorization_code grants' caches. A refresh read the client and the
 // signing keys from the database each time, though both change only when
 // an operator registers, changes or removes a client or rotates a key. The
 // provider keeps them in memory, each labelled with the count of changes
@@ -66,7 +66,7 @@ var errClientChanged = oidc.ErrInvalidClient().WithDescription("the client chang
 // is gone is refused.
 func (s *storage) confirmClient(ctx context.Context, version int64) error {
 	m, _ := ctx.Value(clientMemoKey{}).(*clientMemo)
-	if m == nil || !m.refresh || m.c == nil {
+	if m == nil || !m.cacheable || m.c == nil {
 		return nil
 	}
 	if m.cachedAt == version {

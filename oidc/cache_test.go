@@ -150,3 +150,85 @@ func testCacheInvalidation(t *testing.T, e *env) {
 	refused("a public client made confidential, without its secret", "")
 	warm(pubSecret)
 }
+
+// testCodeCacheInvalidation: the authorization_code grant takes the client
+// and the signing key from memory too, confirmed by the count read with
+// the code. With the caches of both instances warm, a rotated key signs
+// the next ID token, a rotated secret is refused at once and the new one
+// works, and a removed client's code is refused.
+func testCodeCacheInvalidation(t *testing.T, e *env) {
+	id := "modul-cache-kod"
+	secret, hash := oidc.NewClientSecret()
+	if err := e.st.CreateOIDCClient(e.ctx, jedenlogin.OIDCClient{ID: id, Name: "Moduł z pamięcią (kod)", SecretHash: hash,
+		SigningAlg: jedenlogin.AlgES256, RedirectURIs: []string{redirectURI}, PostLogoutRedirectURIs: []string{logoutURI},
+		CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	b := e.browser() // signed in once: later flows need no password
+	// exchange runs a code flow and exchanges its code with secret; it
+	// returns the ID token's kid, or the error.
+	exchange := func(secret string) (string, error) {
+		t.Helper()
+		conf := e.oauth(id)
+		conf.ClientSecret = secret
+		f, code := e.signedInFlow(b, conf, demo.Operator)
+		tok, err := e.exchange(conf, f, code)
+		if err != nil {
+			return "", err
+		}
+		idt, _ := tok.Extra("id_token").(string)
+		hdr, _ := base64.RawURLEncoding.DecodeString(strings.Split(idt, ".")[0])
+		var h struct{ Kid string }
+		json.Unmarshal(hdr, &h)
+		return h.Kid, nil
+	}
+	warm := func(secret string) {
+		t.Helper()
+		for range 2 { // both instances
+			if _, err := exchange(secret); err != nil {
+				t.Fatalf("exchange with warm caches: %v", err)
+			}
+		}
+	}
+	refused := func(what, secret string) {
+		t.Helper()
+		for range 2 {
+			if _, err := exchange(secret); err == nil || !strings.Contains(err.Error(), "invalid_client") {
+				t.Errorf("%s: %v, want invalid_client", what, err)
+			}
+		}
+	}
+
+	warm(secret)
+	k, err := oidc.RotateKey(e.ctx, e.st, jedenlogin.AlgES256, time.Now(), oidc.KeyRetireAfter, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if kid, err := exchange(secret); err != nil || kid != k.ID {
+			t.Errorf("exchange after a key rotation signed with %q (%v), want the new %q", kid, err, k.ID)
+		}
+	}
+
+	warm(secret)
+	second, hash := oidc.NewClientSecret()
+	if err := e.st.UpdateOIDCClient(e.ctx, id, func(c *jedenlogin.OIDCClient) ([]jedenlogin.AuditEvent, error) {
+		c.SecretHash = hash
+		return nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	refused("the old secret after a rotation", secret)
+	warm(second)
+
+	// A code issued before the client was removed is refused after.
+	conf := e.oauth(id)
+	conf.ClientSecret = second
+	f, code := e.signedInFlow(b, conf, demo.Operator)
+	if err := e.st.DeleteOIDCClient(e.ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.exchange(conf, f, code); err == nil {
+		t.Error("a removed client's code was exchanged")
+	}
+}

@@ -32,6 +32,7 @@ func TestProvider(t *testing.T) {
 		}{
 			{"Discovery", testDiscovery},
 			{"CodeFlowPKCE", testCodeFlow},
+			{"SignInAnswersForModule", testSignInAnswersForModule},
 			{"PendingPersonTransitionFirst", testPendingPerson},
 			{"Verifier", testVerifier},
 			{"CodeReuse", testCodeReuse},
@@ -50,6 +51,7 @@ func TestProvider(t *testing.T) {
 			{"RS256Client", testRS256},
 			{"Backchannel", testBackchannel},
 			{"CacheInvalidation", testCacheInvalidation},
+			{"CodeCacheInvalidation", testCodeCacheInvalidation},
 			{"SecondFactor", testSecondFactor}, // last: leaves the operator with a TOTP
 		} {
 			// Each case with its own clock offset from zero.
@@ -645,6 +647,55 @@ func testNoValidGrant(t *testing.T, e *env) {
 	q := b.get(e.issuer + strings.ReplaceAll(back, "&amp;", "&")).query(t)
 	if q.Get("error") != "access_denied" || q.Get("state") != f.state {
 		t.Errorf("module got %v, want access_denied", q)
+	}
+
+	// Signing in afresh (with the unified login): the sign-in's answer is
+	// the no-grant page itself.
+	rec, err := e.st.Person(e.ctx, p.PersonID)
+	if err != nil || rec.Person.UnifiedLoginID == nil || rec.Login(*rec.Person.UnifiedLoginID) == nil {
+		t.Fatalf("the unified login of person %d: %v", p.PersonID, err)
+	}
+	b = e.browser()
+	f = e.newFlow(conf)
+	pg = b.signIn(b.get(f.authURL), rec.Login(*rec.Person.UnifiedLoginID).Name, pw)
+	if pg.status != http.StatusForbidden || pg.url.Path != "/logowanie" || pg.url.RawQuery != "" || !strings.Contains(pg.body, "nie masz ważnego upoważnienia") {
+		t.Fatalf("sign-in without a grant: %d %s\n%.1500s", pg.status, pg.url, pg.body)
+	}
+	back = findString(pg.body, `href="(/oidc/authorize/callback\?id=[^"]+)"`)
+	if q := b.get(e.issuer + strings.ReplaceAll(back, "&amp;", "&")).query(t); q.Get("error") != "access_denied" || q.Get("state") != f.state {
+		t.Errorf("module got %v after a fresh sign-in, want access_denied", q)
+	}
+}
+
+// testSignInAnswersForModule: the sign-in form's answer sends the browser
+// straight to the callback (no second visit to /logowanie?oidc=…), and
+// the code it brings works once.
+func testSignInAnswersForModule(t *testing.T, e *env) {
+	conf := e.oauth(confidential, "profile", oidc.ScopeEntity)
+	b := e.browser()
+	f := e.newFlow(conf)
+	form := b.get(f.authURL)
+	b.client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	login, pw, _ := e.person(demo.Operator)
+	p := b.signIn(form, login, pw)
+	if p.status != http.StatusSeeOther || !strings.HasPrefix(p.location, jedenlogin.OIDCCallbackPath+"?id=") {
+		t.Fatalf("sign-in answered %d to %q, want the callback", p.status, p.location)
+	}
+	callback := e.issuer + p.location
+	p = b.get(callback)
+	tok, err := e.exchange(conf, f, f.code(t, p))
+	if err != nil {
+		t.Fatalf("exchange: %v", err)
+	}
+	if _, claims := e.idToken(confidential, tok, f.nonce); claims["preferred_username"] != login {
+		t.Errorf("claims = %v", claims)
+	}
+	if _, err := e.exchange(conf, f, f.code(t, p)); err == nil {
+		t.Error("the code was exchanged twice")
+	}
+	// The callback again: the request has its code, it gets no second one.
+	if p := b.get(callback); p.status/100 != 3 || strings.Contains(p.location, "code=") {
+		t.Errorf("callback again: %d to %q, want no code", p.status, p.location)
 	}
 }
 

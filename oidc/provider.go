@@ -183,9 +183,14 @@ func (p *Provider) Handler(next http.Handler) http.Handler {
 	own.HandleFunc(oidc.DiscoveryEndpoint, p.discovery)
 	own.Handle("/oidc/", p.op)
 	// One pattern per endpoint: the metrics' route label.
-	for _, path := range []string{pathAuthorize, pathUserinfo, pathRevoke, pathKeys, pathIntrospect} {
+	for _, path := range []string{pathUserinfo, pathRevoke, pathKeys, pathIntrospect} {
 		own.Handle("/"+path, p.op)
 	}
+	own.HandleFunc("/"+pathAuthorize, func(w http.ResponseWriter, r *http.Request) {
+		// op asks for the client to validate the request, and
+		// CreateAuthRequest needs it again: one read.
+		p.op.ServeHTTP(w, r.WithContext(withMemo(r.Context())))
+	})
 	own.HandleFunc(jedenlogin.OIDCCallbackPath, p.callback)
 	own.HandleFunc("/"+pathToken, func(w http.ResponseWriter, r *http.Request) {
 		p.op.ServeHTTP(w, r.WithContext(withClientID(r)))
@@ -222,7 +227,13 @@ func (p *Provider) callback(w http.ResponseWriter, r *http.Request) {
 	id := r.URL.Query().Get("id")
 	req, err := p.cfg.Store.OIDCAuthRequest(r.Context(), id)
 	if err != nil || req.Error == "" {
-		op.AuthorizeCallback(w, r, p.op)
+		ctx := r.Context()
+		if err == nil {
+			// op reads the request again by id (AuthRequestByID), and
+			// SaveAuthCode once more: both take this read.
+			ctx = context.WithValue(ctx, authReqMemoKey{}, req)
+		}
+		op.AuthorizeCallback(w, r.WithContext(ctx), p.op)
 		return
 	}
 	op.AuthRequestError(w, r, &authRequest{req}, errorOfCode(req.Error), p.op)
@@ -256,8 +267,9 @@ func withClientID(r *http.Request) context.Context {
 		id, secret = r.PostFormValue("client_id"), r.PostFormValue("client_secret")
 	}
 	ctx := context.WithValue(r.Context(), clientIDKey{}, id)
-	m := &clientMemo{refresh: r.PostFormValue("grant_type") == string(oidc.GrantTypeRefreshToken), cachedAt: -1, version: -1}
-	if m.refresh {
+	grant := oidc.GrantType(r.PostFormValue("grant_type"))
+	m := &clientMemo{cacheable: grant == oidc.GrantTypeRefreshToken || grant == oidc.GrantTypeCode, cachedAt: -1, version: -1, seen: -1}
+	if m.cacheable {
 		m.secret = secret
 	}
 	return context.WithValue(ctx, clientMemoKey{}, m)
@@ -265,33 +277,50 @@ func withClientID(r *http.Request) context.Context {
 
 type clientMemoKey struct{}
 
+// withMemo gives a request other than the token endpoint's a clientMemo:
+// the client read once serves the whole request.
+func withMemo(ctx context.Context) context.Context {
+	return context.WithValue(ctx, clientMemoKey{}, &clientMemo{cachedAt: -1, version: -1, seen: -1})
+}
+
+// authReqMemoKey holds the *jedenlogin.OIDCAuthRequest the callback read
+// (see storage.authRequest).
+type authReqMemoKey struct{}
+
 // clientMemo keeps the client read once during one token request: op asks
 // for it three times (client, secret, signing key).
 //
-// A refresh_token grant may take the client from the provider's cache
-// (cache.go) instead: the refresh token's own read brings the count of
-// changes to clients and keys (jedenlogin.OIDCToken.ConfigVersion), and
-// TokenRequestByRefreshToken accepts the cached client only when it was
-// cached at that very count; otherwise it reads the client again and
-// authenticates the request again against it (confirmClient). So a removed
-// client or a rotated secret counts at once, cached or not. Other grants
-// read the client as before.
+// A refresh_token or authorization_code grant may take the client from
+// the provider's cache (cache.go) instead: the refresh token's or the
+// code's own read brings the count of changes to clients and keys
+// (jedenlogin.OIDCToken.ConfigVersion, OIDCAuthRequest.ConfigVersion),
+// and TokenRequestByRefreshToken or AuthRequestByCode accepts the cached
+// client only when it was cached at that very count; otherwise it reads
+// the client again and authenticates the request again against it
+// (confirmClient). So a removed client or a rotated secret counts at
+// once, cached or not. Other grants read the client as before.
 type clientMemo struct {
 	c *jedenlogin.OIDCClient
-	// refresh: the request is a refresh_token grant.
-	refresh bool
+	// cacheable: the request is a refresh_token or authorization_code
+	// grant, whose token or code read confirms a cached client.
+	cacheable bool
 	// cachedAt is the count c was cached at (-1: c was read from the
 	// database in this request, before the count was known).
 	cachedAt int64
-	// version is the refresh token's ConfigVersion once
-	// TokenRequestByRefreshToken confirmed c against it; -1 before.
+	// version is the refresh token's or code's ConfigVersion once
+	// TokenRequestByRefreshToken or AuthRequestByCode confirmed c
+	// against it; -1 before.
 	version int64
-	// secret is the client secret the request presented (a refresh
-	// only; kept in memory for this request, never logged), for
+	// secret is the client secret the request presented (cacheable
+	// grants only; kept in memory for this request, never logged), for
 	// confirmClient.
 	secret string
 	// uncached: the cached copy failed the secret; read the database.
 	uncached bool
+	// seen is the code's ConfigVersion when AuthRequestByCode read the
+	// code before anything asked for the client (op's order for the
+	// authorization_code grant); -1 otherwise.
+	seen int64
 }
 
 type httpKey struct{}

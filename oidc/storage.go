@@ -117,7 +117,7 @@ func (s *storage) AuthorizeClientIDSecret(ctx context.Context, id, secret string
 // CreateAuthRequest stores a validated authorization request. PKCE: a
 // public client must send an S256 challenge; plain is refused for all.
 func (s *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, _ string) (op.AuthRequest, error) {
-	c, err := s.st.OIDCClient(ctx, req.ClientID)
+	c, err := s.client(ctx, req.ClientID) // as op's validation read it in this request
 	if err != nil {
 		return nil, oidc.ErrInvalidClient().WithParent(err)
 	}
@@ -149,7 +149,7 @@ func (s *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 
 // AuthRequestByID returns a request that has not expired.
 func (s *storage) AuthRequestByID(ctx context.Context, id string) (op.AuthRequest, error) {
-	r, err := s.st.OIDCAuthRequest(ctx, id)
+	r, err := s.authRequest(ctx, id)
 	if err != nil {
 		return nil, oidc.ErrInvalidRequest().WithDescription("unknown authorization request").WithParent(err)
 	}
@@ -174,6 +174,13 @@ func (s *storage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRe
 	if !s.now().Before(r.CodeExpiresAt) {
 		return nil, errors.New("code expired")
 	}
+	if m, _ := ctx.Value(clientMemoKey{}).(*clientMemo); m != nil && m.cacheable && m.c == nil {
+		// op reads the code before the client: client confirms the
+		// client against this count when op asks for it.
+		m.seen = r.ConfigVersion
+	} else if err := s.confirmClient(ctx, r.ConfigVersion); err != nil {
+		return nil, err
+	}
 	return &authRequest{r}, nil
 }
 
@@ -190,13 +197,23 @@ func (s *storage) revokeFamily(ctx context.Context, family, clientID string, per
 
 // SaveAuthCode stores the hash of the code issued for a done request.
 func (s *storage) SaveAuthCode(ctx context.Context, id, code string) error {
-	r, err := s.st.OIDCAuthRequest(ctx, id)
+	r, err := s.authRequest(ctx, id)
 	if err != nil {
 		return err
 	}
 	ev := jedenlogin.AuditEvent{At: s.now(), Action: jedenlogin.AuditOIDCCode, Actor: "client:" + r.ClientID, PersonID: &r.PersonID,
 		Subject: "client:" + r.ClientID, Outcome: "ok", Details: entityDetails(r.EntityID)}
 	return s.st.SetOIDCAuthCode(ctx, id, HashSecret(code), s.now().Add(s.p.cfg.CodeLifetime), ev)
+}
+
+// authRequest reads request id, or takes the read the callback made in
+// this very request (Provider.callback): the store's conditional update
+// (SetOIDCAuthCode: done, no error, no code yet) decides, not the read.
+func (s *storage) authRequest(ctx context.Context, id string) (*jedenlogin.OIDCAuthRequest, error) {
+	if r, _ := ctx.Value(authReqMemoKey{}).(*jedenlogin.OIDCAuthRequest); r != nil && r.ID == id {
+		return r, nil
+	}
+	return s.st.OIDCAuthRequest(ctx, id)
 }
 
 func entityDetails(entityID string) string {
@@ -532,15 +549,33 @@ func (s *storage) chainEnd(authTime, now time.Time) time.Time {
 	return authTime.Add(s.p.cfg.RefreshChainLifetime)
 }
 
-// client reads a client, once per token request (clientMemo); a
-// refresh_token grant takes it from the cache when it is there, and
-// TokenRequestByRefreshToken confirms it (cache.go).
+// client reads a client, once per request (clientMemo); a refresh_token
+// grant takes it from the cache when it is there, and
+// TokenRequestByRefreshToken confirms it (cache.go); an
+// authorization_code grant, whose code op reads first, takes the cached
+// copy only when it was cached at the count read with the code, and
+// otherwise reads it (and caches it at that count).
 func (s *storage) client(ctx context.Context, id string) (*jedenlogin.OIDCClient, error) {
 	m, _ := ctx.Value(clientMemoKey{}).(*clientMemo)
 	if m != nil && m.c != nil && m.c.ID == id {
 		return m.c, nil
 	}
-	if m != nil && m.refresh && m.version < 0 && !m.uncached {
+	if m != nil && m.cacheable && m.seen >= 0 {
+		if cc, ok := s.clients.get(id); ok && cc.version == m.seen && !m.uncached {
+			m.c, m.cachedAt, m.version = cc.c, cc.version, m.seen
+			return cc.c, nil
+		}
+		// Read after the count: at least that new, so cached under it.
+		c, err := s.st.OIDCClient(ctx, id)
+		if err != nil {
+			s.clients.drop(id)
+			return nil, err
+		}
+		s.clients.put(c, m.seen)
+		m.c, m.cachedAt, m.version = c, -1, m.seen
+		return c, nil
+	}
+	if m != nil && m.cacheable && m.version < 0 && !m.uncached {
 		if cc, ok := s.clients.get(id); ok {
 			m.c, m.cachedAt = cc.c, cc.version
 			return cc.c, nil

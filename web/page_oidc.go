@@ -38,6 +38,15 @@ func (s *Server) pageOIDC(w http.ResponseWriter, r *http.Request) error {
 		s.setCookie(w, cookieOIDC, "", -1)
 		return err
 	}
+	s.oidcStep(w, r, id, next)
+	return nil
+}
+
+// oidcStep answers next, the step ContinueAuthorization chose for
+// authorization request id.
+func (s *Server) oidcStep(w http.ResponseWriter, r *http.Request, id string, next *jedenlogin.OIDCContinuation) {
+	// The page's CSP needs the request's redirect URI: this read.
+	r = r.WithContext(context.WithValue(r.Context(), oidcRequestKey{}, next.Request))
 	switch next.Step {
 	case jedenlogin.OIDCSignIn:
 		s.setCookie(w, cookieOIDC, id, oidcCookieMaxAge)
@@ -73,8 +82,36 @@ func (s *Server) pageOIDC(w http.ResponseWriter, r *http.Request) error {
 		s.setCookie(w, cookieOIDC, "", -1)
 		http.Redirect(w, r, oidcCallback(id), http.StatusSeeOther)
 	}
-	return nil
 }
+
+// continueOIDCAfterSignIn goes on with the authorization request the
+// browser signed in for, with the session the sign-in has just started
+// (what GET /logowanie?oidc=ID would load again): back to the module, or
+// the page that says there is no entity. It reports false, having
+// answered nothing, for any other step (the caller redirects to the page
+// that shows it) or when there is no request.
+func (s *Server) continueOIDCAfterSignIn(w http.ResponseWriter, r *http.Request, res *jedenlogin.SignedIn) (bool, error) {
+	c, err := r.Cookie(s.cookieName(cookieOIDC))
+	if err != nil || !validToken(c.Value) || res.Login == nil || res.Record == nil {
+		return false, nil
+	}
+	id := c.Value
+	caller := &jedenlogin.Caller{Session: res.Session, Record: res.Record, Login: res.Login, Person: &res.Record.Person, Addr: s.clientAddr(r)}
+	next, err := s.oidc.ContinueAuthorization(r.Context(), id, caller, false)
+	if err != nil {
+		s.setCookie(w, cookieOIDC, "", -1)
+		return true, err
+	}
+	if next.Step != jedenlogin.OIDCFinish && next.Step != jedenlogin.OIDCNoEntity {
+		return false, nil
+	}
+	s.oidcStep(w, r, id, next)
+	return true, nil
+}
+
+// oidcRequestKey holds the *jedenlogin.OIDCAuthRequest a page of the
+// authorization has read (oidcStep), for oidcFormAction.
+type oidcRequestKey struct{}
 
 func oidcCallback(id string) string {
 	return jedenlogin.OIDCCallbackPath + "?id=" + url.QueryEscape(id)
@@ -131,9 +168,12 @@ func (s *Server) oidcFormAction(w http.ResponseWriter, r *http.Request) {
 	if !validToken(id) {
 		return
 	}
-	req, err := s.st.OIDCAuthRequest(r.Context(), id)
-	if err != nil {
-		return
+	req, _ := r.Context().Value(oidcRequestKey{}).(*jedenlogin.OIDCAuthRequest)
+	if req == nil || req.ID != id {
+		var err error
+		if req, err = s.st.OIDCAuthRequest(r.Context(), id); err != nil {
+			return
+		}
 	}
 	allowFormAction(w, req.RedirectURI)
 }

@@ -77,6 +77,14 @@ func (s *Server) pageSignInPost(w http.ResponseWriter, r *http.Request) error {
 		s.render(w, r, statusOfError(he), "signin", d)
 		return nil
 	}
-	http.Redirect(w, r, s.nextAfterSignIn(r, res.Session, &res.Record.Person, res.Login), http.StatusSeeOther)
+	next := s.nextAfterSignIn(r, res.Session, &res.Record.Person, res.Login)
+	if next != "" && next == s.oidcNext(r, false) {
+		// Signed in for a module: go on here rather than through one
+		// more redirect that would load the new session again.
+		if done, err := s.continueOIDCAfterSignIn(w, r, res); done || err != nil {
+			return err
+		}
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
 }

@@ -265,6 +265,14 @@ func testOIDCAuthRequest(t *testing.T, open Opener) {
 	if _, err := st.OIDCAuthRequestByCode(ctx, "code2"); !errors.Is(err, jedenlogin.ErrNotFound) {
 		t.Errorf("OIDCAuthRequestByCode(unknown): %v", err)
 	}
+	// The read by code brings the count of changes to clients and keys:
+	// a new client moves it on (the provider's caches trust it).
+	if err := st.CreateOIDCClient(ctx, oidcClient("m-nowy"), clientEvent("m-nowy")); err != nil {
+		t.Fatalf("CreateOIDCClient: %v", err)
+	}
+	if again, err := st.OIDCAuthRequestByCode(ctx, "code1"); err != nil || again.ConfigVersion <= got.ConfigVersion {
+		t.Errorf("ConfigVersion after a new client = %v (%v), before %d", again, err, got.ConfigVersion)
+	}
 	// A denied request gets no code.
 	r2 := oidcRequest("r2", "m")
 	if err := st.CreateOIDCAuthRequest(ctx, r2); err != nil {

@@ -193,7 +193,8 @@ const oidcAuthRequestCols = `id, client_id, redirect_uri, scopes, state, nonce, 
 	done, error, person_id, login_id, session_id_hash, entity_id, auth_time, amr,
 	code_hash, code_expires_at, exchanged_at`
 
-func scanOIDCAuthRequest(row interface{ Scan(...any) error }) (*jedenlogin.OIDCAuthRequest, error) {
+// scanOIDCAuthRequest scans oidcAuthRequestCols, then extra.
+func scanOIDCAuthRequest(row interface{ Scan(...any) error }, extra ...any) (*jedenlogin.OIDCAuthRequest, error) {
 	var (
 		r                                         jedenlogin.OIDCAuthRequest
 		scopes, prompt, amr, acr                  string
@@ -201,10 +202,11 @@ func scanOIDCAuthRequest(row interface{ Scan(...any) error }) (*jedenlogin.OIDCA
 		created, expires, authTime, codeExp, exch timeCol
 		code                                      sql.NullString
 	)
-	err := row.Scan(&r.ID, &r.ClientID, &r.RedirectURI, &scopes, &r.State, &r.Nonce, &r.ResponseType, &r.ResponseMode,
+	dest := []any{&r.ID, &r.ClientID, &r.RedirectURI, &scopes, &r.State, &r.Nonce, &r.ResponseType, &r.ResponseMode,
 		&r.CodeChallenge, &r.CodeChallengeMethod, &prompt, &maxAge, &r.LoginHint, &acr, &created, &expires,
 		&r.Done, &r.Error, &r.PersonID, &r.LoginID, &r.SessionIDHash, &r.EntityID, &authTime, &amr,
-		&code, &codeExp, &exch)
+		&code, &codeExp, &exch}
+	err := row.Scan(append(dest, extra...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -245,8 +247,19 @@ func (s *Store) OIDCAuthRequest(ctx context.Context, id string) (*jedenlogin.OID
 }
 
 // OIDCAuthRequestByCode returns the request whose code has this hash.
+// Its ConfigVersion is oidc_config_version's count, read in the same
+// statement (as OIDCToken's).
 func (s *Store) OIDCAuthRequestByCode(ctx context.Context, codeHash string) (*jedenlogin.OIDCAuthRequest, error) {
-	return s.oidcAuthRequestWhere(ctx, "code_hash", codeHash)
+	var version int64
+	r, err := scanOIDCAuthRequest(s.db.QueryRowContext(ctx, s.q("SELECT "+oidcAuthRequestCols+
+		", (SELECT n FROM oidc_config_version WHERE id = 1) FROM oidc_auth_requests WHERE code_hash = ?"), codeHash), &version)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("auth request: %w", jedenlogin.ErrNotFound)
+	} else if err != nil {
+		return nil, fmt.Errorf("read auth request: %w", err)
+	}
+	r.ConfigVersion = version
+	return r, nil
 }
 
 func (s *Store) oidcAuthRequestWhere(ctx context.Context, col, v string) (*jedenlogin.OIDCAuthRequest, error) {
