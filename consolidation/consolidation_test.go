@@ -376,6 +376,56 @@ func TestConfirmGrantKeeperAlreadyOnUnified(t *testing.T) {
 	}
 }
 
+func TestConfirmGrantKeeperSavedOverUnsaved(t *testing.T) {
+	// Neither grant is on the unified login (JANKOW1): the saved one (id
+	// > 0) is kept whatever its place, and the unsaved one (id 0, as the
+	// import plans them) is merged into it; with no saved grant there is
+	// no keeper and Confirm refuses, leaving the record as it was.
+	tests := []struct {
+		name      string
+		grants    []jedenlogin.Grant
+		wantKeep  int // index in grants
+		wantError bool
+	}{
+		{"unsaved first", []jedenlogin.Grant{
+			grant(0, 2, "E1", jedenlogin.FunctionEmployee, []string{"a"}, nil, day(10)),
+			grant(7, 3, "E1", jedenlogin.FunctionEmployee, []string{"b"}, nil, day(5)),
+		}, 1, false},
+		{"unsaved second", []jedenlogin.Grant{
+			grant(7, 2, "E1", jedenlogin.FunctionEmployee, []string{"b"}, nil, day(5)),
+			grant(0, 3, "E1", jedenlogin.FunctionEmployee, []string{"a"}, nil, day(10)),
+		}, 0, false},
+		{"both unsaved", []jedenlogin.Grant{
+			grant(0, 2, "E1", jedenlogin.FunctionEmployee, []string{"a"}, nil, nil),
+			grant(0, 3, "E1", jedenlogin.FunctionEmployee, []string{"b"}, nil, nil),
+		}, 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := pending(jedenlogin.CaseChoose, lg(1, "JANKOW1", active, nil), lg(2, "JANKOW2", active, nil), lg(3, "JANKOW3", active, nil))
+			rec.Grants = tt.grants
+			before := cloneRecord(rec)
+			_, err := Confirm(rec, "JANKOW1", "", now)
+			if tt.wantError {
+				if err == nil || !reflect.DeepEqual(before, rec) {
+					t.Fatalf("Confirm = %v (record changed: %v); want an error, record unchanged", err, !reflect.DeepEqual(before, rec))
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Confirm: %v", err)
+			}
+			keep, gone := rec.Grants[tt.wantKeep], rec.Grants[1-tt.wantKeep]
+			if keep.ID != 7 || keep.MergedInto != nil || gone.MergedInto == nil || *gone.MergedInto != 7 {
+				t.Fatalf("grant 7 must be kept and the unsaved one merged into it: %+v %+v", keep, gone)
+			}
+			if !slices.Equal(keep.Scopes, []string{"a", "b"}) || !keep.ValidTo.Equal(*day(10)) {
+				t.Errorf("kept grant = scopes %v valid to %v; want [a b] to day 10", keep.Scopes, keep.ValidTo)
+			}
+		})
+	}
+}
+
 func TestConfirmGenerate(t *testing.T) {
 	rec := generatePerson()
 	ev, err := Confirm(rec, "JANKOW3", "$argon2id$fresh", now)

@@ -23,6 +23,12 @@ func TestParamsValidateLimits(t *testing.T) {
 		{"memory exactly 1 GiB", mod(func(p *password.Params) { p.Memory = password.MaxArgon2Memory }), true},
 		{"time 1", mod(func(p *password.Params) { p.Time = 1 }), true},
 		{"time at the maximum", mod(func(p *password.Params) { p.Time = password.MaxArgon2Time }), true},
+		{"memory × time exactly the maximum (1 GiB × 4)", mod(func(p *password.Params) {
+			p.Memory, p.Time = password.MaxArgon2Memory, password.MaxArgon2Work/password.MaxArgon2Memory
+		}), true},
+		{"memory × time one pass past it (1 GiB × 5)", mod(func(p *password.Params) {
+			p.Memory, p.Time = password.MaxArgon2Memory, password.MaxArgon2Work/password.MaxArgon2Memory+1
+		}), false},
 		{"key at the minimum", mod(func(p *password.Params) { p.KeyLen = password.MinKeyLen }), true},
 		{"key one below the minimum", mod(func(p *password.Params) { p.KeyLen = password.MinKeyLen - 1 }), false},
 		{"key at the maximum", mod(func(p *password.Params) { p.KeyLen = password.MaxFieldLen }), true},
