@@ -9,13 +9,13 @@ import (
 	"jedenlogin"
 )
 
-// The refresh_token and authorization_code grants' caches. A refresh read the client and the
-// signing keys from the database each time, though both change only when
-// an operator registers, changes or removes a client or rotates a key. The
-// provider keeps them in memory, each labelled with the count of changes
-// to clients and keys (table oidc_config_version, migration 0016, kept by
-// triggers whoever writes: this server, another instance, the CLI) that
-// was current when it was read. The refresh token's read returns the
+// The refresh_token and authorization_code grants' caches. A refresh read
+// the client and the signing keys from the database each time, though both
+// change only when an operator registers, changes or removes a client or
+// rotates a key. The provider keeps them in memory, each labelled with the
+// count of changes to clients and keys (table oidc_config_version, migration
+// 0016, kept by triggers whoever writes: this server, another instance, the
+// CLI) that was current when it was read. The refresh token's read returns the
 // current count in the same statement; a cached copy is used only when its
 // label equals it, so there is no window in which a removed client, a
 // rotated secret or a rotated key is still honoured.

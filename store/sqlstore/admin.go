@@ -72,9 +72,10 @@ func (s *Store) SearchPersons(ctx context.Context, q jedenlogin.PersonSearch, li
 		parts[i] = "SELECT pid FROM (" + p + lim + ") AS b" + strconv.Itoa(i)
 	}
 	query := "SELECT pid FROM (" + strings.Join(parts, " UNION ") + ") AS hits" + lim
-	// Prepared (SQLite): the query texts are few (which fields are set and
-	// how many spellings each has), and compiling a UNION cost as much as
-	// running it.
+	// Compiled once per connection (SQLite: the scan pool's connections
+	// keep their statements, stmtcache.go): the query texts are few (which
+	// fields are set and how many spellings each has), and compiling a
+	// UNION cost as much as running it.
 	rows, err := s.scan.QueryContext(ctx, s.q(query), args...)
 	if err != nil {
 		return nil, fmt.Errorf("search persons: %w", err)

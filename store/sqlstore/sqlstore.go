@@ -131,26 +131,26 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		s.countAttemptSQL = countAttemptSQL(s.d.timeType)
 	}
 	if err := s.db.PingContext(ctx); err != nil {
-		s.db.Close()
+		s.closePools()
 		return nil, fmt.Errorf("open %s database: %w", s.d.name, err)
 	}
 	if opts.Migrate {
 		if _, err := s.Migrate(ctx); err != nil {
-			s.db.Close()
+			s.closePools()
 			return nil, err
 		}
 	}
 	cur, latest, err := s.SchemaStatus(ctx)
 	if err != nil {
-		s.db.Close()
+		s.closePools()
 		return nil, err
 	}
 	if cur < latest {
-		s.db.Close()
+		s.closePools()
 		return nil, fmt.Errorf("schema version %d, this binary needs %d: %w", cur, latest, jedenlogin.ErrSchemaOutdated)
 	}
 	if cur > latest {
-		s.db.Close()
+		s.closePools()
 		return nil, fmt.Errorf("schema version %d is newer than this binary knows (%d); use a newer jedenlogin", cur, latest)
 	}
 	if s.d == sqliteDialect && !s.memory {
@@ -204,8 +204,7 @@ const sqliteCacheSize = -65536
 
 // sqliteMmapSize is how much of a SQLite file the scan pool's connections
 // (Store.scan) read through a shared memory map instead of their own page
-// cache (SQLite caps
-// it at 2 GiB; beyond, pages are read as before). A page read from the
+// cache (SQLite caps it at 2 GiB; beyond, pages are read as before). A page read from the
 // map costs no system call and no page-cache slot: the driver allocates
 // every cached page on its own and returns it to the system when the cache
 // is emptied, which SQLite does for a connection whenever another one
@@ -272,6 +271,12 @@ func (s *Store) Close() error {
 	s.stopCheckpoints()
 	s.closeWriter()
 	s.closeStmts()
+	return s.closePools()
+}
+
+// closePools closes the scan pool (when it is a pool of its own) and the
+// database.
+func (s *Store) closePools() error {
 	if s.scan != s.db {
 		s.scan.Close()
 	}
