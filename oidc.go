@@ -198,6 +198,11 @@ type OIDCStore interface {
 	// changes to the clients and keys (ConfigVersion) read in the same
 	// statement.
 	OIDCToken(ctx context.Context, idHash string) (*OIDCToken, error)
+	// OIDCTokenWithPerson is OIDCToken with the record of the token's
+	// person (as Person returns it), read together: one round trip on
+	// PostgreSQL, where userinfo and refresh need both. ErrNotFound for a
+	// missing token; a token whose person is gone comes with a nil record.
+	OIDCTokenWithPerson(ctx context.Context, idHash string) (*OIDCToken, *PersonRecord, error)
 	// RevokeOIDCToken revokes one token; a refresh token takes its whole
 	// family with it. Revoking a revoked or missing token is not an error.
 	RevokeOIDCToken(ctx context.Context, idHash string, at time.Time, audit ...AuditEvent) error

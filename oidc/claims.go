@@ -49,6 +49,16 @@ func (p *Provider) claims(ctx context.Context, personID, loginID int64, scopes [
 	} else if err != nil {
 		return nil, oidc.ErrServerError().WithParent(err)
 	}
+	return p.claimsOf(ctx, rec, loginID, scopes, entityID)
+}
+
+// claimsOf is claims on the person's record, read already with the token
+// (OIDCStore.OIDCTokenWithPerson; nil: the person is gone).
+func (p *Provider) claimsOf(ctx context.Context, rec *jedenlogin.PersonRecord, loginID int64, scopes []string, entityID string) (*personClaims, error) {
+	if rec == nil {
+		return nil, errNoLongerValid
+	}
+	personID := rec.Person.ID
 	l := rec.Login(loginID)
 	if l == nil || l.State != jedenlogin.LoginActive || rec.Person.State != jedenlogin.StateDone ||
 		rec.Person.UnifiedLoginID == nil || *rec.Person.UnifiedLoginID != loginID {
@@ -72,6 +82,7 @@ func (p *Provider) claims(ctx context.Context, personID, loginID int64, scopes [
 		tele:       slices.Contains(scopes, oidc.ScopePhone),
 	}
 	if c.mail && rec.Person.Account != nil && rec.Person.Account.Email != "" {
+		var err error
 		if c.emailVerified, err = p.cfg.Store.EmailVerified(ctx, personID, rec.Person.Account.Email); err != nil {
 			return nil, oidc.ErrServerError().WithParent(err)
 		}

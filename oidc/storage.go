@@ -304,7 +304,7 @@ func (s *storage) issue(ctx context.Context, req op.TokenRequest, currentRefresh
 // one whose person can no longer sign in, or whose entity's grant ended,
 // is refused.
 func (s *storage) TokenRequestByRefreshToken(ctx context.Context, token string) (op.RefreshTokenRequest, error) {
-	t, err := s.st.OIDCToken(ctx, HashSecret(token))
+	t, rec, err := s.st.OIDCTokenWithPerson(ctx, HashSecret(token))
 	if err != nil || t.Kind != jedenlogin.OIDCRefreshToken {
 		return nil, errors.New("unknown refresh token")
 	}
@@ -321,7 +321,7 @@ func (s *storage) TokenRequestByRefreshToken(ctx context.Context, token string) 
 	if err := s.confirmClient(ctx, t.ConfigVersion); err != nil {
 		return nil, err
 	}
-	c, err := s.p.claims(ctx, t.PersonID, t.LoginID, t.Scopes, t.EntityID)
+	c, err := s.p.claimsOf(ctx, rec, t.LoginID, t.Scopes, t.EntityID)
 	if err != nil {
 		return nil, err
 	}
@@ -487,14 +487,7 @@ func (s *storage) SetUserinfoFromRequest(ctx context.Context, ui *oidc.UserInfo,
 
 // SetUserinfoFromToken answers userinfo for a live access token.
 func (s *storage) SetUserinfoFromToken(ctx context.Context, ui *oidc.UserInfo, tokenID, sub, origin string) error {
-	t, err := s.liveAccessToken(ctx, tokenID)
-	if err != nil {
-		return err
-	}
-	if subject(t.PersonID) != sub {
-		return oidc.ErrInvalidRequest().WithDescription("invalid token")
-	}
-	c, err := s.p.claims(ctx, t.PersonID, t.LoginID, t.Scopes, t.EntityID)
+	_, c, err := s.accessClaims(ctx, tokenID, func(t *jedenlogin.OIDCToken) bool { return subject(t.PersonID) == sub })
 	if err != nil {
 		return err
 	}
@@ -502,21 +495,29 @@ func (s *storage) SetUserinfoFromToken(ctx context.Context, ui *oidc.UserInfo, t
 	return nil
 }
 
-func (s *storage) liveAccessToken(ctx context.Context, tokenID string) (*jedenlogin.OIDCToken, error) {
-	t, err := s.st.OIDCToken(ctx, HashSecret(tokenID))
-	if err != nil || t.Kind != jedenlogin.OIDCAccessToken || t.RevokedAt != nil || !s.now().Before(t.ExpiresAt) {
-		return nil, oidc.ErrInvalidRequest().WithDescription("invalid token")
+// accessClaims reads a live access token with its person (one round trip
+// on PostgreSQL) and, when mine accepts the token, the claims of its
+// grant, which must still hold.
+func (s *storage) accessClaims(ctx context.Context, tokenID string, mine func(*jedenlogin.OIDCToken) bool) (*jedenlogin.OIDCToken, *personClaims, error) {
+	t, rec, err := s.st.OIDCTokenWithPerson(ctx, HashSecret(tokenID))
+	if err != nil || t.Kind != jedenlogin.OIDCAccessToken || t.RevokedAt != nil || !s.now().Before(t.ExpiresAt) || !mine(t) {
+		return nil, nil, errInvalidToken()
 	}
-	return t, nil
+	c, err := s.p.claimsOf(ctx, rec, t.LoginID, t.Scopes, t.EntityID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return t, c, nil
 }
+
+// errInvalidToken answers a bearer token that is unknown, revoked or
+// expired, or not an access token: a new value each time, as an
+// *oidc.Error's methods change it.
+func errInvalidToken() *oidc.Error { return oidc.ErrInvalidRequest().WithDescription("invalid token") }
 
 // SetIntrospectionFromToken answers introspection for a live access token.
 func (s *storage) SetIntrospectionFromToken(ctx context.Context, resp *oidc.IntrospectionResponse, tokenID, sub, clientID string) error {
-	t, err := s.liveAccessToken(ctx, tokenID)
-	if err != nil || t.ClientID != clientID {
-		return oidc.ErrInvalidRequest().WithDescription("invalid token")
-	}
-	c, err := s.p.claims(ctx, t.PersonID, t.LoginID, t.Scopes, t.EntityID)
+	t, c, err := s.accessClaims(ctx, tokenID, func(t *jedenlogin.OIDCToken) bool { return t.ClientID == clientID })
 	if err != nil {
 		return err
 	}

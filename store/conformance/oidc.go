@@ -21,6 +21,7 @@ func runOIDCTests(t *testing.T, open Opener) {
 		{"OIDCKeys", testOIDCKeys},
 		{"OIDCAuthRequest", testOIDCAuthRequest},
 		{"OIDCTokens", testOIDCTokens},
+		{"OIDCTokenWithPerson", testOIDCTokenWithPerson},
 		{"OIDCConcurrentExchange", testOIDCConcurrentExchange},
 		{"OIDCSecret", testOIDCSecret},
 	}
@@ -427,6 +428,53 @@ func testOIDCTokens(t *testing.T, open Opener) {
 
 // testOIDCConcurrentExchange: of concurrent exchanges of one refresh
 // token exactly one succeeds.
+// testOIDCTokenWithPerson: a token comes with its person's record, the
+// same as Person reads it (on PostgreSQL the two are one batch keyed by
+// the token's hash); a missing token is ErrNotFound, a token whose person
+// is gone comes without a record.
+func testOIDCTokenWithPerson(t *testing.T, open Opener) {
+	ctx := context.Background()
+	st := open(t)
+	w := seed(t, st)
+	if err := st.CreateOIDCClient(ctx, oidcClient("m")); err != nil {
+		t.Fatal(err)
+	}
+	a := oidcToken("a1", jedenlogin.OIDCAccessToken, "m", "fam")
+	a.PersonID, a.LoginID = w.p1, w.jankow1
+	b := oidcToken("b1", jedenlogin.OIDCAccessToken, "m", "fam2")
+	b.PersonID, b.LoginID = w.p2, w.ann
+	gone := oidcToken("g1", jedenlogin.OIDCAccessToken, "m", "fam3")
+	gone.PersonID = w.p1 + 1000
+	if err := st.IssueOIDCTokens(ctx, jedenlogin.OIDCIssue{At: t0, Tokens: []jedenlogin.OIDCToken{a, b, gone}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		hash   string
+		person int64
+	}{{"a1", w.p1}, {"b1", w.p2}} {
+		tok, rec, err := st.OIDCTokenWithPerson(ctx, c.hash)
+		if err != nil {
+			t.Fatalf("OIDCTokenWithPerson(%s): %v", c.hash, err)
+		}
+		alone, err := st.OIDCToken(ctx, c.hash)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameJSON(t, "token "+c.hash, tok, alone)
+		if rec == nil {
+			t.Fatalf("token %s came without its person", c.hash)
+		}
+		sameJSON(t, "person of token "+c.hash, rec, mustPerson(t, st, c.person))
+	}
+	tok, rec, err := st.OIDCTokenWithPerson(ctx, "g1")
+	if err != nil || tok == nil || tok.IDHash != "g1" || rec != nil {
+		t.Errorf("token of a missing person: %+v, %+v, %v; want the token, no record", tok, rec, err)
+	}
+	if tok, rec, err := st.OIDCTokenWithPerson(ctx, "nope"); !errors.Is(err, jedenlogin.ErrNotFound) || tok != nil || rec != nil {
+		t.Errorf("missing token: %+v, %+v, %v; want ErrNotFound", tok, rec, err)
+	}
+}
+
 func testOIDCConcurrentExchange(t *testing.T, open Opener) {
 	ctx := context.Background()
 	st := open(t)

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"jedenlogin"
 )
 
@@ -381,18 +383,19 @@ func (s *Store) IssueOIDCTokens(ctx context.Context, iss jedenlogin.OIDCIssue) e
 	})
 }
 
-// OIDCToken returns one token by its id hash, or jedenlogin.ErrNotFound;
-// its ConfigVersion is oidc_config_version's count.
-func (s *Store) OIDCToken(ctx context.Context, idHash string) (*jedenlogin.OIDCToken, error) {
+// oidcTokenSQL reads one token by its id hash. The version of the
+// clients and keys comes along (migration 0016): the provider's caches
+// check it without a statement of their own.
+const oidcTokenSQL = "SELECT " + oidcTokenCols + ", (SELECT n FROM oidc_config_version WHERE id = 1) FROM oidc_tokens WHERE id_hash = ?"
+
+// scanOIDCToken scans oidcTokenSQL's row; a missing row is ErrNotFound.
+func scanOIDCToken(row interface{ Scan(...any) error }) (*jedenlogin.OIDCToken, error) {
 	var (
 		t                                   jedenlogin.OIDCToken
 		scopes, amr                         string
 		authTime, created, expires, used, r timeCol
 	)
-	// The version of the clients and keys comes along (migration 0016):
-	// the provider's caches check it without a statement of their own.
-	err := s.queryRow(ctx, "SELECT "+oidcTokenCols+", (SELECT n FROM oidc_config_version WHERE id = 1) FROM oidc_tokens WHERE id_hash = ?", idHash).Scan(
-		&t.IDHash, &t.Kind, &t.ClientID, &t.PersonID, &t.LoginID, &scopes, &t.EntityID, &authTime, &amr,
+	err := row.Scan(&t.IDHash, &t.Kind, &t.ClientID, &t.PersonID, &t.LoginID, &scopes, &t.EntityID, &authTime, &amr,
 		&t.FamilyID, &t.SessionIDHash, &created, &expires, &used, &r, &t.ConfigVersion)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("token: %w", jedenlogin.ErrNotFound)
@@ -402,6 +405,53 @@ func (s *Store) OIDCToken(ctx context.Context, idHash string) (*jedenlogin.OIDCT
 	t.Scopes, t.AMR = fields(scopes), fields(amr)
 	t.AuthTime, t.CreatedAt, t.ExpiresAt, t.UsedAt, t.RevokedAt = authTime.t, created.t, expires.t, used.ptr(), r.ptr()
 	return &t, nil
+}
+
+// OIDCToken returns one token by its id hash, or jedenlogin.ErrNotFound;
+// its ConfigVersion is oidc_config_version's count.
+func (s *Store) OIDCToken(ctx context.Context, idHash string) (*jedenlogin.OIDCToken, error) {
+	return scanOIDCToken(s.queryRow(ctx, oidcTokenSQL, idHash))
+}
+
+// OIDCTokenWithPerson returns a token and its person's record. On
+// PostgreSQL the token's and the record's queries go as one pgx batch, the
+// record's keyed by the token's hash (personByTokenSQL): one round trip
+// where userinfo and refresh took two. On SQLite, in process, they are
+// OIDCToken and Person.
+func (s *Store) OIDCTokenWithPerson(ctx context.Context, idHash string) (*jedenlogin.OIDCToken, *jedenlogin.PersonRecord, error) {
+	if s.d.name != BackendPostgres {
+		t, err := s.OIDCToken(ctx, idHash)
+		if err != nil {
+			return nil, nil, err
+		}
+		rec, err := s.Person(ctx, t.PersonID)
+		if errors.Is(err, jedenlogin.ErrNotFound) {
+			return t, nil, nil
+		}
+		return t, rec, err
+	}
+	var (
+		t   *jedenlogin.OIDCToken
+		rec *jedenlogin.PersonRecord
+	)
+	err := s.pgBatch(ctx, func(b *pgx.Batch) {
+		b.Queue(s.q(oidcTokenSQL), idHash)
+		s.queueRecord(b, personByToken, idHash)
+	}, func(br pgx.BatchResults) error {
+		var err error
+		if t, err = scanOIDCToken(br.QueryRow()); err != nil {
+			return err
+		}
+		rec, err = scanRecord(br, "of token")
+		if errors.Is(err, jedenlogin.ErrNotFound) {
+			rec, err = nil, nil
+		}
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return t, rec, nil
 }
 
 // RevokeOIDCToken revokes one token; a refresh token revokes its family.

@@ -97,61 +97,101 @@ var (
 // backend and of this process, on the cores that hash passwords). They run
 // one after another, each seeing what it would see sent alone.
 func (s *Store) personBatched(ctx context.Context, id int64) (*jedenlogin.PersonRecord, error) {
-	conn, err := s.db.Conn(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("load person %d: %w", id, err)
-	}
-	defer conn.Close()
 	var rec *jedenlogin.PersonRecord
-	err = conn.Raw(func(dc any) error {
-		b := &pgx.Batch{}
-		b.Queue(s.q(recordPersonSQL), id)
-		b.Queue(s.q(recordLoginsSQL), id)
-		b.Queue(s.q(recordGrantsSQL), id, id)
-		br := dc.(*stdlib.Conn).Conn().SendBatch(ctx, b)
-		defer br.Close()
-		p, err := scanPerson(br.QueryRow())
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("person %d: %w", id, jedenlogin.ErrNotFound)
-		} else if err != nil {
-			return fmt.Errorf("load person %d: %w", id, err)
-		}
-		rec = &jedenlogin.PersonRecord{Person: p, Logins: []jedenlogin.Login{}, Grants: []jedenlogin.Grant{}}
-		rows, err := br.Query()
-		if err != nil {
-			return fmt.Errorf("load logins of person %d: %w", id, err)
-		}
-		for rows.Next() {
-			l, err := scanLogin(rows)
-			if err != nil {
-				rows.Close()
-				return fmt.Errorf("load logins of person %d: %w", id, err)
-			}
-			rec.Logins = append(rec.Logins, l)
-		}
-		if rows.Close(); rows.Err() != nil {
-			return fmt.Errorf("load logins of person %d: %w", id, rows.Err())
-		}
-		if rows, err = br.Query(); err != nil {
-			return fmt.Errorf("load grants of person %d: %w", id, err)
-		}
-		for rows.Next() {
-			g, err := scanGrant(rows)
-			if err != nil {
-				rows.Close()
-				return fmt.Errorf("load grants of person %d: %w", id, err)
-			}
-			rec.Grants = append(rec.Grants, g)
-		}
-		if rows.Close(); rows.Err() != nil {
-			return fmt.Errorf("load grants of person %d: %w", id, rows.Err())
-		}
-		return br.Close()
+	err := s.pgBatch(ctx, func(b *pgx.Batch) { s.queueRecord(b, personByID, id) }, func(br pgx.BatchResults) (err error) {
+		rec, err = scanRecord(br, strconv.FormatInt(id, 10))
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return rec, nil
+}
+
+// recordQueries are loadRecord's three queries with the person's id given
+// by key: "?" for the id itself, or a subquery taking one argument.
+type recordQueries struct{ person, logins, grants string }
+
+var (
+	personByID = recordQueries{recordPersonSQL, recordLoginsSQL, recordGrantsSQL}
+	// personByToken selects the person of the OpenID Connect token whose
+	// id hash is the argument (OIDCTokenWithPerson).
+	personByToken = recordQueriesBy("(SELECT person_id FROM oidc_tokens WHERE id_hash = ?)")
+)
+
+func recordQueriesBy(key string) recordQueries {
+	return recordQueries{strings.ReplaceAll(recordPersonSQL, "?", key), strings.ReplaceAll(recordLoginsSQL, "?", key),
+		strings.ReplaceAll(recordGrantsSQL, "?", key)}
+}
+
+// queueRecord queues rq's three queries, each given arg for every key.
+func (s *Store) queueRecord(b *pgx.Batch, rq recordQueries, arg any) {
+	b.Queue(s.q(rq.person), arg)
+	b.Queue(s.q(rq.logins), arg)
+	b.Queue(s.q(rq.grants), arg, arg)
+}
+
+// scanRecord reads queueRecord's three results; who names the person in
+// errors.
+func scanRecord(br pgx.BatchResults, who string) (*jedenlogin.PersonRecord, error) {
+	p, err := scanPerson(br.QueryRow())
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("person %s: %w", who, jedenlogin.ErrNotFound)
+	} else if err != nil {
+		return nil, fmt.Errorf("load person %s: %w", who, err)
+	}
+	rec := &jedenlogin.PersonRecord{Person: p, Logins: []jedenlogin.Login{}, Grants: []jedenlogin.Grant{}}
+	rows, err := br.Query()
+	if err != nil {
+		return nil, fmt.Errorf("load logins of person %s: %w", who, err)
+	}
+	for rows.Next() {
+		l, err := scanLogin(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("load logins of person %s: %w", who, err)
+		}
+		rec.Logins = append(rec.Logins, l)
+	}
+	if rows.Close(); rows.Err() != nil {
+		return nil, fmt.Errorf("load logins of person %s: %w", who, rows.Err())
+	}
+	if rows, err = br.Query(); err != nil {
+		return nil, fmt.Errorf("load grants of person %s: %w", who, err)
+	}
+	for rows.Next() {
+		g, err := scanGrant(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("load grants of person %s: %w", who, err)
+		}
+		rec.Grants = append(rec.Grants, g)
+	}
+	if rows.Close(); rows.Err() != nil {
+		return nil, fmt.Errorf("load grants of person %s: %w", who, rows.Err())
+	}
+	return rec, nil
+}
+
+// pgBatch sends the batch queue builds on one connection of the pool as
+// one round trip and gives its results to read; the batch is closed (its
+// remaining results drained) after read returns.
+func (s *Store) pgBatch(ctx context.Context, queue func(b *pgx.Batch), read func(br pgx.BatchResults) error) error {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("connection: %w", err)
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		b := &pgx.Batch{}
+		queue(b)
+		br := dc.(*stdlib.Conn).Conn().SendBatch(ctx, b)
+		if err := read(br); err != nil {
+			br.Close()
+			return err
+		}
+		return br.Close()
+	})
 }
 
 // forEachChunk is how many persons ForEachPerson reads per round trip.
