@@ -45,6 +45,12 @@ func (s *Store) appendAuditWith(ctx context.Context, tx *sql.Tx, events []jedenl
 	// through a prepared statement where the store prepares: compiling the
 	// query cost SQLite as much as the insert.
 	prev := jedenlogin.AuditGenesis
+	// In a group's transaction (groupcommit.go) the chain's newest event is
+	// known, and its lock held, once a member before this one appended.
+	tail := s.group.tailOf(tx)
+	if tail != nil && tail.hash != "" {
+		return s.insertAudit(ctx, tx, events, tail.hash, usePrepared, tail)
+	}
 	var lastRow *sql.Row
 	if usePrepared {
 		if st := s.preparedInTx(ctx, s.d.auditLast); st != nil {
@@ -63,6 +69,12 @@ func (s *Store) appendAuditWith(ctx context.Context, tx *sql.Tx, events []jedenl
 	case !errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("append audit events: read the last one: %w", err)
 	}
+	return s.insertAudit(ctx, tx, events, prev, usePrepared, tail)
+}
+
+// insertAudit inserts events after the event whose hash is prev, and
+// records the newest one in tail (nil: outside a group).
+func (s *Store) insertAudit(ctx context.Context, tx *sql.Tx, events []jedenlogin.AuditEvent, prev string, usePrepared bool, tail *chainTail) error {
 	query := s.q(auditInsert)
 	var stmt *sql.Stmt
 	if usePrepared {
@@ -91,6 +103,9 @@ func (s *Store) appendAuditWith(ctx context.Context, tx *sql.Tx, events []jedenl
 			return fmt.Errorf("append audit event %s: %w", e.Action, err)
 		}
 		prev = jedenlogin.AuditHash(e)
+	}
+	if tail != nil {
+		tail.hash = prev
 	}
 	return nil
 }

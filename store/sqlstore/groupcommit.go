@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 )
 
 // Group commit (SQLite). SQLite lets one write transaction in at a time,
@@ -48,6 +49,29 @@ type txGroup struct {
 	// another one has written since). nil until the first group, and after
 	// the connection broke.
 	conn *sql.Conn
+
+	// tail is the audit chain's newest event in the running group's
+	// transaction, once a member of the group appended to it: the members
+	// after it link to it without reading the chain again (appendAudit).
+	// nil outside runShared.
+	tail atomic.Pointer[chainTail]
+}
+
+// chainTail is the hash of the newest audit event in tx, which holds the
+// chain's lock; "" when no member of the group has appended yet (or each
+// one that did was rolled back).
+type chainTail struct {
+	tx   *sql.Tx
+	hash string
+}
+
+// tailOf returns the group's chain tail when tx is the running group's
+// transaction, else nil.
+func (g *txGroup) tailOf(tx *sql.Tx) *chainTail {
+	if t := g.tail.Load(); t != nil && t.tx == tx {
+		return t
+	}
+	return nil
 }
 
 type groupMember struct {
@@ -144,30 +168,41 @@ func (s *Store) runShared(batch []*groupMember) (results []groupResult, ok bool)
 	if err != nil {
 		return results, false
 	}
+	tail := &chainTail{tx: tx}
+	s.group.tail.Store(tail)
+	defer s.group.tail.Store(nil)
+	// Each member runs in savepoint grp. The step from one member to the
+	// next is one statement string (one round trip on PostgreSQL): the
+	// member before released, or rolled back to its savepoint when it
+	// failed, and the next savepoint opened. The last member's savepoint
+	// is left to the commit, or rolled back first when it failed.
 	ok = true
+	step, failed := "SAVEPOINT grp", false
 	for i, m := range batch {
 		if err := m.ctx.Err(); err != nil {
 			results[i].err = err
 			continue
 		}
-		if _, err := tx.ExecContext(bg, "SAVEPOINT grp"); err != nil {
+		if _, err := tx.ExecContext(bg, step); err != nil {
 			ok = false
 			break
 		}
+		before := tail.hash
 		results[i] = call(m.fn, tx)
 		if results[i].panic != nil {
 			ok = false
 			break
 		}
-		if results[i].err != nil {
-			if _, err := tx.ExecContext(bg, "ROLLBACK TO grp"); err != nil {
-				ok = false
-				break
-			}
+		if failed = results[i].err != nil; failed {
+			tail.hash = before // its events are rolled back with it
+			step = "ROLLBACK TO grp; RELEASE grp; SAVEPOINT grp"
+		} else {
+			step = "RELEASE grp; SAVEPOINT grp"
 		}
-		if _, err := tx.ExecContext(bg, "RELEASE grp"); err != nil {
+	}
+	if ok && failed {
+		if _, err := tx.ExecContext(bg, "ROLLBACK TO grp"); err != nil {
 			ok = false
-			break
 		}
 	}
 	if ok && tx.Commit() == nil {

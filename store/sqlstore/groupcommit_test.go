@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"jedenlogin"
 )
 
 // groupStore opens a SQLite store with a scratch table t(k PRIMARY KEY).
@@ -31,8 +33,8 @@ func groupStore(t *testing.T) *Store {
 // inOneGroup runs fns as concurrent write transactions that the store
 // commits as one group: the write lock is held until every one of them
 // waits, so the first to arrive leads a group of itself and the others
-// queue behind it and go together. It returns each one's error (a panic
-// as an error "panic: …").
+// queue behind it, in the order of fns, and go together. It returns each
+// one's error (a panic as an error "panic: …").
 func inOneGroup(t *testing.T, s *Store, ctxs []context.Context, fns []func(*sql.Tx) error) []error {
 	t.Helper()
 	errs := make([]error, len(fns))
@@ -49,15 +51,14 @@ func inOneGroup(t *testing.T, s *Store, ctxs []context.Context, fns []func(*sql.
 			}()
 			errs[i] = s.writeTx(ctxs[i], fns[i])
 		}()
-		if i == 0 { // the leader first, alone
-			waitFor(t, func() bool {
-				s.group.mu.Lock()
-				defer s.group.mu.Unlock()
-				return s.group.leading && len(s.group.pending) == 0
-			})
-		}
+		// The leader first, alone; then each one queued before the next
+		// starts.
+		waitFor(t, func() bool {
+			s.group.mu.Lock()
+			defer s.group.mu.Unlock()
+			return s.group.leading && len(s.group.pending) == i
+		})
 	}
-	waitFor(t, func() bool { s.group.mu.Lock(); defer s.group.mu.Unlock(); return len(s.group.pending) == len(fns)-1 })
 	s.wmu.Unlock()
 	wg.Wait()
 	return errs
@@ -214,5 +215,58 @@ func TestGroupCommitUnderLoad(t *testing.T) {
 	}
 	if n := len(keys(t, s)); n != 400 {
 		t.Errorf("%d rows, want 400", n)
+	}
+}
+
+// TestGroupCommitAuditChain: members of one group append to the audit
+// chain, each linking to the one before without reading the chain again;
+// a member that appended and then failed is rolled back with its events,
+// and the member after it links to the last event that stays — the chain
+// holds link by link.
+func TestGroupCommitAuditChain(t *testing.T) {
+	s := groupStore(t)
+	bg := context.Background()
+	appendEvent := func(name string, fail error) func(*sql.Tx) error {
+		return func(tx *sql.Tx) error {
+			if err := s.appendAudit(bg, tx, []jedenlogin.AuditEvent{{Action: "test", Actor: name, Outcome: "ok"}}); err != nil {
+				return err
+			}
+			return fail
+		}
+	}
+	boom := errors.New("boom")
+	names := []string{"leader", "a", "b fails", "c", "d fails", "e fails", "f"}
+	fns := make([]func(*sql.Tx) error, len(names))
+	ctxs := make([]context.Context, len(names))
+	for i, n := range names {
+		ctxs[i], fns[i] = bg, appendEvent(n, nil)
+		if strings.HasSuffix(n, "fails") {
+			fns[i] = appendEvent(n, boom)
+		}
+	}
+	const groups = 2 // the second group appends after the first's
+	for range groups {
+		errs := inOneGroup(t, s, ctxs, fns)
+		for i, n := range names {
+			if failing := strings.HasSuffix(n, "fails"); failing != errors.Is(errs[i], boom) {
+				t.Errorf("%s: error %v", n, errs[i])
+			}
+		}
+	}
+	var (
+		chain jedenlogin.AuditChain
+		got   []string
+	)
+	if err := s.ForEachAudit(bg, 0, func(e jedenlogin.AuditEvent) error {
+		if !chain.Add(e) {
+			t.Errorf("event %d (%s) does not link to the event before it", e.ID, e.Actor)
+		}
+		got = append(got, e.Actor)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if want := slices.Repeat([]string{"leader", "a", "c", "f"}, groups); !slices.Equal(got, want) {
+		t.Errorf("events of %v, want those of %v", got, want)
 	}
 }
