@@ -38,13 +38,30 @@ func TestIssueOIDCTokensConcurrent(t *testing.T) {
 		if err := issue("", token("r0", "f0")); err != nil {
 			t.Fatal(err)
 		}
-		const fresh, rotations = 60, 20
+		const fresh, rotations, dups = 60, 20, 5
 		var (
-			wg   sync.WaitGroup
-			mu   sync.Mutex
-			won  int
-			errs []error
+			wg       sync.WaitGroup
+			mu       sync.Mutex
+			won, dup int
+			errs     []error
 		)
+		// dups responses carry one token id: a unique violation fails the
+		// group they are in, which reruns member by member.
+		for range dups {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				err := issue("", token("dup", "fd"))
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err == nil:
+					dup++
+				case !errors.Is(err, jedenlogin.ErrConflict):
+					errs = append(errs, fmt.Errorf("a duplicate token id: %w, want ErrConflict", err))
+				}
+			}()
+		}
 		for i := range fresh + rotations {
 			wg.Add(1)
 			go func() {
@@ -78,6 +95,9 @@ func TestIssueOIDCTokensConcurrent(t *testing.T) {
 		if won != 1 {
 			t.Errorf("%d concurrent rotations of one refresh token succeeded, want exactly 1", won)
 		}
+		if dup != 1 {
+			t.Errorf("%d responses with one token id succeeded, want exactly 1", dup)
+		}
 		var (
 			chain  jedenlogin.AuditChain
 			broken int
@@ -97,7 +117,7 @@ func TestIssueOIDCTokensConcurrent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := 1 + fresh + 1; len(evs) != want {
+		if want := 1 + fresh + 1 + 1; len(evs) != want {
 			t.Errorf("%d refresh events, want %d (one per committed response)", len(evs), want)
 		}
 	})

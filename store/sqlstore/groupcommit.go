@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -75,8 +76,14 @@ func (g *txGroup) tailOf(tx *sql.Tx) *chainTail {
 }
 
 type groupMember struct {
-	ctx  context.Context
-	fn   func(*sql.Tx) error
+	ctx context.Context
+	fn  func(*sql.Tx) error
+	// clean, when set, makes the member bare on PostgreSQL: it runs
+	// without a savepoint of its own, one round trip fewer. Its errors that
+	// clean accepts must come before it wrote anything; any other error
+	// fails the group, which then reruns member by member (there any
+	// statement's error aborts the whole transaction anyway).
+	clean func(error) bool
 	done chan groupResult // the outcome, after the commit
 	lead chan struct{}    // this member runs the next group
 }
@@ -88,9 +95,12 @@ type groupResult struct {
 
 // groupWriteTx runs fn in a write transaction that may be shared with other
 // waiting writers (see above). It returns fn's error, or the transaction's.
-func (s *Store) groupWriteTx(ctx context.Context, fn func(*sql.Tx) error) error {
+func (s *Store) groupWriteTx(ctx context.Context, fn func(*sql.Tx) error, clean func(error) bool) error {
 	g := &s.group
-	m := &groupMember{ctx: ctx, fn: fn, done: make(chan groupResult, 1), lead: make(chan struct{}, 1)}
+	if s.d.oneWriter {
+		clean = nil // SQLite keeps a failed statement's earlier writes
+	}
+	m := &groupMember{ctx: ctx, fn: fn, clean: clean, done: make(chan groupResult, 1), lead: make(chan struct{}, 1)}
 	g.mu.Lock()
 	g.pending = append(g.pending, m)
 	lead := !g.leading
@@ -171,21 +181,28 @@ func (s *Store) runShared(batch []*groupMember) (results []groupResult, ok bool)
 	tail := &chainTail{tx: tx}
 	s.group.tail.Store(tail)
 	defer s.group.tail.Store(nil)
-	// Each member runs in savepoint grp. The step from one member to the
-	// next is one statement string (one round trip on PostgreSQL): the
-	// member before released, or rolled back to its savepoint when it
-	// failed, and the next savepoint opened. The last member's savepoint
-	// is left to the commit, or rolled back first when it failed.
+	// Each member runs in savepoint grp, but a bare one. What the member
+	// before owes (its savepoint released, or rolled back to when it
+	// failed) goes with the next savepoint in one statement string (one
+	// round trip on PostgreSQL); a savepoint left at the end is left to the
+	// commit, or rolled back first when its member failed.
 	ok = true
-	step, failed := "SAVEPOINT grp", false
+	owed := ""
 	for i, m := range batch {
 		if err := m.ctx.Err(); err != nil {
 			results[i].err = err
 			continue
 		}
-		if _, err := tx.ExecContext(bg, step); err != nil {
-			ok = false
-			break
+		bare := m.clean != nil
+		step := owed
+		if !bare {
+			step += "SAVEPOINT grp"
+		}
+		if step != "" {
+			if _, err := tx.ExecContext(bg, step); err != nil {
+				ok = false
+				break
+			}
 		}
 		before := tail.hash
 		results[i] = call(m.fn, tx)
@@ -193,14 +210,24 @@ func (s *Store) runShared(batch []*groupMember) (results []groupResult, ok bool)
 			ok = false
 			break
 		}
-		if failed = results[i].err != nil; failed {
+		failed := results[i].err != nil
+		if failed && bare && !m.clean(results[i].err) {
+			ok = false // it may have written: nothing of the group stands
+			break
+		}
+		if failed {
 			tail.hash = before // its events are rolled back with it
-			step = "ROLLBACK TO grp; RELEASE grp; SAVEPOINT grp"
-		} else {
-			step = "RELEASE grp; SAVEPOINT grp"
+		}
+		switch {
+		case bare:
+			owed = "" // a bare member that failed cleanly wrote nothing
+		case failed:
+			owed = "ROLLBACK TO grp; RELEASE grp; "
+		default:
+			owed = "RELEASE grp; "
 		}
 	}
-	if ok && failed {
+	if ok && strings.HasPrefix(owed, "ROLLBACK") {
 		if _, err := tx.ExecContext(bg, "ROLLBACK TO grp"); err != nil {
 			ok = false
 		}

@@ -336,20 +336,33 @@ const oidcTokenCols = `id_hash, kind, client_id, person_id, login_id, scopes, en
 // two concurrent exchanges of one code or token exactly one succeeds.
 //
 // Every token response appends to the audit chain: on PostgreSQL the
-// responses commit in groups (chainedWriteTx).
+// responses commit in groups (chainedWriteTx), each without a savepoint
+// of its own — the compare-and-swap is its first write, and its one error
+// of its own, ErrOIDCReused, comes before anything is written — and the
+// compare-and-swap and the new tokens are one statement there
+// (consumeAndInsert): two round trips a response, with the audit event's.
 func (s *Store) IssueOIDCTokens(ctx context.Context, iss jedenlogin.OIDCIssue) error {
-	return s.chainedWriteTx(ctx, func(tx *sql.Tx) error {
-		if iss.ConsumeCode != "" {
-			res, err := tx.ExecContext(ctx, s.q("UPDATE oidc_auth_requests SET exchanged_at = ? WHERE id = ? AND exchanged_at IS NULL AND code_hash IS NOT NULL"), s.ts(iss.At), iss.ConsumeCode)
+	reused := func(err error) bool { return errors.Is(err, jedenlogin.ErrOIDCReused) }
+	return s.chainedWriteTx(ctx, reused, func(tx *sql.Tx) error {
+		tokens := iss.Tokens
+		switch {
+		case iss.ConsumeCode != "" && iss.RotateRefresh != "":
+			return fmt.Errorf("token response: both a code and a refresh token to consume")
+		case s.d.name == BackendPostgres && len(tokens) > 0 && (iss.ConsumeCode != "" || iss.RotateRefresh != ""):
+			if err := s.consumeAndInsert(ctx, tx, iss); err != nil {
+				return err
+			}
+			tokens = nil
+		case iss.ConsumeCode != "":
+			res, err := tx.ExecContext(ctx, s.q(consumeCodeSQL), s.ts(iss.At), iss.ConsumeCode)
 			if err != nil {
 				return fmt.Errorf("consume code: %w", err)
 			}
 			if n, _ := res.RowsAffected(); n == 0 {
 				return fmt.Errorf("code: %w", jedenlogin.ErrOIDCReused)
 			}
-		}
-		if iss.RotateRefresh != "" {
-			res, err := tx.ExecContext(ctx, s.q("UPDATE oidc_tokens SET used_at = ? WHERE id_hash = ? AND kind = ? AND used_at IS NULL AND revoked_at IS NULL"), s.ts(iss.At), iss.RotateRefresh, jedenlogin.OIDCRefreshToken)
+		case iss.RotateRefresh != "":
+			res, err := tx.ExecContext(ctx, s.q(rotateRefreshSQL), s.ts(iss.At), iss.RotateRefresh, jedenlogin.OIDCRefreshToken)
 			if err != nil {
 				return fmt.Errorf("rotate refresh token: %w", err)
 			}
@@ -357,17 +370,11 @@ func (s *Store) IssueOIDCTokens(ctx context.Context, iss jedenlogin.OIDCIssue) e
 				return fmt.Errorf("refresh token: %w", jedenlogin.ErrOIDCReused)
 			}
 		}
-		if len(iss.Tokens) > 0 {
+		if len(tokens) > 0 {
 			// The access and the refresh token in one statement (one round
 			// trip on PostgreSQL); the query text per count is cached.
-			query := s.q("INSERT INTO oidc_tokens (" + oidcTokenCols + ") VALUES " +
-				strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?), ", len(iss.Tokens)), ", "))
-			args := make([]any, 0, 15*len(iss.Tokens))
-			for _, t := range iss.Tokens {
-				args = append(args, t.IDHash, t.Kind, t.ClientID, t.PersonID, t.LoginID, strings.Join(t.Scopes, " "), t.EntityID,
-					s.ts(t.AuthTime), strings.Join(t.AMR, " "), t.FamilyID, t.SessionIDHash, s.ts(t.CreatedAt), s.ts(t.ExpiresAt), s.tsp(t.UsedAt), s.tsp(t.RevokedAt))
-			}
-			_, err := tx.ExecContext(ctx, query, args...)
+			_, err := tx.ExecContext(ctx, s.q("INSERT INTO oidc_tokens ("+oidcTokenCols+") VALUES "+tokenValues(len(tokens), "")),
+				s.tokenArgs(nil, tokens)...)
 			if s.d.isUniqueViolation(err) {
 				return fmt.Errorf("token: %w", jedenlogin.ErrConflict)
 			} else if err != nil {
@@ -381,6 +388,56 @@ func (s *Store) IssueOIDCTokens(ctx context.Context, iss jedenlogin.OIDCIssue) e
 		}
 		return s.appendAudit(ctx, tx, iss.Audit)
 	})
+}
+
+// The compare-and-swaps of a token response: the code exchanged, the
+// refresh token rotated (each answers ErrOIDCReused when it did not take).
+const (
+	consumeCodeSQL   = "UPDATE oidc_auth_requests SET exchanged_at = ? WHERE id = ? AND exchanged_at IS NULL AND code_hash IS NOT NULL"
+	rotateRefreshSQL = "UPDATE oidc_tokens SET used_at = ? WHERE id_hash = ? AND kind = ? AND used_at IS NULL AND revoked_at IS NULL"
+)
+
+// tokenValues is the VALUES list of n tokens; cast "::" gives each
+// non-text column its type (PostgreSQL reads parameters in a VALUES list
+// under a SELECT as text).
+func tokenValues(n int, cast string) string {
+	row := "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	if cast != "" {
+		row = "(?, ?, ?, ?::bigint, ?::bigint, ?, ?, ?::timestamptz, ?, ?, ?, ?::timestamptz, ?::timestamptz, ?::timestamptz, ?::timestamptz)"
+	}
+	return strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
+}
+
+// tokenArgs appends the tokens' columns to args.
+func (s *Store) tokenArgs(args []any, tokens []jedenlogin.OIDCToken) []any {
+	for _, t := range tokens {
+		args = append(args, t.IDHash, t.Kind, t.ClientID, t.PersonID, t.LoginID, strings.Join(t.Scopes, " "), t.EntityID,
+			s.ts(t.AuthTime), strings.Join(t.AMR, " "), t.FamilyID, t.SessionIDHash, s.ts(t.CreatedAt), s.ts(t.ExpiresAt), s.tsp(t.UsedAt), s.tsp(t.RevokedAt))
+	}
+	return args
+}
+
+// consumeAndInsert (PostgreSQL) is the code's or refresh token's
+// compare-and-swap and the new tokens' insert in one statement: the
+// update in a WITH clause, the tokens inserted only when it took.
+func (s *Store) consumeAndInsert(ctx context.Context, tx *sql.Tx, iss jedenlogin.OIDCIssue) error {
+	cas, what := rotateRefreshSQL, "refresh token"
+	args := []any{s.ts(iss.At), iss.RotateRefresh, jedenlogin.OIDCRefreshToken}
+	if iss.ConsumeCode != "" {
+		cas, what, args = consumeCodeSQL, "code", []any{s.ts(iss.At), iss.ConsumeCode}
+	}
+	query := "WITH cas AS (" + cas + " RETURNING 1) INSERT INTO oidc_tokens (" + oidcTokenCols + ") SELECT v.* FROM (VALUES " +
+		tokenValues(len(iss.Tokens), "::") + ") AS v WHERE EXISTS (SELECT FROM cas)"
+	res, err := tx.ExecContext(ctx, s.q(query), s.tokenArgs(args, iss.Tokens)...)
+	if s.d.isUniqueViolation(err) {
+		return fmt.Errorf("token: %w", jedenlogin.ErrConflict)
+	} else if err != nil {
+		return fmt.Errorf("%s: store tokens: %w", what, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("%s: %w", what, jedenlogin.ErrOIDCReused)
+	}
+	return nil
 }
 
 // oidcTokenSQL reads one token by its id hash. The version of the

@@ -405,14 +405,16 @@ func (s *Store) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 // answered only after the commit, a failed group rerun member by member.
 // fn must not take locks other processes could hold while they wait for
 // the chain's lock (a deadlock PostgreSQL would break by failing the
-// group, which then reruns alone).
-func (s *Store) chainedWriteTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+// group, which then reruns alone). clean, when set, spares fn the
+// savepoint on PostgreSQL: fn's errors it accepts must come before fn
+// wrote anything (see groupMember.clean).
+func (s *Store) chainedWriteTx(ctx context.Context, clean func(error) bool, fn func(tx *sql.Tx) error) error {
 	if s.d.oneWriter {
 		return s.writeTx(ctx, fn)
 	}
 	var err error
 	for attempt := 0; attempt < maxAttempts; attempt++ {
-		err = s.groupWriteTx(ctx, fn)
+		err = s.groupWriteTx(ctx, fn, clean)
 		if err == nil || !s.d.isRetryable(err) || ctx.Err() != nil {
 			return err
 		}
@@ -423,7 +425,7 @@ func (s *Store) chainedWriteTx(ctx context.Context, fn func(tx *sql.Tx) error) e
 
 func (s *Store) writeTxOnce(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if s.d.oneWriter {
-		return s.groupWriteTx(ctx, fn)
+		return s.groupWriteTx(ctx, fn, nil)
 	}
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
