@@ -84,8 +84,8 @@ type groupMember struct {
 	// fails the group, which then reruns member by member (there any
 	// statement's error aborts the whole transaction anyway).
 	clean func(error) bool
-	done chan groupResult // the outcome, after the commit
-	lead chan struct{}    // this member runs the next group
+	done  chan groupResult // the outcome, after the commit
+	lead  chan struct{}    // this member runs the next group
 }
 
 type groupResult struct {
