@@ -2,13 +2,16 @@ package sqlstore_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"jedenlogin"
+	"jedenlogin/store/sqlstore"
 	"jedenlogin/store/storetest"
 )
 
@@ -119,6 +122,74 @@ func TestIssueOIDCTokensConcurrent(t *testing.T) {
 		}
 		if want := 1 + fresh + 1 + 1; len(evs) != want {
 			t.Errorf("%d refresh events, want %d (one per committed response)", len(evs), want)
+		}
+	})
+}
+
+// TestChainedGroupFailures: members of one group of chained writes (on
+// PostgreSQL without savepoints of their own) that fail undo only their
+// own writes: one that fails before writing (its error marked untouched)
+// leaves the others in the group; one that fails after writing without a
+// statement's error — nothing aborted the transaction — must not have its
+// write committed with the group's (the group reruns member by member).
+// The audit chain holds.
+func TestChainedGroupFailures(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		s := storetest.Open(t, b.NewDSN(t))
+		if _, err := s.DB().ExecContext(ctx, "CREATE TABLE t (k INTEGER PRIMARY KEY)"); err != nil {
+			t.Fatal(err)
+		}
+		errDirty, errClean := errors.New("failed after writing"), errors.New("failed before writing")
+		member := func(k int, fail error) func(*sql.Tx) error {
+			return func(tx *sql.Tx) error {
+				if errors.Is(fail, errClean) {
+					return sqlstore.Untouched(fail)
+				}
+				if _, err := tx.ExecContext(ctx, s.Q("INSERT INTO t (k) VALUES (?)"), k); err != nil {
+					return err
+				}
+				if err := s.AppendAuditTx(tx, jedenlogin.AuditEvent{At: time.Now(), Action: "test", Actor: fmt.Sprint(k), Outcome: "ok"}); err != nil {
+					return err
+				}
+				return fail
+			}
+		}
+		fns := []func(*sql.Tx) error{member(1, nil), member(2, nil), member(3, errDirty), member(4, errClean), member(5, nil), member(6, errClean)}
+		want := []error{nil, nil, errDirty, errClean, nil, errClean}
+		errs := s.InOneChainedGroup(t, fns)
+		for i, err := range errs {
+			if !errors.Is(err, want[i]) || (err == nil) != (want[i] == nil) {
+				t.Errorf("member %d: %v, want %v", i+1, err, want[i])
+			}
+		}
+		var got []int
+		rows, err := s.DB().QueryContext(ctx, "SELECT k FROM t ORDER BY k")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var k int
+			if err := rows.Scan(&k); err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, k)
+		}
+		rows.Close()
+		if !slices.Equal(got, []int{1, 2, 5}) {
+			t.Errorf("committed %v, want [1 2 5]", got)
+		}
+		var chain jedenlogin.AuditChain
+		if err := s.ForEachAudit(ctx, 0, func(e jedenlogin.AuditEvent) error {
+			if !chain.Add(e) {
+				t.Errorf("event %d (%s) does not link to the one before it", e.ID, e.Actor)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if chain.Checked != 3 {
+			t.Errorf("%d audit events, want 3", chain.Checked)
 		}
 	})
 }

@@ -5,6 +5,10 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"sync"
+	"testing"
+
+	"jedenlogin"
 )
 
 // SetBulkIndexThreshold lowers the load size from which an import
@@ -57,3 +61,50 @@ func (s *Store) RerunMigration(ctx context.Context, name string) error {
 	}
 	return fmt.Errorf("no migration %s", name)
 }
+
+// InOneChainedGroup runs fns as chained write transactions (the token
+// responses' kind) that the store commits as one group: a first one waits
+// in its own group until every one of fns is queued behind it, in order.
+// It returns each one's error.
+func (s *Store) InOneChainedGroup(t testing.TB, fns []func(*sql.Tx) error) []error {
+	t.Helper()
+	ctx := context.Background()
+	release := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		s.chainedWriteTx(ctx, func(*sql.Tx) error { <-release; return nil })
+	}()
+	queued := func(n int) func() bool {
+		return func() bool {
+			s.group.mu.Lock()
+			defer s.group.mu.Unlock()
+			return s.group.leading && len(s.group.pending) == n
+		}
+	}
+	waitFor(t, queued(0))
+	errs := make([]error, len(fns))
+	for i := range fns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = s.chainedWriteTx(ctx, fns[i])
+		}()
+		waitFor(t, queued(i+1))
+	}
+	close(release)
+	wg.Wait()
+	return errs
+}
+
+// Untouched marks err as returned before the transaction wrote anything.
+func Untouched(err error) error { return untouched{err} }
+
+// AppendAuditTx appends events in tx (appendAudit).
+func (s *Store) AppendAuditTx(tx *sql.Tx, events ...jedenlogin.AuditEvent) error {
+	return s.appendAudit(context.Background(), tx, events)
+}
+
+// Q is the store's query in its dialect's placeholders.
+func (s *Store) Q(query string) string { return s.q(query) }

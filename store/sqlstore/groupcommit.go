@@ -78,14 +78,14 @@ func (g *txGroup) tailOf(tx *sql.Tx) *chainTail {
 type groupMember struct {
 	ctx context.Context
 	fn  func(*sql.Tx) error
-	// clean, when set, makes the member bare on PostgreSQL: it runs
-	// without a savepoint of its own, one round trip fewer. Its errors that
-	// clean accepts must come before it wrote anything; any other error
-	// fails the group, which then reruns member by member (there any
-	// statement's error aborts the whole transaction anyway).
-	clean func(error) bool
-	done  chan groupResult // the outcome, after the commit
-	lead  chan struct{}    // this member runs the next group
+	// bare: the member runs without a savepoint of its own, one round trip
+	// fewer (chainedWriteTx on PostgreSQL). An error it marks untouched
+	// came before it wrote anything; any other error fails the group,
+	// which then reruns member by member (there any statement's error
+	// aborts the whole transaction anyway).
+	bare bool
+	done chan groupResult // the outcome, after the commit
+	lead chan struct{}    // this member runs the next group
 }
 
 type groupResult struct {
@@ -95,12 +95,9 @@ type groupResult struct {
 
 // groupWriteTx runs fn in a write transaction that may be shared with other
 // waiting writers (see above). It returns fn's error, or the transaction's.
-func (s *Store) groupWriteTx(ctx context.Context, fn func(*sql.Tx) error, clean func(error) bool) error {
+func (s *Store) groupWriteTx(ctx context.Context, fn func(*sql.Tx) error, bare bool) error {
 	g := &s.group
-	if s.d.oneWriter {
-		clean = nil // SQLite keeps a failed statement's earlier writes
-	}
-	m := &groupMember{ctx: ctx, fn: fn, clean: clean, done: make(chan groupResult, 1), lead: make(chan struct{}, 1)}
+	m := &groupMember{ctx: ctx, fn: fn, bare: bare && !s.d.oneWriter, done: make(chan groupResult, 1), lead: make(chan struct{}, 1)}
 	g.mu.Lock()
 	g.pending = append(g.pending, m)
 	lead := !g.leading
@@ -193,9 +190,8 @@ func (s *Store) runShared(batch []*groupMember) (results []groupResult, ok bool)
 			results[i].err = err
 			continue
 		}
-		bare := m.clean != nil
 		step := owed
-		if !bare {
+		if !m.bare {
 			step += "SAVEPOINT grp"
 		}
 		if step != "" {
@@ -211,7 +207,7 @@ func (s *Store) runShared(batch []*groupMember) (results []groupResult, ok bool)
 			break
 		}
 		failed := results[i].err != nil
-		if failed && bare && !m.clean(results[i].err) {
+		if failed && m.bare && !wroteNothing(results[i].err) {
 			ok = false // it may have written: nothing of the group stands
 			break
 		}
@@ -219,8 +215,8 @@ func (s *Store) runShared(batch []*groupMember) (results []groupResult, ok bool)
 			tail.hash = before // its events are rolled back with it
 		}
 		switch {
-		case bare:
-			owed = "" // a bare member that failed cleanly wrote nothing
+		case m.bare:
+			owed = "" // a bare member that failed wrote nothing
 		case failed:
 			owed = "ROLLBACK TO grp; RELEASE grp; "
 		default:
@@ -237,6 +233,18 @@ func (s *Store) runShared(batch []*groupMember) (results []groupResult, ok bool)
 	}
 	tx.Rollback()
 	return results, false
+}
+
+// untouched marks an error a write transaction's function returns before
+// it wrote anything (groupMember.bare).
+type untouched struct{ error }
+
+func (u untouched) Unwrap() error { return u.error }
+
+// wroteNothing reports whether err is marked untouched.
+func wroteNothing(err error) bool {
+	var u untouched
+	return errors.As(err, &u)
 }
 
 // runAlone runs one member in a transaction of its own (writeTxOnce's

@@ -64,7 +64,7 @@ func inOneGroup(t *testing.T, s *Store, ctxs []context.Context, fns []func(*sql.
 	return errs
 }
 
-func waitFor(t *testing.T, cond func() bool) {
+func waitFor(t testing.TB, cond func() bool) {
 	t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(time.Millisecond) {
 		if time.Now().After(deadline) {

@@ -275,24 +275,36 @@ func (s *Store) oidcAuthRequestWhere(ctx context.Context, col, v string) (*jeden
 }
 
 // FinishOIDCAuthRequest records the end of the person's side of a request
-// that has no code yet.
+// that has no code yet. Without audit events (a request done, the common
+// case) it is the update alone: one statement, no transaction around it.
 func (s *Store) FinishOIDCAuthRequest(ctx context.Context, r *jedenlogin.OIDCAuthRequest, audit ...jedenlogin.AuditEvent) error {
-	return s.writeTx(ctx, func(tx *sql.Tx) error {
-		var authTime any
-		if !r.AuthTime.IsZero() {
-			authTime = s.ts(r.AuthTime)
-		}
-		res, err := tx.ExecContext(ctx, s.q(`UPDATE oidc_auth_requests SET done = ?, error = ?, person_id = ?, login_id = ?,
-			session_id_hash = ?, entity_id = ?, auth_time = ?, amr = ? WHERE id = ? AND code_hash IS NULL`),
-			r.Done, r.Error, r.PersonID, r.LoginID, r.SessionIDHash, r.EntityID, authTime, strings.Join(r.AMR, " "), r.ID)
+	var authTime any
+	if !r.AuthTime.IsZero() {
+		authTime = s.ts(r.AuthTime)
+	}
+	args := []any{r.Done, r.Error, r.PersonID, r.LoginID, r.SessionIDHash, r.EntityID, authTime, strings.Join(r.AMR, " "), r.ID}
+	const finish = `UPDATE oidc_auth_requests SET done = ?, error = ?, person_id = ?, login_id = ?,
+			session_id_hash = ?, entity_id = ?, auth_time = ?, amr = ? WHERE id = ? AND code_hash IS NULL`
+	finished := func(res sql.Result, err error, read func() error) error {
 		if err != nil {
 			return fmt.Errorf("finish auth request: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			if _, err := s.oidcAuthRequestTx(ctx, tx, r.ID); err != nil {
+			if err := read(); err != nil {
 				return err
 			}
 			return fmt.Errorf("auth request has a code already: %w", jedenlogin.ErrConflict)
+		}
+		return nil
+	}
+	if len(audit) == 0 {
+		res, err := s.exec(ctx, finish, args...)
+		return finished(res, err, func() error { _, err := s.OIDCAuthRequest(ctx, r.ID); return err })
+	}
+	return s.writeTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q(finish), args...)
+		if err := finished(res, err, func() error { _, err := s.oidcAuthRequestTx(ctx, tx, r.ID); return err }); err != nil {
+			return err
 		}
 		return s.appendAudit(ctx, tx, audit)
 	})
@@ -309,8 +321,10 @@ func (s *Store) oidcAuthRequestTx(ctx context.Context, tx *sql.Tx, id string) (*
 }
 
 // SetOIDCAuthCode records the code of a done request that has none.
+// Like token responses it appends to the audit chain with every code, so
+// it commits in their groups on PostgreSQL (chainedWriteTx).
 func (s *Store) SetOIDCAuthCode(ctx context.Context, id, codeHash string, expiresAt time.Time, audit ...jedenlogin.AuditEvent) error {
-	return s.writeTx(ctx, func(tx *sql.Tx) error {
+	return s.chainedWriteTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, s.q(`UPDATE oidc_auth_requests SET code_hash = ?, code_expires_at = ?
 			WHERE id = ? AND done = ? AND error = '' AND code_hash IS NULL`), codeHash, s.ts(expiresAt), id, true)
 		if s.d.isUniqueViolation(err) {
@@ -319,10 +333,12 @@ func (s *Store) SetOIDCAuthCode(ctx context.Context, id, codeHash string, expire
 			return fmt.Errorf("set auth code: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			if _, err := s.oidcAuthRequestTx(ctx, tx, id); err != nil {
+			if _, err := s.oidcAuthRequestTx(ctx, tx, id); errors.Is(err, jedenlogin.ErrNotFound) {
+				return untouched{err}
+			} else if err != nil {
 				return err
 			}
-			return fmt.Errorf("auth request not done or has a code: %w", jedenlogin.ErrConflict)
+			return untouched{fmt.Errorf("auth request not done or has a code: %w", jedenlogin.ErrConflict)}
 		}
 		return s.appendAudit(ctx, tx, audit)
 	})
@@ -342,8 +358,7 @@ const oidcTokenCols = `id_hash, kind, client_id, person_id, login_id, scopes, en
 // compare-and-swap and the new tokens are one statement there
 // (consumeAndInsert): two round trips a response, with the audit event's.
 func (s *Store) IssueOIDCTokens(ctx context.Context, iss jedenlogin.OIDCIssue) error {
-	reused := func(err error) bool { return errors.Is(err, jedenlogin.ErrOIDCReused) }
-	return s.chainedWriteTx(ctx, reused, func(tx *sql.Tx) error {
+	return s.chainedWriteTx(ctx, func(tx *sql.Tx) error {
 		tokens := iss.Tokens
 		switch {
 		case iss.ConsumeCode != "" && iss.RotateRefresh != "":
@@ -359,7 +374,7 @@ func (s *Store) IssueOIDCTokens(ctx context.Context, iss jedenlogin.OIDCIssue) e
 				return fmt.Errorf("consume code: %w", err)
 			}
 			if n, _ := res.RowsAffected(); n == 0 {
-				return fmt.Errorf("code: %w", jedenlogin.ErrOIDCReused)
+				return untouched{fmt.Errorf("code: %w", jedenlogin.ErrOIDCReused)}
 			}
 		case iss.RotateRefresh != "":
 			res, err := tx.ExecContext(ctx, s.q(rotateRefreshSQL), s.ts(iss.At), iss.RotateRefresh, jedenlogin.OIDCRefreshToken)
@@ -367,7 +382,7 @@ func (s *Store) IssueOIDCTokens(ctx context.Context, iss jedenlogin.OIDCIssue) e
 				return fmt.Errorf("rotate refresh token: %w", err)
 			}
 			if n, _ := res.RowsAffected(); n == 0 {
-				return fmt.Errorf("refresh token: %w", jedenlogin.ErrOIDCReused)
+				return untouched{fmt.Errorf("refresh token: %w", jedenlogin.ErrOIDCReused)}
 			}
 		}
 		if len(tokens) > 0 {
@@ -435,7 +450,7 @@ func (s *Store) consumeAndInsert(ctx context.Context, tx *sql.Tx, iss jedenlogin
 		return fmt.Errorf("%s: store tokens: %w", what, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("%s: %w", what, jedenlogin.ErrOIDCReused)
+		return untouched{fmt.Errorf("%s: %w", what, jedenlogin.ErrOIDCReused)}
 	}
 	return nil
 }

@@ -405,16 +405,17 @@ func (s *Store) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 // answered only after the commit, a failed group rerun member by member.
 // fn must not take locks other processes could hold while they wait for
 // the chain's lock (a deadlock PostgreSQL would break by failing the
-// group, which then reruns alone). clean, when set, spares fn the
-// savepoint on PostgreSQL: fn's errors it accepts must come before fn
-// wrote anything (see groupMember.clean).
-func (s *Store) chainedWriteTx(ctx context.Context, clean func(error) bool, fn func(tx *sql.Tx) error) error {
+// group, which then reruns alone). On PostgreSQL fn runs without a
+// savepoint of its own: an error it returns after writing must come from
+// a statement (which aborts the transaction), and one it returns before
+// writing it marks untouched, or the whole group reruns member by member.
+func (s *Store) chainedWriteTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if s.d.oneWriter {
 		return s.writeTx(ctx, fn)
 	}
 	var err error
 	for attempt := 0; attempt < maxAttempts; attempt++ {
-		err = s.groupWriteTx(ctx, fn, clean)
+		err = s.groupWriteTx(ctx, fn, true)
 		if err == nil || !s.d.isRetryable(err) || ctx.Err() != nil {
 			return err
 		}
@@ -425,7 +426,7 @@ func (s *Store) chainedWriteTx(ctx context.Context, clean func(error) bool, fn f
 
 func (s *Store) writeTxOnce(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if s.d.oneWriter {
-		return s.groupWriteTx(ctx, fn, nil)
+		return s.groupWriteTx(ctx, fn, false)
 	}
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
