@@ -32,7 +32,12 @@ import (
 // PostgreSQL runs write transactions side by side and needs none of this,
 // except for transactions that append to the audit chain often: those
 // take turns on the chain's lock through their commit, and grouping them
-// (Store.chainedWriteTx) shares one lock and one WAL flush.
+// (Store.chainedWriteTx) shares one lock and one WAL flush. There the
+// members go without savepoints (groupMember.bare): PostgreSQL aborts the
+// whole transaction at any statement's error, and a group that fails runs
+// again member by member. In any group a member links its audit events to
+// the newest one the members before it appended (txGroup.tail), without
+// reading the chain again.
 
 // maxGroup bounds the functions of one group.
 const maxGroup = 64

@@ -401,14 +401,15 @@ func (s *Store) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 // append through the commit's WAL flush — so one after the other they
 // cannot commit more often than the flush allows. Here they queue in this
 // process and commit in groups (groupcommit.go): one chain lock and one
-// flush for the group, each member in a savepoint of its own, every member
-// answered only after the commit, a failed group rerun member by member.
-// fn must not take locks other processes could hold while they wait for
-// the chain's lock (a deadlock PostgreSQL would break by failing the
-// group, which then reruns alone). On PostgreSQL fn runs without a
-// savepoint of its own: an error it returns after writing must come from
-// a statement (which aborts the transaction), and one it returns before
-// writing it marks untouched, or the whole group reruns member by member.
+// flush for the group, every member answered only after the commit, a
+// failed group rerun member by member. The members run without savepoints
+// of their own (a round trip each saved): an error fn returns after
+// writing must come from a statement (which aborts the transaction), and
+// one it returns before writing it marks untouched — any other error
+// fails the group, which then reruns member by member. fn must not take
+// locks other processes could hold while they wait for the chain's lock
+// (a deadlock PostgreSQL would break by failing the group, which then
+// reruns alone).
 func (s *Store) chainedWriteTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if s.d.oneWriter {
 		return s.writeTx(ctx, fn)
