@@ -177,6 +177,10 @@ type OIDCStore interface {
 	CreateOIDCAuthRequest(ctx context.Context, r *OIDCAuthRequest) error
 	// OIDCAuthRequest returns one authorization request.
 	OIDCAuthRequest(ctx context.Context, id string) (*OIDCAuthRequest, error)
+	// OIDCAuthRequestWithClient is OIDCAuthRequest with the request's
+	// client, read together (one statement); the client is nil when it is
+	// gone.
+	OIDCAuthRequestWithClient(ctx context.Context, id string) (*OIDCAuthRequest, *OIDCClient, error)
 	// OIDCAuthRequestByCode returns the request whose code hash is
 	// codeHash, with the count of changes to clients and keys read in the
 	// same statement (ConfigVersion).

@@ -225,13 +225,16 @@ func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) {
 // recorded (access_denied, login_required, …).
 func (p *Provider) callback(w http.ResponseWriter, r *http.Request) {
 	id := r.URL.Query().Get("id")
-	req, err := p.cfg.Store.OIDCAuthRequest(r.Context(), id)
+	req, c, err := p.cfg.Store.OIDCAuthRequestWithClient(r.Context(), id)
 	if err != nil || req.Error == "" {
 		ctx := r.Context()
 		if err == nil {
 			// op reads the request again by id (AuthRequestByID), and
-			// SaveAuthCode once more: both take this read.
+			// SaveAuthCode once more: both take this read; and the
+			// client, read with it, serves op's answer.
 			ctx = context.WithValue(ctx, authReqMemoKey{}, req)
+			// (A client that is gone is read again, and op hears so.)
+			ctx = context.WithValue(ctx, clientMemoKey{}, &clientMemo{c: c, cachedAt: -1, version: -1, seen: -1})
 		}
 		op.AuthorizeCallback(w, r.WithContext(ctx), p.op)
 		return

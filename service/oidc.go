@@ -22,24 +22,17 @@ var errOIDCRequest = &jedenlogin.Error{Code: jedenlogin.EINVALID, Text: jedenlog
 // code: the transition comes first. It returns an EINVALID error for an
 // unknown, expired or already answered request.
 func (s *OIDC) ContinueAuthorization(ctx context.Context, id string, c *jedenlogin.Caller, chosen bool) (*jedenlogin.OIDCContinuation, error) {
-	req, err := s.st.OIDCAuthRequest(ctx, id)
+	req, cl, err := s.st.OIDCAuthRequestWithClient(ctx, id)
 	if errors.Is(err, jedenlogin.ErrNotFound) {
 		return nil, errOIDCRequest
 	} else if err != nil {
 		return nil, s.internal(fmt.Errorf("authorization %s: %w", "request", err))
 	}
 	now := s.now()
-	if !now.Before(req.ExpiresAt) || req.CodeHash != "" {
-		return nil, errOIDCRequest
+	if cl == nil || !now.Before(req.ExpiresAt) || req.CodeHash != "" {
+		return nil, errOIDCRequest // the client is gone, or the request over
 	}
-	next := &jedenlogin.OIDCContinuation{Request: req}
-	if cl, err := s.st.OIDCClient(ctx, req.ClientID); err == nil {
-		next.ClientName = cl.Name
-	} else if !errors.Is(err, jedenlogin.ErrNotFound) {
-		return nil, s.internal(fmt.Errorf("authorization: client: %w", err))
-	} else {
-		return nil, errOIDCRequest
-	}
+	next := &jedenlogin.OIDCContinuation{Request: req, ClientName: cl.Name}
 	if req.Done || req.Error != "" {
 		next.Step = jedenlogin.OIDCFinish
 		return next, nil

@@ -22,6 +22,7 @@ func runOIDCTests(t *testing.T, open Opener) {
 		{"OIDCAuthRequest", testOIDCAuthRequest},
 		{"OIDCTokens", testOIDCTokens},
 		{"OIDCTokenWithPerson", testOIDCTokenWithPerson},
+		{"OIDCAuthRequestWithClient", testOIDCAuthRequestWithClient},
 		{"OIDCConcurrentExchange", testOIDCConcurrentExchange},
 		{"OIDCSecret", testOIDCSecret},
 	}
@@ -472,6 +473,51 @@ func testOIDCTokenWithPerson(t *testing.T, open Opener) {
 	}
 	if tok, rec, err := st.OIDCTokenWithPerson(ctx, "nope"); !errors.Is(err, jedenlogin.ErrNotFound) || tok != nil || rec != nil {
 		t.Errorf("missing token: %+v, %+v, %v; want ErrNotFound", tok, rec, err)
+	}
+}
+
+// testOIDCAuthRequestWithClient: a request comes with its client, the same
+// as each is read alone; once the client is gone, without it; a missing
+// request is ErrNotFound.
+func testOIDCAuthRequestWithClient(t *testing.T, open Opener) {
+	ctx := context.Background()
+	st := open(t)
+	for _, id := range []string{"m", "n"} {
+		if err := st.CreateOIDCClient(ctx, oidcClient(id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, id := range []string{"rm", "rn"} {
+		if err := st.CreateOIDCAuthRequest(ctx, oidcRequest(id, id[1:])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct{ req, client string }{{"rm", "m"}, {"rn", "n"}} {
+		r, cl, err := st.OIDCAuthRequestWithClient(ctx, c.req)
+		if err != nil {
+			t.Fatalf("OIDCAuthRequestWithClient(%s): %v", c.req, err)
+		}
+		alone, err := st.OIDCAuthRequest(ctx, c.req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameJSON(t, "request "+c.req, r, alone)
+		client, err := st.OIDCClient(ctx, c.client)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameJSON(t, "client of "+c.req, cl, client)
+	}
+	if err := st.DeleteOIDCClient(ctx, "n"); err != nil {
+		t.Fatal(err)
+	}
+	// The request goes with its client (ON DELETE CASCADE) where the
+	// schema says so; either way it comes without one.
+	if r, cl, err := st.OIDCAuthRequestWithClient(ctx, "rn"); cl != nil || (err == nil) == (r == nil) || (err != nil && !errors.Is(err, jedenlogin.ErrNotFound)) {
+		t.Errorf("request of a removed client: %+v, %+v, %v; want no client", r, cl, err)
+	}
+	if r, cl, err := st.OIDCAuthRequestWithClient(ctx, "nope"); !errors.Is(err, jedenlogin.ErrNotFound) || r != nil || cl != nil {
+		t.Errorf("missing request: %+v, %+v, %v; want ErrNotFound", r, cl, err)
 	}
 }
 

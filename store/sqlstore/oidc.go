@@ -22,21 +22,34 @@ import (
 const oidcClientCols = "id, name, secret_hash, public, redirect_uris, post_logout_redirect_uris, backchannel_logout_uri, signing_alg, created_at"
 
 func scanOIDCClient(row interface{ Scan(...any) error }) (*jedenlogin.OIDCClient, error) {
-	var (
-		c             jedenlogin.OIDCClient
-		redir, logout string
-		at            timeCol
-	)
-	if err := row.Scan(&c.ID, &c.Name, &c.SecretHash, &c.Public, &redir, &logout, &c.BackchannelLogoutURI, &c.SigningAlg, &at); err != nil {
+	var cr clientRow
+	if err := row.Scan(cr.dest()...); err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal([]byte(redir), &c.RedirectURIs); err != nil {
+	return cr.client()
+}
+
+// clientRow is one row of oidcClientCols being scanned.
+type clientRow struct {
+	c             jedenlogin.OIDCClient
+	redir, logout string
+	at            timeCol
+}
+
+func (r *clientRow) dest() []any {
+	return []any{&r.c.ID, &r.c.Name, &r.c.SecretHash, &r.c.Public, &r.redir, &r.logout, &r.c.BackchannelLogoutURI, &r.c.SigningAlg, &r.at}
+}
+
+// client decodes the scanned row.
+func (r *clientRow) client() (*jedenlogin.OIDCClient, error) {
+	c := r.c
+	if err := json.Unmarshal([]byte(r.redir), &c.RedirectURIs); err != nil {
 		return nil, fmt.Errorf("client %s: redirect_uris: %w", c.ID, err)
 	}
-	if err := json.Unmarshal([]byte(logout), &c.PostLogoutRedirectURIs); err != nil {
+	if err := json.Unmarshal([]byte(r.logout), &c.PostLogoutRedirectURIs); err != nil {
 		return nil, fmt.Errorf("client %s: post_logout_redirect_uris: %w", c.ID, err)
 	}
-	c.CreatedAt = at.t
+	c.CreatedAt = r.at.t
 	return &c, nil
 }
 
@@ -246,6 +259,39 @@ func (s *Store) CreateOIDCAuthRequest(ctx context.Context, r *jedenlogin.OIDCAut
 // OIDCAuthRequest returns one authorization request or jedenlogin.ErrNotFound.
 func (s *Store) OIDCAuthRequest(ctx context.Context, id string) (*jedenlogin.OIDCAuthRequest, error) {
 	return s.oidcAuthRequestWhere(ctx, "id", id)
+}
+
+// authRequestWithClientSQL reads a request and its client in one
+// statement.
+var authRequestWithClientSQL = "SELECT " + qualified(oidcAuthRequestCols, "r") + ", " + qualified(oidcClientCols, "c") +
+	" FROM oidc_auth_requests r JOIN oidc_clients c ON c.id = r.client_id WHERE r.id = ?"
+
+// qualified is a list of columns, each prefixed by alias.
+func qualified(cols, alias string) string {
+	names := strings.Split(cols, ",")
+	for i, n := range names {
+		names[i] = strings.TrimSpace(n)
+	}
+	return colList(names, alias)
+}
+
+// OIDCAuthRequestWithClient returns one authorization request with its
+// client, read in one statement; the client is nil when it is gone.
+func (s *Store) OIDCAuthRequestWithClient(ctx context.Context, id string) (*jedenlogin.OIDCAuthRequest, *jedenlogin.OIDCClient, error) {
+	var cr clientRow
+	r, err := scanOIDCAuthRequest(s.queryRow(ctx, authRequestWithClientSQL, id), cr.dest()...)
+	if errors.Is(err, sql.ErrNoRows) {
+		// No request, or a request whose client is gone.
+		r, err := s.OIDCAuthRequest(ctx, id)
+		return r, nil, err
+	} else if err != nil {
+		return nil, nil, fmt.Errorf("read auth request: %w", err)
+	}
+	c, err := cr.client()
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, c, nil
 }
 
 // OIDCAuthRequestByCode returns the request whose code has this hash.
