@@ -124,16 +124,23 @@ func (s *Service) Flush() {
 }
 
 // Close finishes the queued recovery lookups and stops their workers,
-// delivers the mail due now for up to mailDrain, then stops the mail
-// delivery workers (a send under way is abandoned and its message made due
-// again at once, for any instance; what is left waits in the outbox for
-// the next start or another instance); call it after the HTTP server has
-// shut down. Work queued later is refused (and logged). It always returns
+// delivers the mail due now for up to mailDrain (the workers' sends under
+// way finish too), then stops the mail delivery workers (a send still
+// under way is abandoned and its message made due again at once, for any
+// instance; what is left waits in the outbox for the next start or
+// another instance); call it after the HTTP server has shut down. Work queued later is refused (and logged). It always returns
 // nil.
 func (s *Service) Close() error {
 	s.bg.close()
 	if s.cfg.MailWorkers >= 0 {
 		ctx, cancel := context.WithTimeout(context.Background(), mailDrain)
+		for s.DeliverMail(ctx) > 0 {
+		}
+		// A worker may have claimed what this drain found gone: let the
+		// sends under way finish (each bounded by mailSendTimeout) before
+		// the workers are stopped, which would give their claims back
+		// untried, and deliver what is due after them.
+		s.mail.wait()
 		for s.DeliverMail(ctx) > 0 {
 		}
 		cancel()
