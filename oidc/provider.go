@@ -234,7 +234,7 @@ func (p *Provider) callback(w http.ResponseWriter, r *http.Request) {
 			// client, read with it, serves op's answer.
 			ctx = context.WithValue(ctx, authReqMemoKey{}, req)
 			// (A client that is gone is read again, and op hears so.)
-			ctx = context.WithValue(ctx, clientMemoKey{}, &clientMemo{c: c, cachedAt: -1, version: -1, seen: -1})
+			ctx = context.WithValue(ctx, clientMemoKey{}, newClientMemo(c))
 		}
 		op.AuthorizeCallback(w, r.WithContext(ctx), p.op)
 		return
@@ -271,8 +271,8 @@ func withClientID(r *http.Request) context.Context {
 	}
 	ctx := context.WithValue(r.Context(), clientIDKey{}, id)
 	grant := oidc.GrantType(r.PostFormValue("grant_type"))
-	m := &clientMemo{cacheable: grant == oidc.GrantTypeRefreshToken || grant == oidc.GrantTypeCode, cachedAt: -1, version: -1, seen: -1}
-	if m.cacheable {
+	m := newClientMemo(nil)
+	if m.cacheable = grant == oidc.GrantTypeRefreshToken || grant == oidc.GrantTypeCode; m.cacheable {
 		m.secret = secret
 	}
 	return context.WithValue(ctx, clientMemoKey{}, m)
@@ -283,7 +283,13 @@ type clientMemoKey struct{}
 // withMemo gives a request other than the token endpoint's a clientMemo:
 // the client read once serves the whole request.
 func withMemo(ctx context.Context) context.Context {
-	return context.WithValue(ctx, clientMemoKey{}, &clientMemo{cachedAt: -1, version: -1, seen: -1})
+	return context.WithValue(ctx, clientMemoKey{}, newClientMemo(nil))
+}
+
+// newClientMemo is a clientMemo holding c (nil: none read yet), no count
+// known.
+func newClientMemo(c *jedenlogin.OIDCClient) *clientMemo {
+	return &clientMemo{c: c, cachedAt: -1, version: -1, seen: -1}
 }
 
 // authReqMemoKey holds the *jedenlogin.OIDCAuthRequest the callback read

@@ -256,9 +256,24 @@ func (s *Store) CreateOIDCAuthRequest(ctx context.Context, r *jedenlogin.OIDCAut
 	return nil
 }
 
+// authRequestSQL reads one authorization request by its id.
+const authRequestSQL = "SELECT " + oidcAuthRequestCols + " FROM oidc_auth_requests WHERE id = ?"
+
+// readAuthRequest is scanOIDCAuthRequest with its errors worded: a
+// missing row is jedenlogin.ErrNotFound.
+func readAuthRequest(row scanner, extra ...any) (*jedenlogin.OIDCAuthRequest, error) {
+	r, err := scanOIDCAuthRequest(row, extra...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("auth request: %w", jedenlogin.ErrNotFound)
+	} else if err != nil {
+		return nil, fmt.Errorf("read auth request: %w", err)
+	}
+	return r, nil
+}
+
 // OIDCAuthRequest returns one authorization request or jedenlogin.ErrNotFound.
 func (s *Store) OIDCAuthRequest(ctx context.Context, id string) (*jedenlogin.OIDCAuthRequest, error) {
-	return s.oidcAuthRequestWhere(ctx, "id", id)
+	return readAuthRequest(s.db.QueryRowContext(ctx, s.q(authRequestSQL), id))
 }
 
 // authRequestWithClientSQL reads a request and its client in one
@@ -279,13 +294,13 @@ func qualified(cols, alias string) string {
 // client, read in one statement; the client is nil when it is gone.
 func (s *Store) OIDCAuthRequestWithClient(ctx context.Context, id string) (*jedenlogin.OIDCAuthRequest, *jedenlogin.OIDCClient, error) {
 	var cr clientRow
-	r, err := scanOIDCAuthRequest(s.queryRow(ctx, authRequestWithClientSQL, id), cr.dest()...)
-	if errors.Is(err, sql.ErrNoRows) {
+	r, err := readAuthRequest(s.queryRow(ctx, authRequestWithClientSQL, id), cr.dest()...)
+	if errors.Is(err, jedenlogin.ErrNotFound) {
 		// No request, or a request whose client is gone.
 		r, err := s.OIDCAuthRequest(ctx, id)
 		return r, nil, err
 	} else if err != nil {
-		return nil, nil, fmt.Errorf("read auth request: %w", err)
+		return nil, nil, err
 	}
 	c, err := cr.client()
 	if err != nil {
@@ -299,24 +314,12 @@ func (s *Store) OIDCAuthRequestWithClient(ctx context.Context, id string) (*jede
 // statement (as OIDCToken's).
 func (s *Store) OIDCAuthRequestByCode(ctx context.Context, codeHash string) (*jedenlogin.OIDCAuthRequest, error) {
 	var version int64
-	r, err := scanOIDCAuthRequest(s.db.QueryRowContext(ctx, s.q("SELECT "+oidcAuthRequestCols+
+	r, err := readAuthRequest(s.db.QueryRowContext(ctx, s.q("SELECT "+oidcAuthRequestCols+
 		", (SELECT n FROM oidc_config_version WHERE id = 1) FROM oidc_auth_requests WHERE code_hash = ?"), codeHash), &version)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("auth request: %w", jedenlogin.ErrNotFound)
-	} else if err != nil {
-		return nil, fmt.Errorf("read auth request: %w", err)
+	if err != nil {
+		return nil, err
 	}
 	r.ConfigVersion = version
-	return r, nil
-}
-
-func (s *Store) oidcAuthRequestWhere(ctx context.Context, col, v string) (*jedenlogin.OIDCAuthRequest, error) {
-	r, err := scanOIDCAuthRequest(s.db.QueryRowContext(ctx, s.q("SELECT "+oidcAuthRequestCols+" FROM oidc_auth_requests WHERE "+col+" = ?"), v))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("auth request: %w", jedenlogin.ErrNotFound)
-	} else if err != nil {
-		return nil, fmt.Errorf("read auth request: %w", err)
-	}
 	return r, nil
 }
 
@@ -357,13 +360,7 @@ func (s *Store) FinishOIDCAuthRequest(ctx context.Context, r *jedenlogin.OIDCAut
 }
 
 func (s *Store) oidcAuthRequestTx(ctx context.Context, tx *sql.Tx, id string) (*jedenlogin.OIDCAuthRequest, error) {
-	r, err := scanOIDCAuthRequest(tx.QueryRowContext(ctx, s.q("SELECT "+oidcAuthRequestCols+" FROM oidc_auth_requests WHERE id = ?"), id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("auth request: %w", jedenlogin.ErrNotFound)
-	} else if err != nil {
-		return nil, fmt.Errorf("read auth request: %w", err)
-	}
-	return r, nil
+	return readAuthRequest(tx.QueryRowContext(ctx, s.q(authRequestSQL), id))
 }
 
 // SetOIDCAuthCode records the code of a done request that has none.

@@ -52,33 +52,23 @@ func (s *Store) loadRecord(ctx context.Context, q queryer, id int64, forUpdate b
 	}
 	rec := &jedenlogin.PersonRecord{Person: p, Logins: []jedenlogin.Login{}, Grants: []jedenlogin.Grant{}}
 	rows, err := q.QueryContext(ctx, s.q(recordLoginsSQL), id)
-	if err != nil {
-		return nil, fmt.Errorf("load logins of person %d: %w", id, err)
-	}
-	for rows.Next() {
-		l, err := scanLogin(rows)
-		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("load logins of person %d: %w", id, err)
+	if err == nil {
+		rec.Logins, err = appendRows(rec.Logins, rows, scanLogin)
+		if cerr := rows.Close(); err == nil {
+			err = cerr
 		}
-		rec.Logins = append(rec.Logins, l)
 	}
-	if err := rows.Close(); err != nil {
+	if err != nil {
 		return nil, fmt.Errorf("load logins of person %d: %w", id, err)
 	}
 	rows, err = q.QueryContext(ctx, s.q(recordGrantsSQL), id, id)
-	if err != nil {
-		return nil, fmt.Errorf("load grants of person %d: %w", id, err)
-	}
-	for rows.Next() {
-		g, err := scanGrant(rows)
-		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("load grants of person %d: %w", id, err)
+	if err == nil {
+		rec.Grants, err = appendRows(rec.Grants, rows, scanGrant)
+		if cerr := rows.Close(); err == nil {
+			err = cerr
 		}
-		rec.Grants = append(rec.Grants, g)
 	}
-	if err := rows.Close(); err != nil {
+	if err != nil {
 		return nil, fmt.Errorf("load grants of person %d: %w", id, err)
 	}
 	return rec, nil
@@ -142,33 +132,23 @@ func scanRecord(br pgx.BatchResults, who string) (*jedenlogin.PersonRecord, erro
 	}
 	rec := &jedenlogin.PersonRecord{Person: p, Logins: []jedenlogin.Login{}, Grants: []jedenlogin.Grant{}}
 	rows, err := br.Query()
+	if err == nil {
+		rec.Logins, err = appendRows(rec.Logins, rows, scanLogin)
+		if rows.Close(); err == nil {
+			err = rows.Err()
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("load logins of person %s: %w", who, err)
 	}
-	for rows.Next() {
-		l, err := scanLogin(rows)
-		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("load logins of person %s: %w", who, err)
+	if rows, err = br.Query(); err == nil {
+		rec.Grants, err = appendRows(rec.Grants, rows, scanGrant)
+		if rows.Close(); err == nil {
+			err = rows.Err()
 		}
-		rec.Logins = append(rec.Logins, l)
 	}
-	if rows.Close(); rows.Err() != nil {
-		return nil, fmt.Errorf("load logins of person %s: %w", who, rows.Err())
-	}
-	if rows, err = br.Query(); err != nil {
+	if err != nil {
 		return nil, fmt.Errorf("load grants of person %s: %w", who, err)
-	}
-	for rows.Next() {
-		g, err := scanGrant(rows)
-		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("load grants of person %s: %w", who, err)
-		}
-		rec.Grants = append(rec.Grants, g)
-	}
-	if rows.Close(); rows.Err() != nil {
-		return nil, fmt.Errorf("load grants of person %s: %w", who, rows.Err())
 	}
 	return rec, nil
 }

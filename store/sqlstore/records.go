@@ -47,6 +47,26 @@ var (
 
 type scanner interface{ Scan(dest ...any) error }
 
+// resultRows are the rows of a query, database/sql's and pgx's alike.
+type resultRows interface {
+	scanner
+	Next() bool
+	Err() error
+}
+
+// appendRows appends what scan makes of each of rows to out; it stops at
+// the first error, scan's or the iteration's. The caller closes rows.
+func appendRows[T any](out []T, rows resultRows, scan func(scanner, ...any) (T, error)) ([]T, error) {
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 // fold is the case-folded form of a login name (the name_folded column):
 // loginname.Fold, the domain's one rule for comparing names ignoring case.
 func fold(name string) string { return loginname.Fold(name) }

@@ -204,14 +204,14 @@ const sqliteCacheSize = -65536
 
 // sqliteMmapSize is how much of a SQLite file the scan pool's connections
 // (Store.scan) read through a shared memory map instead of their own page
-// cache (SQLite caps it at 2 GiB; beyond, pages are read as before). A page read from the
-// map costs no system call and no page-cache slot: the driver allocates
-// every cached page on its own and returns it to the system when the cache
-// is emptied, which SQLite does for a connection whenever another one
-// committed since its last read — on a 1M-login database that made a
-// person search cost 10–20 ms of CPU where it reads a few hundred pages,
-// and the progress page's scans re-read what another connection had
-// cached. Pages written since the last checkpoint are still read from the
+// cache (SQLite caps it at 2 GiB; beyond, pages are read as before). A
+// page read from the map costs no system call and no page-cache slot: the
+// driver allocates every cached page on its own and returns it to the
+// system when the cache is emptied, which SQLite does for a connection
+// whenever another one committed since its last read — on a 1M-login
+// database that made a person search cost 10–20 ms of CPU where it reads
+// a few hundred pages, and the progress page's scans re-read what another
+// connection had cached. Pages written since the last checkpoint are still read from the
 // write-ahead log into the cache.
 //
 // The serving pool (Store.db) has no map: a connection that sees the
