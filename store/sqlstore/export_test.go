@@ -29,6 +29,15 @@ func SetWalkPassLogins(n int64) (restore func()) {
 	return func() { walkPassLogins = old }
 }
 
+// SetWalkChunk sets how many person ids one chunk of the outline walk's
+// persons spans, so tests reach walks of many chunks on both readers; the
+// returned function restores it.
+func SetWalkChunk(n int64) (restore func()) {
+	old := walkChunk
+	walkChunk = n
+	return func() { walkChunk = old }
+}
+
 // MigrationVersion returns the version of the migration whose file is
 // NNNN_name.sql, or 0 when there is none.
 func (s *Store) MigrationVersion(name string) (int, error) {

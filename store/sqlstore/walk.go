@@ -62,6 +62,10 @@ func (b *outNames) add(l *outLogin, name []byte) error {
 	return nil
 }
 
+// wordsScanned is up to how many words loginWords.of compares one by one
+// instead of looking up in its map.
+const wordsScanned = 16
+
 // loginWords interns the few words of the logins' state, origin and
 // state_before_merge columns.
 type loginWords struct {
@@ -70,7 +74,16 @@ type loginWords struct {
 }
 
 func (w *loginWords) of(b []byte) (uint8, bool) {
-	if i, ok := w.index[string(b)]; ok {
+	// The words are few (a dozen states and origins): comparing with each
+	// costs less than hashing for the map, which holds them only once
+	// there are more.
+	if len(w.words) <= wordsScanned {
+		for i, word := range w.words {
+			if word == string(b) {
+				return uint8(i), true
+			}
+		}
+	} else if i, ok := w.index[string(b)]; ok {
 		return i, true
 	}
 	if len(w.words) == 255 {
@@ -225,82 +238,92 @@ func (s *Store) walkOutlinePass(ctx context.Context, txs []*sql.Tx, lo, hi, pass
 	holder = loginHolders{}
 
 	// The persons, streamed in id order with their logins and grants: read
-	// and put together on one goroutine while fn runs on the caller's,
-	// when there is a second processor (a pipeline: the verifier's checks
-	// take most of the reading's time, the plan's rows a quarter of it).
+	// and put together in chunks of ids, on every reader of the snapshot
+	// at once when there is a second processor, while fn runs on the
+	// caller's goroutine (the verifier's checks take most of the reading's
+	// time, the plan's rows a third of it; reading the persons on one
+	// reader alone kept the other processor half idle).
 	allNames := string(names) // each name a part of it: no string per login
 	names = nil
-	stream := func(ctx context.Context, emit func(*jedenlogin.PersonRecord) error) error {
-		return s.streamPersons(ctx, loginReader, lo, hi, logins, allNames, grants, entities, &words, loginStart, byPerson, grantStart, grantsByPerson, emit)
+	stream := func(ctx context.Context, reader *sql.Tx, clo, chi int64, emit func(*jedenlogin.PersonRecord) error) error {
+		return s.streamPersons(ctx, reader, lo, clo, chi, logins, allNames, grants, entities, &words, loginStart, byPerson, grantStart, grantsByPerson, emit)
 	}
 	if runtime.GOMAXPROCS(0) < 2 {
-		return stream(ctx, fn)
+		return stream(ctx, loginReader, lo, hi, fn)
 	}
-	return pipeline(ctx, stream, fn)
+	chunks := int((hi - lo + walkChunk) / walkChunk)
+	return pipeline(ctx, len(txs), chunks, func(ctx context.Context, reader, chunk int, emit func(*jedenlogin.PersonRecord) error) error {
+		clo := lo + int64(chunk)*walkChunk
+		return stream(ctx, txs[reader], clo, min(clo+walkChunk-1, hi), emit)
+	}, fn)
 }
 
-// walkBatch is how many records the reading goroutine of the walk hands
-// over at once.
-const walkBatch = 256
+// walkChunk is how many person ids one chunk of a pass's persons spans
+// (a variable for the tests).
+var walkChunk int64 = 4096
 
-// pipeline runs produce on a goroutine of its own and calls fn with what it
-// emits, in order, on the caller's. An error of fn stops produce and is
-// returned; else produce's error.
-func pipeline(ctx context.Context, produce func(context.Context, func(*jedenlogin.PersonRecord) error) error, fn func(*jedenlogin.PersonRecord) error) error {
+// pipeline calls fn, on the caller's goroutine, with the records produce
+// emits for each of chunks chunks, in chunk order. The chunks are produced
+// by producers goroutines at once, producer r the chunks r, r+producers,
+// …: produce(ctx, r, chunk, emit). An error of fn stops the producers and
+// is returned; a producer's error is returned after fn saw every record
+// emitted before it, in order.
+func pipeline(ctx context.Context, producers, chunks int, produce func(ctx context.Context, producer, chunk int, emit func(*jedenlogin.PersonRecord) error) error, fn func(*jedenlogin.PersonRecord) error) error {
+	type chunkOf struct {
+		recs []*jedenlogin.PersonRecord
+		err  error
+	}
 	ctx, stop := context.WithCancel(ctx)
-	defer stop()
-	batches := make(chan []*jedenlogin.PersonRecord, 4)
-	var errP error
-	go func() {
-		defer close(batches)
-		send := func(b []*jedenlogin.PersonRecord) error {
-			select {
-			case batches <- b:
-				return nil
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		}
-		batch := make([]*jedenlogin.PersonRecord, 0, walkBatch)
-		errP = produce(ctx, func(rec *jedenlogin.PersonRecord) error {
-			batch = append(batch, rec)
-			if len(batch) < walkBatch {
-				return nil
-			}
-			b := batch
-			batch = make([]*jedenlogin.PersonRecord, 0, walkBatch)
-			return send(b)
-		})
-		// What came before an error reaches fn too, as without the
-		// pipeline.
-		if len(batch) > 0 {
-			if err := send(batch); errP == nil {
-				errP = err
-			}
-		}
+	var wg sync.WaitGroup
+	defer func() {
+		stop()
+		wg.Wait()
 	}()
-	var errF error
-	for b := range batches {
-		for _, rec := range b {
-			if errF != nil {
-				break // drain until the producer stops
+	out := make([]chan chunkOf, producers)
+	for r := range out {
+		out[r] = make(chan chunkOf, 1)
+		wg.Go(func() {
+			defer close(out[r])
+			for c := r; c < chunks; c += producers {
+				var recs []*jedenlogin.PersonRecord
+				err := produce(ctx, r, c, func(rec *jedenlogin.PersonRecord) error {
+					recs = append(recs, rec)
+					return nil
+				})
+				select {
+				case out[r] <- chunkOf{recs, err}:
+				case <-ctx.Done():
+					return
+				}
+				if err != nil {
+					return
+				}
 			}
-			if errF = fn(rec); errF != nil {
-				stop()
+		})
+	}
+	for c := range chunks {
+		ch, ok := <-out[c%producers]
+		if !ok { // stopped for the context
+			return fmt.Errorf("read persons: %w", ctx.Err())
+		}
+		for _, rec := range ch.recs {
+			if err := fn(rec); err != nil {
+				return err
 			}
 		}
+		if ch.err != nil {
+			return ch.err
+		}
 	}
-	if errF != nil {
-		return errF
-	}
-	return errP
+	return nil
 }
 
 // streamPersons reads the persons lo … hi in id order and emits each with
-// its logins and grants (put in person order by walkOutlinePass).
-func (s *Store) streamPersons(ctx context.Context, reader *sql.Tx, lo, hi int64, logins []outLogin, names string, grants []outGrant, entities []string, words *loginWords,
+// its logins and grants (put in person order by walkOutlinePass, for the
+// pass beginning at person passLo).
+func (s *Store) streamPersons(ctx context.Context, reader *sql.Tx, passLo, lo, hi int64, logins []outLogin, names string, grants []outGrant, entities []string, words *loginWords,
 	loginStart, byPerson, grantStart, grantsByPerson []int32, emit func(*jedenlogin.PersonRecord) error) error {
-	personOffset := func(pid int64) int { return int(pid - lo) }
+	personOffset := func(pid int64) int { return int(pid - passLo) }
 	loginReader := reader
 	rows, err := loginReader.QueryContext(ctx, s.q("SELECT "+packedSelect(personPackedInts, personPackedText, "")+
 		" FROM persons WHERE id BETWEEN ? AND ? ORDER BY id"), lo, hi)

@@ -13,8 +13,9 @@ import (
 // TestWalkOutlineInPasses: ForEachPersonOutline gives every person, in id
 // order, with the outline of their logins and of the grants those logins
 // hold, as ForEachPerson gives them — walked in one pass or in several
-// (fewer logins per pass than there are), with logins scattered over the
-// persons unlike their id order.
+// (fewer logins per pass than there are), its persons read in one chunk
+// or in many on both readers, with logins scattered over the persons
+// unlike their id order.
 func TestWalkOutlineInPasses(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, be storetest.Backend) {
 		ctx := context.Background()
@@ -65,11 +66,15 @@ func TestWalkOutlineInPasses(t *testing.T) {
 		}
 		wantJSON, _ := json.Marshal(want)
 		for _, perPass := range []int64{1 << 30, 1000, 300} {
-			restore := sqlstore.SetWalkPassLogins(perPass)
-			got := walk(s.ForEachPersonOutline)
-			restore()
-			if gotJSON, _ := json.Marshal(got); string(gotJSON) != string(wantJSON) {
-				t.Errorf("%d logins per pass: ForEachPersonOutline differs from ForEachPerson (%d and %d persons)", perPass, len(got), len(want))
+			for _, chunk := range []int64{4096, 7} {
+				restore := sqlstore.SetWalkPassLogins(perPass)
+				restoreChunk := sqlstore.SetWalkChunk(chunk)
+				got := walk(s.ForEachPersonOutline)
+				restoreChunk()
+				restore()
+				if gotJSON, _ := json.Marshal(got); string(gotJSON) != string(wantJSON) {
+					t.Errorf("%d logins per pass, chunks of %d persons: ForEachPersonOutline differs from ForEachPerson (%d and %d persons)", perPass, chunk, len(got), len(want))
+				}
 			}
 		}
 	})
