@@ -2,7 +2,13 @@ package sqlstore
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
+	"io"
+	"math"
+	"strings"
+	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -29,21 +35,202 @@ func (postgresBulk) begin(ctx context.Context, w *importWriter) error {
 	return nil
 }
 
-// write copies the rows at once.
+// write copies the rows at once, in COPY's binary format, encoded here
+// (copyRows) from the few Go types the import's rows hold.
 func (postgresBulk) write(ctx context.Context, w *importWriter, table string, cols []string, n int, fill func(dst []any, i int)) error {
-	row := make([]any, len(cols))
-	err := w.conn.Raw(func(dc any) error {
-		pc := dc.(*stdlib.Conn).Conn()
-		_, err := pc.CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromSlice(n, func(i int) ([]any, error) {
-			fill(row, i) // pgx encodes a row before asking for the next
-			return row, nil
-		}))
-		return err
+	types, err := w.columnTypes(ctx, table, cols)
+	if err != nil {
+		return fmt.Errorf("import: write %s: %w", table, err)
+	}
+	err = w.conn.Raw(func(dc any) error {
+		return copyRows(ctx, dc.(*stdlib.Conn).Conn(), table, cols, types, n, fill)
 	})
 	if err != nil {
 		return fmt.Errorf("import: write %s: %w", table, err)
 	}
 	return nil
+}
+
+// columnTypes returns the type (oid) of each of table's cols, read once
+// per import.
+func (w *importWriter) columnTypes(ctx context.Context, table string, cols []string) ([]uint32, error) {
+	key := table + "(" + strings.Join(cols, ",") + ")"
+	if t, ok := w.colTypes[key]; ok {
+		return t, nil
+	}
+	types, err := pgColumnTypes(ctx, w.tx, table, cols)
+	if err != nil {
+		return nil, err
+	}
+	if w.colTypes == nil {
+		w.colTypes = map[string][]uint32{}
+	}
+	w.colTypes[key] = types
+	return types, nil
+}
+
+// pgColumnTypes reads the type (oid) of each of table's cols.
+func pgColumnTypes(ctx context.Context, q queryer, table string, cols []string) ([]uint32, error) {
+	rows, err := q.QueryContext(ctx, "SELECT attname, atttypid FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped", table)
+	if err != nil {
+		return nil, fmt.Errorf("read column types: %w", err)
+	}
+	defer rows.Close()
+	byName := map[string]uint32{}
+	for rows.Next() {
+		var (
+			name string
+			oid  uint32
+		)
+		if err := rows.Scan(&name, &oid); err != nil {
+			return nil, fmt.Errorf("read column types: %w", err)
+		}
+		byName[name] = oid
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read column types: %w", err)
+	}
+	types := make([]uint32, len(cols))
+	for i, c := range cols {
+		oid, ok := byName[c]
+		if !ok {
+			return nil, fmt.Errorf("table %s has no column %s", table, c)
+		}
+		types[i] = oid
+	}
+	return types, nil
+}
+
+// The types (oids) copyRows encodes.
+const (
+	oidBool        = 16
+	oidInt8        = 20
+	oidInt2        = 21
+	oidInt4        = 23
+	oidText        = 25
+	oidVarchar     = 1043
+	oidTimestamp   = 1114
+	oidTimestamptz = 1184
+)
+
+// copyChunk is how many bytes of encoded rows copyRows hands to the
+// connection at once.
+const copyChunk = 1 << 20
+
+// copyRows copies n rows of cols (of the types types) into table with
+// COPY … FROM STDIN BINARY; fill(dst, i) stores row i's values into dst.
+// It encodes what the import's rows hold — nil (NULL), int64, string,
+// bool, time.Time — by the column's type, and refuses anything else with
+// an error naming the row and column; pgx's CopyFrom looked up an encoding
+// plan for every value, which cost more than the rest of the import's own
+// work on the rows. The rows are encoded while the connection sends the
+// chunks before them.
+func copyRows(ctx context.Context, conn *pgx.Conn, table string, cols []string, types []uint32, n int, fill func(dst []any, i int)) error {
+	quoted := make([]string, len(cols))
+	for i, c := range cols {
+		quoted[i] = pgx.Identifier{c}.Sanitize()
+	}
+	sql := "COPY " + pgx.Identifier{table}.Sanitize() + " (" + strings.Join(quoted, ", ") + ") FROM STDIN BINARY"
+	pr, pw := io.Pipe()
+	encoded := make(chan error, 1)
+	go func() {
+		err := encodeCopy(pw, cols, types, n, fill)
+		pw.CloseWithError(err)
+		encoded <- err
+	}()
+	_, err := conn.PgConn().CopyFrom(ctx, pr, sql)
+	// A copy that ended early stops the encoder at its next write; fill
+	// is not called once copyRows returns.
+	pr.CloseWithError(io.ErrClosedPipe)
+	if errE := <-encoded; errE != nil && errE != io.ErrClosedPipe {
+		return errE // the copy failed for it
+	}
+	return err
+}
+
+// encodeCopy writes the binary COPY stream of n rows to w.
+func encodeCopy(w io.Writer, cols []string, types []uint32, n int, fill func(dst []any, i int)) error {
+	buf := make([]byte, 0, copyChunk+4096)
+	buf = append(buf, "PGCOPY\n\xff\r\n\x00"...)
+	buf = binary.BigEndian.AppendUint32(buf, 0) // flags
+	buf = binary.BigEndian.AppendUint32(buf, 0) // header extension
+	row := make([]any, len(cols))
+	for i := 0; i < n; i++ {
+		clear(row)
+		fill(row, i)
+		buf = binary.BigEndian.AppendUint16(buf, uint16(len(cols)))
+		for k, v := range row {
+			var err error
+			if buf, err = appendCopyValue(buf, types[k], v); err != nil {
+				return fmt.Errorf("row %d, column %s: %w", i+1, cols[k], err)
+			}
+		}
+		if len(buf) >= copyChunk {
+			if _, err := w.Write(buf); err != nil {
+				return err
+			}
+			buf = buf[:0]
+		}
+	}
+	buf = binary.BigEndian.AppendUint16(buf, math.MaxUint16) // trailer: -1
+	_, err := w.Write(buf)
+	return err
+}
+
+// microsecondsY2K is 2000-01-01 UTC, PostgreSQL's epoch, in microseconds
+// since 1970.
+const microsecondsY2K = 946684800 * 1000000
+
+// appendCopyValue appends v as one field of a binary COPY row for a column
+// of type oid.
+func appendCopyValue(buf []byte, oid uint32, v any) ([]byte, error) {
+	be := binary.BigEndian
+	switch v := v.(type) {
+	case nil:
+		return be.AppendUint32(buf, math.MaxUint32), nil // length -1: NULL
+	case int64:
+		switch oid {
+		case oidInt8:
+			return be.AppendUint64(be.AppendUint32(buf, 8), uint64(v)), nil
+		case oidInt4:
+			if v < math.MinInt32 || v > math.MaxInt32 {
+				return buf, fmt.Errorf("%d does not fit an integer column", v)
+			}
+			return be.AppendUint32(be.AppendUint32(buf, 4), uint32(int32(v))), nil
+		case oidInt2:
+			if v < math.MinInt16 || v > math.MaxInt16 {
+				return buf, fmt.Errorf("%d does not fit a smallint column", v)
+			}
+			return be.AppendUint16(be.AppendUint32(buf, 2), uint16(int16(v))), nil
+		}
+	case string:
+		if oid == oidText || oid == oidVarchar {
+			if len(v) > math.MaxInt32 {
+				return buf, fmt.Errorf("text of %d bytes is too long", len(v))
+			}
+			if !utf8.ValidString(v) {
+				return buf, fmt.Errorf("text %q is not valid UTF-8", v)
+			}
+			return append(be.AppendUint32(buf, uint32(len(v))), v...), nil
+		}
+	case bool:
+		if oid == oidBool {
+			b := byte(0)
+			if v {
+				b = 1
+			}
+			return append(be.AppendUint32(buf, 1), b), nil
+		}
+	case time.Time:
+		if oid == oidTimestamptz || oid == oidTimestamp {
+			// Microseconds, truncated (as pgx did), since 2000-01-01.
+			us := v.Unix()*1000000 + int64(v.Nanosecond())/1000 - microsecondsY2K
+			return be.AppendUint64(be.AppendUint32(buf, 8), uint64(us)), nil
+		}
+	default:
+		return buf, fmt.Errorf("value of type %T: the bulk load encodes no such values", v)
+	}
+	return buf, fmt.Errorf("value of type %T for a column of type oid %d: the bulk load encodes no such pair", v, oid)
 }
 
 func (postgresBulk) commit(ctx context.Context, w *importWriter) error {

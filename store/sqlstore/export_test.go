@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/jackc/pgx/v5/stdlib"
+
 	"jedenlogin"
 )
 
@@ -36,6 +38,24 @@ func SetWalkChunk(n int64) (restore func()) {
 	old := walkChunk
 	walkChunk = n
 	return func() { walkChunk = old }
+}
+
+// CopyRows copies rows into table of a PostgreSQL store with the bulk
+// load's binary COPY (copyRows), the column types read as an import reads
+// them.
+func CopyRows(ctx context.Context, s *Store, table string, cols []string, rows [][]any) error {
+	types, err := pgColumnTypes(ctx, s.db, table, cols)
+	if err != nil {
+		return err
+	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		return copyRows(ctx, dc.(*stdlib.Conn).Conn(), table, cols, types, len(rows), func(dst []any, i int) { copy(dst, rows[i]) })
+	})
 }
 
 // MigrationVersion returns the version of the migration whose file is

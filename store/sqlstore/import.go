@@ -189,10 +189,13 @@ type importWriter struct {
 	pendingLogins   []int64
 	pendingEntities map[string]bool
 	rebuild         []string // CREATE INDEX statements to run at Commit
-	ins             map[string]*bulkInsert
-	order           []*bulkInsert // SQLite: flush order at Commit
-	err             error
-	done            bool
+	// colTypes: PostgreSQL: the types of the columns a bulk write copies,
+	// by table and columns (columnTypes).
+	colTypes map[string][]uint32
+	ins      map[string]*bulkInsert
+	order    []*bulkInsert // SQLite: flush order at Commit
+	err      error
+	done     bool
 }
 
 func (w *importWriter) begin(ctx context.Context, version string, size jedenlogin.ImportSize) error {
