@@ -218,12 +218,12 @@ func packedSelect(ints, text []string, alias string) string {
 // (p.ID set) when the text does not split cleanly.
 func scanPersonPacked(r scanner) (p jedenlogin.Person, ok bool, err error) {
 	var (
-		unified, generated  sql.NullInt64
+		unified, generated  nullIntCol
 		hasAccount          bool
 		consolidated, creat timeCol
 		packed              string
 	)
-	if err := r.Scan(&p.ID, &unified, &generated, &hasAccount, &p.Operator, &consolidated, &creat, &packed); err != nil {
+	if err := r.Scan((*intCol)(&p.ID), &unified, &generated, &hasAccount, &p.Operator, &consolidated, &creat, &packed); err != nil {
 		return p, false, err
 	}
 	f := strings.Split(packed, unitSep)
@@ -234,7 +234,7 @@ func scanPersonPacked(r scanner) (p jedenlogin.Person, ok bool, err error) {
 	if hasAccount {
 		p.Account = &jedenlogin.AccountData{FirstName: f[3], SecondName: f[4], LastName: f[5], PESEL: f[6], Email: f[7], Phone: f[8]}
 	}
-	p.UnifiedLoginID, p.GeneratedLoginID = nullInt(unified), nullInt(generated)
+	p.UnifiedLoginID, p.GeneratedLoginID = nullInt(sql.NullInt64(unified)), nullInt(sql.NullInt64(generated))
 	p.ConsolidatedAt = consolidated.ptr()
 	p.CreatedAt = creat.t
 	return p, true, nil
@@ -245,10 +245,10 @@ func scanPersonPacked(r scanner) (p jedenlogin.Person, ok bool, err error) {
 func scanLoginPacked(r scanner) (l jedenlogin.Login, ok bool, err error) {
 	var (
 		accepted, last, pwChanged, merged, cre timeCol
-		mergedInto                             sql.NullInt64
+		mergedInto                             nullIntCol
 		packed                                 string
 	)
-	if err := r.Scan(&l.ID, &l.PersonID, &accepted, &last, &pwChanged, &mergedInto, &merged, &cre, &packed); err != nil {
+	if err := r.Scan((*intCol)(&l.ID), (*intCol)(&l.PersonID), &accepted, &last, &pwChanged, &mergedInto, &merged, &cre, &packed); err != nil {
 		return l, false, err
 	}
 	f := strings.Split(packed, unitSep)
@@ -259,7 +259,7 @@ func scanLoginPacked(r scanner) (l jedenlogin.Login, ok bool, err error) {
 	l.FirstName, l.SecondName, l.LastName, l.PESEL, l.Email, l.Phone = f[4], f[5], f[6], f[7], f[8], f[9]
 	l.StateBeforeMerge = jedenlogin.LoginState(f[10])
 	l.AcceptedAt, l.LastLoginAt, l.PasswordChangedAt, l.MergedAt = accepted.ptr(), last.ptr(), pwChanged.ptr(), merged.ptr()
-	l.MergedInto = nullInt(mergedInto)
+	l.MergedInto = nullInt(sql.NullInt64(mergedInto))
 	l.CreatedAt = cre.t
 	return l, true, nil
 }
@@ -270,10 +270,10 @@ func scanLoginPacked(r scanner) (l jedenlogin.Login, ok bool, err error) {
 func scanGrantPacked(r scanner, extra ...any) (g jedenlogin.Grant, ok bool, err error) {
 	var (
 		from, to, revoked, creat timeCol
-		mergedInto               sql.NullInt64
+		mergedInto               nullIntCol
 		packed                   string
 	)
-	dest := []any{&g.ID, &g.LoginID, &from, &to, &revoked, &g.OriginLoginID, &mergedInto, &creat, &packed}
+	dest := []any{(*intCol)(&g.ID), (*intCol)(&g.LoginID), &from, &to, &revoked, (*intCol)(&g.OriginLoginID), &mergedInto, &creat, &packed}
 	if err := r.Scan(append(dest, extra...)...); err != nil {
 		return g, false, err
 	}
@@ -283,7 +283,7 @@ func scanGrantPacked(r scanner, extra ...any) (g jedenlogin.Grant, ok bool, err 
 	}
 	g.EntityID, g.Function, g.Scopes, g.RevokeReason = f[0], jedenlogin.Function(f[1]), splitScopes(f[2]), f[3]
 	g.ValidFrom, g.ValidTo, g.RevokedAt = from.ptr(), to.ptr(), revoked.ptr()
-	g.MergedInto = nullInt(mergedInto)
+	g.MergedInto = nullInt(sql.NullInt64(mergedInto))
 	g.CreatedAt = creat.t
 	return g, true, nil
 }

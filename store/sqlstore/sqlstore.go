@@ -369,6 +369,43 @@ func (c *timeCol) ptr() *time.Time {
 	return &t
 }
 
+// intCol scans an integer column (NULL refused, as into an *int64) the
+// way the drivers give it, an int64, without the reflection database/sql
+// takes for an *int64 destination: the walks over every person scan
+// millions of them.
+type intCol int64
+
+func (c *intCol) Scan(v any) error {
+	if n, ok := v.(int64); ok {
+		*c = intCol(n)
+		return nil
+	}
+	var n sql.NullInt64
+	if err := n.Scan(v); err != nil {
+		return err
+	}
+	if !n.Valid {
+		return errors.New("integer column: NULL")
+	}
+	*c = intCol(n.Int64)
+	return nil
+}
+
+// nullIntCol is intCol for a column that may be NULL.
+type nullIntCol sql.NullInt64
+
+func (c *nullIntCol) Scan(v any) error {
+	switch v := v.(type) {
+	case int64:
+		*c = nullIntCol{Int64: v, Valid: true}
+		return nil
+	case nil:
+		*c = nullIntCol{}
+		return nil
+	}
+	return (*sql.NullInt64)(c).Scan(v)
+}
+
 func nullInt(n sql.NullInt64) *int64 {
 	if !n.Valid {
 		return nil

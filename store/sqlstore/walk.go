@@ -501,7 +501,7 @@ func (s *Store) readOutlineLogins(ctx context.Context, tx *sql.Tx, lo, hi int64,
 	sep := []byte(fieldSep)
 	for rows.Next() {
 		var l outLogin
-		if err := rows.Scan(&l.id, &l.personID, &l.mergedInto, &packed); err != nil {
+		if err := rows.Scan((*intCol)(&l.id), (*intCol)(&l.personID), (*intCol)(&l.mergedInto), &packed); err != nil {
 			return nil, nil, nil, fmt.Errorf("read logins: %w", err)
 		}
 		name, rest, ok1 := bytes.Cut(packed, sep)
@@ -546,7 +546,7 @@ func (s *Store) readOutlineGrants(ctx context.Context, tx *sql.Tx, hint int) ([]
 	)
 	for rows.Next() {
 		var g outGrant
-		if err := rows.Scan(&g.id, &g.loginID, &g.originLoginID, &g.mergedInto, &entity); err != nil {
+		if err := rows.Scan((*intCol)(&g.id), (*intCol)(&g.loginID), (*intCol)(&g.originLoginID), (*intCol)(&g.mergedInto), &entity); err != nil {
 			return nil, nil, fmt.Errorf("read grants: %w", err)
 		}
 		e, ok := index[string(entity)]
