@@ -50,13 +50,14 @@ func (l sqliteBulk) write(ctx context.Context, w *importWriter, table string, co
 	b := w.ins[table]
 	if b == nil {
 		per := min(256, 32000/len(cols)) // SQLite allows 32766 variables per statement
-		b = &bulkInsert{table: table, cols: cols, per: per, vals: make([]any, per*len(cols)), nv: make([]driver.NamedValue, per*len(cols)),
-			emptyNull: make([]bool, len(cols))}
+		b = &bulkInsert{table: table, cols: cols, per: per, vals: make([]any, per*len(cols)), nv: make([]driver.NamedValue, 0, per*len(cols)),
+			emptyNull: make([]bool, len(cols)), full: map[uint64]driver.Stmt{}}
 		for k, c := range cols {
 			b.emptyNull[k] = textCols[c]
 		}
-		for k := range b.nv {
-			b.nv[k].Ordinal = k + 1
+		var err error
+		if b.omissible, err = omissibleColumns(ctx, w.tx, table, cols, b.emptyNull); err != nil {
+			return fmt.Errorf("import: write %s: %w", table, err)
 		}
 		w.ins[table] = b
 		w.order = append(w.order, b)
@@ -204,11 +205,66 @@ type bulkInsert struct {
 	vals  []any // per*len(cols) values, rows one after another
 	n     int   // rows buffered
 	nv    []driver.NamedValue
-	full  driver.Stmt
+	// full holds the prepared statements of per rows, by the set of
+	// columns they leave out (omitted).
+	full map[uint64]driver.Stmt
 	// emptyNull marks the text columns, whose empty values are bound as
 	// NULL and written as '' (ifnull): a text bind costs the driver a
 	// C allocation and a copy, a NULL bind nothing.
 	emptyNull []bool
+	// omissible marks the columns whose default is what a NULL bound for
+	// them writes ('' for a text column, NULL for another): a batch in
+	// which such a column is NULL in every row leaves it out of the
+	// INSERT, and binds nothing for it — every bind takes the driver's
+	// and SQLite's locks, and a legacy import leaves a fifth of the
+	// logins' columns and a third of the grants' empty.
+	omissible []bool
+}
+
+// maxOmittedSets bounds the prepared statements a bulkInsert keeps: one
+// per set of columns its batches left out.
+const maxOmittedSets = 8
+
+// omissibleColumns reads from the schema which of table's cols may be
+// left out of an INSERT in place of a NULL (bulkInsert.omissible); never
+// the primary key.
+func omissibleColumns(ctx context.Context, tx *sql.Tx, table string, cols []string, text []bool) ([]bool, error) {
+	rows, err := tx.QueryContext(ctx, "SELECT name, \"notnull\", dflt_value FROM pragma_table_info(?) WHERE pk = 0", table)
+	if err != nil {
+		return nil, fmt.Errorf("read the columns' defaults: %w", err)
+	}
+	defer rows.Close()
+	type column struct {
+		notNull bool
+		dflt    sql.NullString
+	}
+	schema := map[string]column{}
+	for rows.Next() {
+		var (
+			name string
+			c    column
+		)
+		if err := rows.Scan(&name, &c.notNull, &c.dflt); err != nil {
+			return nil, fmt.Errorf("read the columns' defaults: %w", err)
+		}
+		schema[name] = c
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read the columns' defaults: %w", err)
+	}
+	out := make([]bool, len(cols))
+	for k, name := range cols {
+		c, ok := schema[name]
+		if k >= 64 || !ok {
+			continue
+		}
+		if text[k] {
+			out[k] = c.dflt.Valid && c.dflt.String == "''"
+		} else {
+			out[k] = !c.notNull && !c.dflt.Valid
+		}
+	}
+	return out, nil
 }
 
 // textCols are the NOT NULL text columns of the bulk-loaded tables; other
@@ -222,30 +278,59 @@ var textCols = map[string]bool{
 	"action": true, "actor": true, "subject": true, "address": true, "outcome": true, "details": true,
 }
 
-// flush executes the rows buffered in b: a full buffer with b's prepared
-// statement, a partial one (the last rows of an import) with its own.
+// flush executes the rows buffered in b: a full buffer with a prepared
+// statement of b's, a partial one (the last rows of an import) with its
+// own. The omissible columns NULL in every buffered row are left out.
 func (sqliteBulk) flush(ctx context.Context, w *importWriter, b *bulkInsert) error {
 	if b.n == 0 {
 		return nil
 	}
-	nv := b.nv[:b.n*len(b.cols)]
 	nc := len(b.cols)
-	for k := range nv {
-		v := b.vals[k]
+	vals := b.vals[:b.n*nc]
+	for k, v := range vals {
 		if s, ok := v.(string); ok && s == "" && b.emptyNull[k%nc] {
-			v = nil // written as '' by ifnull: binding NULL costs the driver no copy
+			vals[k] = nil // written as '' by ifnull: binding NULL costs the driver no copy
 		}
-		nv[k].Value = v
+	}
+	var omitted uint64
+	for c := range nc {
+		if !b.omissible[c] {
+			continue
+		}
+		empty := true
+		for r := c; r < len(vals); r += nc {
+			if vals[r] != nil {
+				empty = false
+				break
+			}
+		}
+		if empty {
+			omitted |= 1 << c
+		}
+	}
+	nv := b.nv[:0]
+	for k, v := range vals {
+		if c := k % nc; c < 64 && omitted&(1<<c) != 0 {
+			continue
+		}
+		nv = append(nv, driver.NamedValue{Ordinal: len(nv) + 1, Value: v})
 	}
 	err := w.conn.Raw(func(dc any) error {
-		st := b.full
+		st := b.full[omitted]
 		if b.n < b.per || st == nil {
+			var cols []string
+			var text []bool
+			for c, name := range b.cols {
+				if c >= 64 || omitted&(1<<c) == 0 {
+					cols, text = append(cols, name), append(text, b.emptyNull[c])
+				}
+			}
 			var err error
-			if st, err = dc.(driver.ConnPrepareContext).PrepareContext(ctx, insertTextSQL(b.table, b.cols, b.emptyNull, b.n)); err != nil {
+			if st, err = dc.(driver.ConnPrepareContext).PrepareContext(ctx, insertTextSQL(b.table, cols, text, b.n)); err != nil {
 				return err
 			}
-			if b.n == b.per {
-				b.full = st
+			if b.n == b.per && len(b.full) < maxOmittedSets {
+				b.full[omitted] = st
 			} else {
 				defer st.Close()
 			}
@@ -253,7 +338,8 @@ func (sqliteBulk) flush(ctx context.Context, w *importWriter, b *bulkInsert) err
 		_, err := st.(driver.StmtExecContext).ExecContext(ctx, nv)
 		return err
 	})
-	clear(b.vals[:len(nv)]) // drop references to the rows' strings
+	clear(vals) // drop references to the rows' strings
+	clear(nv)
 	b.n = 0
 	if err != nil {
 		return fmt.Errorf("import: write %s: %w", b.table, err)

@@ -58,6 +58,21 @@ func CopyRows(ctx context.Context, s *Store, table string, cols []string, rows [
 	})
 }
 
+// OmissibleColumns returns which of table's cols a SQLite bulk load may
+// leave out of an INSERT when a batch has them NULL (bulkInsert.omissible).
+func OmissibleColumns(ctx context.Context, s *Store, table string, cols []string) ([]bool, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	text := make([]bool, len(cols))
+	for k, c := range cols {
+		text[k] = textCols[c]
+	}
+	return omissibleColumns(ctx, tx, table, cols, text)
+}
+
 // MigrationVersion returns the version of the migration whose file is
 // NNNN_name.sql, or 0 when there is none.
 func (s *Store) MigrationVersion(name string) (int, error) {

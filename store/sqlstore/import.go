@@ -501,9 +501,8 @@ func (w *importWriter) buildIndexes(ctx context.Context) error {
 // closeStmts closes the prepared bulk statements.
 func (w *importWriter) closeStmts() {
 	for _, b := range w.order {
-		if b.full != nil {
-			st := b.full
-			b.full = nil
+		for omitted, st := range b.full {
+			delete(b.full, omitted)
 			w.conn.Raw(func(any) error { return st.Close() })
 		}
 	}
