@@ -6,10 +6,10 @@
 #
 #   bench/walk-ab.sh BASE [TURNS [ROWS]]   (default 3 turns, 1000000 rows)
 #
-# The walks read the databases bench/import-ab.sh leaves (bench/out/sqlite.db
-# and the PostgreSQL database $JL_BENCH_PGDB, default jedenlogin_bench),
-# importing them with HEAD first when missing. After every turn the two
-# versions' outputs are compared byte for byte. Prints each run (wall, CPU
+# The walks read bench/out/sqlite.db and the PostgreSQL database
+# $JL_BENCH_PGDB (default jedenlogin_bench), imported with HEAD first unless
+# this script imported them from ROWS rows before. The versions take turns
+# going first; after every turn their outputs are compared byte for byte. Prints each run (wall, CPU
 # user+system, peak RSS, load), then the medians with the spread (min–max)
 # and the ratio HEAD/BASE of the medians, with the CPU model, as Markdown
 # for BENCHMARKS.md. Builds BASE in a worktree under bench/out/ (removed at
@@ -29,18 +29,25 @@ pg="postgres://postgres@127.0.0.1:5432/$pgdb?sslmode=disable"
 pgimp="postgres://postgres@127.0.0.1:5432/${pgdb}_import?sslmode=disable"
 wt="$out/wab-base"
 
+psqlq() { psql -q -h 127.0.0.1 -U postgres -d postgres "$@" >/dev/null; }
 rm -rf "$wt"; git worktree prune; git worktree add -q --detach "$wt" "$base"
-trap 'git worktree remove --force "$wt"' EXIT
+trap 'git worktree remove --force "$wt"; psqlq -c "DROP DATABASE IF EXISTS ${pgdb}_import WITH (FORCE)" || true' EXIT
 (cd "$wt" && CGO_ENABLED=0 go build -o "$OLDPWD/$out/wab/jl-base" ./cmd/jedenlogin)
 CGO_ENABLED=0 go build -o "$out/wab/jl-head" ./cmd/jedenlogin
+head=$(git rev-parse --short HEAD)
+git diff --quiet HEAD -- . || head="$head-dirty" # built from the working tree
 [ -s "$csv" ] || go run ./cmd/genlegacy -n "$rows" -seed 1 -o "$csv"
-psqlq() { psql -q -h 127.0.0.1 -U postgres -d postgres "$@" >/dev/null; }
-if [ ! -s "$out/sqlite.db" ]; then
-	"$out/wab/jl-head" import --db "$out/sqlite.db" "$csv" >/dev/null 2>&1
+# The databases walked: those of ROWS rows (a marker file, a comment on
+# the PostgreSQL database), else imported afresh with HEAD.
+if [ "$(cat "$out/sqlite.db.rows" 2>/dev/null)" != "$rows" ] || [ ! -s "$out/sqlite.db" ]; then
+	rm -f "$out/sqlite.db" "$out/sqlite.db-wal" "$out/sqlite.db-shm" "$out/sqlite.db.rows"
+	"$out/wab/jl-head" import --db "$out/sqlite.db" "$csv" >/dev/null
+	echo "$rows" >"$out/sqlite.db.rows"
 fi
-if ! psql -h 127.0.0.1 -U postgres -d "$pgdb" -Atc 'SELECT 1 FROM persons LIMIT 1' >/dev/null 2>&1; then
+if [ "$(psql -h 127.0.0.1 -U postgres -d postgres -Atc "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '$pgdb'")" != "rows=$rows" ]; then
 	psqlq -c "DROP DATABASE IF EXISTS $pgdb WITH (FORCE)" -c "CREATE DATABASE $pgdb"
-	"$out/wab/jl-head" import --db "$pg" "$csv" >/dev/null 2>&1
+	"$out/wab/jl-head" import --db "$pg" "$csv" >/dev/null
+	psqlq -c "COMMENT ON DATABASE $pgdb IS 'rows=$rows'"
 fi
 
 # run NAME VERSION CMD…: CMD under /usr/bin/time, stdout kept for the
@@ -61,7 +68,9 @@ load=$(cut -d' ' -f1-3 /proc/loadavg)
 names="plan_sqlite verify_sqlite plan_pg verify_pg pg_import"
 for t in $(seq 1 "$turns"); do
 	echo "turn $t" >&2
-	for v in base head; do
+	order="base head"
+	[ $((t % 2)) -eq 1 ] || order="head base" # neither always first
+	for v in $order; do
 		bin="$out/wab/jl-$v"
 		run plan_sqlite $v "$bin" plan --db "$out/sqlite.db" --format json
 		run verify_sqlite $v "$bin" verify --db "$out/sqlite.db"
@@ -74,16 +83,14 @@ for t in $(seq 1 "$turns"); do
 		cmp -s "$out/wab/out.$n.base" "$out/wab/out.$n.head" || { echo "$n: the outputs of $base and HEAD differ" >&2; exit 1; }
 	done
 done
-psqlq -c "DROP DATABASE IF EXISTS ${pgdb}_import WITH (FORCE)"
-
 col() { awk -v k="$2" '{print $k}' "$out/wab/$1"; }
 stats() { sort -g | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.2f (%.2f–%.2f)", m, a[1], a[NR]}'; }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2}'; }
-cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
+cpu=$({ grep -m1 'model name' /proc/cpuinfo || lscpu | grep -m1 'Model name' || echo ': unknown'; } | cut -d: -f2 | sed 's/^ *//')
 echo
 echo "\`bench/walk-ab.sh $base $turns $rows\` — $(date -u '+%Y-%m-%d %H:%M') UTC, $(nproc) CPUs: $cpu; load average before: $load, after: $(cut -d' ' -f1-3 /proc/loadavg); outputs identical in every turn"
 echo
-echo "| command | $base wall, median (min–max) | HEAD $(git rev-parse --short HEAD) wall | HEAD / base | CPU s base → HEAD (medians) | peak RSS base → HEAD |"
+echo "| command | $base wall, median (min–max) | HEAD $head wall | HEAD / base | CPU s base → HEAD (medians) | peak RSS base → HEAD |"
 echo "|---|---:|---:|---:|---:|---:|"
 for n in $names; do
 	r=$(awk -v a="$(col "$n.head" 1 | median)" -v b="$(col "$n.base" 1 | median)" 'BEGIN{printf "%.3f", a/b}')

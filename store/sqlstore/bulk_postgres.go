@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -142,7 +143,7 @@ func copyRows(ctx context.Context, conn *pgx.Conn, table string, cols []string, 
 	// A copy that ended early stops the encoder at its next write; fill
 	// is not called once copyRows returns.
 	pr.CloseWithError(io.ErrClosedPipe)
-	if errE := <-encoded; errE != nil && errE != io.ErrClosedPipe {
+	if errE := <-encoded; errE != nil && !errors.Is(errE, io.ErrClosedPipe) {
 		return errE // the copy failed for it
 	}
 	return err
@@ -162,7 +163,7 @@ func encodeCopy(w io.Writer, cols []string, types []uint32, n int, fill func(dst
 		for k, v := range row {
 			var err error
 			if buf, err = appendCopyValue(buf, types[k], v); err != nil {
-				return fmt.Errorf("row %d, column %s: %w", i+1, cols[k], err)
+				return fmt.Errorf("row %d (%s %v), column %s: %w", i+1, cols[0], row[0], cols[k], err)
 			}
 		}
 		if len(buf) >= copyChunk {
@@ -209,7 +210,16 @@ func appendCopyValue(buf []byte, oid uint32, v any) ([]byte, error) {
 				return buf, fmt.Errorf("text of %d bytes is too long", len(v))
 			}
 			if !utf8.ValidString(v) {
-				return buf, fmt.Errorf("text %q is not valid UTF-8", v)
+				// Not the text itself: it may be a PESEL, a name, an address.
+				bad := 0
+				for bad < len(v) {
+					r, size := utf8.DecodeRuneInString(v[bad:])
+					if r == utf8.RuneError && size == 1 {
+						break
+					}
+					bad += size
+				}
+				return buf, fmt.Errorf("text of %d bytes is not valid UTF-8 at byte %d", len(v), bad+1)
 			}
 			return append(be.AppendUint32(buf, uint32(len(v))), v...), nil
 		}
@@ -223,6 +233,11 @@ func appendCopyValue(buf []byte, oid uint32, v any) ([]byte, error) {
 		}
 	case time.Time:
 		if oid == oidTimestamptz || oid == oidTimestamp {
+			if oid == oidTimestamp {
+				// Without a time zone the column keeps the clock time, as
+				// pgx wrote it: the zone dropped, not converted.
+				v = time.Date(v.Year(), v.Month(), v.Day(), v.Hour(), v.Minute(), v.Second(), v.Nanosecond(), time.UTC)
+			}
 			// Microseconds, truncated (as pgx did), since 2000-01-01.
 			us := v.Unix()*1000000 + int64(v.Nanosecond())/1000 - microsecondsY2K
 			return be.AppendUint64(be.AppendUint32(buf, 8), uint64(us)), nil

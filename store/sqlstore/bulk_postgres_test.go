@@ -44,6 +44,9 @@ func TestCopyRowsBinary(t *testing.T) {
 			time.Date(1999, 12, 31, 23, 59, 59, 999999000, time.UTC),
 			time.Date(1969, 7, 20, 20, 17, 40, 1000, time.UTC),
 			time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC),
+			// A zone other than UTC: timestamptz keeps the instant,
+			// timestamp the clock time.
+			time.Date(2026, 3, 29, 2, 30, 0, 0, time.FixedZone("CEST", 2*3600)),
 		}
 		const n = 40000 // about 3 MB: more than one chunk
 		row := func(i int) []any {
@@ -78,11 +81,14 @@ func TestCopyRowsBinary(t *testing.T) {
 		var want strings.Builder
 		for i := range n {
 			r := row(i)
-			f := func(v any) string {
+			f := func(k int, v any) string {
 				switch v := v.(type) {
 				case nil:
 					return "NULL"
 				case time.Time:
+					if cols[k] == "tz" {
+						v = v.UTC()
+					}
 					return v.Truncate(time.Microsecond).Format("2006-01-02 15:04:05.000000")
 				}
 				return fmt.Sprint(v)
@@ -94,7 +100,7 @@ func TestCopyRowsBinary(t *testing.T) {
 				if k > 0 {
 					want.WriteByte('|')
 				}
-				want.WriteString(f(v))
+				want.WriteString(f(k, v))
 			}
 		}
 		if got := printed(""); got != want.String() {
@@ -113,10 +119,10 @@ func TestCopyRowsBinary(t *testing.T) {
 			val  any
 			want string
 		}{
-			{"out of range", []string{"id", "i4"}, int64(1 << 40), "row 3, column i4: 1099511627776 does not fit an integer column"},
-			{"unencoded type", []string{"id", "i4"}, 1.5, "row 3, column i4: value of type float64"},
-			{"type and column", []string{"id", "n"}, int64(1), "row 3, column n: value of type int64 for a column of type oid 1700"},
-			{"invalid UTF-8", []string{"id", "t"}, "ab\xffc", "row 3, column t: text \"ab\\xffc\" is not valid UTF-8"},
+			{"out of range", []string{"id", "i4"}, int64(1 << 40), "row 3 (id 100003), column i4: 1099511627776 does not fit an integer column"},
+			{"unencoded type", []string{"id", "i4"}, 1.5, "row 3 (id 100003), column i4: value of type float64"},
+			{"type and column", []string{"id", "n"}, int64(1), "row 3 (id 100003), column n: value of type int64 for a column of type oid 1700"},
+			{"invalid UTF-8", []string{"id", "t"}, "ab\xffc", "row 3 (id 100003), column t: text of 4 bytes is not valid UTF-8 at byte 3"},
 		}
 		for _, c := range bad {
 			rows := [][]any{{int64(100001), nil}, {int64(100002), nil}, {int64(100003), c.val}}

@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -217,69 +216,29 @@ func (s *Store) forEachPerson(ctx context.Context, fn func(*jedenlogin.PersonRec
 	if err := txs[0].QueryRowContext(ctx, "SELECT max(id) FROM persons").Scan(&maxID); err != nil {
 		return fmt.Errorf("read persons: %w", err)
 	}
+	for _, tx := range txs {
+		for _, set := range s.d.walkSettings {
+			if _, err := tx.ExecContext(ctx, "SET LOCAL "+set); err != nil {
+				return fmt.Errorf("read persons: %w", err)
+			}
+		}
+	}
 	// Chunk k holds the persons with ids k*forEachChunk+1 … (k+1)*forEachChunk;
 	// reader r reads the chunks k with k mod len(txs) = r.
 	chunks := int((maxID.Int64 + forEachChunk - 1) / forEachChunk)
-	type chunk struct {
-		recs []*jedenlogin.PersonRecord
-		err  error
-	}
-	outs := make([]chan chunk, len(txs))
-	var wg sync.WaitGroup
-	for r, tx := range txs {
-		outs[r] = make(chan chunk, 1)
-		wg.Go(func() {
-			defer close(outs[r])
-			send := func(c chunk) bool {
-				select {
-				case outs[r] <- c:
-					return c.err == nil
-				case <-ctx.Done():
-					return false
-				}
-			}
-			for _, set := range s.d.walkSettings {
-				if _, err := tx.ExecContext(ctx, "SET LOCAL "+set); err != nil {
-					send(chunk{err: fmt.Errorf("read persons: %w", err)})
-					return
-				}
-			}
-			for k := r; k < chunks; k += len(txs) {
-				lo := int64(k)*forEachChunk + 1
-				recs, err := s.readChunk(ctx, tx, lo, lo+forEachChunk-1)
-				if !send(chunk{recs, err}) {
-					return
-				}
-			}
-		})
-	}
-	stop := func() {
-		cancel()
-		for _, o := range outs {
-			for range o {
-			}
+	return pipeline(ctx, len(txs), chunks, func(ctx context.Context, r, k int, emit func(*jedenlogin.PersonRecord) error) error {
+		lo := int64(k)*forEachChunk + 1
+		recs, err := s.readChunk(ctx, txs[r], lo, lo+forEachChunk-1)
+		if err != nil {
+			return err
 		}
-		wg.Wait()
-	}
-	for k := range chunks {
-		c, ok := <-outs[k%len(txs)]
-		if !ok {
-			stop()
-			return fmt.Errorf("read persons: %w", context.Cause(ctx))
-		}
-		if c.err != nil {
-			stop()
-			return c.err
-		}
-		for _, rec := range c.recs {
-			if err := fn(rec); err != nil {
-				stop()
+		for _, rec := range recs {
+			if err := emit(rec); err != nil {
 				return err
 			}
 		}
-	}
-	stop()
-	return nil
+		return nil
+	}, fn)
 }
 
 // walkReaders is how many transactions read a walk over every person at

@@ -75,8 +75,8 @@ type loginWords struct {
 
 func (w *loginWords) of(b []byte) (uint8, bool) {
 	// The words are few (a dozen states and origins): comparing with each
-	// costs less than hashing for the map, which holds them only once
-	// there are more.
+	// costs less than hashing for the map, which is looked up only once
+	// there are more (it holds every word, from the first).
 	if len(w.words) <= wordsScanned {
 		for i, word := range w.words {
 			if word == string(b) {
@@ -304,7 +304,7 @@ func pipeline(ctx context.Context, producers, chunks int, produce func(ctx conte
 	for c := range chunks {
 		ch, ok := <-out[c%producers]
 		if !ok { // stopped for the context
-			return fmt.Errorf("read persons: %w", ctx.Err())
+			return fmt.Errorf("read persons: %w", context.Cause(ctx))
 		}
 		for _, rec := range ch.recs {
 			if err := fn(rec); err != nil {
